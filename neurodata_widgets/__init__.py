@@ -1,0 +1,45 @@
+"""Jupyter widgets and Voila dashboards for neuroscience data logistics.
+
+Importing the package is cheap: public names resolve on first use, so
+``import neurodata_widgets`` loads none of datalad, xnat, globus_sdk or pandas.
+
+Examples
+--------
+>>> import neurodata_widgets as ndw
+>>> ndw.__version__
+'0.1.0'
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute"; slices add their names here
+_LAZY = {
+    "Job": "neurodata_widgets.jobs:Job",
+    "Cancelled": "neurodata_widgets.jobs:Cancelled",
+    "Sandbox": "neurodata_widgets.sandbox.runner:Sandbox",
+    "build_demo_datasets": "neurodata_widgets.sandbox.demo_data:build_demo_datasets",
+    "dataset_summary": "neurodata_widgets.datasets.state:dataset_summary",
+    "StatusBanner": "neurodata_widgets.ui.banner:StatusBanner",
+    "JobProgress": "neurodata_widgets.ui.progress:JobProgress",
+    "PagedTable": "neurodata_widgets.ui.table:PagedTable",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str):
+    try:
+        target = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'neurodata_widgets' has no attribute {name!r}") from None
+    module_name, attr = target.split(":")
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value  # cache: the next lookup is a plain attribute
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,1 @@
+"""Dataset state (what is present, where the rest lives) and operations (clone, get, drop)."""

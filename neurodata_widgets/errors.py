@@ -1,0 +1,90 @@
+"""Turn exceptions into messages a user can act on: what happened, what to do.
+
+Every widget shows errors through :class:`neurodata_widgets.ui.banner.StatusBanner`,
+which calls :func:`describe`. A slice teaches it about its own exceptions with
+:func:`register` (e.g. Globus API errors), so there is one place that words errors.
+
+Examples
+--------
+>>> from neurodata_widgets.errors import describe
+>>> describe(TimeoutError("read timed out"))
+('The server did not answer in time.', 'Check the server is up and try again; slow servers may need a longer timeout.')
+"""
+from __future__ import annotations
+
+import socket
+
+_TRANSLATORS: list = []
+
+
+class UserError(Exception):
+    """An error whose message is already written for the user (with an optional hint)."""
+
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def register(translator) -> None:
+    """Add ``translator(exc) -> (message, hint) | None``; it is tried before the built-in rules."""
+    _TRANSLATORS.insert(0, translator)
+
+
+HTTP_HINTS = {
+    400: ("The server rejected the request as malformed.", "Check the values you entered."),
+    401: ("The server did not accept your credentials.", "Check user name and password, or log in again."),
+    403: ("You are logged in but not allowed to see this.", "Ask the owner for access, or log in as another user."),
+    404: ("The server has no such item.", "It may have been moved or deleted; refresh the listing."),
+    408: ("The server did not answer in time.", "Try again."),
+    429: ("The server asks to slow down (too many requests).", "Wait a moment and try again."),
+}
+
+
+def describe_status(status: int, url: str = "") -> tuple[str, str]:
+    """Message and hint for an HTTP status code."""
+    where = f" ({url})" if url else ""
+    if status in HTTP_HINTS:
+        message, hint = HTTP_HINTS[status]
+        return f"{message[:-1]}{where}: HTTP {status}.", hint
+    if status >= 500:
+        return (f"The server had an internal error{where}: HTTP {status}.",
+                "This is on the server's side; try again in a moment or tell its administrators.")
+    return f"The server answered HTTP {status}{where}.", "Try again; if it persists, check the server address."
+
+
+def describe(exc: BaseException) -> tuple[str, str]:
+    """Return ``(message, hint)`` for an exception."""
+    for translator in _TRANSLATORS:
+        found = translator(exc)
+        if found:
+            return found
+    if isinstance(exc, UserError):
+        return exc.message, exc.hint
+    try:
+        import requests
+    except ImportError:  # pragma: no cover - requests is a dependency
+        requests = None
+    if requests is not None:
+        if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+            return describe_status(exc.response.status_code, exc.response.url)
+        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)):
+            return describe(TimeoutError(str(exc)))
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return ("The connection broke while data was arriving.", "Nothing partial was kept; try again.")
+        if isinstance(exc, requests.exceptions.MissingSchema | requests.exceptions.InvalidURL |
+                      requests.exceptions.InvalidSchema):
+            return (f"That is not a valid server address: {exc}.", "Use a full URL such as https://xnat.example.org.")
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return ("Could not reach the server.", "Check the address and your network, or whether the server is up.")
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return ("The server did not answer in time.",
+                "Check the server is up and try again; slow servers may need a longer timeout.")
+    if isinstance(exc, ConnectionError):
+        return ("Could not reach the server.", "Check the address and your network, or whether the server is up.")
+    if isinstance(exc, FileNotFoundError):
+        return (f"No such file or folder: {exc.filename}.", "Check the path.")
+    if isinstance(exc, PermissionError):
+        return (f"Permission denied: {exc.filename}.", "Choose a folder you can write to.")
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}", "See the log for details."
