@@ -53,17 +53,21 @@ def cmd_sandbox(args) -> int:
     return 0
 
 
+from .portal.voila_template import TEMPLATE  # noqa: E402  (cheap: no heavy imports)
+
+
 def voila_command(notebook: Path, port: int, root: Path | None = None) -> list[str]:
     """The Voila command line the demo and the tests use (loopback only, preheated kernel)."""
     cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
            "--Voila.ip=127.0.0.1", "--Voila.tornado_settings={'allow_origin': 'http://127.0.0.1:%d'}" % port,
-           "--show_tracebacks=False"]
+           "--show_tracebacks=False", f"--template={TEMPLATE}"]
     if root:
         cmd.insert(3, f"--Voila.root_dir={root}")
     return cmd
 
 
 def cmd_demo(args) -> int:
+    from .portal.voila_template import voila_environ
     from .sandbox.runner import Sandbox
 
     notebooks = Path(args.notebooks).resolve()
@@ -74,7 +78,7 @@ def cmd_demo(args) -> int:
     print("Building the demo datasets (first run only) and starting the sandbox…", flush=True)
     sandbox = Sandbox(demo_dir=args.demo_dir).start()
     sandbox.publish()
-    env = {**os.environ, **sandbox.environ()}
+    env = voila_environ({**os.environ, **sandbox.environ()})
     proc = subprocess.Popen(voila_command(portal, args.port), env=env, start_new_session=True)
     url = f"http://127.0.0.1:{args.port}/"
     try:

@@ -47,3 +47,8 @@ def header(title: str, subtitle: str = "") -> widgets.HTML:
     sub = f"<p>{escape(subtitle)}</p>" if subtitle else ""
     return widgets.HTML(f'{CSS}<div class="ndw ndw-header"><h1>{escape(title)}</h1>{sub}</div>',
                         layout=widgets.Layout(width="100%"))
+
+
+def ready() -> widgets.HTML:
+    """An invisible marker shown by a dashboard's last cell; browser tests wait for ``.ndw-ready``."""
+    return widgets.HTML('<span class="ndw-ready"></span>', layout=widgets.Layout(height="0px", margin="0"))

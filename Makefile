@@ -1,0 +1,50 @@
+# neurodata-widgets: `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast bench docs install chromium clean sandbox
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dashboards,docs,test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (never a downloaded browser build)
+chromium:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+	  echo "Installing Debian's chromium for the browser tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "error: $(CHROMIUM) is missing. Install it with: sudo apt-get install chromium" >&2; exit 1; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/neurodata-widgets demo
+
+sandbox: $(STAMP)
+	$(VENV)/bin/neurodata-widgets sandbox
+
+test: $(STAMP) chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# everything but the browser and notebook tests
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser and not notebook" $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html handbook handbook/_build/html
+
+clean:
+	rm -rf handbook/_build handbook/jupyter_execute test-artifacts .pytest_cache

@@ -1,0 +1,119 @@
+"""Voila on a free loopback port + Playwright driving Debian's Chromium.
+
+Every page records the requests it makes; a test fails if its page contacted a
+non-loopback host or logged a console error. A screenshot of each page is saved
+to ``test-artifacts/``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+CHROMIUM = os.environ.get("NDW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+IGNORED_CONSOLE = ("favicon.ico",)
+
+
+@pytest.fixture(scope="session")
+def voila_url(sandbox):
+    """Base URL of one Voila serving ``notebooks/`` for the whole session (uses the sandbox)."""
+    from neurodata_widgets.portal.voila_template import TEMPLATE, voila_environ
+    from neurodata_widgets.sandbox.runner import free_port
+
+    port = free_port()
+    log = open(ARTIFACTS / "voila.log", "w")
+    cmd = [os.sys.executable, "-m", "voila", str(REPO / "notebooks"), f"--port={port}", "--no-browser",
+           "--Voila.ip=127.0.0.1", "--show_tracebacks=True", f"--template={TEMPLATE}"]
+    proc = subprocess.Popen(cmd, env=voila_environ(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited ({proc.returncode}); see {ARTIFACTS / 'voila.log'}")
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError("voila did not start within 90 s")
+            time.sleep(0.3)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does this as root: "
+                    "apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Dashboard:
+    """A page opened on a Voila dashboard, with what it requested and logged."""
+
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base_url = base_url
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def open(self, notebook: str, query: str = "", timeout: float = 120_000):
+        """Navigate to ``/voila/render/<notebook>`` and wait until the kernel finished rendering."""
+        url = f"{self.base_url}/voila/render/{notebook}" + (f"?{query}" if query else "")
+        self.page.goto(url, timeout=timeout)
+        self.page.wait_for_selector(".ndw-ready", state="attached", timeout=timeout)
+        return self.page
+
+    def outside_requests(self) -> list[str]:
+        bad = []
+        for url in self.requests:
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob", "about"):
+                continue
+            if parts.hostname not in LOOPBACK:
+                bad.append(url)
+        return bad
+
+
+@pytest.fixture
+def dashboard(browser, voila_url, request):
+    """A fresh browser page for one dashboard test; checks requests and console at the end."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    dash = Dashboard(page, voila_url)
+    yield dash
+    name = request.node.name.replace("/", "_")
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not dash.outside_requests(), f"page contacted non-loopback hosts: {dash.outside_requests()}"
+    errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE)]
+    assert not errors, f"browser console errors: {errors}"
