@@ -194,6 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         service = self.service
+        if service._server is None:  # stopped: kept-alive connections must not outlive the server
+            self.close_connection = True
+            return
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
