@@ -44,8 +44,28 @@ def default_url(value: str | None = None) -> str | None:
             or running_sandbox().get("xnat", {}).get("url"))
 
 
+_IN_KERNEL = {}
+
+
+def ensure_url(value: str | None = None) -> str:
+    """:func:`default_url`, else start the XNAT sandbox in this process and return its URL."""
+    url = default_url(value)
+    if url:
+        return url
+    if "sandbox" not in _IN_KERNEL:
+        from ..sandbox.runner import Sandbox
+
+        _IN_KERNEL["sandbox"] = Sandbox(services=["xnat"], demo=False).start()
+    return _IN_KERNEL["sandbox"]["xnat"].url
+
+
 def _translate(exc):
     """Word xnatpy's exceptions like every other error in the toolkit."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectionError) and "timed out" in str(exc):
+        # the retry policy wraps a read timeout into a ConnectionError; it is still a timeout
+        return errors.describe(TimeoutError(str(exc)))
     try:
         from xnat import exceptions as xe
     except ImportError:  # pragma: no cover
