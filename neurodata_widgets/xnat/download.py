@@ -124,8 +124,11 @@ def _fetch(http, url, dest: Path, size, md5, progress: _Progress, cancelled, tim
                     raise _Broken(f"got {have} of {expected} bytes")
                 break
             except (_Broken, *_broken_types()) as exc:
+                if "timed out" in str(exc):  # a silent server: resuming would only wait again
+                    raise
                 if attempt == RESUME_ATTEMPTS:
-                    raise errors.UserError(f"The connection broke while downloading {dest.name} ({exc}).",
+                    short = str(exc) if isinstance(exc, _Broken) else "connection closed early"
+                    raise errors.UserError(f"The connection broke while downloading {dest.name} ({short}).",
                                            "Nothing partial was kept; try again.") from exc
                 log.info("resuming %s at byte %d after: %s", url, have, exc)
         if md5 and digest.hexdigest() != md5:

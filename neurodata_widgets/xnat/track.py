@@ -22,6 +22,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import errors
 from ..auth.credentials import ANONYMOUS
@@ -29,6 +30,7 @@ from .download import DEFAULT_PATHFMT, safe_relpath
 
 log = logging.getLogger(__name__)
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 PROVIDER_TEMPLATE = """\
 [provider:xnat-{name}]
 url_re = {url}/.*
@@ -63,6 +65,11 @@ def configure(ds, url: str, project: str, pathfmt: str, credential: str, name: s
             ds.config.set(var, value, scope="branch", reload=False)
             changed = True
     ds.config.reload()
+    host = urlsplit(url).hostname or ""
+    if host in LOOPBACK and ds.config.get("annex.security.allowed-ip-addresses") != host:
+        # git-annex refuses loopback URLs by default; a loopback XNAT (the sandbox) must be allowed
+        # in this clone's own config (never committed)
+        ds.config.set("annex.security.allowed-ip-addresses", host, scope="local")
     to_save = [ds.pathobj / ".datalad" / "config"]
     if credential != ANONYMOUS:
         provider = ds.pathobj / ".datalad" / "providers" / f"xnat-{name}.cfg"
