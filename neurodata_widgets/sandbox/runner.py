@@ -187,6 +187,9 @@ class Faults:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ndw-sandbox/0.1"
+    # headers and body go out in separate writes: with Nagle on, every keep-alive response
+    # waits ~40 ms for a delayed ACK, which no real server does
+    disable_nagle_algorithm = True
     service: "Service"  # set on the per-service subclass
 
     def log_message(self, fmt, *args):  # quiet: tests read stats, not stderr
