@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -288,10 +289,10 @@ class XnatClient:
         return out
 
     # -- manifests ----------------------------------------------------------------------------------------
-    def manifest(self, selection) -> "pd.DataFrame":  # noqa: F821
+    def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
         """Every file under the selected nodes, with one request per session at most.
 
-        ``selection`` is a list of :class:`Node`. Columns: ``project, subject, session,
+        ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
         experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates).
         """
         import pandas as pd
@@ -322,9 +323,14 @@ class XnatClient:
                                              "scan": node.scan, "resource": node.resource, "name": node.name,
                                              "size": info.get("size"), "md5": info.get("md5", ""),
                                              "uri": info.get("uri", "")}]))
-        for exp, (project, subject, label, scans) in sessions.items():
+        def session_files(item):
+            exp, (project, subject, label, scans) = item
             scan_spec = "ALL" if scans is None else ",".join(sorted(scans, key=_natural))
-            frames.append(self._label(self.files(exp, scan_spec), project, subject, label, exp))
+            return self._label(self.files(exp, scan_spec), project, subject, label, exp)
+
+        # sessions are independent: a few in flight at once hide the server's latency
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ndw-xnat-manifest") as pool:
+            frames += list(pool.map(session_files, sessions.items()))
         if not frames:
             return pd.DataFrame(columns=MANIFEST_COLUMNS)
         out = pd.concat(frames, ignore_index=True)

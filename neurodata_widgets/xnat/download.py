@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import re
+import string
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -53,8 +54,8 @@ def safe_relpath(pathfmt: str, fields: dict, name: str) -> str:
     ``//`` in ``pathfmt`` (a subdataset boundary for tracking) is kept. Name segments that are
     empty, ``.`` or ``..`` are dropped, so ``../x`` and ``/etc/x`` stay inside the target.
     """
-    safe = {k: _safe_component(v) for k, v in fields.items()}
-    prefix = pathfmt.format(**safe)
+    wanted = {f for _, f, _, _ in string.Formatter().parse(pathfmt) if f}
+    prefix = pathfmt.format(**{k: _safe_component(fields.get(k)) for k in wanted})
     parts = [_UNSAFE.sub("_", p) for p in PurePosixPath(str(name).replace("\\", "/")).parts
              if p not in ("", "/", ".", "..")]
     if not parts:
@@ -64,15 +65,15 @@ def safe_relpath(pathfmt: str, fields: dict, name: str) -> str:
 
 def plan(manifest, target, pathfmt: str = DEFAULT_PATHFMT):
     """The manifest with a ``path`` column (absolute target path of every file)."""
-    root = Path(target).expanduser().resolve()
+    root = str(Path(target).expanduser().resolve())
     out = manifest.copy()
     paths = []
     for row in manifest.to_dict("records"):
         rel = safe_relpath(pathfmt.replace("//", "/"), row, row["name"])
-        path = (root / rel).resolve()
-        if root not in path.parents:  # defence in depth: sanitising should make this impossible
+        path = os.path.normpath(os.path.join(root, rel))
+        if not path.startswith(root + os.sep):  # defence in depth: sanitising should make this impossible
             raise errors.UserError(f"Refusing to write outside {root}: {rel}")
-        paths.append(str(path))
+        paths.append(path)
     out["path"] = paths
     return out
 
@@ -97,7 +98,8 @@ class _Progress:
 
 def _fetch(http, url, dest: Path, size, md5, progress: _Progress, cancelled, timeout) -> str:
     part = dest.with_name(dest.name + PART_SUFFIX)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.parent.is_dir():
+        dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.md5()
     have = 0
     try:
