@@ -216,11 +216,20 @@ class XnatClient:
         params = {k: v for k, v in params.items() if v not in (None, "")}
         params["format"] = "json"
         response = self.http.get(self._base + path, params=params)
+        if response.status_code in (401, 403, 404) and self.user not in (None, "guest") and self._expired():
+            raise errors.UserError("Your XNAT session has expired.", "Log in again.")
         response.raise_for_status()
         if "json" not in response.headers.get("Content-Type", ""):
             raise errors.UserError("XNAT answered with a web page instead of data; the session may have expired.",
                                    "Log in again.")
         return response.json()
+
+    def _expired(self) -> bool:
+        """Whether the server no longer knows our session (XNAT then answers as to a guest)."""
+        try:
+            return self.http.get(self._base + "/data/auth").status_code == 401
+        except Exception:  # the original error is the one worth showing
+            return False
 
     def result_set(self, path: str, **params):
         import pandas as pd

@@ -56,7 +56,7 @@ class XnatLogin(widgets.VBox):
     def __init__(self, client: XnatClient | None = None, **kwargs):
         self.client = _client(client)
         self.url = widgets.Text(value=self.client.url, description="Server", placeholder="https://xnat.example.org",
-                                layout=widgets.Layout(width="420px"))
+                                layout=widgets.Layout(width="420px"), continuous_update=False)
         self.user = widgets.Text(value=setting("xnat_user", None, ""), description="User",
                                  layout=widgets.Layout(width="260px"))
         self.password = widgets.Password(description="Password", layout=widgets.Layout(width="260px"))
@@ -71,6 +71,7 @@ class XnatLogin(widgets.VBox):
         self.login_button.on_click(lambda _: self.login())
         self.logout_button.on_click(lambda _: self.logout())
         self.anonymous.observe(self._toggle_anonymous, names="value")
+        self.url.observe(lambda _: self._hint_saved(), names="value")
         for w, cls in ((self.url, "ndw-xnat-url"), (self.user, "ndw-xnat-user"), (self.password, "ndw-xnat-password"),
                        (self.login_button, "ndw-xnat-login-button"), (self.logout_button, "ndw-xnat-logout-button"),
                        (self.who, "ndw-xnat-who"), (self.anonymous, "ndw-xnat-anonymous")):
@@ -79,6 +80,18 @@ class XnatLogin(widgets.VBox):
                           widgets.HBox([self.user, self.password]), widgets.HBox([self.anonymous, self.remember]),
                           widgets.HBox([self.login_button, self.logout_button, self.who]), self.banner], **kwargs)
         self.add_class("ndw-xnat-login")
+        self._hint_saved()
+
+    def _hint_saved(self) -> None:
+        """Say so when DataLad's store holds a login for this server (empty fields then use it)."""
+        from ..auth.credentials import credential_name
+
+        try:
+            saved = self.client.store.get(credential_name(self.url.value.strip())) if self.url.value else None
+        except Exception:  # no usable keyring: nothing saved to offer
+            log.debug("credential lookup failed", exc_info=True)
+            saved = None
+        self.user.placeholder = f"saved: {saved['user']}" if saved and saved.get("user") else ""
 
     def on_login(self, callback) -> None:
         """Call ``callback(client)`` after every successful login."""

@@ -36,3 +36,19 @@ def test_xnat_login_expand_download(dashboard, sandbox, tmp_path):
     files = sorted(p.name for p in target.rglob("*") if p.is_file())
     assert files == ["sub-002_MR1_1_0001.dcm", "sub-002_MR1_1_0002.dcm"]
     assert (target / "sub-002" / "sub-002_MR1" / "1" / files[0]).read_bytes()[128:132] == b"DICM"
+
+
+def test_xnat_server_gone_then_back(dashboard, faults):
+    page = dashboard.open("xnat.ipynb")
+    page.locator(".ndw-xnat-anonymous input").check()
+    page.locator(".ndw-xnat-login-button").click()
+    page.locator(".ndw-xnat-user-name", has_text="guest").wait_for(timeout=30_000)
+    faults["xnat"].stop()
+    page.locator(".ndw-xnat-project", has_text="DEMO_PUBLIC").locator(".ndw-xnat-expand").click()
+    banner = page.locator(".ndw-xnat-browser .ndw-banner-error")
+    banner.wait_for(timeout=30_000)
+    assert "Could not reach the server" in banner.inner_text()
+    faults["xnat"].start()
+    page.locator(".ndw-xnat-project", has_text="DEMO_PUBLIC").locator(".ndw-xnat-expand").click()
+    page.locator(".ndw-xnat-subject", has_text="sub-001").wait_for(timeout=30_000)
+    assert page.locator(".ndw-xnat-browser .ndw-banner-error").count() == 0

@@ -110,3 +110,44 @@ def test_unreachable_server_at_login(server):
     assert login.status == "logged in" and login.value == "guest"
     login.logout_button.click()
     assert login.value == "" and login.status == "logged out"
+
+
+def test_track_from_the_browser(pair, server, tmp_path):
+    import datalad.api as dl
+
+    login, browser = pair
+    login.anonymous.value = True
+    login.login_button.click()
+    assert login.value == "guest"
+    browser.select(browser.expand_path("DEMO_PUBLIC", "sub-003"))
+    browser.dataset.value = str(tmp_path / "tracked")
+    job = browser.track()
+    job.wait(120)
+    assert job.state == "done", browser.progress.banner.message
+    ds = dl.Dataset(str(tmp_path / "tracked"))
+    assert ds.config.get("datalad.xnat.default.credential-name") == "anonymous"
+    assert len(ds.repo.get_annexed_files()) == 2 * 3 * 2
+
+
+def test_expired_session_says_so(pair, server):
+    login, browser = pair
+    _log_in(login, server)
+    server.expire()
+    browser.toggle(browser.nodes["DEMO_PRIVATE"])
+    assert "session has expired" in browser.error
+
+
+def test_saved_login_is_offered(server):
+    from neurodata_widgets.auth.credentials import CredentialStore, credential_name
+
+    store = CredentialStore()
+    store.save(credential_name(server.url), "demo", server.info()["password"])
+    try:
+        login = XnatLogin(XnatClient(server.url))
+        assert login.user.placeholder == "saved: demo"
+        login.user.value = ""
+        login.login_button.click()
+        assert login.value == "demo"
+        login.client.logout()
+    finally:
+        store.remove(credential_name(server.url))
