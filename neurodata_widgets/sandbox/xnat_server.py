@@ -27,6 +27,7 @@ import base64
 import hashlib
 import io
 import random
+import re
 import secrets
 import time
 import zipfile
@@ -40,6 +41,7 @@ VERSION = "1.8.10"
 SCAN_TYPES = [("T1w", "MPRAGE sag 1mm"), ("T2w", "T2 SPACE sag"), ("bold", "fMRI rest AP"),
               ("dwi", "DTI 64dir"), ("fieldmap", "gre_field_mapping"), ("localizer", "AAHScout")]
 QUALITIES = ["usable", "usable", "usable", "questionable", "unusable"]
+_SCOPED = re.compile(r"^/data/(?:archive/)?projects/(?P<p>[^/]+)/subjects/[^/]+(?P<rest>/experiments/[^/]+(?:/.*)?)$")
 _GUEST_SPAN = '<span id="user_info">Logged in as: <span style="color:red;">Guest</span></span>'
 
 
@@ -198,6 +200,14 @@ class XnatServer(Service):
         return xfile.digest or self._digests[key]
 
     # -- service plumbing -------------------------------------------------------------------------
+    def route(self, req):
+        # project-scoped experiment paths (/data/projects/P/subjects/S/experiments/E/...) are the same
+        # resources as /data/experiments/E/...; E may then be a label, unique within P
+        m = _SCOPED.match(req.path)
+        if m:
+            req.path, req.scope = "/data" + m.group("rest"), unquote(m.group("p"))
+        return super().route(req)
+
     def info(self) -> dict:
         return {"url": self.url, "user": "demo", "password": self.users["demo"]["password"]}
 
@@ -399,9 +409,10 @@ class XnatServer(Service):
         return self._result_set(req, rows, ["ID", "project", "date", "xsiType", "label", "insert_date"])
 
     def _experiment_for(self, req):
-        exp = self.experiments.get(unquote(req.match.group("e")))
+        key, scope = unquote(req.match.group("e")), getattr(req, "scope", None)
+        exp = self.experiments.get(key)
         if exp is None:  # also accept a label, as XNAT does within a project
-            exp = next((e for e in self.experiments.values() if e.label == unquote(req.match.group("e"))), None)
+            exp = next((e for e in self.experiments.values() if e.label == key and scope in (None, e.project)), None)
         user, error = self._guard(req, self.projects.get(exp.project) if exp else None)
         return exp, error
 

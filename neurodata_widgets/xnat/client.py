@@ -170,7 +170,11 @@ class XnatClient:
             else:
                 user, password = stored["user"], stored["password"]
         elif not password:
-            raise errors.UserError("Enter a password (or log in anonymously).")
+            stored = self.store.get(name)
+            if not stored or stored["user"] != user:
+                raise errors.UserError("Enter a password (or log in anonymously).",
+                                       "Tick 'remember' to keep it in the DataLad credential store.")
+            password = stored["password"]
         self.logout()
         session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
                                logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),

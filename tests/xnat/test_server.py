@@ -103,3 +103,11 @@ def test_sandbox_info_and_environ_hold_no_password_in_env(server):
     assert set(info) >= {"url", "user", "password"}
     assert info["password"] not in "".join(server.environ().values())
     assert server.environ()["NDW_XNAT_URL"] == server.url
+
+
+def test_project_scoped_experiment_paths(server):
+    auth = ("demo", server.info()["password"])
+    scoped = _get(server, "/data/projects/DEMO_PRIVATE/subjects/sub-001/experiments/sub-001_MR1/scans", auth)
+    exp = next(e for e in server.experiments.values() if e.project == "DEMO_PRIVATE" and e.label == "sub-001_MR1")
+    direct = _get(server, f"/data/experiments/{exp.id}/scans", auth)
+    assert scoped.status_code == 200 and scoped.json() == direct.json()
