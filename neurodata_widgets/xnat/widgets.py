@@ -13,6 +13,7 @@ from pathlib import Path
 import ipywidgets as widgets
 from traitlets import List, Unicode
 
+from ..auth.widgets import LoginForm
 from ..config import setting
 from ..jobs import Job
 from ..ui.banner import StatusBanner
@@ -32,7 +33,7 @@ def _client(client) -> XnatClient:
     return client if client is not None else XnatClient(ensure_url())
 
 
-class XnatLogin(widgets.VBox):
+class XnatLogin(LoginForm):
     """Log in to XNAT: URL, user, password or anonymous, remember in DataLad's credential store, logout.
 
     Parameters
@@ -48,96 +49,20 @@ class XnatLogin(widgets.VBox):
     >>> login.password.value = "..."; login.login_button.click()      # doctest: +SKIP
     """
 
-    value = Unicode("", help="user name XNAT reports for the session ('' when logged out, 'guest' if anonymous)"
-                    ).tag(sync=True)
-    status = Unicode("logged out", help="'logged out', 'logged in' or 'error'").tag(sync=True)
-    error = Unicode("", help="the last error message ('' if none)").tag(sync=True)
-
     def __init__(self, client: XnatClient | None = None, **kwargs):
         self.client = _client(client)
-        self.url = widgets.Text(value=self.client.url, description="Server", placeholder="https://xnat.example.org",
-                                layout=widgets.Layout(width="420px"), continuous_update=False)
-        self.user = widgets.Text(value=setting("xnat_user", None, ""), description="User",
-                                 layout=widgets.Layout(width="260px"))
-        self.password = widgets.Password(description="Password", layout=widgets.Layout(width="260px"))
-        self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
-        self.remember = widgets.Checkbox(value=False, description="Remember in the DataLad credential store",
-                                         indent=False)
-        self.login_button = widgets.Button(description="Log in", icon="sign-in", button_style="primary")
-        self.logout_button = widgets.Button(description="Log out", icon="sign-out", disabled=True)
-        self.who = widgets.HTML('<span class="ndw-muted">Not logged in.</span>')
-        self.banner = StatusBanner()
-        self._callbacks: list = []
-        self.login_button.on_click(lambda _: self.login())
-        self.logout_button.on_click(lambda _: self.logout())
-        self.anonymous.observe(self._toggle_anonymous, names="value")
-        self.url.observe(lambda _: self._hint_saved(), names="value")
-        for w, cls in ((self.url, "ndw-xnat-url"), (self.user, "ndw-xnat-user"), (self.password, "ndw-xnat-password"),
-                       (self.login_button, "ndw-xnat-login-button"), (self.logout_button, "ndw-xnat-logout-button"),
-                       (self.who, "ndw-xnat-who"), (self.anonymous, "ndw-xnat-anonymous")):
-            w.add_class(cls)
-        super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.url,
-                          widgets.HBox([self.user, self.password]), widgets.HBox([self.anonymous, self.remember]),
-                          widgets.HBox([self.login_button, self.logout_button, self.who]), self.banner], **kwargs)
-        self.add_class("ndw-xnat-login")
-        self._hint_saved()
+        super().__init__(self.client.url, setting("xnat_user", None, ""), prefix="ndw-xnat", service="XNAT",
+                         store=self.client.store, **kwargs)
+        self.url.placeholder = "https://xnat.example.org"
 
-    def _hint_saved(self) -> None:
-        """Say so when DataLad's store holds a login for this server (empty fields then use it)."""
-        from ..auth.credentials import credential_name
+    def connect(self, url, user, password, anonymous, remember) -> str:
+        return self.client.login(user, password, anonymous=anonymous, remember=remember, url=url)
 
-        try:
-            saved = self.client.store.get(credential_name(self.url.value.strip())) if self.url.value else None
-        except Exception:  # no usable keyring: nothing saved to offer
-            log.debug("credential lookup failed", exc_info=True)
-            saved = None
-        self.user.placeholder = f"saved: {saved['user']}" if saved and saved.get("user") else ""
-
-    def on_login(self, callback) -> None:
-        """Call ``callback(client)`` after every successful login."""
-        self._callbacks.append(callback)
-
-    def _toggle_anonymous(self, change):
-        self.user.disabled = self.password.disabled = change["new"]
-
-    def login(self) -> bool:
-        """Log in with the form's values; ``True`` on success (errors go to the banner)."""
-        self.banner.clear()
-        self.error = ""
-        password, self.password.value = self.password.value, ""  # never keep it in widget state
-        try:
-            user = self.user.value.strip() or None
-            name = self.client.login(user, password or None, anonymous=self.anonymous.value,
-                                     remember=self.remember.value, url=self.url.value.strip())
-        except Exception as exc:
-            self.status, self.value = "error", ""
-            self.banner.show_error(exc, "Logging in")
-            self.error = self.banner.message
-            self._show_who()
-            return False
-        self.value, self.status = name, "logged in"
-        self._show_who()
-        self.banner.show(f"Logged in to {self.client.url} as {name}.", "ok")
-        for callback in self._callbacks:
-            try:
-                callback(self.client)
-            except Exception as exc:
-                self.banner.show_error(exc, "After login")
-        return True
-
-    def logout(self) -> None:
+    def disconnect(self) -> None:
         self.client.logout()
-        self.value, self.status, self.error = "", "logged out", ""
-        self._show_who()
-        self.banner.show("Logged out.", "info")
 
-    def _show_who(self):
-        if self.value:
-            self.who.value = (f'Logged in as <b class="ndw-xnat-user-name">{escape(self.value)}</b> '
-                              f'<span class="ndw-muted">on {escape(self.client.url)}</span>')
-        else:
-            self.who.value = '<span class="ndw-muted">Not logged in.</span>'
-        self.logout_button.disabled = not self.value
+    def login_result(self):
+        return self.client
 
 
 class _Row(widgets.HBox):
