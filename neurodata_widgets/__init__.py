@@ -25,6 +25,10 @@ _LAZY = {
     "StatusBanner": "neurodata_widgets.ui.banner:StatusBanner",
     "JobProgress": "neurodata_widgets.ui.progress:JobProgress",
     "PagedTable": "neurodata_widgets.ui.table:PagedTable",
+    "XnatClient": "neurodata_widgets.xnat.client:XnatClient",
+    "XnatLogin": "neurodata_widgets.xnat.widgets:XnatLogin",
+    "XnatBrowser": "neurodata_widgets.xnat.widgets:XnatBrowser",
+    "CredentialStore": "neurodata_widgets.auth.credentials:CredentialStore",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -30,7 +30,10 @@ def pytest_configure(config):
         "GIT_AUTHOR_NAME": "NDW Tester", "GIT_AUTHOR_EMAIL": "tester@neurodata-widgets.invalid",
         "GIT_COMMITTER_NAME": "NDW Tester", "GIT_COMMITTER_EMAIL": "tester@neurodata-widgets.invalid",
         "DATALAD_LOG_LEVEL": "WARNING",
+        # credential properties go to the global git config: keep the developer's ~/.gitconfig untouched
+        "GIT_CONFIG_GLOBAL": str(_SESSION_TMP / "gitconfig"),
     }
+    (_SESSION_TMP / "gitconfig").write_text("[user]\n\tname = NDW Tester\n\temail = tester@neurodata-widgets.invalid\n")
     os.environ.update(env)
     venv_bin = str(Path(os.sys.executable).parent)
     if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):

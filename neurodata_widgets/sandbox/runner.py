@@ -189,6 +189,9 @@ class Faults:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ndw-sandbox/0.1"
+    # headers and body go out in separate writes: with Nagle on, every keep-alive response
+    # waits ~40 ms for a delayed ACK, which no real server does
+    disable_nagle_algorithm = True
     service: "Service"  # set on the per-service subclass
 
     def log_message(self, fmt, *args):  # quiet: tests read stats, not stderr
@@ -196,6 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         service = self.service
+        if service._server is None:  # stopped: kept-alive connections must not outlive the server
+            self.close_connection = True
+            return
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""

@@ -1,0 +1,150 @@
+"""A generic login form: server URL, user, password or anonymous, remember, who is logged in, logout.
+
+A slice subclasses :class:`LoginForm` and implements :meth:`LoginForm.connect` (and
+:meth:`LoginForm.disconnect`); the form handles the rest the same way everywhere: the
+password field is emptied on every attempt, errors go to the status banner worded by
+:func:`neurodata_widgets.errors.describe`, and a login saved in DataLad's credential
+store is offered for the server in the URL box.
+"""
+from __future__ import annotations
+
+import logging
+
+import ipywidgets as widgets
+from traitlets import Unicode
+
+from ..ui.banner import StatusBanner
+from ..ui.html import escape
+from ..ui.theme import CSS
+from .credentials import CredentialStore, credential_name
+
+log = logging.getLogger(__name__)
+
+
+class LoginForm(widgets.VBox):
+    """Base of the login widgets (``XnatLogin``, ...).
+
+    Parameters
+    ----------
+    url, user : str
+        Initial values of the fields.
+    prefix : str
+        CSS class prefix of the parts (``<prefix>-url``, ``<prefix>-password``, ``<prefix>-login``, ...).
+    service : str
+        Shown in messages ("Logged in to <service> ...").
+    store : CredentialStore, optional
+        Where saved logins are looked up.
+
+    Examples
+    --------
+    >>> class EchoLogin(LoginForm):
+    ...     def connect(self, url, user, password, anonymous, remember):
+    ...         return "guest" if anonymous else user
+    >>> form = EchoLogin("https://example.org", "ada")
+    >>> form.password.value = "secret"; form.login_button.click()
+    >>> form.value, form.status, form.password.value
+    ('ada', 'logged in', '')
+    """
+
+    value = Unicode("", help="user name the server reports ('' when logged out, 'guest' if anonymous)"
+                    ).tag(sync=True)
+    status = Unicode("logged out", help="'logged out', 'logged in' or 'error'").tag(sync=True)
+    error = Unicode("", help="the last error message ('' if none)").tag(sync=True)
+
+    def __init__(self, url: str = "", user: str = "", *, prefix: str = "ndw-login", service: str = "the server",
+                 store: CredentialStore | None = None, **kwargs):
+        self.prefix, self.service = prefix, service
+        self.store = store
+        self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
+                                layout=widgets.Layout(width="420px"), continuous_update=False)
+        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
+        self.password = widgets.Password(description="Password", layout=widgets.Layout(width="260px"))
+        self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
+        self.remember = widgets.Checkbox(value=False, description="Remember in the DataLad credential store",
+                                         indent=False)
+        self.login_button = widgets.Button(description="Log in", icon="sign-in", button_style="primary")
+        self.logout_button = widgets.Button(description="Log out", icon="sign-out", disabled=True)
+        self.who = widgets.HTML('<span class="ndw-muted">Not logged in.</span>')
+        self.banner = StatusBanner()
+        self._callbacks: list = []
+        self.login_button.on_click(lambda _: self.login())
+        self.logout_button.on_click(lambda _: self.logout())
+        self.anonymous.observe(self._toggle_anonymous, names="value")
+        self.url.observe(lambda _: self._hint_saved(), names="value")
+        for part in ("url", "user", "password", "anonymous", "remember", "login_button", "logout_button", "who"):
+            getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")
+        super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.url,
+                          widgets.HBox([self.user, self.password]), widgets.HBox([self.anonymous, self.remember]),
+                          widgets.HBox([self.login_button, self.logout_button, self.who]), self.banner], **kwargs)
+        self.add_class(f"{prefix}-login")
+        self._hint_saved()
+
+    # -- for subclasses ------------------------------------------------------------------------------
+    def connect(self, url: str, user: str | None, password: str | None, anonymous: bool, remember: bool) -> str:
+        """Log in and return the user name the server reports; raise on failure."""
+        raise NotImplementedError
+
+    def disconnect(self) -> None:
+        """End the session (never raises for a server that is gone)."""
+
+    def login_result(self):
+        """What :meth:`on_login` callbacks receive (a subclass returns its client)."""
+        return self
+
+    # -- behaviour -----------------------------------------------------------------------------------
+    def on_login(self, callback) -> None:
+        """Call ``callback(login_result())`` after every successful login."""
+        self._callbacks.append(callback)
+
+    def login(self) -> bool:
+        """Log in with the form's values; ``True`` on success (errors go to the banner)."""
+        self.banner.clear()
+        self.error = ""
+        password, self.password.value = self.password.value, ""  # never keep it in widget state
+        try:
+            name = self.connect(self.url.value.strip(), self.user.value.strip() or None, password or None,
+                                self.anonymous.value, self.remember.value)
+        except Exception as exc:
+            self.status, self.value = "error", ""
+            self.banner.show_error(exc, "Logging in")
+            self.error = self.banner.message
+            self._show_who()
+            return False
+        self.value, self.status = name, "logged in"
+        self._show_who()
+        self.banner.show(f"Logged in to {self.url.value.strip() or self.service} as {name}.", "ok")
+        if self.remember.value and not self.anonymous.value:
+            self._hint_saved()
+        for callback in self._callbacks:
+            try:
+                callback(self.login_result())
+            except Exception as exc:
+                self.banner.show_error(exc, "After login")
+        return True
+
+    def logout(self) -> None:
+        self.disconnect()
+        self.value, self.status, self.error = "", "logged out", ""
+        self._show_who()
+        self.banner.show("Logged out.", "info")
+
+    def _toggle_anonymous(self, change):
+        self.user.disabled = self.password.disabled = change["new"]
+
+    def _hint_saved(self) -> None:
+        """Offer a login saved in DataLad's store for this server (empty fields then use it)."""
+        saved = None
+        if self.url.value.strip():
+            try:
+                saved = (self.store or CredentialStore()).get(credential_name(self.url.value.strip()))
+            except Exception:  # no usable keyring: nothing saved to offer
+                log.debug("credential lookup failed", exc_info=True)
+        self.user.placeholder = f"saved: {saved['user']}" if saved and saved.get("user") else ""
+
+    def _show_who(self):
+        if self.value:
+            self.who.value = (f'Logged in as <b class="{self.prefix}-user-name">{escape(self.value)}</b> '
+                              f'<span class="ndw-muted">on {escape(self.url.value.strip())}</span>')
+        else:
+            self.who.value = '<span class="ndw-muted">Not logged in.</span>'
+        self.logout_button.disabled = not self.value

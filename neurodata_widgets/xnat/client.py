@@ -1,0 +1,374 @@
+"""XNAT client: log in through xnatpy, list each tree level with one request, build file manifests.
+
+The login is xnatpy's (``xnat.connect(..., no_parse_model=True)``: redirect detection,
+JSESSION, version check); listings and downloads then reuse that JSESSION on a
+:func:`neurodata_widgets.http.session` (the project's retry/timeout policy, pooled for
+parallel downloads). Every listing is one request asking only for the columns shown and
+comes back as a :class:`pandas.DataFrame`.
+
+Credentials follow datalad-xnat: a user/password, ``credential="anonymous"``, or a named
+credential from DataLad's store (default name: the URL's host part), see
+:mod:`neurodata_widgets.auth.credentials`.
+
+Examples
+--------
+>>> from neurodata_widgets.xnat.client import XnatClient
+>>> client = XnatClient("http://127.0.0.1:8080")                 # doctest: +SKIP
+>>> client.login("demo", "secret")                                # doctest: +SKIP
+'demo'
+>>> client.subjects("DEMO_PUBLIC")[["id", "label"]].head(2)       # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from .. import errors
+from ..auth.credentials import ANONYMOUS, CredentialStore, credential_name
+from ..config import running_sandbox, setting
+
+log = logging.getLogger(__name__)
+
+MANIFEST_COLUMNS = ["project", "subject", "session", "experiment", "scan", "resource", "name", "size", "md5",
+                    "uri", "url"]
+_FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)/scans/(?P<scan>[^/]+)/resources/(?P<r>[^/]+)/files/(?P<n>.+)$")
+
+
+def default_url(value: str | None = None) -> str | None:
+    """The XNAT a dashboard talks to: argument, ``$NDW_XNAT_URL``, ``?xnat=``, a running sandbox, else ``None``."""
+    from ..config import query_params
+
+    return (setting("xnat_url", value) or query_params().get("xnat")
+            or running_sandbox().get("xnat", {}).get("url"))
+
+
+_IN_KERNEL = {}
+
+
+def ensure_url(value: str | None = None) -> str:
+    """:func:`default_url`, else start the XNAT sandbox in this process and return its URL."""
+    url = default_url(value)
+    if url:
+        return url
+    if "sandbox" not in _IN_KERNEL:
+        from ..sandbox.runner import Sandbox
+
+        _IN_KERNEL["sandbox"] = Sandbox(services=["xnat"], demo=False).start()
+    return _IN_KERNEL["sandbox"]["xnat"].url
+
+
+def _translate(exc):
+    """Word xnatpy's exceptions like every other error in the toolkit."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectionError) and "timed out" in str(exc):
+        # the retry policy wraps a read timeout into a ConnectionError; it is still a timeout
+        return errors.describe(TimeoutError(str(exc)))
+    try:
+        from xnat import exceptions as xe
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(exc, xe.XNATLoginFailedError):
+        return errors.describe_status(401)
+    if isinstance(exc, xe.XNATExpiredCredentialsError):
+        return ("Your XNAT password has expired.", "Update it on the XNAT web site, then log in again.")
+    if isinstance(exc, xe.XNATResponseError) and getattr(exc, "response", None) is not None:
+        return errors.describe_status(exc.response.status_code)
+    if isinstance(exc, xe.XNATConnectionError):
+        return ("Could not reach the XNAT server.", "Check the address and your network, or whether the server is up.")
+    if isinstance(exc, xe.XNATAuthError):
+        return ("The server did not confirm the login; it may not be an XNAT server.", "Check the server address.")
+    return None
+
+
+errors.register(_translate)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One item of the XNAT tree, enough to list its children and build its manifest.
+
+    ``level`` is ``project``, ``subject``, ``experiment``, ``scan``, ``resource`` or ``file``.
+    """
+
+    level: str
+    project: str
+    subject: str = ""  # subject label
+    experiment: str = ""  # experiment (session) ID
+    session: str = ""  # experiment label
+    scan: str = ""
+    resource: str = ""
+    name: str = ""
+    info: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        parts = [self.project, self.subject, self.experiment, self.scan, self.resource, self.name]
+        return "/".join(p for p in parts[: ["project", "subject", "experiment", "scan", "resource",
+                                            "file"].index(self.level) + 1])
+
+
+class XnatClient:
+    """A logged-in (or anonymous) connection to one XNAT server.
+
+    Parameters
+    ----------
+    url : str, optional
+        Server URL (default :func:`default_url`).
+    store : CredentialStore, optional
+        Where named credentials are read and saved.
+    timeout : float or tuple
+        ``(connect, read)`` seconds for every request.
+    """
+
+    def __init__(self, url: str | None = None, store: CredentialStore | None = None, timeout=(5.0, 30.0)):
+        self.url = (default_url(url) or "").rstrip("/")
+        self.store = store or CredentialStore()
+        self.timeout = timeout
+        self.user: str | None = None  # None: not logged in; "guest": anonymous
+        self.credential_name: str | None = None
+        self._xnat = None
+        self._http = None
+        self._base = self.url
+
+    # -- session ------------------------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self._http is not None
+
+    def login(self, user: str | None = None, password: str | None = None, *, anonymous: bool = False,
+              credential: str | None = None, remember: bool = False, url: str | None = None) -> str:
+        """Log in and return the user name XNAT reports (``"guest"`` when anonymous).
+
+        Without ``user``/``password`` the named ``credential`` (default: the URL's host) is looked
+        up in DataLad's credential store; ``credential="anonymous"`` or ``anonymous=True`` logs in
+        as guest. ``remember=True`` saves a user/password under the credential name.
+        """
+        import xnat
+
+        if url:
+            self.url = self._base = url.rstrip("/")
+        if not self.url:
+            raise errors.UserError("No XNAT server address given.", "Enter the server URL, e.g. https://xnat.example.org.")
+        if not urlsplit(self.url).scheme.startswith("http") or not urlsplit(self.url).netloc:
+            raise errors.UserError(f"That is not a valid server address: {self.url}.",
+                                   "Use a full URL such as https://xnat.example.org.")
+        name = credential or credential_name(self.url)
+        anonymous = anonymous or name == ANONYMOUS
+        if anonymous:
+            user = password = None
+        elif not user:
+            stored = self.store.get(name)
+            if stored is None:
+                if credential:
+                    raise errors.UserError(f"No credential named {credential!r} is stored.",
+                                           "Log in with user name and password and tick 'remember'.")
+                anonymous, user, password = True, None, None
+            else:
+                user, password = stored["user"], stored["password"]
+        elif not password:
+            stored = self.store.get(name)
+            if not stored or stored["user"] != user:
+                raise errors.UserError("Enter a password (or log in anonymously).",
+                                       "Tick 'remember' to keep it in the DataLad credential store.")
+            password = stored["password"]
+        self.logout()
+        session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
+                               logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),
+                               default_timeout=self.timeout, pilot_timeout=self.timeout)
+        if remember and user and not anonymous:
+            self.store.save(name, user, password, realm=self.url)
+        self._xnat = session
+        self._base = getattr(session, "_effective_uri", self.url).rstrip("/")
+        from ..http import session as http_session
+
+        self._http = http_session(timeout=self.timeout)
+        self._http.cookies.update(session.interface.cookies)
+        if not session.interface.cookies.get("JSESSIONID") and user:
+            self._http.auth = (user, password)  # XNAT without JSESSION support: basic auth on every request
+        self.user = session.logged_in_user or ("guest" if anonymous else user)
+        self.credential_name = ANONYMOUS if anonymous else name
+        return self.user
+
+    def logout(self) -> None:
+        """End the XNAT session (ignores a server that is already gone)."""
+        if self._xnat is not None:
+            try:
+                self._xnat.disconnect()
+            except Exception:  # the server may be down; the local session ends regardless
+                log.debug("XNAT logout failed", exc_info=True)
+        if self._http is not None:
+            self._http.close()
+        self._xnat = self._http = None
+        self.user = None
+
+    # -- requests -----------------------------------------------------------------------------------
+    @property
+    def http(self):
+        if self._http is None:
+            raise errors.UserError("Not logged in to XNAT.", "Log in first (anonymously if the server allows).")
+        return self._http
+
+    def file_url(self, uri: str) -> str:
+        return self._base + uri if uri.startswith("/") else uri
+
+    def get_json(self, path: str, **params) -> dict:
+        """GET ``path`` as JSON; HTTP errors raise :class:`requests.HTTPError` (worded by ``errors.describe``)."""
+        params = {k: v for k, v in params.items() if v not in (None, "")}
+        params["format"] = "json"
+        response = self.http.get(self._base + path, params=params)
+        if response.status_code in (401, 403, 404) and self.user not in (None, "guest") and self._expired():
+            raise errors.UserError("Your XNAT session has expired.", "Log in again.")
+        response.raise_for_status()
+        if "json" not in response.headers.get("Content-Type", ""):
+            raise errors.UserError("XNAT answered with a web page instead of data; the session may have expired.",
+                                   "Log in again.")
+        return response.json()
+
+    def _expired(self) -> bool:
+        """Whether the server no longer knows our session (XNAT then answers as to a guest)."""
+        try:
+            return self.http.get(self._base + "/data/auth").status_code == 401
+        except Exception:  # the original error is the one worth showing
+            return False
+
+    def result_set(self, path: str, **params):
+        import pandas as pd
+
+        rows = self.get_json(path, **params).get("ResultSet", {}).get("Result", [])
+        return pd.DataFrame(rows)
+
+    @staticmethod
+    def _frame(frame, mapping: dict, numeric=()):
+        import pandas as pd
+
+        out = pd.DataFrame({new: frame[old] if old in frame else pd.Series([""] * len(frame), dtype=object)
+                            for old, new in mapping.items()})
+        for col in numeric:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+        return out
+
+    # -- tree levels (one request each) -------------------------------------------------------------------
+    def projects(self):
+        """Projects this user can see: ``id, name, description, accessibility``."""
+        frame = self.result_set("/data/projects", columns="ID,name,description,accessibility")
+        return self._frame(frame, {"ID": "id", "name": "name", "description": "description",
+                                   "accessibility": "accessibility"})
+
+    def subjects(self, project: str):
+        """Subjects of a project: ``id, label, project``."""
+        frame = self.result_set(f"/data/projects/{project}/subjects", columns="ID,label,project")
+        return self._frame(frame, {"ID": "id", "label": "label", "project": "project"})
+
+    def experiments(self, project: str, subject: str | None = None):
+        """Experiments (sessions) of a project, or of one subject: ``id, label, subject_id, subject_label, date, xsi_type``."""
+        frame = self.result_set("/data/experiments", project=project, subject_label=subject,
+                                columns="ID,label,subject_ID,subject_label,date,xsiType")
+        return self._frame(frame, {"ID": "id", "label": "label", "subject_ID": "subject_id",
+                                   "subject_label": "subject_label", "date": "date", "xsiType": "xsi_type"})
+
+    def experiment(self, experiment: str) -> dict:
+        """The data fields of one experiment."""
+        items = self.get_json(f"/data/experiments/{experiment}").get("items", [])
+        return items[0].get("data_fields", {}) if items else {}
+
+    def scans(self, experiment: str):
+        """Scans of a session: ``id, type, quality, series_description``."""
+        frame = self.result_set(f"/data/experiments/{experiment}/scans")
+        return self._frame(frame, {"ID": "id", "type": "type", "quality": "quality",
+                                   "series_description": "series_description"})
+
+    def resources(self, experiment: str, scan: str):
+        """Resources of a scan: ``label, format, file_count, file_size``."""
+        frame = self.result_set(f"/data/experiments/{experiment}/scans/{scan}/resources")
+        return self._frame(frame, {"label": "label", "format": "format", "file_count": "file_count",
+                                   "file_size": "file_size"}, numeric=("file_count", "file_size"))
+
+    def files(self, experiment: str, scan: str = "ALL", resource: str | None = None):
+        """Files of a session (``scan="ALL"``), of scans (``"1,3"``) or of one resource.
+
+        Columns ``scan, resource, name, size, md5, format, content, uri``.
+        """
+        path = f"/data/experiments/{experiment}/scans/{scan}" + (f"/resources/{resource}" if resource else "")
+        frame = self.result_set(path + "/files")
+        out = self._frame(frame, {"Name": "name", "Size": "size", "digest": "md5", "collection": "resource",
+                                  "file_format": "format", "file_content": "content", "URI": "uri"},
+                          numeric=("size",))
+        # the scan comes from the URI: XNAT's cat_ID names the catalog, not the scan
+        out.insert(0, "scan", [(_FILE_URI.search(u or "") or {"scan": ""})["scan"] if u else "" for u in out["uri"]])
+        return out
+
+    # -- manifests ----------------------------------------------------------------------------------------
+    def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
+        """Every file under the selected nodes, with one request per session at most.
+
+        ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
+        experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates).
+        """
+        import pandas as pd
+
+        frames, sessions = [], {}  # experiment ID -> (project, subject, session label, scan ids or None)
+        for node in selection:
+            if node.level == "project":
+                exps = self.experiments(node.project)
+                for _, e in exps.iterrows():
+                    sessions[e["id"]] = (node.project, e["subject_label"], e["label"], None)
+            elif node.level == "subject":
+                exps = self.experiments(node.project, node.subject)
+                for _, e in exps.iterrows():
+                    sessions[e["id"]] = (node.project, node.subject, e["label"], None)
+            elif node.level == "experiment":
+                sessions[node.experiment] = (node.project, node.subject, node.session, None)
+            elif node.level == "scan":
+                entry = sessions.setdefault(node.experiment, (node.project, node.subject, node.session, set()))
+                if entry[3] is not None:
+                    entry[3].add(node.scan)
+            elif node.level == "resource":
+                frame = self.files(node.experiment, node.scan, node.resource)
+                frames.append(self._label(frame, node.project, node.subject, node.session, node.experiment))
+            elif node.level == "file":
+                info = dict(node.info)
+                frames.append(pd.DataFrame([{"project": node.project, "subject": node.subject,
+                                             "session": node.session, "experiment": node.experiment,
+                                             "scan": node.scan, "resource": node.resource, "name": node.name,
+                                             "size": info.get("size"), "md5": info.get("md5", ""),
+                                             "uri": info.get("uri", "")}]))
+        def session_files(item):
+            exp, (project, subject, label, scans) = item
+            scan_spec = "ALL" if scans is None else ",".join(sorted(scans, key=_natural))
+            return self._label(self.files(exp, scan_spec), project, subject, label, exp)
+
+        # sessions are independent: a few in flight at once hide the server's latency
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ndw-xnat-manifest") as pool:
+            frames += list(pool.map(session_files, sessions.items()))
+        if not frames:
+            return pd.DataFrame(columns=MANIFEST_COLUMNS)
+        out = pd.concat(frames, ignore_index=True)
+        out = out.drop_duplicates("uri").reset_index(drop=True)
+        out["url"] = [self.file_url(u) for u in out["uri"]]
+        out["size"] = pd.to_numeric(out["size"], errors="coerce").astype("Int64")
+        return out[MANIFEST_COLUMNS]
+
+    @staticmethod
+    def _label(frame, project, subject, session, experiment):
+        frame = frame.copy()
+        frame.insert(0, "experiment", experiment)
+        frame.insert(0, "session", session)
+        frame.insert(0, "subject", subject)
+        frame.insert(0, "project", project)
+        return frame
+
+
+def _natural(text: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def parse_file_uri(uri: str) -> dict:
+    """``{experiment, scan, resource, name}`` of a file URI (name URL-decoded)."""
+    m = _FILE_URI.search(uri)
+    if not m:
+        return {}
+    return {"experiment": m["e"], "scan": m["scan"], "resource": m["r"], "name": unquote(m["n"])}

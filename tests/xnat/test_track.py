@@ -1,0 +1,84 @@
+"""Tracking XNAT files in DataLad datasets: datalad-xnat's configuration, addurls, get/drop round trip."""
+import os
+import subprocess
+
+import pytest
+
+from neurodata_widgets import errors
+from neurodata_widgets.xnat.client import Node, XnatClient
+from neurodata_widgets.xnat.track import track
+
+
+@pytest.fixture
+def remembered(server):
+    """A client whose login is saved in the DataLad credential store (as `datalad get` needs it)."""
+    c = XnatClient(server.url)
+    c.login("demo", server.info()["password"], remember=True)
+    yield c
+    c.logout()
+    c.store.remove(c.credential_name)
+
+
+def _private_session(server):
+    return next(e for e in server.experiments.values() if e.project == "DEMO_PRIVATE")
+
+
+def test_track_then_drop_and_get_round_trip(remembered, server, tmp_path):
+    import datalad.api as dl
+
+    exp = _private_session(server)
+    manifest = remembered.manifest([Node("experiment", exp.project, exp.subject.label, exp.id, exp.label)])
+    target = tmp_path / "ds"
+    report = track(remembered, manifest, target)
+    assert len(report) == len(manifest) and set(report["status"]) == {"ok"}
+    ds = dl.Dataset(str(target))
+    assert ds.config.get("datalad.xnat.default.url") == server.url
+    assert ds.config.get("datalad.xnat.default.project") == "DEMO_PRIVATE"
+    assert ds.config.get("datalad.xnat.default.pathfmt") == "{subject}/{session}/{scan}/"
+    assert ds.config.get("datalad.xnat.default.credential-name") == remembered.credential_name
+    assert (target / ".datalad" / "providers" / "xnat-default.cfg").exists()
+    first = target / report["path"][0]
+    assert first.is_symlink() and not first.exists()  # registered, no content yet
+    assert not ds.repo.dirty
+    # `datalad get` fetches with the stored credential (private project), verifies the md5 key
+    got = ds.get(".", result_renderer="disabled", return_type="list")
+    assert sum(r["action"] == "get" and r["status"] == "ok" for r in got) == len(manifest)
+    assert first.read_bytes()[128:132] == b"DICM"
+    ds.drop(".", result_renderer="disabled")
+    assert not first.exists()
+    ds.get(".", result_renderer="disabled")
+    assert first.exists()
+    # running it again adds only what is new
+    server.add_file(exp.id, "1", "late.dcm", b"\0" * 128 + b"DICM late")
+    manifest = remembered.manifest([Node("experiment", exp.project, exp.subject.label, exp.id, exp.label)])
+    again = track(remembered, manifest, target)
+    assert (again["status"] == "ok").sum() == 1 and (again["status"] == "notneeded").sum() == len(manifest) - 1
+
+
+def test_subdataset_boundary_and_download_now(server, tmp_path):
+    c = XnatClient(server.url)
+    c.login(anonymous=True)
+    exp = next(e for e in server.experiments.values() if e.project == "DEMO_PUBLIC")
+    manifest = c.manifest([Node("experiment", exp.project, exp.subject.label, exp.id, exp.label)])
+    report = track(c, manifest, tmp_path / "ds", pathfmt="{subject}//{session}/{scan}/", register_only=False)
+    sub = tmp_path / "ds" / exp.subject.label
+    assert (sub / ".datalad" / "config").exists()
+    out = subprocess.run(["git", "-C", str(tmp_path / "ds"), "submodule", "status"], capture_output=True, text=True)
+    assert exp.subject.label in out.stdout
+    files = set(report[report["status"] == "ok"]["path"])
+    assert len(files) == len(manifest)
+    assert all((tmp_path / "ds" / p).read_bytes()[128:132] == b"DICM" for p in files)
+    assert not (tmp_path / "ds" / ".datalad" / "providers").exists()  # anonymous: plain web URLs
+
+
+def test_dirty_dataset_is_refused(server, tmp_path):
+    import datalad.api as dl
+
+    ds = dl.create(str(tmp_path / "dirty"), result_renderer="disabled")
+    (tmp_path / "dirty" / "unsaved.txt").write_text("work in progress")
+    c = XnatClient(server.url)
+    c.login(anonymous=True)
+    manifest = c.manifest([Node("project", "DEMO_PUBLIC")])
+    with pytest.raises(errors.UserError, match="unsaved changes"):
+        track(c, manifest, ds.path)
+    assert not os.path.exists(tmp_path / "dirty" / "sub-001")
