@@ -141,6 +141,7 @@ class GlobusClient:
         self._user: dict | None = None
         self._lock = threading.RLock()
         self._login_callbacks: list = []
+        self._flow_callbacks: list = []
 
     # -- login ---------------------------------------------------------------------------------
     def start_login(self, mode: str = "code", scopes=None) -> str:
@@ -161,7 +162,14 @@ class GlobusClient:
         if redirect:
             kwargs["redirect_uri"] = redirect
         self._flow = self.auth.oauth2_start_flow(list(scopes or LOGIN_SCOPES), **kwargs)
-        return self._flow.get_authorize_url()
+        url = self._flow.get_authorize_url()
+        for callback in list(self._flow_callbacks):
+            callback(url, mode)
+        return url
+
+    def on_flow(self, callback) -> None:
+        """Call ``callback(url, mode)`` whenever a login (or consent) flow starts."""
+        self._flow_callbacks.append(callback)
 
     def finish_login(self, code: str) -> dict:
         """Exchange the code, store the tokens (0600) and return who logged in."""
@@ -237,6 +245,10 @@ class GlobusClient:
         def store(response):
             with self._lock:
                 self.storage.store_token_response(response)
+                kept = self.storage.get_token_data(resource_server)
+                if kept and not kept.refresh_token:  # a refresh answer may omit the (unchanged) refresh token
+                    kept.refresh_token = data.refresh_token
+                    self.storage.store_token_data_by_resource_server({resource_server: kept})
 
         return globus_sdk.RefreshTokenAuthorizer(data.refresh_token, self.auth, access_token=data.access_token,
                                                  expires_at=data.expires_at_seconds, on_refresh=store)

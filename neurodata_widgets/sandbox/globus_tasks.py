@@ -112,7 +112,8 @@ class TaskRunner:
         now = time.time()
         task = {
             "DATA_TYPE": "task", "task_id": tid, "type": kind, "status": "ACTIVE", "label": doc.get("label"),
-            "source_endpoint_id": src_id, "destination_endpoint_id": dst_id if kind == "TRANSFER" else None,
+            "source_endpoint_id": src_id, "source_endpoint": f"ndw#{src_id[:8]}",
+            "destination_endpoint": f"ndw#{dst_id[:8]}" if kind == "TRANSFER" else None, "destination_endpoint_id": dst_id if kind == "TRANSFER" else None,
             "source_endpoint_display_name": srv.collections[src_id]["display_name"],
             "destination_endpoint_display_name": srv.collections[dst_id]["display_name"] if kind == "TRANSFER" else None,
             "request_time": _iso(now), "completion_time": None, "deadline": doc.get("deadline") or _iso(now + 86400),
