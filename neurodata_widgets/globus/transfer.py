@@ -130,5 +130,4 @@ def _report(job: Job, doc: dict, expected_bytes):
         job.report(done=doc["bytes_transferred"], total=expected_bytes, unit="bytes", files_done=files_done,
                    files_total=doc["files"] or None, message=doc["status"].lower())
     else:
-        job.report(done=files_done, total=doc["files"] or None, unit="files", files_done=files_done,
-                   files_total=doc["files"] or None, message=status)
+        job.report(done=files_done, total=doc["files"] or None, unit="files", message=status)

@@ -263,7 +263,7 @@ class CollectionPane(widgets.VBox):
 
 def _label(entry: dict) -> str:
     if entry["type"] == "dir":
-        return f"📁 {entry['name']}/"
+        return f"{entry['name']}/"
     return f"{entry['name']}  ({format_bytes(entry['size'])})"
 
 
@@ -317,7 +317,9 @@ class GlobusBrowser(widgets.VBox):
         self.status = f"{len(found)} collections"
         for pane in (self.source, self.destination):
             pane.set_collections(found)
-        if len(found) > 1 and self.destination.picker.value == self.source.picker.value:
+        if found and self.source.picker.value is None:
+            self.source.picker.value = found[0]["id"]
+        if len(found) > 1 and self.destination.picker.value in (None, self.source.picker.value):
             self.destination.picker.value = found[1]["id"]
         if not found:
             self.banner.show("No collections matched.", "info", "Try another search.")

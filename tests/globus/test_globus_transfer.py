@@ -19,7 +19,7 @@ def test_directory_transfer_completes_with_progress(client, globus):
     final = job.result(timeout=60)
     assert final["status"] == "SUCCEEDED" and final["label"] == "raw data"
     assert any(0 < d["bytes_transferred"] < final["bytes_transferred"] for d in seen), "no progress seen"
-    assert job.progress.files_done == final["files"] == 11
+    assert job.progress.done == job.progress.total == final["files"] == 11 and job.progress.unit == "files"
     copied = globus.collection_dir(dst) / "run1/ds001/sub-02/anat/sub-02_T1w.nii.gz"
     original = globus.collection_dir(src) / "ds001/sub-02/anat/sub-02_T1w.nii.gz"
     assert _md5(copied) == _md5(original)
@@ -43,7 +43,7 @@ def test_cancel_stops_the_copy(client, globus):
     src, dst = info["source_collection"], info["destination_collection"]
     task_id = transfer.submit(client, src, dst, [("/ds001/", "/cancelled/", True)])
     job = transfer.watch(client, task_id).start()
-    while job.progress.files_done < 1 and not job.done:
+    while job.progress.done < 1 and not job.done:
         job.wait(0.05)
     job.cancel()
     job.wait(30)
