@@ -25,6 +25,10 @@ _LAZY = {
     "StatusBanner": "neurodata_widgets.ui.banner:StatusBanner",
     "JobProgress": "neurodata_widgets.ui.progress:JobProgress",
     "PagedTable": "neurodata_widgets.ui.table:PagedTable",
+    "GlobusClient": "neurodata_widgets.globus.client:GlobusClient",
+    "GlobusLogin": "neurodata_widgets.globus.widgets:GlobusLogin",
+    "GlobusBrowser": "neurodata_widgets.globus.widgets:GlobusBrowser",
+    "TransferPanel": "neurodata_widgets.globus.widgets:TransferPanel",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
