@@ -328,6 +328,18 @@ class GlobusClient:
     def mkdir(self, collection_id: str, path: str) -> None:
         self.call(self.transfer.operation_mkdir, collection_id, path)
 
+    def rename(self, collection_id: str, old_path: str, new_path: str) -> None:
+        self.call(self.transfer.operation_rename, collection_id, old_path, new_path)
+
+    def delete(self, collection_id: str, paths, recursive: bool = True, label: str = "") -> str:
+        """Submit a delete task for ``paths``; returns its task id (watch it like a transfer)."""
+        import globus_sdk
+
+        data = globus_sdk.DeleteData(endpoint=collection_id, recursive=recursive, label=label or None)
+        for path in paths:
+            data.add_item(path)
+        return self.call(self.transfer.submit_delete, data)["task_id"]
+
     def web_url(self, task_id: str) -> str:
         """The task's page in the Globus web app (the sandbox serves its own)."""
         return f"{self.service['web_url']}/activity/{task_id}"

@@ -184,6 +184,7 @@ class TaskRunner:
             self._update(tid, files=len(files), directories=len(pairs) - len(files), subtasks_total=len(pairs),
                          subtasks_pending=len(pairs), nice_status="OK", nice_status_short_description="OK")
             budget_start, moved = time.monotonic(), 0
+            deadline = _parse_time(task["deadline"])
             for src, dst, kind, src_path, dst_path in pairs:
                 if extra["cancel"].is_set():
                     raise _Cancel()
@@ -217,6 +218,10 @@ class TaskRunner:
                             while self.paused.is_set() and not extra["cancel"].is_set():
                                 time.sleep(0.05)
                             budget_start += time.monotonic() - t0
+                        if deadline and time.time() > deadline:
+                            fout.close()
+                            tmp.unlink(missing_ok=True)
+                            raise _Deadline()
                         chunk = fin.read(CHUNK)
                         if not chunk:
                             break
@@ -238,6 +243,11 @@ class TaskRunner:
             self._event(tid, "SUCCEEDED", "succeeded", "Task succeeded")
             self._update(tid, status="SUCCEEDED", nice_status=None, completion_time=_iso(time.time()),
                          _ended=time.time())
+        except _Deadline:
+            self._event(tid, "DEADLINE_EXCEEDED", "deadline exceeded", "The task deadline passed", is_error=True)
+            self._update(tid, status="FAILED", nice_status=None, is_ok=False, completion_time=_iso(time.time()),
+                         subtasks_expired=task["subtasks_pending"], subtasks_pending=0, _ended=time.time(),
+                         fatal_error={"code": "DEADLINE_EXCEEDED", "description": "deadline exceeded"})
         except _Cancel:
             self._event(tid, "CANCELED", "canceled", "Task canceled by user", is_error=True)
             self._update(tid, status="FAILED", nice_status=None, is_ok=None, completion_time=_iso(time.time()),
@@ -288,6 +298,25 @@ class TaskRunner:
 
 class _Cancel(Exception):
     pass
+
+
+class _Deadline(Exception):
+    pass
+
+
+def _parse_time(text) -> float | None:
+    """Transfer's deadline: ISO 8601 (``2024-01-01T10:00:00+00:00`` or with a space)."""
+    from datetime import datetime, timezone
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(str(text).replace(" ", "T").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
 
 
 def _md5(path) -> str:

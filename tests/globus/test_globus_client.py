@@ -78,26 +78,20 @@ def test_ten_thousand_entries_are_paged_one_request_per_page(client, globus):
 
 def test_expired_access_token_is_refreshed_silently(client, globus):
     src = globus.info()["source_collection"]
-    before = client.storage.get_token_data("transfer.api.globus.org").access_token
+    before = client.storage.get_token_data("transfer.api.globus.org")
     client.ls(src, "/")
-    globus.expire()
-    # the stored expiry still looks valid to the SDK: the first call sees 401 once the server says so;
-    # pretend the clock moved on, as it would have, so the authorizer renews before calling
-    data = client.storage.get_token_data("transfer.api.globus.org")
-    data.expires_at_seconds = 0
-    client.storage.store_token_data_by_resource_server({"transfer.api.globus.org": data})
-    client._transfer = None
+    globus.expire()  # the server ends every access token; the stored expiry still looks fine
+    globus.reset_stats()
     assert client.ls(src, "/").total >= 1
     after = client.storage.get_token_data("transfer.api.globus.org")
-    assert after.access_token != before and after.refresh_token == data.refresh_token
+    assert after.access_token != before.access_token and after.refresh_token == before.refresh_token
+    assert globus.stats["POST /v2/oauth2/token"] == 1  # one 401, one refresh, one retry
 
 
 def test_revoked_refresh_token_asks_to_log_in_again(client, globus):
     data = client.storage.get_token_data("transfer.api.globus.org")
     client.auth.oauth2_revoke_token(data.refresh_token)
-    data.expires_at_seconds = 0
-    client.storage.store_token_data_by_resource_server({"transfer.api.globus.org": data})
-    client._transfer = None
+    globus.expire()
     with pytest.raises(LoginRequired) as info:
         client.ls(globus.info()["source_collection"], "/")
     message, hint = describe(info.value)

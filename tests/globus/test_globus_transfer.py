@@ -56,3 +56,28 @@ def test_cancel_stops_the_copy(client, globus):
 def test_backoff_doubles_while_stalled_and_resets_on_progress():
     b = transfer.Backoff(1, 8)
     assert [b.next(5), b.next(5), b.next(5), b.next(5), b.next(5), b.next(6)] == [1, 2, 4, 8, 8, 1]
+
+
+def test_deadline_passed_fails_the_task_readably(client, globus):
+    from datetime import datetime, timedelta, timezone
+
+    from neurodata_widgets.errors import describe
+
+    info = globus.info()
+    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    task_id = transfer.submit(client, info["source_collection"], info["destination_collection"],
+                              [("/ds001/", "/late/", True)], deadline=past)
+    job = transfer.watch(client, task_id).start()
+    job.wait(30)
+    assert job.state == "failed" and "deadline" in describe(job.error)[0]
+    assert transfer.task(client, task_id)["fatal_error"]["code"] == "DEADLINE_EXCEEDED"
+
+
+def test_rename_and_delete_on_a_collection(client, globus):
+    dst = globus.info()["destination_collection"]
+    client.mkdir(dst, "/to-rename")
+    client.rename(dst, "/to-rename", "/renamed")
+    root = globus.collection_dir(dst)
+    assert (root / "renamed").is_dir() and not (root / "to-rename").exists()
+    doc = transfer.watch(client, client.delete(dst, ["/renamed"])).start().result(timeout=30)
+    assert doc["status"] == "SUCCEEDED" and not (root / "renamed").exists()
