@@ -38,3 +38,25 @@ def test_login_browse_transfer(dashboard, sandbox):
     destination.locator("option", has_text="sub-02").wait_for(timeout=30_000)
     copied = sandbox["globus"].collection_dir(sandbox.info()["globus"]["destination_collection"])
     assert (copied / "sub-02" / "anat" / "sub-02_T1w.nii.gz").stat().st_size > 1_000_000
+
+
+def test_login_by_automatic_callback_then_logout(dashboard):
+    page = dashboard.open("globus.ipynb")
+    logout = page.locator(".ndw-globus-logout")
+    if logout.is_visible():  # the session's earlier login is stored: start from logged out
+        logout.click()
+        page.get_by_text("Not logged in").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Automatic").click()
+    page.locator(".ndw-globus-login").click()
+    link = page.locator("a.ndw-globus-login-link")
+    link.wait_for(timeout=30_000)
+    assert not page.locator(".ndw-globus-code input").is_visible()
+    with page.context.expect_page() as popup_info:
+        link.click()
+    consent = popup_info.value
+    consent.locator("#allow").click()
+    consent.get_by_text("Logged in to Globus").wait_for(timeout=30_000)  # the kernel's loopback receiver
+    consent.close()
+    assert page.locator(".ndw-globus-username").inner_text(timeout=30_000) == "demo@globusid.org"
+    page.locator(".ndw-globus-logout").click()
+    page.get_by_text("Not logged in").wait_for(timeout=30_000)
