@@ -425,3 +425,56 @@ class TransferPanel(widgets.VBox):
         self.jobs[task_id] = job
         self.table.children = (row,) + tuple(self.table.children)
         progress.run(job)
+
+
+class RegisterBox(widgets.VBox):
+    """Register the files selected in a browser's source pane in a DataLad dataset (for ``datalad get`` later).
+
+    Examples
+    --------
+    >>> box = RegisterBox(client, browser=browser, dataset="/data/my-ds")    # doctest: +SKIP
+    >>> box.register_button.click(); box.value                              # doctest: +SKIP
+    ['inputs/README']
+    """
+
+    value = List(help="dataset paths registered by the last click").tag(sync=True)
+    status = Unicode("", help="what the box did last").tag(sync=True)
+    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
+
+    def __init__(self, client: GlobusClient | None = None, browser: GlobusBrowser | None = None,
+                 dataset: str = "", **kwargs):
+        self.client = _client(client)
+        self.browser = browser
+        self.dataset = widgets.Text(value=str(dataset), description="Dataset", placeholder="/path/to/dataset",
+                                    layout={"width": "420px"})
+        self.folder = widgets.Text(value="inputs", description="Folder", layout={"width": "260px"})
+        self.register_button = widgets.Button(description="Register in dataset", icon="link")
+        self.register_button.add_class("ndw-globus-register")
+        self.banner = StatusBanner()
+        self.register_button.on_click(lambda _: self.register())
+        super().__init__([widgets.HBox([self.dataset, self.folder, self.register_button],
+                                       layout={"flex_flow": "row wrap"}), self.banner], **kwargs)
+        self.add_class("ndw-globus-register-box")
+
+    def register(self) -> list:
+        """Record the selected source files in the dataset and save."""
+        from .annex import register
+
+        self.banner.clear()
+        self.error = ""
+        pane = self.browser.source if self.browser else None
+        files = [pane.join(n) for n in pane.selected if (pane.entry(n) or {}).get("type") == "file"] if pane else []
+        try:
+            if not files:
+                from ..errors import UserError
+
+                raise UserError("Select one or more files (not folders) in the source pane.", "")
+            done = register(self.dataset.value, self.client, pane.collection, files, dest=self.folder.value)
+        except Exception as exc:
+            self.banner.show_error(exc, "Registering")
+            self.error = self.banner.message
+            return []
+        self.value = [d["path"] for d in done]
+        self.status = f"registered {len(done)} file(s)"
+        self.banner.show(f"Registered {len(done)} file(s); `datalad get` fetches them when needed.", "ok")
+        return self.value

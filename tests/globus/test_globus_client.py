@@ -159,3 +159,9 @@ def test_collection_https_access_needs_a_bearer_token(client, globus):
     assert denied.status_code == 401 and denied.headers["WWW-Authenticate"].startswith("Bearer")
     ok = requests.get(url, headers={"Authorization": f"Bearer {client.access_token()}"})
     assert ok.status_code == 200 and ok.text.startswith("Demo raw data")
+
+
+def test_sdk_paginator_walks_endpoint_search_pages(client, globus):
+    pages = client.transfer.paginated.endpoint_search("NDW demo", limit=1)
+    names = [doc["display_name"] for doc in pages.items()]
+    assert len(names) == 3 and len(set(names)) == 3
