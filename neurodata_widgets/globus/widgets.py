@@ -300,6 +300,7 @@ class GlobusBrowser(widgets.VBox):
                                        layout={"justify_content": "space-between", "flex_flow": "row wrap"})],
                          **kwargs)
         self.add_class("ndw-globus-browser")
+        self.client.on_login(lambda user: self.search())  # a login anywhere (e.g. the portal's card) fills the panes
         if self.client.logged_in:
             self.search()
 

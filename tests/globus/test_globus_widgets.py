@@ -110,3 +110,15 @@ def test_browser_offers_consent_link(client, globus):
     browser.source.picker.value = globus.info()["consent_collection"]
     assert "ndw-globus-consent-link" in browser.source.banner.value
     assert "needs your consent" in browser.source.error
+
+
+def test_browser_fills_itself_after_a_login_elsewhere(globus, consent, tmp_path):
+    client = GlobusClient(token_file=tmp_path / "t.json")
+    browser, login = GlobusBrowser(client), GlobusLogin(client)  # built before login, as the portal does
+    assert browser.collections == [] and browser.source.entries == []
+    login.login_button.click()
+    href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    login.submit(consent(href))
+    assert len(browser.collections) == 3
+    assert browser.source.collection == globus.info()["source_collection"] and browser.source.total >= 2
+    assert browser.destination.collection == globus.info()["destination_collection"]
