@@ -29,6 +29,10 @@ _LAZY = {
     "XnatLogin": "neurodata_widgets.xnat.widgets:XnatLogin",
     "XnatBrowser": "neurodata_widgets.xnat.widgets:XnatBrowser",
     "CredentialStore": "neurodata_widgets.auth.credentials:CredentialStore",
+    "GlobusClient": "neurodata_widgets.globus.client:GlobusClient",
+    "GlobusLogin": "neurodata_widgets.globus.widgets:GlobusLogin",
+    "GlobusBrowser": "neurodata_widgets.globus.widgets:GlobusBrowser",
+    "TransferPanel": "neurodata_widgets.globus.widgets:TransferPanel",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

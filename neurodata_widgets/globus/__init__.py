@@ -1,0 +1,1 @@
+"""Globus: login, collection browser, transfers with live status, dataset registration."""

@@ -1,0 +1,130 @@
+"""Register files on a Globus collection in a DataLad dataset, so ``datalad get`` fetches them later.
+
+Each file is recorded under the ``globus://<collection id>/<path>`` URL form that
+git-annex-remote-globus uses. A datalad-next ``uncurl`` special remote named
+``globus-<id prefix>`` claims those URLs and rewrites them to the collection's HTTPS
+access (``https_server``), where the user's Globus token is sent as a bearer token.
+The token is kept in DataLad's credential store (realm = the collection's HTTPS realm),
+the same place ``datalad credentials`` manages, so ``datalad get`` on the command line
+works too; :func:`refresh_credential` renews it from the Globus login.
+
+Examples
+--------
+>>> from neurodata_widgets.globus.annex import register
+>>> register("/data/my-ds", client, collection_id, ["/ds001/README"], dest="inputs")   # doctest: +SKIP
+[{'path': 'inputs/README', 'url': 'globus://1c5e.../ds001/README', 'key': 'URL--globus...'}]
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+from ..errors import UserError
+
+
+def globus_url(collection_id: str, path: str) -> str:
+    """``globus://<collection>/<path>`` (path without leading slash, percent-encoded)."""
+    return f"globus://{collection_id}/{quote(path.lstrip('/'))}"
+
+
+def remote_name(collection_id: str) -> str:
+    return f"globus-{collection_id[:8]}"
+
+
+def credential_name(collection_id: str) -> str:
+    return f"globus-{collection_id}"
+
+
+def _git(ds_path, *args, input=None) -> str:
+    proc = subprocess.run(["git", "-C", str(ds_path), *args], input=input, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UserError(f"git {' '.join(args[:3])} failed: {proc.stderr.strip()[-400:]}",
+                        "Check the dataset is a DataLad dataset with an annex.")
+    return proc.stdout
+
+
+def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
+    """Create (once) the uncurl special remote that turns ``globus://`` URLs into HTTPS requests."""
+    name = remote_name(collection_id)
+    if name in _git(ds_path, "remote").split():
+        return name
+    match = f"globus://{collection_id}/(?P<path>.*)$"
+    _git(ds_path, "annex", "initremote", name, "type=external", "externaltype=uncurl", "encryption=none",
+         "autoenable=true", f"match={match}", f"url={https_server.rstrip('/')}/{{path}}")
+    return name
+
+
+def refresh_credential(ds_path, client, collection_id: str, https_server: str | None = None) -> str:
+    """Store a live Globus access token as the DataLad credential of the collection's HTTPS realm."""
+    import requests
+    from datalad.api import Dataset
+    from datalad_next.credman import CredentialManager
+    from datalad_next.utils.http_helpers import get_auth_realm
+    from datalad_next.utils.requests_auth import parse_www_authenticate
+
+    https_server = https_server or client.collection(collection_id)["https_server"]
+    probe = https_server.rstrip("/") + "/"
+    answer = requests.head(probe, timeout=10)
+    header = answer.headers.get("www-authenticate")
+    if not header:
+        raise UserError(f"The collection's HTTPS access ({https_server}) did not ask for a token.",
+                        "Check the collection allows HTTPS access.")
+    realm = get_auth_realm(probe, parse_www_authenticate(header), scheme="bearer")
+    CredentialManager(Dataset(str(ds_path)).config).set(
+        credential_name(collection_id), type="token", realm=realm, secret=client.access_token())
+    return realm
+
+
+def register(dataset, client, collection_id: str, paths, dest: str = "", fast: bool = True,
+             message: str | None = None) -> list[dict]:
+    """Record files of a collection in ``dataset`` (under ``dest``) and save.
+
+    Parameters
+    ----------
+    dataset : path
+        An existing DataLad dataset.
+    client : GlobusClient
+        A logged-in client (its token goes to DataLad's credential store).
+    collection_id : str
+    paths : list of str
+        File paths on the collection.
+    dest : str
+        Folder inside the dataset (created if needed).
+    fast : bool
+        Record location and size only (content is fetched by ``datalad get``);
+        ``False`` downloads each file once to checksum it.
+    """
+    from datalad.api import Dataset
+
+    ds = Dataset(str(dataset))
+    if not ds.is_installed():
+        raise UserError(f"{dataset} is not a DataLad dataset.", "Create one with `datalad create` first.")
+    https_server = client.collection(collection_id).get("https_server")
+    if not https_server:
+        raise UserError("This collection offers no HTTPS access.", "Pick a Globus Connect Server v5 collection.")
+    refresh_credential(ds.path, client, collection_id, https_server)
+    ensure_remote(ds.path, collection_id, https_server)
+    lines, planned = [], []
+    for path in paths:
+        target = PurePosixPath(dest) / PurePosixPath(path).name if dest else PurePosixPath(PurePosixPath(path).name)
+        (Path(ds.path) / target).parent.mkdir(parents=True, exist_ok=True)
+        url = globus_url(collection_id, path)
+        lines.append(f"{url} {target}")
+        planned.append({"path": str(target), "url": url})
+    args = ["annex", "addurl", "--batch", "--with-files", "--json", "--json-error-messages"]
+    if fast:
+        args.append("--fast")
+    out = _git(ds.path, *args, input="\n".join(lines) + "\n")
+    results = [json.loads(line) for line in out.splitlines() if line.strip()]
+    failed = [r for r in results if not r.get("success")]
+    if failed:
+        why = "; ".join(" ".join(r.get("error-messages", [])) or r.get("file", "?") for r in failed)
+        raise UserError(f"Registering {len(failed)} file(s) failed: {why}", "Check you are logged in to Globus.")
+    keys = {r.get("file"): r.get("key") for r in results}
+    ds.save(path=[p["path"] for p in planned], message=message or f"Register {len(planned)} file(s) from Globus "
+            f"collection {collection_id}", result_renderer="disabled")
+    for p in planned:
+        p["key"] = keys.get(p["path"])
+    return planned

@@ -1,0 +1,417 @@
+"""Globus login, collections and directory listings with the real ``globus-sdk`` (no widgets).
+
+Login is the SDK's native-app PKCE flow in two modes: ``"code"`` (the consent page
+shows a code the user pastes; JupyterHub, Binder) and ``"callback"`` (a one-shot
+loopback server receives the code; desktop JupyterLab). Tokens live in the SDK's
+:class:`~globus_sdk.tokenstorage.JSONTokenStorage` in the user's configuration
+directory (mode 0600) and are refreshed automatically; :meth:`GlobusClient.logout`
+revokes them.
+
+Where it connects: arguments, then ``GLOBUS_SDK_SERVICE_URL_AUTH`` /
+``GLOBUS_SDK_SERVICE_URL_TRANSFER`` / ``NDW_GLOBUS_CLIENT_ID``, then a running
+``neurodata-widgets sandbox``, then (with nothing configured) an in-kernel sandbox.
+With only ``NDW_GLOBUS_CLIENT_ID`` set it talks to the real Globus.
+
+Examples
+--------
+>>> from neurodata_widgets.globus.client import GlobusClient
+>>> client = GlobusClient()                                   # doctest: +SKIP
+>>> url = client.start_login()      # open it, allow, copy the code   # doctest: +SKIP
+>>> client.finish_login("the-code")["preferred_username"]     # doctest: +SKIP
+'demo@globusid.org'
+>>> client.ls(collection_id, "/~/").entries[0]["name"]        # doctest: +SKIP
+'ds001'
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .. import errors
+from ..config import config_dir, running_sandbox, setting
+
+log = logging.getLogger(__name__)
+
+TRANSFER_RS = "transfer.api.globus.org"
+AUTH_RS = "auth.globus.org"
+TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+LOGIN_SCOPES = ("openid", "profile", "email", TRANSFER_SCOPE)
+PRODUCTION_WEB = "https://app.globus.org"
+_IN_KERNEL: dict = {}
+
+
+class LoginRequired(errors.UserError):
+    """No (longer a) valid login: the user must log in again."""
+
+
+class ConsentRequired(errors.UserError):
+    """A collection needs an extra consent; :attr:`url` starts the login that grants it."""
+
+    def __init__(self, message, hint, scopes, url):
+        super().__init__(message, hint)
+        self.scopes = scopes
+        self.url = url
+
+
+def resolve_service(auth_url=None, transfer_url=None, client_id=None) -> dict:
+    """Where Globus is: ``{"auth_url", "transfer_url", "client_id", "web_url"}``."""
+    env_auth = os.environ.get("GLOBUS_SDK_SERVICE_URL_AUTH")
+    env_transfer = os.environ.get("GLOBUS_SDK_SERVICE_URL_TRANSFER")
+    client_id = setting("globus_client_id", client_id)
+    if auth_url or env_auth:
+        auth_url = auth_url or env_auth
+        transfer_url = transfer_url or env_transfer or auth_url
+    elif running_sandbox().get("globus"):
+        info = running_sandbox()["globus"]
+        auth_url, transfer_url, client_id = info["auth_url"], info["transfer_url"], client_id or info["client_id"]
+    elif not client_id:  # nothing configured: the sandbox, started here
+        info = in_kernel_sandbox()
+        auth_url, transfer_url, client_id = info["auth_url"], info["transfer_url"], info["client_id"]
+    web = auth_url.rstrip("/") if auth_url else PRODUCTION_WEB
+    return {"auth_url": auth_url, "transfer_url": transfer_url, "client_id": client_id, "web_url": web}
+
+
+def in_kernel_sandbox() -> dict:
+    """Start (once per process) a Globus sandbox in this kernel and return its info."""
+    if "sandbox" not in _IN_KERNEL:
+        from ..sandbox.runner import Sandbox
+
+        _IN_KERNEL["sandbox"] = Sandbox(services=["globus"], demo=False).start()
+    return _IN_KERNEL["sandbox"].info()["globus"]
+
+
+@dataclass
+class Listing:
+    """One page of a directory listing."""
+
+    collection: str
+    path: str
+    entries: list = field(default_factory=list)
+    total: int | None = None
+    offset: int = 0
+    limit: int = 100
+
+    @property
+    def has_next(self) -> bool:
+        if self.total is None:
+            return len(self.entries) >= self.limit
+        return self.offset + len(self.entries) < self.total
+
+    def frame(self):
+        """The entries as a :class:`pandas.DataFrame` (name, type, size, last_modified)."""
+        import pandas as pd
+
+        cols = ["name", "type", "size", "last_modified", "permissions"]
+        return pd.DataFrame([{c: e.get(c) for c in cols} for e in self.entries], columns=cols)
+
+
+class GlobusClient:
+    """A logged-in (or not yet) Globus user: login, search, ls, mkdir; see :mod:`.transfer` for tasks.
+
+    Parameters
+    ----------
+    auth_url, transfer_url : str, optional
+        Service roots (default: see the module docstring).
+    client_id : str, optional
+        The native app's client id (``$NDW_GLOBUS_CLIENT_ID``).
+    token_file : path, optional
+        Token storage file (default ``<config dir>/globus-tokens.json``).
+    """
+
+    def __init__(self, auth_url=None, transfer_url=None, client_id=None, token_file=None):
+        import globus_sdk
+        from globus_sdk.token_storage import JSONTokenStorage
+
+        self.service = resolve_service(auth_url, transfer_url, client_id)
+        self.client_id = self.service["client_id"]
+        self.auth = globus_sdk.NativeAppAuthClient(self.client_id, app_name="neurodata-widgets",
+                                                   base_url=self.service["auth_url"])
+        path = token_file or (config_dir() / "globus-tokens.json")
+        where = self.service["auth_url"] or "production"
+        namespace = f"{self.client_id}@{hashlib.sha1(where.encode()).hexdigest()[:10]}"
+        self.storage = JSONTokenStorage(path, namespace=namespace)
+        self._flow = None
+        self._receiver = None
+        self._transfer = None
+        self._user: dict | None = None
+        self._lock = threading.RLock()
+        self._login_callbacks: list = []
+        self._flow_callbacks: list = []
+
+    # -- login ---------------------------------------------------------------------------------
+    def start_login(self, mode: str = "code", scopes=None) -> str:
+        """Begin a login; return the URL the user opens.
+
+        ``mode="code"``: the consent page shows a code to pass to :meth:`finish_login`.
+        ``mode="callback"``: a loopback server receives the code and finishes the login itself
+        (callbacks from :meth:`on_login` run then).
+        """
+        self._stop_receiver()
+        redirect = None
+        if mode == "callback":
+            self._receiver = _Receiver(self)
+            redirect = self._receiver.url
+        elif mode != "code":
+            raise ValueError("mode must be 'code' or 'callback'")
+        kwargs = {"refresh_tokens": True}
+        if redirect:
+            kwargs["redirect_uri"] = redirect
+        self._flow = self.auth.oauth2_start_flow(list(scopes or LOGIN_SCOPES), **kwargs)
+        url = self._flow.get_authorize_url()
+        for callback in list(self._flow_callbacks):
+            callback(url, mode)
+        return url
+
+    def on_flow(self, callback) -> None:
+        """Call ``callback(url, mode)`` whenever a login (or consent) flow starts."""
+        self._flow_callbacks.append(callback)
+
+    def finish_login(self, code: str) -> dict:
+        """Exchange the code, store the tokens (0600) and return who logged in."""
+        import globus_sdk
+
+        if self._flow is None:
+            raise errors.UserError("No login is in progress.", "Press Login first.")
+        code = (code or "").strip()
+        if not code:
+            raise errors.UserError("Paste the code from the Globus page first.", "")
+        self.auth.current_oauth2_flow_manager = self._flow
+        try:
+            tokens = self.auth.oauth2_exchange_code_for_tokens(code)
+        except globus_sdk.AuthAPIError as exc:
+            raise errors.UserError("Globus did not accept that code.",
+                                   "Codes work once and expire after ten minutes: press Login again.") from exc
+        with self._lock:
+            self.storage.store_token_response(tokens)
+            os.chmod(self.storage.filepath, 0o600)
+            self._flow = None
+            self._transfer = None
+            self._user = None
+        user = self.user()
+        for callback in list(self._login_callbacks):
+            callback(user)
+        return user
+
+    def on_login(self, callback) -> None:
+        """Call ``callback(userinfo)`` after each successful login (also from the callback server)."""
+        self._login_callbacks.append(callback)
+
+    @property
+    def logged_in(self) -> bool:
+        return self.storage.get_token_data(TRANSFER_RS) is not None
+
+    def user(self) -> dict:
+        """The logged-in identity (Auth's userinfo), cached."""
+        import globus_sdk
+
+        if self._user is None:
+            ac = globus_sdk.AuthClient(authorizer=self._authorizer(AUTH_RS), base_url=self.service["auth_url"])
+            self._user = dict(self.call(ac.userinfo).data)
+        return self._user
+
+    def logout(self) -> None:
+        """Revoke every stored token and forget them."""
+        self._stop_receiver()
+        with self._lock:
+            for rs, data in self.storage.get_token_data_by_resource_server().items():
+                for token in (data.access_token, data.refresh_token):
+                    if token:
+                        try:
+                            self.auth.oauth2_revoke_token(token)
+                        except Exception:  # logging out must work even when Globus is unreachable
+                            log.warning("revoking a %s token failed", rs, exc_info=True)
+                self.storage.remove_token_data(rs)
+            self._transfer = None
+            self._user = None
+
+    def access_token(self, resource_server: str = TRANSFER_RS) -> str:
+        """A live access token (refreshed if needed) for scripts such as dataset registration."""
+        authorizer = self._authorizer(resource_server)
+        self.call(authorizer.ensure_valid_token)
+        return authorizer.access_token
+
+    def _authorizer(self, resource_server: str):
+        import globus_sdk
+
+        data = self.storage.get_token_data(resource_server)
+        if data is None:
+            raise LoginRequired("You are not logged in to Globus.", "Log in with the Login button first.")
+
+        def store(response):
+            with self._lock:
+                self.storage.store_token_response(response)
+                kept = self.storage.get_token_data(resource_server)
+                if kept and not kept.refresh_token:  # a refresh answer may omit the (unchanged) refresh token
+                    kept.refresh_token = data.refresh_token
+                    self.storage.store_token_data_by_resource_server({resource_server: kept})
+
+        return globus_sdk.RefreshTokenAuthorizer(data.refresh_token, self.auth, access_token=data.access_token,
+                                                 expires_at=data.expires_at_seconds, on_refresh=store)
+
+    @property
+    def transfer(self):
+        """A :class:`globus_sdk.TransferClient` whose tokens refresh themselves."""
+        import globus_sdk
+
+        with self._lock:
+            if self._transfer is None:
+                self._transfer = globus_sdk.TransferClient(authorizer=self._authorizer(TRANSFER_RS),
+                                                           base_url=self.service["transfer_url"])
+            return self._transfer
+
+    def _stop_receiver(self):
+        if self._receiver is not None:
+            self._receiver.stop()
+            self._receiver = None
+
+    # -- calls ---------------------------------------------------------------------------------
+    def call(self, fn, *args, **kwargs):
+        """Run an SDK call, turning login and consent problems into :class:`errors.UserError`."""
+        import globus_sdk
+
+        try:
+            return fn(*args, **kwargs)
+        except globus_sdk.AuthAPIError as exc:
+            if exc.http_status in (400, 401) and ("invalid_grant" in (exc.text or "") or exc.http_status == 401):
+                self.forget()
+                raise LoginRequired("Your Globus login has expired or was revoked.",
+                                    "Log in again with the Login button.") from exc
+            raise
+        except globus_sdk.TransferAPIError as exc:
+            if exc.info.consent_required:
+                scopes = list(exc.info.consent_required.required_scopes)
+                url = self.start_login("code", scopes=list(LOGIN_SCOPES) + scopes)
+                raise ConsentRequired(
+                    f"This collection needs your consent before it can be used. Grant it here: {url}",
+                    "Open the link, press Allow, then paste the code into the login box.", scopes, url) from exc
+            if exc.code == "AuthenticationFailed":
+                self.forget()
+                raise LoginRequired("Globus no longer accepts your login.", "Log in again.") from exc
+            raise
+
+    def forget(self) -> None:
+        """Drop stored tokens without revoking (they are already dead)."""
+        with self._lock:
+            for rs in list(self.storage.get_token_data_by_resource_server()):
+                self.storage.remove_token_data(rs)
+            self._transfer = None
+            self._user = None
+
+    def search(self, text: str = "", scope: str | None = None, limit: int = 25, offset: int = 0) -> list[dict]:
+        """Collections matching ``text`` (Transfer's endpoint_search; one page)."""
+        kwargs = {"limit": limit, "offset": offset}
+        if scope:
+            kwargs["filter_scope"] = scope
+        result = self.call(self.transfer.endpoint_search, text or None, **kwargs)
+        keep = ("id", "display_name", "owner_string", "description", "entity_type", "https_server")
+        return [{k: doc.get(k) for k in keep} for doc in result["DATA"]]
+
+    def collection(self, collection_id: str) -> dict:
+        """The collection's document (``display_name``, ``https_server``, ...)."""
+        return dict(self.call(self.transfer.get_endpoint, collection_id).data)
+
+    def ls(self, collection_id: str, path: str = "/~/", show_hidden: bool = False, limit: int = 100,
+           offset: int = 0, filter=None) -> Listing:
+        """One page of a directory: at most ``limit`` entries, starting at ``offset`` (one request)."""
+        kwargs = {"path": path, "show_hidden": show_hidden, "limit": limit, "offset": offset}
+        if filter:
+            kwargs["filter"] = filter
+        result = self.call(self.transfer.operation_ls, collection_id, **kwargs)
+        return Listing(collection_id, result.get("absolute_path") or path, list(result["DATA"]),
+                       result.get("total"), offset, limit)
+
+    def mkdir(self, collection_id: str, path: str) -> None:
+        self.call(self.transfer.operation_mkdir, collection_id, path)
+
+    def rename(self, collection_id: str, old_path: str, new_path: str) -> None:
+        self.call(self.transfer.operation_rename, collection_id, old_path, new_path)
+
+    def delete(self, collection_id: str, paths, recursive: bool = True, label: str = "") -> str:
+        """Submit a delete task for ``paths``; returns its task id (watch it like a transfer)."""
+        import globus_sdk
+
+        data = globus_sdk.DeleteData(endpoint=collection_id, recursive=recursive, label=label or None)
+        for path in paths:
+            data.add_item(path)
+        return self.call(self.transfer.submit_delete, data)["task_id"]
+
+    def web_url(self, task_id: str) -> str:
+        """The task's page in the Globus web app (the sandbox serves its own)."""
+        return f"{self.service['web_url']}/activity/{task_id}"
+
+
+class _Receiver:
+    """A one-shot loopback HTTP server that receives the login redirect."""
+
+    def __init__(self, client: GlobusClient):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                q = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                ok, text = receiver.receive(q)
+                body = (f"<!doctype html><html><body style='font-family:sans-serif'><h1>{text}</h1>"
+                        "<p>You can close this tab and return to the notebook.</p></body></html>").encode()
+                self.send_response(200 if ok else 400)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.client = client
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
+                                       name="ndw-globus-login", daemon=True)
+        self.thread.start()
+
+    def receive(self, query: dict):
+        if "code" not in query:
+            self.error = errors.UserError("The login was not completed.", query.get("error", "Press Login again."))
+            return False, "Login not completed"
+        try:
+            self.client.finish_login(query["code"])
+        except Exception as exc:  # shown by the widget, which polls receiver.error
+            self.error = exc
+            return False, "Login failed"
+        threading.Thread(target=self.stop, daemon=True).start()
+        return True, "Logged in to Globus"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _translate(exc):
+    """Globus API errors in words a user can act on (registered with :func:`errors.register`)."""
+    try:
+        import globus_sdk
+    except ImportError:  # pragma: no cover
+        return None
+    if not isinstance(exc, globus_sdk.GlobusAPIError):
+        return None
+    code, message = exc.code or "", exc.message or ""
+    if code.startswith("ClientError.NotFound") or code.endswith("NotFound"):
+        return f"Not found on Globus: {message}", "It may have been moved or deleted; go up a folder or refresh."
+    if code.startswith("ExternalError.DirListingFailed"):
+        return f"The collection could not list that folder: {message}", "Check the path is a folder you can read."
+    if "ActivationRequired" in code:
+        return ("The collection must be activated before use.", "Activate it in the Globus web app, then refresh.")
+    if code in ("PermissionDenied", "EndpointPermissionDenied"):
+        return f"Permission denied by Globus: {message}", "Ask the collection's owner for access."
+    if code == "AuthenticationFailed":
+        return "Globus no longer accepts your login.", "Log in again."
+    return (f"Globus answered HTTP {exc.http_status}: {message or code}",
+            "Try again; if it persists, check the Globus status page.")
+
+
+errors.register(_translate)

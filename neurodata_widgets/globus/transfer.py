@@ -1,0 +1,133 @@
+"""Transfer tasks: submit, status, cancel, and watching a task with backoff (no widgets).
+
+:func:`watch` turns a task into a :class:`neurodata_widgets.jobs.Job` that polls
+``GET /task/<id>`` once a second while bytes move, doubles the interval (up to
+:data:`MAX_INTERVAL`) while progress stalls, and stops when the task ends; cancelling
+the job cancels the task on Globus.
+
+Examples
+--------
+>>> from neurodata_widgets.globus.transfer import submit, watch
+>>> task_id = submit(client, src, dst, [("/ds001/", "/copy/ds001/", True)], label="raw")  # doctest: +SKIP
+>>> watch(client, task_id).start().result()["status"]                                  # doctest: +SKIP
+'SUCCEEDED'
+"""
+from __future__ import annotations
+
+import time
+
+from ..errors import UserError
+from ..jobs import Cancelled, Job
+
+SYNC_LEVELS = {"": None, "exists": "exists", "size": "size", "mtime": "mtime", "checksum": "checksum"}
+MIN_INTERVAL = 1.0  # seconds between polls while a task moves: <= 60 requests per minute
+MAX_INTERVAL = 8.0
+TASK_FIELDS = ("task_id", "label", "status", "type", "bytes_transferred", "files", "files_transferred",
+               "files_skipped", "effective_bytes_per_second", "source_endpoint_display_name",
+               "destination_endpoint_display_name", "request_time", "completion_time", "nice_status", "fatal_error")
+
+
+def submit(client, source: str, destination: str, items, label: str = "", sync_level: str | None = None,
+           verify_checksum: bool = True, deadline=None) -> str:
+    """Submit a transfer; ``items`` are ``(source_path, destination_path, recursive)``. Returns the task id."""
+    import globus_sdk
+
+    items = list(items)
+    if not items:
+        raise UserError("Nothing is selected to transfer.", "Select files or folders in the source pane.")
+    data = globus_sdk.TransferData(source_endpoint=source, destination_endpoint=destination,
+                                   label=label or None, sync_level=sync_level or None,
+                                   verify_checksum=verify_checksum, deadline=deadline or None)
+    data["submission_id"] = client.call(client.transfer.get_submission_id)["value"]
+    for src, dst, recursive in items:
+        data.add_item(src, dst, recursive=bool(recursive))
+    return client.call(client.transfer.submit_transfer, data)["task_id"]
+
+
+def task(client, task_id: str) -> dict:
+    """The task's status document, reduced to the fields a user reads."""
+    doc = client.call(client.transfer.get_task, task_id).data
+    return {k: doc.get(k) for k in TASK_FIELDS}
+
+
+def tasks(client, limit: int = 20):
+    """Recent tasks as a :class:`pandas.DataFrame` (newest first)."""
+    import pandas as pd
+
+    page = client.call(client.transfer.task_list, limit=limit)
+    return pd.DataFrame([{k: d.get(k) for k in TASK_FIELDS} for d in page["DATA"]], columns=list(TASK_FIELDS))
+
+
+def cancel(client, task_id: str) -> str:
+    """Ask Globus to cancel; returns its answer code (``Canceled`` or ``TaskComplete``)."""
+    return client.call(client.transfer.cancel_task, task_id)["code"]
+
+
+def successful_files(client, task_id: str) -> list[tuple[str, str]]:
+    """``(source_path, destination_path)`` of every file the task moved."""
+    pages = client.transfer.paginated.task_successful_transfers(task_id)
+    return [(d["source_path"], d["destination_path"]) for d in client.call(lambda: list(pages.items()))]
+
+
+class Backoff:
+    """Poll interval: :data:`MIN_INTERVAL` while progress moves, doubling (to a cap) while it stalls."""
+
+    def __init__(self, low: float = MIN_INTERVAL, high: float = MAX_INTERVAL):
+        self.low, self.high = low, high
+        self.interval = low
+        self._last = None
+
+    def next(self, progress) -> float:
+        if progress != self._last:
+            self.interval = self.low
+        else:
+            self.interval = min(self.high, self.interval * 2)
+        self._last = progress
+        return self.interval
+
+
+def watch(client, task_id: str, expected_bytes: int | None = None, label: str = "", on_status=None) -> Job:
+    """A job that follows a task until it ends; its result is the final status document.
+
+    Progress is reported in bytes when ``expected_bytes`` is known (the sizes of the selected
+    files), else in files. ``on_status(doc)`` receives every status document polled.
+    """
+
+    def work(job: Job):
+        backoff = Backoff()
+        asked_cancel = False
+        while True:
+            if job.cancelled and not asked_cancel:
+                cancel(client, task_id)
+                asked_cancel = True
+            doc = task(client, task_id)
+            _report(job, doc, expected_bytes)
+            if on_status:
+                on_status(doc)
+            if doc["status"] in ("SUCCEEDED", "FAILED"):
+                if asked_cancel or (doc.get("fatal_error") or {}).get("code") == "CANCELED":
+                    raise Cancelled(label or task_id)
+                if doc["status"] == "FAILED":
+                    err = doc.get("fatal_error") or {}
+                    raise UserError(f"The transfer failed: {err.get('description') or err.get('code')}",
+                                    "Check the source paths and the destination's free space, then resubmit.")
+                return doc
+            wait = backoff.next((doc["bytes_transferred"], doc["files_transferred"], doc["files_skipped"]))
+            end = time.monotonic() + wait
+            while time.monotonic() < end and not (job.cancelled and not asked_cancel):
+                time.sleep(0.05)
+
+    return Job(work, label=label or f"task {task_id[:8]}")
+
+
+def _report(job: Job, doc: dict, expected_bytes):
+    files_done = (doc["files_transferred"] or 0) + (doc["files_skipped"] or 0)
+    rate = doc.get("effective_bytes_per_second") or 0
+    from ..ui.html import format_bytes, format_rate
+
+    status = f"{doc['status'].lower()} · {format_bytes(doc['bytes_transferred'])} · {format_rate(rate)}"
+    if expected_bytes:
+        job.report(done=doc["bytes_transferred"], total=expected_bytes, unit="bytes", files_done=files_done,
+                   files_total=doc["files"] or None, message=doc["status"].lower())
+    else:
+        job.report(done=files_done, total=doc["files"] or None, unit="files", message=status)

@@ -1,0 +1,481 @@
+"""Globus widgets: :class:`GlobusLogin`, :class:`GlobusBrowser` (two panes) and :class:`TransferPanel`.
+
+All three take a :class:`~neurodata_widgets.globus.client.GlobusClient` (one is built
+from configuration when omitted) and share it, so logging in once serves them all.
+Tokens never reach a trait: the front end sees user names, paths and task ids only.
+
+Examples
+--------
+>>> from neurodata_widgets.globus.client import GlobusClient
+>>> client = GlobusClient()                                       # doctest: +SKIP
+>>> login, browser = GlobusLogin(client), GlobusBrowser(client)   # doctest: +SKIP
+>>> panel = TransferPanel(client, browser=browser)                # doctest: +SKIP
+>>> login.on_login(lambda user: browser.search())                 # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+from traitlets import Bool, Int, List, Unicode
+
+from ..ui.banner import StatusBanner
+from ..ui.html import escape, format_bytes
+from ..ui.progress import JobProgress
+from ..ui.theme import style
+from . import transfer as transfer_ops
+from .client import ConsentRequired, GlobusClient
+
+PAGE_SIZE = 100
+
+
+def _client(client):
+    return client if client is not None else GlobusClient()
+
+
+class GlobusLogin(widgets.VBox):
+    """Log in to Globus (copy-paste code or automatic loopback callback), see who is logged in, log out.
+
+    Examples
+    --------
+    >>> login = GlobusLogin()                 # doctest: +SKIP
+    >>> login.login_button.click()            # shows the link; paste the code:   # doctest: +SKIP
+    >>> login.code_box.value = "..."; login.submit_button.click()                 # doctest: +SKIP
+    """
+
+    logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
+    user = Unicode("", help="the logged-in identity's user name").tag(sync=True)
+    mode = Unicode("code", help="'code' (paste a code) or 'callback' (loopback redirect)").tag(sync=True)
+    status = Unicode("", help="logged out, waiting or logged in").tag(sync=True)
+    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
+
+    def __init__(self, client: GlobusClient | None = None, **kwargs):
+        self.client = _client(client)
+        self._callbacks: list = []
+        self.who = widgets.HTML()
+        self.who.add_class("ndw-globus-user")
+        self.mode_toggle = widgets.ToggleButtons(options=[("Paste a code", "code"), ("Automatic", "callback")],
+                                                 value="code", style={"button_width": "110px"})
+        self.login_button = widgets.Button(description="Log in", icon="sign-in", button_style="primary")
+        self.login_button.add_class("ndw-globus-login")
+        self.logout_button = widgets.Button(description="Log out", icon="sign-out")
+        self.logout_button.add_class("ndw-globus-logout")
+        self.link = widgets.HTML()
+        self.code_box = widgets.Text(placeholder="paste the code from the Globus page", layout={"width": "320px"})
+        self.code_box.add_class("ndw-globus-code")
+        self.submit_button = widgets.Button(description="Submit code", icon="check")
+        self.submit_button.add_class("ndw-globus-submit-code")
+        self.code_row = widgets.HBox([self.code_box, self.submit_button])
+        self.banner = StatusBanner()
+        self.login_button.on_click(lambda _: self.start())
+        self.submit_button.on_click(lambda _: self.submit(self.code_box.value))
+        self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
+        self.logout_button.on_click(lambda _: self.logout())
+        self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
+        super().__init__([style(), widgets.HBox([self.who, self.mode_toggle, self.login_button, self.logout_button]),
+                          self.link, self.code_row, self.banner], **kwargs)
+        self.add_class("ndw-globus-login-widget")
+        self.client.on_login(self._logged_in)
+        self.client.on_flow(self._flow_started)
+        self._restore()
+
+    def on_login(self, callback) -> None:
+        """Call ``callback(userinfo)`` after each successful login."""
+        self._callbacks.append(callback)
+
+    def start(self) -> str:
+        """Begin a login in the selected mode and show its link."""
+        self.banner.clear()
+        self.error = ""
+        try:
+            return self.client.start_login(self.mode)
+        except Exception as exc:
+            self._fail(exc, "Starting the login")
+            return ""
+
+    def _flow_started(self, url, mode):
+        self.status = "waiting"
+        self.link.value = (f'<a class="ndw-globus-login-link" href="{escape(url)}" target="_blank" '
+                           f'rel="noopener">Open the Globus login page</a>')
+        self.code_row.layout.display = None if mode == "code" else "none"
+        if mode == "callback":
+            self.banner.show("Waiting for the login to finish in the other tab…", "info")
+
+    def submit(self, code: str) -> None:
+        """Finish a copy-paste login with ``code``."""
+        self.code_box.value = ""  # the code is single-use; never leave it in the page
+        try:
+            self.client.finish_login(code)
+        except Exception as exc:
+            self._fail(exc, "Logging in")
+
+    def logout(self) -> None:
+        self.client.logout()
+        self._show(None)
+        self.banner.show("Logged out; your Globus tokens were revoked.", "info")
+
+    def _restore(self):
+        user = None
+        if self.client.logged_in:
+            try:
+                user = self.client.user()
+            except Exception:  # stale tokens (e.g. an old sandbox): just log in again
+                self.client.forget()
+        self._show(user)
+
+    def _logged_in(self, user):
+        self._show(user)
+        self.banner.show(f"Logged in as {user.get('preferred_username')}", "ok")
+        for callback in list(self._callbacks):
+            callback(user)
+
+    def _show(self, user):
+        self.logged_in = user is not None
+        self.user = (user or {}).get("preferred_username", "")
+        self.status = "logged in" if user else "logged out"
+        name = (user or {}).get("name") or self.user
+        self.who.value = (f'<span class="ndw">Logged in as <b class="ndw-globus-username">{escape(self.user)}</b> '
+                          f'({escape(name)})</span>' if user else '<span class="ndw ndw-muted">Not logged in</span>')
+        self.link.value = ""
+        self.code_row.layout.display = "none"
+        self.logout_button.layout.display = None if user else "none"
+        self.login_button.layout.display = "none" if user else None
+        self.mode_toggle.layout.display = "none" if user else None
+
+    def _fail(self, exc, context):
+        self.banner.show_error(exc, context)
+        self.error = self.banner.message
+
+
+class CollectionPane(widgets.VBox):
+    """One side of the browser: a collection, a path, one page of its listing, a multi-selection."""
+
+    collection = Unicode("", help="collection id shown").tag(sync=True)
+    path = Unicode("/~/", help="directory shown").tag(sync=True)
+    selected = List(help="names selected in the listing").tag(sync=True)
+    page = Int(0, help="page of the listing, from 0").tag(sync=True)
+    total = Int(0, help="entries in the directory (after filters)").tag(sync=True)
+    show_hidden = Bool(False, help="list names starting with a dot").tag(sync=True)
+    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
+
+    def __init__(self, client, title: str, page_size: int = PAGE_SIZE, **kwargs):
+        self.client = client
+        self.page_size = page_size
+        self.entries: list = []
+        self.listing = None
+        self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
+        self.path_box = widgets.Text(value="/~/", layout={"width": "60%"})
+        self.path_box.add_class("ndw-globus-path")
+        self.up_button = widgets.Button(icon="arrow-up", tooltip="Up one folder", layout={"width": "40px"})
+        self.refresh_button = widgets.Button(icon="refresh", tooltip="Refresh", layout={"width": "40px"})
+        self.hidden_box = widgets.Checkbox(description="hidden", indent=False, layout={"width": "80px"})
+        self.list = widgets.SelectMultiple(options=[], rows=12, layout={"width": "98%"})
+        self.list.add_class("ndw-globus-listing")
+        self.open_button = widgets.Button(description="Open", icon="folder-open", layout={"width": "90px"})
+        self.prev_button = widgets.Button(icon="chevron-left", layout={"width": "40px"})
+        self.next_button = widgets.Button(icon="chevron-right", layout={"width": "40px"})
+        self.page_label = widgets.Label()
+        self.banner = StatusBanner()
+        self.picker.observe(self._picked, names="value")
+        self.path_box.on_submit(lambda _: self.go(self.path_box.value))
+        self.up_button.on_click(lambda _: self.up())
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.hidden_box.observe(lambda ch: setattr(self, "show_hidden", ch["new"]), names="value")
+        self.observe(lambda ch: self.refresh(), names="show_hidden")
+        self.list.observe(lambda ch: setattr(self, "selected", list(ch["new"])), names="value")
+        self.open_button.on_click(lambda _: self.open_selected())
+        self.prev_button.on_click(lambda _: self.turn(-1))
+        self.next_button.on_click(lambda _: self.turn(+1))
+        super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
+                                                     self.hidden_box]),
+                          self.list, widgets.HBox([self.open_button, self.prev_button, self.next_button,
+                                                   self.page_label]), self.banner], **kwargs)
+        self.layout.width = "49%"
+
+    def set_collections(self, found: list[dict]) -> None:
+        keep = self.picker.value
+        self.picker.options = [(c["display_name"], c["id"]) for c in found]
+        if keep in [c["id"] for c in found]:
+            self.picker.value = keep
+
+    def _picked(self, change):
+        if change["new"]:
+            self.collection = change["new"]
+            self.go("/~/")
+
+    def go(self, path: str) -> None:
+        self.path = path if path.endswith("/") else path + "/"
+        self.page = 0
+        self.refresh()
+
+    def up(self) -> None:
+        parts = [p for p in self.path.replace("/~/", "/").split("/") if p]
+        self.go("/" + "/".join(parts[:-1]) + ("/" if parts[:-1] else ""))
+
+    def turn(self, step: int) -> None:
+        pages = max(1, -(-self.total // self.page_size))
+        self.page = max(0, min(pages - 1, self.page + step))
+        self.refresh()
+
+    def open_selected(self) -> None:
+        dirs = [n for n in self.selected if self.entry(n) and self.entry(n)["type"] == "dir"]
+        if dirs:
+            self.go(self.join(dirs[0]) + "/")
+
+    def entry(self, name: str) -> dict | None:
+        return next((e for e in self.entries if e["name"] == name), None)
+
+    def join(self, name: str) -> str:
+        base = self.path if self.path.endswith("/") else self.path + "/"
+        return base + name
+
+    def refresh(self) -> None:
+        """List the current page (one request)."""
+        if not self.collection:
+            return
+        self.banner.clear()
+        self.error = ""
+        try:
+            listing = self.client.ls(self.collection, self.path, show_hidden=self.show_hidden,
+                                     limit=self.page_size, offset=self.page * self.page_size)
+        except Exception as exc:
+            self.entries, self.list.options = [], []
+            self.banner.show_error(exc, f"Listing {self.path}")
+            self.error = self.banner.message
+            if isinstance(exc, ConsentRequired):
+                self.banner.value += (f'<a class="ndw-globus-consent-link" href="{escape(exc.url)}" '
+                                      f'target="_blank" rel="noopener">Grant consent</a>')
+            return
+        self.listing = listing
+        self.path = listing.path
+        self.path_box.value = listing.path
+        self.entries = listing.entries
+        self.total = listing.total if listing.total is not None else len(listing.entries)
+        self.list.options = [(_label(e), e["name"]) for e in listing.entries]
+        self.selected = []
+        pages = max(1, -(-self.total // self.page_size))
+        self.page_label.value = f"page {self.page + 1} of {pages} · {self.total} entries"
+        self.prev_button.disabled = self.page == 0
+        self.next_button.disabled = self.page >= pages - 1
+
+    def select(self, *names: str) -> None:
+        """Select entries by name (what a click in the listing does)."""
+        self.list.value = tuple(names)
+
+
+def _label(entry: dict) -> str:
+    if entry["type"] == "dir":
+        return f"{entry['name']}/"
+    return f"{entry['name']}  ({format_bytes(entry['size'])})"
+
+
+class GlobusBrowser(widgets.VBox):
+    """Search collections and browse two of them side by side (source and destination).
+
+    Examples
+    --------
+    >>> b = GlobusBrowser(client)                      # doctest: +SKIP
+    >>> b.search("NDW"); b.source.select("ds001"); b.selected      # doctest: +SKIP
+    ['/~/ds001']
+    """
+
+    selected = List(help="paths selected in the source pane").tag(sync=True)
+    status = Unicode("", help="what the browser is doing").tag(sync=True)
+    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
+
+    def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, **kwargs):
+        self.client = _client(client)
+        self.collections: list = []
+        self.query = widgets.Text(placeholder="search collections", layout={"width": "320px"})
+        self.query.add_class("ndw-globus-search")
+        self.search_button = widgets.Button(description="Search", icon="search")
+        self.banner = StatusBanner()
+        self.source = CollectionPane(self.client, "Source", page_size)
+        self.destination = CollectionPane(self.client, "Destination", page_size)
+        self.source.add_class("ndw-globus-source")
+        self.destination.add_class("ndw-globus-destination")
+        self.search_button.on_click(lambda _: self.search(self.query.value))
+        self.query.on_submit(lambda _: self.search(self.query.value))
+        self.source.observe(self._sync_selection, names=["selected", "path"])
+        super().__init__([style(), widgets.HBox([self.query, self.search_button]), self.banner,
+                          widgets.HBox([self.source, self.destination],
+                                       layout={"justify_content": "space-between", "flex_flow": "row wrap"})],
+                         **kwargs)
+        self.add_class("ndw-globus-browser")
+        self.client.on_login(lambda user: self.search())  # a login anywhere (e.g. the portal's card) fills the panes
+        if self.client.logged_in:
+            self.search()
+
+    def search(self, text: str = "") -> list[dict]:
+        """Find collections (all of yours when ``text`` is empty) and offer them in both panes."""
+        self.banner.clear()
+        self.error = ""
+        try:
+            found = self.client.search(text, scope=None if text else "my-endpoints")
+        except Exception as exc:
+            self.banner.show_error(exc, "Searching collections")
+            self.error = self.banner.message
+            return []
+        self.collections = found
+        self.status = f"{len(found)} collections"
+        for pane in (self.source, self.destination):
+            pane.set_collections(found)
+        if found and self.source.picker.value is None:
+            self.source.picker.value = found[0]["id"]
+        if len(found) > 1 and self.destination.picker.value in (None, self.source.picker.value):
+            self.destination.picker.value = found[1]["id"]
+        if not found:
+            self.banner.show("No collections matched.", "info", "Try another search.")
+        return found
+
+    def _sync_selection(self, change=None):
+        self.selected = [self.source.join(n) for n in self.source.selected]
+
+
+class TransferPanel(widgets.VBox):
+    """Transfer options, Submit, and a live table of tasks (progress, rate, cancel, link).
+
+    Examples
+    --------
+    >>> panel = TransferPanel(client, browser=browser)    # doctest: +SKIP
+    >>> panel.submit_button.click()                        # doctest: +SKIP
+    >>> panel.tasks[-1]["status"]                          # doctest: +SKIP
+    'ACTIVE'
+    """
+
+    tasks = List(help="submitted tasks: task_id, label, status").tag(sync=True)
+    status = Unicode("", help="what the panel did last").tag(sync=True)
+    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
+
+    def __init__(self, client: GlobusClient | None = None, browser: GlobusBrowser | None = None, **kwargs):
+        self.client = _client(client)
+        self.browser = browser
+        self._callbacks: list = []
+        self.jobs: dict = {}
+        self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
+        self.label.add_class("ndw-globus-label")
+        self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
+                                           options=[("always copy", ""), ("if missing", "exists"),
+                                                    ("if size differs", "size"), ("if newer", "mtime"),
+                                                    ("if checksum differs", "checksum")])
+        self.verify = widgets.Checkbox(value=True, description="verify checksum", indent=False)
+        self.submit_button = widgets.Button(description="Transfer", icon="exchange", button_style="primary")
+        self.submit_button.add_class("ndw-globus-transfer")
+        self.banner = StatusBanner()
+        self.table = widgets.VBox()
+        self.table.add_class("ndw-globus-tasks")
+        self.submit_button.on_click(lambda _: self.submit_selection())
+        super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
+                                                layout={"flex_flow": "row wrap"}), self.banner, self.table],
+                         **kwargs)
+        self.add_class("ndw-globus-transfer-panel")
+
+    def on_submit(self, callback) -> None:
+        """Call ``callback(task_id)`` after each submitted transfer."""
+        self._callbacks.append(callback)
+
+    def submit_selection(self) -> str | None:
+        """Transfer what is selected in the browser's source pane into the destination pane's folder."""
+        b = self.browser
+        if b is None:
+            self.banner.show("No browser is connected to this panel.", "warn",
+                             "Create it as TransferPanel(client, browser=GlobusBrowser(client)).")
+            return None
+        src, dst = b.source, b.destination
+        entries = [src.entry(n) for n in src.selected]
+        items = [(src.join(e["name"]) + ("/" if e["type"] == "dir" else ""),
+                  dst.join(e["name"]) + ("/" if e["type"] == "dir" else ""), e["type"] == "dir") for e in entries if e]
+        known = all(e and e["type"] == "file" for e in entries)
+        expected = sum(e["size"] for e in entries) if known and entries else None
+        return self.submit(src.collection, dst.collection, items, expected, on_done=lambda job: dst.refresh())
+
+    def submit(self, source: str, destination: str, items, expected_bytes=None, on_done=None) -> str | None:
+        """Submit ``items`` (``(src, dst, recursive)``) and add a live row for the task."""
+        self.banner.clear()
+        self.error = ""
+        try:
+            task_id = transfer_ops.submit(self.client, source, destination, items, label=self.label.value,
+                                          sync_level=self.sync_level.value or None,
+                                          verify_checksum=self.verify.value)
+        except Exception as exc:
+            self.banner.show_error(exc, "Submitting the transfer")
+            self.error = self.banner.message
+            return None
+        label = self.label.value or f"task {task_id[:8]}"
+        self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
+        self._add_row(task_id, label, expected_bytes, on_done)
+        self.status = f"submitted {task_id}"
+        for callback in list(self._callbacks):
+            callback(task_id)
+        return task_id
+
+    def _add_row(self, task_id, label, expected_bytes, on_done):
+        state = widgets.HTML(f'<span class="ndw-badge ndw-globus-task-status">ACTIVE</span>')
+        link = widgets.HTML(f'<a class="ndw-globus-task-link" href="{escape(self.client.web_url(task_id))}" '
+                            f'target="_blank" rel="noopener">details</a>')
+        progress = JobProgress()
+        row = widgets.VBox([widgets.HBox([widgets.HTML(f"<b>{escape(label)}</b>"), state, link]), progress])
+        row.add_class("ndw-globus-task")
+
+        def status_changed(doc):
+            kind = {"SUCCEEDED": "ok", "FAILED": "error"}.get(doc["status"], "info")
+            state.value = f'<span class="ndw-badge ndw-badge-{kind} ndw-globus-task-status">{escape(doc["status"])}</span>'
+            self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
+
+        job = transfer_ops.watch(self.client, task_id, expected_bytes, label, on_status=status_changed)
+        if on_done:
+            progress.on_done(on_done)
+        self.jobs[task_id] = job
+        self.table.children = (row,) + tuple(self.table.children)
+        progress.run(job)
+
+
+class RegisterBox(widgets.VBox):
+    """Register the files selected in a browser's source pane in a DataLad dataset (for ``datalad get`` later).
+
+    Examples
+    --------
+    >>> box = RegisterBox(client, browser=browser, dataset="/data/my-ds")    # doctest: +SKIP
+    >>> box.register_button.click(); box.value                              # doctest: +SKIP
+    ['inputs/README']
+    """
+
+    value = List(help="dataset paths registered by the last click").tag(sync=True)
+    status = Unicode("", help="what the box did last").tag(sync=True)
+    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
+
+    def __init__(self, client: GlobusClient | None = None, browser: GlobusBrowser | None = None,
+                 dataset: str = "", **kwargs):
+        self.client = _client(client)
+        self.browser = browser
+        self.dataset = widgets.Text(value=str(dataset), description="Dataset", placeholder="/path/to/dataset",
+                                    layout={"width": "420px"})
+        self.folder = widgets.Text(value="inputs", description="Folder", layout={"width": "260px"})
+        self.register_button = widgets.Button(description="Register in dataset", icon="link")
+        self.register_button.add_class("ndw-globus-register")
+        self.banner = StatusBanner()
+        self.register_button.on_click(lambda _: self.register())
+        super().__init__([widgets.HBox([self.dataset, self.folder, self.register_button],
+                                       layout={"flex_flow": "row wrap"}), self.banner], **kwargs)
+        self.add_class("ndw-globus-register-box")
+
+    def register(self) -> list:
+        """Record the selected source files in the dataset and save."""
+        from .annex import register
+
+        self.banner.clear()
+        self.error = ""
+        pane = self.browser.source if self.browser else None
+        files = [pane.join(n) for n in pane.selected if (pane.entry(n) or {}).get("type") == "file"] if pane else []
+        try:
+            if not files:
+                from ..errors import UserError
+
+                raise UserError("Select one or more files (not folders) in the source pane.", "")
+            done = register(self.dataset.value, self.client, pane.collection, files, dest=self.folder.value)
+        except Exception as exc:
+            self.banner.show_error(exc, "Registering")
+            self.error = self.banner.message
+            return []
+        self.value = [d["path"] for d in done]
+        self.status = f"registered {len(done)} file(s)"
+        self.banner.show(f"Registered {len(done)} file(s); `datalad get` fetches them when needed.", "ok")
+        return self.value

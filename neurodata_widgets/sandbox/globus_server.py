@@ -1,0 +1,420 @@
+"""A loopback stand-in for Globus Auth and the Globus Transfer API v0.10.
+
+The real ``globus-sdk`` talks to it when ``GLOBUS_SDK_SERVICE_URL_AUTH`` and
+``GLOBUS_SDK_SERVICE_URL_TRANSFER`` point at :attr:`GlobusServer.url`:
+
+* Auth: the native-app PKCE flow (``/v2/oauth2/authorize`` shows a consent page with
+  an Allow button; the code goes to the ``redirect_uri`` or is shown on
+  ``/v2/web/auth-code`` to copy), ``/v2/oauth2/token`` (authorization_code, refresh_token),
+  ``/v2/oauth2/token/revoke``, ``/v2/oauth2/userinfo``. Access tokens expire after
+  ``token_lifetime`` seconds, and :meth:`expire` ends them all at once.
+* Transfer: endpoint_search, endpoint documents (with ``https_server``), ls with
+  paging and filters, mkdir, rename, submission ids, transfer and delete tasks,
+  task get/list/cancel, successful_transfers and event_list.
+* Collections are local directories; a transfer copies files progressively at
+  ``rate`` bytes per second in a background thread, so polling sees bytes moving.
+  Every collection serves its files at its ``https_server`` to a bearer token.
+
+Errors have the shapes of the recorded responses in ``globus_sdk.testing``.
+
+Examples
+--------
+>>> from neurodata_widgets.sandbox.globus_server import GlobusServer
+>>> server = GlobusServer().start()                        # doctest: +SKIP
+>>> sorted(server.info())                                  # doctest: +SKIP
+['access_token', 'auth_url', 'client_id', 'collections', ...]
+"""
+from __future__ import annotations
+
+import atexit
+import fnmatch
+import os
+import random
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..ui.html import escape
+from .globus_auth import (AUTH_RS, DEMO_CLIENT_ID, DEMO_USER, TRANSFER_RS, TRANSFER_SCOPE,  # noqa: F401
+                          AuthMixin, _page)
+from .globus_tasks import TaskRunner
+from .runner import Response, Service, file_response, json_response, text_response
+
+# (id, display name, description, seeded, needs data_access consent)
+COLLECTIONS = [
+    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001", "NDW Demo Institutional Storage",
+     "Raw imaging data of the demo lab (BIDS)", True, False),
+    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a002", "NDW Demo Compute Scratch",
+     "Scratch space on the demo cluster", False, False),
+    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a003", "NDW Demo Guarded Archive",
+     "An archive that needs data_access consent", True, True),
+]
+SEED_BYTES = 1_500_000  # per image; small enough for fast tests, large enough to see progress
+
+
+def _now_iso(t: float | None = None) -> str:
+    return datetime.fromtimestamp(t if t is not None else time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+class GlobusServer(AuthMixin, Service):
+    """Globus Auth + Transfer on 127.0.0.1, collections backed by local directories.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the demo content and ids.
+    root : path, optional
+        Where collection directories live (default: a temporary directory removed at exit).
+    token_lifetime : float
+        Seconds an access token lives.
+    rate : float
+        Bytes per second a transfer copies (per task).
+    """
+
+    name = "globus"
+
+    def __init__(self, seed: int = 0, root=None, token_lifetime: float = 3600.0, rate: float = 3_000_000,
+                 **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.token_lifetime = float(token_lifetime)
+        self.client_id = DEMO_CLIENT_ID
+        self._lock = threading.RLock()
+        self._codes: dict = {}
+        self._access: dict = {}  # token -> {rs, scope, exp, refresh}
+        self._refresh: dict = {}  # token -> {rs, scope, active}
+        if root is None:
+            root = tempfile.mkdtemp(prefix="ndw-globus-")
+            atexit.register(shutil.rmtree, root, True)
+        self.root = Path(root)
+        self.collections: dict = {}
+        for cid, display, description, seeded, consent in COLLECTIONS:
+            path = self.root / cid
+            path.mkdir(parents=True, exist_ok=True)
+            self.collections[cid] = {"id": cid, "display_name": display, "description": description,
+                                     "path": path, "consent": consent}
+            if seeded and not any(path.iterdir()):
+                _seed(path, seed)
+        self.tasks = TaskRunner(self, rate=rate)
+        self.demo_tokens = self._issue(TRANSFER_SCOPE, lifetime=10 * 365 * 86400.0)
+
+    routes = [
+        ("GET", r"^/v2/oauth2/authorize$", "_authorize"),
+        ("POST", r"^/_consent$", "_consent"),
+        ("GET", r"^/v2/web/auth-code$", "_auth_code_page"),
+        ("POST", r"^/v2/oauth2/token$", "_token"),
+        ("POST", r"^/v2/oauth2/token/revoke$", "_revoke"),
+        ("GET", r"^/v2/oauth2/userinfo$", "_userinfo"),
+        ("GET", r"^/activity/(?P<task>[^/]+)$", "_activity_page"),
+        ("GET", r"^/v0\.10/endpoint_search$", "_endpoint_search"),
+        ("GET", r"^/v0\.10/endpoint/(?P<ep>[^/]+)$", "_endpoint"),
+        ("GET", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/ls$", "_ls"),
+        ("POST", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/mkdir$", "_mkdir"),
+        ("POST", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/rename$", "_rename"),
+        ("GET", r"^/v0\.10/submission_id$", "_submission_id"),
+        ("POST", r"^/v0\.10/transfer$", "_submit_transfer"),
+        ("POST", r"^/v0\.10/delete$", "_submit_delete"),
+        ("GET", r"^/v0\.10/task_list$", "_task_list"),
+        ("GET", r"^/v0\.10/task/(?P<task>[^/]+)$", "_task"),
+        ("POST", r"^/v0\.10/task/(?P<task>[^/]+)/cancel$", "_cancel"),
+        ("GET", r"^/v0\.10/task/(?P<task>[^/]+)/successful_transfers$", "_successful"),
+        ("GET", r"^/v0\.10/task/(?P<task>[^/]+)/event_list$", "_events"),
+        ("GET", r"^/_https/(?P<ep>[^/]+)/(?P<path>.*)$", "_https_get"),
+    ]
+
+    # -- runner hooks --------------------------------------------------------------------------
+    def info(self) -> dict:
+        ids = list(self.collections)
+        return {"url": self.url, "auth_url": self.url + "/", "transfer_url": self.url + "/",
+                "client_id": self.client_id, "collections": {c["display_name"]: c["id"] for c in self.collections.values()},
+                "source_collection": ids[0], "destination_collection": ids[1], "consent_collection": ids[2],
+                "access_token": self.demo_tokens["access_token"], "user": DEMO_USER["preferred_username"]}
+
+    def environ(self) -> dict:
+        return {"GLOBUS_SDK_SERVICE_URL_AUTH": self.url + "/", "GLOBUS_SDK_SERVICE_URL_TRANSFER": self.url + "/",
+                "NDW_GLOBUS_CLIENT_ID": self.client_id}
+
+    def expire(self) -> None:
+        """End every access token now (refresh tokens stay valid, so clients refresh)."""
+        with self._lock:
+            for rec in self._access.values():
+                rec["exp"] = 0
+            if self.demo_tokens["access_token"] in self._access:  # scripts' token stays usable
+                self._access[self.demo_tokens["access_token"]]["exp"] = time.time() + 10 * 365 * 86400
+
+    def error_response(self, status, req, message=None, headers=None) -> Response:
+        from http import HTTPStatus
+
+        if req.path.startswith("/v2/"):
+            return self._auth_error(status, message or HTTPStatus(status).phrase, headers=headers)
+        code = {401: "AuthenticationFailed", 403: "PermissionDenied", 404: "ClientError.NotFound",
+                405: "ClientError.MethodNotAllowed", 429: "RequestLimitExceeded"}.get(
+            status, "ServiceUnavailable" if status == 503 else "ClientError.BadRequest" if status < 500
+            else "InternalError")
+        return self._transfer_error(status, code, message or HTTPStatus(status).phrase, req, headers=headers)
+
+    # -- collections ---------------------------------------------------------------------------
+    def collection_dir(self, collection_id: str) -> Path:
+        return self.collections[collection_id]["path"]
+
+    def make_many(self, collection_id: str, path: str, count: int) -> Path:
+        """Create a directory of ``count`` small files (for paging tests and benchmarks)."""
+        target = self._resolve(collection_id, path)
+        target.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            name = target / f"file-{i:05d}.dat"
+            if not name.exists():
+                name.write_bytes(b"x" * (i % 97))
+        return target
+
+    def https_server(self, collection_id: str) -> str:
+        return f"{self.url}/_https/{collection_id}"
+
+    def _resolve(self, collection_id: str, path: str) -> Path:
+        base = self.collections[collection_id]["path"]
+        rel = (path or "/~/").strip()
+        for prefix in ("/~/", "~/", "/~"):
+            if rel.startswith(prefix):
+                rel = rel[len(prefix):]
+                break
+        target = (base / rel.lstrip("/")).resolve()
+        if target != base.resolve() and base.resolve() not in target.parents:
+            raise PermissionError(path)
+        return target
+
+    def _endpoint_doc(self, c: dict) -> dict:
+        return {"DATA_TYPE": "endpoint", "id": c["id"], "display_name": c["display_name"],
+                "canonical_name": f"ndw#{c['id'][:8]}", "description": c["description"],
+                "organization": "Neurodata Widgets Sandbox", "owner_string": DEMO_USER["preferred_username"],
+                "owner_id": DEMO_USER["sub"], "entity_type": "GCSv5_mapped_collection", "public": True,
+                "non_functional": False, "activated": True, "expires_in": -1, "default_directory": "/~/",
+                "https_server": self.https_server(c["id"]), "gcs_version": "5.4.67", "high_assurance": c["consent"],
+                "keywords": "neuroscience,sandbox", "contact_email": DEMO_USER["email"], "DATA": []}
+
+    def _activity_page(self, req):
+        task = self.tasks.get(req.match["task"])
+        if not task:
+            return text_response(_page("No such task", ""), 404)
+        return text_response(_page(f"Task {escape(task['label'] or task['task_id'])}",
+                                   f"<p>Status: <b>{escape(task['status'])}</b>, "
+                                   f"{task['files_transferred']} of {task['files']} files.</p>"))
+
+    # -- transfer: helpers ---------------------------------------------------------------------
+    def _transfer_error(self, status, code, message, req, headers=None, **extra) -> Response:
+        body = {"code": code, "message": message, "request_id": secrets.token_urlsafe(6)[:9],
+                "resource": req.path, **extra}
+        return json_response(body, status, headers)
+
+    def _authed(self, req):
+        """``None`` if the request carries a live transfer token, else the error response."""
+        if self.bearer(req, TRANSFER_RS):
+            return None
+        has = req.headers.get("Authorization", "").startswith("Bearer ")
+        return self._transfer_error(401, "AuthenticationFailed",
+                                    "Token is not active" if has else "No Authorization header", req)
+
+    def _consented(self, req, cid: str) -> bool:
+        token = self.bearer(req, TRANSFER_RS)
+        with self._lock:
+            rec = self._access.get(token or "", {})
+        return f"{cid}/data_access" in rec.get("scope", "")
+
+    def _collection(self, req, consent_check: bool = True):
+        cid = req.match["ep"]
+        c = self.collections.get(cid)
+        if c is None:
+            return None, self._transfer_error(404, "EndpointNotFound", f"No such endpoint '{cid}'", req)
+        if consent_check and c["consent"] and not self._consented(req, cid):
+            scope = f"{TRANSFER_SCOPE}[*https://auth.globus.org/scopes/{cid}/data_access]"
+            return None, self._transfer_error(
+                403, "ConsentRequired", "Missing required data_access consent", req, required_scopes=[scope],
+                authorization_parameters={"session_message": "Missing required data_access consent",
+                                          "required_scopes": [scope]})
+        return c, None
+
+    # -- transfer: endpoints -------------------------------------------------------------------
+    def _endpoint_search(self, req):
+        if (err := self._authed(req)):
+            return err
+        text = req.query.get("filter_fulltext", "").lower()
+        scope = req.query.get("filter_scope", "all")
+        if not text and scope == "all":
+            return self._transfer_error(400, "BadRequest", "filter_fulltext is required for scope 'all'", req)
+        limit = min(int(req.query.get("limit", 25)), 100)
+        offset = int(req.query.get("offset", 0))
+        found = [self._endpoint_doc(c) for c in self.collections.values()
+                 if all(w in (c["display_name"] + " " + c["description"]).lower() for w in text.split())]
+        page = found[offset:offset + limit]
+        return json_response({"DATA_TYPE": "endpoint_list", "DATA": page, "offset": offset, "limit": limit,
+                              "has_next_page": offset + limit < len(found)})
+
+    def _endpoint(self, req):
+        if (err := self._authed(req)):
+            return err
+        c, err = self._collection(req, consent_check=False)
+        return err or json_response(self._endpoint_doc(c))
+
+    def _ls(self, req):
+        if (err := self._authed(req)):
+            return err
+        c, err = self._collection(req)
+        if err:
+            return err
+        q = req.query
+        path = q.get("path") or "/~/"
+        try:
+            target = self._resolve(c["id"], path)
+        except PermissionError:
+            return self._transfer_error(403, "EndpointPermissionDenied", f"Permission denied on '{path}'", req)
+        if not target.exists():
+            return self._transfer_error(404, "ClientError.NotFound",
+                                        f"Directory '{path}' not found on endpoint '{c['display_name']}'", req)
+        if not target.is_dir():
+            return self._transfer_error(502, "ExternalError.DirListingFailed.NotDirectory",
+                                        f"Path '{path}' is not a directory", req)
+        show_hidden = q.get("show_hidden", "1") not in ("0", "false", "False")
+        filters = [f for f in q.get("filter", "").split("/") if f]
+        limit = min(int(q.get("limit", 100000)), 100000)
+        offset = int(q.get("offset", 0))
+        entries = sorted(os.scandir(target), key=lambda e: (not e.is_dir(), e.name))
+        docs = []
+        total = 0
+        for e in entries:
+            if not show_hidden and e.name.startswith("."):
+                continue
+            if not _passes(e, filters):
+                continue
+            total += 1
+            if offset < total <= offset + limit:
+                docs.append(_file_doc(e))
+        rel = "/" + str(target.relative_to(c["path"].resolve())).strip(".").strip("/")
+        rel = rel.rstrip("/") + "/"
+        return json_response({"DATA_TYPE": "file_list", "DATA": docs, "absolute_path": rel, "endpoint": c["id"],
+                              "length": len(docs), "path": path, "rename_supported": True, "symlink_supported": False,
+                              "offset": offset, "limit": limit, "total": total})
+
+    def _mkdir(self, req):
+        if (err := self._authed(req)):
+            return err
+        c, err = self._collection(req)
+        if err:
+            return err
+        path = (req.json() or {}).get("path", "")
+        target = self._resolve(c["id"], path)
+        if target.exists():
+            return self._transfer_error(502, "ExternalError.MkdirFailed.Exists", f"Path already exists: '{path}'", req)
+        if not target.parent.is_dir():
+            return self._transfer_error(404, "ClientError.NotFound", f"Parent of '{path}' not found", req)
+        target.mkdir()
+        return json_response({"DATA_TYPE": "mkdir_result", "code": "DirectoryCreated",
+                              "message": "The directory was created successfully",
+                              "request_id": secrets.token_urlsafe(6), "resource": req.path}, 202)
+
+    def _rename(self, req):
+        if (err := self._authed(req)):
+            return err
+        c, err = self._collection(req)
+        if err:
+            return err
+        doc = req.json() or {}
+        old, new = self._resolve(c["id"], doc.get("old_path", "")), self._resolve(c["id"], doc.get("new_path", ""))
+        if not old.exists():
+            return self._transfer_error(404, "ClientError.NotFound", f"'{doc.get('old_path')}' not found", req)
+        old.rename(new)
+        return json_response({"DATA_TYPE": "result", "code": "FileRenamed", "message": "File or directory renamed",
+                              "request_id": secrets.token_urlsafe(6), "resource": req.path})
+
+    # -- transfer: tasks -----------------------------------------------------------------------
+    def _submission_id(self, req):
+        return self._authed(req) or json_response({"DATA_TYPE": "submission_id", "value": str(uuid.uuid4())})
+
+    def _submit_transfer(self, req):
+        return self._authed(req) or self.tasks.submit(req, "TRANSFER")
+
+    def _submit_delete(self, req):
+        return self._authed(req) or self.tasks.submit(req, "DELETE")
+
+    def _task_list(self, req):
+        return self._authed(req) or self.tasks.list(req)
+
+    def _task(self, req):
+        if (err := self._authed(req)):
+            return err
+        task = self.tasks.get(req.match["task"])
+        if task is None:
+            return self._transfer_error(404, "TaskNotFound", f"Task {req.match['task']} not found", req)
+        return json_response(task)
+
+    def _cancel(self, req):
+        return self._authed(req) or self.tasks.cancel(req, req.match["task"])
+
+    def _successful(self, req):
+        return self._authed(req) or self.tasks.successful(req, req.match["task"])
+
+    def _events(self, req):
+        return self._authed(req) or self.tasks.events(req, req.match["task"])
+
+    # -- collection HTTPS access -----------------------------------------------------------------
+    def _https_get(self, req):
+        cid = req.match["ep"]
+        if cid not in self.collections:
+            return text_response("no such collection", 404, "text/plain")
+        if not self.bearer(req):
+            return Response(401, b"authentication required", "text/plain",
+                            {"WWW-Authenticate": f'Bearer realm="globus-collection-{cid}"'})
+        try:
+            target = self._resolve(cid, "/" + req.match["path"])
+        except PermissionError:
+            return text_response("forbidden", 403, "text/plain")
+        if not target.is_file():
+            return text_response("not found", 404, "text/plain")
+        return file_response(target, range_header=req.headers.get("Range"))
+
+
+def _file_doc(entry: os.DirEntry) -> dict:
+    st = entry.stat()
+    return {"DATA_TYPE": "file", "group": "ndw", "last_modified": _now_iso(st.st_mtime).replace("T", " "),
+            "link_group": None, "link_last_modified": None, "link_size": None, "link_target": None,
+            "link_user": None, "name": entry.name, "permissions": oct(st.st_mode & 0o777)[2:].rjust(4, "0"),
+            "size": st.st_size if not entry.is_dir() else 4096, "type": "dir" if entry.is_dir() else "file",
+            "user": "ndw"}
+
+
+def _passes(entry: os.DirEntry, filters: list) -> bool:
+    """Transfer's ls filter language, the parts a browser uses: ``name:~glob``, ``name:=x``, ``type:file``."""
+    for f in filters:
+        field, _, cond = f.partition(":")
+        if field == "name":
+            if cond.startswith("~") and not fnmatch.fnmatch(entry.name, cond[1:]):
+                return False
+            if cond.startswith("=") and entry.name != cond[1:]:
+                return False
+            if cond.startswith("!") and fnmatch.fnmatch(entry.name, cond[2:] if cond[1:2] == "~" else cond[1:]):
+                return False
+        elif field == "type":
+            kind = "dir" if entry.is_dir() else "file"
+            if kind not in cond.split(","):
+                return False
+    return True
+
+
+def _seed(path: Path, seed: int) -> None:
+    """A small BIDS-style dataset with deterministic content."""
+    rng = random.Random(seed)
+    ds = path / "ds001"
+    (ds / "code").mkdir(parents=True)
+    (ds / "dataset_description.json").write_text('{"Name": "NDW demo raw data", "BIDSVersion": "1.8.0"}\n')
+    (ds / "participants.tsv").write_text("participant_id\tage\nsub-01\t24\nsub-02\t31\nsub-03\t27\n")
+    (ds / "README").write_text("Demo raw data served by the Globus sandbox.\n")
+    (ds / ".bidsignore").write_text("code/\n")
+    (ds / "code" / "convert.sh").write_text("#!/bin/sh\necho convert\n")
+    for sub in ("01", "02", "03"):
+        anat = ds / f"sub-{sub}" / "anat"
+        anat.mkdir(parents=True)
+        (anat / f"sub-{sub}_T1w.nii.gz").write_bytes(rng.randbytes(SEED_BYTES))
+        (anat / f"sub-{sub}_T1w.json").write_text('{"RepetitionTime": 2.3}\n')
+    (path / "README.txt").write_text("Welcome to the sandbox collection.\n")

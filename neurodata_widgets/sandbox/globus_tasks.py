@@ -1,0 +1,343 @@
+"""Transfer and delete tasks of the Globus sandbox: real copies, progressively, in a thread.
+
+A task document has the fields of Transfer's ``task`` (see ``globus_sdk.testing``'s
+``task_list`` response). Bytes are copied in chunks throttled to ``rate`` bytes per
+second, so a client polling ``GET /task/<id>`` sees ``bytes_transferred`` and
+``files_transferred`` grow; cancel stops the copy at the next chunk.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import time
+import uuid
+
+from .runner import json_response
+
+CHUNK = 64 * 1024
+TERMINAL = ("SUCCEEDED", "FAILED")
+
+
+def _iso(t):
+    from .globus_server import _now_iso
+
+    return _now_iso(t)
+
+
+def _demo_user_id():
+    from .globus_server import DEMO_USER
+
+    return DEMO_USER["sub"]
+
+
+class TaskRunner:
+    """Tasks of one :class:`~neurodata_widgets.sandbox.globus_server.GlobusServer`."""
+
+    def __init__(self, server, rate: float = 3_000_000):
+        self.server = server
+        self.rate = float(rate)
+        self._lock = threading.RLock()
+        self._tasks: dict = {}  # id -> task doc
+        self._extra: dict = {}  # id -> {"events": [], "done": [], "cancel": Event}
+        self._submissions: dict = {}
+        self.paused = threading.Event()  # set it to stall every task (tests, benchmarks)
+
+    # -- queries -------------------------------------------------------------------------------
+    def get(self, task_id: str) -> dict | None:
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None:
+                return None
+            doc = dict(task)
+        elapsed = max(1e-3, (doc.pop("_ended", None) or time.time()) - doc.pop("_started"))
+        doc["effective_bytes_per_second"] = int(doc["bytes_transferred"] / elapsed)
+        return doc
+
+    def list(self, req):
+        q = req.query
+        limit, offset = min(int(q.get("limit", 1000)), 1000), int(q.get("offset", 0))
+        wanted = {}
+        for clause in q.get("filter", "").split("/"):
+            key, _, value = clause.partition(":")
+            if key and value:
+                wanted[key] = set(value.split(","))
+        with self._lock:
+            ids = list(reversed(self._tasks))
+        docs = [self.get(i) for i in ids]
+        docs = [d for d in docs if all(str(d.get(k)) in v for k, v in wanted.items())]
+        return json_response({"DATA_TYPE": "task_list", "DATA": docs[offset:offset + limit], "length":
+                              len(docs[offset:offset + limit]), "limit": limit, "offset": offset, "total": len(docs)})
+
+    def successful(self, req, task_id):
+        if task_id not in self._tasks:
+            return self.server._transfer_error(404, "TaskNotFound", f"Task {task_id} not found", req)
+        marker = int(req.query.get("marker", 0) or 0)
+        done = self._extra[task_id]["done"]
+        page = done[marker:marker + 100]
+        nxt = marker + 100 if marker + 100 < len(done) else None
+        return json_response({"DATA_TYPE": "successful_transfers", "marker": marker, "next_marker": nxt,
+                              "DATA": [{"DATA_TYPE": "successful_transfer", "source_path": s, "destination_path": d}
+                                       for s, d in page]})
+
+    def events(self, req, task_id):
+        if task_id not in self._tasks:
+            return self.server._transfer_error(404, "TaskNotFound", f"Task {task_id} not found", req)
+        ev = list(reversed(self._extra[task_id]["events"]))
+        limit, offset = int(req.query.get("limit", 10)), int(req.query.get("offset", 0))
+        return json_response({"DATA_TYPE": "event_list", "DATA": ev[offset:offset + limit], "limit": limit,
+                              "offset": offset, "total": len(ev)})
+
+    # -- changes -------------------------------------------------------------------------------
+    def submit(self, req, kind: str):
+        doc = req.json() or {}
+        srv = self.server
+        sub = doc.get("submission_id")
+        if sub and sub in self._submissions:  # resubmission is idempotent, as in Transfer
+            tid = self._submissions[sub]
+            return json_response(self._accepted(req, sub, tid, duplicate=True), 202)
+        items = [i for i in doc.get("DATA", []) if i.get("DATA_TYPE") in ("transfer_item", "delete_item")]
+        if not items:
+            return srv._transfer_error(400, "ClientError.BadRequest.NoTransferItems",
+                                       "A transfer requires at least one item", req)
+        src_id = doc.get("source_endpoint") or doc.get("endpoint")
+        dst_id = doc.get("destination_endpoint") or src_id
+        for cid in (src_id, dst_id):
+            c = srv.collections.get(cid)
+            if c is None:
+                return srv._transfer_error(404, "EndpointNotFound", f"No such endpoint '{cid}'", req)
+            if c["consent"]:
+                req.match = {"ep": cid}
+                return srv._collection(req)[1]
+        tid = str(uuid.uuid4())
+        now = time.time()
+        task = {
+            "DATA_TYPE": "task", "task_id": tid, "type": kind, "status": "ACTIVE", "label": doc.get("label"),
+            "source_endpoint_id": src_id, "source_endpoint": f"ndw#{src_id[:8]}",
+            "destination_endpoint": f"ndw#{dst_id[:8]}" if kind == "TRANSFER" else None, "destination_endpoint_id": dst_id if kind == "TRANSFER" else None,
+            "source_endpoint_display_name": srv.collections[src_id]["display_name"],
+            "destination_endpoint_display_name": srv.collections[dst_id]["display_name"] if kind == "TRANSFER" else None,
+            "request_time": _iso(now), "completion_time": None, "deadline": doc.get("deadline") or _iso(now + 86400),
+            "bytes_transferred": 0, "bytes_checksummed": 0, "files": 0, "directories": 0, "files_skipped": 0,
+            "files_transferred": 0, "subtasks_total": 0, "subtasks_succeeded": 0, "subtasks_pending": 0,
+            "subtasks_failed": 0, "subtasks_canceled": 0, "subtasks_expired": 0, "subtasks_retrying": 0,
+            "subtasks_skipped_errors": 0, "sync_level": doc.get("sync_level"), "verify_checksum":
+            bool(doc.get("verify_checksum", True)), "encrypt_data": bool(doc.get("encrypt_data", False)),
+            "preserve_timestamp": bool(doc.get("preserve_timestamp", False)), "delete_destination_extra": False,
+            "fatal_error": None, "nice_status": "Queued", "nice_status_short_description": "Queued",
+            "nice_status_details": None, "nice_status_expires_in": None, "is_paused": False, "is_ok": True,
+            "faults": 0, "canceled_by_admin": None, "canceled_by_admin_message": None, "command": "API 0.10",
+            "owner_id": _demo_user_id(), "history_deleted": False,
+            "username": "u_demo", "symlinks": 0, "skip_source_errors": False, "fail_on_quota_errors": False,
+            "filter_rules": None, "recursive_symlinks": "ignore", "_started": now, "_ended": None,
+        }
+        extra = {"events": [], "done": [], "cancel": threading.Event(), "items": items}
+        with self._lock:
+            self._tasks[tid] = task
+            self._extra[tid] = extra
+            if sub:
+                self._submissions[sub] = tid
+        self._event(tid, "STARTED", "started", "Task started")
+        threading.Thread(target=self._run, args=(tid,), name=f"globus-task-{tid[:8]}", daemon=True).start()
+        return json_response(self._accepted(req, sub, tid), 202)
+
+    def _accepted(self, req, sub, tid, duplicate=False):
+        return {"DATA_TYPE": "transfer_result", "code": "Duplicate" if duplicate else "Accepted",
+                "message": ("A transfer with id '%s' was already submitted" % sub) if duplicate else
+                "The transfer has been accepted and a task has been created and queued for execution",
+                "request_id": uuid.uuid4().hex[:9], "resource": req.path, "submission_id": sub, "task_id": tid,
+                "task_link": {"DATA_TYPE": "link", "href": f"/v0.10/task/{tid}?format=json", "rel": "related",
+                              "resource": "task", "title": "related task"}}
+
+    def cancel(self, req, task_id):
+        with self._lock:
+            task = self._tasks.get(task_id)
+        if task is None:
+            return self.server._transfer_error(404, "TaskNotFound", f"Task {task_id} not found", req)
+        if task["status"] in TERMINAL:
+            return json_response({"DATA_TYPE": "result", "code": "TaskComplete",
+                                  "message": "The task completed before the cancel request was processed.",
+                                  "request_id": uuid.uuid4().hex[:9], "resource": req.path})
+        self._extra[task_id]["cancel"].set()
+        deadline = time.time() + 5
+        while task["status"] not in TERMINAL and time.time() < deadline:
+            time.sleep(0.01)
+        return json_response({"DATA_TYPE": "result", "code": "Canceled",
+                              "message": "The task has been cancelled successfully.",
+                              "request_id": uuid.uuid4().hex[:9], "resource": req.path})
+
+    # -- the work ------------------------------------------------------------------------------
+    def _event(self, tid, code, description, details, is_error=False):
+        self._extra[tid]["events"].append({"DATA_TYPE": "event", "code": code, "description": description,
+                                           "details": details, "is_error": is_error, "time": _iso(time.time())})
+
+    def _update(self, tid, **changes):
+        with self._lock:
+            self._tasks[tid].update(changes)
+
+    def _run(self, tid):
+        task, extra = self._tasks[tid], self._extra[tid]
+        srv = self.server
+        try:
+            pairs = self._plan(task, extra["items"])
+            files = [p for p in pairs if p[2] == "file"]
+            self._update(tid, files=len(files), directories=len(pairs) - len(files), subtasks_total=len(pairs),
+                         subtasks_pending=len(pairs), nice_status="OK", nice_status_short_description="OK")
+            budget_start, moved = time.monotonic(), 0
+            deadline = _parse_time(task["deadline"])
+            for src, dst, kind, src_path, dst_path in pairs:
+                if extra["cancel"].is_set():
+                    raise _Cancel()
+                if task["type"] == "DELETE":
+                    if src.is_dir():
+                        shutil.rmtree(src)
+                    elif src.exists():
+                        src.unlink()
+                    self._finish_item(tid, src_path, dst_path, 0)
+                    continue
+                if kind == "dir":
+                    dst.mkdir(parents=True, exist_ok=True)
+                    self._update(tid, subtasks_succeeded=task["subtasks_succeeded"] + 1,
+                                 subtasks_pending=task["subtasks_pending"] - 1)
+                    continue
+                if _in_sync(src, dst, task["sync_level"]):
+                    self._update(tid, files_skipped=task["files_skipped"] + 1,
+                                 subtasks_succeeded=task["subtasks_succeeded"] + 1,
+                                 subtasks_pending=task["subtasks_pending"] - 1)
+                    continue
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dst.with_name(dst.name + ".globus-part")
+                with open(src, "rb") as fin, open(tmp, "wb") as fout:
+                    while True:
+                        if extra["cancel"].is_set():
+                            fout.close()
+                            tmp.unlink(missing_ok=True)
+                            raise _Cancel()
+                        if self.paused.is_set():  # a stalled network: no bytes move, the clock does
+                            t0 = time.monotonic()
+                            while self.paused.is_set() and not extra["cancel"].is_set():
+                                time.sleep(0.05)
+                            budget_start += time.monotonic() - t0
+                        if deadline and time.time() > deadline:
+                            fout.close()
+                            tmp.unlink(missing_ok=True)
+                            raise _Deadline()
+                        chunk = fin.read(CHUNK)
+                        if not chunk:
+                            break
+                        fout.write(chunk)
+                        moved += len(chunk)
+                        self._update(tid, bytes_transferred=task["bytes_transferred"] + len(chunk))
+                        # throttle: sleep until the bytes moved so far fit the configured rate
+                        ahead = moved / self.rate - (time.monotonic() - budget_start)
+                        if ahead > 0:
+                            time.sleep(ahead)
+                if task["verify_checksum"] and _md5(src) != _md5(tmp):
+                    raise RuntimeError(f"checksum mismatch on {src_path}")
+                if task["verify_checksum"]:
+                    self._update(tid, bytes_checksummed=task["bytes_checksummed"] + src.stat().st_size)
+                tmp.replace(dst)
+                if task["preserve_timestamp"]:
+                    shutil.copystat(src, dst)
+                self._finish_item(tid, src_path, dst_path, 1)
+            self._event(tid, "SUCCEEDED", "succeeded", "Task succeeded")
+            self._update(tid, status="SUCCEEDED", nice_status=None, completion_time=_iso(time.time()),
+                         _ended=time.time())
+        except _Deadline:
+            self._event(tid, "DEADLINE_EXCEEDED", "deadline exceeded", "The task deadline passed", is_error=True)
+            self._update(tid, status="FAILED", nice_status=None, is_ok=False, completion_time=_iso(time.time()),
+                         subtasks_expired=task["subtasks_pending"], subtasks_pending=0, _ended=time.time(),
+                         fatal_error={"code": "DEADLINE_EXCEEDED", "description": "deadline exceeded"})
+        except _Cancel:
+            self._event(tid, "CANCELED", "canceled", "Task canceled by user", is_error=True)
+            self._update(tid, status="FAILED", nice_status=None, is_ok=None, completion_time=_iso(time.time()),
+                         subtasks_canceled=task["subtasks_pending"], subtasks_pending=0, _ended=time.time(),
+                         fatal_error={"code": "CANCELED", "description": "canceled"})
+        except Exception as exc:  # an unreadable source fails the task, as Transfer reports it
+            self._event(tid, "FILE_NOT_FOUND" if isinstance(exc, FileNotFoundError) else "ERROR",
+                        "error", str(exc), is_error=True)
+            self._update(tid, status="FAILED", nice_status=None, is_ok=False, completion_time=_iso(time.time()),
+                         subtasks_failed=task["subtasks_failed"] + 1, _ended=time.time(),
+                         fatal_error={"code": "FILE_NOT_FOUND" if isinstance(exc, FileNotFoundError) else "ERROR",
+                                      "description": str(exc)})
+
+    def _finish_item(self, tid, src_path, dst_path, files):
+        task = self._tasks[tid]
+        self._extra[tid]["done"].append((src_path, dst_path))
+        self._update(tid, files_transferred=task["files_transferred"] + files,
+                     subtasks_succeeded=task["subtasks_succeeded"] + 1, subtasks_pending=task["subtasks_pending"] - 1)
+
+    def _plan(self, task, items):
+        """Expand items into (src, dst, kind, src_path, dst_path); directories first."""
+        srv = self.server
+        out = []
+        for item in items:
+            src_path = item.get("source_path") or item.get("path")
+            src = srv._resolve(task["source_endpoint_id"], src_path)
+            if task["type"] == "DELETE":
+                if not src.exists():
+                    raise FileNotFoundError(src_path)
+                out.append((src, None, "dir" if src.is_dir() else "file", src_path, None))
+                continue
+            dst_path = item["destination_path"]
+            dst = srv._resolve(task["destination_endpoint_id"], dst_path)
+            if not src.exists():
+                raise FileNotFoundError(src_path)
+            if src.is_dir():
+                if not item.get("recursive"):
+                    raise IsADirectoryError(f"{src_path} is a directory; set recursive")
+                out.append((src, dst, "dir", src_path, dst_path))
+                for child in sorted(src.rglob("*")):
+                    rel = child.relative_to(src).as_posix()
+                    out.append((child, dst / rel, "dir" if child.is_dir() else "file",
+                                src_path.rstrip("/") + "/" + rel, dst_path.rstrip("/") + "/" + rel))
+            else:
+                out.append((src, dst, "file", src_path, dst_path))
+        return out
+
+
+class _Cancel(Exception):
+    pass
+
+
+class _Deadline(Exception):
+    pass
+
+
+def _parse_time(text) -> float | None:
+    """Transfer's deadline: ISO 8601 (``2024-01-01T10:00:00+00:00`` or with a space)."""
+    from datetime import datetime, timezone
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(str(text).replace(" ", "T").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+def _md5(path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _in_sync(src, dst, level) -> bool:
+    """Transfer's sync_level: 0 exists, 1 same size, 2 not older, 3 same checksum."""
+    if level is None or not dst.exists():
+        return False
+    level = int(level)
+    if level == 0:
+        return True
+    if src.stat().st_size != dst.stat().st_size:
+        return False
+    if level == 1:
+        return True
+    if level == 2:
+        return dst.stat().st_mtime >= src.stat().st_mtime
+    return _md5(src) == _md5(dst)

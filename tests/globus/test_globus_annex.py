@@ -1,0 +1,56 @@
+"""Registering collection files in a DataLad dataset, then `datalad get` through HTTPS + token."""
+from __future__ import annotations
+
+import subprocess
+
+from neurodata_widgets.globus import annex
+
+
+def test_register_then_datalad_get(client, globus, tmp_path):
+    import datalad.api as dl
+
+    ds = dl.create(str(tmp_path / "ds"), result_renderer="disabled")
+    src = globus.info()["source_collection"]
+    done = annex.register(ds.path, client, src, ["/ds001/README", "/ds001/sub-01/anat/sub-01_T1w.nii.gz"],
+                          dest="inputs")
+    assert [d["url"] for d in done] == [f"globus://{src}/ds001/README",
+                                        f"globus://{src}/ds001/sub-01/anat/sub-01_T1w.nii.gz"]
+    whereis = subprocess.run(["git", "-C", ds.path, "annex", "whereis", "inputs/README"],
+                             capture_output=True, text=True).stdout
+    assert f"globus://{src}/ds001/README" in whereis
+    assert not (tmp_path / "ds/inputs/README").exists()  # location only, content comes with get
+    results = ds.get("inputs", result_renderer="disabled")
+    assert all(r["status"] in ("ok", "notneeded") for r in results)
+    assert (tmp_path / "ds/inputs/README").read_text().startswith("Demo raw data")
+    image = (tmp_path / "ds/inputs/sub-01_T1w.nii.gz").read_bytes()
+    assert image == (globus.collection_dir(src) / "ds001/sub-01/anat/sub-01_T1w.nii.gz").read_bytes()
+    assert ds.repo.is_under_annex(["inputs/README"])[0]
+
+
+def test_register_box_from_browser_selection(client, globus, tmp_path):
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.widgets import GlobusBrowser, RegisterBox
+
+    ds = dl.create(str(tmp_path / "ds2"), result_renderer="disabled")
+    browser = GlobusBrowser(client)
+    browser.source.picker.value = globus.info()["source_collection"]
+    box = RegisterBox(client, browser=browser, dataset=ds.path)
+    box.register_button.click()
+    assert "Select one or more files" in box.error
+    browser.source.go("/ds001/")
+    browser.source.select("participants.tsv", "sub-01")  # the folder is skipped
+    box.register_button.click()
+    assert box.value == ["inputs/participants.tsv"] and box.banner.kind == "ok"
+    ds.get("inputs/participants.tsv", result_renderer="disabled")
+    assert (tmp_path / "ds2/inputs/participants.tsv").read_text().startswith("participant_id")
+
+
+def test_register_into_a_plain_folder_is_a_readable_error(client, globus, tmp_path):
+    import pytest
+
+    from neurodata_widgets.errors import describe
+
+    with pytest.raises(Exception) as info:
+        annex.register(tmp_path, client, globus.info()["source_collection"], ["/ds001/README"])
+    assert "not a DataLad dataset" in describe(info.value)[0]
