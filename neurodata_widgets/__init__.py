@@ -25,6 +25,10 @@ _LAZY = {
     "StatusBanner": "neurodata_widgets.ui.banner:StatusBanner",
     "JobProgress": "neurodata_widgets.ui.progress:JobProgress",
     "PagedTable": "neurodata_widgets.ui.table:PagedTable",
+    "DatasetSearch": "neurodata_widgets.search.widgets:DatasetSearch",
+    "Catalog": "neurodata_widgets.search.catalog:Catalog",
+    "RegistryClient": "neurodata_widgets.search.registry:RegistryClient",
+    "parse_query": "neurodata_widgets.search.query:parse",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

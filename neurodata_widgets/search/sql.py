@@ -1,0 +1,180 @@
+"""Compile a query AST to SQLite for the embedded catalog.
+
+Two ways: :func:`to_sql` (the catalog's) turns every term into a set of dataset ids
+read from the FTS5 trigram indexes and combines them with INTERSECT / UNION /
+EXCEPT, so ``NOT`` is a true complement (it also matches datasets with no value);
+:func:`to_scan_sql` is DataLad-Registry's way, a ``LIKE '%v%'`` condition checked
+on every row, kept as the baseline the benchmark compares with.
+
+Examples
+--------
+>>> from neurodata_widgets.search.query import parse
+>>> sql, params = to_sql(parse("url:github"))
+>>> sql
+'SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?'
+>>> params
+['url : "github"']
+"""
+from __future__ import annotations
+
+from .query import MIN_INDEXED, NUMERIC_FIELDS, TEXT_FIELDS, And, Not, Or, Term
+
+ALL_IDS = "SELECT id FROM datasets"
+
+
+def _fts_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _operand(sql: str) -> str:
+    """A set expression usable as one side of a compound SELECT."""
+    return sql if " INTERSECT " not in sql and " UNION " not in sql and " EXCEPT " not in sql \
+        else f"SELECT id FROM ({sql})"
+
+
+def to_sql(node) -> tuple[str, list]:
+    """SQL selecting the ids (column ``id``) of the datasets matching ``node``."""
+    params: list = []
+    return _set(node, params), params
+
+
+def _set(node, params) -> str:
+    if isinstance(node, Term):
+        return _term(node, params)
+    if isinstance(node, Not):
+        return f"{ALL_IDS} EXCEPT {_operand(_set(node.item, params))}"
+    if isinstance(node, Or):
+        return " UNION ".join(_operand(_set(i, params)) for i in node.items)
+    if isinstance(node, And):
+        # a AND NOT b is a EXCEPT b: no complement of the whole catalog needed
+        positive = [i for i in node.items if not isinstance(i, Not)]
+        negative = [i.item for i in node.items if isinstance(i, Not)]
+        parts = [_operand(_set(i, params)) for i in positive] or [ALL_IDS]
+        sql = " INTERSECT ".join(parts)
+        for item in negative:
+            sql += " EXCEPT " + _operand(_set(item, params))
+        return sql
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _metadata_fts(value: str, params, column: str | None = "extracted_metadata") -> str:
+    params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
+    return "SELECT rowid FROM md_fts WHERE md_fts MATCH ?"
+
+
+def _extractor_filter(term: Term, params) -> str:
+    if term.extractors is None:
+        return ""
+    params.extend(term.extractors)
+    return f" AND m.extractor_name IN ({','.join('?' * len(term.extractors))})"
+
+
+def _term(term: Term, params) -> str:
+    v, op = term.value, term.op
+    if term.field is None:  # any searchable field, metadata included (extractor names too)
+        if len(v) >= MIN_INDEXED:
+            params.append(_fts_phrase(v))
+            first = "SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?"
+            return f"{first} UNION SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params, None)})"
+        like = _like(v)
+        ors = " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS)
+        params.extend([like] * len(TEXT_FIELDS) + [like, like])
+        return (f"SELECT id FROM datasets WHERE {ors} UNION SELECT m.url_id AS id FROM metadata m "
+                f"WHERE m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'")
+    if term.field == "metadata":
+        return _metadata_term(term, params)
+    f = term.field
+    if f in NUMERIC_FIELDS:
+        if op in ("=", ">"):
+            params.append(float(v))
+            return f"SELECT id FROM datasets WHERE {f} {op} ?"
+        params.append(_like(v) if op == "?" else v)
+        return f"SELECT id FROM datasets WHERE CAST({f} AS TEXT) {'LIKE' if op == '?' else 'REGEXP'} ?" + \
+            (" ESCAPE '\\'" if op == "?" else "")
+    if op == "?":
+        if len(v) >= MIN_INDEXED:
+            params.append(f"{f} : {_fts_phrase(v)}")
+            return "SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?"
+        params.append(_like(v))
+        return f"SELECT id FROM datasets WHERE {f} LIKE ? ESCAPE '\\'"
+    if op == "~":
+        params.append(v)
+        return f"SELECT id FROM datasets WHERE {f} REGEXP ?"
+    params.append(v)
+    cmp = "=" if op == "=" else ">"
+    if f == "branches":  # a JSON object: branch name -> head
+        return f"SELECT d.id FROM datasets d, json_each(d.branches) j WHERE j.key {cmp} ? COLLATE NOCASE"
+    if f == "tags":  # a JSON list of tag names
+        return f"SELECT d.id FROM datasets d, json_each(d.tags) j WHERE j.value {cmp} ? COLLATE NOCASE"
+    return f"SELECT id FROM datasets WHERE {f} {cmp} ? COLLATE NOCASE"
+
+
+def _metadata_term(term: Term, params) -> str:
+    v, op = term.value, term.op
+    if op == "?":
+        if len(v) >= MIN_INDEXED:
+            sql = f"SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params)})"
+        else:
+            params.append(_like(v))
+            sql = "SELECT m.url_id AS id FROM metadata m WHERE m.extracted_metadata LIKE ? ESCAPE '\\'"
+        return sql + _extractor_filter(term, params)
+    if op == "~":
+        params.append(v)
+        return "SELECT m.url_id AS id FROM metadata m WHERE m.extracted_metadata REGEXP ?" + \
+            _extractor_filter(term, params)
+    # = and > look at the leaf values of the JSON record
+    if op == "=":
+        pre = ""
+        if len(v) >= MIN_INDEXED:  # narrow with the index first: exact values are substrings too
+            pre = f" AND m.id IN ({_metadata_fts(v, params)})"
+        params.append(v)
+        sql = ("SELECT m.url_id AS id FROM metadata m, json_tree(m.extracted_metadata) j WHERE j.atom IS NOT NULL"
+               f"{pre} AND CAST(j.atom AS TEXT) = ? COLLATE NOCASE")
+    else:
+        try:
+            number = float(v)
+        except ValueError:
+            params.append(v)
+            sql = ("SELECT m.url_id AS id FROM metadata m, json_tree(m.extracted_metadata) j "
+                   "WHERE j.type = 'text' AND j.atom > ? COLLATE NOCASE")
+        else:
+            params.append(number)
+            sql = ("SELECT m.url_id AS id FROM metadata m, json_tree(m.extracted_metadata) j "
+                   "WHERE j.type IN ('integer', 'real') AND j.atom > ?")
+    return sql + _extractor_filter(term, params)
+
+
+# ----------------------------------------------------------------------------------------
+# the registry's way: a LIKE condition checked on every row (the benchmark's baseline)
+# ----------------------------------------------------------------------------------------
+def to_scan_sql(node) -> tuple[str, list]:
+    """SQL selecting matching ids by scanning with ``LIKE '%v%'`` like DataLad-Registry does."""
+    params: list = []
+    return f"SELECT d.id FROM datasets d WHERE {_cond(node, params)}", params
+
+
+def _cond(node, params) -> str:
+    if isinstance(node, Not):
+        return f"NOT ({_cond(node.item, params)})"
+    if isinstance(node, (And, Or)):
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_cond(i, params) for i in node.items) + ")"
+    if node.op != "?":
+        raise NotImplementedError(f"Operation {node.op} is not implemented")
+    like = _like(node.value)
+    if node.field is None:
+        parts = [f"(d.{f} IS NOT NULL AND d.{f} LIKE ? ESCAPE '\\')" for f in TEXT_FIELDS]
+        params.extend([like] * len(TEXT_FIELDS) + [like, like])
+        parts.append("EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND "
+                     "(m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'))")
+        return "(" + " OR ".join(parts) + ")"
+    if node.field == "metadata":
+        params.append(like)
+        return ("EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND m.extracted_metadata LIKE ? ESCAPE '\\'"
+                + _extractor_filter(node, params) + ")")
+    params.append(like)
+    return f"CAST(d.{node.field} AS TEXT) LIKE ? ESCAPE '\\'"
