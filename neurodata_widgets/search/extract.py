@@ -30,6 +30,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+from ..errors import UserError
 from ..datasets.state import RUN_MARKER, git, subdatasets
 from .catalog import now_iso
 
@@ -56,7 +57,7 @@ def walk(paths, recursive: bool = True):
             continue
         seen.add(path)
         if not is_dataset(path):
-            raise FileNotFoundError(f"{path} is not a DataLad dataset")
+            raise UserError(f"{path} is not a DataLad dataset.", "Give the path of a dataset (a folder with .git).")
         yield path
         if recursive:
             for sub in subdatasets(path):
