@@ -50,15 +50,35 @@ def _set(node, params) -> str:
     if isinstance(node, Or):
         return " UNION ".join(_operand(_set(i, params)) for i in node.items)
     if isinstance(node, And):
-        # a AND NOT b is a EXCEPT b: no complement of the whole catalog needed
         positive = [i for i in node.items if not isinstance(i, Not)]
-        negative = [i.item for i in node.items if isinstance(i, Not)]
-        parts = [_operand(_set(i, params)) for i in positive] or [ALL_IDS]
-        sql = " INTERSECT ".join(parts)
-        for item in negative:
-            sql += " EXCEPT " + _operand(_set(item, params))
-        return sql
+        if not positive:
+            sql = ALL_IDS
+            for item in node.items:
+                sql += " EXCEPT " + _operand(_set(item.item, params))
+            return sql
+        # the most selective-looking part is read from the index; the rest is checked on its rows
+        # only, so a selective query never materialises a big set (``a AND NOT url:github``)
+        driver = max(positive, key=_selectivity)
+        rest = [i for i in node.items if i is not driver]
+        driver_sql = _set(driver, params)
+        checks = " AND ".join(_cond(i, params, null_safe=True) for i in rest)
+        return f"SELECT d.id FROM datasets d WHERE d.id IN ({driver_sql}) AND {checks}"
     raise TypeError(f"not a query node: {node!r}")
+
+
+def _selectivity(node) -> float:
+    """A guess of how few datasets a part matches (higher: fewer): longer literals are rarer."""
+    if isinstance(node, Term):
+        if node.op == "?" and len(node.value) < MIN_INDEXED:
+            return -1.0  # no index: a scan
+        bonus = 1.0 if node.field else 0.0
+        bonus += 0.5 if node.extractors else 0.0
+        return len(node.value) + bonus + (3 if node.op == "=" else 0) - (6 if node.op in (">", "~") else 0)
+    if isinstance(node, Not):
+        return float("-inf")
+    if isinstance(node, Or):
+        return min(_selectivity(i) for i in node.items) - 1
+    return max(_selectivity(i) for i in node.items)
 
 
 def _metadata_fts(value: str, params, column: str | None = "extracted_metadata") -> str:
@@ -157,24 +177,52 @@ def to_scan_sql(node) -> tuple[str, list]:
     return f"SELECT d.id FROM datasets d WHERE {_cond(node, params)}", params
 
 
-def _cond(node, params) -> str:
+def _cond(node, params, null_safe: bool = False) -> str:
+    """A condition on the row ``d``; ``null_safe`` makes NOT match missing values too."""
     if isinstance(node, Not):
-        return f"NOT ({_cond(node.item, params)})"
+        return f"NOT ({_cond(node.item, params, null_safe)})"
     if isinstance(node, (And, Or)):
         joiner = " AND " if isinstance(node, And) else " OR "
-        return "(" + joiner.join(_cond(i, params) for i in node.items) + ")"
-    if node.op != "?":
-        raise NotImplementedError(f"Operation {node.op} is not implemented")
-    like = _like(node.value)
+        return "(" + joiner.join(_cond(i, params, null_safe) for i in node.items) + ")"
+    leaf = _leaf(node, params)
+    return f"coalesce({leaf}, 0)" if null_safe else leaf
+
+
+def _leaf(node: Term, params) -> str:
+    v, op = node.value, node.op
+    like = _like(v)
     if node.field is None:
+        if op != "?":  # pragma: no cover - the grammar gives bare words no operator
+            raise NotImplementedError(f"Operation {op} is not implemented")
         parts = [f"(d.{f} IS NOT NULL AND d.{f} LIKE ? ESCAPE '\\')" for f in TEXT_FIELDS]
         params.extend([like] * len(TEXT_FIELDS) + [like, like])
         parts.append("EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND "
                      "(m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'))")
         return "(" + " OR ".join(parts) + ")"
     if node.field == "metadata":
+        if op == "?":
+            params.append(like)
+            test = "m.extracted_metadata LIKE ? ESCAPE '\\'"
+        elif op == "~":
+            params.append(v)
+            test = "m.extracted_metadata REGEXP ?"
+        else:  # = and >: the same leaf tests as the indexed form
+            inner = _metadata_term(node, params)
+            return f"d.id IN ({inner})"
+        return f"EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND {test}" + \
+            _extractor_filter(node, params) + ")"
+    f = node.field
+    if op == "?":
         params.append(like)
-        return ("EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND m.extracted_metadata LIKE ? ESCAPE '\\'"
-                + _extractor_filter(node, params) + ")")
-    params.append(like)
-    return f"CAST(d.{node.field} AS TEXT) LIKE ? ESCAPE '\\'"
+        return f"CAST(d.{f} AS TEXT) LIKE ? ESCAPE '\\'"
+    if op == "~":
+        params.append(v)
+        return f"CAST(d.{f} AS TEXT) REGEXP ?"
+    if f in NUMERIC_FIELDS:
+        params.append(float(v))
+        return f"d.{f} {op} ?"
+    params.append(v)
+    if f in ("branches", "tags"):
+        col = "key" if f == "branches" else "value"
+        return f"EXISTS (SELECT 1 FROM json_each(d.{f}) j WHERE j.{col} {op} ? COLLATE NOCASE)"
+    return f"d.{f} {op} ? COLLATE NOCASE"
