@@ -23,6 +23,7 @@ import json
 import re
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -53,6 +54,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ds_fts USING fts5(url, ds_id, head, head_desc
   content='datasets', content_rowid='id', tokenize='trigram', columnsize=0);
 CREATE VIRTUAL TABLE IF NOT EXISTS md_fts USING fts5(extractor_name, extracted_metadata,
   content='metadata', content_rowid='id', tokenize='trigram', columnsize=0);
+CREATE VIRTUAL TABLE IF NOT EXISTS md_vocab USING fts5vocab(md_fts, 'row');
 """
 
 # the indexes follow the tables through triggers; a bulk load drops them and rebuilds the indexes once
@@ -113,6 +115,7 @@ class Catalog:
         if self.path == ":memory:":  # one connection, shared (and serialised) across threads
             self._shared = self._open()
         self._lock = threading.RLock()
+        self._rarity: dict = {}  # trigram -> number of metadata records holding it (cleared on writes)
         with self._lock:
             self.conn.executescript(SCHEMA + TRIGGERS)
 
@@ -151,6 +154,7 @@ class Catalog:
         """Insert or replace registry-shaped records (``url``, fields, ``metadata`` list); returns the count."""
         n = 0
         with self._lock:
+            self._rarity.clear()
             conn = self.conn
             conn.execute("BEGIN")
             try:
@@ -172,33 +176,53 @@ class Catalog:
         """
         n = 0
         with self._lock:
+            self._rarity.clear()
             conn = self.conn
             conn.executescript("DROP TRIGGER IF EXISTS datasets_ai; DROP TRIGGER IF EXISTS datasets_ad;"
                                "DROP TRIGGER IF EXISTS metadata_ai; DROP TRIGGER IF EXISTS metadata_ad;")
-            try:
-                conn.execute("BEGIN")
-                for rec in records:
-                    self._upsert(conn, rec, source)
-                    n += 1
-                    if progress and n % batch == 0:
-                        progress(n)
-                if reindex:
-                    self._reindex(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            finally:
-                conn.executescript(TRIGGERS)
+            with self._bulk_mode(conn):
+                try:
+                    conn.execute("BEGIN")
+                    for rec in records:
+                        self._upsert(conn, rec, source)
+                        n += 1
+                        if progress and n % batch == 0:
+                            progress(n)
+                    if reindex:
+                        self._reindex(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                finally:
+                    conn.executescript(TRIGGERS)
         return n
+
+    @contextmanager
+    def _bulk_mode(self, conn):
+        """A big page cache and a rollback journal while loading: index merges stay in memory and
+        a fresh file's new pages are written once (in WAL they would be written twice)."""
+        wal = self.path != ":memory:"
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MB
+        if wal:
+            wal = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            if wal:
+                conn.execute("PRAGMA journal_mode = WAL")
 
     def reindex(self) -> None:
         """Rebuild both trigram indexes from the tables."""
         with self._lock:
+            self._rarity.clear()
             conn = self.conn
-            conn.execute("BEGIN")
-            self._reindex(conn)
-            conn.execute("COMMIT")
+            with self._bulk_mode(conn):
+                conn.execute("BEGIN")
+                self._reindex(conn)
+                conn.execute("COMMIT")
 
     @staticmethod
     def _reindex(conn) -> None:
@@ -237,6 +261,7 @@ class Catalog:
         """Drop these URLs (and their metadata)."""
         urls = list(urls)
         with self._lock:
+            self._rarity.clear()
             conn = self.conn
             conn.execute("BEGIN")
             for url in urls:
@@ -253,11 +278,22 @@ class Catalog:
         return {r["url"]: r["head"] for r in self.conn.execute(sql, args)}
 
     # -- reading --------------------------------------------------------------------------------
+    def rarity(self, trigrams) -> dict:
+        """How many metadata records hold each trigram (from the index's vocabulary, cached)."""
+        missing = [t for t in trigrams if t not in self._rarity]
+        for t in missing:
+            row = self.conn.execute("SELECT doc FROM md_vocab WHERE term = ?", (t,)).fetchone()
+            self._rarity[t] = row[0] if row else 0
+        return {t: self._rarity[t] for t in trigrams}
+
+    def _sql(self, query: str) -> tuple[str, list]:
+        return to_sql(parse(query), rarity=self.rarity)
+
     def ids(self, query: str | None = None, scan: bool = False) -> list[int]:
         """Ids of matching dataset URLs (``scan=True``: the registry's LIKE scan, for comparison)."""
         if query is None:
             return [r[0] for r in self.conn.execute("SELECT id FROM datasets ORDER BY id")]
-        sql, params = (to_scan_sql if scan else to_sql)(parse(query))
+        sql, params = to_scan_sql(parse(query)) if scan else self._sql(query)
         return sorted(r[0] for r in self.conn.execute(sql, params))
 
     def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
@@ -308,7 +344,7 @@ class Catalog:
     def _collect(self, conn, query, filters) -> int:
         conn.execute("DROP TABLE IF EXISTS temp.hits")
         conn.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY)")
-        sql, params = to_sql(parse(query)) if query is not None else ("SELECT id FROM datasets", [])
+        sql, params = self._sql(query) if query is not None else ("SELECT id FROM datasets", [])
         where, args = [], []
         for key, value in filters.items():
             if value is None:

@@ -36,10 +36,22 @@ def _operand(sql: str) -> str:
         else f"SELECT id FROM ({sql})"
 
 
-def to_sql(node) -> tuple[str, list]:
-    """SQL selecting the ids (column ``id``) of the datasets matching ``node``."""
-    params: list = []
-    return _set(node, params), params
+class Params(list):
+    """Query parameters, carrying the catalog's ``rarity(trigrams) -> {trigram: documents}`` along."""
+
+    rarity = None
+
+
+def to_sql(node, rarity=None) -> tuple[str, list]:
+    """SQL selecting the ids (column ``id``) of the datasets matching ``node``.
+
+    ``rarity`` (the catalog's trigram document counts) lets long metadata values be found
+    through their three rarest trigrams and checked with ``LIKE``, instead of a phrase whose
+    common trigrams (``"na``, ``": "``) occur in every record.
+    """
+    params = Params()
+    params.rarity = rarity
+    return _set(node, params), list(params)
 
 
 def _set(node, params) -> str:
@@ -81,9 +93,37 @@ def _selectivity(node) -> float:
     return max(_selectivity(i) for i in node.items)
 
 
+RARE_MIN = 6  # shorter values are found as a phrase
+
+
+def _rarest(value: str, rarity) -> list | None:
+    if rarity is None or len(value) < RARE_MIN or not value.isascii():
+        return None  # the tokenizer folds case beyond ASCII; a phrase is always right
+    low = value.lower()
+    counts = rarity({low[i:i + 3] for i in range(len(low) - 2)})
+    if min(counts.values()) == 0:
+        return []
+    return sorted(counts, key=lambda t: (counts[t], t))[:3]
+
+
 def _metadata_fts(value: str, params, column: str | None = "extracted_metadata") -> str:
-    params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
-    return "SELECT rowid FROM md_fts WHERE md_fts MATCH ?"
+    """SQL selecting the ids of metadata rows whose ``column`` (``None``: any) contains ``value``."""
+    rare = _rarest(value, getattr(params, "rarity", None))
+    if rare is None:
+        params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
+        return "SELECT rowid FROM md_fts WHERE md_fts MATCH ?"
+    if not rare:  # a trigram no record has
+        return "SELECT NULL WHERE 0"
+    expr = "(" + " AND ".join(_fts_phrase(t) for t in rare) + ")"
+    params.append(f"{column} : {expr}" if column else expr)
+    like = _like(value)
+    if column:
+        params.append(like)
+        check = f"r.{column} LIKE ? ESCAPE '\\'"
+    else:
+        params.extend([like, like])
+        check = "(r.extractor_name LIKE ? ESCAPE '\\' OR r.extracted_metadata LIKE ? ESCAPE '\\')"
+    return f"SELECT r.id FROM metadata r WHERE r.id IN (SELECT rowid FROM md_fts WHERE md_fts MATCH ?) AND {check}"
 
 
 def _extractor_filter(term: Term, params) -> str:
