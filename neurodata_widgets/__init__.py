@@ -33,6 +33,10 @@ _LAZY = {
     "GlobusLogin": "neurodata_widgets.globus.widgets:GlobusLogin",
     "GlobusBrowser": "neurodata_widgets.globus.widgets:GlobusBrowser",
     "TransferPanel": "neurodata_widgets.globus.widgets:TransferPanel",
+    "DatasetSearch": "neurodata_widgets.search.widgets:DatasetSearch",
+    "Catalog": "neurodata_widgets.search.catalog:Catalog",
+    "RegistryClient": "neurodata_widgets.search.registry:RegistryClient",
+    "parse_query": "neurodata_widgets.search.query:parse",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

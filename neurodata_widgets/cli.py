@@ -1,4 +1,4 @@
-"""Command line: ``neurodata-widgets demo | sandbox | demo-data``.
+"""Command line: ``neurodata-widgets demo | sandbox | demo-data | catalog``.
 
 ``demo`` builds the demo datasets, starts the sandbox and serves the portal
 dashboard with Voila on http://127.0.0.1:8866; Ctrl-C stops everything it started.
@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-dir", default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if present")
     p.set_defaults(func=cmd_demo_data)
+
+    from .search.cli import add_catalog_parser  # cheap: argparse only
+
+    add_catalog_parser(sub)
     return parser
 
 

@@ -1,0 +1,447 @@
+"""The embedded catalog: DataLad-Registry's records in SQLite with trigram indexes.
+
+One row per dataset URL with the registry's fields, one row per extractor record
+(``metadata``), and two FTS5 trigram indexes (``ds_fts`` over the text fields,
+``md_fts`` over extractor names and the JSON text of each record) that make
+substring search fast. :meth:`Catalog.search` answers with the same JSON shape as
+the registry's ``GET /api/v2/dataset-urls``, so the sandbox serves it as is and
+the widget treats a catalog and a remote registry alike.
+
+Examples
+--------
+>>> cat = Catalog(":memory:")
+>>> cat.add([{"url": "https://example.org/ds", "ds_id": "6eeadb86-84be-11e6-b24c-002590f97d84",
+...           "metadata": [{"extractor_name": "bids_dataset", "extracted_metadata": {"Name": "haxby"}}]}])
+1
+>>> page = cat.search("haxby")
+>>> page["total"], page["dataset_urls"][0]["url"]
+(1, 'https://example.org/ds')
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+from .query import parse
+from .sql import to_scan_sql, to_sql
+
+FIELDS = ("url", "ds_id", "head", "head_describe", "branches", "tags", "annex_key_count",
+          "annexed_files_in_wt_count", "annexed_files_in_wt_size", "git_objects_kb", "last_update_dt")
+ORDER_KEYS = ("url", "annex_key_count", "annexed_files_in_wt_count", "annexed_files_in_wt_size",
+              "last_update_dt", "git_objects_kb")
+RANGE_FILTERS = {"annex_key_count", "annexed_files_in_wt_count", "annexed_files_in_wt_size", "git_objects_kb"}
+MAX_PER_PAGE = 100  # the registry's cap
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS datasets (
+  id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, ds_id TEXT, head TEXT, head_describe TEXT,
+  branches TEXT, tags TEXT, annex_key_count INTEGER, annexed_files_in_wt_count INTEGER,
+  annexed_files_in_wt_size INTEGER, git_objects_kb INTEGER, last_update_dt TEXT, source TEXT);
+CREATE INDEX IF NOT EXISTS datasets_ds_id ON datasets(ds_id COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS datasets_url_nocase ON datasets(url COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS metadata (
+  id INTEGER PRIMARY KEY, url_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  extractor_name TEXT NOT NULL, extractor_version TEXT, extraction_parameter TEXT, extracted_metadata TEXT,
+  dataset_describe TEXT, dataset_version TEXT);
+CREATE INDEX IF NOT EXISTS metadata_url_id ON metadata(url_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS ds_fts USING fts5(url, ds_id, head, head_describe, branches, tags,
+  content='datasets', content_rowid='id', tokenize='trigram', columnsize=0);
+CREATE VIRTUAL TABLE IF NOT EXISTS md_fts USING fts5(extractor_name, extracted_metadata,
+  content='metadata', content_rowid='id', tokenize='trigram', columnsize=0);
+CREATE VIRTUAL TABLE IF NOT EXISTS md_vocab USING fts5vocab(md_fts, 'row');
+"""
+
+# the indexes follow the tables through triggers; a bulk load drops them and rebuilds the indexes once
+TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS datasets_ai AFTER INSERT ON datasets BEGIN
+  INSERT INTO ds_fts(rowid, url, ds_id, head, head_describe, branches, tags)
+  VALUES (new.id, new.url, new.ds_id, new.head, new.head_describe, new.branches, new.tags); END;
+CREATE TRIGGER IF NOT EXISTS datasets_ad AFTER DELETE ON datasets BEGIN
+  INSERT INTO ds_fts(ds_fts, rowid, url, ds_id, head, head_describe, branches, tags)
+  VALUES ('delete', old.id, old.url, old.ds_id, old.head, old.head_describe, old.branches, old.tags); END;
+CREATE TRIGGER IF NOT EXISTS metadata_ai AFTER INSERT ON metadata BEGIN
+  INSERT INTO md_fts(rowid, extractor_name, extracted_metadata)
+  VALUES (new.id, new.extractor_name, new.extracted_metadata); END;
+CREATE TRIGGER IF NOT EXISTS metadata_ad AFTER DELETE ON metadata BEGIN
+  INSERT INTO md_fts(md_fts, rowid, extractor_name, extracted_metadata)
+  VALUES ('delete', old.id, old.extractor_name, old.extracted_metadata); END;
+"""
+
+
+def _regexp(pattern, value) -> bool:
+    if value is None:
+        return False
+    return _compiled(pattern).search(str(value)) is not None
+
+
+_PATTERNS: dict = {}
+
+
+def _compiled(pattern):
+    found = _PATTERNS.get(pattern)
+    if found is None:
+        found = _PATTERNS[pattern] = re.compile(pattern, re.IGNORECASE)
+    return found
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def metadata_text(obj) -> str:
+    """The JSON text a metadata record is searched in: ``"key": "value"`` like PostgreSQL prints JSON."""
+    return json.dumps(obj, ensure_ascii=False)
+
+
+class Catalog:
+    """An embedded, searchable catalog of dataset URLs in one SQLite file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The SQLite file (created when missing); ``":memory:"`` for a throwaway one.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._local = threading.local()
+        self._shared = None
+        if self.path == ":memory:":  # one connection, shared (and serialised) across threads
+            self._shared = self._open()
+        self._lock = threading.RLock()
+        self._rarity: dict = {}  # trigram -> number of metadata records holding it (cleared on writes)
+        with self._lock:
+            self.conn.executescript(SCHEMA + TRIGGERS)
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.create_function("regexp", 2, _regexp, deterministic=True)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if self.path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._shared is not None:
+            return self._shared
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._open()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None) or self._shared
+        if conn is not None:
+            conn.close()
+        self._local.conn = None
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM datasets").fetchone()[0]
+
+    # -- writing --------------------------------------------------------------------------------
+    def add(self, records, source: str = "") -> int:
+        """Insert or replace registry-shaped records (``url``, fields, ``metadata`` list); returns the count."""
+        n = 0
+        with self._lock:
+            self._rarity.clear()
+            conn = self.conn
+            conn.execute("BEGIN")
+            try:
+                for rec in records:
+                    self._upsert(conn, rec, source)
+                    n += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return n
+
+    def bulk_add(self, records, source: str = "", batch: int = 5000, progress=None, reindex: bool = True) -> int:
+        """Load many records fast: rows first, then each trigram index built in one pass.
+
+        Meant for imports and fresh catalogs (the indexes are rebuilt over everything).
+        ``progress(n)`` is called after each batch of rows. With ``reindex=False`` the
+        indexes are left stale until :meth:`reindex` (the benchmark times the two apart).
+        """
+        n = 0
+        with self._lock:
+            self._rarity.clear()
+            conn = self.conn
+            conn.executescript("DROP TRIGGER IF EXISTS datasets_ai; DROP TRIGGER IF EXISTS datasets_ad;"
+                               "DROP TRIGGER IF EXISTS metadata_ai; DROP TRIGGER IF EXISTS metadata_ad;")
+            with self._bulk_mode(conn):
+                try:
+                    conn.execute("BEGIN")
+                    for rec in records:
+                        self._upsert(conn, rec, source)
+                        n += 1
+                        if progress and n % batch == 0:
+                            progress(n)
+                    if reindex:
+                        self._reindex(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                finally:
+                    conn.executescript(TRIGGERS)
+        return n
+
+    @contextmanager
+    def _bulk_mode(self, conn):
+        """A big page cache and a rollback journal while loading: index merges stay in memory and
+        a fresh file's new pages are written once (in WAL they would be written twice)."""
+        wal = self.path != ":memory:"
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MB
+        if wal:
+            wal = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache)}")
+            if wal:
+                conn.execute("PRAGMA journal_mode = WAL")
+
+    def reindex(self) -> None:
+        """Rebuild both trigram indexes from the tables."""
+        with self._lock:
+            self._rarity.clear()
+            conn = self.conn
+            with self._bulk_mode(conn):
+                conn.execute("BEGIN")
+                self._reindex(conn)
+                conn.execute("COMMIT")
+
+    @staticmethod
+    def _reindex(conn) -> None:
+        conn.execute("INSERT INTO ds_fts(ds_fts) VALUES ('rebuild')")
+        conn.execute("INSERT INTO md_fts(md_fts) VALUES ('rebuild')")
+
+    def _upsert(self, conn, rec: dict, source: str) -> int:
+        url = str(rec["url"])
+        conn.execute("DELETE FROM metadata WHERE url_id IN (SELECT id FROM datasets WHERE url = ?)", (url,))
+        conn.execute("DELETE FROM datasets WHERE url = ?", (url,))
+        branches = rec.get("branches")
+        tags = rec.get("tags")
+        values = [url, rec.get("ds_id"), rec.get("head"), rec.get("head_describe"),
+                  json.dumps(branches) if isinstance(branches, (dict, list)) else branches,
+                  json.dumps(tags) if isinstance(tags, (dict, list)) else tags,
+                  rec.get("annex_key_count"), rec.get("annexed_files_in_wt_count"),
+                  rec.get("annexed_files_in_wt_size"), rec.get("git_objects_kb"),
+                  rec.get("last_update_dt") or now_iso(), rec.get("source", source)]
+        cur = conn.execute("INSERT INTO datasets (url, ds_id, head, head_describe, branches, tags, annex_key_count,"
+                           " annexed_files_in_wt_count, annexed_files_in_wt_size, git_objects_kb, last_update_dt,"
+                           " source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
+        url_id = cur.lastrowid
+        rows = []
+        for md in rec.get("metadata") or []:
+            if "extracted_metadata" not in md:  # a reference (return_metadata=reference) holds no content
+                continue
+            rows.append((url_id, md["extractor_name"], md.get("extractor_version", ""),
+                         json.dumps(md.get("extraction_parameter") or {}), metadata_text(md["extracted_metadata"]),
+                         md.get("dataset_describe", rec.get("head_describe") or ""),
+                         md.get("dataset_version", rec.get("head") or "")))
+        conn.executemany("INSERT INTO metadata (url_id, extractor_name, extractor_version, extraction_parameter,"
+                         " extracted_metadata, dataset_describe, dataset_version) VALUES (?,?,?,?,?,?,?)", rows)
+        return url_id
+
+    def remove(self, urls) -> int:
+        """Drop these URLs (and their metadata)."""
+        urls = list(urls)
+        with self._lock:
+            self._rarity.clear()
+            conn = self.conn
+            conn.execute("BEGIN")
+            for url in urls:
+                conn.execute("DELETE FROM metadata WHERE url_id IN (SELECT id FROM datasets WHERE url = ?)", (url,))
+                conn.execute("DELETE FROM datasets WHERE url = ?", (url,))
+            conn.execute("COMMIT")
+        return len(urls)
+
+    def heads(self, source: str | None = None) -> dict:
+        """``url -> head`` of what is in the catalog (from one source, or all)."""
+        sql, args = "SELECT url, head FROM datasets", ()
+        if source is not None:
+            sql, args = sql + " WHERE source = ?", (source,)
+        return {r["url"]: r["head"] for r in self.conn.execute(sql, args)}
+
+    # -- reading --------------------------------------------------------------------------------
+    def rarity(self, trigrams) -> dict:
+        """How many metadata records hold each trigram (from the index's vocabulary, cached)."""
+        missing = [t for t in trigrams if t not in self._rarity]
+        for t in missing:
+            row = self.conn.execute("SELECT doc FROM md_vocab WHERE term = ?", (t,)).fetchone()
+            self._rarity[t] = row[0] if row else 0
+        return {t: self._rarity[t] for t in trigrams}
+
+    def _sql(self, query: str) -> tuple[str, list]:
+        return to_sql(parse(query), rarity=self.rarity)
+
+    def ids(self, query: str | None = None, scan: bool = False) -> list[int]:
+        """Ids of matching dataset URLs (``scan=True``: the registry's LIKE scan, for comparison)."""
+        if query is None:
+            return [r[0] for r in self.conn.execute("SELECT id FROM datasets ORDER BY id")]
+        sql, params = to_scan_sql(parse(query)) if scan else self._sql(query)
+        return sorted(r[0] for r in self.conn.execute(sql, params))
+
+    def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
+               order_dir: str = "desc", return_metadata: str | None = None, **filters) -> dict:
+        """One page of matches in the shape of the registry's ``GET /api/v2/dataset-urls``.
+
+        Parameters
+        ----------
+        query : str, optional
+            A query in the registry's language (``None``: everything).
+        page, per_page : int
+            From 1; ``per_page`` is capped at 100 like the registry.
+        order_by : str
+            One of url, annex_key_count, annexed_files_in_wt_count, annexed_files_in_wt_size,
+            last_update_dt (or last_update), git_objects_kb.
+        order_dir : str
+            ``asc`` or ``desc`` (missing values last either way).
+        return_metadata : {None, "reference", "content"}
+        **filters
+            ``min_<field>`` / ``max_<field>`` for the counts and sizes, ``url``, ``ds_id``.
+        """
+        order_by = "last_update_dt" if order_by == "last_update" else order_by
+        if order_by not in ORDER_KEYS:
+            raise ValueError(f"order_by must be one of {', '.join(ORDER_KEYS)}")
+        if order_dir not in ("asc", "desc"):
+            raise ValueError("order_dir must be asc or desc")
+        page, per_page = max(1, int(page)), max(1, min(MAX_PER_PAGE, int(per_page)))
+        with self._lock:
+            conn = self.conn
+            total = self._collect(conn, query, filters)
+            rows = conn.execute(f"SELECT d.* FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY "
+                                f"d.{order_by} {order_dir.upper()} NULLS LAST, d.id LIMIT ? OFFSET ?",
+                                (per_page, (page - 1) * per_page)).fetchall()
+            stats = self._stats(conn)
+            items = [self._record(conn, r, return_metadata) for r in rows]
+        pages = max(1, -(-total // per_page))
+        base = {k: v for k, v in {"search": query, "per_page": per_page, "order_by": order_by,
+                                  "order_dir": order_dir, "return_metadata": return_metadata,
+                                  **filters}.items() if v is not None}
+
+        def link(n):
+            return "/api/v2/dataset-urls?" + urlencode({**base, "page": n})
+
+        return {"total": total, "cur_pg_num": page, "prev_pg": link(page - 1) if page > 1 else None,
+                "next_pg": link(page + 1) if page < pages else None, "first_pg": link(1), "last_pg": link(pages),
+                "dataset_urls": items, "collection_stats": stats}
+
+    def _collect(self, conn, query, filters) -> int:
+        conn.execute("DROP TABLE IF EXISTS temp.hits")
+        conn.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY)")
+        sql, params = self._sql(query) if query is not None else ("SELECT id FROM datasets", [])
+        where, args = [], []
+        for key, value in filters.items():
+            if value is None:
+                continue
+            kind, _, name = key.partition("_")
+            if kind in ("min", "max") and name in RANGE_FILTERS:
+                where.append(f"d.{name} {'>=' if kind == 'min' else '<='} ?")
+                args.append(int(value))
+            elif key in ("url", "ds_id"):
+                where.append(f"d.{key} = ?")
+                args.append(str(value))
+            else:
+                raise ValueError(f"unknown filter {key!r}")
+        if where:
+            sql = f"SELECT s.id FROM ({sql}) s JOIN datasets d ON d.id = s.id WHERE {' AND '.join(where)}"
+            params = params + args
+        return conn.execute(f"INSERT OR IGNORE INTO temp.hits {sql}", params).rowcount
+
+    def _stats(self, conn) -> dict:
+        """The registry's ``collection_stats`` of the current hits."""
+        annexed = "json_type(d.branches, '$.\"git-annex\"') IS NOT NULL"
+        r = conn.execute(f"""
+            SELECT count(*),
+              sum(d.ds_id IS NOT NULL), sum(CASE WHEN d.ds_id IS NOT NULL THEN d.annexed_files_in_wt_size END),
+              sum(CASE WHEN d.ds_id IS NOT NULL THEN d.annexed_files_in_wt_count END),
+              sum(d.ds_id IS NULL AND {annexed}),
+              sum(CASE WHEN d.ds_id IS NULL AND {annexed} THEN d.annexed_files_in_wt_size END),
+              sum(CASE WHEN d.ds_id IS NULL AND {annexed} THEN d.annexed_files_in_wt_count END),
+              sum(NOT coalesce({annexed}, 0))
+            FROM datasets d JOIN temp.hits h ON h.id = d.id""").fetchone()
+        u = conn.execute("""
+            SELECT count(*), sum(size), sum(n) FROM (
+              SELECT max(d.annexed_files_in_wt_size) AS size, max(d.annexed_files_in_wt_count) AS n
+              FROM datasets d JOIN temp.hits h ON h.id = d.id WHERE d.ds_id IS NOT NULL GROUP BY d.ds_id)""").fetchone()
+
+        def annex(count, size, files):
+            return {"ds_count": count or 0, "annexed_files_size": size or 0, "annexed_file_count": files or 0}
+
+        unique = annex(*u)
+        return {"datalad_ds_stats": {"unique_ds_stats": unique, "stats": annex(r[1], r[2], r[3])},
+                "pure_annex_ds_stats": annex(r[4], r[5], r[6]),
+                "non_annex_ds_stats": {"ds_count": r[7] or 0},
+                "summary": {"unique_ds_count": unique["ds_count"], "ds_count": r[0] or 0}}
+
+    def _record(self, conn, row, return_metadata=None) -> dict:
+        rec = {"id": row["id"]}
+        for f in FIELDS:
+            rec[f] = row[f]
+        for f in ("branches", "tags"):
+            if rec[f]:
+                try:
+                    rec[f] = json.loads(rec[f])
+                except ValueError:
+                    pass
+        rec["processed"] = True
+        if return_metadata == "reference":
+            rec["metadata"] = [{"extractor_name": m["extractor_name"], "link": f"/api/v2/url-metadata/{m['id']}"}
+                               for m in conn.execute("SELECT id, extractor_name FROM metadata WHERE url_id = ? "
+                                                     "ORDER BY id", (row["id"],))]
+        elif return_metadata == "content":
+            rec["metadata"] = [self._metadata(m) for m in conn.execute(
+                "SELECT * FROM metadata WHERE url_id = ? ORDER BY id", (row["id"],))]
+        return rec
+
+    @staticmethod
+    def _metadata(m) -> dict:
+        return {"dataset_describe": m["dataset_describe"] or "", "dataset_version": m["dataset_version"] or "",
+                "extractor_name": m["extractor_name"], "extractor_version": m["extractor_version"] or "",
+                "extraction_parameter": json.loads(m["extraction_parameter"] or "{}"),
+                "extracted_metadata": json.loads(m["extracted_metadata"] or "{}")}
+
+    def dataset_url(self, id: int, return_metadata: str | None = "reference") -> dict | None:
+        """One dataset URL record (``GET /api/v2/dataset-urls/{id}``), or ``None``."""
+        row = self.conn.execute("SELECT * FROM datasets WHERE id = ?", (int(id),)).fetchone()
+        return None if row is None else self._record(self.conn, row, return_metadata)
+
+    def url_metadata(self, id: int) -> dict | None:
+        """One metadata record (``GET /api/v2/url-metadata/{id}``), or ``None``."""
+        row = self.conn.execute("SELECT * FROM metadata WHERE id = ?", (int(id),)).fetchone()
+        return None if row is None else self._metadata(row)
+
+    def facets(self, query: str | None = None, limit: int = 5000) -> dict:
+        """Facet counts (BIDS datatypes and modalities, license, run records) over the matches."""
+        from .registry import facets
+
+        with self._lock:
+            conn = self.conn
+            self._collect(conn, query, {})
+            rows = conn.execute("SELECT m.url_id, m.extractor_name, m.extracted_metadata FROM metadata m "
+                                "JOIN (SELECT id FROM temp.hits LIMIT ?) h ON h.id = m.url_id WHERE m.extractor_name"
+                                " IN ('bids_dataset', 'metalad_core')", (limit,)).fetchall()
+        records: dict = {}
+        for url_id, name, text in rows:
+            records.setdefault(url_id, []).append({"extractor_name": name, "extracted_metadata": json.loads(text)})
+        return facets({"metadata": md} for md in records.values())
+
+    def scan_count(self, query: str) -> int:
+        """How many match, the registry's way (``LIKE`` over every row): the benchmark's baseline."""
+        sql, params = to_scan_sql(parse(query))
+        return len(self.conn.execute(sql, params).fetchall())

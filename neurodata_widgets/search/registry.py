@@ -1,0 +1,201 @@
+"""Client of a DataLad-Registry instance's API (``/api/v2/...``), and the backend helpers both share.
+
+:class:`RegistryClient` and :class:`~neurodata_widgets.search.catalog.Catalog` answer
+``search(...)`` with the same page shape (the registry's ``GET /api/v2/dataset-urls``),
+so the widget and scripts use either. The base URL is an argument, else
+``$NDW_REGISTRY_URL``, else a running sandbox's registry, else the public instance.
+
+Examples
+--------
+>>> client = RegistryClient("http://127.0.0.1:8765")              # doctest: +SKIP
+>>> page = client.search("haxby", per_page=5)                     # doctest: +SKIP
+>>> page["collection_stats"]["summary"]                           # doctest: +SKIP
+{'unique_ds_count': 2, 'ds_count': 3}
+"""
+from __future__ import annotations
+
+from .. import errors
+from ..config import running_sandbox, setting
+from ..http import session
+from .query import parse
+
+PUBLIC_REGISTRY = "https://registry.datalad.org"
+API = "/api/v2"
+COLUMNS = ["url", "ds_id", "annexed_files_in_wt_count", "annexed_files_in_wt_size", "last_update_dt"]
+
+
+class RegistryError(errors.UserError):
+    """The registry refused a request (its own words in the message)."""
+
+    def __init__(self, message, status: int, hint: str = ""):
+        super().__init__(message, hint)
+        self.status = status
+
+
+def registry_url(value=None) -> str:
+    """Which registry: argument, ``$NDW_REGISTRY_URL``, a running sandbox's, else the public instance."""
+    found = setting("registry_url", value) or running_sandbox().get("registry", {}).get("url")
+    return (found or PUBLIC_REGISTRY).rstrip("/")
+
+
+class RegistryClient:
+    """A DataLad-Registry instance over HTTP.
+
+    Parameters
+    ----------
+    base_url : str, optional
+        The base that ``/api/v2/...`` hangs from (default :func:`registry_url`).
+    """
+
+    def __init__(self, base_url: str | None = None, http=None):
+        self.base_url = registry_url(base_url)
+        self.http = http or session()
+
+    def __repr__(self):
+        return f"RegistryClient({self.base_url!r})"
+
+    @property
+    def label(self) -> str:
+        return self.base_url
+
+    def _get(self, path: str, params=None) -> dict:
+        resp = self.http.get(self.base_url + API + path, params=params)
+        if resp.status_code in (400, 404, 422):
+            try:
+                body = resp.json()
+            except ValueError:
+                body = {}
+            text = body.get("description") or body.get("message") or resp.text[:300]
+            raise RegistryError(f"The registry answered {resp.status_code}: {text}", resp.status_code,
+                                "Check the query and its syntax." if resp.status_code == 400 else "")
+        resp.raise_for_status()
+        return resp.json()
+
+    def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
+               order_dir: str = "desc", return_metadata: str | None = None, **filters) -> dict:
+        """One page of ``GET /api/v2/dataset-urls`` (same parameters and answer as the registry's).
+
+        The query is parsed here first, so a syntax error is reported before any request,
+        then sent as the registry's ``search`` parameter.
+        """
+        params = {"page": page, "per_page": per_page, "order_by": order_by, "order_dir": order_dir}
+        if query is not None:
+            params["search"] = str(parse(query))
+        if return_metadata:
+            params["return_metadata"] = return_metadata
+        params.update({k: v for k, v in filters.items() if v is not None})
+        return self._get("/dataset-urls", params)
+
+    def pages(self, query: str | None = None, per_page: int = 100, **kwargs):
+        """Every page of a search, one after the other."""
+        page = 1
+        while True:
+            result = self.search(query, page=page, per_page=per_page, **kwargs)
+            yield result
+            if not result.get("next_pg"):
+                return
+            page += 1
+
+    def collection_stats(self, query: str | None = None) -> dict:
+        """The registry's statistics of everything matching (``collection_stats``)."""
+        return self.search(query, per_page=1)["collection_stats"]
+
+    def dataset_url(self, id: int) -> dict:
+        """``GET /api/v2/dataset-urls/{id}``."""
+        return self._get(f"/dataset-urls/{int(id)}")
+
+    def url_metadata(self, id: int) -> dict:
+        """``GET /api/v2/url-metadata/{id}``."""
+        return self._get(f"/url-metadata/{int(id)}")
+
+
+def results_frame(page: dict):
+    """The records of a page as a DataFrame (registry fields; ``metadata`` kept when returned)."""
+    import pandas as pd
+
+    rows = page.get("dataset_urls", [])
+    frame = pd.DataFrame(rows)
+    for col in ["id"] + COLUMNS:
+        if col not in frame.columns:
+            frame[col] = None
+    front = ["id"] + COLUMNS
+    return frame[front + [c for c in frame.columns if c not in front]]
+
+
+def summary(stats: dict) -> dict:
+    """The four figures of the registry's "Show details": unique datasets, URLs, annexed files, size."""
+    dl = stats.get("datalad_ds_stats", {})
+    unique = dl.get("unique_ds_stats", {})
+    pure = stats.get("pure_annex_ds_stats", {})
+
+    def pick(d, *names):
+        for n in names:  # the registry renamed these once; accept both
+            if d.get(n) is not None:
+                return d[n]
+        return 0
+
+    return {"unique_datasets": stats.get("summary", {}).get("unique_ds_count", pick(unique, "ds_count")),
+            "dataset_urls": stats.get("summary", {}).get("ds_count", 0),
+            "annexed_files": pick(unique, "annexed_file_count") + pick(pure, "annexed_file_count"),
+            "annexed_size": pick(unique, "annexed_files_size", "size_of_annexed_files")
+            + pick(pure, "annexed_files_size", "size_of_annexed_files")}
+
+
+
+def backend(value=None):
+    """What to search: a given catalog or client; a URL (registry) or a path (catalog file); else the default.
+
+    The default is the registry from ``$NDW_REGISTRY_URL`` or a running sandbox, else the user's
+    own catalog (built from the demo datasets when empty), so a notebook works offline.
+    """
+    from .catalog import Catalog
+
+    if value is not None and not isinstance(value, str):
+        return value
+    if isinstance(value, str):
+        return RegistryClient(value) if value.startswith(("http://", "https://")) else Catalog(value)
+    if setting("registry_url") or running_sandbox().get("registry", {}).get("url"):
+        return RegistryClient()
+    from .ingest import default_catalog
+
+    return default_catalog()
+
+
+def facets(records) -> dict:
+    """Counts of BIDS datatypes and modalities, licenses and run records in records with metadata content."""
+    from collections import Counter
+
+    out = {"datatype": Counter(), "modality": Counter(), "license": Counter(), "run records": Counter()}
+    for rec in records:
+        by_name = {m.get("extractor_name"): m.get("extracted_metadata") or {} for m in rec.get("metadata") or []
+                   if isinstance(m, dict)}
+        bids, core = by_name.get("bids_dataset") or {}, by_name.get("metalad_core") or {}
+        for t in bids.get("datatypes") or []:
+            out["datatype"][str(t)] += 1
+        for m in bids.get("modalities") or []:
+            out["modality"][str(m)] += 1
+        lic = bids.get("License") or core.get("license")
+        if lic:
+            out["license"][str(lic)] += 1
+        if core:
+            out["run records"]["yes" if core.get("has_run_records") else "no"] += 1
+    return {k: dict(v.most_common()) for k, v in out.items() if v}
+
+
+def facet_query(facet: str, value: str) -> str:
+    """The query term a facet value stands for (works on the catalog and on a remote registry)."""
+    def quoted(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    if facet in ("datatype", "modality"):
+        return "metadata[bids_dataset]:" + quoted(f'"{value}"')
+    if facet == "license":
+        return "metadata[bids_dataset,metalad_core]:" + quoted(f'"license": "{value}"')
+    if facet == "run records":
+        return "metadata[metalad_core]:" + quoted(f'"has_run_records": {"true" if value == "yes" else "false"}')
+    raise ValueError(f"unknown facet {facet!r}")
+
+
+def used_as_subdataset_query(ds_id: str) -> str:
+    """Datasets whose core metadata names ``ds_id`` (as a subdataset) and that are not it."""
+    return f'metadata[metalad_core]:"{ds_id}" AND NOT ds_id:{ds_id}'

@@ -1,0 +1,268 @@
+"""Compile a query AST to SQLite for the embedded catalog.
+
+Two ways: :func:`to_sql` (the catalog's) turns every term into a set of dataset ids
+read from the FTS5 trigram indexes and combines them with INTERSECT / UNION /
+EXCEPT, so ``NOT`` is a true complement (it also matches datasets with no value);
+:func:`to_scan_sql` is DataLad-Registry's way, a ``LIKE '%v%'`` condition checked
+on every row, kept as the baseline the benchmark compares with.
+
+Examples
+--------
+>>> from neurodata_widgets.search.query import parse
+>>> sql, params = to_sql(parse("url:github"))
+>>> sql
+'SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?'
+>>> params
+['url : "github"']
+"""
+from __future__ import annotations
+
+from .query import MIN_INDEXED, NUMERIC_FIELDS, TEXT_FIELDS, And, Not, Or, Term
+
+ALL_IDS = "SELECT id FROM datasets"
+
+
+def _fts_phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _operand(sql: str) -> str:
+    """A set expression usable as one side of a compound SELECT."""
+    return sql if " INTERSECT " not in sql and " UNION " not in sql and " EXCEPT " not in sql \
+        else f"SELECT id FROM ({sql})"
+
+
+class Params(list):
+    """Query parameters, carrying the catalog's ``rarity(trigrams) -> {trigram: documents}`` along."""
+
+    rarity = None
+
+
+def to_sql(node, rarity=None) -> tuple[str, list]:
+    """SQL selecting the ids (column ``id``) of the datasets matching ``node``.
+
+    ``rarity`` (the catalog's trigram document counts) lets long metadata values be found
+    through their three rarest trigrams and checked with ``LIKE``, instead of a phrase whose
+    common trigrams (``"na``, ``": "``) occur in every record.
+    """
+    params = Params()
+    params.rarity = rarity
+    return _set(node, params), list(params)
+
+
+def _set(node, params) -> str:
+    if isinstance(node, Term):
+        return _term(node, params)
+    if isinstance(node, Not):
+        return f"{ALL_IDS} EXCEPT {_operand(_set(node.item, params))}"
+    if isinstance(node, Or):
+        return " UNION ".join(_operand(_set(i, params)) for i in node.items)
+    if isinstance(node, And):
+        positive = [i for i in node.items if not isinstance(i, Not)]
+        if not positive:
+            sql = ALL_IDS
+            for item in node.items:
+                sql += " EXCEPT " + _operand(_set(item.item, params))
+            return sql
+        # the most selective-looking part is read from the index; the rest is checked on its rows
+        # only, so a selective query never materialises a big set (``a AND NOT url:github``)
+        driver = max(positive, key=_selectivity)
+        rest = [i for i in node.items if i is not driver]
+        driver_sql = _set(driver, params)
+        checks = " AND ".join(_cond(i, params, null_safe=True) for i in rest)
+        return f"SELECT d.id FROM datasets d WHERE d.id IN ({driver_sql}) AND {checks}"
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def _selectivity(node) -> float:
+    """A guess of how few datasets a part matches (higher: fewer): longer literals are rarer."""
+    if isinstance(node, Term):
+        if node.op == "?" and len(node.value) < MIN_INDEXED:
+            return -1.0  # no index: a scan
+        bonus = 1.0 if node.field else 0.0
+        bonus += 0.5 if node.extractors else 0.0
+        return len(node.value) + bonus + (3 if node.op == "=" else 0) - (6 if node.op in (">", "~") else 0)
+    if isinstance(node, Not):
+        return float("-inf")
+    if isinstance(node, Or):
+        return min(_selectivity(i) for i in node.items) - 1
+    return max(_selectivity(i) for i in node.items)
+
+
+RARE_MIN = 6  # shorter values are found as a phrase
+
+
+def _rarest(value: str, rarity) -> list | None:
+    if rarity is None or len(value) < RARE_MIN or not value.isascii():
+        return None  # the tokenizer folds case beyond ASCII; a phrase is always right
+    low = value.lower()
+    counts = rarity({low[i:i + 3] for i in range(len(low) - 2)})
+    if min(counts.values()) == 0:
+        return []
+    return sorted(counts, key=lambda t: (counts[t], t))[:3]
+
+
+def _metadata_fts(value: str, params, column: str | None = "extracted_metadata") -> str:
+    """SQL selecting the ids of metadata rows whose ``column`` (``None``: any) contains ``value``."""
+    rare = _rarest(value, getattr(params, "rarity", None))
+    if rare is None:
+        params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
+        return "SELECT rowid FROM md_fts WHERE md_fts MATCH ?"
+    if not rare:  # a trigram no record has
+        return "SELECT NULL WHERE 0"
+    expr = "(" + " AND ".join(_fts_phrase(t) for t in rare) + ")"
+    params.append(f"{column} : {expr}" if column else expr)
+    like = _like(value)
+    if column:
+        params.append(like)
+        check = f"r.{column} LIKE ? ESCAPE '\\'"
+    else:
+        params.extend([like, like])
+        check = "(r.extractor_name LIKE ? ESCAPE '\\' OR r.extracted_metadata LIKE ? ESCAPE '\\')"
+    return f"SELECT r.id FROM metadata r WHERE r.id IN (SELECT rowid FROM md_fts WHERE md_fts MATCH ?) AND {check}"
+
+
+def _extractor_filter(term: Term, params) -> str:
+    if term.extractors is None:
+        return ""
+    params.extend(term.extractors)
+    return f" AND m.extractor_name IN ({','.join('?' * len(term.extractors))})"
+
+
+def _term(term: Term, params) -> str:
+    v, op = term.value, term.op
+    if term.field is None:  # any searchable field, metadata included (extractor names too)
+        if len(v) >= MIN_INDEXED:
+            params.append(_fts_phrase(v))
+            first = "SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?"
+            return f"{first} UNION SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params, None)})"
+        like = _like(v)
+        ors = " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS)
+        params.extend([like] * len(TEXT_FIELDS) + [like, like])
+        return (f"SELECT id FROM datasets WHERE {ors} UNION SELECT m.url_id AS id FROM metadata m "
+                f"WHERE m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'")
+    if term.field == "metadata":
+        return _metadata_term(term, params)
+    f = term.field
+    if f in NUMERIC_FIELDS:
+        if op in ("=", ">"):
+            params.append(float(v))
+            return f"SELECT id FROM datasets WHERE {f} {op} ?"
+        params.append(_like(v) if op == "?" else v)
+        return f"SELECT id FROM datasets WHERE CAST({f} AS TEXT) {'LIKE' if op == '?' else 'REGEXP'} ?" + \
+            (" ESCAPE '\\'" if op == "?" else "")
+    if op == "?":
+        if len(v) >= MIN_INDEXED:
+            params.append(f"{f} : {_fts_phrase(v)}")
+            return "SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?"
+        params.append(_like(v))
+        return f"SELECT id FROM datasets WHERE {f} LIKE ? ESCAPE '\\'"
+    if op == "~":
+        params.append(v)
+        return f"SELECT id FROM datasets WHERE {f} REGEXP ?"
+    params.append(v)
+    cmp = "=" if op == "=" else ">"
+    if f == "branches":  # a JSON object: branch name -> head
+        return f"SELECT d.id FROM datasets d, json_each(d.branches) j WHERE j.key {cmp} ? COLLATE NOCASE"
+    if f == "tags":  # a JSON list of tag names
+        return f"SELECT d.id FROM datasets d, json_each(d.tags) j WHERE j.value {cmp} ? COLLATE NOCASE"
+    return f"SELECT id FROM datasets WHERE {f} {cmp} ? COLLATE NOCASE"
+
+
+def _metadata_term(term: Term, params) -> str:
+    v, op = term.value, term.op
+    if op == "?":
+        if len(v) >= MIN_INDEXED:
+            sql = f"SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params)})"
+        else:
+            params.append(_like(v))
+            sql = "SELECT m.url_id AS id FROM metadata m WHERE m.extracted_metadata LIKE ? ESCAPE '\\'"
+        return sql + _extractor_filter(term, params)
+    if op == "~":
+        params.append(v)
+        return "SELECT m.url_id AS id FROM metadata m WHERE m.extracted_metadata REGEXP ?" + \
+            _extractor_filter(term, params)
+    # = and > look at the leaf values of the JSON record
+    if op == "=":
+        pre = ""
+        if len(v) >= MIN_INDEXED:  # narrow with the index first: exact values are substrings too
+            pre = f" AND m.id IN ({_metadata_fts(v, params)})"
+        params.append(v)
+        sql = ("SELECT m.url_id AS id FROM metadata m, json_tree(m.extracted_metadata) j WHERE j.atom IS NOT NULL"
+               f"{pre} AND CAST(j.atom AS TEXT) = ? COLLATE NOCASE")
+    else:
+        try:
+            number = float(v)
+        except ValueError:
+            params.append(v)
+            sql = ("SELECT m.url_id AS id FROM metadata m, json_tree(m.extracted_metadata) j "
+                   "WHERE j.type = 'text' AND j.atom > ? COLLATE NOCASE")
+        else:
+            params.append(number)
+            sql = ("SELECT m.url_id AS id FROM metadata m, json_tree(m.extracted_metadata) j "
+                   "WHERE j.type IN ('integer', 'real') AND j.atom > ?")
+    return sql + _extractor_filter(term, params)
+
+
+# ----------------------------------------------------------------------------------------
+# the registry's way: a LIKE condition checked on every row (the benchmark's baseline)
+# ----------------------------------------------------------------------------------------
+def to_scan_sql(node) -> tuple[str, list]:
+    """SQL selecting matching ids by scanning with ``LIKE '%v%'`` like DataLad-Registry does."""
+    params: list = []
+    return f"SELECT d.id FROM datasets d WHERE {_cond(node, params)}", params
+
+
+def _cond(node, params, null_safe: bool = False) -> str:
+    """A condition on the row ``d``; ``null_safe`` makes NOT match missing values too."""
+    if isinstance(node, Not):
+        return f"NOT ({_cond(node.item, params, null_safe)})"
+    if isinstance(node, (And, Or)):
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(_cond(i, params, null_safe) for i in node.items) + ")"
+    leaf = _leaf(node, params)
+    return f"coalesce({leaf}, 0)" if null_safe else leaf
+
+
+def _leaf(node: Term, params) -> str:
+    v, op = node.value, node.op
+    like = _like(v)
+    if node.field is None:
+        if op != "?":  # pragma: no cover - the grammar gives bare words no operator
+            raise NotImplementedError(f"Operation {op} is not implemented")
+        parts = [f"(d.{f} IS NOT NULL AND d.{f} LIKE ? ESCAPE '\\')" for f in TEXT_FIELDS]
+        params.extend([like] * len(TEXT_FIELDS) + [like, like])
+        parts.append("EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND "
+                     "(m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'))")
+        return "(" + " OR ".join(parts) + ")"
+    if node.field == "metadata":
+        if op == "?":
+            params.append(like)
+            test = "m.extracted_metadata LIKE ? ESCAPE '\\'"
+        elif op == "~":
+            params.append(v)
+            test = "m.extracted_metadata REGEXP ?"
+        else:  # = and >: the same leaf tests as the indexed form
+            inner = _metadata_term(node, params)
+            return f"d.id IN ({inner})"
+        return f"EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND {test}" + \
+            _extractor_filter(node, params) + ")"
+    f = node.field
+    if op == "?":
+        params.append(like)
+        return f"CAST(d.{f} AS TEXT) LIKE ? ESCAPE '\\'"
+    if op == "~":
+        params.append(v)
+        return f"CAST(d.{f} AS TEXT) REGEXP ?"
+    if f in NUMERIC_FIELDS:
+        params.append(float(v))
+        return f"d.{f} {op} ?"
+    params.append(v)
+    if f in ("branches", "tags"):
+        col = "key" if f == "branches" else "value"
+        return f"EXISTS (SELECT 1 FROM json_each(d.{f}) j WHERE j.{col} {op} ? COLLATE NOCASE)"
+    return f"d.{f} {op} ? COLLATE NOCASE"

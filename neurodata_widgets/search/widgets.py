@@ -1,0 +1,316 @@
+"""The DatasetSearch widget: DataLad-Registry's search over a catalog or a remote registry."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as widgets
+from traitlets import Dict, Int, Unicode
+
+from ..config import setting
+from ..jobs import Job
+from ..ui.banner import StatusBanner
+from ..ui.html import escape, format_bytes
+from ..ui.progress import JobProgress
+from ..ui.theme import CSS
+from .query import HELP, QueryError, parse
+from .registry import (backend as default_backend, facet_query, facets, results_frame, summary,
+                       used_as_subdataset_query)
+
+ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
+                 ("size", "annexed_files_in_wt_size"), ("annex keys", "annex_key_count")]
+STYLE = """<style>
+.ndw-search-row { border-bottom: 1px solid #eaeef2; align-items: center; }
+.ndw-search-row .widget-html { margin: 0 4px; }
+.ndw-search-dsid button, .ndw-search-dsid { font-family: monospace; }
+.ndw-search-error pre { color: #c62828; margin: 2px 0; }
+.ndw-stats b { font-size: 16px; }
+</style>"""
+
+
+class DatasetSearch(widgets.VBox):
+    """Search datasets with DataLad-Registry's language: results, stats, facets, clones, reuse, install.
+
+    Parameters
+    ----------
+    backend : Catalog or RegistryClient or str, optional
+        What to search (a catalog file path or a registry URL works too); default: the sandbox
+        registry when one runs, else the user's catalog.
+    query : str, optional
+        Run this query at once.
+    per_page : int
+        Results per page (the registry caps it at 100).
+    install_dir : str, optional
+        Where Install clones to (default ``$NDW_INSTALL_DIR`` or ``~/datasets``).
+
+    Examples
+    --------
+    >>> from neurodata_widgets.search.catalog import Catalog
+    >>> w = DatasetSearch(Catalog(":memory:"))
+    >>> w.search("haxby")
+    >>> w.total, w.status
+    (0, 'No dataset matches.')
+    """
+
+    value = Unicode("", help="the query last run").tag(sync=True)
+    status = Unicode("", help="what the widget did last, in words").tag(sync=True)
+    error = Unicode("", help="the last error message ('' when none)").tag(sync=True)
+    total = Int(0, help="number of dataset URLs matching the query").tag(sync=True)
+    page = Int(1, help="current page, from 1").tag(sync=True)
+    selected = Dict(help="the chosen result (url, ds_id, ...), {} when none").tag(sync=False)
+
+    def __init__(self, backend=None, query: str = "", per_page: int = 10, install_dir: str | None = None, **kwargs):
+        self.backend = default_backend(backend)
+        self.per_page = per_page
+        self._page_data: dict = {}
+        self._select_callbacks: list = []
+        self._install_callbacks: list = []
+        self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
+                                      layout=widgets.Layout(flex="1 1 auto", width="auto"))
+        self.query_box.add_class("ndw-search-query")
+        self.query_box.continuous_update = False
+        self.search_button = widgets.Button(description="Search", icon="search", button_style="primary")
+        self.search_button.add_class("ndw-search-button")
+        self.help_button = widgets.ToggleButton(description="Syntax", icon="question")
+        self.help = widgets.HTML(f'<div class="ndw ndw-card">{HELP}</div>', layout=widgets.Layout(display="none"))
+        self.help.add_class("ndw-search-help")
+        self.banner = StatusBanner()
+        self.error_box = widgets.HTML()
+        self.error_box.add_class("ndw-search-error")
+        self.stats = widgets.HTML()
+        self.stats.add_class("ndw-search-stats")
+        self.order = widgets.Dropdown(options=ORDER_OPTIONS, value="last_update_dt", description="Sort by",
+                                      layout=widgets.Layout(width="230px"))
+        self.direction = widgets.ToggleButtons(options=[("desc", "desc"), ("asc", "asc")], value="desc",
+                                               style={"button_width": "50px"})
+        self.prev_button = widgets.Button(description="Prev", icon="chevron-left", layout=widgets.Layout(width="80px"))
+        self.next_button = widgets.Button(description="Next", icon="chevron-right", layout=widgets.Layout(width="80px"))
+        self.page_label = widgets.Label()
+        self.rows = widgets.VBox()
+        self.rows.add_class("ndw-search-results")
+        self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px"))
+        self.facet_box.add_class("ndw-search-facets")
+        self.selection = widgets.HTML()
+        self.selection.add_class("ndw-search-selection")
+        self.reuse_button = widgets.Button(description="Used as subdataset", icon="sitemap", disabled=True)
+        self.reuse_button.add_class("ndw-search-reuse")
+        self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
+                                        description="Into", layout=widgets.Layout(width="380px"))
+        self.install_button = widgets.Button(description="Install", icon="download", disabled=True,
+                                             button_style="success")
+        self.install_button.add_class("ndw-search-install")
+        self.progress = JobProgress()
+
+        self.search_button.on_click(lambda _: self.search(self.query_box.value))
+        self.query_box.observe(self._typed, names="value")
+        self.help_button.observe(lambda ch: setattr(self.help.layout, "display", None if ch["new"] else "none"),
+                                 names="value")
+        self.prev_button.on_click(lambda _: self.go(self.page - 1))
+        self.next_button.on_click(lambda _: self.go(self.page + 1))
+        self.order.observe(lambda _: self.go(1), names="value")
+        self.direction.observe(lambda _: self.go(1), names="value")
+        self.reuse_button.on_click(lambda _: self.used_as_subdataset(self.selected.get("ds_id", "")))
+        self.install_button.on_click(lambda _: self.install())
+        self.progress.on_done(self._installed)
+
+        super().__init__(**kwargs)
+        self.add_class("ndw-search")
+        self.add_class("ndw")
+        source = widgets.HTML(f'<span class="ndw-muted">searching {escape(getattr(self.backend, "label", None) or self._label())}</span>')
+        self.children = [
+            widgets.HTML(CSS + STYLE, layout=widgets.Layout(height="0px")),
+            widgets.HBox([self.query_box, self.search_button, self.help_button]), source, self.help,
+            self.error_box, self.banner, self.stats,
+            widgets.HBox([self.order, self.direction, self.prev_button, self.next_button, self.page_label],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.rows, self.facet_box]),
+            widgets.HBox([self.selection, self.reuse_button], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.install_dir, self.install_button], layout=widgets.Layout(flex_flow="row wrap")),
+            self.progress,
+        ]
+        if query:
+            self.search(query)
+
+    def _label(self) -> str:
+        return str(getattr(self.backend, "path", None) or getattr(self.backend, "base_url", ""))
+
+    # -- callbacks ------------------------------------------------------------------------------
+    def on_select(self, callback) -> None:
+        """Call ``callback(record)`` when the user chooses a result (a dict with url, ds_id, ...)."""
+        self._select_callbacks.append(callback)
+
+    def on_install(self, callback) -> None:
+        """Call ``callback(path)`` with the path of a dataset once Install finished cloning it."""
+        self._install_callbacks.append(callback)
+
+    # -- searching ------------------------------------------------------------------------------
+    def search(self, query: str | None = None) -> None:
+        """Run ``query`` (default: the text in the box) from its first page."""
+        query = self.query_box.value if query is None else query
+        self.value = query  # first, so that setting the box below does not search twice
+        self.query_box.value = query
+        self.go(1)
+
+    def _typed(self, change) -> None:
+        if change["new"] != self.value:  # Enter (or leaving the box) with a new query
+            self.search(change["new"])
+
+    def go(self, page: int) -> None:
+        """Show page ``page`` of the current query."""
+        self.error_box.value = ""
+        self.banner.clear()
+        self.error = ""
+        try:
+            parse(self.value)  # syntax errors are shown before anything is asked
+            result = self.backend.search(self.value, page=max(1, page), per_page=self.per_page,
+                                         order_by=self.order.value, order_dir=self.direction.value,
+                                         return_metadata="content")
+        except QueryError as exc:
+            self._clear()
+            self.error = exc.message
+            self.status = "The query has an error."
+            self.error_box.value = f'<pre>{escape(exc.marked)}</pre>' if exc.position is not None else ""
+            self.banner.show(exc.message.splitlines()[0], "error", exc.hint)
+            return
+        except Exception as exc:  # the widget stays usable; the banner says what happened
+            self._clear()
+            self.error = str(exc)
+            self.status = "The search failed."
+            self.banner.show_error(exc, "Searching")
+            return
+        self._page_data = result
+        self.total = result["total"]
+        self.page = result["cur_pg_num"]
+        self.status = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
+                       else "No dataset matches.")
+        self._render()
+
+    def _clear(self) -> None:
+        self._page_data = {}
+        self.total = 0
+        self.rows.children = []
+        self.facet_box.children = []
+        self.stats.value = ""
+        self.page_label.value = ""
+
+    @property
+    def results(self):
+        """The current page of results as a DataFrame (url, ds_id, annexed files, size, last update, ...)."""
+        return results_frame(self._page_data or {"dataset_urls": []})
+
+    @property
+    def stats_summary(self) -> dict:
+        """Unique datasets, dataset URLs, annexed files and their size of everything matching."""
+        return summary(self._page_data.get("collection_stats", {})) if self._page_data else {}
+
+    def _render(self) -> None:
+        s = self.stats_summary
+        self.stats.value = (
+            '<div class="ndw ndw-card ndw-stats">'
+            f'<b class="ndw-stat-unique">{s["unique_datasets"]}</b> unique datasets · '
+            f'<b class="ndw-stat-urls">{s["dataset_urls"]}</b> dataset URLs · '
+            f'<b class="ndw-stat-files">{s["annexed_files"]}</b> annexed files · '
+            f'<b class="ndw-stat-size">{escape(format_bytes(s["annexed_size"]))}</b></div>')
+        pages = max(1, -(-self.total // self.per_page))
+        self.page_label.value = f"page {self.page} of {pages} · {self.total} URLs"
+        self.prev_button.disabled = self.page <= 1
+        self.next_button.disabled = self.page >= pages
+        header = widgets.HTML('<div class="ndw ndw-muted" style="display:flex;gap:8px">'
+                              "<b style='width:42%'>url</b><b style='width:28%'>ds_id</b><b>files</b><b>size</b>"
+                              "<b>last update</b></div>")
+        rows = [header] + [self._row(rec) for rec in self._page_data["dataset_urls"]]
+        if len(rows) == 1:
+            rows.append(widgets.HTML('<p class="ndw-muted ndw-search-empty">No dataset matches.</p>'))
+        self.rows.children = rows
+        self._render_facets()
+
+    def _row(self, rec: dict):
+        ds_id = rec.get("ds_id") or ""
+        url = widgets.HTML(f'<span class="ndw-search-url" title="{escape(rec.get("url"))}">{escape(rec.get("url"))}</span>',
+                           layout=widgets.Layout(width="42%"))
+        dsid = widgets.Button(description=ds_id[:18] + ("…" if len(ds_id) > 18 else "") if ds_id else "(none)",
+                              tooltip=f"clones: ds_id:{ds_id}" if ds_id else "", disabled=not ds_id,
+                              layout=widgets.Layout(width="28%"))
+        dsid.add_class("ndw-search-dsid")
+        dsid.on_click(lambda _, d=ds_id: self.click_ds_id(d))
+        files = rec.get("annexed_files_in_wt_count")
+        info = widgets.HTML(f'{escape("" if files is None else files)} · '
+                            f'{escape(format_bytes(rec.get("annexed_files_in_wt_size")))} · '
+                            f'{escape((rec.get("last_update_dt") or "")[:10])}')
+        choose = widgets.Button(description="Select", icon="check", layout=widgets.Layout(width="90px"))
+        choose.add_class("ndw-search-select")
+        choose.on_click(lambda _, r=rec: self.select(r))
+        row = widgets.HBox([url, dsid, info, choose], layout=widgets.Layout(width="100%"))
+        row.add_class("ndw-search-row")
+        return row
+
+    def _render_facets(self) -> None:
+        found = self._facets()
+        children = [widgets.HTML("<b>Refine</b>")] if found else []
+        for name, counts in found.items():
+            children.append(widgets.HTML(f'<span class="ndw-muted">{escape(name)}</span>'))
+            buttons = []
+            for value, count in list(counts.items())[:6]:
+                b = widgets.Button(description=f"{value} ({count})", layout=widgets.Layout(width="auto"))
+                b.add_class("ndw-search-facet")
+                b.on_click(lambda _, f=name, v=value: self.refine(f, v))
+                buttons.append(b)
+            children.append(widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")))
+        self.facet_box.children = children
+
+    def _facets(self) -> dict:
+        if hasattr(self.backend, "facets"):  # the catalog counts over every match
+            return self.backend.facets(self.value)
+        return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
+
+    # -- actions --------------------------------------------------------------------------------
+    def click_ds_id(self, ds_id: str) -> None:
+        """Show every URL of this dataset (its clones): runs ``ds_id:<id>``."""
+        self.search(f"ds_id:{ds_id}")
+
+    def used_as_subdataset(self, ds_id: str) -> None:
+        """Show the datasets that use ``ds_id`` as a subdataset."""
+        if ds_id:
+            self.search(used_as_subdataset_query(ds_id))
+
+    def refine(self, facet: str, value: str) -> None:
+        """Add a facet's condition to the current query."""
+        term = facet_query(facet, value)
+        self.search(f"({self.value}) AND {term}" if self.value.strip() else term)
+
+    def select(self, record) -> None:
+        """Choose a result (a record dict, or its index on the current page)."""
+        if isinstance(record, int):
+            record = self._page_data["dataset_urls"][record]
+        self.selected = dict(record)
+        self.selection.value = (f'<span class="ndw-search-chosen">Selected <code>{escape(record.get("url"))}</code>'
+                                f'</span>')
+        self.reuse_button.disabled = not record.get("ds_id")
+        self.install_button.disabled = False
+        for callback in self._select_callbacks:
+            callback(self.selected)
+
+    def install(self, target: str | None = None) -> Job:
+        """Clone the selected dataset into ``target`` (default: the folder box / its name) in the background."""
+        if not self.selected:
+            raise ValueError("select a result first")
+        source = self.selected["url"]
+        name = Path(source.rstrip("/").removesuffix("/.git").removesuffix(".git")).name or "dataset"
+        path = Path(target) if target else Path(self.install_dir.value).expanduser() / name
+
+        def clone(job):
+            import datalad.api as dl
+
+            job.report(done=0, total=1, unit="datasets", message=f"cloning {source}")
+            job.check()
+            ds = dl.clone(source=source, path=str(path), result_renderer="disabled")
+            job.report(done=1, total=1, unit="datasets", message=str(ds.path))
+            return str(ds.path)
+
+        return self.progress.run(Job(clone, label=f"Install {name}"))
+
+    def _installed(self, job: Job) -> None:
+        if job.state != "done":
+            return
+        self.status = f"Installed {job.result()}."
+        for callback in self._install_callbacks:
+            callback(job.result())

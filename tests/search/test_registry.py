@@ -1,0 +1,96 @@
+"""The registry client against the sandbox registry over HTTP, and imports from it."""
+import json
+
+import pytest
+import requests
+
+from neurodata_widgets.search.catalog import Catalog
+from neurodata_widgets.search.ingest import import_source
+from neurodata_widgets.search.query import QueryError
+from neurodata_widgets.search.registry import RegistryClient, RegistryError, registry_url, summary
+
+
+@pytest.fixture
+def client(sandbox):
+    return RegistryClient(sandbox.info()["registry"]["url"])
+
+
+def test_sandbox_advertises_the_registry(sandbox):
+    info = sandbox.info()["registry"]
+    assert info["url"].startswith("http://127.0.0.1:")
+    assert sandbox.environ()["NDW_REGISTRY_URL"] == info["url"]
+    assert registry_url() == info["url"]  # the session exported it
+
+
+def test_paging_over_http(client, sandbox):
+    service = sandbox["registry"]
+    service.reset_stats()
+    first = client.search(None, per_page=7, order_by="url", order_dir="asc")
+    assert first["cur_pg_num"] == 1 and "prev_pg" not in first  # the registry leaves out empty fields
+    total = first["total"]
+    assert total == len(service.catalog) > 60
+    pages = list(client.pages(None, per_page=25, order_by="url", order_dir="asc"))
+    assert len(pages) == -(-total // 25)
+    seen = [r["url"] for p in pages for r in p["dataset_urls"]]
+    assert seen == sorted(seen) and len(set(seen)) == total
+    assert service.stats["GET /api/v2/dataset-urls"] == 1 + len(pages)
+    method, path, query = service.requests[-1]
+    assert query["per_page"] == "25" and query["page"] == str(len(pages))
+
+
+def test_search_is_sent_as_the_registry_search_parameter(client, sandbox):
+    page = client.search("ndw-demo-raw OR url:replication", per_page=10)
+    urls = {r["url"] for r in page["dataset_urls"]}
+    assert urls == {"https://github.com/ndw-lab/ndw-demo-raw.git", "https://github.com/ndw-lab/replication-study.git"}
+    assert sandbox["registry"].requests[-1][2]["search"] == "ndw-demo-raw OR url:replication"
+
+
+def test_stats_over_http(client, demo):
+    raw_id = client.search(f'url:="{demo["subdatasets"][0]}"')["dataset_urls"][0]["ds_id"]
+    stats = client.collection_stats(f"ds_id:{raw_id}")
+    assert stats["summary"] == {"unique_ds_count": 1, "ds_count": 2}  # the demo's raw and its GitHub clone
+    figures = summary(stats)
+    assert figures["unique_datasets"] == 1 and figures["dataset_urls"] == 2
+    assert figures["annexed_files"] == 6 and figures["annexed_size"] > 0
+
+
+def test_a_bad_query_is_a_400_from_the_server(client, sandbox):
+    url = sandbox.info()["registry"]["url"] + "/api/v2/dataset-urls"
+    resp = requests.get(url, params={"search": "colour:red"}, timeout=10)
+    assert resp.status_code == 400
+    body = resp.json()
+    assert body["code"] == 400 and "Unknown field: 'colour'" in body["description"]
+    assert requests.get(url, params={"search": "   "}, timeout=10).status_code == 422
+    assert requests.get(url, params={"per_page": "0"}, timeout=10).status_code == 422
+    with pytest.raises(QueryError):  # the client checks the syntax before asking
+        client.search("url:")
+
+
+def test_server_errors_reach_the_client_as_registry_errors(client, faults):
+    faults["registry"].faults.set(status=404, pattern="dataset-urls/")
+    with pytest.raises(RegistryError) as info:
+        client.dataset_url(1)
+    assert info.value.status == 404
+
+
+def test_one_record_and_its_metadata(client):
+    rec = client.search("replication", return_metadata="reference")["dataset_urls"][0]
+    again = client.dataset_url(rec["id"])
+    assert again["url"] == rec["url"]
+    link = rec["metadata"][0]["link"]
+    md = client.url_metadata(int(link.rsplit("/", 1)[1]))
+    assert md["extractor_name"] == "metalad_core" and md["extracted_metadata"]["subdatasets"]
+
+
+def test_import_from_the_registry_and_from_a_json_file(client, tmp_path):
+    cat = Catalog(tmp_path / "imported.sqlite")
+    result = import_source(cat, client.base_url, query="url:ndw-lab")
+    assert result["imported"] == client.search("url:ndw-lab")["total"] == len(cat)
+    assert cat.search('metadata[metalad_core]:"replication-study"')["total"] == 1
+    page = client.search("url:gin", per_page=100, return_metadata="content")
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+    cat2 = Catalog(tmp_path / "from-file.sqlite")
+    assert import_source(cat2, str(path))["imported"] == page["total"]
+    assert {r["url"] for r in cat2.search("url:gin", per_page=100)["dataset_urls"]} == \
+        {r["url"] for r in page["dataset_urls"]}
