@@ -25,6 +25,9 @@ _LAZY = {
     "StatusBanner": "neurodata_widgets.ui.banner:StatusBanner",
     "JobProgress": "neurodata_widgets.ui.progress:JobProgress",
     "PagedTable": "neurodata_widgets.ui.table:PagedTable",
+    "ProvenanceViewer": "neurodata_widgets.provenance.widgets:ProvenanceViewer",
+    "run_records": "neurodata_widgets.provenance.records:run_records",
+    "lineage": "neurodata_widgets.provenance.lineage:lineage",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
