@@ -141,7 +141,8 @@ def to_svg(graph, focus: str = "") -> str:
         elif node.get("stale_upstream"):
             sub = "upstream is stale"
         elif node["kind"] == "file":
-            sub = (node.get("dataset") or ".") + (" · computed" if node.get("computed") else "")
+            where = f"{node['dataset']} · " if node.get("dataset") else ""
+            sub = where + ("computed" if node.get("computed") else "source")
         else:
             sub = ""
         tip = node.get("path") or node.get("cmd") or node["label"]

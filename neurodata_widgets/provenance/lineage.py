@@ -251,42 +251,33 @@ class Provenance:
         graph = Lineage(focus=file_id(path), root=str(self.history.path))
         self._add_file(graph, path)
         if upstream:
-            todo, seen = [(path, 0)], set()
-            while todo:
-                p, level = todo.pop(0)
-                if p in seen or level >= depth:
-                    continue
-                seen.add(p)
-                run = self.producer(p)
-                if run is None:
-                    continue
-                self._add_run(graph, run)
-                graph.edges.append((run_id(run), file_id(p), "generated"))
-                inputs = sorted(self.inputs(run))
-                for q in inputs[:MAX_INPUTS_SHOWN]:
-                    self._add_file(graph, q)
-                    graph.edges.append((file_id(q), run_id(run), "used"))
-                    todo.append((q, level + 1))
-                self._add_more(graph, run, len(inputs) - MAX_INPUTS_SHOWN, "inputs", upstream=True)
+            self._walk(graph, path, depth, up=True)
         if downstream:
-            todo, seen = [(path, 0)], set()
-            while todo:
-                p, level = todo.pop(0)
-                if p in seen or level >= depth:
-                    continue
-                seen.add(p)
-                for run in self.consumers(p):
-                    self._add_run(graph, run)
-                    graph.edges.append((file_id(p), run_id(run), "used"))
-                    outputs = sorted(run.blobs)
-                    for q in outputs[:MAX_INPUTS_SHOWN]:
-                        self._add_file(graph, q)
-                        graph.edges.append((run_id(run), file_id(q), "generated"))
-                        todo.append((q, level + 1))
-                    self._add_more(graph, run, len(outputs) - MAX_INPUTS_SHOWN, "outputs", upstream=False)
+            self._walk(graph, path, depth, up=False)
         graph.edges = list(dict.fromkeys(graph.edges))
         self._mark_upstream_stale(graph)
         return graph
+
+    def _walk(self, graph: Lineage, path: str, depth: int, up: bool) -> None:
+        """Breadth-first from ``path``: producers and their inputs (up) or consumers and their outputs."""
+        todo, seen = [(path, 0)], set()
+        while todo:
+            p, level = todo.pop(0)
+            if p in seen or level >= depth:
+                continue
+            seen.add(p)
+            runs = [self.producer(p)] if up else self.consumers(p)
+            for run in filter(None, runs):
+                self._add_run(graph, run)
+                graph.edges.append((run_id(run), file_id(p), "generated") if up else
+                                   (file_id(p), run_id(run), "used"))
+                linked = sorted(self.inputs(run) if up else run.blobs)
+                for q in linked[:MAX_INPUTS_SHOWN]:
+                    self._add_file(graph, q)
+                    graph.edges.append((file_id(q), run_id(run), "used") if up else
+                                       (run_id(run), file_id(q), "generated"))
+                    todo.append((q, level + 1))
+                self._add_more(graph, run, len(linked) - MAX_INPUTS_SHOWN, "inputs" if up else "outputs", up)
 
     def _add_file(self, graph: Lineage, path: str) -> None:
         nid = file_id(path)

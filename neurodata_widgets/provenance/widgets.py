@@ -303,7 +303,7 @@ class ProvenanceViewer(widgets.VBox):
             self.results.value = table(rows, ["action", "path", "status", "message"])
         if job.state == "failed":
             self.error = self.progress.banner.message
-        self.refresh()
+        self.refresh()  # sets status back to ready
 
     # -- lineage ------------------------------------------------------------------------------------
     def show_file(self, path: str) -> None:
