@@ -173,16 +173,52 @@ def parse_log(text: str) -> list[dict]:
     Each dict has ``commit``, ``parents``, ``author``, ``email``, ``time``, ``body`` and
     ``changes`` (``[(status, path, old_blob, new_blob, mode)]``).
     """
-    commits = []
-    for chunk in ("\0" + text).split("\0\x01")[1:]:
-        parts = chunk.split("\0", 6)
-        if len(parts) < 6:
-            continue
-        sha, parents, author, email, when, body = parts[:6]
-        rest = parts[6] if len(parts) > 6 else ""
-        commits.append({"commit": sha, "parents": parents.split(), "author": author, "email": email,
-                        "time": int(when or 0), "body": body, "changes": _parse_raw(rest)})
-    return commits
+    return [c for c in map(_parse_chunk, ("\0" + text).split("\0\x01")[1:]) if c]
+
+
+def stream_log(path, *args, chunk_size: int = 1 << 20):
+    """Run ``git log -z --format=LOG_FORMAT <args>`` once and yield commit dicts while git still writes.
+
+    Parsing overlaps with git's own work (two processes, two cores).
+    """
+    import codecs
+
+    proc = subprocess.Popen(["git", "-C", str(path), "-c", "core.quotepath=off", "log", "-z",
+                             f"--format={LOG_FORMAT}", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    buffer = "\0"
+    try:
+        while True:
+            data = proc.stdout.read1(chunk_size)
+            buffer += decoder.decode(data, final=not data)
+            if data:  # keep the last commit back: git may still be writing it
+                complete, marker, tail = buffer.rpartition("\0\x01")
+                if not marker:
+                    continue
+                buffer = marker + tail
+            else:
+                complete, buffer = buffer, ""
+            for chunk in complete.split("\0\x01")[1:]:
+                commit = _parse_chunk(chunk)
+                if commit:
+                    yield commit
+            if not data:
+                break
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode(errors="replace")
+        if proc.wait() != 0:
+            raise RuntimeError(f"git log failed in {path}: {err.strip()}")
+
+
+def _parse_chunk(chunk: str) -> dict | None:
+    parts = chunk.split("\0", 6)
+    if len(parts) < 6:
+        return None
+    sha, parents, author, email, when, body = parts[:6]
+    rest = parts[6] if len(parts) > 6 else ""
+    return {"commit": sha, "parents": parents.split(), "author": author, "email": email,
+            "time": int(when or 0), "body": body, "changes": _parse_raw(rest)}
 
 
 def _parse_raw(rest: str) -> list:
@@ -261,10 +297,9 @@ class DatasetLog:
         self.head = head
         if not span:
             return 0
-        text = git(self.path, "log", "-z", "--fixed-strings", f"--grep={MARKER}", f"--format={LOG_FORMAT}",
-                   "--raw", "--no-abbrev", "--no-renames", *span)
         new = []
-        for c in parse_log(text):
+        for c in stream_log(self.path, "--fixed-strings", f"--grep={MARKER}", "--raw", "--no-abbrev",
+                            "--no-renames", *span):
             run = self._record(c)
             if run is not None:
                 new.append(run)
@@ -454,25 +489,32 @@ class History:
     def _combine(self) -> None:
         import dataclasses
 
-        copies = {p: [dataclasses.replace(r, files=list(r.files), blobs=dict(r.blobs), subcommits=[])
-                      for r in log.runs] for p, log in self.logs.items()}
-        by_commit = {(p, r.commit): r for p, runs in copies.items() for r in runs}
+        # a DatasetLog's records stay as parsed; a run gaining subdataset halves is a copy
+        copies: dict = {}
+        by_commit = {(p, r.commit): r for p, log in self.logs.items() for r in log.runs}
         folded = set()
         # deepest first, so a sub-subdataset's half reaches the top through its parent
-        for prefix in sorted((p for p in copies if p), key=lambda p: -p.count("/")):
+        for prefix in sorted((p for p in self.logs if p), key=lambda p: -p.count("/")):
             parent = self.parent_prefix(prefix)
             rel = prefix[len(parent) + 1:] if parent else prefix
             events = [(sc, sha) for sc, path, sha in self.logs[parent].gitlinks if path == rel]
-            for run in copies[prefix]:
+            for run in self.logs[prefix].runs:
+                run = copies.get((prefix, run.commit), run)
                 run.super_commit = self._recorded_by(prefix, run.commit, events)
-                owner = by_commit.get((parent, run.super_commit))
+                key = (parent, run.super_commit)
+                owner = copies.get(key) or by_commit.get(key)
                 if owner is not None and run.dsid and run.dsid != self.logs[prefix].id and run.dsid == owner.dsid:
+                    if key not in copies:
+                        owner = copies[key] = dataclasses.replace(owner, files=list(owner.files),
+                                                                  blobs=dict(owner.blobs), subcommits=[])
                     owner.files.extend(run.files)
                     owner.blobs.update(run.blobs)
                     owner.subcommits.append((prefix, run.commit))
                     folded.add((prefix, run.commit))
-        runs = [r for p, rs in copies.items() for r in rs if (p, r.commit) not in folded]
-        runs.sort(key=lambda r: r.date, reverse=True)
+        runs = [copies.get((p, r.commit), r) for p, log in self.logs.items() for r in log.runs
+                if (p, r.commit) not in folded]
+        if len(self.logs) > 1:
+            runs.sort(key=lambda r: r.date, reverse=True)
         self.runs = runs
 
     def _recorded_by(self, prefix: str, commit: str, events: list) -> str:
