@@ -60,3 +60,27 @@ def rerun(history, run, job=None) -> list[dict]:
         raise error
     history.refresh()
     return rows
+
+
+def update_plan(provenance, path: str) -> list:
+    """Runs to redo, upstream first, so that ``path`` and what it is computed from are current again."""
+    graph = provenance.lineage(path, downstream=False)
+    runs = {}
+    for node in graph.nodes.values():
+        if node["kind"] == "file" and (node["stale"] or node["stale_upstream"]):
+            run = provenance.producer(node["path"])
+            if run is not None:
+                runs["run:" + run.commit] = run
+    # a run's upstream holds the upstream of every run it depends on: fewer ancestors go first
+    return [runs[n] for n in sorted(runs, key=lambda n: len(graph.upstream_of(n)))]
+
+
+def rerun_many(history, runs, job=None) -> list[dict]:
+    """Rerun ``runs`` one after the other (each sees the results of those before it)."""
+    rows = []
+    for i, run in enumerate(runs):
+        if job is not None:
+            job.check()
+            job.report(message=f"run {i + 1} of {len(runs)}: {run.message or run.short}")
+        rows += rerun(history, run, job)
+    return rows

@@ -18,7 +18,7 @@ from ..ui.theme import CSS
 from .graph import to_svg
 from .lineage import Provenance, file_id
 from .records import filter_runs
-from .rerun import plan, rerun
+from .rerun import plan, rerun, rerun_many, update_plan
 
 TABLE_COLUMNS = ["date", "message", "cmd", "author", "exit", "inputs", "outputs", "kind", "dataset"]
 
@@ -124,6 +124,9 @@ class ProvenanceViewer(widgets.VBox):
                                          ensure_option=False, layout=widgets.Layout(width="480px"))
         self.file_button = widgets.Button(description="Show lineage", icon="sitemap")
         self.legend = widgets.HTML()
+        self.update_button = widgets.Button(description="Bring up to date…", icon="refresh", disabled=True,
+                                            layout=widgets.Layout(width="180px"))
+        self.update_button.add_class("ndw-update-stale")
         self.graph = LineageGraph()
         self.export = widgets.HTML()
         self.export.add_class("ndw-provenance-export")
@@ -135,6 +138,7 @@ class ProvenanceViewer(widgets.VBox):
         self.refresh_button.on_click(lambda _: self.refresh())
         self.table.observe(self._on_table_select, names="selected")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
+        self.update_button.on_click(lambda _: self.ask_update())
         self.confirm_button.on_click(lambda _: self.start_rerun())
         self.cancel_confirm.on_click(lambda _: self._hide_confirm())
         self.file_button.on_click(lambda _: self.show_file(self.file_box.value))
@@ -149,9 +153,11 @@ class ProvenanceViewer(widgets.VBox):
             widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button],
                          layout=widgets.Layout(flex_flow="row wrap")),
             self.table, self.detail, self.rerun_button, self.confirm_box, self.progress, self.results,
-            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button]), self.legend,
+            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button]),
+            self.legend,
             widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", width="100%")), self.export]
         self.provenance: Provenance | None = None
+        self.pending: list = []  # runs waiting for the user's confirmation
         if isinstance(dataset, Provenance):
             self.provenance = dataset
             self.value = str(dataset.history.path)
@@ -182,19 +188,29 @@ class ProvenanceViewer(widgets.VBox):
             if self.provenance is None or str(self.provenance.history.path) != str(Path(self.value).resolve()):
                 self.provenance = Provenance(self.value)
         except Exception as exc:
+            self.provenance = None
+            self.selected = self.file = ""
+            self.detail.value = self.legend.value = self.export.value = self.graph.svg = ""
+            self._apply_filters()
             self._fail(exc, f"Reading the history of {self.value}")
             return
         self._reload()
 
     def refresh(self) -> int:
         """Read new commits (only those) and redraw; return the number of new runs."""
+        if self.provenance is None:
+            return 0
+        added = self._read_new()
+        if added is not None:
+            self._reload()
+        return added or 0
+
+    def _read_new(self) -> int | None:
         try:
-            added = self.provenance.history.refresh()
+            return self.provenance.history.refresh()
         except Exception as exc:
             self._fail(exc, "Refreshing the history")
-            return 0
-        self._reload()
-        return added
+            return None
 
     def _reload(self) -> None:
         runs = self.runs
@@ -229,13 +245,13 @@ class ProvenanceViewer(widgets.VBox):
     # -- run detail and rerun -----------------------------------------------------------------------
     def select_run(self, commit: str) -> None:
         """Show the detail of the run whose commit starts with ``commit``."""
-        run = self.provenance.history.find(commit) if commit else None
+        run = self.provenance.history.find(commit) if commit and self.provenance else None
         self.selected = run.commit if run else ""
         self._show_detail()
 
     def _show_detail(self) -> None:
         self._hide_confirm()
-        run = self.provenance.history.find(self.selected) if self.selected else None
+        run = self.provenance.history.find(self.selected) if self.selected and self.provenance else None
         self.rerun_button.disabled = run is None
         if run is None:
             self.detail.value = ""
@@ -273,29 +289,44 @@ class ProvenanceViewer(widgets.VBox):
     def ask_rerun(self) -> None:
         """Show what a rerun of the selected run will recompute, with Recompute / Keep buttons."""
         run = self.provenance.history.find(self.selected) if self.selected else None
-        if run is None:
-            return
-        p = plan(self.provenance.history, run)
-        listing = "".join(f"<li><code>{escape(f)}</code></li>" for f in (p["files"] or p["outputs"]))
-        self.confirm.value = (f'<div class="ndw ndw-card"><b>Rerun <code>{escape(run.short)}</code> '
-                              f'({escape(run.message)})?</b><p>It runs <code>{escape(p["command"])}</code> '
-                              f'again in <code>{escape(p["dataset"])}</code> and recomputes:</p><ul>{listing}</ul>'
-                              '<p class="ndw-muted">A new commit records the result; nothing is lost.</p></div>')
+        if run is not None:
+            self._ask([run], f"Rerun <code>{escape(run.short)}</code> ({escape(run.message)})?")
+
+    def ask_update(self) -> None:
+        """Show the runs that bring the current file up to date (upstream first), with a confirmation."""
+        runs = update_plan(self.provenance, self.file) if self.file else []
+        if runs:
+            self._ask(runs, f"Bring <code>{escape(self.file)}</code> up to date with {len(runs)} rerun(s)?")
+
+    def _ask(self, runs: list, question: str) -> None:
+        self.pending = runs
+        parts = []
+        for run in runs:
+            p = plan(self.provenance.history, run)
+            listing = "".join(f"<li><code>{escape(f)}</code></li>" for f in (p["files"] or p["outputs"]))
+            parts.append(f'<li><code>{escape(run.short)}</code> {escape(run.message)}: runs '
+                         f'<code>{escape(p["command"])}</code> in <code>{escape(p["dataset"])}</code> and '
+                         f'recomputes<ul>{listing}</ul></li>')
+        self.confirm.value = (f'<div class="ndw ndw-card"><b>{question}</b><ol>{"".join(parts)}</ol>'
+                              '<p class="ndw-muted">Each rerun records a new commit; nothing is lost.</p></div>')
         self.confirm_box.layout.display = None
 
     def _hide_confirm(self) -> None:
+        self.pending = []
         self.confirm_box.layout.display = "none"
 
     def start_rerun(self) -> Job | None:
-        """Rerun the selected run in the background (after confirmation); returns the job."""
-        run = self.provenance.history.find(self.selected) if self.selected else None
-        if run is None:
+        """Start the confirmed rerun(s) in the background (default: the selected run); returns the job."""
+        runs = self.pending or [r for r in [self.provenance.history.find(self.selected)] if r and self.selected]
+        self.pending = []
+        if not runs:
             return None
         self._hide_confirm()
         self.results.value = ""
         self.status = "rerunning"
         history = self.provenance.history
-        return self.progress.run(Job(lambda job: rerun(history, run, job), label=f"Rerun {run.short}"))
+        label = f"Rerun {runs[0].short}" if len(runs) == 1 else f"Rerun {len(runs)} runs"
+        return self.progress.run(Job(lambda job: rerun_many(history, runs, job), label=label))
 
     def _rerun_done(self, job: Job) -> None:
         rows = job._result if job.state == "done" else getattr(job.error, "rows", [])
@@ -303,7 +334,14 @@ class ProvenanceViewer(widgets.VBox):
             self.results.value = table(rows, ["action", "path", "status", "message"])
         if job.state == "failed":
             self.error = self.progress.banner.message
-        self.refresh()  # sets status back to ready
+        added = self._read_new()
+        if added is None:
+            return
+        if not added and job.state == "done":
+            self.progress.banner.show(
+                f"{job.label}: done, outputs unchanged", "info",
+                "The command reproduced identical files, so DataLad recorded no new run; the older record stays.")
+        self._reload()  # last: sets the status back to ready
 
     # -- lineage ------------------------------------------------------------------------------------
     def show_file(self, path: str) -> None:
@@ -342,6 +380,7 @@ class ProvenanceViewer(widgets.VBox):
             note = badge("up to date", "ok") + " computed by a run; its inputs are unchanged."
         else:
             note = badge("source", "neutral") + " not produced by a run (raw data, code or a hand edit)."
+        self.update_button.disabled = not (node["stale"] or node["stale_upstream"])
         stale = graph.stale
         more = f" · {len(stale)} stale file(s) in this graph" if stale else ""
         self.legend.value = (f'<div class="ndw ndw-lineage-legend"><b>{escape(self.file)}</b>: {note}{escape(more)}'

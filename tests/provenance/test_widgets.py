@@ -78,10 +78,15 @@ def test_graph_click_callbacks_and_escaping():
     calls.assert_called_once_with(f"file:{evil}")
 
 
-def test_viewer_reports_bad_dataset(tmp_path):
+def test_viewer_reports_bad_dataset(tmp_path, chain):
     v = ProvenanceViewer(str(tmp_path))
     assert v.status == "error" and "not a DataLad dataset" in v.error
-    assert v.banner.kind == "error" and v.runs == []
+    assert v.banner.kind == "error" and v.runs == [] and v.refresh() == 0
+    v.value = str(chain)  # the widget stays usable
+    assert v.status == "ready" and v.banner.kind == "" and len(v.table.data) == 2
+    v.show_file("c.txt")
+    v.value = str(tmp_path / "missing")
+    assert v.status == "error" and len(v.table.data) == 0 and v.graph.svg == "" and v.file == ""
 
 
 def test_viewer_stale_legend_and_rerun(chain_rw):
@@ -122,3 +127,33 @@ def test_viewer_rerun_failure_is_reported(chain_rw):
     assert job.state == "failed"
     assert v.progress.banner.kind == "error" and "datalad rerun" in v.progress.banner.message
     assert v.error == v.progress.banner.message
+
+
+def test_bring_up_to_date_reruns_upstream_first(chain_rw):
+    import datalad.api as dl
+
+    write(chain_rw / "a.txt", "changed\n")
+    dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.show_file("c.txt")
+    assert not v.update_button.disabled
+    v.ask_update()
+    assert [r.message for r in v.pending] == ["make b", "make c"]
+    assert v.confirm.value.index("make b") < v.confirm.value.index("make c")
+    v.confirm_button.click()
+    v.progress.job.result(timeout=180)
+    settle(v)
+    assert (chain_rw / "c.txt").read_text() == "CHANGED\n"
+    g = Provenance(chain_rw).lineage("c.txt")
+    assert g.stale == [] and not any(n["stale_upstream"] for n in g.nodes.values())
+    assert v.update_button.disabled and "up to date" in v.legend.value
+
+
+def test_rerun_with_identical_outputs_says_so(chain_rw):
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.select_run(next(r for r in v.runs if r.message == "make b").commit)
+    v.rerun_button.click()
+    v.confirm_button.click()
+    v.progress.job.result(timeout=120)
+    settle(v)
+    assert v.progress.banner.kind == "info" and "outputs unchanged" in v.progress.banner.message
