@@ -160,7 +160,8 @@ def to_svg(graph, focus: str = "") -> str:
 def to_prov(graph) -> dict:
     """W3C PROV-JSON: files are entities, runs are activities (with their author as agent).
 
-    Every id used by a relation is declared among entities, activities or agents.
+    Every id used by a relation is declared among entities, activities or agents; the
+    "+ N more" summary nodes of the picture are left out.
     """
     root = getattr(graph, "root", "") or "."
     doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{root}/",
@@ -178,10 +179,10 @@ def to_prov(graph) -> dict:
                 doc["agent"][agent] = {"prov:type": "prov:Person", "prov:label": node["author"]}
                 doc["wasAssociatedWith"][f"_:assoc{len(doc['wasAssociatedWith'])}"] = {
                     "prov:activity": ids[nid], "prov:agent": agent}
-        else:
-            ids[nid] = "ds:" + node.get("path", nid.replace(":", "_"))
+        elif node["kind"] == "file":
+            ids[nid] = "ds:" + node["path"]
             doc["entity"][ids[nid]] = {"prov:label": node["label"], "ndw:stale": bool(node.get("stale")),
-                                       "prov:type": "ndw:File" if node["kind"] == "file" else "prov:Collection"}
+                                       "prov:type": "ndw:File"}
     for i, (s, t, rel) in enumerate(graph.edges):
         if s not in ids or t not in ids:
             continue

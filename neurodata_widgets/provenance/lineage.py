@@ -16,6 +16,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from .records import History, RunRecord, git
 MAX_INPUTS_SHOWN = 12  # per run; more are folded into one "+ N more" node so graphs stay readable
 
 
+@functools.lru_cache(maxsize=4096)
 def pattern_regex(pattern: str) -> re.Pattern:
     """Regex for a DataLad input/output glob: ``*`` stays within a folder, ``**`` crosses folders.
 
@@ -231,14 +233,32 @@ class Provenance:
                 reasons.append(f"{p} is a new input since run {run.short}")
         return reasons
 
-    def consumers(self, path: str) -> list[RunRecord]:
-        """Runs that read ``path`` (their input globs matched it when they ran), newest first."""
-        found = []
-        for run in self.history.runs:
-            if any(pattern_regex(p).match(path) for p in run.input_paths if p) and path in self.run_tree(run) \
-                    and path not in run.blobs:
-                found.append(run)
+    def consumers(self, path: str, limit: int | None = None) -> list[RunRecord]:
+        """Runs that read ``path`` (their input globs matched it when they ran), newest first.
+
+        Whether the file existed at each candidate run's commit is asked in one
+        ``git cat-file --batch-check`` per dataset, not one process per run.
+        """
+        candidates = self.candidate_consumers(path)
+        existed = self._existed(path, candidates)
+        found = [run for run in candidates if run.commit in existed]
+        return found[:limit] if limit is not None else found
+
+    def _existed(self, path: str, runs: list) -> set:
+        home = self.history.dataset_of(path)
+        same = [r for r in runs if r.dataset == home]
+        found = {r.commit for r in runs if r.dataset != home and path in self.run_tree(r)}
+        if same:
+            rel = path[len(home) + 1:] if home else path
+            query = "".join(f"{r.commit}:{rel}\n" for r in same)
+            out = git(self.history.logs[home].path, "cat-file", "--batch-check", input=query, check=False)
+            found |= {r.commit for r, line in zip(same, out.splitlines()) if not line.endswith("missing")}
         return found
+
+    def candidate_consumers(self, path: str) -> list[RunRecord]:
+        """Runs whose input globs match ``path`` (no tree read: it may not have existed then)."""
+        return [run for run in self.history.runs
+                if path not in run.blobs and any(pattern_regex(p).match(path) for p in run.input_paths if p)]
 
     def is_current(self, run: RunRecord) -> bool:
         """Whether some file still holds content this run wrote."""
@@ -266,7 +286,12 @@ class Provenance:
             if p in seen or level >= depth:
                 continue
             seen.add(p)
-            runs = [self.producer(p)] if up else self.consumers(p)
+            runs = [self.producer(p)] if up else self.consumers(p, MAX_INPUTS_SHOWN)
+            if not up and len(runs) == MAX_INPUTS_SHOWN:
+                extra = len(self.candidate_consumers(p)) - len(runs)
+                if extra > 0:
+                    self._add_more(graph, f"more:{p}:runs", f"+ up to {extra} more runs",
+                                   (file_id(p), f"more:{p}:runs", "used"))
             for run in filter(None, runs):
                 self._add_run(graph, run)
                 graph.edges.append((run_id(run), file_id(p), "generated") if up else
@@ -277,7 +302,11 @@ class Provenance:
                     graph.edges.append((file_id(q), run_id(run), "used") if up else
                                        (run_id(run), file_id(q), "generated"))
                     todo.append((q, level + 1))
-                self._add_more(graph, run, len(linked) - MAX_INPUTS_SHOWN, "inputs" if up else "outputs", up)
+                if len(linked) > MAX_INPUTS_SHOWN:
+                    what = "inputs" if up else "outputs"
+                    nid = f"more:{run.commit}:{what}"
+                    self._add_more(graph, nid, f"+ {len(linked) - MAX_INPUTS_SHOWN} more {what}",
+                                   (nid, run_id(run), "used") if up else (run_id(run), nid, "generated"))
 
     def _add_file(self, graph: Lineage, path: str) -> None:
         nid = file_id(path)
@@ -298,13 +327,12 @@ class Provenance:
                                 "run_kind": run.kind, "dataset": run.dataset, "current": self.is_current(run),
                                 "stale": False, "stale_upstream": False, "reasons": [], "focus": False}
 
-    def _add_more(self, graph, run, extra, what, upstream):
-        if extra <= 0:
-            return
-        nid = f"more:{run.commit}:{what}"
-        graph.nodes[nid] = {"id": nid, "kind": "more", "label": f"+ {extra} more {what}", "stale": False,
+    @staticmethod
+    def _add_more(graph, nid: str, label: str, edge: tuple) -> None:
+        """A summary node standing for what was left out (display only: not exported to PROV)."""
+        graph.nodes[nid] = {"id": nid, "kind": "more", "label": label, "stale": False,
                             "stale_upstream": False, "reasons": [], "focus": False}
-        graph.edges.append((nid, run_id(run), "used") if upstream else (run_id(run), nid, "generated"))
+        graph.edges.append(edge)
 
     @staticmethod
     def _mark_upstream_stale(graph: Lineage) -> None:

@@ -126,7 +126,7 @@ def test_prov_json_is_valid_and_closed(demo):
     g = lineage(demo["superdataset"], "results/summary.tsv")
     doc = json.loads(json.dumps(g.to_prov()))
     declared = set(doc["entity"]) | set(doc["activity"]) | set(doc["agent"])
-    assert len(doc["entity"]) == sum(1 for n in g.nodes.values() if n["kind"] != "run")
+    assert len(doc["entity"]) == sum(1 for n in g.nodes.values() if n["kind"] == "file")
     assert len(doc["activity"]) == len(g.runs)
     refs = [v for rel in ("used", "wasGeneratedBy", "wasAssociatedWith") for edge in doc.get(rel, {}).values()
             for v in edge.values()]
