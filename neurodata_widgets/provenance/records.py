@@ -72,6 +72,7 @@ class RunRecord:
     sidecar: str = ""                           # record id when the record lives in .datalad/runinfo
     super_commit: str = ""                      # superdataset commit that recorded this dataset state
     subcommits: list = field(default_factory=list)  # [(dataset, commit)] subdataset halves folded in
+    links: set = field(default_factory=set)     # paths written as symlinks: annexed content
 
     # -- the record's fields -------------------------------------------------------------------
     @property
@@ -332,6 +333,8 @@ class DatasetLog:
             run.files.append((status, full))
             if status != "D" and mode != "160000":
                 run.blobs[full] = new_blob
+            if mode == "120000":
+                run.links.add(full)
         return run
 
     def _load_sidecars(self, runs: list) -> None:
@@ -506,10 +509,13 @@ class History:
                 if owner is not None and run.dsid and run.dsid != self.logs[prefix].id and run.dsid == owner.dsid:
                     if key not in copies:
                         owner = copies[key] = dataclasses.replace(owner, files=list(owner.files),
-                                                                  blobs=dict(owner.blobs), subcommits=[])
+                                                                  blobs=dict(owner.blobs), subcommits=[],
+                                                                  links=set(owner.links))
                     owner.files.extend(run.files)
                     owner.blobs.update(run.blobs)
+                    owner.links |= run.links
                     owner.subcommits.append((prefix, run.commit))
+                    owner.subcommits.extend(run.subcommits)  # halves already folded into this one
                     folded.add((prefix, run.commit))
         runs = [copies.get((p, r.commit), r) for p, log in self.logs.items() for r in log.runs
                 if (p, r.commit) not in folded]
@@ -602,3 +608,30 @@ def filter_runs(runs, text: str = "", path: str = "", since=None, until=None) ->
             continue
         out.append(run)
     return out
+
+
+def diff_stats(history: History, run: RunRecord) -> dict:
+    """Lines a run added and removed in git-tracked files (``git show --numstat``), halves included.
+
+    Annexed files (symlinks to the annex) and binary files are counted, not measured in lines.
+    """
+    stats = {"insertions": 0, "deletions": 0, "annexed": 0, "binary": 0}
+    for prefix, commit in [(run.dataset, run.commit)] + list(run.subcommits):
+        log = history.logs.get(prefix)
+        if log is None:
+            continue
+        out = git(log.path, "show", "-z", "--numstat", "--format=", "--no-renames", commit, check=False)
+        for entry in out.split("\0"):
+            fields = entry.lstrip("\n").split("\t", 2)
+            if len(fields) < 3:
+                continue
+            added, removed, path = fields
+            full = posixpath.join(prefix, path) if prefix else path
+            if full in run.links:
+                stats["annexed"] += 1
+            elif added == "-":
+                stats["binary"] += 1
+            elif added.isdigit() and removed.isdigit() and full not in history.logs:  # not a subdataset pointer
+                stats["insertions"] += int(added)
+                stats["deletions"] += int(removed)
+    return stats

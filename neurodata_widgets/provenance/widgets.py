@@ -17,7 +17,7 @@ from ..ui.table import PagedTable
 from ..ui.theme import CSS
 from .graph import to_svg
 from .lineage import Provenance, file_id
-from .records import filter_runs
+from .records import diff_stats, filter_runs
 from .rerun import plan, rerun, rerun_many, update_plan
 
 TABLE_COLUMNS = ["date", "message", "cmd", "author", "exit", "inputs", "outputs", "kind", "dataset"]
@@ -261,6 +261,10 @@ class ProvenanceViewer(widgets.VBox):
             counts[status] = counts.get(status, 0) + 1
         stats = ", ".join(f"{n} {dict(A='added', M='modified', D='deleted', T='type changed').get(s, s)}"
                           for s, n in sorted(counts.items())) or "no files changed"
+        lines = diff_stats(self.provenance.history, run)
+        stats += f"; +{lines['insertions']} −{lines['deletions']} lines in git"
+        others = [f"{lines[k]} {k}" for k in ("annexed", "binary") if lines[k]]
+        stats += f" ({', '.join(others)})" if others else ""
         exit_badge = badge(f"exit {run.exit}", "ok" if run.exit == 0 else "error")
         items = lambda xs: "".join(f"<li><code>{escape(x)}</code></li>" for x in xs) or "<li>none</li>"
         files = table([{"status": s, "path": p} for s, p in run.files[:100]], ["status", "path"])

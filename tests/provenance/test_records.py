@@ -154,3 +154,14 @@ def test_not_a_dataset(tmp_path):
         assert "not a DataLad dataset" in describe(exc)[0]
     else:
         raise AssertionError("no error")
+
+
+def test_diff_stats_tell_git_lines_from_annexed_files(demo):
+    from neurodata_widgets.provenance.records import diff_stats
+
+    h = History(demo["superdataset"])
+    smooth = next(r for r in h.runs if r.message == "Smooth the T1w images")
+    assert diff_stats(h, smooth) == {"insertions": 0, "deletions": 0, "annexed": 3, "binary": 0}
+    rerun = h.runs[0]
+    stats = diff_stats(h, rerun)
+    assert stats["annexed"] == 0 and stats["insertions"] == stats["deletions"] == 4  # the table's rows, rewritten
