@@ -1,5 +1,6 @@
 """The provenance dashboard in Voila + Chromium: the demo's lineage graph, a click on a run, its detail."""
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -25,4 +26,32 @@ def test_provenance_graph_and_run_detail(dashboard, demo):
     # a file node refocuses the graph on that file
     page.locator('.ndw-lineage-graph g[data-node="file:code/smooth.py"]').click()
     page.locator('.ndw-lineage-graph g.ndw-focus[data-node="file:code/smooth.py"]').wait_for(timeout=30_000)
-    assert "source" in page.locator(".ndw-lineage-legend").inner_text()
+    expect(page.locator(".ndw-lineage-legend")).to_contain_text("code/smooth.py: source", timeout=30_000)
+    # its graph is now the smoothing's downstream: the figure and the table are reached
+    page.locator('.ndw-lineage-graph g[data-node="file:results/summary.tsv"]').wait_for(timeout=30_000)
+
+
+def test_stale_figure_brought_up_to_date_in_the_browser(dashboard, demo_clone):
+    import datalad.api as dl
+    from urllib.parse import quote
+
+    plot = demo_clone / "code" / "plot.py"
+    plot.write_text(plot.read_text().replace("(31, 119, 180)", "(214, 39, 40)"))
+    dl.Dataset(str(demo_clone)).save(message="Plot in red", result_renderer="disabled")
+    page = dashboard.open("provenance.ipynb", query=f"dataset={quote(str(demo_clone))}")
+    figure = page.locator('.ndw-lineage-graph g[data-node="file:figures/mean_intensity.png"]')
+    figure.wait_for(timeout=60_000)
+    assert "ndw-stale" in figure.get_attribute("class").split()
+    assert "code/plot.py changed" in page.locator(".ndw-lineage-legend").inner_text()
+    page.locator(".ndw-update-stale button, button.ndw-update-stale").first.click()
+    confirmation = page.locator(".ndw-rerun-confirmation")
+    confirmation.get_by_text("Plot mean intensity per subject").wait_for(timeout=30_000)
+    page.locator(".ndw-rerun-confirm button, button.ndw-rerun-confirm").first.click()
+    # the rerun runs in the kernel's background; its per-file results arrive, and the graph is redrawn
+    page.locator(".ndw-rerun-results").get_by_text("figures/mean_intensity.png").first.wait_for(timeout=120_000)
+    page.locator('.ndw-lineage-graph g.ndw-focus[data-node="file:figures/mean_intensity.png"]:not(.ndw-stale)') \
+        .wait_for(timeout=30_000)
+    expect(page.locator(".ndw-lineage-legend")).to_contain_text("up to date", timeout=30_000)
+    expect(page.locator(".ndw-provenance .ndw-banner-ok")).to_contain_text(": done")
+    log = dl.Dataset(str(demo_clone)).repo.call_git(["log", "-1", "--format=%s"]).strip()
+    assert log == "[DATALAD RUNCMD] Plot mean intensity per subject"

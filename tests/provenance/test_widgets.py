@@ -110,6 +110,7 @@ def test_viewer_stale_legend_and_rerun(chain_rw):
     # the viewer re-read the history: a new run, b is current again, c is now the stale one
     assert v.runs[0].message == "make b" and v.runs[0].kind == "rerun"
     assert "b.txt" in v.results.value
+    assert v.progress.banner.kind == "ok" and v.progress.banner.message.endswith(": done")
     assert Provenance(chain_rw).lineage("c.txt").stale == ["c.txt"]
     assert v.status == "ready"
 
