@@ -85,7 +85,7 @@ def _floor(path: Path) -> None:
 
 
 def run():
-    from neurodata_widgets.provenance.records import History
+    from neurodata_widgets.provenance.history import History
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="ndw-bench-prov-") as tmp:

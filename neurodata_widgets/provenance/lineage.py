@@ -21,7 +21,9 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from .records import History, RunRecord, git
+from .gitlog import git
+from .history import History
+from .records import RunRecord
 
 MAX_INPUTS_SHOWN = 12  # per run; more are folded into one "+ N more" node so graphs stay readable
 

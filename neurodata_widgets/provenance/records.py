@@ -1,13 +1,9 @@
 """DataLad run records read from git history (no ipywidgets, no DataLad import).
 
-Every ``[DATALAD RUNCMD]`` commit of a dataset and its installed subdatasets is read
-with ONE ``git log`` per dataset (NUL-separated custom format plus ``--raw``), never a
-process per commit. Records kept in ``.datalad/runinfo/`` sidecar files are read in one
-``git cat-file --batch``. A subdataset's runs are linked to the superdataset commit that
-recorded that subdataset state; the subdataset half of a run started in the superdataset
-(DataLad saves it with the same record) is folded into the superdataset's run, so its
-files show up as that run's outputs. Malformed records are collected in
-:attr:`History.problems`, never raised. :meth:`History.refresh` reads only new commits.
+Every ``[DATALAD RUNCMD]`` commit of a dataset is read with ONE ``git log`` (see
+:mod:`.gitlog`), never a process per commit; records kept in ``.datalad/runinfo/``
+sidecar files are read in one ``git cat-file --batch``. Malformed records are collected
+in :attr:`DatasetLog.problems`, never raised. Subdatasets and linking: :mod:`.history`.
 
 Examples
 --------
@@ -21,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import lzma
-import os
 import posixpath
 import re
 import subprocess
@@ -29,26 +24,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .gitlog import git, parse_log, stream_log
+
 log = logging.getLogger(__name__)
 
 MARKER = "[DATALAD RUNCMD]"
 RECORD_RE = re.compile(r"\[DATALAD RUNCMD\] (.*?)\n?=== Do not change lines below ===\n(.*)\n\^\^\^ Do not change "
                        r"lines above \^\^\^", re.DOTALL)
-# \x01 opens a commit; messages cannot hold NUL, so "\0\x01" only ever starts a commit
-LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%B%x00"
 KNOWN_KEYS = ("cmd", "dsid", "exit", "inputs", "extra_inputs", "outputs", "pwd", "chain")
 CONTAINER_DIR = ".datalad/environments/"
 COLUMNS = ["commit", "dataset", "date", "author", "message", "cmd", "exit", "kind", "inputs", "outputs", "files",
            "chain", "container", "sidecar", "super_commit"]
-
-
-def git(path, *args, input: str | None = None, check: bool = True) -> str:
-    """Run one git command in ``path`` (bytes decoded with surrogateescape) and return stdout."""
-    proc = subprocess.run(["git", "-C", str(path), "-c", "core.quotepath=off", *args], input=input,
-                          capture_output=True, text=True, errors="surrogateescape")
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed in {path}: {proc.stderr.strip()}")
-    return proc.stdout
 
 
 @dataclass
@@ -165,86 +151,6 @@ class RunRecord:
                 "sidecar": self.sidecar, "super_commit": self.super_commit}
 
 
-# ---------------------------------------------------------------------------------------------
-# parsing
-# ---------------------------------------------------------------------------------------------
-def parse_log(text: str) -> list[dict]:
-    """Split the output of ``git log -z --format=LOG_FORMAT --raw`` into commit dicts.
-
-    Each dict has ``commit``, ``parents``, ``author``, ``email``, ``time``, ``body`` and
-    ``changes`` (``[(status, path, old_blob, new_blob, mode)]``).
-    """
-    return [c for c in map(_parse_chunk, ("\0" + text).split("\0\x01")[1:]) if c]
-
-
-def stream_log(path, *args, chunk_size: int = 1 << 20):
-    """Run ``git log -z --format=LOG_FORMAT <args>`` once and yield commit dicts while git still writes.
-
-    Parsing overlaps with git's own work (two processes, two cores).
-    """
-    import codecs
-
-    proc = subprocess.Popen(["git", "-C", str(path), "-c", "core.quotepath=off", "log", "-z",
-                             f"--format={LOG_FORMAT}", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    buffer = "\0"
-    try:
-        while True:
-            data = proc.stdout.read1(chunk_size)
-            buffer += decoder.decode(data, final=not data)
-            if data:  # keep the last commit back: git may still be writing it
-                complete, marker, tail = buffer.rpartition("\0\x01")
-                if not marker:
-                    continue
-                buffer = marker + tail
-            else:
-                complete, buffer = buffer, ""
-            for chunk in complete.split("\0\x01")[1:]:
-                commit = _parse_chunk(chunk)
-                if commit:
-                    yield commit
-            if not data:
-                break
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace")
-        if proc.wait() != 0:
-            raise RuntimeError(f"git log failed in {path}: {err.strip()}")
-
-
-def _parse_chunk(chunk: str) -> dict | None:
-    parts = chunk.split("\0", 6)
-    if len(parts) < 6:
-        return None
-    sha, parents, author, email, when, body = parts[:6]
-    rest = parts[6] if len(parts) > 6 else ""
-    return {"commit": sha, "parents": parents.split(), "author": author, "email": email,
-            "time": int(when or 0), "body": body, "changes": _parse_raw(rest)}
-
-
-def _parse_raw(rest: str) -> list:
-    tokens = rest.lstrip("\0\n").split("\0")
-    changes, i = [], 0
-    while i < len(tokens):
-        meta = tokens[i].lstrip("\n")
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        fields = meta[1:].split()
-        if len(fields) < 5:
-            i += 1
-            continue
-        status = fields[4][0]
-        if status in "RC":  # two paths: the new one is what exists now
-            path = tokens[i + 2] if i + 2 < len(tokens) else ""
-            i += 3
-        else:
-            path = tokens[i + 1] if i + 1 < len(tokens) else ""
-            i += 2
-        changes.append((status, path, fields[2], fields[3], fields[1]))
-    return changes
-
-
 def parse_message(body: str):
     """``(message, record_or_sidecar_id)`` from a run commit message.
 
@@ -306,7 +212,7 @@ class DatasetLog:
                 new.append(run)
         self._load_sidecars(new)
         self.runs = new + self.runs
-        subs = [s["path"] for s in _submodules(self.path)]
+        subs = [s["path"] for s in submodules(self.path)]
         if subs:
             text = git(self.path, "log", "-z", "--format=%x01%H%x00%P%x00%x00%x00%x00%x00", "--raw", "--no-abbrev",
                        *span, "--", *subs)
@@ -394,7 +300,7 @@ def _dataset_id(path: Path) -> str:
     return match.group(1) if match else ""
 
 
-def _submodules(path: Path) -> list[dict]:
+def submodules(path: Path) -> list[dict]:
     """``.gitmodules`` entries (path, installed), parsed in Python: no process."""
     try:
         text = (path / ".gitmodules").read_text()
@@ -407,160 +313,6 @@ def _submodules(path: Path) -> list[dict]:
     return subs
 
 
-# ---------------------------------------------------------------------------------------------
-# a dataset and its subdatasets
-# ---------------------------------------------------------------------------------------------
-class History:
-    """Run records of a dataset and, recursively, of its installed subdatasets.
-
-    Parameters
-    ----------
-    path : path
-        The (top) dataset.
-    recursive : bool
-        Also read installed subdatasets (default).
-
-    Examples
-    --------
-    >>> h = History("/path/to/ndw-demo")                         # doctest: +SKIP
-    >>> h.runs[0].kind, h.runs[0].chain                          # doctest: +SKIP
-    ('rerun', ['04eb230afaceb4841f57d86dfa45d9d50a8f4776'])
-    >>> h.refresh()          # reads only commits added since     # doctest: +SKIP
-    0
-    """
-
-    def __init__(self, path, recursive: bool = True):
-        from ..errors import UserError
-
-        self.path = Path(path).expanduser().resolve()
-        if not (self.path / ".git").exists():
-            raise UserError(f"{self.path} is not a DataLad dataset (no git repository there).",
-                            "Choose the folder of a dataset, e.g. one made with 'datalad create'.")
-        self.recursive = recursive
-        self.logs: dict[str, DatasetLog] = {}
-        self.runs: list[RunRecord] = []
-        self._ancestry: dict = {}
-        self.refresh()
-
-    @property
-    def problems(self) -> list[dict]:
-        """Run commits that were skipped, with the reason (malformed or unreadable records)."""
-        return [p for prefix in sorted(self.logs) for p in self.logs[prefix].problems]
-
-    def refresh(self) -> int:
-        """Read commits added since the last read; return the number of new run records."""
-        found = dict(self._discover())
-        changed = set(self.logs) != set(found)
-        self.logs = {p: self.logs.get(p) or DatasetLog(found[p], p) for p in found}
-        added = 0
-        for prefix in sorted(self.logs):
-            before = self.logs[prefix].head
-            added += self.logs[prefix].read()
-            changed = changed or before != self.logs[prefix].head
-        if changed:
-            self._combine()
-        return added
-
-    def _discover(self):
-        yield "", self.path
-        if not self.recursive:
-            return
-        todo = [("", self.path)]
-        while todo:
-            prefix, path = todo.pop()
-            for sub in _submodules(path):
-                if sub["installed"]:
-                    sub_prefix = posixpath.join(prefix, sub["path"]) if prefix else sub["path"]
-                    yield sub_prefix, path / sub["path"]
-                    todo.append((sub_prefix, path / sub["path"]))
-
-    def parent_prefix(self, prefix: str) -> str | None:
-        """Prefix of the dataset that contains the dataset at ``prefix`` (``None`` for the top)."""
-        if not prefix:
-            return None
-        candidates = [p for p in self.logs if p != prefix and (p == "" or prefix.startswith(p + "/"))]
-        return max(candidates, key=len)
-
-    def dataset_of(self, path: str) -> str:
-        """Prefix of the innermost known dataset holding ``path`` (relative to the top)."""
-        best = ""
-        for prefix in self.logs:
-            if prefix and (path == prefix or path.startswith(prefix + "/")) and len(prefix) > len(best):
-                best = prefix
-        return best
-
-    def _combine(self) -> None:
-        import dataclasses
-
-        # a DatasetLog's records stay as parsed; a run gaining subdataset halves is a copy
-        copies: dict = {}
-        by_commit = {(p, r.commit): r for p, log in self.logs.items() for r in log.runs}
-        folded = set()
-        # deepest first, so a sub-subdataset's half reaches the top through its parent
-        for prefix in sorted((p for p in self.logs if p), key=lambda p: -p.count("/")):
-            parent = self.parent_prefix(prefix)
-            rel = prefix[len(parent) + 1:] if parent else prefix
-            events = [(sc, sha) for sc, path, sha in self.logs[parent].gitlinks if path == rel]
-            for run in self.logs[prefix].runs:
-                run = copies.get((prefix, run.commit), run)
-                run.super_commit = self._recorded_by(prefix, run.commit, events)
-                key = (parent, run.super_commit)
-                owner = copies.get(key) or by_commit.get(key)
-                if owner is not None and run.dsid and run.dsid != self.logs[prefix].id and run.dsid == owner.dsid:
-                    if key not in copies:
-                        owner = copies[key] = dataclasses.replace(owner, files=list(owner.files),
-                                                                  blobs=dict(owner.blobs), subcommits=[],
-                                                                  links=set(owner.links))
-                    owner.files.extend(run.files)
-                    owner.blobs.update(run.blobs)
-                    owner.links |= run.links
-                    owner.subcommits.append((prefix, run.commit))
-                    owner.subcommits.extend(run.subcommits)  # halves already folded into this one
-                    folded.add((prefix, run.commit))
-        runs = [copies.get((p, r.commit), r) for p, log in self.logs.items() for r in log.runs
-                if (p, r.commit) not in folded]
-        if len(self.logs) > 1:
-            runs.sort(key=lambda r: r.date, reverse=True)
-        self.runs = runs
-
-    def _recorded_by(self, prefix: str, commit: str, events: list) -> str:
-        for super_commit, sha in events:
-            if sha == commit:
-                return super_commit
-        if not events:
-            return ""
-        parents = self._ancestry.get(prefix)
-        if parents is None or parents[0] != self.logs[prefix].head:
-            text = git(self.logs[prefix].path, "log", "--format=%H %P", "--all", check=False)
-            parents = (self.logs[prefix].head, {ln.split()[0]: ln.split()[1:] for ln in text.splitlines() if ln})
-            self._ancestry[prefix] = parents
-        graph = parents[1]
-        for super_commit, sha in events:
-            seen, todo = set(), [sha]
-            while todo:
-                c = todo.pop()
-                if c == commit:
-                    return super_commit
-                if c not in seen:
-                    seen.add(c)
-                    todo.extend(graph.get(c, ()))
-        return ""
-
-    # -- lookups ---------------------------------------------------------------------------------
-    def find(self, commit: str) -> RunRecord | None:
-        """The run whose commit starts with ``commit`` (a folded subdataset half finds its run)."""
-        for run in self.runs:
-            if run.commit.startswith(commit) or any(c.startswith(commit) for _, c in run.subcommits):
-                return run
-        return None
-
-    def to_dataframe(self):
-        """The runs as a :class:`pandas.DataFrame` (one row per run, newest first)."""
-        import pandas as pd
-
-        return pd.DataFrame([r.as_row() for r in self.runs], columns=COLUMNS)
-
-
 def run_records(path, recursive: bool = True) -> list[RunRecord]:
     """All run records of the dataset at ``path`` (and its installed subdatasets), newest first.
 
@@ -570,68 +322,6 @@ def run_records(path, recursive: bool = True) -> list[RunRecord]:
     >>> sorted({r.kind for r in runs})                          # doctest: +SKIP
     ['rerun', 'run']
     """
+    from .history import History
+
     return History(path, recursive=recursive).runs
-
-
-def filter_runs(runs, text: str = "", path: str = "", since=None, until=None) -> list[RunRecord]:
-    """Runs matching every given filter.
-
-    Parameters
-    ----------
-    text : str
-        Case-insensitive substring of the message, command, author or commit.
-    path : str
-        A glob or substring matched against inputs, outputs and changed files.
-    since, until : date, optional
-        Inclusive bounds on the run's date (UTC).
-
-    Examples
-    --------
-    >>> filter_runs([], text="smooth")
-    []
-    """
-    from .lineage import pattern_regex
-
-    text = text.strip().lower()
-    path = path.strip()
-    regex = pattern_regex(path) if any(ch in path for ch in "*?[") else None
-    out = []
-    for run in runs:
-        if text and not any(text in s.lower() for s in (run.message, run.cmd, run.author, run.commit)):
-            continue
-        if path:
-            names = run.input_paths + run.output_paths + [p for _, p in run.files]
-            if not any((regex.match(n) if regex else path in n) for n in names):
-                continue
-        day = run.date.date()
-        if (since and day < since) or (until and day > until):
-            continue
-        out.append(run)
-    return out
-
-
-def diff_stats(history: History, run: RunRecord) -> dict:
-    """Lines a run added and removed in git-tracked files (``git show --numstat``), halves included.
-
-    Annexed files (symlinks to the annex) and binary files are counted, not measured in lines.
-    """
-    stats = {"insertions": 0, "deletions": 0, "annexed": 0, "binary": 0}
-    for prefix, commit in [(run.dataset, run.commit)] + list(run.subcommits):
-        log = history.logs.get(prefix)
-        if log is None:
-            continue
-        out = git(log.path, "show", "-z", "--numstat", "--format=", "--no-renames", commit, check=False)
-        for entry in out.split("\0"):
-            fields = entry.lstrip("\n").split("\t", 2)
-            if len(fields) < 3:
-                continue
-            added, removed, path = fields
-            full = posixpath.join(prefix, path) if prefix else path
-            if full in run.links:
-                stats["annexed"] += 1
-            elif added == "-":
-                stats["binary"] += 1
-            elif added.isdigit() and removed.isdigit() and full not in history.logs:  # not a subdataset pointer
-                stats["insertions"] += int(added)
-                stats["deletions"] += int(removed)
-    return stats

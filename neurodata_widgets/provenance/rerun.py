@@ -3,7 +3,7 @@
 Examples
 --------
 >>> from neurodata_widgets.jobs import Job
->>> from neurodata_widgets.provenance.records import History
+>>> from neurodata_widgets.provenance.history import History
 >>> h = History("/path/to/clone")                                     # doctest: +SKIP
 >>> job = Job(lambda job: rerun(h, h.runs[0], job), "rerun").start()  # doctest: +SKIP
 >>> [r["status"] for r in job.result()]                               # doctest: +SKIP

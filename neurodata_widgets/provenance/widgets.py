@@ -17,8 +17,8 @@ from ..ui.table import PagedTable
 from ..ui.theme import CSS
 from .graph import to_svg
 from .lineage import Provenance, file_id
-from .records import diff_stats, filter_runs
-from .rerun import plan, rerun, rerun_many, update_plan
+from .history import diff_stats, filter_runs
+from .rerun import plan, rerun_many, update_plan
 
 TABLE_COLUMNS = ["date", "message", "cmd", "author", "exit", "inputs", "outputs", "kind", "dataset"]
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 
-from neurodata_widgets.provenance.records import History, filter_runs, parse_log, parse_message, run_records
+from neurodata_widgets.provenance.gitlog import parse_log
+from neurodata_widgets.provenance.history import History, filter_runs
+from neurodata_widgets.provenance.records import parse_message, run_records
 
 from .conftest import sh, write
 
@@ -157,7 +159,7 @@ def test_not_a_dataset(tmp_path):
 
 
 def test_diff_stats_tell_git_lines_from_annexed_files(demo):
-    from neurodata_widgets.provenance.records import diff_stats
+    from neurodata_widgets.provenance.history import diff_stats
 
     h = History(demo["superdataset"])
     smooth = next(r for r in h.runs if r.message == "Smooth the T1w images")

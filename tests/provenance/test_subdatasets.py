@@ -4,7 +4,7 @@ from __future__ import annotations
 import datalad.api as dl
 
 from neurodata_widgets.provenance.lineage import MAX_INPUTS_SHOWN, Provenance
-from neurodata_widgets.provenance.records import History
+from neurodata_widgets.provenance.history import History
 
 from .conftest import sh, write
 
