@@ -200,10 +200,14 @@ class ProvenanceViewer(widgets.VBox):
         """Read new commits (only those) and redraw; return the number of new runs."""
         if self.provenance is None:
             return 0
+        before = self._heads()
         added = self._read_new()
-        if added is not None:
+        if added is not None and (added or self._heads() != before):  # a plain commit can make results stale
             self._reload()
         return added or 0
+
+    def _heads(self) -> dict:
+        return {p: log.head for p, log in self.provenance.history.logs.items()}
 
     def _read_new(self) -> int | None:
         try:
@@ -286,7 +290,8 @@ class ProvenanceViewer(widgets.VBox):
             f'{escape(run.date.strftime("%Y-%m-%d %H:%M UTC"))}</p>'
             f'<p>Command:</p><pre class="ndw-run-cmd">{escape(run.cmd)}</pre>'
             f'<p>Inputs:</p><ul>{items(run.inputs + run.extra_inputs)}</ul><p>Outputs:</p><ul>{items(run.outputs)}</ul>'
-            f'{links}{extra}<p>Changed: {escape(stats)}</p>{files}'
+            f'{links}{extra}<details class="ndw-run-files"><summary>Changed: {escape(stats)}</summary>{files}'
+            f'</details>'
             f'<p>Recompute from a terminal: <code class="ndw-rerun-line" style="user-select:all">'
             f'{escape(run.rerun_command)}</code></p></div>')
 

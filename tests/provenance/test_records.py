@@ -108,6 +108,14 @@ def test_sidecar_and_container_records(chain_rw):
     assert boxed.extra_inputs == [".datalad/environments/alpine/image"]
     assert side.sidecar and side.cmd == "echo side > s.txt" and side.outputs == ["s.txt"]
     assert h.problems == []
+    # the sidecar is annexed (binary, xz): a clone without its content reports it and skips the run
+    sidecar = chain_rw / ".datalad" / "runinfo" / side.sidecar
+    assert sidecar.is_symlink()
+    clone = dl.clone(source=str(chain_rw), path=str(chain_rw.parent / "clone"), result_renderer="disabled")
+    h2 = History(clone.path)
+    assert [p["commit"] for p in h2.problems] == [side.commit]
+    assert "datalad get" in h2.problems[0]["problem"]
+    assert side.commit not in [r.commit for r in h2.runs] and boxed.commit in [r.commit for r in h2.runs]
 
 
 def test_merge_commits(chain_rw):

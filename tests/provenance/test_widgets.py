@@ -158,3 +158,17 @@ def test_rerun_with_identical_outputs_says_so(chain_rw):
     v.progress.job.result(timeout=120)
     settle(v)
     assert v.progress.banner.kind == "info" and "outputs unchanged" in v.progress.banner.message
+
+
+def test_refresh_button_picks_up_a_plain_commit(chain_rw):
+    import datalad.api as dl
+
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.show_file("b.txt")
+    assert "up to date" in v.legend.value
+    v.refresh_button.click()
+    assert "up to date" in v.legend.value and len(v.table.data) == 2
+    write(chain_rw / "a.txt", "edited outside the viewer\n")
+    dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
+    v.refresh_button.click()  # no new run, but b is stale now
+    assert "stale" in v.legend.value and len(v.table.data) == 2
