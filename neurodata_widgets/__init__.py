@@ -37,6 +37,9 @@ _LAZY = {
     "Catalog": "neurodata_widgets.search.catalog:Catalog",
     "RegistryClient": "neurodata_widgets.search.registry:RegistryClient",
     "parse_query": "neurodata_widgets.search.query:parse",
+    "ProvenanceViewer": "neurodata_widgets.provenance.widgets:ProvenanceViewer",
+    "run_records": "neurodata_widgets.provenance.records:run_records",
+    "lineage": "neurodata_widgets.provenance.lineage:lineage",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

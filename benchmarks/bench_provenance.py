@@ -1,0 +1,127 @@
+"""Run-record parsing against plain ``git log --grep`` and ``datalad rerun --report``; refresh cost.
+
+A synthetic DataLad dataset is generated with ``git fast-import`` (plain git, seconds):
+``COMMITS`` commits, every second one a ``[DATALAD RUNCMD]`` commit whose record reads
+``in/<k>.txt`` and writes ``out/<k>.txt``; the others edit inputs. ``datalad rerun
+--report`` is slow, so it is compared over the newest ``REPORT_COMMITS`` commits (a
+smaller dataset of the same shape), which is still the same range for both sides.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+COMMITS = 10_000
+REPORT_COMMITS = 400
+REPEAT = 3
+IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@neurodata-widgets.invalid",
+            "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@neurodata-widgets.invalid"}
+
+
+def _record(k: int, dsid: str) -> str:
+    record = {"chain": [], "cmd": f"python3 code/step.py in/{k}.txt out/{k}.txt", "dsid": dsid, "exit": 0,
+              "extra_inputs": [], "inputs": [f"in/{k}.txt", "code/step.py"], "outputs": [f"out/{k}.txt"], "pwd": "."}
+    return (f"[DATALAD RUNCMD] step {k}\n\n=== Do not change lines below ===\n"
+            f"{json.dumps(record, indent=1, sort_keys=True)}\n^^^ Do not change lines above ^^^\n")
+
+
+def make_history(path: Path, commits: int) -> Path:
+    """A DataLad dataset with ``commits`` synthetic commits on top of ``datalad create``, half of them runs."""
+    env = {**os.environ, **IDENTITY}
+    subprocess.run(["datalad", "create", "--force", str(path)], check=True, capture_output=True, env=env)
+    dsid = subprocess.run(["git", "config", "-f", str(path / ".datalad/config"), "datalad.dataset.id"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    branch = subprocess.run(["git", "-C", str(path), "symbolic-ref", "--short", "HEAD"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    out = []
+    stamp = 1_704_067_200
+    for i in range(commits):
+        k = i // 2 % 500  # 500 files, reused: later runs overwrite outputs of earlier ones
+        if i % 2 == 0:
+            message, path_, data = f"edit input {k}\n", f"in/{k}.txt", f"input {k} version {i}\n"
+        else:
+            message, path_, data = _record(k, dsid), f"out/{k}.txt", f"output {k} from {i}\n"
+        msg, blob = message.encode(), data.encode()
+        out.append(f"commit refs/heads/{branch}\n".encode())
+        out.append(f"committer Bench <bench@neurodata-widgets.invalid> {stamp + i} +0000\n".encode())
+        out.append(f"data {len(msg)}\n".encode() + msg)
+        if i == 0:
+            out.append(f"from refs/heads/{branch}^0\n".encode())
+        out.append(f"M 100644 inline {path_}\ndata {len(blob)}\n".encode() + blob + b"\n")
+    subprocess.run(["git", "-C", str(path), "fast-import", "--quiet"], input=b"".join(out), check=True, env=env)
+    subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard"], check=True)
+    return path
+
+
+def _best(fn, repeat=REPEAT) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _interleaved(a, b, repeat=REPEAT) -> tuple[float, float]:
+    """Best times of ``a`` and ``b`` measured alternately, so load on a shared machine hits both alike."""
+    ta, tb = [], []
+    for _ in range(repeat):
+        ta.append(_best(a, 1))
+        tb.append(_best(b, 1))
+    return min(ta), min(tb)
+
+
+def _floor(path: Path) -> None:
+    subprocess.run(["git", "-C", str(path), "log", "--grep=DATALAD RUNCMD", "--format=%B", "--name-status"],
+                   check=True, capture_output=True)
+
+
+def run():
+    from neurodata_widgets.provenance.history import History
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ndw-bench-prov-") as tmp:
+        big = make_history(Path(tmp) / "big", COMMITS)
+        runs = len(History(big).runs)
+        ours, floor = _interleaved(lambda: History(big), lambda: _floor(big))
+        rows.append({"name": f"parse {runs} run records / {COMMITS} commits vs git log --grep", "unit": "s",
+                     "ours": ours, "baseline": floor, "target": "<= 1.5",
+                     "note": "floor: git log --grep='DATALAD RUNCMD' --format=%B --name-status; best of 3"})
+
+        h = History(big)
+        timings = []
+        for i in range(5):  # one new commit each time, plain git
+            (big / "in" / "new.txt").write_text(f"new {i}\n")
+            subprocess.run(["git", "-C", str(big), "add", "in/new.txt"], check=True)
+            subprocess.run(["git", "-C", str(big), "commit", "-q", "-m", _record(9000 + i, h.logs[""].id)],
+                           check=True, env={**os.environ, **IDENTITY})
+            start = time.perf_counter()
+            added = h.refresh()
+            timings.append(time.perf_counter() - start)
+            assert added == 1, added
+        refresh = statistics.median(timings)
+        rows.append({"name": "refresh after one new commit vs full parse", "unit": "s", "ours": refresh,
+                     "baseline": ours, "target": "<= 0.1",
+                     "note": f"median of 5; absolute {refresh * 1000:.1f} ms (issue budget: <= 50 ms)"})
+
+        small = make_history(Path(tmp) / "small", REPORT_COMMITS)
+        ours_small = _best(lambda: History(small))
+        report = _best(lambda: subprocess.run(["datalad", "rerun", "--report", "--since=", "-d", str(small)],
+                                              check=True, capture_output=True), repeat=1)
+        rows.append({"name": f"parse {REPORT_COMMITS} commits vs datalad rerun --report", "unit": "s",
+                     "ours": ours_small, "baseline": report, "target": "<= 0.1",
+                     "note": "same range (whole history); 'ours/baseline <= 0.1' means >= 10x faster"})
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)

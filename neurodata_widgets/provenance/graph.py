@@ -1,0 +1,193 @@
+"""Lay out a :class:`~.lineage.Lineage` as layered SVG (no JavaScript, no CDN) and export PROV-JSON.
+
+The layout is a small Sugiyama-style one: layers by longest path from the sources
+(inputs left, results right), order within a layer by a few barycenter sweeps. Every
+label is escaped; each node is a ``<g data-node="...">`` so a front end can wire clicks.
+
+Examples
+--------
+>>> from neurodata_widgets.provenance.lineage import Lineage
+>>> g = Lineage("file:b", {"file:a": {"kind": "file", "label": "a", "stale": False},
+...                        "run:1": {"kind": "run", "label": "make b", "stale": False},
+...                        "file:b": {"kind": "file", "label": "b", "stale": True}},
+...             [("file:a", "run:1", "used"), ("run:1", "file:b", "generated")])
+>>> {n: p[0] for n, p in layout(g).items()}
+{'file:a': 0, 'run:1': 1, 'file:b': 2}
+>>> 'ndw-stale' in to_svg(g)
+True
+"""
+from __future__ import annotations
+
+from ..ui.html import escape
+from ..ui.theme import COLORS
+
+NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 38, 70, 18, 16
+
+
+def layout(graph) -> dict:
+    """``{node: (layer, row)}``: layers by longest path from the sources, rows ordered to cut crossings."""
+    preds: dict = {n: [] for n in graph.nodes}
+    succs: dict = {n: [] for n in graph.nodes}
+    for s, t, _ in graph.edges:
+        if s in preds and t in preds:
+            succs[s].append(t)
+            preds[t].append(s)
+    layer: dict = {}
+    order = _topological(graph.nodes, preds, succs)
+    for n in order:
+        layer[n] = max((layer[p] + 1 for p in preds[n] if p in layer), default=0)
+    columns: dict = {}
+    for n in order:
+        columns.setdefault(layer[n], []).append(n)
+    for _ in range(4):  # barycenter sweeps, left to right then right to left
+        for direction in (1, -1):
+            keys = sorted(columns) if direction == 1 else sorted(columns, reverse=True)
+            for k in keys:
+                neighbours = preds if direction == 1 else succs
+                pos = {n: i for col in columns.values() for i, n in enumerate(col)}
+                def bary(n):
+                    linked = [pos[m] for m in neighbours[n] if m in pos]
+                    return sum(linked) / len(linked) if linked else pos[n]
+                columns[k].sort(key=bary)
+    return {n: (k, i) for k, col in columns.items() for i, n in enumerate(col)}
+
+
+def _topological(nodes, preds, succs) -> list:
+    indegree = {n: len(preds[n]) for n in nodes}
+    ready = [n for n in nodes if indegree[n] == 0]
+    out = []
+    while ready:
+        n = ready.pop(0)
+        out.append(n)
+        for m in succs[n]:
+            indegree[m] -= 1
+            if indegree[m] == 0:
+                ready.append(m)
+    out += [n for n in nodes if n not in out]  # a cycle cannot come from git history; keep going anyway
+    return out
+
+
+def positions(graph) -> dict:
+    """``{node: (x, y)}`` of each node's top-left corner, columns centred vertically."""
+    cells = layout(graph)
+    height = {}
+    for layer, row in cells.values():
+        height[layer] = max(height.get(layer, 0), row + 1)
+    tallest = max(height.values(), default=1)
+    out = {}
+    for n, (layer, row) in cells.items():
+        offset = (tallest - height[layer]) * (NODE_H + GAP_Y) / 2
+        out[n] = (MARGIN + layer * (NODE_W + GAP_X), MARGIN + offset + row * (NODE_H + GAP_Y))
+    return out
+
+
+def _short(text: str, n: int = 28) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+STYLE = f"""
+.ndw-node rect {{ stroke: #8c959f; stroke-width: 1.2; fill: white; }}
+.ndw-node {{ cursor: pointer; font: 12px system-ui, sans-serif; }}
+.ndw-node-run rect {{ fill: #e3f2fd; stroke: {COLORS['info']}; }}
+.ndw-node-run.ndw-superseded rect {{ fill: #f3f4f6; stroke: #adb5bd; stroke-dasharray: 3 2; }}
+.ndw-node-more rect {{ fill: #f6f8fa; stroke-dasharray: 2 2; }}
+.ndw-node.ndw-stale rect {{ fill: #ffebee; stroke: {COLORS['error']}; stroke-width: 2; }}
+.ndw-node.ndw-stale-upstream rect {{ stroke: {COLORS['warn']}; stroke-dasharray: 5 3; stroke-width: 2; }}
+.ndw-node.ndw-focus rect {{ stroke: {COLORS['primary']}; stroke-width: 3; }}
+.ndw-node:hover rect {{ filter: brightness(0.96); }}
+.ndw-node .ndw-sub {{ fill: {COLORS['muted']}; font-size: 10px; }}
+.ndw-edge {{ fill: none; stroke: #8c959f; stroke-width: 1.2; }}
+"""
+
+
+def to_svg(graph, focus: str = "") -> str:
+    """The graph as a standalone SVG string (escaped labels, ``data-node`` on every node).
+
+    ``focus`` highlights another node than the graph's focus file (e.g. a selected run).
+    """
+    focus = focus or graph.focus
+    pos = positions(graph)
+    width = max((x for x, _ in pos.values()), default=0) + NODE_W + MARGIN
+    height = max((y for _, y in pos.values()), default=0) + NODE_H + MARGIN
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ndw-lineage-svg" width="{width:.0f}" '
+           f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+           f'aria-label="lineage graph"><style>{STYLE}</style>'
+           '<defs><marker id="ndw-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8c959f"/></marker></defs>']
+    for s, t, rel in graph.edges:
+        if s not in pos or t not in pos:
+            continue
+        x1, y1 = pos[s][0] + NODE_W, pos[s][1] + NODE_H / 2
+        x2, y2 = pos[t][0], pos[t][1] + NODE_H / 2
+        mid = (x1 + x2) / 2
+        out.append(f'<path class="ndw-edge ndw-edge-{rel}" d="M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} '
+                   f'{mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}" marker-end="url(#ndw-arrow)"/>')
+    for nid, node in graph.nodes.items():
+        x, y = pos[nid]
+        classes = ["ndw-node", f"ndw-node-{node['kind']}"]
+        if node.get("stale"):
+            classes.append("ndw-stale")
+        elif node.get("stale_upstream"):
+            classes.append("ndw-stale-upstream")
+        if nid == focus:
+            classes.append("ndw-focus")
+        if node["kind"] == "run" and not node.get("current", True):
+            classes.append("ndw-superseded")
+        if node["kind"] == "run":
+            sub = f"{node.get('run_kind', 'run')} {node.get('commit', '')[:8]}"
+        elif node.get("stale"):
+            sub = "⚠ stale"
+        elif node.get("stale_upstream"):
+            sub = "upstream is stale"
+        elif node["kind"] == "file":
+            where = f"{node['dataset']} · " if node.get("dataset") else ""
+            sub = where + ("computed" if node.get("computed") else "source")
+        else:
+            sub = ""
+        tip = node.get("path") or node.get("cmd") or node["label"]
+        if node.get("reasons"):
+            tip += "\n" + "\n".join(node["reasons"])
+        rx = 14 if node["kind"] == "run" else 4
+        out.append(f'<g class="{" ".join(classes)}" data-node="{escape(nid)}" transform="translate({x:.1f},{y:.1f})">'
+                   f'<title>{escape(tip)}</title><rect width="{NODE_W}" height="{NODE_H}" rx="{rx}"/>'
+                   f'<text x="8" y="15">{escape(_short(node["label"]))}</text>'
+                   f'<text class="ndw-sub" x="8" y="30">{escape(_short(sub, 34))}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def to_prov(graph) -> dict:
+    """W3C PROV-JSON: files are entities, runs are activities (with their author as agent).
+
+    Every id used by a relation is declared among entities, activities or agents; the
+    "+ N more" summary nodes of the picture are left out.
+    """
+    root = getattr(graph, "root", "") or "."
+    doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{root}/",
+                      "commit": "urn:git:commit:", "agent": "mailto:"},
+           "entity": {}, "activity": {}, "agent": {}, "used": {}, "wasGeneratedBy": {}, "wasAssociatedWith": {}}
+    ids = {}
+    for nid, node in graph.nodes.items():
+        if node["kind"] == "run":
+            ids[nid] = "commit:" + node["commit"]
+            doc["activity"][ids[nid]] = {"prov:label": node["label"], "prov:startTime": node.get("date"),
+                                         "prov:endTime": node.get("date"), "ndw:command": node.get("cmd", ""),
+                                         "ndw:kind": node.get("run_kind", "run"), "ndw:dataset": node.get("dataset", "")}
+            if node.get("author"):
+                agent = "agent:" + node["author"].replace(" ", "_")
+                doc["agent"][agent] = {"prov:type": "prov:Person", "prov:label": node["author"]}
+                doc["wasAssociatedWith"][f"_:assoc{len(doc['wasAssociatedWith'])}"] = {
+                    "prov:activity": ids[nid], "prov:agent": agent}
+        elif node["kind"] == "file":
+            ids[nid] = "ds:" + node["path"]
+            doc["entity"][ids[nid]] = {"prov:label": node["label"], "ndw:stale": bool(node.get("stale")),
+                                       "prov:type": "ndw:File"}
+    for i, (s, t, rel) in enumerate(graph.edges):
+        if s not in ids or t not in ids:
+            continue
+        if rel == "used":
+            doc["used"][f"_:u{i}"] = {"prov:activity": ids[t], "prov:entity": ids[s]}
+        else:
+            doc["wasGeneratedBy"][f"_:g{i}"] = {"prov:entity": ids[t], "prov:activity": ids[s]}
+    return {k: v for k, v in doc.items() if v or k in ("prefix", "entity")}

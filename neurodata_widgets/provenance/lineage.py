@@ -1,0 +1,357 @@
+"""File lineage: which run made a file, from what, what was computed from it, and is it stale.
+
+A :class:`Provenance` joins the run records of a :class:`~.records.History` with file
+trees read by ``git ls-tree`` (one per dataset state, cached). A file's *producer* is
+the run that wrote its current content (same path, same blob id), so later hand edits
+and merges are told apart from computed results. An output is *stale* when an input
+it was computed from changed (or vanished, or a new file now matches an input glob)
+after the run; files downstream of a stale file are marked ``stale_upstream``.
+
+Examples
+--------
+>>> from neurodata_widgets.provenance.lineage import lineage
+>>> g = lineage("/path/to/ndw-demo", "figures/mean_intensity.png")      # doctest: +SKIP
+>>> [n["label"] for n in g.nodes.values() if n["kind"] == "run"]       # doctest: +SKIP
+['Plot mean intensity per subject', 'Smooth the T1w images']
+"""
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from .gitlog import git
+from .history import History
+from .records import RunRecord
+
+MAX_INPUTS_SHOWN = 12  # per run; more are folded into one "+ N more" node so graphs stay readable
+
+
+@functools.lru_cache(maxsize=4096)
+def pattern_regex(pattern: str) -> re.Pattern:
+    """Regex for a DataLad input/output glob: ``*`` stays within a folder, ``**`` crosses folders.
+
+    A pattern naming a folder also matches everything below it.
+
+    Examples
+    --------
+    >>> bool(pattern_regex("raw/sub-*/anat/*.nii.gz").match("raw/sub-01/anat/a.nii.gz"))
+    True
+    >>> bool(pattern_regex("raw/*.nii.gz").match("raw/sub-01/a.nii.gz"))
+    False
+    >>> bool(pattern_regex("derivatives/smoothed").match("derivatives/smoothed/x.nii.gz"))
+    True
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            if pattern.startswith("/", i):
+                out[-1] = "(?:.*/)?"
+                i += 1
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1:end].replace("\\", "\\\\")
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("^" + "".join(out).rstrip("/") + "(?:/.*)?$")
+
+
+@dataclass
+class Lineage:
+    """A DAG of files and runs around one focus file.
+
+    ``nodes`` maps an id (``file:<path>`` or ``run:<commit>``) to a dict with ``kind``
+    (file, run or more), ``label``, ``stale``, ``stale_upstream``, ``reasons`` and, for
+    runs, ``commit``, ``cmd``, ``date``; ``edges`` are ``(source, target, relation)`` with
+    relation ``used`` (file -> run) or ``generated`` (run -> file).
+    """
+
+    focus: str
+    nodes: dict = field(default_factory=dict)
+    edges: list = field(default_factory=list)
+    root: str = ""  # the top dataset's path (for PROV ids)
+
+    @property
+    def stale(self) -> list[str]:
+        """Paths of the files in the graph that are out of date (directly)."""
+        return sorted(n["path"] for n in self.nodes.values() if n["kind"] == "file" and n["stale"])
+
+    @property
+    def runs(self) -> list[str]:
+        return [n["commit"] for n in self.nodes.values() if n["kind"] == "run"]
+
+    def upstream_of(self, node: str) -> set:
+        return _reach(node, {(s, t) for s, t, _ in self.edges}, reverse=True)
+
+    def downstream_of(self, node: str) -> set:
+        return _reach(node, {(s, t) for s, t, _ in self.edges}, reverse=False)
+
+    def to_prov(self) -> dict:
+        """The graph as W3C PROV-JSON (entities, activities, used, wasGeneratedBy, agents)."""
+        from .graph import to_prov
+
+        return to_prov(self)
+
+
+def _reach(start, pairs, reverse):
+    nxt: dict = {}
+    for s, t in pairs:
+        a, b = (t, s) if reverse else (s, t)
+        nxt.setdefault(a, []).append(b)
+    seen, todo = set(), [start]
+    while todo:
+        for n in nxt.get(todo.pop(), ()):
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
+
+
+def file_id(path: str) -> str:
+    return "file:" + path
+
+
+def run_id(run: RunRecord) -> str:
+    return "run:" + run.commit
+
+
+class Provenance:
+    """Lineage and staleness questions about the files of a dataset.
+
+    Parameters
+    ----------
+    history : History or path
+        Run records (a path is read with :class:`~.records.History`).
+
+    Examples
+    --------
+    >>> p = Provenance("/path/to/ndw-demo")                          # doctest: +SKIP
+    >>> p.producer("results/summary.tsv").kind                       # doctest: +SKIP
+    'rerun'
+    >>> p.staleness("results/summary.tsv")                           # doctest: +SKIP
+    []
+    """
+
+    def __init__(self, history):
+        self.history = history if isinstance(history, History) else History(history)
+        self._trees: dict = {}
+        self._index_key = None
+        self._produced: dict = {}
+        self._current: dict = {}
+
+    # -- trees -----------------------------------------------------------------------------------
+    def tree(self, prefix: str, commit: str) -> dict:
+        """``{path: blob}`` of the dataset at ``prefix`` at ``commit``, installed subdatasets expanded."""
+        key = (prefix, commit)
+        if key not in self._trees:
+            log = self.history.logs[prefix]
+            out = git(log.path, "ls-tree", "-r", "-z", "--full-tree", commit, check=False)
+            files = {}
+            for entry in out.split("\0"):
+                if not entry:
+                    continue
+                meta, _, path = entry.partition("\t")
+                mode, kind, sha = meta.split()
+                full = posixpath.join(prefix, path) if prefix else path
+                if kind == "commit":
+                    if full in self.history.logs:
+                        files.update(self.tree(full, sha))
+                    continue
+                files[full] = sha
+            self._trees[key] = files
+        return self._trees[key]
+
+    def current(self) -> dict:
+        """``{path: blob}`` of what is checked out now (each installed dataset at its HEAD)."""
+        self._reindex()
+        return self._current
+
+    def _reindex(self) -> None:
+        key = tuple((p, log.head) for p, log in sorted(self.history.logs.items()))
+        if key == self._index_key:
+            return
+        current = {}
+        for prefix, log in self.history.logs.items():
+            if log.head:
+                current.update({p: b for p, b in self._own_tree(prefix, log.head).items()})
+        produced = {}
+        for run in self.history.runs:  # newest first: the latest run writing a blob wins
+            for path, blob in run.blobs.items():
+                produced.setdefault((path, blob), run)
+        self._index_key, self._current, self._produced = key, current, produced
+
+    def _own_tree(self, prefix, commit):
+        # a dataset's own files only: its subdatasets contribute their own HEADs
+        tree = self.tree(prefix, commit)
+        subs = [p for p in self.history.logs if p != prefix and (not prefix or p.startswith(prefix + "/"))]
+        return {p: b for p, b in tree.items() if not any(p.startswith(s + "/") for s in subs)}
+
+    # -- questions ---------------------------------------------------------------------------------
+    def producer(self, path: str) -> RunRecord | None:
+        """The run that wrote the current content of ``path``, or ``None`` (source or hand-edited file)."""
+        blob = self.current().get(path)
+        return self._produced.get((path, blob)) if blob else None
+
+    def run_tree(self, run: RunRecord) -> dict:
+        return self.tree(run.dataset, run.commit)
+
+    def inputs(self, run: RunRecord) -> dict:
+        """``{path: blob}`` of the files the run's input globs matched at the run's commit."""
+        regexes = [pattern_regex(p) for p in run.input_paths if p]
+        return {p: b for p, b in self.run_tree(run).items()
+                if any(r.match(p) for r in regexes) and p not in run.blobs}
+
+    def staleness(self, path: str) -> list[str]:
+        """Why ``path`` is out of date (empty when it is current or was not computed)."""
+        run = self.producer(path)
+        if run is None:
+            return []
+        current, reasons = self.current(), []
+        then = self.inputs(run)
+        for p, blob in sorted(then.items()):
+            now = current.get(p)
+            if now is None:
+                reasons.append(f"{p} was removed after run {run.short}")
+            elif now != blob:
+                reasons.append(f"{p} changed after run {run.short}")
+        regexes = [pattern_regex(p) for p in run.input_paths if p]
+        for p in sorted(current):
+            if p not in then and p not in run.blobs and any(r.match(p) for r in regexes):
+                reasons.append(f"{p} is a new input since run {run.short}")
+        return reasons
+
+    def consumers(self, path: str, limit: int | None = None) -> list[RunRecord]:
+        """Runs that read ``path`` (their input globs matched it when they ran), newest first.
+
+        Whether the file existed at each candidate run's commit is asked in one
+        ``git cat-file --batch-check`` per dataset, not one process per run.
+        """
+        candidates = self.candidate_consumers(path)
+        existed = self._existed(path, candidates)
+        found = [run for run in candidates if run.commit in existed]
+        return found[:limit] if limit is not None else found
+
+    def _existed(self, path: str, runs: list) -> set:
+        home = self.history.dataset_of(path)
+        same = [r for r in runs if r.dataset == home]
+        found = {r.commit for r in runs if r.dataset != home and path in self.run_tree(r)}
+        if same:
+            rel = path[len(home) + 1:] if home else path
+            query = "".join(f"{r.commit}:{rel}\n" for r in same)
+            out = git(self.history.logs[home].path, "cat-file", "--batch-check", input=query, check=False)
+            found |= {r.commit for r, line in zip(same, out.splitlines()) if not line.endswith("missing")}
+        return found
+
+    def candidate_consumers(self, path: str) -> list[RunRecord]:
+        """Runs whose input globs match ``path`` (no tree read: it may not have existed then)."""
+        return [run for run in self.history.runs
+                if path not in run.blobs and any(pattern_regex(p).match(path) for p in run.input_paths if p)]
+
+    def is_current(self, run: RunRecord) -> bool:
+        """Whether some file still holds content this run wrote."""
+        current = self.current()
+        return any(current.get(p) == b for p, b in run.blobs.items())
+
+    # -- the graph ---------------------------------------------------------------------------------
+    def lineage(self, path: str, upstream: bool = True, downstream: bool = True, depth: int = 8) -> Lineage:
+        """The DAG around ``path``: its producer and inputs (recursively), and what was computed from it."""
+        graph = Lineage(focus=file_id(path), root=str(self.history.path))
+        self._add_file(graph, path)
+        if upstream:
+            self._walk(graph, path, depth, up=True)
+        if downstream:
+            self._walk(graph, path, depth, up=False)
+        graph.edges = list(dict.fromkeys(graph.edges))
+        self._mark_upstream_stale(graph)
+        return graph
+
+    def _walk(self, graph: Lineage, path: str, depth: int, up: bool) -> None:
+        """Breadth-first from ``path``: producers and their inputs (up) or consumers and their outputs."""
+        todo, seen = [(path, 0)], set()
+        while todo:
+            p, level = todo.pop(0)
+            if p in seen or level >= depth:
+                continue
+            seen.add(p)
+            runs = [self.producer(p)] if up else self.consumers(p, MAX_INPUTS_SHOWN)
+            if not up and len(runs) == MAX_INPUTS_SHOWN:
+                extra = len(self.candidate_consumers(p)) - len(runs)
+                if extra > 0:
+                    self._add_more(graph, f"more:{p}:runs", f"+ up to {extra} more runs",
+                                   (file_id(p), f"more:{p}:runs", "used"))
+            for run in filter(None, runs):
+                self._add_run(graph, run)
+                graph.edges.append((run_id(run), file_id(p), "generated") if up else
+                                   (file_id(p), run_id(run), "used"))
+                linked = sorted(self.inputs(run) if up else run.blobs)
+                for q in linked[:MAX_INPUTS_SHOWN]:
+                    self._add_file(graph, q)
+                    graph.edges.append((file_id(q), run_id(run), "used") if up else
+                                       (run_id(run), file_id(q), "generated"))
+                    todo.append((q, level + 1))
+                if len(linked) > MAX_INPUTS_SHOWN:
+                    what = "inputs" if up else "outputs"
+                    nid = f"more:{run.commit}:{what}"
+                    self._add_more(graph, nid, f"+ {len(linked) - MAX_INPUTS_SHOWN} more {what}",
+                                   (nid, run_id(run), "used") if up else (run_id(run), nid, "generated"))
+
+    def _add_file(self, graph: Lineage, path: str) -> None:
+        nid = file_id(path)
+        if nid in graph.nodes:
+            return
+        reasons = self.staleness(path)
+        run = self.producer(path)
+        graph.nodes[nid] = {"id": nid, "kind": "file", "label": posixpath.basename(path) or path, "path": path,
+                            "dataset": self.history.dataset_of(path), "exists": path in self.current(),
+                            "computed": run is not None, "stale": bool(reasons), "stale_upstream": False,
+                            "reasons": reasons, "focus": nid == graph.focus}
+
+    def _add_run(self, graph: Lineage, run: RunRecord) -> None:
+        nid = run_id(run)
+        if nid not in graph.nodes:
+            graph.nodes[nid] = {"id": nid, "kind": "run", "label": run.message or run.cmd, "commit": run.commit,
+                                "cmd": run.cmd, "date": run.date.isoformat(), "author": run.author,
+                                "run_kind": run.kind, "dataset": run.dataset, "current": self.is_current(run),
+                                "stale": False, "stale_upstream": False, "reasons": [], "focus": False}
+
+    @staticmethod
+    def _add_more(graph, nid: str, label: str, edge: tuple) -> None:
+        """A summary node standing for what was left out (display only: not exported to PROV)."""
+        graph.nodes[nid] = {"id": nid, "kind": "more", "label": label, "stale": False,
+                            "stale_upstream": False, "reasons": [], "focus": False}
+        graph.edges.append(edge)
+
+    @staticmethod
+    def _mark_upstream_stale(graph: Lineage) -> None:
+        stale = [n for n, d in graph.nodes.items() if d["stale"]]
+        for nid in stale:
+            for down in graph.downstream_of(nid):
+                if down != nid:
+                    graph.nodes[down]["stale_upstream"] = True
+
+
+def lineage(path, file: str, upstream: bool = True, downstream: bool = True, depth: int = 8) -> Lineage:
+    """The lineage graph of ``file`` (relative to the dataset at ``path``).
+
+    Examples
+    --------
+    >>> g = lineage("/path/to/ndw-demo", "results/summary.tsv")        # doctest: +SKIP
+    >>> g.stale                                                       # doctest: +SKIP
+    []
+    """
+    return Provenance(path).lineage(file, upstream=upstream, downstream=downstream, depth=depth)

@@ -1,0 +1,327 @@
+"""DataLad run records read from git history (no ipywidgets, no DataLad import).
+
+Every ``[DATALAD RUNCMD]`` commit of a dataset is read with ONE ``git log`` (see
+:mod:`.gitlog`), never a process per commit; records kept in ``.datalad/runinfo/``
+sidecar files are read in one ``git cat-file --batch``. Malformed records are collected
+in :attr:`DatasetLog.problems`, never raised. Subdatasets and linking: :mod:`.history`.
+
+Examples
+--------
+>>> from neurodata_widgets.provenance.records import run_records
+>>> runs = run_records("/path/to/ndw-demo")             # doctest: +SKIP
+>>> [r.message for r in runs][:2]                       # doctest: +SKIP
+['Summarize the smoothed images', 'Summarize the smoothed images']
+"""
+from __future__ import annotations
+
+import json
+import logging
+import lzma
+import posixpath
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .gitlog import git, parse_log, stream_log
+
+log = logging.getLogger(__name__)
+
+MARKER = "[DATALAD RUNCMD]"
+RECORD_RE = re.compile(r"\[DATALAD RUNCMD\] (.*?)\n?=== Do not change lines below ===\n(.*)\n\^\^\^ Do not change "
+                       r"lines above \^\^\^", re.DOTALL)
+KNOWN_KEYS = ("cmd", "dsid", "exit", "inputs", "extra_inputs", "outputs", "pwd", "chain")
+CONTAINER_DIR = ".datalad/environments/"
+COLUMNS = ["commit", "dataset", "date", "author", "message", "cmd", "exit", "kind", "inputs", "outputs", "files",
+           "chain", "container", "sidecar", "super_commit"]
+
+
+@dataclass
+class RunRecord:
+    """One DataLad run (``datalad run``, ``rerun`` or ``containers-run``) as recorded in a commit.
+
+    Paths in :attr:`files`, :attr:`blobs` and the ``*_paths`` helpers are relative to the
+    top dataset the history was read from; :attr:`record` keeps the JSON as written.
+    """
+
+    commit: str
+    dataset: str  # path of the dataset holding the commit, relative to the top dataset ("" = top)
+    parents: list
+    author: str
+    email: str
+    date: datetime
+    message: str
+    record: dict
+    files: list = field(default_factory=list)   # [(status, path)] changed by the run, subdataset halves included
+    blobs: dict = field(default_factory=dict)   # path -> blob id the run wrote
+    sidecar: str = ""                           # record id when the record lives in .datalad/runinfo
+    super_commit: str = ""                      # superdataset commit that recorded this dataset state
+    subcommits: list = field(default_factory=list)  # [(dataset, commit)] subdataset halves folded in
+    links: set = field(default_factory=set)     # paths written as symlinks: annexed content
+
+    # -- the record's fields -------------------------------------------------------------------
+    @property
+    def cmd(self) -> str:
+        cmd = self.record.get("cmd", "")
+        return " ".join(cmd) if isinstance(cmd, list) else str(cmd)
+
+    @property
+    def exit(self):
+        return self.record.get("exit")
+
+    @property
+    def pwd(self) -> str:
+        return self.record.get("pwd") or "."
+
+    @property
+    def chain(self) -> list:
+        return list(self.record.get("chain") or [])
+
+    @property
+    def dsid(self) -> str:
+        return self.record.get("dsid", "")
+
+    @property
+    def inputs(self) -> list:
+        return list(self.record.get("inputs") or [])
+
+    @property
+    def extra_inputs(self) -> list:
+        return list(self.record.get("extra_inputs") or [])
+
+    @property
+    def outputs(self) -> list:
+        return list(self.record.get("outputs") or [])
+
+    @property
+    def extra(self) -> dict:
+        """Keys of the record beyond the standard ones (kept as they are)."""
+        return {k: v for k, v in self.record.items() if k not in KNOWN_KEYS}
+
+    @property
+    def container(self) -> str:
+        """The container image of a ``containers-run`` record, else ``""``."""
+        for key in ("container", "container_name", "image"):
+            if isinstance(self.record.get(key), str):
+                return self.record[key]
+        for path in self.extra_inputs:
+            if CONTAINER_DIR in f"/{path}" or path.startswith(CONTAINER_DIR):
+                return path
+        return ""
+
+    @property
+    def kind(self) -> str:
+        if self.container:
+            return "containers-run"
+        return "rerun" if self.chain else "run"
+
+    @property
+    def short(self) -> str:
+        return self.commit[:8]
+
+    def _resolve(self, paths) -> list:
+        base = posixpath.normpath(posixpath.join(self.dataset or ".", self.pwd))
+        out = []
+        for p in paths:
+            full = posixpath.normpath(posixpath.join(base, p))
+            out.append("" if full == "." else full)
+        return out
+
+    @property
+    def input_paths(self) -> list:
+        """Inputs and extra inputs (patterns), relative to the top dataset."""
+        return self._resolve(self.inputs + self.extra_inputs)
+
+    @property
+    def output_paths(self) -> list:
+        """Declared outputs (patterns), relative to the top dataset."""
+        return self._resolve(self.outputs)
+
+    @property
+    def rerun_command(self) -> str:
+        where = f"-d {self.dataset} " if self.dataset else ""
+        return f"datalad rerun {where}{self.commit}"
+
+    def as_row(self) -> dict:
+        return {"commit": self.commit, "dataset": self.dataset or ".", "date": self.date, "author": self.author,
+                "message": self.message, "cmd": self.cmd, "exit": self.exit, "kind": self.kind,
+                "inputs": len(self.inputs) + len(self.extra_inputs), "outputs": len(self.outputs),
+                "files": len(self.files), "chain": ",".join(self.chain), "container": self.container,
+                "sidecar": self.sidecar, "super_commit": self.super_commit}
+
+
+def parse_message(body: str):
+    """``(message, record_or_sidecar_id)`` from a run commit message.
+
+    The second value is a dict (inline record) or a str (sidecar record id).
+
+    Raises
+    ------
+    ValueError
+        When the message has the marker but no readable record.
+    """
+    match = RECORD_RE.search(body)
+    if not match:
+        raise ValueError("run commit without the 'Do not change lines' block")
+    message, payload = match.group(1).strip(), match.group(2)
+    try:
+        record = json.loads(payload)
+    except ValueError as exc:
+        raise ValueError(f"run record is not valid JSON ({exc})") from None
+    if isinstance(record, str):
+        return message, record
+    if not isinstance(record, dict) or "cmd" not in record:
+        raise ValueError("run record has no command ('cmd')")
+    return message, record
+
+
+# ---------------------------------------------------------------------------------------------
+# one dataset's log
+# ---------------------------------------------------------------------------------------------
+class DatasetLog:
+    """The run records of one dataset (not its subdatasets), read incrementally."""
+
+    def __init__(self, path: Path, prefix: str):
+        self.path = Path(path)
+        self.prefix = prefix
+        self.head = ""
+        self.runs: list[RunRecord] = []          # newest first
+        self.problems: list[dict] = []
+        self.gitlinks: list[tuple] = []          # (super commit, sub path, sub commit), oldest first
+        self.id = _dataset_id(self.path)
+
+    def read(self) -> int:
+        """Read commits added since the last read (all on first read); return how many runs were added."""
+        head = git(self.path, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        if head == self.head:
+            return 0
+        if self.head and head and _is_ancestor(self.path, self.head, head):
+            span = [f"{self.head}..{head}"]
+        else:  # first read, or history was rewritten: start over
+            self.runs, self.problems, self.gitlinks = [], [], []
+            span = [head] if head else []
+        self.head = head
+        if not span:
+            return 0
+        new = []
+        for c in stream_log(self.path, "--fixed-strings", f"--grep={MARKER}", "--raw", "--no-abbrev",
+                            "--no-renames", *span):
+            run = self._record(c)
+            if run is not None:
+                new.append(run)
+        self._load_sidecars(new)
+        self.runs = new + self.runs
+        subs = [s["path"] for s in submodules(self.path)]
+        if subs:
+            text = git(self.path, "log", "-z", "--format=%x01%H%x00%P%x00%x00%x00%x00%x00", "--raw", "--no-abbrev",
+                       *span, "--", *subs)
+            events = [(c["commit"], path, new_sha) for c in parse_log(text) for _, path, _, new_sha, mode
+                      in c["changes"] if mode == "160000"]
+            self.gitlinks.extend(reversed(events))
+        return len(new)
+
+    def _record(self, c: dict) -> RunRecord | None:
+        if MARKER not in c["body"]:  # --grep also matches the marker outside the subject line
+            return None
+        try:
+            message, record = parse_message(c["body"])
+        except ValueError as exc:
+            self.problems.append({"dataset": self.prefix or ".", "commit": c["commit"], "problem": str(exc)})
+            log.warning("skipping run commit %s in %s: %s", c["commit"][:8], self.path, exc)
+            return None
+        run = RunRecord(commit=c["commit"], dataset=self.prefix, parents=c["parents"], author=c["author"],
+                        email=c["email"], date=datetime.fromtimestamp(c["time"], tz=timezone.utc),
+                        message=message, record=record if isinstance(record, dict) else {},
+                        sidecar=record if isinstance(record, str) else "")
+        for status, path, _, new_blob, mode in c["changes"]:
+            full = posixpath.join(self.prefix, path) if self.prefix else path
+            run.files.append((status, full))
+            if status != "D" and mode != "160000":
+                run.blobs[full] = new_blob
+            if mode == "120000":
+                run.links.add(full)
+        return run
+
+    def _load_sidecars(self, runs: list) -> None:
+        pending = [r for r in runs if r.sidecar]
+        if not pending:
+            return
+        record_dir = git(self.path, "config", "datalad.run.record-directory", check=False).strip() or ".datalad/runinfo"
+        query = "".join(f"{r.commit}:{record_dir}/{r.sidecar}\n" for r in pending)
+        proc = subprocess.run(["git", "-C", str(self.path), "cat-file", "--batch"], input=query.encode(),
+                              capture_output=True)
+        out, pos = proc.stdout, 0
+        for run in list(pending):
+            end = out.index(b"\n", pos)
+            header = out[pos:end].decode(errors="replace").split()
+            pos = end + 1
+            data = b""
+            if len(header) == 3:
+                size = int(header[2])
+                data, pos = out[pos:pos + size], pos + size + 1
+            try:
+                run.record = _sidecar_record(self.path / record_dir / run.sidecar, data)
+            except ValueError as exc:
+                runs.remove(run)
+                self.problems.append({"dataset": self.prefix or ".", "commit": run.commit,
+                                      "problem": f"sidecar record {run.sidecar}: {exc}"})
+
+
+def _sidecar_record(worktree_file: Path, blob: bytes) -> dict:
+    if not blob:
+        raise ValueError("the sidecar file is missing from the commit")
+    if not blob.startswith(b"\xfd7zXZ"):  # annexed: the blob is a link/pointer, the content is in the annex
+        try:
+            blob = worktree_file.read_bytes()
+        except OSError:
+            raise ValueError("content not present (datalad get .datalad/runinfo)") from None
+    try:
+        text = lzma.decompress(blob).decode() if blob.startswith(b"\xfd7zXZ") else blob.decode()
+        record = json.loads(text.splitlines()[0])
+    except (lzma.LZMAError, ValueError, IndexError) as exc:
+        raise ValueError(f"unreadable ({exc})") from None
+    if not isinstance(record, dict) or "cmd" not in record:
+        raise ValueError("record has no command ('cmd')")
+    return record
+
+
+def _is_ancestor(path, old: str, new: str) -> bool:
+    proc = subprocess.run(["git", "-C", str(path), "merge-base", "--is-ancestor", old, new], capture_output=True)
+    return proc.returncode == 0
+
+
+def _dataset_id(path: Path) -> str:
+    cfg = path / ".datalad" / "config"
+    try:
+        match = re.search(r"^\s*id\s*=\s*(\S+)", cfg.read_text(), re.MULTILINE)
+    except OSError:
+        return ""
+    return match.group(1) if match else ""
+
+
+def submodules(path: Path) -> list[dict]:
+    """``.gitmodules`` entries (path, installed), parsed in Python: no process."""
+    try:
+        text = (path / ".gitmodules").read_text()
+    except OSError:
+        return []
+    subs = []
+    for m in re.finditer(r"^\s*path\s*=\s*(.+?)\s*$", text, re.MULTILINE):
+        rel = m.group(1)
+        subs.append({"path": rel, "installed": (path / rel / ".git").exists()})
+    return subs
+
+
+def run_records(path, recursive: bool = True) -> list[RunRecord]:
+    """All run records of the dataset at ``path`` (and its installed subdatasets), newest first.
+
+    Examples
+    --------
+    >>> runs = run_records("/path/to/ndw-demo")                 # doctest: +SKIP
+    >>> sorted({r.kind for r in runs})                          # doctest: +SKIP
+    ['rerun', 'run']
+    """
+    from .history import History
+
+    return History(path, recursive=recursive).runs

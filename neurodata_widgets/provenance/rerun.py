@@ -1,0 +1,85 @@
+"""Recompute results with ``datalad rerun`` as a background job (no ipywidgets).
+
+Examples
+--------
+>>> from neurodata_widgets.jobs import Job
+>>> from neurodata_widgets.provenance.history import History
+>>> h = History("/path/to/clone")                                     # doctest: +SKIP
+>>> job = Job(lambda job: rerun(h, h.runs[0], job), "rerun").start()  # doctest: +SKIP
+>>> [r["status"] for r in job.result()]                               # doctest: +SKIP
+['ok', 'ok']
+"""
+from __future__ import annotations
+
+import posixpath
+
+
+def plan(history, run) -> dict:
+    """What rerunning ``run`` recomputes: its declared outputs and the files it last wrote."""
+    return {"commit": run.commit, "dataset": run.dataset or ".", "command": run.cmd,
+            "outputs": run.output_paths, "files": sorted(run.blobs), "line": run.rerun_command}
+
+
+def rerun(history, run, job=None) -> list[dict]:
+    """Run ``datalad rerun <commit>`` in the run's dataset; return one row per DataLad result.
+
+    Rows have ``action``, ``path`` (relative to the top dataset), ``status`` and ``message``.
+    Progress and cancel go through ``job`` (:class:`neurodata_widgets.jobs.Job`).
+    """
+    import datalad.api as dl
+
+    dataset = history.path / run.dataset if run.dataset else history.path
+    rows = []
+    expected = max(1, len(run.blobs))
+    if job is not None:
+        job.report(done=0, total=expected, unit="files", message=f"datalad rerun {run.short}")
+    for res in dl.rerun(revision=run.commit, dataset=str(dataset), return_type="generator",
+                        result_renderer="disabled", on_failure="ignore"):
+        path = res.get("path") or ""
+        try:
+            rel = posixpath.relpath(path, str(history.path)) if path else ""
+        except ValueError:
+            rel = path
+        message = res.get("message") or ""
+        if isinstance(message, tuple):
+            message = message[0] % message[1:] if len(message) > 1 else message[0]
+        rows.append({"action": res.get("action", ""), "path": rel, "status": res.get("status", ""),
+                     "message": str(message)})
+        if job is not None:
+            job.check()
+            files = sum(1 for r in rows if r["action"] in ("save", "add") and r["status"] in ("ok", "notneeded"))
+            job.report(done=min(files, expected), files_done=len(rows), message=f"{res.get('action', '')} {rel}")
+    failed = [r for r in rows if r["status"] in ("error", "impossible")]
+    if failed:
+        from ..errors import UserError
+
+        first = failed[0]
+        error = UserError(f"datalad rerun {run.short} failed: {first['action']} {first['path']}: {first['message']}",
+                          "Check the command's inputs are available (datalad get) and the dataset is saved.")
+        error.rows = rows
+        raise error
+    return rows  # the caller refreshes the history (and sees whether a new record was made)
+
+
+def update_plan(provenance, path: str) -> list:
+    """Runs to redo, upstream first, so that ``path`` and what it is computed from are current again."""
+    graph = provenance.lineage(path, downstream=False)
+    runs = {}
+    for node in graph.nodes.values():
+        if node["kind"] == "file" and (node["stale"] or node["stale_upstream"]):
+            run = provenance.producer(node["path"])
+            if run is not None:
+                runs["run:" + run.commit] = run
+    # a run's upstream holds the upstream of every run it depends on: fewer ancestors go first
+    return [runs[n] for n in sorted(runs, key=lambda n: len(graph.upstream_of(n)))]
+
+
+def rerun_many(history, runs, job=None) -> list[dict]:
+    """Rerun ``runs`` one after the other (each sees the results of those before it)."""
+    rows = []
+    for i, run in enumerate(runs):
+        if job is not None:
+            job.check()
+            job.report(message=f"run {i + 1} of {len(runs)}: {run.message or run.short}")
+        rows += rerun(history, run, job)
+    return rows

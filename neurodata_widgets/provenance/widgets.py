@@ -1,0 +1,416 @@
+"""The provenance viewer: runs table with filters, run detail, lineage graph, rerun, exports."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import anywidget
+import ipywidgets as widgets
+from traitlets import Unicode, observe
+
+from ..jobs import Job
+from ..ui.banner import StatusBanner
+from ..ui.html import badge, escape, table
+from ..ui.progress import JobProgress
+from ..ui.table import PagedTable
+from ..ui.theme import CSS
+from .graph import to_svg
+from .lineage import Provenance, file_id
+from .history import diff_stats, filter_runs
+from .rerun import plan, rerun_many, update_plan
+
+TABLE_COLUMNS = ["date", "message", "cmd", "author", "exit", "inputs", "outputs", "kind", "dataset"]
+
+
+class LineageGraph(anywidget.AnyWidget):
+    """An interactive lineage graph: SVG laid out in Python, drawn by a tiny front end shipped here.
+
+    Clicking a node focuses it (:attr:`focus`) and calls the ``on_click`` callbacks;
+    :meth:`click` does the same from Python.
+
+    Examples
+    --------
+    >>> from neurodata_widgets.provenance.lineage import Lineage
+    >>> g = LineageGraph()
+    >>> g.show(Lineage("file:a", {"file:a": {"kind": "file", "label": "a", "stale": False}}, []))
+    >>> g.click("file:a"); g.focus
+    'file:a'
+    """
+
+    _esm = (Path(__file__).with_name("lineage_graph.js")).read_text()
+    svg = Unicode("", help="the laid-out graph as SVG (labels escaped)").tag(sync=True)
+    focus = Unicode("", help="id of the focused node (file:<path> or run:<commit>)").tag(sync=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.lineage = None
+        self._callbacks = []
+        self.on_msg(self._on_front_end)
+
+    def on_click(self, callback) -> None:
+        """Call ``callback(node_id)`` when a node is clicked."""
+        self._callbacks.append(callback)
+
+    def show(self, lineage) -> None:
+        self.lineage = lineage
+        self.focus = lineage.focus
+        self.svg = to_svg(lineage, self.focus)
+
+    def click(self, node: str) -> None:
+        """Focus ``node`` as a click in the browser would."""
+        if self.lineage is None or node not in self.lineage.nodes:
+            return
+        self.focus = node
+        self.svg = to_svg(self.lineage, node)
+        for callback in list(self._callbacks):
+            callback(node)
+
+    def _on_front_end(self, _widget, content, _buffers):
+        if isinstance(content, dict) and content.get("event") == "click":
+            self.click(str(content.get("node", "")))
+
+
+class ProvenanceViewer(widgets.VBox):
+    """How did this file come to be, what came from it, is it stale, recompute it.
+
+    Parameters
+    ----------
+    dataset : path or Provenance, optional
+        The dataset (default: ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset).
+
+    Examples
+    --------
+    >>> viewer = ProvenanceViewer("/path/to/ndw-demo")               # doctest: +SKIP
+    >>> viewer.show_file("figures/mean_intensity.png")              # doctest: +SKIP
+    >>> viewer.graph.lineage.runs[:1]                               # doctest: +SKIP
+    ['ff68b0c2b714c59676dbd4322df1bc0f13f3bb09']
+    """
+
+    value = Unicode("", help="path of the dataset shown").tag(sync=True)
+    selected = Unicode("", help="commit of the selected run").tag(sync=True)
+    file = Unicode("", help="path (relative to the dataset) whose lineage is shown").tag(sync=True)
+    status = Unicode("idle", help="idle, loading, ready, rerunning or error").tag(sync=True)
+    error = Unicode("", help="the last error message shown").tag(sync=True)
+
+    def __init__(self, dataset=None, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("ndw-provenance")
+        self.banner = StatusBanner()
+        self.text_filter = widgets.Text(placeholder="message, command, author", description="Search",
+                                        continuous_update=False, layout=widgets.Layout(width="280px"))
+        self.path_filter = widgets.Text(placeholder="path or glob", description="Path", continuous_update=False,
+                                        layout=widgets.Layout(width="260px"))
+        self.since = widgets.DatePicker(description="From", layout=widgets.Layout(width="210px"))
+        self.until = widgets.DatePicker(description="To", layout=widgets.Layout(width="210px"))
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=widgets.Layout(width="100px"))
+        self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10)
+        self.table.add_class("ndw-provenance-runs")
+        self.detail = widgets.HTML()
+        self.detail.add_class("ndw-run-detail")
+        self.rerun_button = widgets.Button(description="Rerun…", icon="repeat", disabled=True)
+        self.rerun_button.add_class("ndw-rerun")
+        self.confirm = widgets.HTML()
+        self.confirm_button = widgets.Button(description="Recompute", button_style="danger", icon="check")
+        self.confirm_button.add_class("ndw-rerun-confirm")
+        self.cancel_confirm = widgets.Button(description="Keep as is", icon="times")
+        self.confirm_box = widgets.VBox([self.confirm, widgets.HBox([self.confirm_button, self.cancel_confirm])],
+                                        layout=widgets.Layout(display="none"))
+        self.confirm_box.add_class("ndw-rerun-confirmation")
+        self.progress = JobProgress()
+        self.results = widgets.HTML()
+        self.results.add_class("ndw-rerun-results")
+        self.file_box = widgets.Combobox(placeholder="path of a file in the dataset", description="File",
+                                         ensure_option=False, layout=widgets.Layout(width="480px"))
+        self.file_button = widgets.Button(description="Show lineage", icon="sitemap")
+        self.legend = widgets.HTML()
+        self.update_button = widgets.Button(description="Bring up to date…", icon="refresh", disabled=True,
+                                            layout=widgets.Layout(width="180px"))
+        self.update_button.add_class("ndw-update-stale")
+        self.graph = LineageGraph()
+        self.export = widgets.HTML()
+        self.export.add_class("ndw-provenance-export")
+
+        self.text_filter.observe(self._apply_filters, names="value")
+        self.path_filter.observe(self._apply_filters, names="value")
+        self.since.observe(self._apply_filters, names="value")
+        self.until.observe(self._apply_filters, names="value")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.table.observe(self._on_table_select, names="selected")
+        self.rerun_button.on_click(lambda _: self.ask_rerun())
+        self.update_button.on_click(lambda _: self.ask_update())
+        self.confirm_button.on_click(lambda _: self.start_rerun())
+        self.cancel_confirm.on_click(lambda _: self._hide_confirm())
+        self.file_button.on_click(lambda _: self.show_file(self.file_box.value))
+        self.file_box.observe(lambda ch: self.show_file(ch["new"]) if ch["new"] in self.file_box.options else None,
+                              names="value")
+        self.graph.on_click(self._on_graph_click)
+        self.progress.on_done(self._rerun_done)
+
+        self.children = [
+            widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.banner,
+            widgets.HTML("<h3>Runs</h3>"),
+            widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.table, self.detail, self.rerun_button, self.confirm_box, self.progress, self.results,
+            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button]),
+            self.legend,
+            widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", width="100%")), self.export]
+        self.provenance: Provenance | None = None
+        self.pending: list = []  # runs waiting for the user's confirmation
+        if isinstance(dataset, Provenance):
+            self.provenance = dataset
+            self.value = str(dataset.history.path)
+        else:
+            from ..portal.widgets import default_dataset
+
+            self.value = str(default_dataset(dataset))
+
+    # -- data ---------------------------------------------------------------------------------------
+    @property
+    def runs(self) -> list:
+        """The run records shown (all of them, newest first)."""
+        return self.provenance.history.runs if self.provenance else []
+
+    def to_dataframe(self):
+        """The runs as a DataFrame (one row per run)."""
+        return self.provenance.history.to_dataframe()
+
+    def to_prov(self) -> dict:
+        """The lineage graph shown, as W3C PROV-JSON."""
+        return self.graph.lineage.to_prov() if self.graph.lineage else {}
+
+    @observe("value")
+    def _open(self, change) -> None:
+        self.status = "loading"
+        self.banner.clear()
+        try:
+            if self.provenance is None or str(self.provenance.history.path) != str(Path(self.value).resolve()):
+                self.provenance = Provenance(self.value)
+        except Exception as exc:
+            self.provenance = None
+            self.selected = self.file = ""
+            self.detail.value = self.legend.value = self.export.value = self.graph.svg = ""
+            self._apply_filters()
+            self._fail(exc, f"Reading the history of {self.value}")
+            return
+        self._reload()
+
+    def refresh(self) -> int:
+        """Read new commits (only those) and redraw; return the number of new runs."""
+        if self.provenance is None:
+            return 0
+        before = self._heads()
+        added = self._read_new()
+        if added is not None and (added or self._heads() != before):  # a plain commit can make results stale
+            self._reload()
+        return added or 0
+
+    def _heads(self) -> dict:
+        return {p: log.head for p, log in self.provenance.history.logs.items()}
+
+    def _read_new(self) -> int | None:
+        try:
+            return self.provenance.history.refresh()
+        except Exception as exc:
+            self._fail(exc, "Refreshing the history")
+            return None
+
+    def _reload(self) -> None:
+        runs = self.runs
+        outputs = sorted({p for r in runs for p in r.blobs})
+        self.file_box.options = tuple(outputs)
+        self._apply_filters()
+        problems = self.provenance.history.problems
+        if problems:
+            self.banner.show(f"{len(problems)} run commit(s) skipped: {problems[0]['problem']} "
+                             f"({problems[0]['commit'][:8]})", "warn", "The other runs are shown.")
+        if self.file:
+            self._show_lineage()
+        if self.selected:
+            self._show_detail()
+        self.status = "ready"
+
+    def _apply_filters(self, change=None) -> None:
+        import pandas as pd
+
+        runs = filter_runs(self.runs, self.text_filter.value, self.path_filter.value, self.since.value,
+                           self.until.value)
+        rows = [r.as_row() for r in runs]
+        for row in rows:
+            row["date"] = row["date"].strftime("%Y-%m-%d %H:%M")
+        frame = pd.DataFrame(rows, columns=TABLE_COLUMNS + ["commit"])
+        self.table.data = frame.set_index("commit", drop=False)
+
+    def _on_table_select(self, change) -> None:
+        if change["new"]:
+            self.select_run(change["new"][-1])
+
+    # -- run detail and rerun -----------------------------------------------------------------------
+    def select_run(self, commit: str) -> None:
+        """Show the detail of the run whose commit starts with ``commit``."""
+        run = self.provenance.history.find(commit) if commit and self.provenance else None
+        self.selected = run.commit if run else ""
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        self._hide_confirm()
+        run = self.provenance.history.find(self.selected) if self.selected and self.provenance else None
+        self.rerun_button.disabled = run is None
+        if run is None:
+            self.detail.value = ""
+            return
+        counts = {}
+        for status, _ in run.files:
+            counts[status] = counts.get(status, 0) + 1
+        stats = ", ".join(f"{n} {dict(A='added', M='modified', D='deleted', T='type changed').get(s, s)}"
+                          for s, n in sorted(counts.items())) or "no files changed"
+        lines = diff_stats(self.provenance.history, run)
+        stats += f"; +{lines['insertions']} −{lines['deletions']} lines in git"
+        others = [f"{lines[k]} {k}" for k in ("annexed", "binary") if lines[k]]
+        stats += f" ({', '.join(others)})" if others else ""
+        exit_badge = badge(f"exit {run.exit}", "ok" if run.exit == 0 else "error")
+        items = lambda xs: "".join(f"<li><code>{escape(x)}</code></li>" for x in xs) or "<li>none</li>"
+        files = table([{"status": s, "path": p} for s, p in run.files[:100]], ["status", "path"])
+        extra = f"<p>Other record keys: <code>{escape(json.dumps(run.extra))}</code></p>" if run.extra else ""
+        links = ""
+        if run.chain:
+            links += f"<p>Rerun of {', '.join(f'<code>{escape(c[:8])}</code>' for c in run.chain)}</p>"
+        if run.container:
+            links += f"<p>Container image: <code>{escape(run.container)}</code></p>"
+        if run.super_commit:
+            links += f"<p>Recorded in the superdataset by <code>{escape(run.super_commit[:8])}</code></p>"
+        if run.subcommits:
+            links += "<p>Subdataset parts: " + ", ".join(
+                f"<code>{escape(d)}@{escape(c[:8])}</code>" for d, c in run.subcommits) + "</p>"
+        self.detail.value = (
+            f'<div class="ndw ndw-card"><h4 class="ndw-run-title">{escape(run.message)}</h4>'
+            f'<p>{badge(run.kind, "info")}{exit_badge} <code>{escape(run.commit)}</code> in '
+            f'<code>{escape(run.dataset or ".")}</code> · {escape(run.author)} · '
+            f'{escape(run.date.strftime("%Y-%m-%d %H:%M UTC"))}</p>'
+            f'<p>Command:</p><pre class="ndw-run-cmd">{escape(run.cmd)}</pre>'
+            f'<p>Inputs:</p><ul>{items(run.inputs + run.extra_inputs)}</ul><p>Outputs:</p><ul>{items(run.outputs)}</ul>'
+            f'{links}{extra}<details class="ndw-run-files"><summary>Changed: {escape(stats)}</summary>{files}'
+            f'</details>'
+            f'<p>Recompute from a terminal: <code class="ndw-rerun-line" style="user-select:all">'
+            f'{escape(run.rerun_command)}</code></p></div>')
+
+    def ask_rerun(self) -> None:
+        """Show what a rerun of the selected run will recompute, with Recompute / Keep buttons."""
+        run = self.provenance.history.find(self.selected) if self.selected else None
+        if run is not None:
+            self._ask([run], f"Rerun <code>{escape(run.short)}</code> ({escape(run.message)})?")
+
+    def ask_update(self) -> None:
+        """Show the runs that bring the current file up to date (upstream first), with a confirmation."""
+        runs = update_plan(self.provenance, self.file) if self.file else []
+        if runs:
+            self._ask(runs, f"Bring <code>{escape(self.file)}</code> up to date with {len(runs)} rerun(s)?")
+
+    def _ask(self, runs: list, question: str) -> None:
+        self.pending = runs
+        parts = []
+        for run in runs:
+            p = plan(self.provenance.history, run)
+            listing = "".join(f"<li><code>{escape(f)}</code></li>" for f in (p["files"] or p["outputs"]))
+            parts.append(f'<li><code>{escape(run.short)}</code> {escape(run.message)}: runs '
+                         f'<code>{escape(p["command"])}</code> in <code>{escape(p["dataset"])}</code> and '
+                         f'recomputes<ul>{listing}</ul></li>')
+        self.confirm.value = (f'<div class="ndw ndw-card"><b>{question}</b><ol>{"".join(parts)}</ol>'
+                              '<p class="ndw-muted">Each rerun records a new commit; nothing is lost.</p></div>')
+        self.confirm_box.layout.display = None
+
+    def _hide_confirm(self) -> None:
+        self.pending = []
+        self.confirm_box.layout.display = "none"
+
+    def start_rerun(self) -> Job | None:
+        """Start the confirmed rerun(s) in the background (default: the selected run); returns the job."""
+        runs = self.pending or [r for r in [self.provenance.history.find(self.selected)] if r and self.selected]
+        self.pending = []
+        if not runs:
+            return None
+        self._hide_confirm()
+        self.results.value = ""
+        self.status = "rerunning"
+        history = self.provenance.history
+        label = f"Rerun {runs[0].short}" if len(runs) == 1 else f"Rerun {len(runs)} runs"
+        return self.progress.run(Job(lambda job: rerun_many(history, runs, job), label=label))
+
+    def _rerun_done(self, job: Job) -> None:
+        rows = job._result if job.state == "done" else getattr(job.error, "rows", [])
+        if rows:
+            self.results.value = table(rows, ["action", "path", "status", "message"])
+        if job.state == "failed":
+            self.error = self.progress.banner.message
+        added = self._read_new()
+        if added is None:
+            return
+        if not added and job.state == "done":
+            self.progress.banner.show(
+                f"{job.label}: done, outputs unchanged", "info",
+                "The command reproduced identical files, so DataLad recorded no new run; the older record stays.")
+        self._reload()  # last: sets the status back to ready
+
+    # -- lineage ------------------------------------------------------------------------------------
+    def show_file(self, path: str) -> None:
+        """Select ``path`` (relative to the dataset, or absolute inside it) and show its lineage."""
+        path = str(path or "").strip()
+        if not path:
+            return
+        root = str(self.provenance.history.path) if self.provenance else ""
+        if root and path.startswith(root + "/"):
+            path = path[len(root) + 1:]
+        if self.file == path:
+            self._show_lineage()
+        self.file = path
+
+    @observe("file")
+    def _file_changed(self, change) -> None:
+        if self.file_box.value != self.file:
+            self.file_box.value = self.file
+        self._show_lineage()
+
+    def _show_lineage(self) -> None:
+        if not self.provenance or not self.file:
+            return
+        try:
+            graph = self.provenance.lineage(self.file)
+        except Exception as exc:
+            self._fail(exc, f"Tracing {self.file}")
+            return
+        self.graph.show(graph)
+        node = graph.nodes[file_id(self.file)]
+        if not node["exists"]:
+            note = badge("not in the dataset", "warn") + " no such file at the current state."
+        elif node["stale"]:
+            note = badge("stale", "error") + " " + escape("; ".join(node["reasons"]))
+        elif node["computed"]:
+            note = badge("up to date", "ok") + " computed by a run; its inputs are unchanged."
+        else:
+            note = badge("source", "neutral") + " not produced by a run (raw data, code or a hand edit)."
+        self.update_button.disabled = not (node["stale"] or node["stale_upstream"])
+        stale = graph.stale
+        more = f" · {len(stale)} stale file(s) in this graph" if stale else ""
+        self.legend.value = (f'<div class="ndw ndw-lineage-legend"><b>{escape(self.file)}</b>: {note}{escape(more)}'
+                             '<br><span class="ndw-muted">Click a file to trace it, a run to see its detail. '
+                             'Red: stale; dashed orange: something upstream is stale; grey: superseded run.</span>'
+                             '</div>')
+        data = base64.b64encode(json.dumps(graph.to_prov(), indent=1).encode()).decode()
+        self.export.value = (f'<a class="ndw-prov-download" download="lineage.prov.json" '
+                             f'href="data:application/json;base64,{data}">Download the graph as PROV-JSON</a>')
+
+    def _on_graph_click(self, node: str) -> None:
+        kind, _, ident = node.partition(":")
+        if kind == "file":
+            self.show_file(ident)
+        elif kind == "run":
+            self.select_run(ident)
+
+    def _fail(self, exc, context) -> None:
+        self.banner.show_error(exc, context)
+        self.error = self.banner.message
+        self.status = "error"
+
+
+__all__ = ["ProvenanceViewer", "LineageGraph"]

@@ -1,0 +1,174 @@
+"""ProvenanceViewer and LineageGraph without a browser: build, filter, select, click, rerun, export."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from unittest import mock
+
+from neurodata_widgets.provenance.lineage import Lineage, Provenance
+from neurodata_widgets.provenance.widgets import LineageGraph, ProvenanceViewer
+
+from .conftest import write
+
+
+def settle(viewer, timeout=60):
+    """Wait until the viewer handled the end of its rerun job (the callback runs in the job's thread)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while viewer.status == "rerunning" and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_viewer_on_demo_table_filters_and_detail(demo):
+    v = ProvenanceViewer(demo["superdataset"])
+    assert v.status == "ready" and v.error == ""
+    assert len(v.table.data) == len(v.runs) == 5
+    assert len(v.to_dataframe()) == 5
+    v.text_filter.value = "checksum"
+    assert v.table.data["message"].tolist() == ["Checksum the smoothed images"]
+    v.text_filter.value = ""
+    v.path_filter.value = "figures/*"
+    assert v.table.data["message"].tolist() == ["Plot mean intensity per subject"]
+    v.path_filter.value = ""
+    v.since.value = v.runs[0].date.date().replace(year=2030)
+    assert len(v.table.data) == 0
+    v.since.value = None
+    rerun = v.runs[0]
+    v.table.selected = [rerun.commit]
+    assert v.selected == rerun.commit
+    assert "python3 code/summarize.py" in v.detail.value and f"datalad rerun {rerun.commit}" in v.detail.value
+    assert "Rerun of" in v.detail.value and "1 modified" in v.detail.value
+    checksum = next(r for r in v.runs if r.dataset == "derivatives")
+    v.select_run(checksum.commit[:10])
+    assert f"datalad rerun -d derivatives {checksum.commit}" in v.detail.value
+    assert "Recorded in the superdataset by" in v.detail.value
+
+
+def test_viewer_lineage_graph_and_clicks(demo):
+    v = ProvenanceViewer(demo["superdataset"])
+    v.show_file(demo["superdataset"] + "/figures/mean_intensity.png")  # absolute paths inside work too
+    assert v.file == "figures/mean_intensity.png"
+    assert v.graph.focus == "file:figures/mean_intensity.png"
+    nodes = set(re.findall(r'data-node="([^"]+)"', v.graph.svg))
+    assert nodes == set(v.graph.lineage.nodes)
+    assert "up to date" in v.legend.value
+    smooth = next(n for n, d in v.graph.lineage.nodes.items() if d.get("label") == "Smooth the T1w images")
+    # a click arrives from the front end as a custom message
+    v.graph._on_front_end(v.graph, {"event": "click", "node": smooth}, [])
+    assert v.selected == smooth.split(":", 1)[1] and v.graph.focus == smooth
+    assert "ndw-focus" in re.search(rf'<g class="([^"]+)" data-node="{smooth}"', v.graph.svg).group(1)
+    v.graph.click("file:code/smooth.py")
+    assert v.file == "code/smooth.py" and "source" in v.legend.value
+    href = re.search(r'href="data:application/json;base64,([^"]+)"', v.export.value).group(1)
+    assert json.loads(base64.b64decode(href)) == v.to_prov()
+    v.graph.click("file:does-not-exist")  # ignored: not in the graph
+    assert v.file == "code/smooth.py"
+
+
+def test_graph_click_callbacks_and_escaping():
+    g = LineageGraph()
+    calls = mock.Mock()
+    g.on_click(calls)
+    evil = '<img src=x onerror="alert(1)">.txt'
+    g.show(Lineage(f"file:{evil}", {f"file:{evil}": {"kind": "file", "label": evil, "path": evil, "stale": True}}, []))
+    assert "<img" not in g.svg and "&lt;img" in g.svg and "ndw-stale" in g.svg
+    g.click(f"file:{evil}")
+    calls.assert_called_once_with(f"file:{evil}")
+
+
+def test_viewer_reports_bad_dataset(tmp_path, chain):
+    v = ProvenanceViewer(str(tmp_path))
+    assert v.status == "error" and "not a DataLad dataset" in v.error
+    assert v.banner.kind == "error" and v.runs == [] and v.refresh() == 0
+    v.value = str(chain)  # the widget stays usable
+    assert v.status == "ready" and v.banner.kind == "" and len(v.table.data) == 2
+    v.show_file("c.txt")
+    v.value = str(tmp_path / "missing")
+    assert v.status == "error" and len(v.table.data) == 0 and v.graph.svg == "" and v.file == ""
+
+
+def test_viewer_stale_legend_and_rerun(chain_rw):
+    import datalad.api as dl
+
+    write(chain_rw / "a.txt", "changed\n")
+    dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.show_file("b.txt")
+    assert "stale" in v.legend.value and "a.txt changed" in v.legend.value
+    assert 'class="ndw-node ndw-node-file ndw-stale' in v.graph.svg
+    make_b = next(r for r in v.runs if r.message == "make b")
+    v.select_run(make_b.commit)
+    v.ask_rerun()
+    assert v.confirm_box.layout.display is None and "b.txt" in v.confirm.value
+    job = v.start_rerun()
+    rows = job.result(timeout=120)
+    settle(v)
+    assert any(r["path"] == "b.txt" and r["status"] in ("ok", "notneeded") for r in rows)
+    assert (chain_rw / "b.txt").read_text() == "changed\n"
+    # the viewer re-read the history: a new run, b is current again, c is now the stale one
+    assert v.runs[0].message == "make b" and v.runs[0].kind == "rerun"
+    assert "b.txt" in v.results.value
+    assert v.progress.banner.kind == "ok" and v.progress.banner.message.endswith(": done")
+    assert Provenance(chain_rw).lineage("c.txt").stale == ["c.txt"]
+    assert v.status == "ready"
+
+
+def test_viewer_rerun_failure_is_reported(chain_rw):
+    (chain_rw / "a.txt").unlink()
+    import datalad.api as dl
+
+    dl.Dataset(str(chain_rw)).save(message="remove a", result_renderer="disabled")
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.select_run(next(r for r in v.runs if r.message == "make b").commit)
+    job = v.start_rerun()
+    job.wait(120)
+    settle(v)
+    assert job.state == "failed"
+    assert v.progress.banner.kind == "error" and "datalad rerun" in v.progress.banner.message
+    assert v.error == v.progress.banner.message
+
+
+def test_bring_up_to_date_reruns_upstream_first(chain_rw):
+    import datalad.api as dl
+
+    write(chain_rw / "a.txt", "changed\n")
+    dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.show_file("c.txt")
+    assert not v.update_button.disabled
+    v.ask_update()
+    assert [r.message for r in v.pending] == ["make b", "make c"]
+    assert v.confirm.value.index("make b") < v.confirm.value.index("make c")
+    v.confirm_button.click()
+    v.progress.job.result(timeout=180)
+    settle(v)
+    assert (chain_rw / "c.txt").read_text() == "CHANGED\n"
+    g = Provenance(chain_rw).lineage("c.txt")
+    assert g.stale == [] and not any(n["stale_upstream"] for n in g.nodes.values())
+    assert v.update_button.disabled and "up to date" in v.legend.value
+
+
+def test_rerun_with_identical_outputs_says_so(chain_rw):
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.select_run(next(r for r in v.runs if r.message == "make b").commit)
+    v.rerun_button.click()
+    v.confirm_button.click()
+    v.progress.job.result(timeout=120)
+    settle(v)
+    assert v.progress.banner.kind == "info" and "outputs unchanged" in v.progress.banner.message
+
+
+def test_refresh_button_picks_up_a_plain_commit(chain_rw):
+    import datalad.api as dl
+
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.show_file("b.txt")
+    assert "up to date" in v.legend.value
+    v.refresh_button.click()
+    assert "up to date" in v.legend.value and len(v.table.data) == 2
+    write(chain_rw / "a.txt", "edited outside the viewer\n")
+    dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
+    v.refresh_button.click()  # no new run, but b is stale now
+    assert "stale" in v.legend.value and len(v.table.data) == 2
