@@ -82,12 +82,12 @@ def _record(root: Path, res: dict, action: str, sizes: dict) -> dict:
             "type": res.get("type", ""), "bytes": sizes.get(rel, 0) if status == "ok" else 0}
 
 
-def _chunks(files):
+def _chunks(files, max_files: int = CHUNK_FILES):
     chunk, size = [], 0
     for rec in files:
         chunk.append(rec)
         size += int(rec["size"] or 0)
-        if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
+        if len(chunk) >= max_files or size >= CHUNK_BYTES:
             yield chunk
             chunk, size = [], 0
     if chunk:
@@ -214,7 +214,7 @@ def _not_installed(state: DatasetState, paths) -> list[str]:
 
 
 def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, job=None,
-        state: DatasetState | None = None) -> list[dict]:
+        state: DatasetState | None = None, chunk_files: int = CHUNK_FILES) -> list[dict]:
     """Get the content of files and folders (recursively, across subdatasets).
 
     Parameters
@@ -229,6 +229,8 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
         Install not-installed subdatasets on the way (only the ones the paths need).
     job : Job, optional
         Receives progress (``unit="bytes"``) and is checked for cancel.
+    chunk_files : int
+        Files per DataLad call; a cancel between calls is immediate, within one it stops git-annex.
 
     Returns
     -------
@@ -256,7 +258,7 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
     dl = _api()
     for dataset, recs in targets.items():
         ds_path = root / dataset
-        for chunk in _chunks(recs):
+        for chunk in _chunks(recs, chunk_files):
             if job is not None:
                 job.check()
             with _Watch(job, ds_path, chunk, base) as watch:
