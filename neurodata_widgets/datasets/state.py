@@ -243,7 +243,10 @@ class DatasetState:
     def __init__(self, root):
         self.root = Path(root).expanduser().resolve()
         if not is_dataset(self.root):
-            raise FileNotFoundError(f"{self.root} is not a DataLad dataset")
+            from ..errors import UserError
+
+            raise UserError(f"{self.root} is not a DataLad dataset.",
+                            "Choose the folder of a dataset (it has a .datalad folder), or clone one first.")
         self._scans: dict = {}
         self._datasets = None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -47,7 +48,7 @@ class DatasetExplorer(widgets.VBox):
     Examples
     --------
     >>> ex = DatasetExplorer("/path/to/clone")              # doctest: +SKIP
-    >>> ex.open("raw/sub-01/anat")                            # doctest: +SKIP
+        >>> ex.open_folder("raw/sub-01/anat")                          # doctest: +SKIP
     >>> ex.selected = ["raw/sub-01/anat/sub-01_T1w.nii.gz"]   # doctest: +SKIP
     >>> ex.get().result()                                     # doctest: +SKIP
     >>> ex.totals["present_bytes"]                            # doctest: +SKIP
@@ -68,8 +69,11 @@ class DatasetExplorer(widgets.VBox):
         self._provenance_callbacks: list = []
         self._dataset_callbacks: list = []
         self._pending_unsafe: tuple | None = None
+        self._idle = threading.Event()
+        self._idle.set()
 
         self.banner = StatusBanner()
+        self.banner.add_class("ndw-explorer-banner")
         self.crumbs = widgets.HTML()
         self.crumbs.add_class("ndw-crumbs")
         self.up_button = widgets.Button(description="Up", icon="arrow-up", layout=widgets.Layout(width="70px"))
@@ -92,14 +96,17 @@ class DatasetExplorer(widgets.VBox):
         self.confirm_box = widgets.VBox([self.confirm_text, widgets.HBox([self.confirm_button, self.keep_button])],
                                         layout=widgets.Layout(display="none"))
         self.confirm_box.add_class("ndw-confirm")
-        self.progress = JobProgress(banner=self.banner)
+        self.progress = JobProgress()
+        self.progress.banner.layout.display = "none"  # one banner: the explorer words the outcome itself
         self.report = widgets.HTML()
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-whereis")
         self.provenance_area = widgets.Output()
 
+        for name in ("up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
+            getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         self.up_button.on_click(lambda _: self.up())
-        self.open_button.on_click(lambda _: self.open())
+        self.open_button.on_click(lambda _: self.open_folder())
         self.refresh_button.on_click(lambda _: self.refresh(rescan=True))
         self.get_button.on_click(lambda _: self._guard(self.get))
         self.drop_button.on_click(lambda _: self._guard(self.drop))
@@ -151,6 +158,7 @@ class DatasetExplorer(widgets.VBox):
             self.state = None
             self._show_error(exc, f"Opening {change['new']}")
             return
+        self.error = ""
         self.refresh()
         for callback in self._dataset_callbacks:
             callback(change["new"])
@@ -160,7 +168,7 @@ class DatasetExplorer(widgets.VBox):
         if self.state is not None:
             self.refresh()
 
-    def open(self, path: str | None = None) -> None:
+    def open_folder(self, path: str | None = None) -> None:
         """Show folder ``path`` (default: the one selected row, if it is a folder or subdataset)."""
         if path is None:
             rows = self._selected_rows()
@@ -188,6 +196,9 @@ class DatasetExplorer(widgets.VBox):
             self._show_error(exc, f"Listing {self.path or self.state.root.name}")
             return
         self.listing = frame
+        # empty the selection before the options change: the front end would otherwise mark
+        # rows of the old options as selected in the new list
+        self.table.selector.value = ()
         self.table.data = self._display_frame(frame)
         self.selected = []
         self._render_crumbs()
@@ -351,29 +362,37 @@ class DatasetExplorer(widgets.VBox):
         self.error = ""
         self.report.value = ""
         self.status = "running"
+        self._idle.clear()
         self.progress.run(job)
         return job
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the running get/drop/install finished and the view shows its outcome."""
+        return self._idle.wait(timeout)
+
     def _job_done(self, job: Job) -> None:
-        self.status = job.state
         try:
             self.results = job.result(timeout=0) or []
         except BaseException:  # failed or cancelled before any result: the banner says why
             self.results = []
-        if job.state == "failed":
-            self.error = self.banner.message
         self.refresh(rescan=True)
-        self.status = job.state
         summary = ops.summarize(self.results)
-        if summary["problems"]:
+        if job.state == "failed":
+            self._show_error(job.error, job.label)
+        elif summary["problems"]:
             self.report.value = ('<div class="ndw ndw-results">' + table(
                 [{"path": r["path"], "status": r["status"], "message": r["message"]} for r in summary["problems"]],
                 ["path", "status", "message"]) + "</div>")
             self.banner.show(f"{job.label}: {len(summary['problems'])} of {len(self.results)} paths not done",
                              "warn", summary["problems"][0]["message"][:300])
+        elif job.state == "cancelled":
+            self.banner.show(f"{job.label}: cancelled", "warn",
+                             "What arrived completely is kept; nothing partial is left in the dataset.")
         elif job.state == "done":
             counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["counts"].items())) or "nothing to do"
             self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok")
+        self.status = job.state
+        self._idle.set()
 
     def _guard(self, action) -> None:
         try:
