@@ -25,6 +25,8 @@ _LAZY = {
     "StatusBanner": "neurodata_widgets.ui.banner:StatusBanner",
     "JobProgress": "neurodata_widgets.ui.progress:JobProgress",
     "PagedTable": "neurodata_widgets.ui.table:PagedTable",
+    "DatasetState": "neurodata_widgets.datasets.state:DatasetState",
+    "DatasetExplorer": "neurodata_widgets.datasets.widgets:DatasetExplorer",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -77,7 +77,9 @@ def _record(root: Path, res: dict, action: str, sizes: dict) -> dict:
     message = _message(res)
     if action == "drop" and status in ("error", "impossible") and (
             "numcopies" in message or "necessary cop" in message or "unsafe" in message.lower()):
-        message = f"{LAST_COPY} ({message.splitlines()[0] if message else 'numcopies'})."
+        why = next((part.strip(" ()") for part in message.replace(";", "\n").splitlines()
+                    if "necessary" in part or "numcopies" in part), "")
+        message = f"{LAST_COPY}: {why.rstrip('.')}." if why else f"{LAST_COPY}."
     return {"path": rel, "action": res.get("action", action), "status": status, "message": message,
             "type": res.get("type", ""), "bytes": sizes.get(rel, 0) if status == "ok" else 0}
 
