@@ -93,7 +93,7 @@ def test_cancel_mid_get_leaves_the_dataset_consistent(big_source):
     job = Job(work, label="get")
 
     def cancel_after_first_file(j):
-        if j.progress.files_done >= 1:
+        if j.progress.files_done >= 1 and not j.cancelled:
             j.cancel()
 
     job.on_change(cancel_after_first_file)
@@ -109,3 +109,16 @@ def test_cancel_mid_get_leaves_the_dataset_consistent(big_source):
     ops.get(big_source, [""])
     st.refresh()
     assert st.totals("")["present_annexed_files"] == 12
+
+
+def test_cancel_during_a_transfer_keeps_only_complete_content(big_source):
+    # one DataLad call for all files: the cancel has to stop git-annex mid-transfer
+    job = Job(lambda j: ops.get(big_source, [""], job=j), label="get")
+    job.on_change(lambda j: j.progress.done > 0 and not j.cancelled and j.cancel())
+    job.start()
+    assert job.wait(120)
+    assert job.state == "cancelled"
+    # a full fsck checksums every file marked present: nothing partial may count as content
+    proc = subprocess.run(["git", "annex", "fsck", "--quiet"], cwd=big_source, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert DatasetState(big_source).totals("")["present_annexed_files"] < 12
