@@ -40,6 +40,8 @@ _LAZY = {
     "ProvenanceViewer": "neurodata_widgets.provenance.widgets:ProvenanceViewer",
     "run_records": "neurodata_widgets.provenance.records:run_records",
     "lineage": "neurodata_widgets.provenance.lineage:lineage",
+    "DatasetState": "neurodata_widgets.datasets.state:DatasetState",
+    "DatasetExplorer": "neurodata_widgets.datasets.widgets:DatasetExplorer",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

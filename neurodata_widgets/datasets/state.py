@@ -8,6 +8,8 @@ Examples
 """
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -70,3 +72,362 @@ def dataset_summary(path) -> dict:
                 break
     return {"name": path.name, "path": str(path), "id": ds_id, "description": description,
             "subdatasets": subdatasets(path), "run_records": len(runs)}
+
+
+# ----------------------------------------------------------------------------------------
+# content state: what is annexed, what is on disk, where the rest lives
+# ----------------------------------------------------------------------------------------
+FIND_FORMAT = "${key}\\t${bytesize}\\t${hashdirmixed}\\t${file}\\000"
+SCAN_COLUMNS = ["path", "kind", "key", "size", "present", "object"]
+
+
+def annex(path, *args, input: str | None = None, check: bool = True) -> str:
+    """Run one ``git annex`` command in ``path`` (optionally feeding ``input`` to a batch mode)."""
+    proc = subprocess.run(["git", "-C", str(path), "annex", *args], capture_output=True, text=True, input=input)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"git annex {' '.join(args)} failed in {path}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def git_dir(path) -> Path:
+    """The repository directory of a work tree (``.git`` may be a ``gitdir:`` file in subdatasets)."""
+    dot = Path(path) / ".git"
+    if dot.is_file():
+        target = dot.read_text().strip().partition("gitdir:")[2].strip()
+        return (Path(path) / target).resolve()
+    return dot
+
+
+def present_keys(path) -> set:
+    """Keys whose content is in the local annex, read from the object store (no process per file)."""
+    objects = git_dir(path) / "annex" / "objects"
+    found = set()
+    if not objects.is_dir():
+        return found
+    # layout objects/<h1>/<h2>/<KEY>/<KEY>; an empty key directory is left after a drop
+    for h1 in os.scandir(objects):
+        if not h1.is_dir():
+            continue
+        for h2 in os.scandir(h1.path):
+            if not h2.is_dir():
+                continue
+            for keydir in os.scandir(h2.path):
+                if os.path.isfile(os.path.join(keydir.path, keydir.name)):
+                    found.add(keydir.name)
+    return found
+
+
+def scan(dataset, subdir: str = ""):
+    """Every file of one dataset (not crossing into subdatasets) with its annex state.
+
+    Three processes whatever the size: ``git ls-tree -r -l``, ``git annex find --format``
+    and a walk of the local object store.
+
+    Parameters
+    ----------
+    dataset : path
+        Work tree of an installed dataset.
+    subdir : str
+        Restrict to this folder (relative to the dataset).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``path`` (relative to the dataset), ``kind`` (``git``, ``annexed``, ``subdataset``), ``key``,
+        ``size`` (bytes, from the key for annexed files even when absent; ``<NA>`` if unknown),
+        ``present`` (content on disk), ``object`` (object path relative to ``.git/annex/objects``).
+
+    Examples
+    --------
+    >>> scan("/path/to/ndw-demo/raw")[["path", "kind", "present"]].head(2)   # doctest: +SKIP
+    """
+    import pandas as pd
+
+    dataset = Path(dataset)
+    limit = ["--", subdir] if subdir else []
+    rows = {}
+    for entry in git(dataset, "ls-tree", "-r", "-l", "-z", "HEAD", *limit, check=False).split("\0"):
+        if not entry:
+            continue
+        meta, _, rel = entry.partition("\t")
+        mode, otype, _sha, size = meta.split(None, 3)
+        if otype == "commit":
+            rows[rel] = [rel, "subdataset", "", None, False, ""]
+        else:
+            rows[rel] = [rel, "git", "", int(size) if size.strip().isdigit() else None, True, ""]
+    find_args = ["find", "--include=*", f"--format={FIND_FORMAT}"] + ([subdir] if subdir else [])
+    have = present_keys(dataset)
+    for entry in annex(dataset, *find_args, check=False).split("\0"):
+        if not entry:
+            continue
+        key, size, hashdir, rel = entry.split("\t", 3)
+        rows[rel] = [rel, "annexed", key, int(size) if size.isdigit() else None, key in have, hashdir + key + "/" + key]
+    frame = pd.DataFrame(list(rows.values()), columns=SCAN_COLUMNS)
+    frame["size"] = frame["size"].astype("Int64")
+    frame["present"] = frame["present"].astype(bool)
+    installed = {s["path"] for s in subdatasets(dataset) if s["installed"]}
+    sub = frame["kind"] == "subdataset"
+    frame.loc[sub, "present"] = frame.loc[sub, "path"].isin(installed)
+    return frame
+
+
+def whereis(dataset, paths) -> dict:
+    """Where the content of annexed files is: one ``git annex whereis --json --batch`` process.
+
+    Returns
+    -------
+    dict
+        path -> list of ``{"uuid", "description", "here", "urls"}`` (web URLs and special-remote
+        locations included); files not in the annex are left out.
+    """
+    paths = list(paths)
+    if not paths:
+        return {}
+    out = annex(dataset, "whereis", "--json", "--json-error-messages", "--batch",
+                input="".join(p + "\n" for p in paths), check=False)
+    found = {}
+    for line in out.splitlines():
+        if not line.strip():
+            continue  # batch mode answers a blank line for a file that is not annexed
+        record = json.loads(line)
+        found[record.get("file", "")] = [
+            {"uuid": w.get("uuid", ""), "description": w.get("description", ""), "here": bool(w.get("here")),
+             "urls": list(w.get("urls", []))} for w in record.get("whereis", [])]
+    return found
+
+
+def repositories(dataset, subdir: str = "") -> list[dict]:
+    """Repositories holding content of the dataset (or a folder): description, uuid, here, bytes.
+
+    From ``git annex info --bytes --json``; for a folder git-annex reports the
+    repositories containing its files.
+    """
+    args = ["info", "--bytes", "--json"] + ([subdir] if subdir else [])
+    try:
+        info = json.loads(annex(dataset, *args, check=False) or "{}")
+    except ValueError:
+        return []
+    entries = info.get("repositories containing these files") or info.get("annex sizes of repositories") or []
+    return [{"description": e.get("description", ""), "uuid": e.get("uuid", ""), "here": bool(e.get("here")),
+             "bytes": int(e["size"]) if str(e.get("size", "")).isdigit() else None} for e in entries]
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+def _under(path: str, prefix: str) -> bool:
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+class DatasetState:
+    """A dataset hierarchy's content state, for browsing: listings, totals, whereis.
+
+    Paths are relative to the top dataset (``root``) and cross into installed
+    subdatasets (``raw/sub-01/anat``). Each dataset is scanned once with
+    :func:`scan` and cached until :meth:`refresh`.
+
+    Parameters
+    ----------
+    root : path
+        The top dataset.
+
+    Examples
+    --------
+    >>> st = DatasetState("/path/to/ndw-demo")                 # doctest: +SKIP
+    >>> st.listing("")[["name", "kind", "state"]]               # doctest: +SKIP
+    >>> st.totals("raw")["present_bytes"]                       # doctest: +SKIP
+    0
+    """
+
+    def __init__(self, root):
+        self.root = Path(root).expanduser().resolve()
+        if not is_dataset(self.root):
+            from ..errors import UserError
+
+            raise UserError(f"{self.root} is not a DataLad dataset.",
+                            "Choose the folder of a dataset (it has a .datalad folder), or clone one first.")
+        self._scans: dict = {}
+        self._datasets = None
+
+    # -- hierarchy ------------------------------------------------------------------------
+    def datasets(self) -> list[dict]:
+        """The top dataset and every subdataset below it: ``path`` (relative), ``installed``, ``parent``."""
+        if self._datasets is None:
+            found = [{"path": "", "installed": True, "parent": None, "url": "", "id": ""}]
+            todo = [""]
+            while todo:
+                rel = todo.pop()
+                for sub in subdatasets(self.root / rel):
+                    sub_rel = _join(rel, sub["path"])
+                    found.append({"path": sub_rel, "installed": sub["installed"], "parent": rel,
+                                  "url": sub["url"], "id": sub["id"]})
+                    if sub["installed"]:
+                        todo.append(sub_rel)
+            self._datasets = sorted(found, key=lambda d: d["path"])
+        return self._datasets
+
+    def locate(self, path: str) -> tuple[str, str]:
+        """``(dataset, inner path)``: the deepest installed dataset holding ``path``."""
+        path = path.strip("/")
+        best = ""
+        for d in self.datasets():
+            if d["installed"] and _under(path, d["path"]) and len(d["path"]) > len(best):
+                best = d["path"]
+        return best, path[len(best):].strip("/")
+
+    def dataset_info(self, path: str) -> dict | None:
+        return next((d for d in self.datasets() if d["path"] == path.strip("/")), None)
+
+    def refresh(self, dataset: str | None = None) -> None:
+        """Forget cached scans (of one dataset, or all) so the next read sees the disk again."""
+        if dataset is None:
+            self._scans.clear()
+        else:
+            for key in [k for k in self._scans if k == dataset or (isinstance(k, tuple) and k[0] == dataset)]:
+                del self._scans[key]
+        self._datasets = None
+
+    # -- files ------------------------------------------------------------------------------
+    def files(self, dataset: str = "", subdir: str = ""):
+        """The cached :func:`scan` of one dataset (or of one of its folders), paths relative to the top.
+
+        A folder is scanned on its own until the whole dataset has been scanned, so opening
+        one folder of a huge dataset costs only that folder.
+        """
+        if dataset in self._scans:
+            frame = self._scans[dataset]
+            if subdir:
+                prefix = _join(dataset, subdir)
+                frame = frame[(frame["path"] == prefix) | frame["path"].str.startswith(prefix + "/")]
+            return frame
+        cache_key = (dataset, subdir)
+        if cache_key not in self._scans:
+            frame = scan(self.root / dataset, subdir)
+            frame["dataset"] = dataset
+            if dataset:
+                frame["path"] = dataset + "/" + frame["path"]
+            self._scans[cache_key] = frame
+            if not subdir:
+                self._scans[dataset] = frame
+        return self._scans[cache_key]
+
+    def files_under(self, path: str = "", subdatasets: bool = False):
+        """Files (and, with ``subdatasets=True``, subdataset entries) under ``path``, across installed datasets."""
+        import pandas as pd
+
+        path = path.strip("/")
+        frames = []
+        for d in self.datasets():
+            if not d["installed"]:
+                continue
+            if _under(d["path"], path) or _under(path, d["path"]):
+                inner = "" if _under(d["path"], path) else path[len(d["path"]):].strip("/")
+                frame = self.files(d["path"], inner)
+                if not subdatasets:
+                    frame = frame[frame["kind"] != "subdataset"]
+                frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
+        return pd.concat(frames, ignore_index=True)
+
+    def totals(self, path: str = "") -> dict:
+        """Present vs total bytes and files under ``path`` (recursive over installed subdatasets)."""
+        return _totals(self.files_under(path))
+
+    def selection_effect(self, paths) -> dict:
+        """What a get of ``paths`` would add on disk and what a drop would free (bytes, files)."""
+        frames = [self.files_under(p) for p in paths]
+        frames = [f[f["kind"] == "annexed"] for f in frames if len(f)]
+        if not frames:
+            return {"get_bytes": 0, "get_files": 0, "drop_bytes": 0, "drop_files": 0, "unknown": 0}
+        import pandas as pd
+
+        files = pd.concat(frames).drop_duplicates("path")
+        absent, present = files[~files["present"]], files[files["present"]]
+        return {"get_bytes": int(absent["size"].fillna(0).sum()), "get_files": len(absent),
+                "drop_bytes": int(present["size"].fillna(0).sum()), "drop_files": len(present),
+                "unknown": int(files["size"].isna().sum())}
+
+    def listing(self, path: str = ""):
+        """The entries directly inside folder ``path``, with state and sizes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``name``, ``path``, ``kind`` (``directory``, ``git``, ``annexed``, ``subdataset``), ``state``
+            (``present``, ``absent``, ``partial``, ``in git``, ``not installed``), ``size`` (total bytes),
+            ``on_disk`` (present bytes), ``files``, ``present_files``, ``key``, ``dataset``.
+        """
+        import pandas as pd
+
+        path = path.strip("/")
+        info = self.dataset_info(path)
+        if info is not None and not info["installed"]:
+            return pd.DataFrame(columns=LISTING_COLUMNS)
+        files = self.files_under(path, subdatasets=True)
+        if path:
+            files = files[files["path"] != path]
+        rest = files["path"].str.slice(len(path) + 1 if path else 0)
+        files = files.assign(name=rest.str.split("/", n=1).str[0], nested=rest.str.contains("/", regex=False))
+        subs = {d["path"]: d for d in self.datasets() if d["path"] and d["parent"] is not None}
+        rows = []
+        direct = files[~files["nested"]]
+        for rec in direct.itertuples(index=False):
+            if rec.kind == "subdataset":
+                continue  # listed below with its contents' totals
+            size = None if pd.isna(rec.size) else int(rec.size)
+            rows.append({"name": rec.name, "path": rec.path, "kind": rec.kind,
+                         "state": "in git" if rec.kind == "git" else ("present" if rec.present else "absent"),
+                         "size": size, "on_disk": size if rec.present else 0, "files": 1,
+                         "present_files": int(bool(rec.present)), "key": rec.key, "dataset": rec.dataset})
+        nested = files[files["nested"] & (files["kind"] != "subdataset")]
+        groups = {name: group for name, group in nested.groupby("name", sort=False)}
+        names = set(groups) | {n for n, k in zip(direct["name"], direct["kind"]) if k == "subdataset"}
+        for name in names:
+            child = _join(path, name)
+            t = _totals(groups[name]) if name in groups else _totals(files.iloc[0:0])
+            sub = subs.get(child)
+            if sub is not None and not sub["installed"]:
+                kind, state, size, on_disk = "subdataset", "not installed", None, None
+            else:
+                kind = "subdataset" if sub is not None else "directory"
+                size, on_disk = t["total_bytes"], t["present_bytes"]
+                annexed, have = t["annexed_files"], t["present_annexed_files"]
+                state = "in git" if not annexed else ("present" if have == annexed else
+                                                     "absent" if have == 0 else "partial")
+            rows.append({"name": name, "path": child, "kind": kind, "state": state, "size": size,
+                         "on_disk": on_disk, "files": t["files"], "present_files": t["present_files"], "key": "",
+                         "dataset": child if sub is not None else self.locate(child)[0]})
+        frame = pd.DataFrame(rows, columns=LISTING_COLUMNS)
+        order = frame["kind"].map({"subdataset": 0, "directory": 1}).fillna(2)
+        frame = frame.assign(_o=order).sort_values(["_o", "name"], kind="stable").drop(columns="_o")
+        frame["size"] = frame["size"].astype("Int64")
+        frame["on_disk"] = frame["on_disk"].astype("Int64")
+        return frame.reset_index(drop=True)
+
+    def whereis(self, path: str) -> list[dict]:
+        """Locations of one annexed file's content (empty for files in git)."""
+        dataset, inner = self.locate(path)
+        return whereis(self.root / dataset, [inner]).get(inner, [])
+
+    def summary(self, path: str = "") -> dict:
+        """Totals plus the hierarchy's dataset counts, for a header or a storage bar."""
+        t = self.totals(path)
+        ds = [d for d in self.datasets() if _under(d["path"], path.strip("/"))]
+        t.update(datasets=len(ds), installed_datasets=sum(d["installed"] for d in ds))
+        return t
+
+
+LISTING_COLUMNS = ["name", "path", "kind", "state", "size", "on_disk", "files", "present_files", "key", "dataset"]
+
+
+def _totals(files) -> dict:
+    files = files[files["kind"] != "subdataset"]
+    annexed = files[files["kind"] == "annexed"]
+    sizes = files["size"].fillna(0)
+    present = files["present"]
+    return {"files": int(len(files)), "present_files": int(present.sum()),
+            "annexed_files": int(len(annexed)), "present_annexed_files": int(annexed["present"].sum()),
+            "total_bytes": int(sizes.sum()), "present_bytes": int(sizes[present].sum()),
+            "git_bytes": int(sizes[files["kind"] == "git"].sum()), "unknown_size": int(files["size"].isna().sum())}

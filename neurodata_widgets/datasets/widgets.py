@@ -1,0 +1,417 @@
+"""The dataset explorer: browse a dataset hierarchy, see what is on disk, get and drop content."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import ipywidgets as widgets
+from traitlets import List, Unicode, observe
+
+from ..jobs import Job
+from ..ui.banner import StatusBanner
+from ..ui.html import Markup, badge, escape, format_bytes, table
+from ..ui.progress import JobProgress
+from ..ui.table import PagedTable
+from ..ui.theme import CSS, COLORS
+from . import ops
+from .state import DatasetState, repositories
+
+log = logging.getLogger(__name__)
+
+STATE_BADGES = {"present": "ok", "absent": "warn", "partial": "info", "not installed": "warn", "in git": "neutral"}
+ICONS = {"directory": "📁", "subdataset": "🗃", "annexed": "📄", "git": "📄"}
+
+BAR_CSS = f"""<style>
+.ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: #eceff1;
+  margin: 4px 0; }}
+.ndw-storage-bar .ndw-bar span {{ display: block; height: 100%; }}
+.ndw-bar-present {{ background: {COLORS['ok']}; }}
+.ndw-bar-free {{ background: repeating-linear-gradient(45deg, {COLORS['ok']}, {COLORS['ok']} 4px, #a5d6a7 4px, #a5d6a7 8px); }}
+.ndw-bar-get {{ background: {COLORS['accent']}; }}
+.ndw-crumbs {{ font-family: monospace; }}
+</style>"""
+
+
+def _share(part, whole) -> float:
+    return 0.0 if not whole else max(0.0, min(100.0, 100.0 * part / whole))
+
+
+class DatasetExplorer(widgets.VBox):
+    """Browse a DataLad dataset hierarchy; get, drop and install with progress and cancel.
+
+    Parameters
+    ----------
+    dataset : path or DatasetState, optional
+        The top dataset (default: ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset).
+
+    Examples
+    --------
+    >>> ex = DatasetExplorer("/path/to/clone")              # doctest: +SKIP
+        >>> ex.open_folder("raw/sub-01/anat")                          # doctest: +SKIP
+    >>> ex.selected = ["raw/sub-01/anat/sub-01_T1w.nii.gz"]   # doctest: +SKIP
+    >>> ex.get().result()                                     # doctest: +SKIP
+    >>> ex.totals["present_bytes"]                            # doctest: +SKIP
+    25048
+    """
+
+    value = Unicode("", help="path of the top dataset shown").tag(sync=True)
+    path = Unicode("", help="folder shown, relative to the top dataset").tag(sync=True)
+    selected = List(help="paths (relative to the top dataset) that get/drop/install act on").tag(sync=True)
+    status = Unicode("idle", help="idle, loading, running, done, failed or cancelled").tag(sync=True)
+    error = Unicode("", help="the last error message shown, '' if none").tag(sync=True)
+
+    def __init__(self, dataset=None, page_size: int = 25, **kwargs):
+        self.state: DatasetState | None = None
+        self.listing = None
+        self.totals: dict = {}
+        self.results: list = []
+        self._provenance_callbacks: list = []
+        self._dataset_callbacks: list = []
+        self._pending_unsafe: tuple | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+
+        self.banner = StatusBanner()
+        self.banner.add_class("ndw-explorer-banner")
+        self.crumbs = widgets.HTML()
+        self.crumbs.add_class("ndw-crumbs")
+        self.up_button = widgets.Button(description="Up", icon="arrow-up", layout=widgets.Layout(width="70px"))
+        self.open_button = widgets.Button(description="Open", icon="folder-open", layout=widgets.Layout(width="80px"))
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=widgets.Layout(width="90px"))
+        self.storage = widgets.HTML()
+        self.storage.add_class("ndw-storage-bar")
+        self.table = PagedTable(columns=["item", "size", "on disk"], label_column="name", page_size=page_size)
+        self.get_button = widgets.Button(description="Get", icon="download", button_style="primary")
+        self.drop_button = widgets.Button(description="Drop", icon="trash")
+        self.install_button = widgets.Button(description="Install", icon="plus")
+        self.whereis_button = widgets.Button(description="Where is", icon="map-marker")
+        self.provenance_button = widgets.Button(description="Open provenance", icon="history",
+                                                layout=widgets.Layout(width="150px"))
+        self.unsafe = widgets.Checkbox(description="allow dropping last copies (asks first)", indent=False,
+                                       layout=widgets.Layout(width="auto"))
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = widgets.Button(description="Drop anyway", button_style="danger", icon="warning")
+        self.keep_button = widgets.Button(description="Keep", icon="times")
+        self.confirm_box = widgets.VBox([self.confirm_text, widgets.HBox([self.confirm_button, self.keep_button])],
+                                        layout=widgets.Layout(display="none"))
+        self.confirm_box.add_class("ndw-confirm")
+        self.progress = JobProgress()
+        self.progress.banner.layout.display = "none"  # one banner: the explorer words the outcome itself
+        self.report = widgets.HTML()
+        self.detail = widgets.HTML()
+        self.detail.add_class("ndw-whereis")
+        self.provenance_area = widgets.Output()
+
+        for name in ("up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
+            getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
+        self.up_button.on_click(lambda _: self.up())
+        self.open_button.on_click(lambda _: self.open_folder())
+        self.refresh_button.on_click(lambda _: self.refresh(rescan=True))
+        self.get_button.on_click(lambda _: self._guard(self.get))
+        self.drop_button.on_click(lambda _: self._guard(self.drop))
+        self.install_button.on_click(lambda _: self._guard(self.install))
+        self.whereis_button.on_click(lambda _: self._guard(self.show_whereis))
+        self.provenance_button.on_click(lambda _: self._guard(self.open_provenance))
+        self.confirm_button.on_click(lambda _: self._guard(self._confirm_unsafe))
+        self.keep_button.on_click(lambda _: self._cancel_unsafe())
+        self.table.observe(self._on_table_select, names="selected")
+        self.progress.on_done(self._job_done)
+
+        actions = widgets.HBox([self.get_button, self.drop_button, self.install_button, self.whereis_button,
+                                self.provenance_button, self.unsafe], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([widgets.HTML(CSS + BAR_CSS, layout=widgets.Layout(height="0px")),
+                          widgets.HBox([self.up_button, self.open_button, self.refresh_button, self.crumbs]),
+                          self.storage, self.banner, self.table, actions, self.confirm_box, self.progress,
+                          self.report, self.detail, self.provenance_area], **kwargs)
+        self.add_class("ndw-explorer")
+        if isinstance(dataset, DatasetState):
+            self.state = dataset
+            self.value = str(dataset.root)
+        else:
+            if not dataset:
+                from ..portal.widgets import default_dataset
+
+                dataset = default_dataset()
+            self.value = str(Path(dataset).expanduser().resolve())
+
+    # -- public hooks -----------------------------------------------------------------------
+    def on_open_provenance(self, callback) -> None:
+        """Call ``callback(dataset_path, file_path)`` when the user asks for a file's provenance.
+
+        ``dataset_path`` is the top dataset shown, ``file_path`` is relative to it.
+        """
+        self._provenance_callbacks.append(callback)
+
+    def on_dataset_change(self, callback) -> None:
+        """Call ``callback(dataset_path)`` when another dataset is shown."""
+        self._dataset_callbacks.append(callback)
+
+    # -- navigation ---------------------------------------------------------------------------
+    @observe("value")
+    def _dataset_changed(self, change) -> None:
+        self.path = ""
+        try:
+            if self.state is None or str(self.state.root) != change["new"]:
+                self.state = DatasetState(change["new"])
+        except Exception as exc:
+            self.state = None
+            self._show_error(exc, f"Opening {change['new']}")
+            return
+        self.error = ""
+        self.refresh()
+        for callback in self._dataset_callbacks:
+            callback(change["new"])
+
+    @observe("path")
+    def _path_changed(self, change) -> None:
+        if self.state is not None:
+            self.refresh()
+
+    def open_folder(self, path: str | None = None) -> None:
+        """Show folder ``path`` (default: the one selected row, if it is a folder or subdataset)."""
+        if path is None:
+            rows = self._selected_rows()
+            if len(rows) != 1 or rows[0]["kind"] not in ("directory", "subdataset"):
+                self.banner.show("Select one folder or subdataset to open.", "info")
+                return
+            path = rows[0]["path"]
+        self.path = path.strip("/")
+
+    def up(self) -> None:
+        self.path = self.path.rpartition("/")[0]
+
+    def refresh(self, rescan: bool = False) -> None:
+        """Re-read the listing and totals (``rescan`` re-reads the disk)."""
+        if self.state is None:
+            return
+        if rescan:
+            self.state.refresh()
+        self.status = "loading"
+        try:
+            info = self.state.dataset_info(self.path)
+            frame = self.state.listing(self.path)
+            self.totals = self.state.totals(self.path)
+        except Exception as exc:
+            self._show_error(exc, f"Listing {self.path or self.state.root.name}")
+            return
+        self.listing = frame
+        # empty the selection before the options change: the front end would otherwise mark
+        # rows of the old options as selected in the new list
+        self.table.selector.value = ()
+        self.table.data = self._display_frame(frame)
+        self.selected = []
+        self._render_crumbs()
+        self._render_storage()
+        if info is not None and not info["installed"]:
+            self.banner.show(f"Subdataset {self.path} is not installed.", "warn",
+                             "Press Install to clone it (cheap: no content is downloaded).")
+        elif self.banner.kind != "error":
+            self.banner.clear()
+        self.status = "idle"
+
+    def _display_frame(self, frame):
+        shown = frame.copy()
+        shown.index = frame["path"]
+        shown["item"] = [Markup(f"{ICONS.get(k, '')} {escape(n)} " + badge(s, STATE_BADGES.get(s, "neutral"))
+                                + (badge(k) if k in ("annexed", "git", "subdataset") else ""))
+                         for n, k, s in zip(frame["name"], frame["kind"], frame["state"])]
+        shown["size"] = frame["size"]
+        shown["on disk"] = frame["on_disk"]
+        self.table.formatters = {"size": format_bytes_or_blank, "on disk": format_bytes_or_blank}
+        return shown
+
+    def _render_crumbs(self) -> None:
+        parts = [self.state.root.name] + ([p for p in self.path.split("/")] if self.path else [])
+        self.crumbs.value = f'<span class="ndw ndw-crumbs">{" / ".join(escape(p) for p in parts)}</span>'
+        self.up_button.disabled = not self.path
+
+    def _render_storage(self) -> None:
+        t = self.totals or {}
+        total, present = t.get("total_bytes", 0), t.get("present_bytes", 0)
+        effect = self.state.selection_effect(self.selected) if self.selected else {}
+        get_b, drop_b = effect.get("get_bytes", 0), effect.get("drop_bytes", 0)
+        bar = (f'<span class="ndw-bar-present" style="width:{_share(present - drop_b, total):.2f}%"></span>'
+               f'<span class="ndw-bar-free" style="width:{_share(drop_b, total):.2f}%"></span>'
+               f'<span class="ndw-bar-get" style="width:{_share(get_b, total):.2f}%"></span>')
+        where = escape(self.path or self.state.root.name)
+        text = (f'<b class="ndw-present-bytes">{format_bytes(present)}</b> of {format_bytes(total)} on disk in '
+                f'<code>{where}</code> ({t.get("present_files", 0)} of {t.get("files", 0)} files)')
+        if self.selected:
+            text += (f' · get selection adds <b class="ndw-get-bytes">{format_bytes(get_b)}</b>'
+                     f' ({effect.get("get_files", 0)} files) · drop selection frees '
+                     f'<b class="ndw-drop-bytes">{format_bytes(drop_b)}</b> ({effect.get("drop_files", 0)} files)')
+        self.storage.value = (f'<div class="ndw ndw-storage" data-present="{present}" data-total="{total}">'
+                              f'<div class="ndw-bar" title="on disk / would be freed / would be added">{bar}</div>'
+                              f'{text}</div>')
+
+    # -- selection ------------------------------------------------------------------------------
+    def _on_table_select(self, change) -> None:
+        self.selected = list(change["new"])
+
+    @observe("selected")
+    def _selection_changed(self, change) -> None:
+        if self.state is not None and self.listing is not None:
+            self._render_storage()
+        if list(self.table.selected) != list(change["new"]):
+            known = set(self.table.data.index) if self.table.data is not None else set()
+            if all(p in known for p in change["new"]):
+                self.table.selected = list(change["new"])
+
+    def _selected_rows(self) -> list[dict]:
+        if self.listing is None:
+            return []
+        rows = {r["path"]: r for r in self.listing.to_dict("records")}
+        return [rows.get(p) or {"path": p, "kind": "file"} for p in self.selected]
+
+    def _targets(self) -> list[str]:
+        return list(self.selected) or [self.path]
+
+    # -- actions ----------------------------------------------------------------------------------
+    def get(self) -> Job:
+        """Get the content of the selection (or of the folder shown) in a background job."""
+        paths = self._targets()
+        root, state = self.state.root, self.state
+        return self._run(Job(lambda job: ops.get(root, paths, job=job, state=state), label="Get"))
+
+    def install(self) -> Job:
+        """Install the selected (or shown) not-installed subdatasets."""
+        paths = self._targets()
+        root = self.state.root
+        return self._run(Job(lambda job: ops.install(root, paths, job=job), label="Install"))
+
+    def drop(self) -> Job | None:
+        """Drop the selection's content; with the unsafe box ticked, first ask about last copies."""
+        paths = self._targets()
+        root, state = self.state.root, self.state
+        if self.unsafe.value:
+            lost = ops.last_copies(root, paths, state)
+            if lost:
+                self._pending_unsafe = (paths, lost)
+                names = "".join(f"<li><code>{escape(p)}</code></li>" for p in lost[:20])
+                more = f"<li>… and {len(lost) - 20} more</li>" if len(lost) > 20 else ""
+                self.confirm_text.value = (f'<div class="ndw ndw-banner ndw-banner-error">Dropping would lose the '
+                                           f'only copy of {len(lost)} file(s):<ul>{names}{more}</ul></div>')
+                self.confirm_box.layout.display = None
+                return None
+        return self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop"))
+
+    def _confirm_unsafe(self) -> Job | None:
+        if self._pending_unsafe is None:
+            return None
+        paths, lost = self._pending_unsafe
+        self._cancel_unsafe()
+        root, state = self.state.root, self.state
+        return self._run(Job(lambda job: ops.drop(root, paths, unsafe=True, confirm=lost, job=job, state=state),
+                             label="Drop (last copies)"))
+
+    def _cancel_unsafe(self) -> None:
+        self._pending_unsafe = None
+        self.confirm_box.layout.display = "none"
+        self.confirm_text.value = ""
+
+    def show_whereis(self) -> None:
+        """Show where the selected file's content is (or which repositories hold a folder's content)."""
+        rows = self._selected_rows()
+        if len(rows) != 1:
+            self.banner.show("Select one file or folder to see where its content is.", "info")
+            return
+        row = rows[0]
+        if row["kind"] == "annexed":
+            locations = self.state.whereis(row["path"])
+            body = table([{"repository": w["description"], "here": "yes" if w["here"] else "",
+                           "urls": " ".join(w["urls"])} for w in locations], ["repository", "here", "urls"])
+            title = f"{len(locations)} cop{'y' if len(locations) == 1 else 'ies'} of"
+        elif row["kind"] == "git":
+            body, title = "<p>Stored in git: every clone has it.</p>", "In git:"
+        else:
+            dataset, inner = self.state.locate(row["path"])
+            repos = repositories(self.state.root / dataset, inner)
+            body = table([{"repository": r["description"], "here": "yes" if r["here"] else "",
+                           "holds": format_bytes(r["bytes"])} for r in repos], ["repository", "here", "holds"])
+            title = "Repositories holding content of"
+        self.detail.value = (f'<div class="ndw ndw-card"><b>{escape(title)}</b> <code>{escape(row["path"])}</code>'
+                             f'{body}</div>')
+
+    def open_provenance(self) -> None:
+        """Ask whoever listens (the portal's provenance viewer) to show the selected file's history."""
+        rows = self._selected_rows()
+        if len(rows) != 1 or rows[0]["kind"] in ("directory", "subdataset"):
+            self.banner.show("Select one file to see how it came to be.", "info")
+            return
+        dataset, file_path = str(self.state.root), rows[0]["path"]
+        if self._provenance_callbacks:
+            for callback in self._provenance_callbacks:
+                callback(dataset, file_path)
+            return
+        try:
+            from ..provenance.widgets import ProvenanceViewer
+        except ImportError:
+            self.banner.show("The provenance viewer is not available in this installation.", "info")
+            return
+        viewer = ProvenanceViewer(dataset)
+        self.provenance_area.clear_output()
+        with self.provenance_area:
+            from IPython.display import display
+
+            display(viewer)
+        viewer.show_file(file_path)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def _run(self, job: Job) -> Job:
+        self.error = ""
+        self.report.value = ""
+        self.status = "running"
+        self._idle.clear()
+        self.progress.run(job)
+        return job
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the running get/drop/install finished and the view shows its outcome."""
+        return self._idle.wait(timeout)
+
+    def _job_done(self, job: Job) -> None:
+        try:
+            self.results = job.result(timeout=0) or []
+        except BaseException:  # failed or cancelled before any result: the banner says why
+            self.results = []
+        self.refresh(rescan=True)
+        summary = ops.summarize(self.results)
+        if job.state == "failed":
+            self._show_error(job.error, job.label)
+        elif summary["problems"]:
+            self.report.value = ('<div class="ndw ndw-results">' + table(
+                [{"path": r["path"], "status": r["status"], "message": r["message"]} for r in summary["problems"]],
+                ["path", "status", "message"]) + "</div>")
+            self.banner.show(f"{job.label}: {len(summary['problems'])} of {len(self.results)} paths not done",
+                             "warn", summary["problems"][0]["message"][:300])
+        elif job.state == "cancelled":
+            self.banner.show(f"{job.label}: cancelled", "warn",
+                             "What arrived completely is kept; nothing partial is left in the dataset.")
+        elif job.state == "done":
+            counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["counts"].items())) or "nothing to do"
+            self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok")
+        self.status = job.state
+        self._idle.set()
+
+    def _guard(self, action) -> None:
+        try:
+            action()
+        except Exception as exc:
+            self._show_error(exc, "")
+
+    def _show_error(self, exc, context) -> None:
+        self.banner.show_error(exc, context)
+        self.error = self.banner.message
+        self.status = "failed"
+
+
+def format_bytes_or_blank(value) -> str:
+    try:
+        import pandas as pd
+
+        if value is None or pd.isna(value):
+            return "–"
+    except (TypeError, ValueError):
+        pass
+    return format_bytes(value)

@@ -1,0 +1,50 @@
+"""Dataset state read with git and git-annex on real clones of the demo."""
+from neurodata_widgets.datasets.state import DatasetState, dataset_summary, repositories, scan, whereis
+
+
+def test_scan_reports_annexed_sizes_even_when_absent(demo_clone):
+    frame = scan(demo_clone / "raw").set_index("path")
+    t1w = frame.loc["sub-01/anat/sub-01_T1w.nii.gz"]
+    assert t1w["kind"] == "annexed" and not t1w["present"]
+    assert t1w["size"] == int(t1w["key"].split("-s")[1].split("--")[0]) > 0
+    assert frame.loc["participants.tsv", "kind"] == "git" and frame.loc["participants.tsv", "present"]
+
+
+def test_listing_marks_subdatasets_and_totals(demo_clone):
+    st = DatasetState(demo_clone)
+    top = st.listing("").set_index("name")
+    assert top.loc["raw", "kind"] == "subdataset" and top.loc["raw", "state"] == "absent"
+    assert top.loc["figures", "state"] == "absent"
+    raw = st.listing("raw")
+    total = st.totals("raw")
+    assert raw["size"].sum() == total["total_bytes"] == top.loc["raw", "size"]
+    assert total["present_bytes"] == total["git_bytes"]  # only git files are on disk in a fresh clone
+
+
+def test_not_installed_subdatasets_are_listed(bare_clone):
+    st = DatasetState(bare_clone)
+    top = st.listing("").set_index("name")
+    assert top.loc["raw", "state"] == "not installed" and top.loc["derivatives", "state"] == "not installed"
+    assert st.listing("raw").empty
+    assert [d["path"] for d in st.datasets() if not d["installed"]] == ["derivatives", "raw"]
+
+
+def test_whereis_and_repositories_name_the_store(demo_clone):
+    where = whereis(demo_clone / "raw", ["sub-01/anat/sub-01_T1w.nii.gz", "participants.tsv"])
+    assert list(where) == ["sub-01/anat/sub-01_T1w.nii.gz"]  # files in git have no annex locations
+    descriptions = {w["description"] for w in where["sub-01/anat/sub-01_T1w.nii.gz"]}
+    assert any("store" in d for d in descriptions)
+    repos = repositories(demo_clone / "raw", "sub-01")
+    assert any("store" in r["description"] and r["bytes"] > 0 for r in repos)
+
+
+def test_selection_effect_counts_absent_and_present(demo_clone):
+    st = DatasetState(demo_clone)
+    effect = st.selection_effect(["raw/sub-01", "figures"])
+    assert effect["get_files"] == 3 and effect["drop_files"] == 0 and effect["get_bytes"] > 0
+
+
+def test_dataset_summary_keeps_its_keys(demo_clone):
+    s = dataset_summary(demo_clone)
+    assert set(s) == {"name", "path", "id", "description", "subdatasets", "run_records"}
+    assert [d["path"] for d in s["subdatasets"]] == ["derivatives", "raw"]

@@ -1,0 +1,83 @@
+"""The DatasetExplorer driven from Python, on real clones."""
+from neurodata_widgets.datasets.widgets import DatasetExplorer
+
+FIGURE = "figures/mean_intensity.png"
+
+
+def _wait(explorer, job):
+    assert explorer.wait(120), "the action did not finish"
+    return job
+
+
+def test_listing_badges_and_storage_bar(demo_clone):
+    ex = DatasetExplorer(str(demo_clone))
+    assert list(ex.table.data.index[:2]) == ["derivatives", "raw"]
+    assert "ndw-badge-warn" in ex.table.html.value and "absent" in ex.table.html.value
+    assert 'data-present="' in ex.storage.value
+    ex.selected = ["figures"]
+    assert "get selection adds" in ex.storage.value and "398 B" in ex.storage.value
+
+
+def test_get_then_drop_changes_the_storage_bar(demo_clone):
+    ex = DatasetExplorer(str(demo_clone))
+    ex.open_folder("figures")
+    before = ex.totals["present_bytes"]
+    ex.selected = [FIGURE]
+    _wait(ex, ex.get())
+    assert ex.status == "done"
+    assert ex.totals["present_bytes"] == before + 398
+    assert f'data-present="{before + 398}"' in ex.storage.value
+    assert ex.listing.set_index("path").loc[FIGURE, "state"] == "present"
+    ex.selected = [FIGURE]
+    ex.drop_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.totals["present_bytes"] == before
+    assert "Drop: done" in ex.banner.message
+
+
+def test_whereis_detail_and_provenance_link(demo_clone):
+    ex = DatasetExplorer(str(demo_clone))
+    ex.open_folder("raw/sub-01/anat")
+    ex.selected = ["raw/sub-01/anat/sub-01_T1w.nii.gz"]
+    ex.whereis_button.click()
+    assert "store-storage" in ex.detail.value
+    seen = []
+    ex.on_open_provenance(lambda dataset, path: seen.append((dataset, path)))
+    ex.provenance_button.click()
+    assert seen == [(str(demo_clone), "raw/sub-01/anat/sub-01_T1w.nii.gz")]
+
+
+def test_install_from_the_widget(bare_clone):
+    ex = DatasetExplorer(bare_clone)
+    ex.open_folder("raw")
+    assert ex.banner.kind == "warn" and "not installed" in ex.banner.message
+    ex.install_button.click()
+    _wait(ex, ex.progress.job)
+    assert len(ex.listing) > 0 and "sub-01" in set(ex.listing["name"])
+
+
+def test_unsafe_drop_asks_and_names_the_files(solo):
+    ex = DatasetExplorer(solo)
+    ex.selected = ["only-here.bin"]
+    ex.drop_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.listing.set_index("name").loc["only-here.bin", "state"] == "present"
+    assert "last available copy" in ex.report.value
+    ex.unsafe.value = True
+    ex.selected = ["only-here.bin"]
+    ex.drop_button.click()
+    assert ex.confirm_box.layout.display is None and "only-here.bin" in ex.confirm_text.value
+    ex.confirm_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.listing.set_index("name").loc["only-here.bin", "state"] == "absent"
+
+
+def test_dataset_change_and_errors(demo_clone, tmp_path):
+    ex = DatasetExplorer(str(demo_clone))
+    changed = []
+    ex.on_dataset_change(changed.append)
+    ex.value = str(tmp_path)
+    assert ex.status == "failed" and "not a DataLad dataset" in ex.error
+    ex.value = str(demo_clone / "raw")
+    assert changed == [str(demo_clone / "raw")]
+    assert "sub-01" in set(ex.listing["name"])
