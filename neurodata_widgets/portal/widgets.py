@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 from traitlets import Unicode
 
+from .. import jobs
 from ..config import query_params, setting
 from ..ui.banner import StatusBanner
 from ..ui.html import badge, escape
@@ -72,8 +73,6 @@ class StatusBar(widgets.VBox):
     message = Unicode("", help="the latest error shown anywhere in the portal ('' if none)").tag(sync=True)
 
     def __init__(self, **kwargs):
-        from .. import jobs
-
         self.error_html = widgets.HTML()
         self.jobs_box = widgets.VBox()
         self.dismiss = widgets.Button(description="Dismiss", icon="times", layout=widgets.Layout(width="100px"))
@@ -86,8 +85,6 @@ class StatusBar(widgets.VBox):
         StatusBanner.error_listeners.append(self._error_shown)
 
     def close(self):
-        from .. import jobs
-
         jobs.remove_job_listener(self._job_started)
         if self._error_shown in StatusBanner.error_listeners:
             StatusBanner.error_listeners.remove(self._error_shown)
@@ -252,12 +249,18 @@ class LoginPanel(widgets.HBox):
         self.xnat = xnat if xnat is not None else self._build("xnat")
         self.globus = globus if globus is not None else self._build("globus")
         cards = []
-        for title, login in (("XNAT", self.xnat), ("Globus", self.globus)):
+        for title, login, user_trait in (("XNAT", self.xnat, "value"), ("Globus", self.globus, "user")):
             if login is None:
                 continue
             acc = widgets.Accordion(children=[login], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
-            acc.set_title(0, title)
             acc.selected_index = None
+
+            def retitle(change=None, acc=acc, title=title, login=login, user_trait=user_trait):
+                user = getattr(login, user_trait, "")
+                acc.set_title(0, f"{title}: logged in as {user}" if user else f"{title}: not logged in")
+
+            login.observe(retitle, names=[user_trait])
+            retitle()
             cards.append(acc)
         super().__init__(cards, layout=widgets.Layout(flex_flow="row wrap", width="100%"), **kwargs)
         self.add_class("ndw-login-panel")
