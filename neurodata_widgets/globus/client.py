@@ -234,9 +234,14 @@ class GlobusClient:
             self._transfer = None
             self._user = None
 
-    def access_token(self, resource_server: str = TRANSFER_RS) -> str:
-        """A live access token (refreshed if needed) for scripts such as dataset registration."""
+    def access_token(self, resource_server: str = TRANSFER_RS, fresh: bool = False) -> str:
+        """A live access token for scripts such as dataset registration.
+
+        ``fresh=True`` always refreshes, so the token handed out lives its full lifetime.
+        """
         authorizer = self._authorizer(resource_server)
+        if fresh:
+            authorizer.handle_missing_authorization()  # marks it expired: the next check refreshes
         self.call(authorizer.ensure_valid_token)
         return authorizer.access_token
 
