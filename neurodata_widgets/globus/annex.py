@@ -12,7 +12,8 @@ Examples
 --------
 >>> from neurodata_widgets.globus.annex import register
 >>> register("/data/my-ds", client, collection_id, ["/ds001/README"], dest="inputs")   # doctest: +SKIP
-[{'path': 'inputs/README', 'url': 'globus://1c5e.../ds001/README', 'key': 'URL--globus...'}]
+[{'path': 'inputs/README', 'url': 'globus://1c5e.../ds001/README', 'key': 'VURL--globus...'}]
+>>> get("/data/my-ds", client, ["inputs/README"])      # renews the token first   # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def refresh_credential(ds_path, client, collection_id: str, https_server: str | 
                         "Check the collection allows HTTPS access.")
     realm = get_auth_realm(probe, parse_www_authenticate(header), scheme="bearer")
     CredentialManager(Dataset(str(ds_path)).config).set(
-        credential_name(collection_id), type="token", realm=realm, secret=client.access_token())
+        credential_name(collection_id), type="token", realm=realm, secret=client.access_token(fresh=True))
     return realm
 
 
@@ -128,3 +129,26 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
     for p in planned:
         p["key"] = keys.get(p["path"])
     return planned
+
+
+def globus_remotes(ds_path) -> dict:
+    """``{remote name: collection id}`` of the Globus (uncurl) remotes :func:`ensure_remote` set up."""
+    names = set(_git(ds_path, "remote").split())
+    found = {}
+    log = subprocess.run(["git", "-C", str(ds_path), "cat-file", "-p", "git-annex:remote.log"],
+                         capture_output=True, text=True).stdout
+    for line in log.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
+        if fields.get("name") in names and fields.get("match", "").startswith("globus://"):
+            found[fields["name"]] = fields["match"][len("globus://"):].split("/", 1)[0]
+    return found
+
+
+def get(dataset, client, paths=".") -> list[dict]:
+    """``datalad get`` after renewing the Globus credential of every Globus remote of the dataset."""
+    from datalad.api import Dataset
+
+    ds = Dataset(str(dataset))
+    for collection_id in globus_remotes(ds.path).values():
+        refresh_credential(ds.path, client, collection_id)
+    return ds.get(paths, result_renderer="disabled", on_failure="ignore")

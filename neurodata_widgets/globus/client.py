@@ -142,6 +142,7 @@ class GlobusClient:
         self._lock = threading.RLock()
         self._login_callbacks: list = []
         self._flow_callbacks: list = []
+        self._error_callbacks: list = []
 
     # -- login ---------------------------------------------------------------------------------
     def start_login(self, mode: str = "code", scopes=None) -> str:
@@ -166,6 +167,10 @@ class GlobusClient:
         for callback in list(self._flow_callbacks):
             callback(url, mode)
         return url
+
+    def on_login_error(self, callback) -> None:
+        """Call ``callback(exc)`` when a login finished by the loopback callback fails."""
+        self._error_callbacks.append(callback)
 
     def on_flow(self, callback) -> None:
         """Call ``callback(url, mode)`` whenever a login (or consent) flow starts."""
@@ -229,9 +234,14 @@ class GlobusClient:
             self._transfer = None
             self._user = None
 
-    def access_token(self, resource_server: str = TRANSFER_RS) -> str:
-        """A live access token (refreshed if needed) for scripts such as dataset registration."""
+    def access_token(self, resource_server: str = TRANSFER_RS, fresh: bool = False) -> str:
+        """A live access token for scripts such as dataset registration.
+
+        ``fresh=True`` always refreshes, so the token handed out lives its full lifetime.
+        """
         authorizer = self._authorizer(resource_server)
+        if fresh:
+            authorizer.handle_missing_authorization()  # marks it expired: the next check refreshes
         self.call(authorizer.ensure_valid_token)
         return authorizer.access_token
 
@@ -375,14 +385,16 @@ class _Receiver:
         self.thread.start()
 
     def receive(self, query: dict):
-        if "code" not in query:
-            self.error = errors.UserError("The login was not completed.", query.get("error", "Press Login again."))
-            return False, "Login not completed"
         try:
+            if "code" not in query:
+                raise errors.UserError("The login was not completed (" + query.get("error", "no code") + ").",
+                                       "Press Log in again and choose Allow.")
             self.client.finish_login(query["code"])
-        except Exception as exc:  # shown by the widget, which polls receiver.error
+        except Exception as exc:  # reported to the widget through on_login_error
             self.error = exc
-            return False, "Login failed"
+            for callback in list(self.client._error_callbacks):
+                callback(exc)
+            return False, "Login not completed"
         threading.Thread(target=self.stop, daemon=True).start()
         return True, "Logged in to Globus"
 

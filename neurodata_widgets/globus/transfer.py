@@ -50,12 +50,20 @@ def task(client, task_id: str) -> dict:
     return {k: doc.get(k) for k in TASK_FIELDS}
 
 
-def tasks(client, limit: int = 20):
+def task_records(client, limit: int = 20, status: str | None = None) -> list[dict]:
+    """Recent tasks (newest first), optionally only those with ``status`` (e.g. ``"ACTIVE"``)."""
+    kwargs = {"limit": limit}
+    if status:
+        kwargs["filter"] = {"type": "TRANSFER", "status": status}
+    page = client.call(client.transfer.task_list, **kwargs)
+    return [{k: d.get(k) for k in TASK_FIELDS} for d in page["DATA"]]
+
+
+def tasks(client, limit: int = 20, status: str | None = None):
     """Recent tasks as a :class:`pandas.DataFrame` (newest first)."""
     import pandas as pd
 
-    page = client.call(client.transfer.task_list, limit=limit)
-    return pd.DataFrame([{k: d.get(k) for k in TASK_FIELDS} for d in page["DATA"]], columns=list(TASK_FIELDS))
+    return pd.DataFrame(task_records(client, limit, status), columns=list(TASK_FIELDS))
 
 
 def cancel(client, task_id: str) -> str:

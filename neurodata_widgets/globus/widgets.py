@@ -75,6 +75,7 @@ class GlobusLogin(widgets.VBox):
         self.add_class("ndw-globus-login-widget")
         self.client.on_login(self._logged_in)
         self.client.on_flow(self._flow_started)
+        self.client.on_login_error(lambda exc: self._fail(exc, "Logging in"))
         self._restore()
 
     def on_login(self, callback) -> None:
@@ -367,6 +368,27 @@ class TransferPanel(widgets.VBox):
                                                 layout={"flex_flow": "row wrap"}), self.banner, self.table],
                          **kwargs)
         self.add_class("ndw-globus-transfer-panel")
+        self.client.on_login(lambda user: self.follow_active())
+        if self.client.logged_in:
+            self.follow_active()
+
+    def follow_active(self) -> list[str]:
+        """Add live rows for tasks still running on Globus (after a reload or a kernel restart)."""
+        try:
+            running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
+        except Exception as exc:
+            self.banner.show_error(exc, "Listing running transfers")
+            self.error = self.banner.message
+            return []
+        added = []
+        for doc in reversed(running):
+            if doc["task_id"] in self.jobs:
+                continue
+            label = doc.get("label") or f"task {doc['task_id'][:8]}"
+            self.tasks = self.tasks + [{"task_id": doc["task_id"], "label": label, "status": doc["status"]}]
+            self._add_row(doc["task_id"], label, None, None)
+            added.append(doc["task_id"])
+        return added
 
     def on_submit(self, callback) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""

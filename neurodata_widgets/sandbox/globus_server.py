@@ -177,7 +177,9 @@ class GlobusServer(AuthMixin, Service):
     def _resolve(self, collection_id: str, path: str) -> Path:
         base = self.collections[collection_id]["path"]
         rel = (path or "/~/").strip()
-        for prefix in ("/~/", "~/", "/~"):
+        if rel in ("~", "/~"):
+            rel = ""
+        for prefix in ("/~/", "~/"):  # the collection's default directory is its root
             if rel.startswith(prefix):
                 rel = rel[len(prefix):]
                 break
@@ -291,8 +293,8 @@ class GlobusServer(AuthMixin, Service):
             total += 1
             if offset < total <= offset + limit:
                 docs.append(_file_doc(e))
-        rel = "/" + str(target.relative_to(c["path"].resolve())).strip(".").strip("/")
-        rel = rel.rstrip("/") + "/"
+        inside = target.relative_to(c["path"].resolve()).as_posix()
+        rel = "/" if inside == "." else f"/{inside}/"
         return json_response({"DATA_TYPE": "file_list", "DATA": docs, "absolute_path": rel, "endpoint": c["id"],
                               "length": len(docs), "path": path, "rename_supported": True, "symlink_supported": False,
                               "offset": offset, "limit": limit, "total": total})

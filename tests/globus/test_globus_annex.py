@@ -54,3 +54,18 @@ def test_register_into_a_plain_folder_is_a_readable_error(client, globus, tmp_pa
     with pytest.raises(Exception) as info:
         annex.register(tmp_path, client, globus.info()["source_collection"], ["/ds001/README"])
     assert "not a DataLad dataset" in describe(info.value)[0]
+
+
+def test_get_renews_a_credential_that_expired(client, globus, tmp_path):
+    import datalad.api as dl
+
+    ds = dl.create(str(tmp_path / "ds3"), result_renderer="disabled")
+    src = globus.info()["source_collection"]
+    annex.register(ds.path, client, src, ["/ds001/participants.tsv"])
+    assert annex.globus_remotes(ds.path) == {annex.remote_name(src): src}
+    globus.expire()  # the token stored for git-annex is dead now
+    stale = ds.get("participants.tsv", result_renderer="disabled", on_failure="ignore")
+    assert [r["status"] for r in stale if r.get("action") == "get"] == ["error"]
+    results = annex.get(ds.path, client, ["participants.tsv"])
+    assert [r["status"] for r in results if r.get("action") == "get"] == ["ok"]
+    assert (tmp_path / "ds3/participants.tsv").read_text().startswith("participant_id")

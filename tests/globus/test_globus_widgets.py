@@ -122,3 +122,36 @@ def test_browser_fills_itself_after_a_login_elsewhere(globus, consent, tmp_path)
     assert len(browser.collections) == 3
     assert browser.source.collection == globus.info()["source_collection"] and browser.source.total >= 2
     assert browser.destination.collection == globus.info()["destination_collection"]
+
+
+def test_panel_follows_tasks_already_running(client, globus):
+    from neurodata_widgets.globus import transfer
+
+    info = globus.info()
+    globus.tasks.paused.set()  # keep it running while the panel starts
+    try:
+        task_id = transfer.submit(client, info["source_collection"], info["destination_collection"],
+                                  [("/ds001/", "/followed/", True)], label="started elsewhere")
+        panel = TransferPanel(client)
+        assert task_id in panel.jobs and panel.tasks[-1]["label"] == "started elsewhere"
+        assert panel.follow_active() == []  # not twice
+    finally:
+        globus.tasks.paused.clear()
+    assert panel.jobs[task_id].result(timeout=60)["status"] == "SUCCEEDED"
+
+
+def test_denied_callback_login_is_shown_in_the_widget(globus, tmp_path):
+    import html
+    import re
+
+    import requests
+
+    login = GlobusLogin(GlobusClient(token_file=tmp_path / "t.json"))
+    login.mode_toggle.value = "callback"
+    login.login_button.click()
+    href = html.unescape(login.link.value.split('href="')[1].split('"')[0])
+    s = requests.Session()
+    fields = {k: html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', s.get(href).text)}
+    answer = s.post(globus.url + "/_consent", data=dict(fields, decision="deny"))
+    assert answer.status_code == 400 and "not completed" in answer.text
+    assert "access_denied" in login.error and not login.logged_in
