@@ -95,7 +95,9 @@ STYLE = f"""
 .ndw-node.ndw-stale rect {{ fill: #ffebee; stroke: {COLORS['error']}; stroke-width: 2; }}
 .ndw-node.ndw-stale-upstream rect {{ stroke: {COLORS['warn']}; stroke-dasharray: 5 3; stroke-width: 2; }}
 .ndw-node.ndw-focus rect {{ stroke: {COLORS['primary']}; stroke-width: 3; }}
-.ndw-node:hover rect {{ filter: brightness(0.96); }}
+.ndw-node:hover rect, .ndw-node:focus rect {{ filter: brightness(0.94); }}
+.ndw-node:focus {{ outline: none; }}
+.ndw-node:focus-visible rect {{ stroke-width: 3; }}
 .ndw-node .ndw-sub {{ fill: {COLORS['muted']}; font-size: 10px; }}
 .ndw-edge {{ fill: none; stroke: #8c959f; stroke-width: 1.2; }}
 """
@@ -149,7 +151,8 @@ def to_svg(graph, focus: str = "") -> str:
         if node.get("reasons"):
             tip += "\n" + "\n".join(node["reasons"])
         rx = 14 if node["kind"] == "run" else 4
-        out.append(f'<g class="{" ".join(classes)}" data-node="{escape(nid)}" transform="translate({x:.1f},{y:.1f})">'
+        out.append(f'<g class="{" ".join(classes)}" data-node="{escape(nid)}" tabindex="0" role="button" '
+                   f'aria-label="{escape(node["label"])}" transform="translate({x:.1f},{y:.1f})">'
                    f'<title>{escape(tip)}</title><rect width="{NODE_W}" height="{NODE_H}" rx="{rx}"/>'
                    f'<text x="8" y="15">{escape(_short(node["label"]))}</text>'
                    f'<text class="ndw-sub" x="8" y="30">{escape(_short(sub, 34))}</text></g>')

@@ -55,3 +55,13 @@ def test_stale_figure_brought_up_to_date_in_the_browser(dashboard, demo_clone):
     expect(page.locator(".ndw-provenance .ndw-banner-ok")).to_contain_text(": done")
     log = dl.Dataset(str(demo_clone)).repo.call_git(["log", "-1", "--format=%s"]).strip()
     assert log == "[DATALAD RUNCMD] Plot mean intensity per subject"
+
+
+def test_graph_nodes_work_from_the_keyboard(dashboard, demo):
+    page = dashboard.open("provenance.ipynb")
+    node = page.locator('.ndw-lineage-graph g.ndw-node-run', has_text="Plot mean intensity")
+    node.wait_for(timeout=60_000)
+    node.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".ndw-run-detail .ndw-run-title")).to_have_text("Plot mean intensity per subject",
+                                                                        timeout=30_000)
