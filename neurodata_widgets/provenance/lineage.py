@@ -1,7 +1,8 @@
 """File lineage: which run made a file, from what, what was computed from it, and is it stale.
 
-A :class:`Provenance` joins the run records of a :class:`~.records.History` with file
-trees read by ``git ls-tree`` (one per dataset state, cached). A file's *producer* is
+A :class:`Provenance` joins the run records of a :class:`~.history.History` with file
+trees read by ``git ls-tree`` (one per dataset state, cached). "Now" is what each
+installed dataset has committed (its HEAD): unsaved edits count once they are saved. A file's *producer* is
 the run that wrote its current content (same path, same blob id), so later hand edits
 and merges are told apart from computed results. An output is *stale* when an input
 it was computed from changed (or vanished, or a new file now matches an input glob)
