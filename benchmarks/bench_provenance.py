@@ -94,7 +94,8 @@ def run():
         ours, floor = _interleaved(lambda: History(big), lambda: _floor(big))
         rows.append({"name": f"parse {runs} run records / {COMMITS} commits vs git log --grep", "unit": "s",
                      "ours": ours, "baseline": floor, "target": "<= 1.5",
-                     "note": f"floor: git log --grep='DATALAD RUNCMD' --format=%B --name-status; best of {REPEAT}, interleaved"})
+                     "note": f"floor: git log --grep='DATALAD RUNCMD' --format=%B --name-status; "
+                             f"best of {REPEAT}, interleaved"})
 
         h = History(big)
         timings = []

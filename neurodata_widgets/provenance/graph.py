@@ -176,7 +176,8 @@ def to_prov(graph) -> dict:
             ids[nid] = "commit:" + node["commit"]
             doc["activity"][ids[nid]] = {"prov:label": node["label"], "prov:startTime": node.get("date"),
                                          "prov:endTime": node.get("date"), "ndw:command": node.get("cmd", ""),
-                                         "ndw:kind": node.get("run_kind", "run"), "ndw:dataset": node.get("dataset", "")}
+                                         "ndw:kind": node.get("run_kind", "run"),
+                                         "ndw:dataset": node.get("dataset", "")}
             if node.get("author"):
                 agent = "agent:" + node["author"].replace(" ", "_")
                 doc["agent"][agent] = {"prov:type": "prov:Person", "prov:label": node["author"]}

@@ -103,7 +103,8 @@ class ProvenanceViewer(widgets.VBox):
                                         layout=widgets.Layout(width="260px"))
         self.since = widgets.DatePicker(description="From", layout=widgets.Layout(width="210px"))
         self.until = widgets.DatePicker(description="To", layout=widgets.Layout(width="210px"))
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=widgets.Layout(width="100px"))
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
+                                             layout=widgets.Layout(width="100px"))
         self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10)
         self.table.add_class("ndw-provenance-runs")
         self.detail = widgets.HTML()

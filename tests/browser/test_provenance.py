@@ -20,7 +20,8 @@ def test_provenance_graph_and_run_detail(dashboard, demo):
     title = page.locator(".ndw-run-detail .ndw-run-title")
     title.wait_for(timeout=30_000)
     assert title.inner_text() == "Smooth the T1w images"
-    assert "python3 code/smooth.py raw derivatives/smoothed" in page.locator(".ndw-run-detail .ndw-run-cmd").inner_text()
+    command = page.locator(".ndw-run-detail .ndw-run-cmd").inner_text()
+    assert "python3 code/smooth.py raw derivatives/smoothed" in command
     assert page.locator(".ndw-rerun-line").inner_text().startswith("datalad rerun ")
     page.locator('.ndw-lineage-graph g.ndw-focus.ndw-node-run').wait_for(timeout=30_000)
     # a file node refocuses the graph on that file

@@ -60,7 +60,8 @@ def test_parse_log_root_merge_and_rename():
 
 
 def test_parse_message_variants():
-    good = '[DATALAD RUNCMD] hello\n\n=== Do not change lines below ===\n{"cmd": "x", "note": 1}\n^^^ Do not change lines above ^^^\n'
+    good = ('[DATALAD RUNCMD] hello\n\n=== Do not change lines below ===\n{"cmd": "x", "note": 1}\n'
+            '^^^ Do not change lines above ^^^\n')
     assert parse_message(good) == ("hello", {"cmd": "x", "note": 1})
     assert parse_message(good.replace('{"cmd": "x", "note": 1}', '"abc123"')) == ("hello", "abc123")
     for broken in ("[DATALAD RUNCMD] no block", good.replace('"cmd"', '"cmd'), good.replace('"cmd"', '"command"')):
