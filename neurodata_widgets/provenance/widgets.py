@@ -131,12 +131,17 @@ class ProvenanceViewer(widgets.VBox):
         self.graph = LineageGraph()
         self.export = widgets.HTML()
         self.export.add_class("ndw-provenance-export")
+        self.csv_button = widgets.Button(description="Runs as CSV", icon="download",
+                                         layout=widgets.Layout(width="130px"))
+        self.csv_link = widgets.HTML()
+        self.csv_link.add_class("ndw-runs-export")
 
         self.text_filter.observe(self._apply_filters, names="value")
         self.path_filter.observe(self._apply_filters, names="value")
         self.since.observe(self._apply_filters, names="value")
         self.until.observe(self._apply_filters, names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
+        self.csv_button.on_click(lambda _: self.export_runs())
         self.table.observe(self._on_table_select, names="selected")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
         self.update_button.on_click(lambda _: self.ask_update())
@@ -151,8 +156,8 @@ class ProvenanceViewer(widgets.VBox):
         self.children = [
             widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.banner,
             widgets.HTML("<h3>Runs</h3>"),
-            widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button],
-                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button,
+                          self.csv_button, self.csv_link], layout=widgets.Layout(flex_flow="row wrap")),
             self.table, self.detail, self.rerun_button, self.confirm_box, self.progress, self.results,
             widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button]),
             self.legend,
@@ -176,6 +181,18 @@ class ProvenanceViewer(widgets.VBox):
     def to_dataframe(self):
         """The runs as a DataFrame (one row per run)."""
         return self.provenance.history.to_dataframe()
+
+    def export_runs(self) -> str:
+        """Offer the runs shown (filters applied) as a CSV download link; return the CSV text.
+
+        Built on request only: a long history would otherwise ride along with every redraw.
+        """
+        frame = self.table.data.reset_index(drop=True) if self.table.data is not None else None
+        text = frame.to_csv(index=False) if frame is not None else ""
+        data = base64.b64encode(text.encode()).decode()
+        self.csv_link.value = (f'<a class="ndw-csv-download" download="runs.csv" href="data:text/csv;base64,{data}">'
+                               f'runs.csv ({len(frame) if frame is not None else 0} runs)</a>')
+        return text
 
     def to_prov(self) -> dict:
         """The lineage graph shown, as W3C PROV-JSON."""
@@ -235,6 +252,7 @@ class ProvenanceViewer(widgets.VBox):
     def _apply_filters(self, change=None) -> None:
         import pandas as pd
 
+        self.csv_link.value = ""  # it described the rows shown before
         runs = filter_runs(self.runs, self.text_filter.value, self.path_filter.value, self.since.value,
                            self.until.value)
         rows = [r.as_row() for r in runs]

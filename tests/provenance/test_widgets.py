@@ -172,3 +172,19 @@ def test_refresh_button_picks_up_a_plain_commit(chain_rw):
     dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
     v.refresh_button.click()  # no new run, but b is stale now
     assert "stale" in v.legend.value and len(v.table.data) == 2
+
+
+def test_runs_export_as_csv_follows_the_filters(demo):
+    import io
+
+    import pandas as pd
+
+    v = ProvenanceViewer(demo["superdataset"])
+    v.path_filter.value = "results/*"
+    v.csv_button.click()
+    href = re.search(r'href="data:text/csv;base64,([^"]+)"', v.csv_link.value).group(1)
+    frame = pd.read_csv(io.StringIO(base64.b64decode(href).decode()))
+    assert frame["message"].tolist() == ["Summarize the smoothed images"] * 2
+    assert set(frame["commit"]) == {r.commit for r in v.runs if r.message == "Summarize the smoothed images"}
+    v.path_filter.value = ""
+    assert v.csv_link.value == ""
