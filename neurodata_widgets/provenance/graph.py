@@ -166,8 +166,10 @@ def to_prov(graph) -> dict:
     Every id used by a relation is declared among entities, activities or agents; the
     "+ N more" summary nodes of the picture are left out.
     """
+    from urllib.parse import quote
+
     root = getattr(graph, "root", "") or "."
-    doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{root}/",
+    doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{quote(root)}/",
                       "commit": "urn:git:commit:", "agent": "mailto:"},
            "entity": {}, "activity": {}, "agent": {}, "used": {}, "wasGeneratedBy": {}, "wasAssociatedWith": {}}
     ids = {}
@@ -179,12 +181,12 @@ def to_prov(graph) -> dict:
                                          "ndw:kind": node.get("run_kind", "run"),
                                          "ndw:dataset": node.get("dataset", "")}
             if node.get("author"):
-                agent = "agent:" + node["author"].replace(" ", "_")
+                agent = "agent:" + (node.get("email") or node["author"].replace(" ", "_"))
                 doc["agent"][agent] = {"prov:type": "prov:Person", "prov:label": node["author"]}
                 doc["wasAssociatedWith"][f"_:assoc{len(doc['wasAssociatedWith'])}"] = {
                     "prov:activity": ids[nid], "prov:agent": agent}
         elif node["kind"] == "file":
-            ids[nid] = "ds:" + node["path"]
+            ids[nid] = "ds:" + quote(node["path"], safe="/")  # a qualified name holds no spaces
             doc["entity"][ids[nid]] = {"prov:label": node["label"], "ndw:stale": bool(node.get("stale")),
                                        "prov:type": "ndw:File"}
     for i, (s, t, rel) in enumerate(graph.edges):

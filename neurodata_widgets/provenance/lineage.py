@@ -327,6 +327,7 @@ class Provenance:
         if nid not in graph.nodes:
             graph.nodes[nid] = {"id": nid, "kind": "run", "label": run.message or run.cmd, "commit": run.commit,
                                 "cmd": run.cmd, "date": run.date.isoformat(), "author": run.author,
+                                "email": run.email,
                                 "run_kind": run.kind, "dataset": run.dataset, "current": self.is_current(run),
                                 "stale": False, "stale_upstream": False, "reasons": [], "focus": False}
 
