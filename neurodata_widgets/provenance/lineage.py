@@ -263,6 +263,30 @@ class Provenance:
         return [run for run in self.history.runs
                 if path not in run.blobs and any(pattern_regex(p).match(path) for p in run.input_paths if p)]
 
+    def computed_files(self) -> dict:
+        """``{path: run}`` for every file whose current content a run wrote."""
+        current = self.current()
+        return {p: self._produced[(p, b)] for p, b in current.items() if (p, b) in self._produced}
+
+    def stale_files(self, job=None) -> list[dict]:
+        """Every computed file that is out of date: ``[{path, commit, message, reasons}]``.
+
+        Reads one tree per producing run; ``job`` (a :class:`~neurodata_widgets.jobs.Job`)
+        gets progress and can cancel.
+        """
+        computed = sorted(self.computed_files().items())
+        found = []
+        for i, (path, run) in enumerate(computed):
+            if job is not None:
+                job.check()
+                job.report(done=i, total=len(computed), unit="files", message=path)
+            reasons = self.staleness(path)
+            if reasons:
+                found.append({"path": path, "commit": run.commit, "message": run.message, "reasons": reasons})
+        if job is not None:
+            job.report(done=len(computed), total=len(computed), unit="files", message="")
+        return found
+
     def is_current(self, run: RunRecord) -> bool:
         """Whether some file still holds content this run wrote."""
         current = self.current()

@@ -125,6 +125,13 @@ class ProvenanceViewer(widgets.VBox):
                                          ensure_option=False, layout=widgets.Layout(width="480px"))
         self.file_button = widgets.Button(description="Show lineage", icon="sitemap")
         self.legend = widgets.HTML()
+        self.scan_button = widgets.Button(description="Find stale results", icon="search",
+                                          layout=widgets.Layout(width="170px"))
+        self.scan_button.add_class("ndw-scan-stale")
+        self.scan_progress = JobProgress()
+        self.stale_list = widgets.Select(description="Stale", rows=6, layout=widgets.Layout(width="98%",
+                                                                                           display="none"))
+        self.stale_list.add_class("ndw-stale-list")
         self.update_button = widgets.Button(description="Bring up to date…", icon="refresh", disabled=True,
                                             layout=widgets.Layout(width="180px"))
         self.update_button.add_class("ndw-update-stale")
@@ -145,6 +152,9 @@ class ProvenanceViewer(widgets.VBox):
         self.table.observe(self._on_table_select, names="selected")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
         self.update_button.on_click(lambda _: self.ask_update())
+        self.scan_button.on_click(lambda _: self.find_stale())
+        self.scan_progress.on_done(self._scan_done)
+        self.stale_list.observe(lambda ch: self.show_file(ch["new"]) if ch["new"] else None, names="value")
         self.confirm_button.on_click(lambda _: self.start_rerun())
         self.cancel_confirm.on_click(lambda _: self._hide_confirm())
         self.file_button.on_click(lambda _: self.show_file(self.file_box.value))
@@ -159,7 +169,9 @@ class ProvenanceViewer(widgets.VBox):
             widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button,
                           self.csv_button, self.csv_link], layout=widgets.Layout(flex_flow="row wrap")),
             self.table, self.detail, self.rerun_button, self.confirm_box, self.progress, self.results,
-            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button]),
+            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button, self.scan_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.scan_progress, self.stale_list,
             self.legend,
             widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", width="100%")), self.export]
         self.provenance: Provenance | None = None
@@ -418,6 +430,25 @@ class ProvenanceViewer(widgets.VBox):
         data = base64.b64encode(json.dumps(graph.to_prov(), indent=1).encode()).decode()
         self.export.value = (f'<a class="ndw-prov-download" download="lineage.prov.json" '
                              f'href="data:application/json;base64,{data}">Download the graph as PROV-JSON</a>')
+
+    def find_stale(self) -> Job | None:
+        """Check every computed file of the dataset for staleness in the background; returns the job."""
+        if self.provenance is None:
+            return None
+        provenance = self.provenance
+        self.stale_list.layout.display = "none"
+        return self.scan_progress.run(Job(lambda job: provenance.stale_files(job), label="Looking for stale results"))
+
+    def _scan_done(self, job: Job) -> None:
+        if job.state != "done":
+            return
+        found = job.result()
+        self.stale_list.options = [(f"{s['path']}  ({s['reasons'][0]})", s["path"]) for s in found]
+        self.stale_list.value = None
+        self.stale_list.layout.display = None if found else "none"
+        self.scan_progress.banner.show(
+            f"{len(found)} stale result(s): pick one to see why." if found else "Every computed result is up to date.",
+            "warn" if found else "ok")
 
     def _on_graph_click(self, node: str) -> None:
         kind, _, ident = node.partition(":")

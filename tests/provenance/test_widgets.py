@@ -12,6 +12,16 @@ from neurodata_widgets.provenance.widgets import LineageGraph, ProvenanceViewer
 from .conftest import write
 
 
+def eventually(condition, timeout=30) -> bool:
+    """Poll ``condition`` (job callbacks run in the job's thread, just after it ends)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
 def settle(viewer, timeout=60):
     """Wait until the viewer handled the end of its rerun job (the callback runs in the job's thread)."""
     import time
@@ -188,3 +198,21 @@ def test_runs_export_as_csv_follows_the_filters(demo):
     assert set(frame["commit"]) == {r.commit for r in v.runs if r.message == "Summarize the smoothed images"}
     v.path_filter.value = ""
     assert v.csv_link.value == ""
+
+
+def test_find_stale_results_in_the_background(chain_rw):
+    import datalad.api as dl
+
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.scan_button.click()
+    assert v.scan_progress.job.result(timeout=60) == []
+    assert eventually(lambda: v.scan_progress.banner.message == "Every computed result is up to date.")
+    write(chain_rw / "b.txt", "hand edit\n")  # c's input changes; b is no longer computed
+    dl.Dataset(str(chain_rw)).save(message="edit b", result_renderer="disabled")
+    v.refresh()
+    found = v.find_stale().result(timeout=60)
+    assert [s["path"] for s in found] == ["c.txt"] and "b.txt changed" in found[0]["reasons"][0]
+    assert eventually(lambda: [value for _, value in v.stale_list.options] == ["c.txt"])
+    assert v.scan_progress.banner.kind == "warn"
+    v.stale_list.value = "c.txt"
+    assert v.file == "c.txt" and "stale" in v.legend.value
