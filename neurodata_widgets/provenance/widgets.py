@@ -11,7 +11,7 @@ from traitlets import Unicode, observe
 
 from ..jobs import Job
 from ..ui.banner import StatusBanner
-from ..ui.html import badge, escape, table
+from ..ui.html import Markup, badge, escape, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
 from ..ui.theme import CSS
@@ -20,7 +20,16 @@ from .lineage import Provenance, file_id
 from .history import diff_stats, filter_runs
 from .rerun import plan, rerun_many, update_plan
 
-TABLE_COLUMNS = ["date", "message", "cmd", "author", "exit", "inputs", "outputs", "kind", "dataset"]
+TABLE_COLUMNS = ["date", "message", "cmd", "kind", "exit", "inputs", "outputs", "author", "dataset"]
+
+
+def _exit_badge(value):
+    """Exit code as a badge (a record may lack one: pandas then holds NaN)."""
+    try:
+        code = int(value)
+    except (TypeError, ValueError):
+        return Markup(badge("?", "neutral", "no exit code recorded"))
+    return Markup(badge(str(code), "ok" if code == 0 else "error"))
 
 
 class LineageGraph(anywidget.AnyWidget):
@@ -105,7 +114,8 @@ class ProvenanceViewer(widgets.VBox):
         self.until = widgets.DatePicker(description="To", layout=widgets.Layout(width="210px"))
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
                                              layout=widgets.Layout(width="100px"))
-        self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10)
+        self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10,
+                                formatters={"exit": _exit_badge})
         self.table.add_class("ndw-provenance-runs")
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-run-detail")

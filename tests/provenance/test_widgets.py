@@ -216,3 +216,17 @@ def test_find_stale_results_in_the_background(chain_rw):
     assert v.scan_progress.banner.kind == "warn"
     v.stale_list.value = "c.txt"
     assert v.file == "c.txt" and "stale" in v.legend.value
+
+
+def test_failed_command_record_shows_its_exit_code(chain_rw):
+    from .conftest import sh
+
+    write(chain_rw / "f.txt", "partial\n")
+    sh(chain_rw, "add", "f.txt")
+    sh(chain_rw, "commit", "-q", "-m", '[DATALAD RUNCMD] failed step\n\n=== Do not change lines below ===\n'
+       '{"cmd": "false", "exit": 3, "inputs": [], "outputs": ["f.txt"], "pwd": "."}\n'
+       '^^^ Do not change lines above ^^^\n')
+    v = ProvenanceViewer(Provenance(chain_rw))
+    assert 'ndw-badge-error">3<' in v.table.html.value
+    v.select_run(v.runs[0].commit)
+    assert 'ndw-badge-error">exit 3<' in v.detail.value
