@@ -25,7 +25,20 @@ NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 38, 70, 18, 16
 
 
 def layout(graph) -> dict:
-    """``{node: (layer, row)}``: layers by longest path from the sources, rows ordered to cut crossings."""
+    """``{node: (layer, row)}``: layers by longest path from the sources, rows ordered to cut crossings.
+
+    Sources are then moved right, next to the run that first uses them.
+
+    Examples
+    --------
+    >>> from neurodata_widgets.provenance.lineage import Lineage
+    >>> g = Lineage("file:c", {n: {"kind": "file"} for n in ("file:a", "file:b", "file:c", "run:1", "run:2")},
+    ...             [("file:a", "run:1", "used"), ("run:1", "file:b", "generated"),
+    ...              ("file:b", "run:2", "used"), ("file:x", "run:2", "used"), ("run:2", "file:c", "generated")])
+    >>> g.nodes["file:x"] = {"kind": "file"}
+    >>> layout(g)["file:x"][0] == layout(g)["file:b"][0]
+    True
+    """
     preds: dict = {n: [] for n in graph.nodes}
     succs: dict = {n: [] for n in graph.nodes}
     for s, t, _ in graph.edges:
@@ -36,6 +49,9 @@ def layout(graph) -> dict:
     order = _topological(graph.nodes, preds, succs)
     for n in order:
         layer[n] = max((layer[p] + 1 for p in preds[n] if p in layer), default=0)
+    for n in reversed(order):  # a source sits right before its first use, not far left with a long edge
+        if not preds[n] and succs[n]:
+            layer[n] = min(layer[s] for s in succs[n]) - 1
     columns: dict = {}
     for n in order:
         columns.setdefault(layer[n], []).append(n)
