@@ -367,6 +367,8 @@ class ProvenanceViewer(widgets.VBox):
 
     def start_rerun(self) -> Job | None:
         """Start the confirmed rerun(s) in the background (default: the selected run); returns the job."""
+        if self.progress.job is not None and not self.progress.job.done:
+            return self.progress.job  # one rerun at a time in a dataset
         runs = self.pending or [r for r in [self.provenance.history.find(self.selected)] if r and self.selected]
         self.pending = []
         if not runs:
@@ -445,6 +447,8 @@ class ProvenanceViewer(widgets.VBox):
         """Check every computed file of the dataset for staleness in the background; returns the job."""
         if self.provenance is None:
             return None
+        if self.scan_progress.job is not None and not self.scan_progress.job.done:
+            return self.scan_progress.job  # a second click while it runs changes nothing
         provenance = self.provenance
         self.stale_list.layout.display = "none"
         return self.scan_progress.run(Job(lambda job: provenance.stale_files(job), label="Looking for stale results"))

@@ -152,6 +152,7 @@ def test_bring_up_to_date_reruns_upstream_first(chain_rw):
     assert [r.message for r in v.pending] == ["make b", "make c"]
     assert v.confirm.value.index("make b") < v.confirm.value.index("make c")
     v.confirm_button.click()
+    assert v.start_rerun() is v.progress.job  # a second start while it runs changes nothing
     v.progress.job.result(timeout=180)
     settle(v)
     assert (chain_rw / "c.txt").read_text() == "CHANGED\n"
