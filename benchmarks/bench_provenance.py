@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 COMMITS = 10_000
 REPORT_COMMITS = 400
-REPEAT = 3
+REPEAT = 5
 IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@neurodata-widgets.invalid",
             "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@neurodata-widgets.invalid"}
 
@@ -94,7 +94,8 @@ def run():
         ours, floor = _interleaved(lambda: History(big), lambda: _floor(big))
         rows.append({"name": f"parse {runs} run records / {COMMITS} commits vs git log --grep", "unit": "s",
                      "ours": ours, "baseline": floor, "target": "<= 1.5",
-                     "note": "floor: git log --grep='DATALAD RUNCMD' --format=%B --name-status; best of 3"})
+                     "note": f"floor: git log --grep='DATALAD RUNCMD' --format=%B --name-status; "
+                             f"best of {REPEAT}, interleaved"})
 
         h = History(big)
         timings = []

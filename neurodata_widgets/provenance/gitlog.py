@@ -41,11 +41,13 @@ def stream_log(path, *args, chunk_size: int = 1 << 20):
     Parsing overlaps with git's own work (two processes, two cores).
     """
     import codecs
+    import tempfile
 
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: git must never block on its warnings
     proc = subprocess.Popen(["git", "-C", str(path), "-c", "core.quotepath=off", "log", "-z",
-                             f"--format={LOG_FORMAT}", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             f"--format={LOG_FORMAT}", *args], stdout=subprocess.PIPE, stderr=errors)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    buffer = "\0"
+    buffer, finished = "\0", False
     try:
         while True:
             data = proc.stdout.read1(chunk_size)
@@ -62,12 +64,16 @@ def stream_log(path, *args, chunk_size: int = 1 << 20):
                 if commit:
                     yield commit
             if not data:
+                finished = True
                 break
     finally:
         proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace")
-        if proc.wait() != 0:
-            raise RuntimeError(f"git log failed in {path}: {err.strip()}")
+        code = proc.wait()
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip()
+        errors.close()
+        if code != 0 and finished:  # a reader that stopped early made git exit on a closed pipe
+            raise RuntimeError(f"git log failed in {path}: {message}")
 
 
 def _parse_chunk(chunk: str) -> dict | None:

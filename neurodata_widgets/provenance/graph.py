@@ -25,7 +25,20 @@ NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 38, 70, 18, 16
 
 
 def layout(graph) -> dict:
-    """``{node: (layer, row)}``: layers by longest path from the sources, rows ordered to cut crossings."""
+    """``{node: (layer, row)}``: layers by longest path from the sources, rows ordered to cut crossings.
+
+    Sources are then moved right, next to the run that first uses them.
+
+    Examples
+    --------
+    >>> from neurodata_widgets.provenance.lineage import Lineage
+    >>> g = Lineage("file:c", {n: {"kind": "file"} for n in ("file:a", "file:b", "file:c", "run:1", "run:2")},
+    ...             [("file:a", "run:1", "used"), ("run:1", "file:b", "generated"),
+    ...              ("file:b", "run:2", "used"), ("file:x", "run:2", "used"), ("run:2", "file:c", "generated")])
+    >>> g.nodes["file:x"] = {"kind": "file"}
+    >>> layout(g)["file:x"][0] == layout(g)["file:b"][0]
+    True
+    """
     preds: dict = {n: [] for n in graph.nodes}
     succs: dict = {n: [] for n in graph.nodes}
     for s, t, _ in graph.edges:
@@ -36,6 +49,9 @@ def layout(graph) -> dict:
     order = _topological(graph.nodes, preds, succs)
     for n in order:
         layer[n] = max((layer[p] + 1 for p in preds[n] if p in layer), default=0)
+    for n in reversed(order):  # a source sits right before its first use, not far left with a long edge
+        if not preds[n] and succs[n]:
+            layer[n] = min(layer[s] for s in succs[n]) - 1
     columns: dict = {}
     for n in order:
         columns.setdefault(layer[n], []).append(n)
@@ -95,7 +111,9 @@ STYLE = f"""
 .ndw-node.ndw-stale rect {{ fill: #ffebee; stroke: {COLORS['error']}; stroke-width: 2; }}
 .ndw-node.ndw-stale-upstream rect {{ stroke: {COLORS['warn']}; stroke-dasharray: 5 3; stroke-width: 2; }}
 .ndw-node.ndw-focus rect {{ stroke: {COLORS['primary']}; stroke-width: 3; }}
-.ndw-node:hover rect {{ filter: brightness(0.96); }}
+.ndw-node:hover rect, .ndw-node:focus rect {{ filter: brightness(0.94); }}
+.ndw-node:focus {{ outline: none; }}
+.ndw-node:focus-visible rect {{ stroke-width: 3; }}
 .ndw-node .ndw-sub {{ fill: {COLORS['muted']}; font-size: 10px; }}
 .ndw-edge {{ fill: none; stroke: #8c959f; stroke-width: 1.2; }}
 """
@@ -149,7 +167,8 @@ def to_svg(graph, focus: str = "") -> str:
         if node.get("reasons"):
             tip += "\n" + "\n".join(node["reasons"])
         rx = 14 if node["kind"] == "run" else 4
-        out.append(f'<g class="{" ".join(classes)}" data-node="{escape(nid)}" transform="translate({x:.1f},{y:.1f})">'
+        out.append(f'<g class="{" ".join(classes)}" data-node="{escape(nid)}" tabindex="0" role="button" '
+                   f'aria-label="{escape(node["label"])}" transform="translate({x:.1f},{y:.1f})">'
                    f'<title>{escape(tip)}</title><rect width="{NODE_W}" height="{NODE_H}" rx="{rx}"/>'
                    f'<text x="8" y="15">{escape(_short(node["label"]))}</text>'
                    f'<text class="ndw-sub" x="8" y="30">{escape(_short(sub, 34))}</text></g>')
@@ -163,8 +182,10 @@ def to_prov(graph) -> dict:
     Every id used by a relation is declared among entities, activities or agents; the
     "+ N more" summary nodes of the picture are left out.
     """
+    from urllib.parse import quote
+
     root = getattr(graph, "root", "") or "."
-    doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{root}/",
+    doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{quote(root)}/",
                       "commit": "urn:git:commit:", "agent": "mailto:"},
            "entity": {}, "activity": {}, "agent": {}, "used": {}, "wasGeneratedBy": {}, "wasAssociatedWith": {}}
     ids = {}
@@ -173,14 +194,15 @@ def to_prov(graph) -> dict:
             ids[nid] = "commit:" + node["commit"]
             doc["activity"][ids[nid]] = {"prov:label": node["label"], "prov:startTime": node.get("date"),
                                          "prov:endTime": node.get("date"), "ndw:command": node.get("cmd", ""),
-                                         "ndw:kind": node.get("run_kind", "run"), "ndw:dataset": node.get("dataset", "")}
+                                         "ndw:kind": node.get("run_kind", "run"),
+                                         "ndw:dataset": node.get("dataset", "")}
             if node.get("author"):
-                agent = "agent:" + node["author"].replace(" ", "_")
+                agent = "agent:" + (node.get("email") or node["author"].replace(" ", "_"))
                 doc["agent"][agent] = {"prov:type": "prov:Person", "prov:label": node["author"]}
                 doc["wasAssociatedWith"][f"_:assoc{len(doc['wasAssociatedWith'])}"] = {
                     "prov:activity": ids[nid], "prov:agent": agent}
         elif node["kind"] == "file":
-            ids[nid] = "ds:" + node["path"]
+            ids[nid] = "ds:" + quote(node["path"], safe="/")  # a qualified name holds no spaces
             doc["entity"][ids[nid]] = {"prov:label": node["label"], "ndw:stale": bool(node.get("stale")),
                                        "prov:type": "ndw:File"}
     for i, (s, t, rel) in enumerate(graph.edges):

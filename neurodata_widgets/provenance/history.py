@@ -131,7 +131,7 @@ class History:
         runs = [copies.get((p, r.commit), r) for p, log in self.logs.items() for r in log.runs
                 if (p, r.commit) not in folded]
         if len(self.logs) > 1:
-            runs.sort(key=lambda r: r.date, reverse=True)
+            runs.sort(key=lambda r: r.time, reverse=True)
         self.runs = runs
 
     def _recorded_by(self, prefix: str, commit: str, events: list) -> str:

@@ -1,7 +1,8 @@
 """File lineage: which run made a file, from what, what was computed from it, and is it stale.
 
-A :class:`Provenance` joins the run records of a :class:`~.records.History` with file
-trees read by ``git ls-tree`` (one per dataset state, cached). A file's *producer* is
+A :class:`Provenance` joins the run records of a :class:`~.history.History` with file
+trees read by ``git ls-tree`` (one per dataset state, cached). "Now" is what each
+installed dataset has committed (its HEAD): unsaved edits count once they are saved. A file's *producer* is
 the run that wrote its current content (same path, same blob id), so later hand edits
 and merges are told apart from computed results. An output is *stale* when an input
 it was computed from changed (or vanished, or a new file now matches an input glob)
@@ -262,6 +263,30 @@ class Provenance:
         return [run for run in self.history.runs
                 if path not in run.blobs and any(pattern_regex(p).match(path) for p in run.input_paths if p)]
 
+    def computed_files(self) -> dict:
+        """``{path: run}`` for every file whose current content a run wrote."""
+        current = self.current()
+        return {p: self._produced[(p, b)] for p, b in current.items() if (p, b) in self._produced}
+
+    def stale_files(self, job=None) -> list[dict]:
+        """Every computed file that is out of date: ``[{path, commit, message, reasons}]``.
+
+        Reads one tree per producing run; ``job`` (a :class:`~neurodata_widgets.jobs.Job`)
+        gets progress and can cancel.
+        """
+        computed = sorted(self.computed_files().items())
+        found = []
+        for i, (path, run) in enumerate(computed):
+            if job is not None:
+                job.check()
+                job.report(done=i, total=len(computed), unit="files", message=path)
+            reasons = self.staleness(path)
+            if reasons:
+                found.append({"path": path, "commit": run.commit, "message": run.message, "reasons": reasons})
+        if job is not None:
+            job.report(done=len(computed), total=len(computed), unit="files", message="")
+        return found
+
     def is_current(self, run: RunRecord) -> bool:
         """Whether some file still holds content this run wrote."""
         current = self.current()
@@ -326,6 +351,7 @@ class Provenance:
         if nid not in graph.nodes:
             graph.nodes[nid] = {"id": nid, "kind": "run", "label": run.message or run.cmd, "commit": run.commit,
                                 "cmd": run.cmd, "date": run.date.isoformat(), "author": run.author,
+                                "email": run.email,
                                 "run_kind": run.kind, "dataset": run.dataset, "current": self.is_current(run),
                                 "stale": False, "stale_upstream": False, "reasons": [], "focus": False}
 

@@ -29,8 +29,8 @@ from .gitlog import git, parse_log, stream_log
 log = logging.getLogger(__name__)
 
 MARKER = "[DATALAD RUNCMD]"
-RECORD_RE = re.compile(r"\[DATALAD RUNCMD\] (.*?)\n?=== Do not change lines below ===\n(.*)\n\^\^\^ Do not change "
-                       r"lines above \^\^\^", re.DOTALL)
+BELOW = "=== Do not change lines below ===\n"
+ABOVE = "\n^^^ Do not change lines above ^^^"
 KNOWN_KEYS = ("cmd", "dsid", "exit", "inputs", "extra_inputs", "outputs", "pwd", "chain")
 CONTAINER_DIR = ".datalad/environments/"
 COLUMNS = ["commit", "dataset", "date", "author", "message", "cmd", "exit", "kind", "inputs", "outputs", "files",
@@ -50,7 +50,7 @@ class RunRecord:
     parents: list
     author: str
     email: str
-    date: datetime
+    time: int  # author time, seconds since the epoch (``date`` is the same as a datetime)
     message: str
     record: dict
     files: list = field(default_factory=list)   # [(status, path)] changed by the run, subdataset halves included
@@ -59,6 +59,11 @@ class RunRecord:
     super_commit: str = ""                      # superdataset commit that recorded this dataset state
     subcommits: list = field(default_factory=list)  # [(dataset, commit)] subdataset halves folded in
     links: set = field(default_factory=set)     # paths written as symlinks: annexed content
+
+    @property
+    def date(self) -> datetime:
+        """When the run was recorded (author date, UTC)."""
+        return datetime.fromtimestamp(self.time, tz=timezone.utc)
 
     # -- the record's fields -------------------------------------------------------------------
     @property
@@ -161,10 +166,13 @@ def parse_message(body: str):
     ValueError
         When the message has the marker but no readable record.
     """
-    match = RECORD_RE.search(body)
-    if not match:
+    # plain string search: as DataLad's own pattern, but a few times faster than a DOTALL regex
+    start = body.find(MARKER)
+    below = body.find(BELOW, start)
+    above = body.rfind(ABOVE)
+    if start < 0 or below < 0 or above < below:
         raise ValueError("run commit without the 'Do not change lines' block")
-    message, payload = match.group(1).strip(), match.group(2)
+    message, payload = body[start + len(MARKER):below].strip(), body[below + len(BELOW):above]
     try:
         record = json.loads(payload)
     except ValueError as exc:
@@ -231,7 +239,7 @@ class DatasetLog:
             log.warning("skipping run commit %s in %s: %s", c["commit"][:8], self.path, exc)
             return None
         run = RunRecord(commit=c["commit"], dataset=self.prefix, parents=c["parents"], author=c["author"],
-                        email=c["email"], date=datetime.fromtimestamp(c["time"], tz=timezone.utc),
+                        email=c["email"], time=c["time"],
                         message=message, record=record if isinstance(record, dict) else {},
                         sidecar=record if isinstance(record, str) else "")
         for status, path, _, new_blob, mode in c["changes"]:
@@ -247,7 +255,9 @@ class DatasetLog:
         pending = [r for r in runs if r.sidecar]
         if not pending:
             return
-        record_dir = git(self.path, "config", "datalad.run.record-directory", check=False).strip() or ".datalad/runinfo"
+        record_dir = (git(self.path, "config", "datalad.run.record-directory", check=False).strip()
+                      or git(self.path, "config", "-f", ".datalad/config", "datalad.run.record-directory",
+                             check=False).strip() or ".datalad/runinfo")
         query = "".join(f"{r.commit}:{record_dir}/{r.sidecar}\n" for r in pending)
         proc = subprocess.run(["git", "-C", str(self.path), "cat-file", "--batch"], input=query.encode(),
                               capture_output=True)

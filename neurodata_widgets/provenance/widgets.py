@@ -11,7 +11,7 @@ from traitlets import Unicode, observe
 
 from ..jobs import Job
 from ..ui.banner import StatusBanner
-from ..ui.html import badge, escape, table
+from ..ui.html import Markup, badge, escape, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
 from ..ui.theme import CSS
@@ -20,7 +20,16 @@ from .lineage import Provenance, file_id
 from .history import diff_stats, filter_runs
 from .rerun import plan, rerun_many, update_plan
 
-TABLE_COLUMNS = ["date", "message", "cmd", "author", "exit", "inputs", "outputs", "kind", "dataset"]
+TABLE_COLUMNS = ["date", "message", "cmd", "kind", "exit", "inputs", "outputs", "author", "dataset"]
+
+
+def _exit_badge(value):
+    """Exit code as a badge (a record may lack one: pandas then holds NaN)."""
+    try:
+        code = int(value)
+    except (TypeError, ValueError):
+        return Markup(badge("?", "neutral", "no exit code recorded"))
+    return Markup(badge(str(code), "ok" if code == 0 else "error"))
 
 
 class LineageGraph(anywidget.AnyWidget):
@@ -103,8 +112,10 @@ class ProvenanceViewer(widgets.VBox):
                                         layout=widgets.Layout(width="260px"))
         self.since = widgets.DatePicker(description="From", layout=widgets.Layout(width="210px"))
         self.until = widgets.DatePicker(description="To", layout=widgets.Layout(width="210px"))
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=widgets.Layout(width="100px"))
-        self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10)
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
+                                             layout=widgets.Layout(width="100px"))
+        self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10,
+                                formatters={"exit": _exit_badge})
         self.table.add_class("ndw-provenance-runs")
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-run-detail")
@@ -124,21 +135,36 @@ class ProvenanceViewer(widgets.VBox):
                                          ensure_option=False, layout=widgets.Layout(width="480px"))
         self.file_button = widgets.Button(description="Show lineage", icon="sitemap")
         self.legend = widgets.HTML()
+        self.scan_button = widgets.Button(description="Find stale results", icon="search",
+                                          layout=widgets.Layout(width="170px"))
+        self.scan_button.add_class("ndw-scan-stale")
+        self.scan_progress = JobProgress()
+        self.stale_list = widgets.Select(description="Stale", rows=6, layout=widgets.Layout(width="98%",
+                                                                                           display="none"))
+        self.stale_list.add_class("ndw-stale-list")
         self.update_button = widgets.Button(description="Bring up to date…", icon="refresh", disabled=True,
                                             layout=widgets.Layout(width="180px"))
         self.update_button.add_class("ndw-update-stale")
         self.graph = LineageGraph()
         self.export = widgets.HTML()
         self.export.add_class("ndw-provenance-export")
+        self.csv_button = widgets.Button(description="Runs as CSV", icon="download",
+                                         layout=widgets.Layout(width="130px"))
+        self.csv_link = widgets.HTML()
+        self.csv_link.add_class("ndw-runs-export")
 
         self.text_filter.observe(self._apply_filters, names="value")
         self.path_filter.observe(self._apply_filters, names="value")
         self.since.observe(self._apply_filters, names="value")
         self.until.observe(self._apply_filters, names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
+        self.csv_button.on_click(lambda _: self.export_runs())
         self.table.observe(self._on_table_select, names="selected")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
         self.update_button.on_click(lambda _: self.ask_update())
+        self.scan_button.on_click(lambda _: self.find_stale())
+        self.scan_progress.on_done(self._scan_done)
+        self.stale_list.observe(lambda ch: self.show_file(ch["new"]) if ch["new"] else None, names="value")
         self.confirm_button.on_click(lambda _: self.start_rerun())
         self.cancel_confirm.on_click(lambda _: self._hide_confirm())
         self.file_button.on_click(lambda _: self.show_file(self.file_box.value))
@@ -150,10 +176,12 @@ class ProvenanceViewer(widgets.VBox):
         self.children = [
             widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.banner,
             widgets.HTML("<h3>Runs</h3>"),
-            widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button],
-                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.text_filter, self.path_filter, self.since, self.until, self.refresh_button,
+                          self.csv_button, self.csv_link], layout=widgets.Layout(flex_flow="row wrap")),
             self.table, self.detail, self.rerun_button, self.confirm_box, self.progress, self.results,
-            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button]),
+            widgets.HTML("<h3>Lineage</h3>"), widgets.HBox([self.file_box, self.file_button, self.update_button, self.scan_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.scan_progress, self.stale_list,
             self.legend,
             widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", width="100%")), self.export]
         self.provenance: Provenance | None = None
@@ -175,6 +203,18 @@ class ProvenanceViewer(widgets.VBox):
     def to_dataframe(self):
         """The runs as a DataFrame (one row per run)."""
         return self.provenance.history.to_dataframe()
+
+    def export_runs(self) -> str:
+        """Offer the runs shown (filters applied) as a CSV download link; return the CSV text.
+
+        Built on request only: a long history would otherwise ride along with every redraw.
+        """
+        frame = self.table.data.reset_index(drop=True) if self.table.data is not None else None
+        text = frame.to_csv(index=False) if frame is not None else ""
+        data = base64.b64encode(text.encode()).decode()
+        self.csv_link.value = (f'<a class="ndw-csv-download" download="runs.csv" href="data:text/csv;base64,{data}">'
+                               f'runs.csv ({len(frame) if frame is not None else 0} runs)</a>')
+        return text
 
     def to_prov(self) -> dict:
         """The lineage graph shown, as W3C PROV-JSON."""
@@ -234,6 +274,7 @@ class ProvenanceViewer(widgets.VBox):
     def _apply_filters(self, change=None) -> None:
         import pandas as pd
 
+        self.csv_link.value = ""  # it described the rows shown before
         runs = filter_runs(self.runs, self.text_filter.value, self.path_filter.value, self.since.value,
                            self.until.value)
         rows = [r.as_row() for r in runs]
@@ -326,6 +367,8 @@ class ProvenanceViewer(widgets.VBox):
 
     def start_rerun(self) -> Job | None:
         """Start the confirmed rerun(s) in the background (default: the selected run); returns the job."""
+        if self.progress.job is not None and not self.progress.job.done:
+            return self.progress.job  # one rerun at a time in a dataset
         runs = self.pending or [r for r in [self.provenance.history.find(self.selected)] if r and self.selected]
         self.pending = []
         if not runs:
@@ -399,6 +442,27 @@ class ProvenanceViewer(widgets.VBox):
         data = base64.b64encode(json.dumps(graph.to_prov(), indent=1).encode()).decode()
         self.export.value = (f'<a class="ndw-prov-download" download="lineage.prov.json" '
                              f'href="data:application/json;base64,{data}">Download the graph as PROV-JSON</a>')
+
+    def find_stale(self) -> Job | None:
+        """Check every computed file of the dataset for staleness in the background; returns the job."""
+        if self.provenance is None:
+            return None
+        if self.scan_progress.job is not None and not self.scan_progress.job.done:
+            return self.scan_progress.job  # a second click while it runs changes nothing
+        provenance = self.provenance
+        self.stale_list.layout.display = "none"
+        return self.scan_progress.run(Job(lambda job: provenance.stale_files(job), label="Looking for stale results"))
+
+    def _scan_done(self, job: Job) -> None:
+        if job.state != "done":
+            return
+        found = job.result()
+        self.stale_list.options = [(f"{s['path']}  ({s['reasons'][0]})", s["path"]) for s in found]
+        self.stale_list.value = None
+        self.stale_list.layout.display = None if found else "none"
+        self.scan_progress.banner.show(
+            f"{len(found)} stale result(s): pick one to see why." if found else "Every computed result is up to date.",
+            "warn" if found else "ok")
 
     def _on_graph_click(self, node: str) -> None:
         kind, _, ident = node.partition(":")

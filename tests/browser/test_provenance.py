@@ -20,7 +20,8 @@ def test_provenance_graph_and_run_detail(dashboard, demo):
     title = page.locator(".ndw-run-detail .ndw-run-title")
     title.wait_for(timeout=30_000)
     assert title.inner_text() == "Smooth the T1w images"
-    assert "python3 code/smooth.py raw derivatives/smoothed" in page.locator(".ndw-run-detail .ndw-run-cmd").inner_text()
+    command = page.locator(".ndw-run-detail .ndw-run-cmd").inner_text()
+    assert "python3 code/smooth.py raw derivatives/smoothed" in command
     assert page.locator(".ndw-rerun-line").inner_text().startswith("datalad rerun ")
     page.locator('.ndw-lineage-graph g.ndw-focus.ndw-node-run').wait_for(timeout=30_000)
     # a file node refocuses the graph on that file
@@ -55,3 +56,13 @@ def test_stale_figure_brought_up_to_date_in_the_browser(dashboard, demo_clone):
     expect(page.locator(".ndw-provenance .ndw-banner-ok")).to_contain_text(": done")
     log = dl.Dataset(str(demo_clone)).repo.call_git(["log", "-1", "--format=%s"]).strip()
     assert log == "[DATALAD RUNCMD] Plot mean intensity per subject"
+
+
+def test_graph_nodes_work_from_the_keyboard(dashboard, demo):
+    page = dashboard.open("provenance.ipynb")
+    node = page.locator('.ndw-lineage-graph g.ndw-node-run', has_text="Plot mean intensity")
+    node.wait_for(timeout=60_000)
+    node.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".ndw-run-detail .ndw-run-title")).to_have_text("Plot mean intensity per subject",
+                                                                        timeout=30_000)

@@ -60,7 +60,8 @@ def test_parse_log_root_merge_and_rename():
 
 
 def test_parse_message_variants():
-    good = '[DATALAD RUNCMD] hello\n\n=== Do not change lines below ===\n{"cmd": "x", "note": 1}\n^^^ Do not change lines above ^^^\n'
+    good = ('[DATALAD RUNCMD] hello\n\n=== Do not change lines below ===\n{"cmd": "x", "note": 1}\n'
+            '^^^ Do not change lines above ^^^\n')
     assert parse_message(good) == ("hello", {"cmd": "x", "note": 1})
     assert parse_message(good.replace('{"cmd": "x", "note": 1}', '"abc123"')) == ("hello", "abc123")
     for broken in ("[DATALAD RUNCMD] no block", good.replace('"cmd"', '"cmd'), good.replace('"cmd"', '"command"')):
@@ -175,3 +176,13 @@ def test_diff_stats_tell_git_lines_from_annexed_files(demo):
     rerun = h.runs[0]
     stats = diff_stats(h, rerun)
     assert stats["annexed"] == 0 and stats["insertions"] == stats["deletions"] == 4  # the table's rows, rewritten
+
+
+def test_streamed_parse_equals_whole_parse_at_any_chunk_size(demo):
+    from neurodata_widgets.provenance.gitlog import LOG_FORMAT, git, stream_log
+
+    args = ["--raw", "--no-abbrev", "--no-renames"]
+    whole = parse_log(git(demo["superdataset"], "log", "-z", f"--format={LOG_FORMAT}", *args))
+    assert len(whole) > 10
+    for size in (7, 64, 1 << 20):
+        assert list(stream_log(demo["superdataset"], *args, chunk_size=size)) == whole

@@ -68,3 +68,16 @@ def test_wide_fan_out_is_summarised(tmp_path):
     assert [m["label"] for m in more] == ["+ 3 more inputs"]
     prov = g.to_prov()
     assert len(prov["entity"]) == MAX_INPUTS_SHOWN + 1 and len(prov["used"]) == MAX_INPUTS_SHOWN
+
+
+def test_prov_ids_of_odd_names_are_quoted(tmp_path):
+    import json
+
+    ds = dl.create(str(tmp_path / "ds"), cfg_proc="text2git", result_renderer="disabled")
+    write(tmp_path / "ds" / "in put.txt", "x\n")
+    ds.save(message="input", result_renderer="disabled")
+    ds.run("cp 'in put.txt' 'out put.txt'", inputs=["in put.txt"], outputs=["out put.txt"], message="copy",
+           result_renderer="disabled")
+    doc = json.loads(json.dumps(Provenance(tmp_path / "ds").lineage("out put.txt").to_prov()))
+    assert set(doc["entity"]) == {"ds:in%20put.txt", "ds:out%20put.txt"}
+    assert doc["entity"]["ds:out%20put.txt"]["prov:label"] == "out put.txt"

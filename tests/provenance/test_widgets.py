@@ -12,6 +12,16 @@ from neurodata_widgets.provenance.widgets import LineageGraph, ProvenanceViewer
 from .conftest import write
 
 
+def eventually(condition, timeout=30) -> bool:
+    """Poll ``condition`` (job callbacks run in the job's thread, just after it ends)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
 def settle(viewer, timeout=60):
     """Wait until the viewer handled the end of its rerun job (the callback runs in the job's thread)."""
     import time
@@ -142,6 +152,7 @@ def test_bring_up_to_date_reruns_upstream_first(chain_rw):
     assert [r.message for r in v.pending] == ["make b", "make c"]
     assert v.confirm.value.index("make b") < v.confirm.value.index("make c")
     v.confirm_button.click()
+    assert v.start_rerun() is v.progress.job  # a second start while it runs changes nothing
     v.progress.job.result(timeout=180)
     settle(v)
     assert (chain_rw / "c.txt").read_text() == "CHANGED\n"
@@ -172,3 +183,51 @@ def test_refresh_button_picks_up_a_plain_commit(chain_rw):
     dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
     v.refresh_button.click()  # no new run, but b is stale now
     assert "stale" in v.legend.value and len(v.table.data) == 2
+
+
+def test_runs_export_as_csv_follows_the_filters(demo):
+    import io
+
+    import pandas as pd
+
+    v = ProvenanceViewer(demo["superdataset"])
+    v.path_filter.value = "results/*"
+    v.csv_button.click()
+    href = re.search(r'href="data:text/csv;base64,([^"]+)"', v.csv_link.value).group(1)
+    frame = pd.read_csv(io.StringIO(base64.b64decode(href).decode()))
+    assert frame["message"].tolist() == ["Summarize the smoothed images"] * 2
+    assert set(frame["commit"]) == {r.commit for r in v.runs if r.message == "Summarize the smoothed images"}
+    v.path_filter.value = ""
+    assert v.csv_link.value == ""
+
+
+def test_find_stale_results_in_the_background(chain_rw):
+    import datalad.api as dl
+
+    v = ProvenanceViewer(Provenance(chain_rw))
+    v.scan_button.click()
+    assert v.scan_progress.job.result(timeout=60) == []
+    assert eventually(lambda: v.scan_progress.banner.message == "Every computed result is up to date.")
+    write(chain_rw / "b.txt", "hand edit\n")  # c's input changes; b is no longer computed
+    dl.Dataset(str(chain_rw)).save(message="edit b", result_renderer="disabled")
+    v.refresh()
+    found = v.find_stale().result(timeout=60)
+    assert [s["path"] for s in found] == ["c.txt"] and "b.txt changed" in found[0]["reasons"][0]
+    assert eventually(lambda: [value for _, value in v.stale_list.options] == ["c.txt"])
+    assert v.scan_progress.banner.kind == "warn"
+    v.stale_list.value = "c.txt"
+    assert v.file == "c.txt" and "stale" in v.legend.value
+
+
+def test_failed_command_record_shows_its_exit_code(chain_rw):
+    from .conftest import sh
+
+    write(chain_rw / "f.txt", "partial\n")
+    sh(chain_rw, "add", "f.txt")
+    sh(chain_rw, "commit", "-q", "-m", '[DATALAD RUNCMD] failed step\n\n=== Do not change lines below ===\n'
+       '{"cmd": "false", "exit": 3, "inputs": [], "outputs": ["f.txt"], "pwd": "."}\n'
+       '^^^ Do not change lines above ^^^\n')
+    v = ProvenanceViewer(Provenance(chain_rw))
+    assert 'ndw-badge-error">3<' in v.table.html.value
+    v.select_run(v.runs[0].commit)
+    assert 'ndw-badge-error">exit 3<' in v.detail.value
