@@ -333,9 +333,12 @@ class XnatBrowser(widgets.VBox):
         """The file manifest of the selection (one request per session at most)."""
         return self.client.manifest(self.selected_nodes)
 
-    def _start(self, label, fn) -> Job | None:
+    def _start(self, label, fn, target: str) -> Job | None:
         if not self.selected:
             self.banner.show("Select something first (tick a box in the tree).", "warn")
+            return None
+        if not target:
+            self.banner.show(f"{label}: enter a folder first.", "warn")
             return None
         if self.progress.job is not None and not self.progress.job.done:
             self.banner.show("Wait for the running job to finish, or cancel it.", "warn")
@@ -355,7 +358,7 @@ class XnatBrowser(widgets.VBox):
         target, pathfmt = self.folder.value.strip(), self.pathfmt.value.replace("//", "/")
         self.status = "downloading"
         return self._start("Download", lambda job, files: download(self.client, files, target, pathfmt=pathfmt,
-                                                                   job=job))
+                                                                   job=job), target)
 
     def track(self) -> Job | None:
         """Register the selection in the DataLad dataset of the dataset box (created if missing)."""
@@ -364,4 +367,5 @@ class XnatBrowser(widgets.VBox):
         target, pathfmt, fast = self.dataset.value.strip(), self.pathfmt.value, self.register_only.value
         self.status = "tracking"
         return self._start("Track in dataset", lambda job, files: track(self.client, files, target,
-                                                                        pathfmt=pathfmt, register_only=fast, job=job))
+                                                                        pathfmt=pathfmt, register_only=fast, job=job),
+                           target)

@@ -82,3 +82,24 @@ def test_dirty_dataset_is_refused(server, tmp_path):
     with pytest.raises(errors.UserError, match="unsaved changes"):
         track(c, manifest, ds.path)
     assert not os.path.exists(tmp_path / "dirty" / "sub-001")
+
+
+def test_without_digests_urls_are_registered_fast(tmp_path):
+    from neurodata_widgets.sandbox.xnat_server import XnatServer
+    from neurodata_widgets.xnat.download import download
+
+    server = XnatServer(projects=[("OLD", "public")], subjects=1, sessions=1, scans=2, digests=False).start()
+    try:
+        c = XnatClient(server.url)
+        c.login(anonymous=True)
+        manifest = c.manifest([Node("project", "OLD")])
+        assert (manifest["md5"] == "").all()
+        report = track(c, manifest, tmp_path / "ds")  # no key to give: addurls --fast
+        assert (report["status"] == "ok").sum() == len(manifest)
+        import datalad.api as dl
+
+        got = dl.Dataset(str(tmp_path / "ds")).get(".", result_renderer="disabled", return_type="list")
+        assert sum(r["action"] == "get" and r["status"] == "ok" for r in got) == len(manifest)
+        assert set(download(c, manifest, tmp_path / "dl")["status"]) == {"downloaded"}  # unverified, complete
+    finally:
+        server.stop()

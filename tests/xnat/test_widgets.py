@@ -152,3 +152,11 @@ def test_saved_login_is_offered(server):
             login.logout()
     finally:
         store.remove(credential_name(server.url))
+
+
+def test_an_empty_folder_is_refused(pair, server):
+    login, browser = pair
+    _log_in(login, server)
+    browser.select(browser.roots[0])
+    browser.folder.value = "  "
+    assert browser.download() is None and "enter a folder" in browser.banner.message
