@@ -133,6 +133,19 @@ class XnatClient:
         self._xnat = None
         self._http = None
         self._base = self.url
+        self._listeners: list = []
+
+    def on_session(self, callback) -> None:
+        """Call ``callback(client)`` after every login and logout (widgets sharing a client follow it)."""
+        if callback not in self._listeners:
+            self._listeners.append(callback)
+
+    def _notify(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self)
+            except Exception:  # a broken listener must not break the login
+                log.exception("session listener failed")
 
     # -- session ------------------------------------------------------------------------------------
     @property
@@ -191,6 +204,7 @@ class XnatClient:
             self._http.auth = (user, password)  # XNAT without JSESSION support: basic auth on every request
         self.user = session.logged_in_user or ("guest" if anonymous else user)
         self.credential_name = ANONYMOUS if anonymous else name
+        self._notify()
         return self.user
 
     def logout(self) -> None:
@@ -200,10 +214,13 @@ class XnatClient:
                 self._xnat.disconnect()
             except Exception:  # the server may be down; the local session ends regardless
                 log.debug("XNAT logout failed", exc_info=True)
+        was_connected = self._http is not None
         if self._http is not None:
             self._http.close()
         self._xnat = self._http = None
         self.user = None
+        if was_connected:
+            self._notify()
 
     # -- requests -----------------------------------------------------------------------------------
     @property

@@ -1,9 +1,11 @@
 """XNAT widgets: :class:`XnatLogin` and :class:`XnatBrowser` (lazy tree, details, download, track).
 
-Compose them by sharing one client, or by handing the login's client to the browser::
+Compose them by sharing one client (the browser follows the client's logins and logouts)::
 
-    login, browser = XnatLogin(), XnatBrowser()
-    login.on_login(browser.set_client)
+    client = XnatClient()
+    login, browser = XnatLogin(client), XnatBrowser(client)
+
+or by handing the login's client over: ``XnatLogin().on_login(browser.set_client)``.
 """
 from __future__ import annotations
 
@@ -150,6 +152,8 @@ class XnatBrowser(widgets.VBox):
                           widgets.HBox([self.register_only, self.track_button]), self.progress], **kwargs)
         self.add_class("ndw-xnat-browser")
         self.progress.on_done(self._job_done)
+        if client is not None:
+            client.on_session(self._session_changed)
         if client is not None and client.connected:
             self.refresh()
         else:
@@ -158,8 +162,17 @@ class XnatBrowser(widgets.VBox):
     # -- data -------------------------------------------------------------------------------------------
     def set_client(self, client: XnatClient) -> None:
         """Browse with ``client`` (use as ``XnatLogin.on_login(browser.set_client)``)."""
-        self.client = client
+        if client is self.client and self.roots:
+            return  # already following this client's session
+        if client is not self.client:
+            self.client = client
+            client.on_session(self._session_changed)
         self.refresh()
+
+    def _session_changed(self, client) -> None:
+        # the client logged in or out elsewhere (a login widget sharing it): follow, once per change
+        if client is self.client:
+            self.refresh()
 
     def refresh(self) -> None:
         """Reload the project list (collapses the tree; keeps nothing stale)."""

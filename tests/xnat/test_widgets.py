@@ -160,3 +160,15 @@ def test_an_empty_folder_is_refused(pair, server):
     browser.select(browser.roots[0])
     browser.folder.value = "  "
     assert browser.download() is None and "enter a folder" in browser.banner.message
+
+
+def test_a_browser_follows_its_clients_logins(server):
+    client = XnatClient(server.url)
+    browser = XnatBrowser(client)  # built before anyone logged in, as the portal's XNAT tab may be
+    login = XnatLogin(client)
+    assert browser.roots == []
+    login.anonymous.value = True
+    login.login_button.click()
+    assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
+    login.logout_button.click()
+    assert browser.roots == [] and "Log in to browse" in browser.banner.message
