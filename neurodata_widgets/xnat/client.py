@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -191,7 +192,9 @@ class XnatClient:
         self.logout()
         session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
                                logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),
-                               default_timeout=self.timeout, pilot_timeout=self.timeout)
+                               default_timeout=self.timeout, pilot_timeout=self.timeout,
+                               # anonymous means no credentials: not even a ~/.netrc entry
+                               netrc_file=os.devnull if anonymous else None)
         if remember and user and not anonymous:
             self.store.save(name, user, password, realm=self.url)
         self._xnat = session
