@@ -175,7 +175,7 @@ class XnatClient:
         if anonymous:
             user = password = None
         elif not user:
-            stored = self.store.get(name)
+            stored = self.saved_login(name)
             if stored is None:
                 if credential:
                     raise errors.UserError(f"No credential named {credential!r} is stored.",
@@ -184,7 +184,7 @@ class XnatClient:
             else:
                 user, password = stored["user"], stored["password"]
         elif not password:
-            stored = self.store.get(name)
+            stored = self.saved_login(name)
             if not stored or stored["user"] != user:
                 raise errors.UserError("Enter a password (or log in anonymously).",
                                        "Tick 'remember' to keep it in the DataLad credential store.")
@@ -224,6 +224,21 @@ class XnatClient:
         self.user = None
         if was_connected:
             self._notify()
+
+    def saved_login(self, name: str | None = None) -> dict | None:
+        """The stored login for credential ``name`` (default: this server's), else the sandbox's demo login.
+
+        The sandbox's demo password comes from the file a running sandbox publishes (mode 0600) or from
+        the sandbox this kernel started; it never passes through a widget.
+        """
+        stored = self.store.get(name or credential_name(self.url))
+        if stored is not None:
+            return stored
+        for info in (running_sandbox().get("xnat", {}),
+                     _IN_KERNEL["sandbox"].info()["xnat"] if "sandbox" in _IN_KERNEL else {}):
+            if info.get("url", "").rstrip("/") == self.url and info.get("password"):
+                return {"name": name, "user": info["user"], "password": info["password"], "source": "sandbox"}
+        return None
 
     # -- requests -----------------------------------------------------------------------------------
     @property

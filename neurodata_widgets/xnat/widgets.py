@@ -66,6 +66,11 @@ class XnatLogin(LoginForm):
     def login_result(self):
         return self.client
 
+    def saved_login(self, url: str) -> dict | None:
+        if url.rstrip("/") != self.client.url:
+            return super().saved_login(url)
+        return self.client.saved_login()
+
 
 class _Row(widgets.HBox):
     def __init__(self, browser, node: Node, depth: int):

@@ -172,3 +172,14 @@ def test_a_browser_follows_its_clients_logins(server):
     assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
     login.logout_button.click()
     assert browser.roots == [] and "Log in to browse" in browser.banner.message
+
+
+def test_the_running_sandbox_demo_login_is_offered(sandbox):
+    """A dashboard on the sandbox logs in as its demo user without anyone typing the password."""
+    info = sandbox.info()["xnat"]
+    login = XnatLogin(XnatClient(info["url"]))
+    assert login.user.placeholder == f"saved: {info['user']}"
+    login.user.value = ""
+    login.login_button.click()
+    assert login.value == info["user"] and login.password.value == ""
+    login.logout()
