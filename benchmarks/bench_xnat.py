@@ -106,26 +106,26 @@ def _download_rows():
         client = _client(server)
         manifest = client.manifest([Node("project", "DL")])
         total = int(manifest["size"].sum())
-        ours, base = [], []
+        times = {"base": [], "ours": []}
         for rep in range(REPS):  # alternate the order to share the machine's noise fairly; keep the best of each
             for side in (("base", "ours") if rep % 2 == 0 else ("ours", "base")):
                 folder = tempfile.mkdtemp(dir=tmp)
                 start = time.perf_counter()
                 if side == "base":
                     _plain_loop(list(manifest["url"]), folder, client.http)
-                    base.append(time.perf_counter() - start)
                 else:
                     report = download(client, manifest, folder, workers=WORKERS)
-                    ours.append(time.perf_counter() - start)
                     assert (report["status"] == "downloaded").all()
+                times[side].append(time.perf_counter() - start)
                 shutil.rmtree(folder)
     finally:
         stop.set()
         proc.join(10)
         shutil.rmtree(tmp, ignore_errors=True)
     mb = total / 1e6
+    base = mb / min(times["base"])
     return [{"name": f"xnat download: {len(manifest)} files, {WORKERS} workers", "unit": "MB/s",
-             "ours": mb / min(ours), "baseline": mb / min(base), "target": ">= 0.8",
+             "ours": mb / min(times["ours"]), "baseline": base, "target": ">= 0.8",
              "note": f"{mb:.0f} MB over loopback, best of {REPS}; ours verifies md5 and renames complete files"}]
 
 

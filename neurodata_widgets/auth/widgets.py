@@ -91,6 +91,10 @@ class LoginForm(widgets.VBox):
         """What :meth:`on_login` callbacks receive (a subclass returns its client)."""
         return self
 
+    def saved_login(self, url: str) -> dict | None:
+        """A login saved for ``url`` (``{"user", ...}``), offered as the user field's placeholder."""
+        return (self.store or CredentialStore()).get(credential_name(url))
+
     # -- behaviour -----------------------------------------------------------------------------------
     def on_login(self, callback) -> None:
         """Call ``callback(login_result())`` after every successful login."""
@@ -136,7 +140,7 @@ class LoginForm(widgets.VBox):
         saved = None
         if self.url.value.strip():
             try:
-                saved = (self.store or CredentialStore()).get(credential_name(self.url.value.strip()))
+                saved = self.saved_login(self.url.value.strip())
             except Exception:  # no usable keyring: nothing saved to offer
                 log.debug("credential lookup failed", exc_info=True)
         self.user.placeholder = f"saved: {saved['user']}" if saved and saved.get("user") else ""

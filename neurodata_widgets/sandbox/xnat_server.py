@@ -105,6 +105,8 @@ class XnatServer(Service):
         Approximate size in bytes of each generated file.
     guest : bool
         Whether anonymous (guest) access is enabled.
+    digests : bool
+        Whether file listings carry md5 digests.
     """
 
     name = "xnat"
@@ -134,9 +136,10 @@ class XnatServer(Service):
     ]
 
     def __init__(self, seed: int = 0, projects=None, subjects: int = 3, sessions: int = 2, scans: int = 3,
-                 files: int = 2, file_size: int = 2048, guest: bool = True, **kwargs):
+                 files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.guest = guest
+        self.digests = digests  # older XNAT data often has no digest in its catalogs
         self.file_size = file_size
         self.users = {"demo": {"password": secrets.token_urlsafe(12), "projects": "*"},
                       "visitor": {"password": secrets.token_urlsafe(12), "projects": set()}}
@@ -483,7 +486,8 @@ class XnatServer(Service):
         if req.query.get("format") == "zip":
             return self._zip(exp, scans, f"{exp.label}_scans", resource)
         rows = [{"Name": f.name, "Size": str(f.size), "collection": label, "cat_ID": scan.id,
-                 "file_tags": "", "file_format": "DICOM", "file_content": "RAW", "digest": self.md5(f),
+                 "file_tags": "", "file_format": "DICOM", "file_content": "RAW",
+                 "digest": self.md5(f) if self.digests else "",
                  "URI": f"/data/experiments/{exp.id}/scans/{scan.id}/resources/{label}/files/{quote(f.name, safe='')}"}
                 for scan, label, f in entries]
         return self._result_set(req, rows, ["Name", "Size", "URI", "collection", "file_tags", "file_format",

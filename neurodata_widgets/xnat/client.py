@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -133,6 +134,19 @@ class XnatClient:
         self._xnat = None
         self._http = None
         self._base = self.url
+        self._listeners: list = []
+
+    def on_session(self, callback) -> None:
+        """Call ``callback(client)`` after every login and logout (widgets sharing a client follow it)."""
+        if callback not in self._listeners:
+            self._listeners.append(callback)
+
+    def _notify(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self)
+            except Exception:  # a broken listener must not break the login
+                log.exception("session listener failed")
 
     # -- session ------------------------------------------------------------------------------------
     @property
@@ -161,7 +175,7 @@ class XnatClient:
         if anonymous:
             user = password = None
         elif not user:
-            stored = self.store.get(name)
+            stored = self.saved_login(name)
             if stored is None:
                 if credential:
                     raise errors.UserError(f"No credential named {credential!r} is stored.",
@@ -170,7 +184,7 @@ class XnatClient:
             else:
                 user, password = stored["user"], stored["password"]
         elif not password:
-            stored = self.store.get(name)
+            stored = self.saved_login(name)
             if not stored or stored["user"] != user:
                 raise errors.UserError("Enter a password (or log in anonymously).",
                                        "Tick 'remember' to keep it in the DataLad credential store.")
@@ -178,7 +192,9 @@ class XnatClient:
         self.logout()
         session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
                                logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),
-                               default_timeout=self.timeout, pilot_timeout=self.timeout)
+                               default_timeout=self.timeout, pilot_timeout=self.timeout,
+                               # anonymous means no credentials: not even a ~/.netrc entry
+                               netrc_file=os.devnull if anonymous else None)
         if remember and user and not anonymous:
             self.store.save(name, user, password, realm=self.url)
         self._xnat = session
@@ -191,6 +207,7 @@ class XnatClient:
             self._http.auth = (user, password)  # XNAT without JSESSION support: basic auth on every request
         self.user = session.logged_in_user or ("guest" if anonymous else user)
         self.credential_name = ANONYMOUS if anonymous else name
+        self._notify()
         return self.user
 
     def logout(self) -> None:
@@ -200,10 +217,28 @@ class XnatClient:
                 self._xnat.disconnect()
             except Exception:  # the server may be down; the local session ends regardless
                 log.debug("XNAT logout failed", exc_info=True)
+        was_connected = self._http is not None
         if self._http is not None:
             self._http.close()
         self._xnat = self._http = None
         self.user = None
+        if was_connected:
+            self._notify()
+
+    def saved_login(self, name: str | None = None) -> dict | None:
+        """The stored login for credential ``name`` (default: this server's), else the sandbox's demo login.
+
+        The sandbox's demo password comes from the file a running sandbox publishes (mode 0600) or from
+        the sandbox this kernel started; it never passes through a widget.
+        """
+        stored = self.store.get(name or credential_name(self.url))
+        if stored is not None:
+            return stored
+        for info in (running_sandbox().get("xnat", {}),
+                     _IN_KERNEL["sandbox"].info()["xnat"] if "sandbox" in _IN_KERNEL else {}):
+            if info.get("url", "").rstrip("/") == self.url and info.get("password"):
+                return {"name": name, "user": info["user"], "password": info["password"], "source": "sandbox"}
+        return None
 
     # -- requests -----------------------------------------------------------------------------------
     @property

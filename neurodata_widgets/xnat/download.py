@@ -119,7 +119,8 @@ def _fetch(http, url, dest: Path, size, md5, progress: _Progress, cancelled, tim
                             if cancelled():
                                 raise Cancelled(str(dest))
                             fh.write(chunk)
-                            digest.update(chunk)
+                            if md5:  # hashing is most of our cost over a plain loop: only when it is checked
+                                digest.update(chunk)
                             have += len(chunk)
                             progress.add(len(chunk))
                 if expected is not None and have < expected:

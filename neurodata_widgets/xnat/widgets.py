@@ -1,9 +1,11 @@
 """XNAT widgets: :class:`XnatLogin` and :class:`XnatBrowser` (lazy tree, details, download, track).
 
-Compose them by sharing one client, or by handing the login's client to the browser::
+Compose them by sharing one client (the browser follows the client's logins and logouts)::
 
-    login, browser = XnatLogin(), XnatBrowser()
-    login.on_login(browser.set_client)
+    client = XnatClient()
+    login, browser = XnatLogin(client), XnatBrowser(client)
+
+or by handing the login's client over: ``XnatLogin().on_login(browser.set_client)``.
 """
 from __future__ import annotations
 
@@ -63,6 +65,11 @@ class XnatLogin(LoginForm):
 
     def login_result(self):
         return self.client
+
+    def saved_login(self, url: str) -> dict | None:
+        if url.rstrip("/") != self.client.url:
+            return super().saved_login(url)
+        return self.client.saved_login()
 
 
 class _Row(widgets.HBox):
@@ -150,6 +157,8 @@ class XnatBrowser(widgets.VBox):
                           widgets.HBox([self.register_only, self.track_button]), self.progress], **kwargs)
         self.add_class("ndw-xnat-browser")
         self.progress.on_done(self._job_done)
+        if client is not None:
+            client.on_session(self._session_changed)
         if client is not None and client.connected:
             self.refresh()
         else:
@@ -158,8 +167,17 @@ class XnatBrowser(widgets.VBox):
     # -- data -------------------------------------------------------------------------------------------
     def set_client(self, client: XnatClient) -> None:
         """Browse with ``client`` (use as ``XnatLogin.on_login(browser.set_client)``)."""
-        self.client = client
+        if client is self.client and self.roots:
+            return  # already following this client's session
+        if client is not self.client:
+            self.client = client
+            client.on_session(self._session_changed)
         self.refresh()
+
+    def _session_changed(self, client) -> None:
+        # the client logged in or out elsewhere (a login widget sharing it): follow, once per change
+        if client is self.client:
+            self.refresh()
 
     def refresh(self) -> None:
         """Reload the project list (collapses the tree; keeps nothing stale)."""
@@ -333,9 +351,12 @@ class XnatBrowser(widgets.VBox):
         """The file manifest of the selection (one request per session at most)."""
         return self.client.manifest(self.selected_nodes)
 
-    def _start(self, label, fn) -> Job | None:
+    def _start(self, label, fn, target: str) -> Job | None:
         if not self.selected:
             self.banner.show("Select something first (tick a box in the tree).", "warn")
+            return None
+        if not target:
+            self.banner.show(f"{label}: enter a folder first.", "warn")
             return None
         if self.progress.job is not None and not self.progress.job.done:
             self.banner.show("Wait for the running job to finish, or cancel it.", "warn")
@@ -355,7 +376,7 @@ class XnatBrowser(widgets.VBox):
         target, pathfmt = self.folder.value.strip(), self.pathfmt.value.replace("//", "/")
         self.status = "downloading"
         return self._start("Download", lambda job, files: download(self.client, files, target, pathfmt=pathfmt,
-                                                                   job=job))
+                                                                   job=job), target)
 
     def track(self) -> Job | None:
         """Register the selection in the DataLad dataset of the dataset box (created if missing)."""
@@ -364,4 +385,5 @@ class XnatBrowser(widgets.VBox):
         target, pathfmt, fast = self.dataset.value.strip(), self.pathfmt.value, self.register_only.value
         self.status = "tracking"
         return self._start("Track in dataset", lambda job, files: track(self.client, files, target,
-                                                                        pathfmt=pathfmt, register_only=fast, job=job))
+                                                                        pathfmt=pathfmt, register_only=fast, job=job),
+                           target)

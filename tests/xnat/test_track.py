@@ -82,3 +82,37 @@ def test_dirty_dataset_is_refused(server, tmp_path):
     with pytest.raises(errors.UserError, match="unsaved changes"):
         track(c, manifest, ds.path)
     assert not os.path.exists(tmp_path / "dirty" / "sub-001")
+
+
+def test_without_digests_urls_are_registered_fast(tmp_path):
+    from neurodata_widgets.sandbox.xnat_server import XnatServer
+    from neurodata_widgets.xnat.download import download
+
+    server = XnatServer(projects=[("OLD", "public")], subjects=1, sessions=1, scans=2, digests=False).start()
+    try:
+        c = XnatClient(server.url)
+        c.login(anonymous=True)
+        manifest = c.manifest([Node("project", "OLD")])
+        assert (manifest["md5"] == "").all()
+        report = track(c, manifest, tmp_path / "ds")  # no key to give: addurls --fast
+        assert (report["status"] == "ok").sum() == len(manifest)
+        import datalad.api as dl
+
+        got = dl.Dataset(str(tmp_path / "ds")).get(".", result_renderer="disabled", return_type="list")
+        assert sum(r["action"] == "get" and r["status"] == "ok" for r in got) == len(manifest)
+        assert set(download(c, manifest, tmp_path / "dl")["status"]) == {"downloaded"}  # unverified, complete
+    finally:
+        server.stop()
+
+
+def test_a_clone_gets_content_with_the_stored_credential(remembered, server, tmp_path):
+    import datalad.api as dl
+
+    exp = _private_session(server)
+    manifest = remembered.manifest([Node("scan", exp.project, exp.subject.label, exp.id, exp.label, "2")])
+    track(remembered, manifest, tmp_path / "origin")
+    clone = dl.clone(source=str(tmp_path / "origin"), path=str(tmp_path / "clone"), result_renderer="disabled")
+    got = clone.get(".", result_renderer="disabled", return_type="list")
+    assert sum(r["action"] == "get" and r["status"] == "ok" for r in got) == len(manifest) == 2
+    files = [p for p in (tmp_path / "clone").rglob("*.dcm") if ".git" not in p.parts]
+    assert len(files) == 2 and all(p.read_bytes()[128:132] == b"DICM" for p in files)

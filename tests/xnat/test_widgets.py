@@ -152,3 +152,34 @@ def test_saved_login_is_offered(server):
             login.logout()
     finally:
         store.remove(credential_name(server.url))
+
+
+def test_an_empty_folder_is_refused(pair, server):
+    login, browser = pair
+    _log_in(login, server)
+    browser.select(browser.roots[0])
+    browser.folder.value = "  "
+    assert browser.download() is None and "enter a folder" in browser.banner.message
+
+
+def test_a_browser_follows_its_clients_logins(server):
+    client = XnatClient(server.url)
+    browser = XnatBrowser(client)  # built before anyone logged in, as the portal's XNAT tab may be
+    login = XnatLogin(client)
+    assert browser.roots == []
+    login.anonymous.value = True
+    login.login_button.click()
+    assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
+    login.logout_button.click()
+    assert browser.roots == [] and "Log in to browse" in browser.banner.message
+
+
+def test_the_running_sandbox_demo_login_is_offered(sandbox):
+    """A dashboard on the sandbox logs in as its demo user without anyone typing the password."""
+    info = sandbox.info()["xnat"]
+    login = XnatLogin(XnatClient(info["url"]))
+    assert login.user.placeholder == f"saved: {info['user']}"
+    login.user.value = ""
+    login.login_button.click()
+    assert login.value == info["user"] and login.password.value == ""
+    login.logout()
