@@ -174,6 +174,7 @@ class Portal(widgets.VBox):
 
             w = DatasetSearch()
             w.on_install(self._installed)
+            w.on_select(self._selected)
             return w
 
         def explorer():
@@ -230,6 +231,14 @@ class Portal(widgets.VBox):
             widget = self.built.get(title)
             if widget is not None and widget.value != change["new"]:
                 widget.value = change["new"]
+
+    def _selected(self, record) -> None:
+        # a result that is a dataset on this machine opens at once; remote ones need Install first
+        from pathlib import Path
+
+        url = record.get("url", "")
+        if url and Path(url).is_dir() and (Path(url) / ".datalad").is_dir():
+            self.dataset = url
 
     def _installed(self, path) -> None:
         self.dataset = str(path)

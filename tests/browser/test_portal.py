@@ -1,14 +1,68 @@
-"""The portal dashboard in Voila + Chromium."""
+"""The portal in Voila + Chromium: the whole journey, search -> install -> explorer -> provenance."""
+from urllib.parse import quote
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
-def test_portal_shows_demo_superdataset(dashboard, demo):
+def test_portal_opens_on_the_demo_with_every_tab(dashboard, demo):
     page = dashboard.open("portal.ipynb")
-    name = page.locator(".ndw-dataset-name")
-    name.wait_for(timeout=60_000)
-    assert name.inner_text() == "ndw-demo"
-    assert page.locator(".ndw-subdataset-count").inner_text() == "2"
-    assert int(page.locator(".ndw-run-count").inner_text()) >= 3
-    assert page.get_by_text("derivatives").count() >= 1
+    portal = page.locator(".ndw-portal")
+    portal.wait_for(timeout=60_000)
+    expect(page.locator(".ndw-login-panel")).to_contain_text("XNAT: not logged in")
+    expect(page.locator(".ndw-login-panel")).to_contain_text("Globus: not logged in")
+    for title in ("Search", "Explorer", "Provenance", "XNAT", "Globus"):
+        expect(page.get_by_role("tab", name=title)).to_be_visible()
+    page.get_by_role("tab", name="Explorer").click()
+    expect(page.locator(".ndw-explorer .ndw-crumbs").first).to_contain_text("ndw-demo", timeout=60_000)
+
+
+def test_search_install_get_and_lineage(dashboard, demo, tmp_path):
+    page = dashboard.open("portal.ipynb")
+    search = page.locator(".ndw-search")
+    box = search.locator(".ndw-search-query input")
+    box.wait_for(timeout=60_000)
+    # type a search and open a result: the demo superdataset
+    box.fill(f'url:="{demo["superdataset"]}"')
+    search.locator(".ndw-search-button").click()
+    rows = search.locator(".ndw-search-row")
+    rows.first.wait_for(timeout=30_000)
+    assert rows.count() == 1
+    rows.first.locator(".ndw-search-select").click()
+    expect(search.locator(".ndw-search-selection")).to_contain_text(demo["superdataset"], timeout=30_000)
+    # install it (a clone without content) and land in the explorer
+    search.locator(".widget-text", has_text="Into").locator("input").fill(str(tmp_path))
+    search.locator(".ndw-search-install").click()
+    explorer = page.locator(".ndw-explorer")
+    expect(explorer.locator(".ndw-crumbs").first).to_contain_text("ndw-demo", timeout=120_000)
+    expect(page.get_by_role("tab", name="Explorer", selected=True)).to_be_visible()
+    storage = explorer.locator(".ndw-storage")
+    # get the figure and see the storage bar change
+    explorer.locator("select[multiple]").select_option(label="figures")
+    explorer.locator(".ndw-explorer-open").click()
+    expect(explorer.locator(".ndw-crumbs").first).to_contain_text("figures", timeout=30_000)
+    expect(storage).to_have_attribute("data-present", "0", timeout=30_000)
+    explorer.locator("select[multiple]").select_option(label="mean_intensity.png")
+    explorer.locator(".ndw-explorer-get").click()
+    expect(storage).to_have_attribute("data-present", "398", timeout=60_000)
+    assert (tmp_path / "ndw-demo" / "figures" / "mean_intensity.png").read_bytes()[:4] == b"\x89PNG"
+    # open its lineage graph in the provenance tab
+    explorer.locator("select[multiple]").select_option(label="mean_intensity.png")
+    explorer.locator(".ndw-explorer-provenance").click()
+    expect(page.get_by_role("tab", name="Provenance", selected=True)).to_be_visible(timeout=30_000)
+    focus = page.locator(".ndw-lineage-graph g.ndw-focus")
+    expect(focus).to_have_attribute("data-node", "file:figures/mean_intensity.png", timeout=60_000)
+    expect(page.locator(".ndw-lineage-graph g.ndw-node-run", has_text="Plot mean intensity")).to_be_visible()
+
+
+def test_dataset_from_the_url(dashboard, demo_clone):
+    page = dashboard.open("portal.ipynb", query="dataset=" + quote(str(demo_clone)))
+    page.get_by_role("tab", name="Provenance").click()
+    expect(page.locator(".ndw-provenance-runs .ndw-table tbody tr").first).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Explorer").click()
+    storage = page.locator(".ndw-explorer .ndw-storage")
+    storage.wait_for(timeout=60_000)
+    # the clone has its annexed content absent, unlike the demo it came from
+    assert int(storage.get_attribute("data-present")) < int(storage.get_attribute("data-total"))
