@@ -55,6 +55,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ds_fts USING fts5(url, ds_id, head, head_desc
 CREATE VIRTUAL TABLE IF NOT EXISTS md_fts USING fts5(extractor_name, extracted_metadata,
   content='metadata', content_rowid='id', tokenize='trigram', columnsize=0);
 CREATE VIRTUAL TABLE IF NOT EXISTS md_vocab USING fts5vocab(md_fts, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS ds_vocab USING fts5vocab(ds_fts, 'row');
 """
 
 # the indexes follow the tables through triggers; a bulk load drops them and rebuilds the indexes once
@@ -115,7 +116,7 @@ class Catalog:
         if self.path == ":memory:":  # one connection, shared (and serialised) across threads
             self._shared = self._open()
         self._lock = threading.RLock()
-        self._rarity: dict = {}  # trigram -> number of metadata records holding it (cleared on writes)
+        self._rarity: dict = {}  # (table, trigram) -> rows holding it (cleared on writes)
         with self._lock:
             self.conn.executescript(SCHEMA + TRIGGERS)
 
@@ -278,13 +279,19 @@ class Catalog:
         return {r["url"]: r["head"] for r in self.conn.execute(sql, args)}
 
     # -- reading --------------------------------------------------------------------------------
-    def rarity(self, trigrams) -> dict:
-        """How many metadata records hold each trigram (from the index's vocabulary, cached)."""
-        missing = [t for t in trigrams if t not in self._rarity]
-        for t in missing:
-            row = self.conn.execute("SELECT doc FROM md_vocab WHERE term = ?", (t,)).fetchone()
-            self._rarity[t] = row[0] if row else 0
-        return {t: self._rarity[t] for t in trigrams}
+    def rarity(self, table: str, trigrams) -> dict:
+        """How many rows of ``table`` (``ds``: dataset URLs, ``md``: metadata records) hold each trigram.
+
+        Read from the indexes' vocabularies and cached until the next write.
+        """
+        found = {}
+        for t in trigrams:
+            key = (table, t)
+            if key not in self._rarity:
+                row = self.conn.execute(f"SELECT doc FROM {table}_vocab WHERE term = ?", (t,)).fetchone()
+                self._rarity[key] = row[0] if row else 0
+            found[t] = self._rarity[key]
+        return found
 
     def _sql(self, query: str) -> tuple[str, list]:
         return to_sql(parse(query), rarity=self.rarity)
