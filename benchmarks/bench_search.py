@@ -31,9 +31,12 @@ def _queries() -> dict:
     }
 
 
-def _timed(fn, repeat):
+def _timed(fn, repeat, before=None):
+    fn()  # warm the page cache, once, for both ways
     times = []
     for _ in range(repeat):
+        if before:
+            before()
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
@@ -62,7 +65,8 @@ def run():
                      "ours": built, "baseline": rows_only, "target": "<= 6",
                      "note": f"goal: ours <= 60 s; generating the records is in both; {size_mb:.0f} MB on disk"})
         for shape, query in _queries().items():
-            ours_t, ours_ids = _timed(lambda: cat.ids(query), REPEAT_OURS)
+            # every run looks up its trigram counts again, as a new query would
+            ours_t, ours_ids = _timed(lambda: cat.ids(query), REPEAT_OURS, before=cat._rarity.clear)
             scan_t, scan_ids = _timed(lambda: cat.ids(query, scan=True), REPEAT_SCAN)
             # NOT differs on missing values only; these queries touch fields every record has
             assert ours_ids == scan_ids, f"{shape}: index and scan disagree"
@@ -71,7 +75,7 @@ def run():
                          "baseline": 1000 * statistics.median(scan_t), "target": "<= 0.05", "note": note})
             rows.append({"name": f"query p95: {shape}", "unit": "ms", "ours": 1000 * _p95(ours_t),
                          "baseline": 1000 * _p95(scan_t), "target": "<= 0.05",
-                         "note": f"goal: ours p95 <= 20 ms; {REPEAT_OURS} runs (scan {REPEAT_SCAN})"})
+                         "note": f"goal: ours p95 <= 20 ms; {REPEAT_OURS} runs (scan {REPEAT_SCAN}) after one warm-up"})
         cat.close()
     return rows
 

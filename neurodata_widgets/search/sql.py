@@ -257,17 +257,13 @@ def _leaf(node: Term, params) -> str:
                      "(m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'))")
         return "(" + " OR ".join(parts) + ")"
     if node.field == "metadata":
-        if op == "?":
-            params.append(like)
-            test = "m.extracted_metadata LIKE ? ESCAPE '\\'"
-        elif op == "~":
-            params.append(v)
-            test = "m.extracted_metadata REGEXP ?"
-        else:  # = and >: the same leaf tests as the indexed form
-            inner = _metadata_term(node, params)
-            return f"d.id IN ({inner})"
-        return f"EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND {test}" + \
-            _extractor_filter(node, params) + ")"
+        if op not in ("?", "~"):  # = and >: the same leaf tests as the indexed form
+            return f"d.id IN ({_metadata_term(node, params)})"
+        # the extractor's name is compared before the JSON text is searched
+        sql = "EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id" + _extractor_filter(node, params)
+        params.append(like if op == "?" else v)
+        test = "LIKE ? ESCAPE '\\'" if op == "?" else "REGEXP ?"
+        return f"{sql} AND m.extracted_metadata {test})"
     f = node.field
     if op == "?":
         params.append(like)
