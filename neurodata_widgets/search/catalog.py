@@ -54,8 +54,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ds_fts USING fts5(url, ds_id, head, head_desc
   content='datasets', content_rowid='id', tokenize='trigram', columnsize=0);
 CREATE VIRTUAL TABLE IF NOT EXISTS md_fts USING fts5(extractor_name, extracted_metadata,
   content='metadata', content_rowid='id', tokenize='trigram', columnsize=0);
-CREATE VIRTUAL TABLE IF NOT EXISTS md_vocab USING fts5vocab(md_fts, 'row');
-CREATE VIRTUAL TABLE IF NOT EXISTS ds_vocab USING fts5vocab(ds_fts, 'row');
 """
 
 # the indexes follow the tables through triggers; a bulk load drops them and rebuilds the indexes once
@@ -116,7 +114,7 @@ class Catalog:
         if self.path == ":memory:":  # one connection, shared (and serialised) across threads
             self._shared = self._open()
         self._lock = threading.RLock()
-        self._rarity: dict = {}  # (table, trigram) -> rows holding it (cleared on writes)
+        self._samples: dict = {}  # table -> trigram counts in a sample of rows (cleared on writes)
         with self._lock:
             fresh = not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'md_fts'").fetchone()
             self.conn.executescript(SCHEMA + TRIGGERS)
@@ -161,7 +159,7 @@ class Catalog:
         """Insert or replace registry-shaped records (``url``, fields, ``metadata`` list); returns the count."""
         n = 0
         with self._lock:
-            self._rarity.clear()
+            self._samples.clear()
             conn = self.conn
             conn.execute("BEGIN")
             try:
@@ -183,7 +181,7 @@ class Catalog:
         """
         n = 0
         with self._lock:
-            self._rarity.clear()
+            self._samples.clear()
             conn = self.conn
             conn.executescript("DROP TRIGGER IF EXISTS datasets_ai; DROP TRIGGER IF EXISTS datasets_ad;"
                                "DROP TRIGGER IF EXISTS metadata_ai; DROP TRIGGER IF EXISTS metadata_ad;")
@@ -224,7 +222,7 @@ class Catalog:
     def reindex(self) -> None:
         """Rebuild both trigram indexes from the tables."""
         with self._lock:
-            self._rarity.clear()
+            self._samples.clear()
             conn = self.conn
             with self._bulk_mode(conn):
                 conn.execute("BEGIN")
@@ -268,7 +266,7 @@ class Catalog:
         """Drop these URLs (and their metadata)."""
         urls = list(urls)
         with self._lock:
-            self._rarity.clear()
+            self._samples.clear()
             conn = self.conn
             conn.execute("BEGIN")
             for url in urls:
@@ -286,18 +284,35 @@ class Catalog:
 
     # -- reading --------------------------------------------------------------------------------
     def rarity(self, table: str, trigrams) -> dict:
-        """How many rows of ``table`` (``ds``: dataset URLs, ``md``: metadata records) hold each trigram.
+        """How common each trigram is in ``table`` (``ds``: dataset URLs, ``md``: metadata records).
 
-        Read from the indexes' vocabularies and cached until the next write.
+        Counted in a random sample of rows (kept until the next write): asking the index itself
+        costs as much as walking the trigram's whole posting list. 0 means rare, not absent.
         """
-        found = {}
-        for t in trigrams:
-            key = (table, t)
-            if key not in self._rarity:
-                row = self.conn.execute(f"SELECT doc FROM {table}_vocab WHERE term = ?", (t,)).fetchone()
-                self._rarity[key] = row[0] if row else 0
-            found[t] = self._rarity[key]
-        return found
+        sample = self._samples.get(table)
+        if sample is None:
+            sample = self._samples[table] = self._sample(table)
+        return {t: sample.get(t, 0) for t in trigrams}
+
+    def _sample(self, table: str, size: int = 2000):
+        import random
+        from collections import Counter
+
+        base, cols = ("datasets", "url, ds_id, head, head_describe, branches, tags") if table == "ds" else \
+            ("metadata", "extractor_name, extracted_metadata")
+        lo, hi = self.conn.execute(f"SELECT min(id), max(id) FROM {base}").fetchone()
+        counts: Counter = Counter()
+        if lo is None:
+            return counts
+        ids = random.Random(0).sample(range(lo, hi + 1), min(size, hi - lo + 1))
+        for row in self.conn.execute(f"SELECT {cols} FROM {base} WHERE id IN ({','.join(map(str, ids))})"):
+            grams = set()
+            for text in row:
+                if text:
+                    low = text.lower()
+                    grams.update(low[i:i + 3] for i in range(len(low) - 2))
+            counts.update(grams)
+        return counts
 
     def _sql(self, query: str) -> tuple[str, list]:
         return to_sql(parse(query), rarity=self.rarity)

@@ -45,7 +45,7 @@ class Params(list):
 def to_sql(node, rarity=None) -> tuple[str, list]:
     """SQL selecting the ids (column ``id``) of the datasets matching ``node``.
 
-    ``rarity`` (the catalog's trigram document counts) lets long metadata values be found
+    ``rarity`` (the catalog's estimate of how common trigrams are) lets long values be found
     through their three rarest trigrams and checked with ``LIKE``, instead of a phrase whose
     common trigrams (``"na``, ``": "``) occur in every record.
     """
@@ -114,8 +114,6 @@ def _rarest(table: str, value: str, rarity) -> list | None:
         return None  # the tokenizer folds case beyond ASCII; a phrase is always right
     low = value.lower()
     counts = rarity(table, {low[i:i + 3] for i in range(len(low) - 2)})
-    if min(counts.values()) == 0:
-        return []
     return sorted(counts, key=lambda t: (counts[t], t))[:3]
 
 
@@ -130,8 +128,6 @@ def _fts_ids(table: str, value: str, params, column: str | None) -> str:
     if rare is None:
         params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
         return f"SELECT rowid AS id FROM {fts} WHERE {fts} MATCH ?"
-    if not rare:  # a trigram no record has
-        return "SELECT NULL AS id WHERE 0"
     expr = "(" + " AND ".join(_fts_phrase(t) for t in rare) + ")"
     params.append(f"{column} : {expr}" if column else expr)
     like = _like(value)
