@@ -188,8 +188,13 @@ class Catalog:
             with self._bulk_mode(conn):
                 try:
                     conn.execute("BEGIN")
+                    # into an empty catalog nothing needs replacing, unless a URL comes twice
+                    replace = conn.execute("SELECT 1 FROM datasets LIMIT 1").fetchone() is not None
                     for rec in records:
-                        self._upsert(conn, rec, source)
+                        try:
+                            self._upsert(conn, rec, source, replace)
+                        except sqlite3.IntegrityError:
+                            self._upsert(conn, rec, source)
                         n += 1
                         if progress and n % batch == 0:
                             progress(n)
@@ -234,10 +239,11 @@ class Catalog:
         conn.execute("INSERT INTO ds_fts(ds_fts) VALUES ('rebuild')")
         conn.execute("INSERT INTO md_fts(md_fts) VALUES ('rebuild')")
 
-    def _upsert(self, conn, rec: dict, source: str) -> int:
+    def _upsert(self, conn, rec: dict, source: str, replace: bool = True) -> int:
         url = str(rec["url"])
-        conn.execute("DELETE FROM metadata WHERE url_id IN (SELECT id FROM datasets WHERE url = ?)", (url,))
-        conn.execute("DELETE FROM datasets WHERE url = ?", (url,))
+        if replace:
+            conn.execute("DELETE FROM metadata WHERE url_id IN (SELECT id FROM datasets WHERE url = ?)", (url,))
+            conn.execute("DELETE FROM datasets WHERE url = ?", (url,))
         branches = rec.get("branches")
         tags = rec.get("tags")
         values = [url, rec.get("ds_id"), rec.get("head"), rec.get("head_describe"),

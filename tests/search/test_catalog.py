@@ -134,3 +134,11 @@ def test_and_reads_its_rarest_part_from_the_index(corpus):
     driver = sql.split(") AND ")[0]
     assert "ds_fts" in driver and "md_fts" not in driver  # example.org is in one record, func in three
     assert corpus.ids("metadata:func AND url:example.org") == []
+
+
+def test_bulk_add_keeps_the_last_of_a_url_given_twice(tmp_path):
+    cat = Catalog(tmp_path / "twice.sqlite")
+    cat.bulk_add([RECORDS[0], dict(RECORDS[0], tags=["v2.0"], metadata=[])])
+    assert len(cat) == 1
+    assert cat.search("url:haxby")["dataset_urls"][0]["tags"] == ["v2.0"]
+    assert cat.search("metadata:visual")["total"] == 0
