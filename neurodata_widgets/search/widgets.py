@@ -42,6 +42,9 @@ class DatasetSearch(widgets.VBox):
     install_dir : str, optional
         Where Install clones to (default ``$NDW_INSTALL_DIR`` or ``~/datasets``).
 
+    Facets count over every match on a catalog, over the page shown on a remote registry
+    (its API returns metadata a page at a time).
+
     Examples
     --------
     >>> from neurodata_widgets.search.catalog import Catalog
