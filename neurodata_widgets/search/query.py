@@ -111,7 +111,7 @@ class Term:
 
     def __str__(self):
         value = self.value if re.fullmatch(r"[-_.*+\w]+", self.value) and self.value not in ("AND", "OR", "NOT") \
-            else json.dumps(self.value)
+            else json.dumps(self.value, ensure_ascii=False)  # the registry only unescapes \"
         if self.field is None:
             return value
         name = self.field

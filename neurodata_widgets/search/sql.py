@@ -37,7 +37,7 @@ def _operand(sql: str) -> str:
 
 
 class Params(list):
-    """Query parameters, carrying the catalog's ``rarity(trigrams) -> {trigram: documents}`` along."""
+    """Query parameters, carrying the catalog's ``rarity(table, trigrams) -> {trigram: records}`` along."""
 
     rarity = None
 
@@ -45,7 +45,7 @@ class Params(list):
 def to_sql(node, rarity=None) -> tuple[str, list]:
     """SQL selecting the ids (column ``id``) of the datasets matching ``node``.
 
-    ``rarity`` (the catalog's trigram document counts) lets long metadata values be found
+    ``rarity`` (the catalog's estimate of how common trigrams are) lets long values be found
     through their three rarest trigrams and checked with ``LIKE``, instead of a phrase whose
     common trigrams (``"na``, ``": "``) occur in every record.
     """
@@ -70,7 +70,7 @@ def _set(node, params) -> str:
             return sql
         # the most selective-looking part is read from the index; the rest is checked on its rows
         # only, so a selective query never materialises a big set (``a AND NOT url:github``)
-        driver = max(positive, key=_selectivity)
+        driver = min(positive, key=lambda i: _estimate(i, params))
         rest = [i for i in node.items if i is not driver]
         driver_sql = _set(driver, params)
         checks = " AND ".join(_cond(i, params, null_safe=True) for i in rest)
@@ -78,52 +78,67 @@ def _set(node, params) -> str:
     raise TypeError(f"not a query node: {node!r}")
 
 
-def _selectivity(node) -> float:
-    """A guess of how few datasets a part matches (higher: fewer): longer literals are rarer."""
-    if isinstance(node, Term):
-        if node.op == "?" and len(node.value) < MIN_INDEXED:
-            return -1.0  # no index: a scan
-        bonus = 1.0 if node.field else 0.0
-        bonus += 0.5 if node.extractors else 0.0
-        return len(node.value) + bonus + (3 if node.op == "=" else 0) - (6 if node.op in (">", "~") else 0)
+BIG = 10 ** 9  # "everything": a scan, or no index to ask
+
+
+def _estimate(node, params) -> float:
+    """How many records a part may match: the fewest records holding one of its trigrams.
+
+    Without the catalog's counts, longer literals are taken to be rarer.
+    """
     if isinstance(node, Not):
-        return float("-inf")
+        return BIG
     if isinstance(node, Or):
-        return min(_selectivity(i) for i in node.items) - 1
-    return max(_selectivity(i) for i in node.items)
+        return sum(_estimate(i, params) for i in node.items)
+    if isinstance(node, And):
+        return min(_estimate(i, params) for i in node.items)
+    if node.op in (">", "~") or len(node.value) < MIN_INDEXED:
+        return BIG
+    rarity = getattr(params, "rarity", None)
+    if rarity is None:
+        return BIG / (len(node.value) + (1 if node.field else 0))
+    tables = ("md",) if node.field == "metadata" else ("ds",) if node.field else ("ds", "md")
+    if node.field in NUMERIC_FIELDS:
+        return BIG
+    low = node.value.lower()
+    grams = {low[i:i + 3] for i in range(len(low) - 2)}
+    return sum(min(rarity(t, grams).values()) for t in tables)
 
 
 RARE_MIN = 6  # shorter values are found as a phrase
+FTS = {"ds": ("ds_fts", "datasets", TEXT_FIELDS), "md": ("md_fts", "metadata", ("extractor_name", "extracted_metadata"))}
 
 
-def _rarest(value: str, rarity) -> list | None:
+def _rarest(table: str, value: str, rarity) -> list | None:
     if rarity is None or len(value) < RARE_MIN or not value.isascii():
         return None  # the tokenizer folds case beyond ASCII; a phrase is always right
     low = value.lower()
-    counts = rarity({low[i:i + 3] for i in range(len(low) - 2)})
-    if min(counts.values()) == 0:
-        return []
+    counts = rarity(table, {low[i:i + 3] for i in range(len(low) - 2)})
     return sorted(counts, key=lambda t: (counts[t], t))[:3]
 
 
-def _metadata_fts(value: str, params, column: str | None = "extracted_metadata") -> str:
-    """SQL selecting the ids of metadata rows whose ``column`` (``None``: any) contains ``value``."""
-    rare = _rarest(value, getattr(params, "rarity", None))
+def _fts_ids(table: str, value: str, params, column: str | None) -> str:
+    """SQL selecting the ids of rows of ``table`` (``ds`` or ``md``) whose ``column`` (``None``: any) contains ``value``.
+
+    Long values are looked up by their three rarest trigrams and checked with ``LIKE``: a phrase
+    would visit every record holding its common trigrams (``": "``, ``htt``).
+    """
+    fts, base, columns = FTS[table]
+    rare = _rarest(table, value, getattr(params, "rarity", None))
     if rare is None:
         params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
-        return "SELECT rowid FROM md_fts WHERE md_fts MATCH ?"
-    if not rare:  # a trigram no record has
-        return "SELECT NULL WHERE 0"
+        return f"SELECT rowid AS id FROM {fts} WHERE {fts} MATCH ?"
     expr = "(" + " AND ".join(_fts_phrase(t) for t in rare) + ")"
     params.append(f"{column} : {expr}" if column else expr)
     like = _like(value)
-    if column:
-        params.append(like)
-        check = f"r.{column} LIKE ? ESCAPE '\\'"
-    else:
-        params.extend([like, like])
-        check = "(r.extractor_name LIKE ? ESCAPE '\\' OR r.extracted_metadata LIKE ? ESCAPE '\\')"
-    return f"SELECT r.id FROM metadata r WHERE r.id IN (SELECT rowid FROM md_fts WHERE md_fts MATCH ?) AND {check}"
+    checked = [column] if column else list(columns)
+    params.extend([like] * len(checked))
+    check = " OR ".join(f"r.{c} LIKE ? ESCAPE '\\'" for c in checked)
+    return f"SELECT r.id AS id FROM {base} r WHERE r.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?) AND ({check})"
+
+
+def _metadata_fts(value: str, params, column: str | None = "extracted_metadata") -> str:
+    return _fts_ids("md", value, params, column)
 
 
 def _extractor_filter(term: Term, params) -> str:
@@ -137,8 +152,7 @@ def _term(term: Term, params) -> str:
     v, op = term.value, term.op
     if term.field is None:  # any searchable field, metadata included (extractor names too)
         if len(v) >= MIN_INDEXED:
-            params.append(_fts_phrase(v))
-            first = "SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?"
+            first = _fts_ids("ds", v, params, None)
             return f"{first} UNION SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params, None)})"
         like = _like(v)
         ors = " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS)
@@ -157,8 +171,7 @@ def _term(term: Term, params) -> str:
             (" ESCAPE '\\'" if op == "?" else "")
     if op == "?":
         if len(v) >= MIN_INDEXED:
-            params.append(f"{f} : {_fts_phrase(v)}")
-            return "SELECT rowid AS id FROM ds_fts WHERE ds_fts MATCH ?"
+            return _fts_ids("ds", v, params, f)
         params.append(_like(v))
         return f"SELECT id FROM datasets WHERE {f} LIKE ? ESCAPE '\\'"
     if op == "~":
@@ -240,17 +253,13 @@ def _leaf(node: Term, params) -> str:
                      "(m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'))")
         return "(" + " OR ".join(parts) + ")"
     if node.field == "metadata":
-        if op == "?":
-            params.append(like)
-            test = "m.extracted_metadata LIKE ? ESCAPE '\\'"
-        elif op == "~":
-            params.append(v)
-            test = "m.extracted_metadata REGEXP ?"
-        else:  # = and >: the same leaf tests as the indexed form
-            inner = _metadata_term(node, params)
-            return f"d.id IN ({inner})"
-        return f"EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND {test}" + \
-            _extractor_filter(node, params) + ")"
+        if op not in ("?", "~"):  # = and >: the same leaf tests as the indexed form
+            return f"d.id IN ({_metadata_term(node, params)})"
+        # the extractor's name is compared before the JSON text is searched
+        sql = "EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id" + _extractor_filter(node, params)
+        params.append(like if op == "?" else v)
+        test = "LIKE ? ESCAPE '\\'" if op == "?" else "REGEXP ?"
+        return f"{sql} AND m.extracted_metadata {test})"
     f = node.field
     if op == "?":
         params.append(like)

@@ -42,6 +42,9 @@ class DatasetSearch(widgets.VBox):
     install_dir : str, optional
         Where Install clones to (default ``$NDW_INSTALL_DIR`` or ``~/datasets``).
 
+    Facets count over every match on a catalog, over the page shown on a remote registry
+    (its API returns metadata a page at a time).
+
     Examples
     --------
     >>> from neurodata_widgets.search.catalog import Catalog
@@ -85,13 +88,15 @@ class DatasetSearch(widgets.VBox):
         self.prev_button = widgets.Button(description="Prev", icon="chevron-left", layout=widgets.Layout(width="80px"))
         self.next_button = widgets.Button(description="Next", icon="chevron-right", layout=widgets.Layout(width="80px"))
         self.page_label = widgets.Label()
-        self.rows = widgets.VBox()
+        self.rows = widgets.VBox(layout=widgets.Layout(flex="1 1 auto", width="auto"))
         self.rows.add_class("ndw-search-results")
-        self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px"))
+        self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px", flex="0 0 240px"))
         self.facet_box.add_class("ndw-search-facets")
         self.selection = widgets.HTML()
         self.selection.add_class("ndw-search-selection")
-        self.reuse_button = widgets.Button(description="Used as subdataset", icon="sitemap", disabled=True)
+        self.reuse_button = widgets.Button(description="Used as subdataset", icon="sitemap", disabled=True,
+                                           layout=widgets.Layout(width="auto"),
+                                           tooltip="datasets whose core metadata names this one as a subdataset")
         self.reuse_button.add_class("ndw-search-reuse")
         self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
                                         description="Into", layout=widgets.Layout(width="380px"))

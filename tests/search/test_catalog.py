@@ -116,3 +116,29 @@ def test_bulk_add_indexes_like_add(tmp_path):
             {RECORDS[i - 1]["url"] for i in expected}, query
     cat.add([dict(RECORDS[0], url="https://example.org/late")])  # triggers are back after a bulk load
     assert "https://example.org/late" in {r["url"] for r in cat.search("url:late")["dataset_urls"]}
+
+
+@pytest.mark.parametrize("query", sorted(EXPECTED) + ["url:zzzzzzz", "zzzzzzz", 'metadata:"Haxby visual"'])
+def test_rarest_trigram_lookup_agrees_with_phrase_matching(corpus, query):
+    from neurodata_widgets.search.sql import to_sql
+
+    plain_sql, params = to_sql(parse(query))  # no trigram counts: phrases, and no reordering of AND
+    plain = sorted(r[0] for r in corpus.conn.execute(plain_sql, params))
+    assert corpus.ids(query) == plain
+
+
+def test_and_reads_its_rarest_part_from_the_index(corpus):
+    from neurodata_widgets.search.sql import to_sql
+
+    sql, _ = to_sql(parse("metadata:func AND url:example.org"), rarity=corpus.rarity)
+    driver = sql.split(") AND ")[0]
+    assert "ds_fts" in driver and "md_fts" not in driver  # example.org is in one record, func in three
+    assert corpus.ids("metadata:func AND url:example.org") == []
+
+
+def test_bulk_add_keeps_the_last_of_a_url_given_twice(tmp_path):
+    cat = Catalog(tmp_path / "twice.sqlite")
+    cat.bulk_add([RECORDS[0], dict(RECORDS[0], tags=["v2.0"], metadata=[])])
+    assert len(cat) == 1
+    assert cat.search("url:haxby")["dataset_urls"][0]["tags"] == ["v2.0"]
+    assert cat.search("metadata:visual")["total"] == 0

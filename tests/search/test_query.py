@@ -24,6 +24,7 @@ from neurodata_widgets.search.query import KNOWN_FIELDS, And, Not, Or, QueryErro
     ("(a OR b) c", And((Or((Term("a"), Term("b"))), Term("c")))),
     ("a OR (b c)", Or((Term("a"), And((Term("b"), Term("c")))))),
     ("NOT (a OR b)", Not(Or((Term("a"), Term("b"))))),
+    ("\"Ramón y Cajal\"", Term("Ramón y Cajal")),
     ("url", Term("url")),  # a field name alone is a word to search for
     ("  spaced   out  ", And((Term("spaced"), Term("out")))),
 ])
@@ -32,7 +33,8 @@ def test_parses(text, expected):
 
 
 @pytest.mark.parametrize("text", ["haxby AND NOT url:github", "(a OR b) AND metadata[x,y]:\"q r\"",
-                                  'url:~"^h.*$"', "a OR (b AND NOT c)", "NOT (a OR b)", 'tags:="v 1"'])
+                                  'url:~"^h.*$"', "a OR (b AND NOT c)", "NOT (a OR b)", 'tags:="v 1"',
+                                  '"Ramón y Cajal"'])
 def test_string_form_parses_back_to_the_same_query(text):
     query = parse(text)
     assert parse(str(query)) == query
@@ -86,3 +88,8 @@ def test_greater_than_on_a_number_field_needs_a_number():
 def test_bad_regular_expression():
     with pytest.raises(QueryError, match="regular expression"):
         parse('url:~"("')
+
+
+def test_string_form_keeps_non_ascii_as_is():
+    # DataLad-Registry only unescapes \" in quoted strings, so the form sent to it keeps letters as they are
+    assert str(parse('"Ramón y Cajal"')) == '"Ramón y Cajal"'

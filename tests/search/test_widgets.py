@@ -118,3 +118,14 @@ def test_html_from_records_is_escaped(tmp_path):
     w.search("evil")
     html = w.rows.children[1].children[0].value
     assert "<img" not in html and "&lt;img" in html
+
+
+def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults):
+    w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
+    faults["registry"].faults.set(status=503, pattern="dataset-urls")
+    w.search("replication")
+    assert w.banner.kind == "error" and "HTTP 503" in w.banner.message
+    assert w.status == "The search failed." and w.total == 0
+    faults["registry"].faults.clear()
+    w.search_button.click()
+    assert w.banner.kind == "" and w.total == 1
