@@ -32,7 +32,8 @@ autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
-suppress_warnings = ["mystnb.unknown_mime_type", "myst.xref_missing"]
+# "path" and "str" in numpydoc types match several attributes named so; that ambiguity is not an error
+suppress_warnings = ["mystnb.unknown_mime_type", "ref.python"]
 
 html_theme = "sphinx_book_theme"
 html_title = "neurodata-widgets"
