@@ -8,6 +8,7 @@ from pathlib import Path
 import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
+from ..errors import UserError
 from ..jobs import Job
 from ..ui.banner import StatusBanner
 from ..ui.html import Markup, badge, escape, format_bytes, table
@@ -102,8 +103,19 @@ class DatasetExplorer(widgets.VBox):
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-whereis")
         self.provenance_area = widgets.Output()
+        self.datasets_dropdown = widgets.Dropdown(description="Dataset", layout=widgets.Layout(width="320px"))
+        self.datasets_dropdown.add_class("ndw-explorer-datasets")
+        self.datasets_dropdown.observe(self._on_dataset_pick, names="value")
+        self.jobs = widgets.BoundedIntText(value=1, min=1, max=16, description="parallel",
+                                           layout=widgets.Layout(width="150px"))
+        self.clone_source = widgets.Text(placeholder="dataset URL or path", description="Clone",
+                                         layout=widgets.Layout(width="45%"))
+        self.clone_target = widgets.Text(placeholder="into folder", layout=widgets.Layout(width="30%"))
+        self.clone_button = widgets.Button(description="Clone", icon="clone")
+        self.clone_button.on_click(lambda _: self._guard(self.clone))
+        self._after_job = None
 
-        for name in ("up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
+        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         self.up_button.on_click(lambda _: self.up())
         self.open_button.on_click(lambda _: self.open_folder())
@@ -119,9 +131,13 @@ class DatasetExplorer(widgets.VBox):
         self.progress.on_done(self._job_done)
 
         actions = widgets.HBox([self.get_button, self.drop_button, self.install_button, self.whereis_button,
-                                self.provenance_button, self.unsafe], layout=widgets.Layout(flex_flow="row wrap"))
+                                self.provenance_button, self.jobs, self.unsafe],
+                              layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([widgets.HTML(CSS + BAR_CSS, layout=widgets.Layout(height="0px")),
-                          widgets.HBox([self.up_button, self.open_button, self.refresh_button, self.crumbs]),
+                          widgets.HBox([self.clone_source, self.clone_target, self.clone_button],
+                                       layout=widgets.Layout(flex_flow="row wrap")),
+                          widgets.HBox([self.datasets_dropdown, self.up_button, self.open_button, self.refresh_button,
+                                        self.crumbs], layout=widgets.Layout(flex_flow="row wrap")),
                           self.storage, self.banner, self.table, actions, self.confirm_box, self.progress,
                           self.report, self.detail, self.provenance_area], **kwargs)
         self.add_class("ndw-explorer")
@@ -202,6 +218,7 @@ class DatasetExplorer(widgets.VBox):
         self.table.data = self._display_frame(frame)
         self.selected = []
         self._render_crumbs()
+        self._render_datasets()
         self._render_storage()
         if info is not None and not info["installed"]:
             self.banner.show(f"Subdataset {self.path} is not installed.", "warn",
@@ -225,6 +242,29 @@ class DatasetExplorer(widgets.VBox):
         parts = [self.state.root.name] + ([p for p in self.path.split("/")] if self.path else [])
         self.crumbs.value = f'<span class="ndw ndw-crumbs">{" / ".join(escape(p) for p in parts)}</span>'
         self.up_button.disabled = not self.path
+
+    def _render_datasets(self) -> None:
+        options = []
+        for d in self.state.datasets():
+            depth = d["path"].count("/") + (1 if d["path"] else 0)
+            name = d["path"].rpartition("/")[2] or self.state.root.name
+            label = "\u2003" * depth + name + ("" if d["installed"] else " (not installed)")
+            options.append((label, d["path"]))
+        current, _ = self.state.locate(self.path)
+        info = self.state.dataset_info(self.path)
+        if info is not None:
+            current = info["path"]
+        self._picking = True
+        try:
+            self.datasets_dropdown.options = options
+            self.datasets_dropdown.value = current
+        finally:
+            self._picking = False
+
+    def _on_dataset_pick(self, change) -> None:
+        if getattr(self, "_picking", False) or change["new"] is None:
+            return
+        self.path = change["new"]
 
     def _render_storage(self) -> None:
         t = self.totals or {}
@@ -272,7 +312,20 @@ class DatasetExplorer(widgets.VBox):
         """Get the content of the selection (or of the folder shown) in a background job."""
         paths = self._targets()
         root, state = self.state.root, self.state
-        return self._run(Job(lambda job: ops.get(root, paths, job=job, state=state), label="Get"))
+        jobs = self.jobs.value if self.jobs.value > 1 else None
+        return self._run(Job(lambda job: ops.get(root, paths, jobs=jobs, job=job, state=state), label="Get"))
+
+    def clone(self, source: str | None = None, target: str | None = None) -> Job:
+        """Clone a dataset (no content) in the background, then show it."""
+        source = (source or self.clone_source.value).strip()
+        target = (target or self.clone_target.value).strip()
+        if not source or not target:
+            raise UserError("Give a dataset to clone and a folder to clone it into.",
+                            "For example a path, an SSH or HTTPS URL, or a ria+ URL; the folder must not exist yet.")
+
+        def show(result):
+            self.value = str(result)
+        return self._run(Job(lambda job: ops.clone(source, target, job=job), label="Clone"), then=show)
 
     def install(self) -> Job:
         """Install the selected (or shown) not-installed subdatasets."""
@@ -358,7 +411,8 @@ class DatasetExplorer(widgets.VBox):
         viewer.show_file(file_path)
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def _run(self, job: Job) -> Job:
+    def _run(self, job: Job, then=None) -> Job:
+        self._after_job = then
         self.error = ""
         self.report.value = ""
         self.status = "running"
@@ -372,9 +426,10 @@ class DatasetExplorer(widgets.VBox):
 
     def _job_done(self, job: Job) -> None:
         try:
-            self.results = job.result(timeout=0) or []
+            outcome = job.result(timeout=0)
         except BaseException:  # failed or cancelled before any result: the banner says why
-            self.results = []
+            outcome = None
+        self.results = outcome if isinstance(outcome, list) else []
         self.refresh(rescan=True)
         summary = ops.summarize(self.results)
         if job.state == "failed":
@@ -391,6 +446,9 @@ class DatasetExplorer(widgets.VBox):
         elif job.state == "done":
             counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["counts"].items())) or "nothing to do"
             self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok")
+        if job.state == "done" and self._after_job is not None:
+            self._after_job(outcome)
+        self._after_job = None
         self.status = job.state
         self._idle.set()
 

@@ -74,18 +74,6 @@ def test_missing_content_is_reported(solo):
     assert "not available" in results[0]["message"] or "No other repository" in results[0]["message"]
 
 
-@pytest.fixture
-def big_source(tmp_path):
-    import datalad.api as dl
-
-    src = dl.create(tmp_path / "src", result_renderer="disabled")
-    for i in range(12):
-        with open(src.pathobj / f"f{i:02d}.bin", "wb") as fh:
-            fh.write(os.urandom(8 * 1000**2))
-    src.save(message="big files", result_renderer="disabled")
-    return ops.clone(src.path, tmp_path / "dst")
-
-
 def test_cancel_mid_get_leaves_the_dataset_consistent(big_source):
     def work(job):
         return ops.get(big_source, [""], job=job, chunk_files=1)

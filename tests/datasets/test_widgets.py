@@ -81,3 +81,28 @@ def test_dataset_change_and_errors(demo_clone, tmp_path):
     ex.value = str(demo_clone / "raw")
     assert changed == [str(demo_clone / "raw")]
     assert "sub-01" in set(ex.listing["name"])
+
+
+def test_clone_and_jump_between_datasets(demo, tmp_path):
+    ex = DatasetExplorer(demo["superdataset"])
+    ex.clone_source.value = demo["superdataset"]
+    ex.clone_target.value = str(tmp_path / "mine")
+    ex.clone_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.value == str(tmp_path / "mine") and ex.status == "done"
+    labels = dict((v, k) for k, v in ex.datasets_dropdown.options)
+    assert "not installed" in labels["raw"]
+    ex.datasets_dropdown.value = "raw"
+    assert ex.path == "raw" and "not installed" in ex.banner.message
+
+
+def test_cancel_from_the_widget(big_source):
+    import subprocess
+
+    ex = DatasetExplorer(big_source)
+    ex.get()
+    ex.progress.cancel_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.status == "cancelled" and ex.banner.kind == "warn"
+    assert subprocess.run(["git", "annex", "fsck", "--quiet"], cwd=big_source).returncode == 0
+    assert ex.totals["present_annexed_files"] < 12
