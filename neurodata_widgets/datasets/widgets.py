@@ -21,7 +21,9 @@ from .state import DatasetState, repositories
 log = logging.getLogger(__name__)
 
 STATE_BADGES = {"present": "ok", "absent": "warn", "partial": "info", "not installed": "warn", "in git": "neutral"}
-ICONS = {"directory": "📁", "subdataset": "🗃", "annexed": "📄", "git": "📄"}
+# Font Awesome ships with ipywidgets (the buttons use it), so these work offline
+ICONS = {"directory": '<i class="fa fa-folder"></i>', "subdataset": '<i class="fa fa-database"></i>',
+         "annexed": '<i class="fa fa-file-o"></i>', "git": '<i class="fa fa-file-text-o"></i>'}
 
 BAR_CSS = f"""<style>
 .ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: #eceff1;
@@ -233,8 +235,8 @@ class DatasetExplorer(widgets.VBox):
         shown["item"] = [Markup(f"{ICONS.get(k, '')} {escape(n)} " + badge(s, STATE_BADGES.get(s, "neutral"))
                                 + (badge(k) if k in ("annexed", "git", "subdataset") else ""))
                          for n, k, s in zip(frame["name"], frame["kind"], frame["state"])]
-        shown["size"] = frame["size"]
-        shown["on disk"] = frame["on_disk"]
+        shown["size"] = frame["size"].to_numpy()  # positional: the shown frame is indexed by path
+        shown["on disk"] = frame["on_disk"].to_numpy()
         self.table.formatters = {"size": format_bytes_or_blank, "on disk": format_bytes_or_blank}
         return shown
 
@@ -277,6 +279,10 @@ class DatasetExplorer(widgets.VBox):
         where = escape(self.path or self.state.root.name)
         text = (f'<b class="ndw-present-bytes">{format_bytes(present)}</b> of {format_bytes(total)} on disk in '
                 f'<code>{where}</code> ({t.get("present_files", 0)} of {t.get("files", 0)} files)')
+        missing = [d for d in self.state.datasets() if not d["installed"]
+                   and (not self.path or d["path"].startswith(self.path + "/"))]
+        if missing:
+            text += f' · <span class="ndw-muted">{len(missing)} subdataset(s) not installed, sizes unknown</span>'
         if self.selected:
             text += (f' · get selection adds <b class="ndw-get-bytes">{format_bytes(get_b)}</b>'
                      f' ({effect.get("get_files", 0)} files) · drop selection frees '

@@ -48,3 +48,17 @@ def test_dataset_summary_keeps_its_keys(demo_clone):
     s = dataset_summary(demo_clone)
     assert set(s) == {"name", "path", "id", "description", "subdatasets", "run_records"}
     assert [d["path"] for d in s["subdatasets"]] == ["derivatives", "raw"]
+
+
+def test_whereis_reports_web_urls(solo):
+    import subprocess
+
+    from neurodata_widgets.datasets import ops
+
+    key = scan(solo).set_index("path").loc["only-here.bin", "key"]
+    subprocess.run(["git", "annex", "registerurl", key, "https://data.example.invalid/only-here.bin"],
+                   cwd=solo, check=True, capture_output=True)
+    where = whereis(solo, ["only-here.bin"])["only-here.bin"]
+    web = [w for w in where if w["description"] == "web"]
+    assert web and web[0]["urls"] == ["https://data.example.invalid/only-here.bin"]
+    assert ops.last_copies(solo, [""]) == []  # a URL is a known copy elsewhere

@@ -16,6 +16,8 @@ def test_listing_badges_and_storage_bar(demo_clone):
     assert 'data-present="' in ex.storage.value
     ex.selected = ["figures"]
     assert "get selection adds" in ex.storage.value and "398 B" in ex.storage.value
+    ex.open_folder("figures")
+    assert "<td>398 B</td><td>0 B</td>" in ex.table.html.value  # size of absent content, nothing on disk
 
 
 def test_get_then_drop_changes_the_storage_bar(demo_clone):
