@@ -51,17 +51,18 @@ def _api():
 
 
 def _message(res: dict) -> str:
-    msg = res.get("message") or res.get("error_message") or ""
+    """DataLad's message (a string or a ``(format, *args)`` tuple) plus git-annex's error text."""
+    msg = res.get("message") or ""
     if isinstance(msg, (tuple, list)) and msg:
         try:
             msg = msg[0] % tuple(msg[1:]) if len(msg) > 1 else msg[0]
         except (TypeError, ValueError):
             msg = " ".join(str(m) for m in msg)
-    extra = res.get("error_message")
+    extra = res.get("error_message") or ""
+    if isinstance(extra, (tuple, list)):
+        extra = " ".join(str(m) for m in extra)
     if extra and extra not in str(msg):
         msg = f"{msg}: {extra}" if msg else extra
-    if isinstance(extra, (list, tuple)):
-        msg = " ".join(str(m) for m in extra) if not msg else msg
     return str(msg).strip()
 
 
@@ -175,6 +176,17 @@ def _report(job, **kw):
         job.report(**kw)
 
 
+def _unknown(state: DatasetState, paths, action: str) -> list[dict]:
+    """Records for asked-for paths that name nothing in the (installed) hierarchy."""
+    missing = []
+    for p in paths:
+        if p and state.dataset_info(p) is None and state.files_under(p, subdatasets=True).empty:
+            missing.append({"path": p, "action": action, "status": "impossible", "type": "",
+                            "message": "No such file or folder in the dataset (or in an installed subdataset).",
+                            "bytes": 0})
+    return missing
+
+
 def _targets(state: DatasetState, paths, want_present: bool):
     """Annexed files under ``paths`` whose presence is ``want_present``, grouped by dataset."""
     groups: dict = {}
@@ -251,6 +263,7 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
             # a subdataset path is installed now; deeper ones may appear under it
             again = [m for m in _not_installed(state, paths) if m not in missing]
             missing = again
+    results += _unknown(state, paths, "get")
     targets = _targets(state, paths, want_present=False)
     files = [rec for recs in targets.values() for rec in recs]
     total = sum(int(r["size"] or 0) for r in files)
@@ -335,7 +348,7 @@ def drop(root, paths, unsafe: bool = False, confirm=None, job=None, state: Datas
     sizes = {r["path"]: int(r["size"] or 0) for r in files}
     _report(job, unit="files", done=0, total=len(files), files_done=0, files_total=len(files), message="")
     dl = _api()
-    results, done = [], 0
+    results, done = _unknown(state, paths, "drop"), 0
     for dataset, recs in targets.items():
         ds_path = root / dataset
         for chunk in _chunks(recs):

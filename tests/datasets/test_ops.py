@@ -1,5 +1,4 @@
 """get / drop / install through DataLad on real clones; per-path results, numcopies, cancel."""
-import os
 import subprocess
 
 import pytest
@@ -32,6 +31,13 @@ def test_get_drop_round_trip(demo_clone):
     st.refresh()
     assert st.totals("")["present_annexed_files"] == 0
     assert _fsck_clean(demo_clone / "raw")[0]
+
+
+def test_unknown_paths_get_a_record(solo):
+    for action in (ops.get, ops.drop):
+        results = action(solo, ["no/such.file"])
+        assert [(r["path"], r["status"]) for r in results] == [("no/such.file", "impossible")]
+        assert "No such file" in results[0]["message"]
 
 
 def test_drop_refuses_the_last_copy(solo):
