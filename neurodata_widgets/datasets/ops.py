@@ -33,7 +33,7 @@ import threading
 from pathlib import Path
 
 from ..errors import UserError
-from .state import DatasetState, git_dir, whereis
+from .state import DatasetState, git_dir, hashdirmixed, whereis
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class _Watch:
                         pass
             done, files = 0, 0
             for rec in self.chunk:
-                if (self.annex / "objects" / rec["object"]).exists():
+                if (self.annex / "objects" / _object(rec["key"])).exists():
                     done += int(rec["size"] or 0)
                     files += 1
                 else:
@@ -304,8 +304,12 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
     return results
 
 
+def _object(key: str) -> str:
+    return f"{hashdirmixed(key)}{key}/{key}"
+
+
 def _present(ds_path: Path, rec: dict) -> bool:
-    return (git_dir(ds_path) / "annex" / "objects" / rec["object"]).exists()
+    return (git_dir(ds_path) / "annex" / "objects" / _object(rec["key"])).exists()
 
 
 def last_copies(root, paths, state: DatasetState | None = None) -> list[str]:

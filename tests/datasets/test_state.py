@@ -10,6 +10,22 @@ def test_scan_reports_annexed_sizes_even_when_absent(demo_clone):
     assert frame.loc["participants.tsv", "kind"] == "git" and frame.loc["participants.tsv", "present"]
 
 
+def test_scan_agrees_with_git_annex(demo_clone):
+    import subprocess
+
+    from neurodata_widgets.datasets.state import hashdirmixed
+
+    out = subprocess.run(["git", "annex", "find", "--include=*", "--format=${file} ${key} ${bytesize} ${hashdirmixed}\\n"],
+                         cwd=demo_clone / "derivatives", capture_output=True, text=True, check=True).stdout
+    expected = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
+    frame = scan(demo_clone / "derivatives")
+    annexed = frame[frame["kind"] == "annexed"]
+    assert len(annexed) == len(expected) > 0
+    for rec in annexed.to_dict("records"):
+        key, size, hashdir = expected[rec["path"]]
+        assert (rec["key"], str(rec["size"]), hashdirmixed(rec["key"])) == (key, size, hashdir)
+
+
 def test_listing_marks_subdatasets_and_totals(demo_clone):
     st = DatasetState(demo_clone)
     top = st.listing("").set_index("name")
