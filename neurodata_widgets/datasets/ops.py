@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_FILES = 500  # files handed to one DataLad call: a cancel waits at most for one chunk's start-up
 CHUNK_BYTES = 2 * 1000**3
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 LAST_COPY = ("Not dropped: this is the last available copy. git-annex could not verify enough copies "
              "elsewhere (numcopies) to drop it safely")
 
@@ -135,12 +135,17 @@ class _Watch:
     def __init__(self, job, dataset: Path, chunk: list, base: dict):
         self.job, self.dataset, self.chunk, self.base = job, dataset, chunk, base
         self.annex = git_dir(dataset) / "annex"
+        self.objects = [(self.annex / "objects" / _object(r["key"]), self.annex / "tmp" / r["key"], int(r["size"] or 0))
+                        for r in chunk]
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self.killed = False
         self._thread = threading.Thread(target=self._loop, daemon=True, name="ndw-get-watch")
 
     def __enter__(self):
         if self.job is not None:
+            # a cancel reaches us at once through the job's listeners (the poll only measures bytes)
+            self.job.on_change(self._on_change)
             self._thread.start()
         return self
 
@@ -149,26 +154,37 @@ class _Watch:
         if self._thread.is_alive():
             self._thread.join(2)
 
+    def _on_change(self, job) -> None:
+        if job.cancelled and not self._stop.is_set():
+            self.stop_annex()
+
+    def stop_annex(self) -> None:
+        with self._lock:
+            if self.killed:
+                return
+            self.killed = True
+        for pid in _annex_children(self.dataset):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+
     def _loop(self):
         while not self._stop.wait(POLL_SECONDS):
-            if self.job.cancelled and not self.killed:
-                self.killed = True
-                for pid in _annex_children(self.dataset):
-                    try:
-                        os.kill(pid, signal.SIGTERM)
-                    except OSError:
-                        pass
+            if self.job.cancelled:
+                self.stop_annex()  # a git-annex started after the cancel arrived
             done, files = 0, 0
-            for rec in self.chunk:
-                if (self.annex / "objects" / _object(rec["key"])).exists():
-                    done += int(rec["size"] or 0)
+            for obj, tmp, size in self.objects:
+                if obj.exists():
+                    done += size
                     files += 1
                 else:
                     try:
-                        done += (self.annex / "tmp" / rec["key"]).stat().st_size
+                        done += tmp.stat().st_size
                     except OSError:
                         pass
-            self.job.report(done=self.base["done"] + done, files_done=self.base["files"] + files)
+            if not self._stop.is_set():
+                self.job.report(done=self.base["done"] + done, files_done=self.base["files"] + files)
 
 
 def _report(job, **kw):
@@ -189,13 +205,12 @@ def _unknown(state: DatasetState, paths, action: str) -> list[dict]:
 
 def _targets(state: DatasetState, paths, want_present: bool):
     """Annexed files under ``paths`` whose presence is ``want_present``, grouped by dataset."""
+    frame = state.files_in(paths)
+    frame = frame[(frame["kind"] == "annexed") & (frame["present"] == want_present)].drop_duplicates("path")
     groups: dict = {}
-    for p in paths:
-        frame = state.files_under(p)
-        frame = frame[(frame["kind"] == "annexed") & (frame["present"] == want_present)]
-        for rec in frame.to_dict("records"):
-            groups.setdefault(rec["dataset"], {})[rec["path"]] = rec
-    return {ds: list(files.values()) for ds, files in groups.items()}
+    for rec in frame.to_dict("records"):
+        groups.setdefault(rec["dataset"], []).append(rec)
+    return groups
 
 
 def install(root, paths, job=None) -> list[dict]:

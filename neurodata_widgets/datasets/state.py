@@ -389,19 +389,39 @@ class DatasetState:
             return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
         return pd.concat(frames, ignore_index=True)
 
+    def files_in(self, paths, subdatasets: bool = False):
+        """Files at or under any of ``paths``: one vectorised pass per dataset, however many paths."""
+        import pandas as pd
+
+        paths = sorted({p.strip("/") for p in paths})
+        if len(paths) <= 1:
+            return self.files_under(paths[0] if paths else "", subdatasets)
+        if "" in paths:
+            return self.files_under("", subdatasets)
+        frames = []
+        for d in self.datasets():
+            relevant = [p for p in paths if _under(d["path"], p) or _under(p, d["path"])]
+            if not d["installed"] or not relevant:
+                continue
+            frame = self.files(d["path"])
+            if not any(_under(d["path"], p) for p in relevant):
+                mask = frame["path"].isin(relevant) | frame["path"].str.startswith(tuple(p + "/" for p in relevant))
+                frame = frame[mask]
+            if not subdatasets:
+                frame = frame[frame["kind"] != "subdataset"]
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
+        return pd.concat(frames, ignore_index=True)
+
     def totals(self, path: str = "") -> dict:
         """Present vs total bytes and files under ``path`` (recursive over installed subdatasets)."""
         return _totals(self.files_under(path))
 
     def selection_effect(self, paths) -> dict:
         """What a get of ``paths`` would add on disk and what a drop would free (bytes, files)."""
-        frames = [self.files_under(p) for p in paths]
-        frames = [f[f["kind"] == "annexed"] for f in frames if len(f)]
-        if not frames:
-            return {"get_bytes": 0, "get_files": 0, "drop_bytes": 0, "drop_files": 0, "unknown": 0}
-        import pandas as pd
-
-        files = pd.concat(frames).drop_duplicates("path")
+        files = self.files_in(paths)
+        files = files[files["kind"] == "annexed"]
         absent, present = files[~files["present"]], files[files["present"]]
         return {"get_bytes": int(absent["size"].fillna(0).sum()), "get_files": len(absent),
                 "drop_bytes": int(present["size"].fillna(0).sum()), "drop_files": len(present),
