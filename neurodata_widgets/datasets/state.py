@@ -372,8 +372,6 @@ class DatasetState:
 
     def files_under(self, path: str = "", subdatasets: bool = False):
         """Files (and, with ``subdatasets=True``, subdataset entries) under ``path``, across installed datasets."""
-        import pandas as pd
-
         path = path.strip("/")
         frames = []
         for d in self.datasets():
@@ -381,18 +379,11 @@ class DatasetState:
                 continue
             if _under(d["path"], path) or _under(path, d["path"]):
                 inner = "" if _under(d["path"], path) else path[len(d["path"]):].strip("/")
-                frame = self.files(d["path"], inner)
-                if not subdatasets:
-                    frame = frame[frame["kind"] != "subdataset"]
-                frames.append(frame)
-        if not frames:
-            return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
-        return pd.concat(frames, ignore_index=True)
+                frames.append(self.files(d["path"], inner))
+        return _combine(frames, subdatasets)
 
     def files_in(self, paths, subdatasets: bool = False):
         """Files at or under any of ``paths``: one vectorised pass per dataset, however many paths."""
-        import pandas as pd
-
         paths = sorted({p.strip("/") for p in paths})
         if len(paths) <= 1:
             return self.files_under(paths[0] if paths else "", subdatasets)
@@ -407,12 +398,8 @@ class DatasetState:
             if not any(_under(d["path"], p) for p in relevant):
                 mask = frame["path"].isin(relevant) | frame["path"].str.startswith(tuple(p + "/" for p in relevant))
                 frame = frame[mask]
-            if not subdatasets:
-                frame = frame[frame["kind"] != "subdataset"]
             frames.append(frame)
-        if not frames:
-            return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
-        return pd.concat(frames, ignore_index=True)
+        return _combine(frames, subdatasets)
 
     def totals(self, path: str = "") -> dict:
         """Present vs total bytes and files under ``path`` (recursive over installed subdatasets)."""
@@ -495,6 +482,17 @@ class DatasetState:
         ds = [d for d in self.datasets() if _under(d["path"], path.strip("/"))]
         t.update(datasets=len(ds), installed_datasets=sum(d["installed"] for d in ds))
         return t
+
+
+def _combine(frames, subdatasets: bool):
+    """Concatenate per-dataset frames (dropping subdataset entries unless asked for)."""
+    import pandas as pd
+
+    if not subdatasets:
+        frames = [f[f["kind"] != "subdataset"] for f in frames]
+    if not frames:
+        return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
+    return pd.concat(frames, ignore_index=True)
 
 
 LISTING_COLUMNS = ["name", "path", "kind", "state", "size", "on_disk", "files", "present_files", "key", "dataset"]
