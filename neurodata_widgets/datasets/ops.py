@@ -213,7 +213,7 @@ def _targets(state: DatasetState, paths, want_present: bool):
     return groups
 
 
-def install(root, paths, job=None) -> list[dict]:
+def install(root, paths, job=None, state: DatasetState | None = None) -> list[dict]:
     """Install the (not installed) subdatasets at or above ``paths`` without getting content."""
     root = Path(root).resolve()
     dl = _api()
@@ -227,6 +227,8 @@ def install(root, paths, job=None) -> list[dict]:
             if res.get("type") == "dataset" or res.get("status") != "ok":
                 results.append(_record(root, res, "install", {}))
         _report(job, done=i + 1)
+    if state is not None:
+        state.refresh()
     return results
 
 
@@ -280,43 +282,37 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
             missing = again
     results += _unknown(state, paths, "get")
     targets = _targets(state, paths, want_present=False)
+    # files already here get a record too, so every asked-for path is answered
+    already = [{"path": r["path"], "action": "get", "status": "notneeded", "message": "already present",
+                "type": "file", "bytes": 0} for recs in _targets(state, paths, want_present=True).values() for r in recs]
     files = [rec for recs in targets.values() for rec in recs]
     total = sum(int(r["size"] or 0) for r in files)
     sizes = {r["path"]: int(r["size"] or 0) for r in files}
     base = {"done": 0, "files": 0}
     _report(job, unit="bytes", done=0, total=total, files_done=0, files_total=len(files), message="")
     dl = _api()
-    for dataset, recs in targets.items():
+    chunks = [(dataset, chunk) for dataset, recs in targets.items() for chunk in _chunks(recs, chunk_files)]
+    for dataset, chunk in chunks:
         ds_path = root / dataset
-        for chunk in _chunks(recs, chunk_files):
-            if job is not None:
-                job.check()
-            with _Watch(job, ds_path, chunk, base) as watch:
-                try:
-                    for res in dl.get(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
-                                      jobs=jobs, on_failure="ignore", return_type="generator",
-                                      result_renderer="disabled"):
-                        if res.get("type") == "file" or res.get("status") != "ok":
-                            results.append(_record(root, res, "get", sizes))
-                except Exception as exc:  # a killed git-annex surfaces as a DataLad error
-                    if not watch.killed:
-                        raise
-                    log.info("get cancelled: %s", exc)
-            base["done"] += sum(sizes[r["path"]] for r in chunk if _present(ds_path, r))
-            base["files"] += sum(1 for r in chunk if _present(ds_path, r))
-            _report(job, done=base["done"], files_done=base["files"])
-            if job is not None and job.cancelled:
-                state.refresh()
-                return results
-    state.refresh()
-    # files that were already here are reported too, so every asked-for path has a record
-    asked = {r["path"] for r in results}
-    for rec in _targets(state, paths, want_present=True).values():
-        for r in rec:
-            if r["path"] not in asked and r["path"] not in sizes:
-                results.append({"path": r["path"], "action": "get", "status": "notneeded",
-                                "message": "already present", "type": "file", "bytes": 0})
-    return results
+        if job is not None and job.cancelled:
+            break  # what arrived stays; the job ends as cancelled with these results
+        with _Watch(job, ds_path, chunk, base) as watch:
+            try:
+                for res in dl.get(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
+                                  jobs=jobs, on_failure="ignore", return_type="generator",
+                                  result_renderer="disabled"):
+                    if res.get("type") == "file" or res.get("status") != "ok":
+                        results.append(_record(root, res, "get", sizes))
+            except Exception as exc:  # a killed git-annex surfaces as a DataLad error
+                if not watch.killed:
+                    raise
+                log.info("get cancelled: %s", exc)
+        base["done"] += sum(sizes[r["path"]] for r in chunk if _present(ds_path, r))
+        base["files"] += sum(1 for r in chunk if _present(ds_path, r))
+        _report(job, done=base["done"], files_done=base["files"])
+    for dataset in targets:
+        state.refresh(dataset)  # only what changed is read again
+    return results + already
 
 
 def _object(key: str) -> str:
@@ -368,19 +364,18 @@ def drop(root, paths, unsafe: bool = False, confirm=None, job=None, state: Datas
     _report(job, unit="files", done=0, total=len(files), files_done=0, files_total=len(files), message="")
     dl = _api()
     results, done = _unknown(state, paths, "drop"), 0
-    for dataset, recs in targets.items():
-        ds_path = root / dataset
-        for chunk in _chunks(recs):
-            if job is not None:
-                job.check()
-            for res in dl.drop(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
-                               what="filecontent", reckless="availability" if unsafe else None,
-                               on_failure="ignore", return_type="generator", result_renderer="disabled"):
-                if res.get("type") == "file" or res.get("status") != "ok":
-                    results.append(_record(root, res, "drop", sizes))
-            done += len(chunk)
-            _report(job, done=done, files_done=done)
-    state.refresh()
+    for dataset, chunk in [(d, c) for d, recs in targets.items() for c in _chunks(recs)]:
+        if job is not None and job.cancelled:
+            break  # drops are quick: stop between calls, keep the records of what was done
+        for res in dl.drop(path=[str(root / r["path"]) for r in chunk], dataset=str(root / dataset),
+                           what="filecontent", reckless="availability" if unsafe else None,
+                           on_failure="ignore", return_type="generator", result_renderer="disabled"):
+            if res.get("type") == "file" or res.get("status") != "ok":
+                results.append(_record(root, res, "drop", sizes))
+        done += len(chunk)
+        _report(job, done=done, files_done=done)
+    for dataset in targets:
+        state.refresh(dataset)
     return results
 
 

@@ -338,13 +338,13 @@ class DatasetState:
         return next((d for d in self.datasets() if d["path"] == path.strip("/")), None)
 
     def refresh(self, dataset: str | None = None) -> None:
-        """Forget cached scans (of one dataset, or all) so the next read sees the disk again."""
+        """Forget cached scans (of one dataset, or all, with the hierarchy) so the next read sees the disk again."""
         if dataset is None:
             self._scans.clear()
+            self._datasets = None
         else:
             for key in [k for k in self._scans if k == dataset or (isinstance(k, tuple) and k[0] == dataset)]:
                 del self._scans[key]
-        self._datasets = None
 
     # -- files ------------------------------------------------------------------------------
     def files(self, dataset: str = "", subdir: str = ""):

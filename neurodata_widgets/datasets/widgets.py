@@ -337,7 +337,8 @@ class DatasetExplorer(widgets.VBox):
         """Install the selected (or shown) not-installed subdatasets."""
         paths = self._targets()
         root = self.state.root
-        return self._run(Job(lambda job: ops.install(root, paths, job=job), label="Install"))
+        state = self.state
+        return self._run(Job(lambda job: ops.install(root, paths, job=job, state=state), label="Install"))
 
     def drop(self) -> Job | None:
         """Drop the selection's content; with the unsafe box ticked, first ask about last copies."""
@@ -436,7 +437,8 @@ class DatasetExplorer(widgets.VBox):
         except BaseException:  # failed or cancelled before any result: the banner says why
             outcome = None
         self.results = outcome if isinstance(outcome, list) else []
-        self.refresh(rescan=True)
+        # the operations re-read only the datasets they changed; a failure may leave anything
+        self.refresh(rescan=job.state == "failed")
         summary = ops.summarize(self.results)
         if job.state == "failed":
             self._show_error(job.error, job.label)
