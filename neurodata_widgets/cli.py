@@ -11,24 +11,26 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 DEFAULT_PORT = 8866
 
 
+_STOP = threading.Event()
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM ask the running command to stop; it then cleans up what it started."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: _STOP.set())
+
+
 def _wait_forever(stop_check=None) -> None:
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
-    try:
-        while not stopping:
-            if stop_check and stop_check():
-                return
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    while not _STOP.wait(0.5):
+        if stop_check and stop_check():
+            return
 
 
 def cmd_sandbox(args) -> int:
@@ -53,21 +55,8 @@ def cmd_sandbox(args) -> int:
     return 0
 
 
-from .portal.voila_template import TEMPLATE  # noqa: E402  (cheap: no heavy imports)
-
-
-def voila_command(notebook: Path, port: int, root: Path | None = None) -> list[str]:
-    """The Voila command line the demo and the tests use (loopback only, preheated kernel)."""
-    cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
-           "--Voila.ip=127.0.0.1", "--Voila.tornado_settings={'allow_origin': 'http://127.0.0.1:%d'}" % port,
-           "--show_tracebacks=False", f"--template={TEMPLATE}"]
-    if root:
-        cmd.insert(3, f"--Voila.root_dir={root}")
-    return cmd
-
-
 def cmd_demo(args) -> int:
-    from .portal.voila_template import voila_environ
+    from .portal.serve import VoilaServer
     from .sandbox.runner import Sandbox
 
     notebooks = Path(args.notebooks).resolve()
@@ -78,38 +67,16 @@ def cmd_demo(args) -> int:
     print("Building the demo datasets (first run only) and starting the sandbox…", flush=True)
     sandbox = Sandbox(demo_dir=args.demo_dir).start()
     sandbox.publish()
-    env = voila_environ({**os.environ, **sandbox.environ()})
-    proc = subprocess.Popen(voila_command(portal, args.port), env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{args.port}/"
+    server = VoilaServer(portal, port=args.port, env={**os.environ, **sandbox.environ()}, preheat=args.preheat)
     try:
-        _wait_for_http(url, proc, timeout=120)
-        print(f"\nThe portal dashboard is ready: {url}\nPress Ctrl-C to stop.\n", flush=True)
-        _wait_forever(stop_check=lambda: proc.poll() is not None)
+        server.start()
+        print(f"\nThe portal dashboard is ready: {server.url}/\nPress Ctrl-C to stop.\n", flush=True)
+        _wait_forever(stop_check=lambda: server.proc.poll() is not None)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        server.stop()
         sandbox.stop()
         print("Stopped the dashboard and the sandbox.")
-    return 0 if proc.returncode in (0, -signal.SIGTERM, None) else proc.returncode
-
-
-def _wait_for_http(url: str, proc, timeout: float) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"voila exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+    return 0
 
 
 def cmd_demo_data(args) -> int:
@@ -127,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--notebooks", default="notebooks", help="folder holding portal.ipynb")
     p.add_argument("--demo-dir", default=None)
+    p.add_argument("--preheat", type=int, default=1, help="kernels kept started and executed ahead (0: none)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sandbox", help="serve the sandbox services until interrupted")
@@ -146,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("demo", "sandbox"):
+        _stop_on_signals()
     try:
         return args.func(args)
     except (RuntimeError, ValueError, OSError) as exc:

@@ -70,8 +70,17 @@ def running_sandbox() -> dict:
 
 
 def query_params() -> dict:
-    """URL query parameters of the page when running under Voila (``?dataset=...``), else ``{}``."""
+    """URL query parameters of the page when running under Voila (``?dataset=...``), else ``{}``.
+
+    In a preheated Voila kernel (``--preheat_kernel``) the page's request has not arrived
+    yet: this call waits for it, so everything a dashboard does before reading its
+    parameters (imports, building widgets) is done ahead of the visitor.
+    """
     from urllib.parse import parse_qs
 
+    if os.environ.get("VOILA_PREHEAT") == "True" and "QUERY_STRING" not in os.environ:
+        from voila.utils import wait_for_request
+
+        wait_for_request()
     raw = os.environ.get("QUERY_STRING", "")
     return {k: v[-1] for k, v in parse_qs(raw).items()}

@@ -27,6 +27,19 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 
+_started_listeners: list = []
+
+
+def on_any_job_started(callback) -> None:
+    """Call ``callback(job)`` whenever any job starts (the portal's status bar lists running jobs)."""
+    _started_listeners.append(callback)
+
+
+def remove_job_listener(callback) -> None:
+    if callback in _started_listeners:
+        _started_listeners.remove(callback)
+
+
 class Cancelled(Exception):
     """Raised inside a job's function when the user pressed Cancel."""
 
@@ -103,6 +116,11 @@ class Job:
         self._thread = threading.Thread(target=self._run, name=f"ndw-job-{self.label}", daemon=True)
         self._thread.start()
         self._notify()
+        for callback in list(_started_listeners):
+            try:
+                callback(self)
+            except Exception:
+                log.exception("job listener failed")
         return self
 
     def cancel(self) -> None:

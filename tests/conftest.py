@@ -18,6 +18,8 @@ _SESSION_TMP = Path(tempfile.mkdtemp(prefix="ndw-tests-"))
 
 
 def pytest_configure(config):
+    real_cache = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    os.environ.setdefault("NDW_REAL_PIP_CACHE", os.environ.get("PIP_CACHE_DIR") or str(Path(real_cache) / "pip"))
     env = {
         "XDG_CACHE_HOME": str(_SESSION_TMP / "cache"),
         "XDG_CONFIG_HOME": str(_SESSION_TMP / "config"),

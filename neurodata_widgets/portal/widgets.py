@@ -60,3 +60,220 @@ class DatasetCard(widgets.VBox):
             f'<p class="ndw-muted">{escape(s["description"])} · id <code>{escape(s["id"])}</code></p>'
             f'<p><b class="ndw-subdataset-count">{len(s["subdatasets"])}</b> subdatasets:</p><ul>{subs}</ul>'
             f'<p><b class="ndw-run-count">{s["run_records"]}</b> run records</p></div>')
+
+
+class StatusBar(widgets.VBox):
+    """One bar for the whole portal: every running job (progress + Cancel) and the latest error of any tab.
+
+    It listens to every :class:`~neurodata_widgets.jobs.Job` started and every error a
+    :class:`~neurodata_widgets.ui.banner.StatusBanner` shows, so slices need not know about it.
+    """
+
+    message = Unicode("", help="the latest error shown anywhere in the portal ('' if none)").tag(sync=True)
+
+    def __init__(self, **kwargs):
+        from .. import jobs
+
+        self.error_html = widgets.HTML()
+        self.jobs_box = widgets.VBox()
+        self.dismiss = widgets.Button(description="Dismiss", icon="times", layout=widgets.Layout(width="100px"))
+        self.dismiss.on_click(lambda _: self.clear_error())
+        self.dismiss.layout.display = "none"
+        super().__init__([widgets.HBox([self.error_html, self.dismiss]), self.jobs_box], **kwargs)
+        self.add_class("ndw-status-bar")
+        self._rows: dict = {}
+        jobs.on_any_job_started(self._job_started)
+        StatusBanner.error_listeners.append(self._error_shown)
+
+    def close(self):
+        from .. import jobs
+
+        jobs.remove_job_listener(self._job_started)
+        if self._error_shown in StatusBanner.error_listeners:
+            StatusBanner.error_listeners.remove(self._error_shown)
+        super().close()
+
+    def _error_shown(self, banner, kind, message, hint) -> None:
+        self.message = message
+        hint_html = f'<span class="ndw-hint">{escape(hint)}</span>' if hint else ""
+        self.error_html.value = (f'<div class="ndw ndw-banner ndw-banner-error ndw-status-error">'
+                                 f'{escape(message)}{hint_html}</div>')
+        self.dismiss.layout.display = None
+
+    def clear_error(self) -> None:
+        self.message = ""
+        self.error_html.value = ""
+        self.dismiss.layout.display = "none"
+
+    def _job_started(self, job) -> None:
+        bar = widgets.FloatProgress(min=0, max=1, layout=widgets.Layout(width="200px"))
+        label = widgets.HTML(f'<span class="ndw-muted">{escape(job.label)}</span>')
+        cancel = widgets.Button(description="Cancel", icon="stop", layout=widgets.Layout(width="90px"))
+        cancel.on_click(lambda _: job.cancel())
+        row = widgets.HBox([label, bar, cancel], layout=widgets.Layout(align_items="center"))
+        self._rows[id(job)] = row
+        self.jobs_box.children = self.jobs_box.children + (row,)
+
+        def update(j):
+            frac = j.progress.fraction
+            bar.value = frac if frac is not None else bar.value
+            if j.done:
+                row_now = self._rows.pop(id(j), None)
+                if row_now is not None:
+                    self.jobs_box.children = tuple(c for c in self.jobs_box.children if c is not row_now)
+
+        job.on_change(update)
+        update(job)
+
+
+class Portal(widgets.VBox):
+    """The whole journey in one page: logins, then Search → Explorer → Provenance, plus XNAT and Globus.
+
+    Tabs are built the first time they are opened, so the page is usable at once. A dataset chosen in
+    one tab (installed from Search, opened in the Explorer) is handed to the others through ``dataset``.
+
+    Parameters
+    ----------
+    dataset : str, optional
+        Dataset the Explorer and Provenance tabs open (default: :func:`default_dataset`).
+    factories : dict, optional
+        Tab title -> function building that tab's widget; tests and deployments swap these.
+
+    Examples
+    --------
+    >>> portal = Portal()                                  # doctest: +SKIP
+    >>> portal.open_tab("Explorer").value == portal.dataset  # doctest: +SKIP
+    True
+    """
+
+    dataset = Unicode("", help="the dataset every tab works on").tag(sync=True)
+    tab = Unicode("", help="title of the tab shown").tag(sync=True)
+
+    TABS = ("Search", "Explorer", "Provenance", "XNAT", "Globus")
+
+    def __init__(self, dataset: str | None = None, factories: dict | None = None, logins=None, **kwargs):
+        from ..ui import theme
+
+        self.factories = {**self._default_factories(), **(factories or {})}
+        self.built: dict = {}
+        self.status_bar = StatusBar()
+        self.logins = logins if logins is not None else LoginPanel()
+        self.tabs = widgets.Tab(children=[widgets.VBox() for _ in self.TABS])
+        for i, title in enumerate(self.TABS):
+            self.tabs.set_title(i, title)
+        self.tabs.observe(self._on_tab, names="selected_index")
+        super().__init__([theme.header("Neurodata portal", "Find data, get at it, see how results came to be"),
+                          self.logins, self.status_bar, self.tabs], **kwargs)
+        self.add_class("ndw-portal")
+        self.observe(self._on_dataset, names="dataset")
+        self.dataset = default_dataset(dataset)
+        self.tabs.selected_index = 0
+        self.open_tab(self.TABS[0])
+
+    # -- tabs -----------------------------------------------------------------------------------
+    def _default_factories(self) -> dict:
+        def search():
+            from ..search.widgets import DatasetSearch
+
+            w = DatasetSearch()
+            w.on_install(self._installed)
+            return w
+
+        def explorer():
+            from ..datasets.widgets import DatasetExplorer
+
+            w = DatasetExplorer(self.dataset)
+            w.on_open_provenance(self._open_provenance)
+            w.on_dataset_change(lambda path: setattr(self, "dataset", path))
+            return w
+
+        def provenance():
+            from ..provenance.widgets import ProvenanceViewer
+
+            return ProvenanceViewer(self.dataset)
+
+        def xnat():
+            from ..xnat.widgets import XnatBrowser
+
+            return XnatBrowser(self.logins.xnat.client if self.logins.xnat is not None else None)
+
+        def globus():
+            from ..globus.widgets import GlobusBrowser, TransferPanel
+
+            browser = GlobusBrowser(self.logins.globus.client if self.logins.globus is not None else None)
+            return widgets.VBox([browser, TransferPanel(browser.client, browser=browser)])
+
+        return {"Search": search, "Explorer": explorer, "Provenance": provenance, "XNAT": xnat, "Globus": globus}
+
+    def open_tab(self, title: str):
+        """Show tab ``title`` (building it on first use) and return its widget."""
+        index = self.TABS.index(title)
+        if title not in self.built:
+            box = self.tabs.children[index]
+            try:
+                self.built[title] = self.factories[title]()
+                box.children = [self.built[title]]
+            except Exception as exc:  # one broken tab must not take the portal down
+                banner = StatusBanner()
+                banner.show_error(exc, f"Opening the {title} tab")
+                box.children = [banner]
+                self.built[title] = None
+        if self.tabs.selected_index != index:
+            self.tabs.selected_index = index
+        self.tab = title
+        return self.built[title]
+
+    def _on_tab(self, change) -> None:
+        if change["new"] is not None:
+            self.open_tab(self.TABS[change["new"]])
+
+    # -- hand-over between tabs -------------------------------------------------------------------
+    def _on_dataset(self, change) -> None:
+        for title in ("Explorer", "Provenance"):
+            widget = self.built.get(title)
+            if widget is not None and widget.value != change["new"]:
+                widget.value = change["new"]
+
+    def _installed(self, path) -> None:
+        self.dataset = str(path)
+        self.open_tab("Explorer")
+
+    def _open_provenance(self, dataset_path, file_path) -> None:
+        self.dataset = str(dataset_path)
+        viewer = self.open_tab("Provenance")
+        if viewer is not None:
+            viewer.show_file(file_path)
+
+
+class LoginPanel(widgets.HBox):
+    """XNAT and Globus logins side by side (each a collapsible card showing who is logged in)."""
+
+    def __init__(self, xnat=None, globus=None, **kwargs):
+        self.xnat = xnat if xnat is not None else self._build("xnat")
+        self.globus = globus if globus is not None else self._build("globus")
+        cards = []
+        for title, login in (("XNAT", self.xnat), ("Globus", self.globus)):
+            if login is None:
+                continue
+            acc = widgets.Accordion(children=[login], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
+            acc.set_title(0, title)
+            acc.selected_index = None
+            cards.append(acc)
+        super().__init__(cards, layout=widgets.Layout(flex_flow="row wrap", width="100%"), **kwargs)
+        self.add_class("ndw-login-panel")
+
+    @staticmethod
+    def _build(which: str):
+        try:
+            if which == "xnat":
+                from ..xnat.widgets import XnatLogin
+
+                return XnatLogin()
+            from ..globus.widgets import GlobusLogin
+
+            return GlobusLogin()
+        except Exception:  # an unconfigured service shows no card rather than breaking the page
+            import logging
+
+            logging.getLogger(__name__).exception("building the %s login failed", which)
+            return None

@@ -121,7 +121,9 @@ def file_response(path: Path, content_type="application/octet-stream", range_hea
 class Faults:
     """Fault injection settings of one service (thread-safe).
 
-    Parameters (all optional, see :meth:`set`)
+    All settings are optional; change them with :meth:`set`.
+
+    Parameters
     ----------
     latency : float
         Seconds added before every answer.

@@ -27,8 +27,17 @@ class StatusBanner(widgets.HTML):
     message = Unicode("", help="the message shown").tag(sync=True)
     hint = Unicode("", help="what the user can do about it").tag(sync=True)
 
+    #: callbacks ``(banner, kind, message, hint)`` told of every error any banner shows (the portal's status bar)
+    error_listeners: list = []
+
     def show(self, message: str, kind: str = "info", hint: str = "") -> None:
         self.kind, self.message, self.hint = kind, message, hint
+        if kind == "error":
+            for callback in list(StatusBanner.error_listeners):
+                try:
+                    callback(self, kind, message, hint)
+                except Exception:
+                    log.exception("banner listener failed")
         hint_html = f'<span class="ndw-hint">{escape(hint)}</span>' if hint else ""
         self.value = f'<div class="ndw ndw-banner ndw-banner-{kind}" role="status">{escape(message)}{hint_html}</div>'
 

@@ -7,11 +7,6 @@ to ``test-artifacts/``.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,33 +25,11 @@ IGNORED_CONSOLE = ("favicon.ico",)
 @pytest.fixture(scope="session")
 def voila_url(sandbox):
     """Base URL of one Voila serving ``notebooks/`` for the whole session (uses the sandbox)."""
-    from neurodata_widgets.portal.voila_template import TEMPLATE, voila_environ
-    from neurodata_widgets.sandbox.runner import free_port
+    from neurodata_widgets.portal.serve import VoilaServer
 
-    port = free_port()
-    log = open(ARTIFACTS / "voila.log", "w")
-    cmd = [os.sys.executable, "-m", "voila", str(REPO / "notebooks"), f"--port={port}", "--no-browser",
-           "--Voila.ip=127.0.0.1", "--show_tracebacks=True", f"--template={TEMPLATE}"]
-    proc = subprocess.Popen(cmd, env=voila_environ(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"voila exited ({proc.returncode}); see {ARTIFACTS / 'voila.log'}")
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError("voila did not start within 90 s")
-            time.sleep(0.3)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    with open(ARTIFACTS / "voila.log", "w") as log:
+        with VoilaServer(REPO / "notebooks", env=dict(os.environ), tracebacks=True, log=log) as server:
+            yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,69 @@
+"""Time from navigation to the first interactive widget, per dashboard, against a one-button notebook.
+
+One Voila (no preheated kernels, the same for all) serves copies of every dashboard in
+notebooks/ plus a baseline notebook holding a single ipywidgets Button; headless Chromium
+(Playwright) opens each page REPEAT times. Ours waits for the dashboard's ``.ndw-ready``
+marker (shown by its last cell, after every widget is built); the baseline waits for its button.
+"""
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+REPEAT = 3
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def _baseline_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as widgets\nwidgets.Button(description='Go')")]
+    nbformat.write(nb, path)
+
+
+def _time_page(browser, url: str, selector: str) -> float:
+    times = []
+    for _ in range(REPEAT):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url, timeout=180_000)
+        page.wait_for_selector(selector, state="attached", timeout=180_000)
+        times.append(time.perf_counter() - start)
+        context.close()
+    return statistics.median(times)
+
+
+def run():
+    from playwright.sync_api import sync_playwright
+
+    from neurodata_widgets.portal.serve import VoilaServer
+    from neurodata_widgets.sandbox.runner import Sandbox
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(demo=True) as sandbox:
+        site = Path(tmp)
+        dashboards = sorted((REPO / "notebooks").glob("*.ipynb"))
+        for nb in dashboards:
+            shutil.copy(nb, site / nb.name)
+        _baseline_notebook(site / "baseline_one_button.ipynb")
+        env = {**os.environ, **sandbox.environ()}
+        with VoilaServer(site, env=env) as server, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=os.environ.get("NDW_CHROMIUM", "/usr/bin/chromium"),
+                                         headless=True, args=CHROMIUM_ARGS)
+            render = server.url + "/voila/render/"
+            _time_page(browser, render + "baseline_one_button.ipynb", ".widget-button")  # warm Voila up
+            for nb in dashboards:
+                baseline = _time_page(browser, render + "baseline_one_button.ipynb", ".widget-button")
+                ours = _time_page(browser, render + nb.name, ".ndw-ready")
+                rows.append({"name": f"dashboard {nb.stem}: first interactive widget", "unit": "s", "ours": ours,
+                             "baseline": baseline, "target": "<= 1.5",
+                             "note": f"median of {REPEAT} page loads; baseline: one-button notebook, same Voila"})
+            browser.close()
+    return rows
