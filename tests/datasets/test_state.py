@@ -78,3 +78,12 @@ def test_whereis_reports_web_urls(solo):
     web = [w for w in where if w["description"] == "web"]
     assert web and web[0]["urls"] == ["https://data.example.invalid/only-here.bin"]
     assert ops.last_copies(solo, [""]) == []  # a URL is a known copy elsewhere
+
+
+def test_unlocked_files_are_recognised(solo):
+    import subprocess
+
+    subprocess.run(["git", "annex", "unlock", "only-here.bin"], cwd=solo, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-q", "-m", "unlock", "only-here.bin"], cwd=solo, check=True, capture_output=True)
+    row = scan(solo).set_index("path").loc["only-here.bin"]
+    assert row["kind"] == "annexed" and row["present"] and row["size"] == 4096

@@ -108,3 +108,17 @@ def test_cancel_from_the_widget(big_source):
     assert ex.status == "cancelled" and ex.banner.kind == "warn"
     assert subprocess.run(["git", "annex", "fsck", "--quiet"], cwd=big_source).returncode == 0
     assert ex.totals["present_annexed_files"] < 16
+
+
+def test_names_from_the_dataset_are_escaped(tmp_path):
+    import datalad.api as dl
+
+    ds = dl.create(tmp_path / "evil", result_renderer="disabled")
+    name = '<img src=x onerror="alert(1)">.bin'
+    (ds.pathobj / name).write_bytes(b"\0" * 64)
+    ds.save(result_renderer="disabled")
+    ex = DatasetExplorer(ds.path)
+    assert "<img" not in ex.table.html.value and "&lt;img src=x" in ex.table.html.value
+    ex.selected = [name]
+    ex.whereis_button.click()
+    assert "<img" not in ex.detail.value
