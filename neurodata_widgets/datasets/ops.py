@@ -361,7 +361,7 @@ def drop(root, paths, unsafe: bool = False, confirm=None, job=None, state: Datas
     targets = _targets(state, paths, want_present=True)
     files = [rec for recs in targets.values() for rec in recs]
     sizes = {r["path"]: int(r["size"] or 0) for r in files}
-    _report(job, unit="files", done=0, total=len(files), files_done=0, files_total=len(files), message="")
+    _report(job, unit="files", done=0, total=len(files), message="")
     dl = _api()
     results, done = _unknown(state, paths, "drop"), 0
     for dataset, chunk in [(d, c) for d, recs in targets.items() for c in _chunks(recs)]:
@@ -373,7 +373,7 @@ def drop(root, paths, unsafe: bool = False, confirm=None, job=None, state: Datas
             if res.get("type") == "file" or res.get("status") != "ok":
                 results.append(_record(root, res, "drop", sizes))
         done += len(chunk)
-        _report(job, done=done, files_done=done)
+        _report(job, done=done)
     for dataset in targets:
         state.refresh(dataset)
     return results

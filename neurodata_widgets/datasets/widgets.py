@@ -437,6 +437,7 @@ class DatasetExplorer(widgets.VBox):
         except BaseException:  # failed or cancelled before any result: the banner says why
             outcome = None
         self.results = outcome if isinstance(outcome, list) else []
+        self.detail.value = ""  # a where-is shown before the operation may no longer be true
         # the operations re-read only the datasets they changed; a failure may leave anything
         self.refresh(rescan=job.state == "failed")
         summary = ops.summarize(self.results)
