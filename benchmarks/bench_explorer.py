@@ -31,7 +31,7 @@ N_FILES = 100_000
 PER_DIR = 10_000
 N_PRESENT = 200
 GET_FILES, GET_SIZE = 24, 4 * 1000**2
-REPEAT = 3
+REPEAT = 5
 
 
 def _run(cmd, cwd, **kw):

@@ -33,13 +33,13 @@ import threading
 from pathlib import Path
 
 from ..errors import UserError
-from .state import DatasetState, git_dir, whereis
+from .state import DatasetState, git_dir, hashdirmixed, whereis
 
 log = logging.getLogger(__name__)
 
 CHUNK_FILES = 500  # files handed to one DataLad call: a cancel waits at most for one chunk's start-up
 CHUNK_BYTES = 2 * 1000**3
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.1
 LAST_COPY = ("Not dropped: this is the last available copy. git-annex could not verify enough copies "
              "elsewhere (numcopies) to drop it safely")
 
@@ -51,17 +51,18 @@ def _api():
 
 
 def _message(res: dict) -> str:
-    msg = res.get("message") or res.get("error_message") or ""
+    """DataLad's message (a string or a ``(format, *args)`` tuple) plus git-annex's error text."""
+    msg = res.get("message") or ""
     if isinstance(msg, (tuple, list)) and msg:
         try:
             msg = msg[0] % tuple(msg[1:]) if len(msg) > 1 else msg[0]
         except (TypeError, ValueError):
             msg = " ".join(str(m) for m in msg)
-    extra = res.get("error_message")
+    extra = res.get("error_message") or ""
+    if isinstance(extra, (tuple, list)):
+        extra = " ".join(str(m) for m in extra)
     if extra and extra not in str(msg):
         msg = f"{msg}: {extra}" if msg else extra
-    if isinstance(extra, (list, tuple)):
-        msg = " ".join(str(m) for m in extra) if not msg else msg
     return str(msg).strip()
 
 
@@ -134,12 +135,17 @@ class _Watch:
     def __init__(self, job, dataset: Path, chunk: list, base: dict):
         self.job, self.dataset, self.chunk, self.base = job, dataset, chunk, base
         self.annex = git_dir(dataset) / "annex"
+        self.objects = [(self.annex / "objects" / _object(r["key"]), self.annex / "tmp" / r["key"], int(r["size"] or 0))
+                        for r in chunk]
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self.killed = False
         self._thread = threading.Thread(target=self._loop, daemon=True, name="ndw-get-watch")
 
     def __enter__(self):
         if self.job is not None:
+            # a cancel reaches us at once through the job's listeners (the poll only measures bytes)
+            self.job.on_change(self._on_change)
             self._thread.start()
         return self
 
@@ -148,26 +154,37 @@ class _Watch:
         if self._thread.is_alive():
             self._thread.join(2)
 
+    def _on_change(self, job) -> None:
+        if job.cancelled and not self._stop.is_set():
+            self.stop_annex()
+
+    def stop_annex(self) -> None:
+        with self._lock:
+            if self.killed:
+                return
+            self.killed = True
+        for pid in _annex_children(self.dataset):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+
     def _loop(self):
         while not self._stop.wait(POLL_SECONDS):
-            if self.job.cancelled and not self.killed:
-                self.killed = True
-                for pid in _annex_children(self.dataset):
-                    try:
-                        os.kill(pid, signal.SIGTERM)
-                    except OSError:
-                        pass
+            if self.job.cancelled:
+                self.stop_annex()  # a git-annex started after the cancel arrived
             done, files = 0, 0
-            for rec in self.chunk:
-                if (self.annex / "objects" / rec["object"]).exists():
-                    done += int(rec["size"] or 0)
+            for obj, tmp, size in self.objects:
+                if obj.exists():
+                    done += size
                     files += 1
                 else:
                     try:
-                        done += (self.annex / "tmp" / rec["key"]).stat().st_size
+                        done += tmp.stat().st_size
                     except OSError:
                         pass
-            self.job.report(done=self.base["done"] + done, files_done=self.base["files"] + files)
+            if not self._stop.is_set():
+                self.job.report(done=self.base["done"] + done, files_done=self.base["files"] + files)
 
 
 def _report(job, **kw):
@@ -175,18 +192,28 @@ def _report(job, **kw):
         job.report(**kw)
 
 
+def _unknown(state: DatasetState, paths, action: str) -> list[dict]:
+    """Records for asked-for paths that name nothing in the (installed) hierarchy."""
+    missing = []
+    for p in paths:
+        if p and state.dataset_info(p) is None and state.files_under(p, subdatasets=True).empty:
+            missing.append({"path": p, "action": action, "status": "impossible", "type": "",
+                            "message": "No such file or folder in the dataset (or in an installed subdataset).",
+                            "bytes": 0})
+    return missing
+
+
 def _targets(state: DatasetState, paths, want_present: bool):
     """Annexed files under ``paths`` whose presence is ``want_present``, grouped by dataset."""
+    frame = state.files_in(paths)
+    frame = frame[(frame["kind"] == "annexed") & (frame["present"] == want_present)].drop_duplicates("path")
     groups: dict = {}
-    for p in paths:
-        frame = state.files_under(p)
-        frame = frame[(frame["kind"] == "annexed") & (frame["present"] == want_present)]
-        for rec in frame.to_dict("records"):
-            groups.setdefault(rec["dataset"], {})[rec["path"]] = rec
-    return {ds: list(files.values()) for ds, files in groups.items()}
+    for rec in frame.to_dict("records"):
+        groups.setdefault(rec["dataset"], []).append(rec)
+    return groups
 
 
-def install(root, paths, job=None) -> list[dict]:
+def install(root, paths, job=None, state: DatasetState | None = None) -> list[dict]:
     """Install the (not installed) subdatasets at or above ``paths`` without getting content."""
     root = Path(root).resolve()
     dl = _api()
@@ -200,6 +227,8 @@ def install(root, paths, job=None) -> list[dict]:
             if res.get("type") == "dataset" or res.get("status") != "ok":
                 results.append(_record(root, res, "install", {}))
         _report(job, done=i + 1)
+    if state is not None:
+        state.refresh()
     return results
 
 
@@ -251,48 +280,47 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
             # a subdataset path is installed now; deeper ones may appear under it
             again = [m for m in _not_installed(state, paths) if m not in missing]
             missing = again
+    results += _unknown(state, paths, "get")
     targets = _targets(state, paths, want_present=False)
+    # files already here get a record too, so every asked-for path is answered
+    already = [{"path": r["path"], "action": "get", "status": "notneeded", "message": "already present",
+                "type": "file", "bytes": 0} for recs in _targets(state, paths, want_present=True).values() for r in recs]
     files = [rec for recs in targets.values() for rec in recs]
     total = sum(int(r["size"] or 0) for r in files)
     sizes = {r["path"]: int(r["size"] or 0) for r in files}
     base = {"done": 0, "files": 0}
     _report(job, unit="bytes", done=0, total=total, files_done=0, files_total=len(files), message="")
     dl = _api()
-    for dataset, recs in targets.items():
+    chunks = [(dataset, chunk) for dataset, recs in targets.items() for chunk in _chunks(recs, chunk_files)]
+    for dataset, chunk in chunks:
         ds_path = root / dataset
-        for chunk in _chunks(recs, chunk_files):
-            if job is not None:
-                job.check()
-            with _Watch(job, ds_path, chunk, base) as watch:
-                try:
-                    for res in dl.get(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
-                                      jobs=jobs, on_failure="ignore", return_type="generator",
-                                      result_renderer="disabled"):
-                        if res.get("type") == "file" or res.get("status") != "ok":
-                            results.append(_record(root, res, "get", sizes))
-                except Exception as exc:  # a killed git-annex surfaces as a DataLad error
-                    if not watch.killed:
-                        raise
-                    log.info("get cancelled: %s", exc)
-            base["done"] += sum(sizes[r["path"]] for r in chunk if _present(ds_path, r))
-            base["files"] += sum(1 for r in chunk if _present(ds_path, r))
-            _report(job, done=base["done"], files_done=base["files"])
-            if job is not None and job.cancelled:
-                state.refresh()
-                return results
-    state.refresh()
-    # files that were already here are reported too, so every asked-for path has a record
-    asked = {r["path"] for r in results}
-    for rec in _targets(state, paths, want_present=True).values():
-        for r in rec:
-            if r["path"] not in asked and r["path"] not in sizes:
-                results.append({"path": r["path"], "action": "get", "status": "notneeded",
-                                "message": "already present", "type": "file", "bytes": 0})
-    return results
+        if job is not None and job.cancelled:
+            break  # what arrived stays; the job ends as cancelled with these results
+        with _Watch(job, ds_path, chunk, base) as watch:
+            try:
+                for res in dl.get(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
+                                  jobs=jobs, on_failure="ignore", return_type="generator",
+                                  result_renderer="disabled"):
+                    if res.get("type") == "file" or res.get("status") != "ok":
+                        results.append(_record(root, res, "get", sizes))
+            except Exception as exc:  # a killed git-annex surfaces as a DataLad error
+                if not watch.killed:
+                    raise
+                log.info("get cancelled: %s", exc)
+        base["done"] += sum(sizes[r["path"]] for r in chunk if _present(ds_path, r))
+        base["files"] += sum(1 for r in chunk if _present(ds_path, r))
+        _report(job, done=base["done"], files_done=base["files"])
+    for dataset in targets:
+        state.refresh(dataset)  # only what changed is read again
+    return results + already
+
+
+def _object(key: str) -> str:
+    return f"{hashdirmixed(key)}{key}/{key}"
 
 
 def _present(ds_path: Path, rec: dict) -> bool:
-    return (git_dir(ds_path) / "annex" / "objects" / rec["object"]).exists()
+    return (git_dir(ds_path) / "annex" / "objects" / _object(rec["key"])).exists()
 
 
 def last_copies(root, paths, state: DatasetState | None = None) -> list[str]:
@@ -333,22 +361,21 @@ def drop(root, paths, unsafe: bool = False, confirm=None, job=None, state: Datas
     targets = _targets(state, paths, want_present=True)
     files = [rec for recs in targets.values() for rec in recs]
     sizes = {r["path"]: int(r["size"] or 0) for r in files}
-    _report(job, unit="files", done=0, total=len(files), files_done=0, files_total=len(files), message="")
+    _report(job, unit="files", done=0, total=len(files), message="")
     dl = _api()
-    results, done = [], 0
-    for dataset, recs in targets.items():
-        ds_path = root / dataset
-        for chunk in _chunks(recs):
-            if job is not None:
-                job.check()
-            for res in dl.drop(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
-                               what="filecontent", reckless="availability" if unsafe else None,
-                               on_failure="ignore", return_type="generator", result_renderer="disabled"):
-                if res.get("type") == "file" or res.get("status") != "ok":
-                    results.append(_record(root, res, "drop", sizes))
-            done += len(chunk)
-            _report(job, done=done, files_done=done)
-    state.refresh()
+    results, done = _unknown(state, paths, "drop"), 0
+    for dataset, chunk in [(d, c) for d, recs in targets.items() for c in _chunks(recs)]:
+        if job is not None and job.cancelled:
+            break  # drops are quick: stop between calls, keep the records of what was done
+        for res in dl.drop(path=[str(root / r["path"]) for r in chunk], dataset=str(root / dataset),
+                           what="filecontent", reckless="availability" if unsafe else None,
+                           on_failure="ignore", return_type="generator", result_renderer="disabled"):
+            if res.get("type") == "file" or res.get("status") != "ok":
+                results.append(_record(root, res, "drop", sizes))
+        done += len(chunk)
+        _report(job, done=done)
+    for dataset in targets:
+        state.refresh(dataset)
     return results
 
 

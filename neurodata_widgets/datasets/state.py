@@ -8,6 +8,7 @@ Examples
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -77,8 +78,7 @@ def dataset_summary(path) -> dict:
 # ----------------------------------------------------------------------------------------
 # content state: what is annexed, what is on disk, where the rest lives
 # ----------------------------------------------------------------------------------------
-FIND_FORMAT = "${key}\\t${bytesize}\\t${hashdirmixed}\\t${file}\\000"
-SCAN_COLUMNS = ["path", "kind", "key", "size", "present", "object"]
+SCAN_COLUMNS = ["path", "kind", "key", "size", "present"]
 
 
 def annex(path, *args, input: str | None = None, check: bool = True) -> str:
@@ -117,11 +117,69 @@ def present_keys(path) -> set:
     return found
 
 
+POINTER_MAX = 1024  # an unlocked annexed file is a small blob "/annex/objects/KEY"
+HASH_CHARS = "0123456789zqjxkmvwgpfZQJXKMVWGPF"
+
+
+def hashdirmixed(key: str) -> str:
+    """git-annex's object directory for a key in a non-bare repository (``xX/yY/``).
+
+    The same computation as git-annex's ``hashDirMixed`` (first 32 bits of the key's MD5).
+
+    Examples
+    --------
+    >>> hashdirmixed("MD5E-s398--642549d515e98d0d8e10239b95333737.png")
+    'mx/V3/'
+    """
+    d = hashlib.md5(key.encode()).digest()
+    word = d[0] | d[1] << 8 | d[2] << 16 | d[3] << 24
+    chars = [HASH_CHARS[(word >> (6 * i)) & 31] for i in range(8)]
+    text = "".join(chars[i + 1] + chars[i] for i in range(0, 8, 2))
+    return f"{text[0:2]}/{text[2:4]}/"
+
+
+def key_size(key: str) -> int | None:
+    """The size recorded in an annex key (``MD5E-s25048--…`` -> 25048), ``None`` if it has none."""
+    for field in key.partition("--")[0].split("-")[1:]:
+        if field[:1] == "s" and field[1:].isdigit():
+            return int(field[1:])
+    return None
+
+
+def _annex_key(target: bytes) -> str:
+    """The key a symlink target or pointer file names, or ``''``."""
+    text = target.split(b"\n", 1)[0].decode("utf-8", "surrogateescape")
+    if "annex/objects/" not in text:
+        return ""
+    return text.rstrip("/").rpartition("/")[2]
+
+
+def _cat_blobs(dataset: Path, shas) -> dict:
+    """Contents of many small blobs from one ``git cat-file --batch`` process."""
+    shas = list(dict.fromkeys(shas))
+    if not shas:
+        return {}
+    proc = subprocess.run(["git", "-C", str(dataset), "cat-file", "--batch", "--buffer"],
+                          input="\n".join(shas).encode() + b"\n", capture_output=True, check=True)
+    out, pos, found = proc.stdout, 0, {}
+    while pos < len(out):
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        pos = eol + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        found[header[0].decode()] = out[pos:pos + size]
+        pos += size + 1
+    return found
+
+
 def scan(dataset, subdir: str = ""):
     """Every file of one dataset (not crossing into subdatasets) with its annex state.
 
-    Three processes whatever the size: ``git ls-tree -r -l``, ``git annex find --format``
-    and a walk of the local object store.
+    Two git processes whatever the number of files: ``git ls-tree -r -l`` lists the tree
+    with blob sizes, ``git cat-file --batch`` reads the symlinks and pointer files that name
+    annex keys (as git-annex itself does); presence comes from one walk of the local object store.
 
     Parameters
     ----------
@@ -135,7 +193,7 @@ def scan(dataset, subdir: str = ""):
     pandas.DataFrame
         ``path`` (relative to the dataset), ``kind`` (``git``, ``annexed``, ``subdataset``), ``key``,
         ``size`` (bytes, from the key for annexed files even when absent; ``<NA>`` if unknown),
-        ``present`` (content on disk), ``object`` (object path relative to ``.git/annex/objects``).
+        ``present`` (content on disk).
 
     Examples
     --------
@@ -145,29 +203,29 @@ def scan(dataset, subdir: str = ""):
 
     dataset = Path(dataset)
     limit = ["--", subdir] if subdir else []
-    rows = {}
+    entries = []
     for entry in git(dataset, "ls-tree", "-r", "-l", "-z", "HEAD", *limit, check=False).split("\0"):
-        if not entry:
-            continue
-        meta, _, rel = entry.partition("\t")
-        mode, otype, _sha, size = meta.split(None, 3)
-        if otype == "commit":
-            rows[rel] = [rel, "subdataset", "", None, False, ""]
-        else:
-            rows[rel] = [rel, "git", "", int(size) if size.strip().isdigit() else None, True, ""]
-    find_args = ["find", "--include=*", f"--format={FIND_FORMAT}"] + ([subdir] if subdir else [])
+        if entry:
+            meta, _, rel = entry.partition("\t")
+            mode, otype, sha, size = meta.split(None, 3)
+            entries.append((rel, mode, otype, sha, int(size) if size.strip().isdigit() else None))
+    blobs = _cat_blobs(dataset, [sha for _, mode, otype, sha, size in entries if otype == "blob" and (
+        mode == "120000" or (size is not None and size <= POINTER_MAX))])
     have = present_keys(dataset)
-    for entry in annex(dataset, *find_args, check=False).split("\0"):
-        if not entry:
+    installed = {s["path"] for s in subdatasets(dataset) if s["installed"]}
+    rows = []
+    for rel, mode, otype, sha, size in entries:
+        if otype == "commit":
+            rows.append((rel, "subdataset", "", None, rel in installed))
             continue
-        key, size, hashdir, rel = entry.split("\t", 3)
-        rows[rel] = [rel, "annexed", key, int(size) if size.isdigit() else None, key in have, hashdir + key + "/" + key]
-    frame = pd.DataFrame(list(rows.values()), columns=SCAN_COLUMNS)
+        key = _annex_key(blobs[sha]) if sha in blobs else ""
+        if key:
+            rows.append((rel, "annexed", key, key_size(key), key in have))
+        else:
+            rows.append((rel, "git", "", size, True))
+    frame = pd.DataFrame(rows, columns=SCAN_COLUMNS)
     frame["size"] = frame["size"].astype("Int64")
     frame["present"] = frame["present"].astype(bool)
-    installed = {s["path"] for s in subdatasets(dataset) if s["installed"]}
-    sub = frame["kind"] == "subdataset"
-    frame.loc[sub, "present"] = frame.loc[sub, "path"].isin(installed)
     return frame
 
 
@@ -280,13 +338,13 @@ class DatasetState:
         return next((d for d in self.datasets() if d["path"] == path.strip("/")), None)
 
     def refresh(self, dataset: str | None = None) -> None:
-        """Forget cached scans (of one dataset, or all) so the next read sees the disk again."""
+        """Forget cached scans (of one dataset, or all, with the hierarchy) so the next read sees the disk again."""
         if dataset is None:
             self._scans.clear()
+            self._datasets = None
         else:
             for key in [k for k in self._scans if k == dataset or (isinstance(k, tuple) and k[0] == dataset)]:
                 del self._scans[key]
-        self._datasets = None
 
     # -- files ------------------------------------------------------------------------------
     def files(self, dataset: str = "", subdir: str = ""):
@@ -314,8 +372,6 @@ class DatasetState:
 
     def files_under(self, path: str = "", subdatasets: bool = False):
         """Files (and, with ``subdatasets=True``, subdataset entries) under ``path``, across installed datasets."""
-        import pandas as pd
-
         path = path.strip("/")
         frames = []
         for d in self.datasets():
@@ -323,13 +379,27 @@ class DatasetState:
                 continue
             if _under(d["path"], path) or _under(path, d["path"]):
                 inner = "" if _under(d["path"], path) else path[len(d["path"]):].strip("/")
-                frame = self.files(d["path"], inner)
-                if not subdatasets:
-                    frame = frame[frame["kind"] != "subdataset"]
-                frames.append(frame)
-        if not frames:
-            return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
-        return pd.concat(frames, ignore_index=True)
+                frames.append(self.files(d["path"], inner))
+        return _combine(frames, subdatasets)
+
+    def files_in(self, paths, subdatasets: bool = False):
+        """Files at or under any of ``paths``: one vectorised pass per dataset, however many paths."""
+        paths = sorted({p.strip("/") for p in paths})
+        if len(paths) <= 1:
+            return self.files_under(paths[0] if paths else "", subdatasets)
+        if "" in paths:
+            return self.files_under("", subdatasets)
+        frames = []
+        for d in self.datasets():
+            relevant = [p for p in paths if _under(d["path"], p) or _under(p, d["path"])]
+            if not d["installed"] or not relevant:
+                continue
+            frame = self.files(d["path"])
+            if not any(_under(d["path"], p) for p in relevant):
+                mask = frame["path"].isin(relevant) | frame["path"].str.startswith(tuple(p + "/" for p in relevant))
+                frame = frame[mask]
+            frames.append(frame)
+        return _combine(frames, subdatasets)
 
     def totals(self, path: str = "") -> dict:
         """Present vs total bytes and files under ``path`` (recursive over installed subdatasets)."""
@@ -337,13 +407,8 @@ class DatasetState:
 
     def selection_effect(self, paths) -> dict:
         """What a get of ``paths`` would add on disk and what a drop would free (bytes, files)."""
-        frames = [self.files_under(p) for p in paths]
-        frames = [f[f["kind"] == "annexed"] for f in frames if len(f)]
-        if not frames:
-            return {"get_bytes": 0, "get_files": 0, "drop_bytes": 0, "drop_files": 0, "unknown": 0}
-        import pandas as pd
-
-        files = pd.concat(frames).drop_duplicates("path")
+        files = self.files_in(paths)
+        files = files[files["kind"] == "annexed"]
         absent, present = files[~files["present"]], files[files["present"]]
         return {"get_bytes": int(absent["size"].fillna(0).sum()), "get_files": len(absent),
                 "drop_bytes": int(present["size"].fillna(0).sum()), "drop_files": len(present),
@@ -417,6 +482,17 @@ class DatasetState:
         ds = [d for d in self.datasets() if _under(d["path"], path.strip("/"))]
         t.update(datasets=len(ds), installed_datasets=sum(d["installed"] for d in ds))
         return t
+
+
+def _combine(frames, subdatasets: bool):
+    """Concatenate per-dataset frames (dropping subdataset entries unless asked for)."""
+    import pandas as pd
+
+    if not subdatasets:
+        frames = [f[f["kind"] != "subdataset"] for f in frames]
+    if not frames:
+        return pd.DataFrame(columns=SCAN_COLUMNS + ["dataset"])
+    return pd.concat(frames, ignore_index=True)
 
 
 LISTING_COLUMNS = ["name", "path", "kind", "state", "size", "on_disk", "files", "present_files", "key", "dataset"]

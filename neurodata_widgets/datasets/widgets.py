@@ -8,6 +8,7 @@ from pathlib import Path
 import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
+from ..errors import UserError
 from ..jobs import Job
 from ..ui.banner import StatusBanner
 from ..ui.html import Markup, badge, escape, format_bytes, table
@@ -20,7 +21,9 @@ from .state import DatasetState, repositories
 log = logging.getLogger(__name__)
 
 STATE_BADGES = {"present": "ok", "absent": "warn", "partial": "info", "not installed": "warn", "in git": "neutral"}
-ICONS = {"directory": "📁", "subdataset": "🗃", "annexed": "📄", "git": "📄"}
+# Font Awesome ships with ipywidgets (the buttons use it), so these work offline
+ICONS = {"directory": '<i class="fa fa-folder"></i>', "subdataset": '<i class="fa fa-database"></i>',
+         "annexed": '<i class="fa fa-file-o"></i>', "git": '<i class="fa fa-file-text-o"></i>'}
 
 BAR_CSS = f"""<style>
 .ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: #eceff1;
@@ -102,8 +105,19 @@ class DatasetExplorer(widgets.VBox):
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-whereis")
         self.provenance_area = widgets.Output()
+        self.datasets_dropdown = widgets.Dropdown(description="Dataset", layout=widgets.Layout(width="320px"))
+        self.datasets_dropdown.add_class("ndw-explorer-datasets")
+        self.datasets_dropdown.observe(self._on_dataset_pick, names="value")
+        self.jobs = widgets.BoundedIntText(value=1, min=1, max=16, description="parallel",
+                                           layout=widgets.Layout(width="150px"))
+        self.clone_source = widgets.Text(placeholder="dataset URL or path", description="Clone",
+                                         layout=widgets.Layout(width="45%"))
+        self.clone_target = widgets.Text(placeholder="into folder", layout=widgets.Layout(width="30%"))
+        self.clone_button = widgets.Button(description="Clone", icon="clone")
+        self.clone_button.on_click(lambda _: self._guard(self.clone))
+        self._after_job = None
 
-        for name in ("up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
+        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         self.up_button.on_click(lambda _: self.up())
         self.open_button.on_click(lambda _: self.open_folder())
@@ -119,9 +133,13 @@ class DatasetExplorer(widgets.VBox):
         self.progress.on_done(self._job_done)
 
         actions = widgets.HBox([self.get_button, self.drop_button, self.install_button, self.whereis_button,
-                                self.provenance_button, self.unsafe], layout=widgets.Layout(flex_flow="row wrap"))
+                                self.provenance_button, self.jobs, self.unsafe],
+                              layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([widgets.HTML(CSS + BAR_CSS, layout=widgets.Layout(height="0px")),
-                          widgets.HBox([self.up_button, self.open_button, self.refresh_button, self.crumbs]),
+                          widgets.HBox([self.clone_source, self.clone_target, self.clone_button],
+                                       layout=widgets.Layout(flex_flow="row wrap")),
+                          widgets.HBox([self.datasets_dropdown, self.up_button, self.open_button, self.refresh_button,
+                                        self.crumbs], layout=widgets.Layout(flex_flow="row wrap")),
                           self.storage, self.banner, self.table, actions, self.confirm_box, self.progress,
                           self.report, self.detail, self.provenance_area], **kwargs)
         self.add_class("ndw-explorer")
@@ -202,6 +220,7 @@ class DatasetExplorer(widgets.VBox):
         self.table.data = self._display_frame(frame)
         self.selected = []
         self._render_crumbs()
+        self._render_datasets()
         self._render_storage()
         if info is not None and not info["installed"]:
             self.banner.show(f"Subdataset {self.path} is not installed.", "warn",
@@ -216,8 +235,8 @@ class DatasetExplorer(widgets.VBox):
         shown["item"] = [Markup(f"{ICONS.get(k, '')} {escape(n)} " + badge(s, STATE_BADGES.get(s, "neutral"))
                                 + (badge(k) if k in ("annexed", "git", "subdataset") else ""))
                          for n, k, s in zip(frame["name"], frame["kind"], frame["state"])]
-        shown["size"] = frame["size"]
-        shown["on disk"] = frame["on_disk"]
+        shown["size"] = frame["size"].to_numpy()  # positional: the shown frame is indexed by path
+        shown["on disk"] = frame["on_disk"].to_numpy()
         self.table.formatters = {"size": format_bytes_or_blank, "on disk": format_bytes_or_blank}
         return shown
 
@@ -225,6 +244,29 @@ class DatasetExplorer(widgets.VBox):
         parts = [self.state.root.name] + ([p for p in self.path.split("/")] if self.path else [])
         self.crumbs.value = f'<span class="ndw ndw-crumbs">{" / ".join(escape(p) for p in parts)}</span>'
         self.up_button.disabled = not self.path
+
+    def _render_datasets(self) -> None:
+        options = []
+        for d in self.state.datasets():
+            depth = d["path"].count("/") + (1 if d["path"] else 0)
+            name = d["path"].rpartition("/")[2] or self.state.root.name
+            label = "\u2003" * depth + name + ("" if d["installed"] else " (not installed)")
+            options.append((label, d["path"]))
+        current, _ = self.state.locate(self.path)
+        info = self.state.dataset_info(self.path)
+        if info is not None:
+            current = info["path"]
+        self._picking = True
+        try:
+            self.datasets_dropdown.options = options
+            self.datasets_dropdown.value = current
+        finally:
+            self._picking = False
+
+    def _on_dataset_pick(self, change) -> None:
+        if getattr(self, "_picking", False) or change["new"] is None:
+            return
+        self.path = change["new"]
 
     def _render_storage(self) -> None:
         t = self.totals or {}
@@ -237,6 +279,10 @@ class DatasetExplorer(widgets.VBox):
         where = escape(self.path or self.state.root.name)
         text = (f'<b class="ndw-present-bytes">{format_bytes(present)}</b> of {format_bytes(total)} on disk in '
                 f'<code>{where}</code> ({t.get("present_files", 0)} of {t.get("files", 0)} files)')
+        missing = [d for d in self.state.datasets() if not d["installed"]
+                   and (not self.path or d["path"].startswith(self.path + "/"))]
+        if missing:
+            text += f' · <span class="ndw-muted">{len(missing)} subdataset(s) not installed, sizes unknown</span>'
         if self.selected:
             text += (f' · get selection adds <b class="ndw-get-bytes">{format_bytes(get_b)}</b>'
                      f' ({effect.get("get_files", 0)} files) · drop selection frees '
@@ -272,13 +318,27 @@ class DatasetExplorer(widgets.VBox):
         """Get the content of the selection (or of the folder shown) in a background job."""
         paths = self._targets()
         root, state = self.state.root, self.state
-        return self._run(Job(lambda job: ops.get(root, paths, job=job, state=state), label="Get"))
+        jobs = self.jobs.value if self.jobs.value > 1 else None
+        return self._run(Job(lambda job: ops.get(root, paths, jobs=jobs, job=job, state=state), label="Get"))
+
+    def clone(self, source: str | None = None, target: str | None = None) -> Job:
+        """Clone a dataset (no content) in the background, then show it."""
+        source = (source or self.clone_source.value).strip()
+        target = (target or self.clone_target.value).strip()
+        if not source or not target:
+            raise UserError("Give a dataset to clone and a folder to clone it into.",
+                            "For example a path, an SSH or HTTPS URL, or a ria+ URL; the folder must not exist yet.")
+
+        def show(result):
+            self.value = str(result)
+        return self._run(Job(lambda job: ops.clone(source, target, job=job), label="Clone"), then=show)
 
     def install(self) -> Job:
         """Install the selected (or shown) not-installed subdatasets."""
         paths = self._targets()
         root = self.state.root
-        return self._run(Job(lambda job: ops.install(root, paths, job=job), label="Install"))
+        state = self.state
+        return self._run(Job(lambda job: ops.install(root, paths, job=job, state=state), label="Install"))
 
     def drop(self) -> Job | None:
         """Drop the selection's content; with the unsafe box ticked, first ask about last copies."""
@@ -358,7 +418,8 @@ class DatasetExplorer(widgets.VBox):
         viewer.show_file(file_path)
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def _run(self, job: Job) -> Job:
+    def _run(self, job: Job, then=None) -> Job:
+        self._after_job = then
         self.error = ""
         self.report.value = ""
         self.status = "running"
@@ -372,10 +433,13 @@ class DatasetExplorer(widgets.VBox):
 
     def _job_done(self, job: Job) -> None:
         try:
-            self.results = job.result(timeout=0) or []
+            outcome = job.result(timeout=0)
         except BaseException:  # failed or cancelled before any result: the banner says why
-            self.results = []
-        self.refresh(rescan=True)
+            outcome = None
+        self.results = outcome if isinstance(outcome, list) else []
+        self.detail.value = ""  # a where-is shown before the operation may no longer be true
+        # the operations re-read only the datasets they changed; a failure may leave anything
+        self.refresh(rescan=job.state == "failed")
         summary = ops.summarize(self.results)
         if job.state == "failed":
             self._show_error(job.error, job.label)
@@ -391,6 +455,9 @@ class DatasetExplorer(widgets.VBox):
         elif job.state == "done":
             counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["counts"].items())) or "nothing to do"
             self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok")
+        if job.state == "done" and self._after_job is not None:
+            self._after_job(outcome)
+        self._after_job = None
         self.status = job.state
         self._idle.set()
 

@@ -27,6 +27,8 @@ def test_explorer_get_and_drop_a_file(dashboard, demo_clone):
     expect(explorer.locator(".ndw-explorer-banner")).to_contain_text("Get: done", timeout=30_000)
 
     explorer.locator("select[multiple]").select_option(label="mean_intensity.png")
+    explorer.locator(".ndw-explorer-whereis").click()
+    expect(explorer.locator(".ndw-whereis")).to_contain_text("store-storage", timeout=30_000)
     explorer.locator(".ndw-explorer-drop").click()
     expect(storage).to_have_attribute("data-present", "0", timeout=60_000)
     expect(explorer.locator(".ndw-explorer-banner")).to_contain_text("Drop: done", timeout=30_000)

@@ -43,3 +43,18 @@ def orphan_clone(demo, tmp_path):
     subprocess.run(["chmod", "-R", "u+w", str(copy)], check=True)
     shutil.rmtree(copy)
     return clone
+
+
+@pytest.fixture
+def big_source(tmp_path):
+    """A clone of a dataset with 16 files of 8 MB (content absent), for cancel tests."""
+    import datalad.api as dl
+
+    from neurodata_widgets.datasets import ops
+
+    src = dl.create(tmp_path / "src", result_renderer="disabled")
+    for i in range(16):
+        with open(src.pathobj / f"f{i:02d}.bin", "wb") as fh:
+            fh.write(os.urandom(8 * 1000**2))
+    src.save(message="big files", result_renderer="disabled")
+    return ops.clone(src.path, tmp_path / "dst")

@@ -10,6 +10,22 @@ def test_scan_reports_annexed_sizes_even_when_absent(demo_clone):
     assert frame.loc["participants.tsv", "kind"] == "git" and frame.loc["participants.tsv", "present"]
 
 
+def test_scan_agrees_with_git_annex(demo_clone):
+    import subprocess
+
+    from neurodata_widgets.datasets.state import hashdirmixed
+
+    out = subprocess.run(["git", "annex", "find", "--include=*", "--format=${file} ${key} ${bytesize} ${hashdirmixed}\\n"],
+                         cwd=demo_clone / "derivatives", capture_output=True, text=True, check=True).stdout
+    expected = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
+    frame = scan(demo_clone / "derivatives")
+    annexed = frame[frame["kind"] == "annexed"]
+    assert len(annexed) == len(expected) > 0
+    for rec in annexed.to_dict("records"):
+        key, size, hashdir = expected[rec["path"]]
+        assert (rec["key"], str(rec["size"]), hashdirmixed(rec["key"])) == (key, size, hashdir)
+
+
 def test_listing_marks_subdatasets_and_totals(demo_clone):
     st = DatasetState(demo_clone)
     top = st.listing("").set_index("name")
@@ -48,3 +64,26 @@ def test_dataset_summary_keeps_its_keys(demo_clone):
     s = dataset_summary(demo_clone)
     assert set(s) == {"name", "path", "id", "description", "subdatasets", "run_records"}
     assert [d["path"] for d in s["subdatasets"]] == ["derivatives", "raw"]
+
+
+def test_whereis_reports_web_urls(solo):
+    import subprocess
+
+    from neurodata_widgets.datasets import ops
+
+    key = scan(solo).set_index("path").loc["only-here.bin", "key"]
+    subprocess.run(["git", "annex", "registerurl", key, "https://data.example.invalid/only-here.bin"],
+                   cwd=solo, check=True, capture_output=True)
+    where = whereis(solo, ["only-here.bin"])["only-here.bin"]
+    web = [w for w in where if w["description"] == "web"]
+    assert web and web[0]["urls"] == ["https://data.example.invalid/only-here.bin"]
+    assert ops.last_copies(solo, [""]) == []  # a URL is a known copy elsewhere
+
+
+def test_unlocked_files_are_recognised(solo):
+    import subprocess
+
+    subprocess.run(["git", "annex", "unlock", "only-here.bin"], cwd=solo, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-q", "-m", "unlock", "only-here.bin"], cwd=solo, check=True, capture_output=True)
+    row = scan(solo).set_index("path").loc["only-here.bin"]
+    assert row["kind"] == "annexed" and row["present"] and row["size"] == 4096

@@ -16,6 +16,8 @@ def test_listing_badges_and_storage_bar(demo_clone):
     assert 'data-present="' in ex.storage.value
     ex.selected = ["figures"]
     assert "get selection adds" in ex.storage.value and "398 B" in ex.storage.value
+    ex.open_folder("figures")
+    assert "<td>398 B</td><td>0 B</td>" in ex.table.html.value  # size of absent content, nothing on disk
 
 
 def test_get_then_drop_changes_the_storage_bar(demo_clone):
@@ -81,3 +83,42 @@ def test_dataset_change_and_errors(demo_clone, tmp_path):
     ex.value = str(demo_clone / "raw")
     assert changed == [str(demo_clone / "raw")]
     assert "sub-01" in set(ex.listing["name"])
+
+
+def test_clone_and_jump_between_datasets(demo, tmp_path):
+    ex = DatasetExplorer(demo["superdataset"])
+    ex.clone_source.value = demo["superdataset"]
+    ex.clone_target.value = str(tmp_path / "mine")
+    ex.clone_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.value == str(tmp_path / "mine") and ex.status == "done"
+    labels = dict((v, k) for k, v in ex.datasets_dropdown.options)
+    assert "not installed" in labels["raw"]
+    ex.datasets_dropdown.value = "raw"
+    assert ex.path == "raw" and "not installed" in ex.banner.message
+
+
+def test_cancel_from_the_widget(big_source):
+    import subprocess
+
+    ex = DatasetExplorer(big_source)
+    ex.get()
+    ex.progress.cancel_button.click()
+    _wait(ex, ex.progress.job)
+    assert ex.status == "cancelled" and ex.banner.kind == "warn"
+    assert subprocess.run(["git", "annex", "fsck", "--quiet"], cwd=big_source).returncode == 0
+    assert ex.totals["present_annexed_files"] < 16
+
+
+def test_names_from_the_dataset_are_escaped(tmp_path):
+    import datalad.api as dl
+
+    ds = dl.create(tmp_path / "evil", result_renderer="disabled")
+    name = '<img src=x onerror="alert(1)">.bin'
+    (ds.pathobj / name).write_bytes(b"\0" * 64)
+    ds.save(result_renderer="disabled")
+    ex = DatasetExplorer(ds.path)
+    assert "<img" not in ex.table.html.value and "&lt;img src=x" in ex.table.html.value
+    ex.selected = [name]
+    ex.whereis_button.click()
+    assert "<img" not in ex.detail.value
