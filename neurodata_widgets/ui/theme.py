@@ -32,7 +32,15 @@ CSS = f"""
                 word-break: break-word; }}
 .ndw-muted {{ color: {COLORS['muted']}; }}
 .ndw-card {{ border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; margin: 4px 0; }}
-@media (max-width: 700px) {{ .ndw-table {{ font-size: 12px; }} .ndw-header h1 {{ font-size: 17px; }} }}
+@media (max-width: 700px) {{
+  .ndw-table {{ font-size: 12px; }} .ndw-header h1 {{ font-size: 17px; }}
+  /* narrow windows: rows of controls wrap instead of running off the page */
+  .jp-OutputArea-output .widget-hbox {{ flex-wrap: wrap; }}
+  .jp-OutputArea-output .widget-inline-hbox {{ max-width: 100%; flex-wrap: wrap; }}
+  .jp-OutputArea-output .widget-inline-hbox input, .jp-OutputArea-output .widget-inline-hbox select {{ min-width: 0; }}
+  .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-password,
+  .jp-OutputArea-output .widget-dropdown, .jp-OutputArea-output .widget-select-multiple {{ max-width: 100%; }}
+}}
 </style>
 """
 

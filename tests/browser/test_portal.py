@@ -66,3 +66,18 @@ def test_dataset_from_the_url(dashboard, demo_clone):
     storage.wait_for(timeout=60_000)
     # the clone has its annexed content absent, unlike the demo it came from
     assert int(storage.get_attribute("data-present")) < int(storage.get_attribute("data-total"))
+
+
+@pytest.mark.parametrize("notebook", ["portal.ipynb", "explorer.ipynb", "search.ipynb", "xnat.ipynb"])
+def test_narrow_window_has_no_sideways_scrolling(dashboard, notebook):
+    dashboard.page.set_viewport_size({"width": 480, "height": 900})
+    page = dashboard.open(notebook)
+    page.locator(".ndw-header").wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 2, f"{notebook} is {overflow}px wider than a 480px window"
+    # nothing visible is cut off at the right edge either (boxes hide what overflows them)
+    controls = ", ".join(f".jp-OutputArea-output {tag}" for tag in ("input", "button", "select"))
+    cut = page.evaluate("""(sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null && e.getBoundingClientRect().width > 0
+        && e.getBoundingClientRect().right > window.innerWidth + 2).map(e => e.outerHTML.slice(0, 80))""", controls)
+    assert not cut, f"{notebook}: controls cut off at the right edge: {cut}"
