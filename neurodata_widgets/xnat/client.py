@@ -39,10 +39,10 @@ _FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)/scans/(?P<scan>[^/]+)/resourc
 
 
 def default_url(value: str | None = None) -> str | None:
-    """The XNAT a dashboard talks to: argument, ``$NDW_XNAT_URL``, ``?xnat=``, a running sandbox, else ``None``."""
+    """The XNAT a dashboard talks to: argument, ``?xnat=``, ``$NDW_XNAT_URL``, a running sandbox, else ``None``."""
     from ..config import query_params
 
-    return (setting("xnat_url", value) or query_params().get("xnat")
+    return (setting("xnat_url", value or query_params().get("xnat"))
             or running_sandbox().get("xnat", {}).get("url"))
 
 
