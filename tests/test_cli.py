@@ -13,9 +13,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _start(args):
+def _start(args, tmp_path):
+    # its own sandbox file: the session's sandbox keeps the one the other tests read
+    env = {**os.environ, "NDW_SANDBOX_FILE": str(tmp_path / "sandbox.json")}
     return subprocess.Popen([sys.executable, "-m", "neurodata_widgets.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True, env=env)
 
 
 def _stop(proc, sig=signal.SIGINT, timeout=30):
@@ -23,8 +25,8 @@ def _stop(proc, sig=signal.SIGINT, timeout=30):
     return proc.wait(timeout)
 
 
-def test_sandbox_json_first_line(demo):
-    proc = _start(["sandbox", "--json"])
+def test_sandbox_json_first_line(demo, tmp_path):
+    proc = _start(["sandbox", "--json"], tmp_path)
     try:
         info = json.loads(proc.stdout.readline())
         assert info["demo"]["superdataset"] == demo["superdataset"]
@@ -37,11 +39,11 @@ def test_sandbox_json_first_line(demo):
 
 
 @pytest.mark.slow
-def test_demo_serves_portal_and_ctrl_c_stops_everything(demo):
+def test_demo_serves_portal_and_ctrl_c_stops_everything(demo, tmp_path):
     from neurodata_widgets.sandbox.runner import free_port
 
     port = free_port()
-    proc = _start(["demo", "--port", str(port)])
+    proc = _start(["demo", "--port", str(port)], tmp_path)
     lines = []
     deadline = time.monotonic() + 180
     try:
