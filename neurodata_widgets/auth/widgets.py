@@ -9,6 +9,7 @@ store is offered for the server in the URL box.
 from __future__ import annotations
 
 import logging
+import threading
 
 import ipywidgets as widgets
 from traitlets import Unicode
@@ -70,14 +71,15 @@ class LoginForm(widgets.VBox):
         self.login_button.on_click(lambda _: self.login())
         self.logout_button.on_click(lambda _: self.logout())
         self.anonymous.observe(self._toggle_anonymous, names="value")
-        self.url.observe(lambda _: self._hint_saved(), names="value")
+        self.url.observe(lambda _: self._hint_saved_soon(), names="value")
         for part in ("url", "user", "password", "anonymous", "remember", "login_button", "logout_button", "who"):
             getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")
         super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.url,
                           widgets.HBox([self.user, self.password]), widgets.HBox([self.anonymous, self.remember]),
                           widgets.HBox([self.login_button, self.logout_button, self.who]), self.banner], **kwargs)
         self.add_class(f"{prefix}-login")
-        self._hint_saved()
+        self._hint_thread: threading.Thread | None = None
+        self._hint_saved_soon()
 
     # -- for subclasses ------------------------------------------------------------------------------
     def connect(self, url: str, user: str | None, password: str | None, anonymous: bool, remember: bool) -> str:
@@ -134,6 +136,17 @@ class LoginForm(widgets.VBox):
 
     def _toggle_anonymous(self, change):
         self.user.disabled = self.password.disabled = change["new"]
+
+    def _hint_saved_soon(self) -> None:
+        # the credential store's first use imports DataLad (most of a second): look the saved login up off
+        # the kernel's main thread so the dashboard shows at once and the hint follows
+        self._hint_thread = threading.Thread(target=self._hint_saved, name="ndw-saved-login", daemon=True)
+        self._hint_thread.start()
+
+    def wait_for_saved_login(self, timeout: float = 30) -> None:
+        """Wait until the saved-login lookup started by the constructor (or a URL change) is done."""
+        if self._hint_thread is not None:
+            self._hint_thread.join(timeout)
 
     def _hint_saved(self) -> None:
         """Offer a login saved in DataLad's store for this server (empty fields then use it)."""

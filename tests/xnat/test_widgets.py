@@ -144,6 +144,7 @@ def test_saved_login_is_offered(server):
     store.save(credential_name(server.url), "demo", server.info()["password"])
     try:
         login = XnatLogin(XnatClient(server.url))
+        login.wait_for_saved_login()
         assert login.user.placeholder == "saved: demo"
         for typed in ("", "demo"):  # empty fields, or the saved user without a password
             login.user.value = typed
@@ -178,6 +179,7 @@ def test_the_running_sandbox_demo_login_is_offered(sandbox):
     """A dashboard on the sandbox logs in as its demo user without anyone typing the password."""
     info = sandbox.info()["xnat"]
     login = XnatLogin(XnatClient(info["url"]))
+    login.wait_for_saved_login()
     assert login.user.placeholder == f"saved: {info['user']}"
     login.user.value = ""
     login.login_button.click()
