@@ -430,7 +430,7 @@ class TransferPanel(widgets.VBox):
         return task_id
 
     def _add_row(self, task_id, label, expected_bytes, on_done):
-        state = widgets.HTML(f'<span class="ndw-badge ndw-globus-task-status">ACTIVE</span>')
+        state = widgets.HTML('<span class="ndw-badge ndw-globus-task-status">ACTIVE</span>')
         link = widgets.HTML(f'<a class="ndw-globus-task-link" href="{escape(self.client.web_url(task_id))}" '
                             f'target="_blank" rel="noopener">details</a>')
         progress = JobProgress()

@@ -177,7 +177,6 @@ class TaskRunner:
 
     def _run(self, tid):
         task, extra = self._tasks[tid], self._extra[tid]
-        srv = self.server
         try:
             pairs = self._plan(task, extra["items"])
             files = [p for p in pairs if p[2] == "file"]

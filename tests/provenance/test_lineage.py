@@ -8,7 +8,7 @@ import pytest
 
 from neurodata_widgets.provenance.lineage import Provenance, lineage, pattern_regex
 
-from .conftest import sh, write
+from .conftest import write
 
 
 @pytest.mark.parametrize("pattern,path,expected", [

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 
 from neurodata_widgets.provenance.gitlog import parse_log
 from neurodata_widgets.provenance.history import History, filter_runs

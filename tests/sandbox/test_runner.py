@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from neurodata_widgets.sandbox.runner import Response, Service, file_response, json_response
+from neurodata_widgets.sandbox.runner import Service, file_response, json_response
 
 
 class EchoService(Service):
@@ -127,7 +127,6 @@ def test_unknown_fault_setting_is_rejected(echo):
 
 
 def test_publish_writes_private_file(tmp_path, demo):
-    from neurodata_widgets.config import running_sandbox
     from neurodata_widgets.sandbox.runner import Sandbox
 
     sb = Sandbox(services=[], demo=True)
