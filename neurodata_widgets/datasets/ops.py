@@ -140,6 +140,7 @@ class _Watch:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.killed = False
+        self._signalled: set = set()
         self._thread = threading.Thread(target=self._loop, daemon=True, name="ndw-get-watch")
 
     def __enter__(self):
@@ -159,15 +160,18 @@ class _Watch:
             self.stop_annex()
 
     def stop_annex(self) -> None:
+        # called again on every poll after a cancel: a git-annex that DataLad starts after the first
+        # call (the cancel came during the call's start-up) must be stopped too
         with self._lock:
-            if self.killed:
-                return
-            self.killed = True
-        for pid in _annex_children(self.dataset):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except OSError:
-                pass
+            for pid in _annex_children(self.dataset):
+                if pid in self._signalled:
+                    continue
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                    self._signalled.add(pid)
+                except OSError:
+                    pass
+            self.killed = bool(self._signalled)
 
     def _loop(self):
         while not self._stop.wait(POLL_SECONDS):
