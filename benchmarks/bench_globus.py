@@ -27,23 +27,14 @@ ENTRIES = 10_000
 
 def _client(url, tmp):
     """A GlobusClient logged in through the real flow (the consent page pressed by requests)."""
-    import html
-    import re
-
-    import requests
-
     from neurodata_widgets.globus.client import GlobusClient
-
+    from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
     from neurodata_widgets.sandbox.globus_server import DEMO_CLIENT_ID
 
     client = GlobusClient(auth_url=url + "/", transfer_url=url + "/", client_id=DEMO_CLIENT_ID,
                           token_file=Path(tmp) / "tokens.json")
     login = client.start_login("code")
-    s = requests.Session()
-    fields = {k: html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', s.get(login).text)}
-    fields["decision"] = "allow"
-    code = re.search(r'id="auth-code"[^>]*>([^<]+)<', s.post(url + "/_consent", data=fields).text).group(1)
-    client.finish_login(code)
+    client.finish_login(code_shown(press_consent(login)))
     return client
 
 

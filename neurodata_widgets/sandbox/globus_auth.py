@@ -156,3 +156,29 @@ def _page(title: str, body: str) -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
             f"<body style='font-family: sans-serif; max-width: 40em; margin: 2em auto'>"
             f"<h1>{escape(title)}</h1>{body}</body></html>")
+
+
+def press_consent(login_url: str, decision: str = "allow", timeout: float = 10):
+    """Do what a person does on the sandbox consent page: open ``login_url`` and press Allow (or Deny).
+
+    Returns the sandbox's answer (a :class:`requests.Response`); after Allow in the copy-paste flow
+    it is the page showing the code (see :func:`code_shown`). For scripts, tests and the handbook.
+    """
+    import html
+    import re
+
+    import requests
+
+    session = requests.Session()
+    page = session.get(login_url, timeout=timeout)
+    page.raise_for_status()
+    fields = {k: html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)}
+    base = login_url.split("/v2/")[0]
+    return session.post(base + "/_consent", data=dict(fields, decision=decision), timeout=timeout)
+
+
+def code_shown(response) -> str:
+    """The authorization code on the sandbox's copy-the-code page."""
+    import re
+
+    return re.search(r'id="auth-code"[^>]*>([^<]+)<', response.text).group(1)

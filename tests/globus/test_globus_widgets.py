@@ -142,16 +142,13 @@ def test_panel_follows_tasks_already_running(client, globus):
 
 def test_denied_callback_login_is_shown_in_the_widget(globus, tmp_path):
     import html
-    import re
 
-    import requests
+    from neurodata_widgets.sandbox.globus_auth import press_consent
 
     login = GlobusLogin(GlobusClient(token_file=tmp_path / "t.json"))
     login.mode_toggle.value = "callback"
     login.login_button.click()
     href = html.unescape(login.link.value.split('href="')[1].split('"')[0])
-    s = requests.Session()
-    fields = {k: html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', s.get(href).text)}
-    answer = s.post(globus.url + "/_consent", data=dict(fields, decision="deny"))
+    answer = press_consent(href, decision="deny")
     assert answer.status_code == 400 and "not completed" in answer.text
     assert "access_denied" in login.error and not login.logged_in
