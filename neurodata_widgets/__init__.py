@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import importlib
 
+from . import tools as _tools
+
 __version__ = "0.1.0"
+
+# git-annex and datalad live in this environment's bin folder, which an unactivated
+# kernel, Voila or Sphinx does not have on PATH: see neurodata_widgets.tools
+_tools.ensure_tools_on_path()
 
 # public name -> "module:attribute"; slices add their names here
 _LAZY = {

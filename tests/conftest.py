@@ -35,9 +35,6 @@ def pytest_configure(config):
     }
     (_SESSION_TMP / "gitconfig").write_text("[user]\n\tname = NDW Tester\n\temail = tester@neurodata-widgets.invalid\n")
     os.environ.update(env)
-    venv_bin = str(Path(os.sys.executable).parent)
-    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
     ARTIFACTS.mkdir(exist_ok=True)
 
 
