@@ -70,9 +70,11 @@ def normalise(rec: dict) -> dict:
 
 
 def rows_from_pages(records) -> list[dict]:
-    """Rows from registry-shaped records (tags a list, metadata content), numbered from 1."""
+    """Rows from registry-shaped records (tags a list, metadata content), numbered from 1.
+
+    A URL is unique in the registry: a later record of the same URL replaces the earlier one."""
     rows, md_id = [], 0
-    for i, rec in enumerate(records, 1):
+    for i, rec in enumerate({r["url"]: r for r in records}.values(), 1):
         tags = rec.get("tags")
         row = {**{k: rec.get(k) for k in ("url", "ds_id", "head", "head_describe", "branches", "annex_key_count",
                                            "annexed_files_in_wt_count", "annexed_files_in_wt_size",
