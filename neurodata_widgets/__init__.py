@@ -44,7 +44,7 @@ _LAZY = {
     "RegistryClient": "neurodata_widgets.search.registry:RegistryClient",
     "parse_query": "neurodata_widgets.search.query:parse",
     "ProvenanceViewer": "neurodata_widgets.provenance.widgets:ProvenanceViewer",
-    "run_records": "neurodata_widgets.provenance.records:run_records",
+    "run_records": "neurodata_widgets.provenance.history:run_records",
     "lineage": "neurodata_widgets.provenance.lineage:lineage",
     "DatasetState": "neurodata_widgets.datasets.state:DatasetState",
     "DatasetExplorer": "neurodata_widgets.datasets.widgets:DatasetExplorer",

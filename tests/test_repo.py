@@ -73,7 +73,7 @@ def test_hostile_and_non_utf8_names_survive_listing_and_annex(dataset):
 def test_run_records_keep_hostile_output_names(dataset):
     import datalad.api as dl
 
-    from neurodata_widgets.provenance.records import run_records
+    from neurodata_widgets.provenance.history import run_records
 
     dl.Dataset(str(dataset)).run(cmd="echo x > 'out put é.txt'", outputs=["out put é.txt"],
                                  message="hostile output", result_renderer="disabled")

@@ -10,6 +10,7 @@ from traitlets import List, Unicode, observe
 
 from ..errors import UserError
 from ..jobs import Job
+from ..portal.defaults import default_dataset
 from ..ui.banner import StatusBanner
 from ..ui.html import Markup, badge, escape, format_bytes, table
 from ..ui.progress import JobProgress
@@ -148,8 +149,6 @@ class DatasetExplorer(widgets.VBox):
             self.value = str(dataset.root)
         else:
             if not dataset:
-                from ..portal.widgets import default_dataset
-
                 dataset = default_dataset()
             self.value = str(Path(dataset).expanduser().resolve())
 

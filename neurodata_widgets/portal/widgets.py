@@ -5,19 +5,9 @@ import ipywidgets as widgets
 from traitlets import Unicode
 
 from .. import jobs
-from ..config import query_params, setting
 from ..ui.banner import StatusBanner
 from ..ui.html import escape
-
-
-def default_dataset(value=None) -> str:
-    """The dataset a dashboard opens: argument, ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset."""
-    chosen = value or query_params().get("dataset") or setting("dataset")
-    if chosen:
-        return chosen
-    from ..sandbox.demo_data import build_demo_datasets
-
-    return build_demo_datasets()["superdataset"]
+from .defaults import default_dataset
 
 
 class StatusBar(widgets.VBox):

@@ -18,8 +18,8 @@ True
 """
 from __future__ import annotations
 
+from ..ui.colors import COLORS
 from ..ui.html import escape
-from ..ui.theme import COLORS
 
 NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 200, 38, 70, 18, 16
 

@@ -18,7 +18,7 @@ import posixpath
 from pathlib import Path
 
 from .gitlog import git
-from .records import COLUMNS, DatasetLog, RunRecord, submodules
+from .records import COLUMNS, DatasetLog, RunRecord, pattern_regex, submodules
 
 
 class History:
@@ -172,6 +172,18 @@ class History:
         return pd.DataFrame([r.as_row() for r in self.runs], columns=COLUMNS)
 
 
+def run_records(path, recursive: bool = True) -> list[RunRecord]:
+    """All run records of the dataset at ``path`` (and its installed subdatasets), newest first.
+
+    Examples
+    --------
+    >>> runs = run_records("/path/to/ndw-demo")                 # doctest: +SKIP
+    >>> sorted({r.kind for r in runs})                          # doctest: +SKIP
+    ['rerun', 'run']
+    """
+    return History(path, recursive=recursive).runs
+
+
 def filter_runs(runs, text: str = "", path: str = "", since=None, until=None) -> list[RunRecord]:
     """Runs matching every given filter.
 
@@ -189,8 +201,6 @@ def filter_runs(runs, text: str = "", path: str = "", since=None, until=None) ->
     >>> filter_runs([], text="smooth")
     []
     """
-    from .lineage import pattern_regex
-
     text = text.strip().lower()
     path = path.strip()
     regex = pattern_regex(path) if any(ch in path for ch in "*?[") else None

@@ -17,59 +17,15 @@ Examples
 """
 from __future__ import annotations
 
-import functools
 import posixpath
-import re
 from dataclasses import dataclass, field
 
 from .gitlog import git
+from .graph import to_prov
 from .history import History
-from .records import RunRecord
+from .records import RunRecord, pattern_regex  # noqa: F401  (part of lineage's API too)
 
 MAX_INPUTS_SHOWN = 12  # per run; more are folded into one "+ N more" node so graphs stay readable
-
-
-@functools.lru_cache(maxsize=4096)
-def pattern_regex(pattern: str) -> re.Pattern:
-    """Regex for a DataLad input/output glob: ``*`` stays within a folder, ``**`` crosses folders.
-
-    A pattern naming a folder also matches everything below it.
-
-    Examples
-    --------
-    >>> bool(pattern_regex("raw/sub-*/anat/*.nii.gz").match("raw/sub-01/anat/a.nii.gz"))
-    True
-    >>> bool(pattern_regex("raw/*.nii.gz").match("raw/sub-01/a.nii.gz"))
-    False
-    >>> bool(pattern_regex("derivatives/smoothed").match("derivatives/smoothed/x.nii.gz"))
-    True
-    """
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            if pattern.startswith("/", i):
-                out[-1] = "(?:.*/)?"
-                i += 1
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("^" + "".join(out).rstrip("/") + "(?:/.*)?$")
 
 
 @dataclass
@@ -104,8 +60,6 @@ class Lineage:
 
     def to_prov(self) -> dict:
         """The graph as W3C PROV-JSON (entities, activities, used, wasGeneratedBy, agents)."""
-        from .graph import to_prov
-
         return to_prov(self)
 
 

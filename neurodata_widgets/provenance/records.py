@@ -7,13 +7,14 @@ in :attr:`DatasetLog.problems`, never raised. Subdatasets and linking: :mod:`.hi
 
 Examples
 --------
->>> from neurodata_widgets.provenance.records import run_records
+>>> from neurodata_widgets.provenance.history import run_records
 >>> runs = run_records("/path/to/ndw-demo")             # doctest: +SKIP
 >>> [r.message for r in runs][:2]                       # doctest: +SKIP
 ['Summarize the smoothed images', 'Summarize the smoothed images']
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import lzma
@@ -303,15 +304,44 @@ def _dataset_id(path: Path) -> str:
 submodules = repo.submodules  # the one .gitmodules reader (path, installed, name, url, id)
 
 
-def run_records(path, recursive: bool = True) -> list[RunRecord]:
-    """All run records of the dataset at ``path`` (and its installed subdatasets), newest first.
+@functools.lru_cache(maxsize=4096)
+def pattern_regex(pattern: str) -> re.Pattern:
+    """Regex for a DataLad input/output glob: ``*`` stays within a folder, ``**`` crosses folders.
+
+    A pattern naming a folder also matches everything below it.
 
     Examples
     --------
-    >>> runs = run_records("/path/to/ndw-demo")                 # doctest: +SKIP
-    >>> sorted({r.kind for r in runs})                          # doctest: +SKIP
-    ['rerun', 'run']
+    >>> bool(pattern_regex("raw/sub-*/anat/*.nii.gz").match("raw/sub-01/anat/a.nii.gz"))
+    True
+    >>> bool(pattern_regex("raw/*.nii.gz").match("raw/sub-01/a.nii.gz"))
+    False
+    >>> bool(pattern_regex("derivatives/smoothed").match("derivatives/smoothed/x.nii.gz"))
+    True
     """
-    from .history import History
-
-    return History(path, recursive=recursive).runs
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            if pattern.startswith("/", i):
+                out[-1] = "(?:.*/)?"
+                i += 1
+            continue
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1:end].replace("\\", "\\\\")
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("^" + "".join(out).rstrip("/") + "(?:/.*)?$")

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 from traitlets import Unicode, observe
 
 from ..jobs import Job
+from ..portal.defaults import default_dataset
 from ..ui.banner import StatusBanner
 from ..ui.html import Markup, badge, escape, table
 from ..ui.progress import JobProgress
@@ -190,8 +191,6 @@ class ProvenanceViewer(widgets.VBox):
             self.provenance = dataset
             self.value = str(dataset.history.path)
         else:
-            from ..portal.widgets import default_dataset
-
             self.value = str(default_dataset(dataset))
 
     # -- data ---------------------------------------------------------------------------------------

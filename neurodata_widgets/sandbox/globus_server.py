@@ -36,13 +36,12 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..ui.html import escape
 from .globus_auth import (AUTH_RS, DEMO_CLIENT_ID, DEMO_USER, TRANSFER_RS, TRANSFER_SCOPE,  # noqa: F401
                           AuthMixin, _page)
-from .globus_tasks import TaskRunner
+from .globus_tasks import TaskRunner, _now_iso
 from .runner import Response, Service, file_response, json_response, text_response
 
 # (id, display name, description, seeded, needs data_access consent)
@@ -55,10 +54,6 @@ COLLECTIONS = [
      "An archive that needs data_access consent", True, True),
 ]
 SEED_BYTES = 1_500_000  # per image; small enough for fast tests, large enough to see progress
-
-
-def _now_iso(t: float | None = None) -> str:
-    return datetime.fromtimestamp(t if t is not None else time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 class GlobusServer(AuthMixin, Service):

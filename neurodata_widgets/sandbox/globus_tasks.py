@@ -12,22 +12,23 @@ import shutil
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
+from .globus_auth import DEMO_USER
 from .runner import json_response
 
 CHUNK = 64 * 1024
 TERMINAL = ("SUCCEEDED", "FAILED")
 
 
-def _iso(t):
-    from .globus_server import _now_iso
+def _now_iso(t: float | None = None) -> str:
+    return datetime.fromtimestamp(t if t is not None else time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
-    return _now_iso(t)
+
+_iso = _now_iso
 
 
 def _demo_user_id():
-    from .globus_server import DEMO_USER
-
     return DEMO_USER["sub"]
 
 
@@ -305,8 +306,6 @@ class _Deadline(Exception):
 
 def _parse_time(text) -> float | None:
     """Transfer's deadline: ISO 8601 (``2024-01-01T10:00:00+00:00`` or with a space)."""
-    from datetime import datetime, timezone
-
     if not text:
         return None
     try:

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from .colors import COLORS
 from .html import escape
-
-COLORS = {"primary": "#1f6f8b", "accent": "#e5a823", "ok": "#2e7d32", "warn": "#b26a00",
-          "error": "#c62828", "info": "#1565c0", "muted": "#5f6b73", "bg": "#f6f8fa"}
 
 CSS = f"""
 <style>

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from neurodata_widgets.provenance.gitlog import parse_log
-from neurodata_widgets.provenance.history import History, filter_runs
-from neurodata_widgets.provenance.records import parse_message, run_records
+from neurodata_widgets.provenance.history import History, filter_runs, run_records
+from neurodata_widgets.provenance.records import parse_message
 
 from .conftest import sh, write
 
