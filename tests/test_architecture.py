@@ -4,8 +4,6 @@
   AND inside functions (a function-level import hides a cycle, it does not remove it).
 - Logic modules import no widget library, not even through other modules or inside functions:
   only ``widgets.py`` files and ``ui/`` may (so ``Lineage.to_prov()`` runs without a kernel).
-- Production code does not import the sandbox, except the places that exist to start it
-  (the command line and the demo defaults).
 """
 from __future__ import annotations
 
@@ -115,30 +113,40 @@ def reachable(name: str) -> dict:
     return chains
 
 
-def test_the_walker_sees_function_level_imports():
-    # records imports its git runner at module level; history imports lineage's helpers; both must be edges
-    assert "neurodata_widgets.repo" in internal("neurodata_widgets.datasets.state")
-    assert ("ipywidgets", 4) in imports("neurodata_widgets.portal.widgets") or any(
-        t == "ipywidgets" for t, _ in imports("neurodata_widgets.portal.widgets"))
-    nested = {t for t, line in imports("neurodata_widgets.cli")}
-    assert "neurodata_widgets.sandbox.runner" in nested  # imported inside a function of cli.py
+def test_the_walker_sees_module_and_function_level_imports():
+    assert "neurodata_widgets.repo" in internal("neurodata_widgets.datasets.state")  # `from .. import repo`
+    assert "ipywidgets" in GRAPH["neurodata_widgets.portal.widgets"]
+    assert "neurodata_widgets.sandbox.runner" in internal("neurodata_widgets.cli")  # inside a function of cli.py
 
 
 def test_no_import_cycles():
     assert cycles() == []
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if not is_widget_module(n)
-                                        and not n.startswith("neurodata_widgets.sandbox")))
-def test_logic_modules_import_no_widget_library(name):
-    offenders = []
-    for module, chain in reachable(name).items():
-        for target in GRAPH[module]:
-            if target.split(".")[0] in WIDGET_LIBRARIES:
-                offenders.append(" -> ".join(chain + [target]))
-        if is_widget_module(module) and module != name:
-            offenders.append(" -> ".join(chain))
+def widget_library_imports(name: str) -> list:
+    return sorted(t for t in GRAPH[name] if t.split(".")[0] in WIDGET_LIBRARIES)
+
+
+def test_only_widget_modules_import_a_widget_library():
+    offenders = [n for n in MODULES if widget_library_imports(n) and not is_widget_module(n)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if not is_widget_module(n)))
+def test_logic_modules_reach_no_widget_library(name):
+    offenders = [" -> ".join(chain + [library]) for module, chain in reachable(name).items()
+                 for library in widget_library_imports(module)]
     assert not offenders, f"{name} reaches a widget library:\n" + "\n".join(offenders)
+
+
+def test_the_widget_check_sees_an_indirect_widget_import(monkeypatch):
+    # provenance/graph.py once took its colours from ui/theme.py, which imports ipywidgets
+    monkeypatch.setitem(GRAPH, "neurodata_widgets.provenance.graph", GRAPH["neurodata_widgets.provenance.graph"] | {
+        "neurodata_widgets.ui.theme"})
+    chains = [chain for module, chain in reachable("neurodata_widgets.provenance.lineage").items()
+              if widget_library_imports(module)]
+    assert chains == [["neurodata_widgets.provenance.lineage", "neurodata_widgets.provenance.graph",
+                       "neurodata_widgets.ui.theme"]]
 
 
 def test_the_cycle_finder_finds_a_cycle(monkeypatch):

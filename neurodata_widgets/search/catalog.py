@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
+from .facets import facets
 from .query import parse
 from .sql import to_scan_sql, to_sql
 
@@ -462,8 +463,6 @@ class Catalog:
 
     def facets(self, query: str | None = None, limit: int = 5000) -> dict:
         """Facet counts (BIDS datatypes and modalities, license, run records) over the matches."""
-        from .registry import facets
-
         with self._lock:
             conn = self.conn
             self._collect(conn, query, {})

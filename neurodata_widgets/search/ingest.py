@@ -16,6 +16,8 @@ from pathlib import Path
 
 from ..config import cache_dir, setting
 from .catalog import Catalog
+from .extract import extract, head, walk
+from .registry import RegistryClient, match_count
 
 
 def catalog_path(value=None) -> Path:
@@ -39,8 +41,6 @@ def build(catalog: Catalog, paths, recursive: bool = True, job=None) -> dict:
     Incremental: a dataset whose HEAD is the one already catalogued is not read again.
     ``job`` (a :class:`neurodata_widgets.jobs.Job`) gets progress and can cancel between datasets.
     """
-    from .extract import extract, head, walk
-
     known = catalog.heads()
     found = list(walk(paths, recursive))
     extracted = 0
@@ -76,8 +76,6 @@ def load_records(source) -> list[dict]:
 def import_source(catalog: Catalog, source: str, query: str | None = None, job=None) -> dict:
     """Import records from a registry base URL (every page, metadata content) or a JSON file."""
     if str(source).startswith(("http://", "https://")):
-        from .registry import RegistryClient, match_count
-
         client = RegistryClient(source)
         records = []
         for page in client.pages(query, return_metadata="content"):

@@ -13,9 +13,10 @@ from ..ui.banner import StatusBanner
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
+from .backend import backend as default_backend
+from .facets import facet_query, facets, used_as_subdataset_query
 from .query import HELP, QueryError, parse
-from .registry import (backend as default_backend, facet_query, facets, match_count, results_frame, summary,
-                       used_as_subdataset_query)
+from .registry import match_count, results_frame, summary
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
                  ("size", "annexed_files_in_wt_size"), ("annex keys", "annex_key_count")]
