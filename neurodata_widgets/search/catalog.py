@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from .facets import facets
-from .query import parse
+from .query import parsed
 from .sql import to_scan_sql, to_sql
 
 FIELDS = ("url", "ds_id", "head", "head_describe", "branches", "tags", "annex_key_count",
@@ -116,6 +116,8 @@ class Catalog:
             self._shared = self._open()
         self._lock = threading.RLock()
         self._samples: dict = {}  # table -> trigram counts in a sample of rows (cleared on writes)
+        self._writes = 0
+        self._hits: dict = {}  # id(connection) -> which query's matches its temp.hits table holds
         with self._lock:
             fresh = not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'md_fts'").fetchone()
             self.conn.executescript(SCHEMA + TRIGGERS)
@@ -161,6 +163,7 @@ class Catalog:
         n = 0
         with self._lock:
             self._samples.clear()
+            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             conn.execute("BEGIN")
             try:
@@ -183,6 +186,7 @@ class Catalog:
         n = 0
         with self._lock:
             self._samples.clear()
+            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             conn.executescript("DROP TRIGGER IF EXISTS datasets_ai; DROP TRIGGER IF EXISTS datasets_ad;"
                                "DROP TRIGGER IF EXISTS metadata_ai; DROP TRIGGER IF EXISTS metadata_ad;")
@@ -229,6 +233,7 @@ class Catalog:
         """Rebuild both trigram indexes from the tables."""
         with self._lock:
             self._samples.clear()
+            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             with self._bulk_mode(conn):
                 conn.execute("BEGIN")
@@ -274,6 +279,7 @@ class Catalog:
         urls = list(urls)
         with self._lock:
             self._samples.clear()
+            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             conn.execute("BEGIN")
             for url in urls:
@@ -321,14 +327,14 @@ class Catalog:
             counts.update(grams)
         return counts
 
-    def _sql(self, query: str) -> tuple[str, list]:
-        return to_sql(parse(query), rarity=self.rarity)
+    def _sql(self, query) -> tuple[str, list]:
+        return to_sql(parsed(query), rarity=self.rarity)
 
     def ids(self, query: str | None = None, scan: bool = False) -> list[int]:
         """Ids of matching dataset URLs (``scan=True``: the registry's LIKE scan, for comparison)."""
         if query is None:
             return [r[0] for r in self.conn.execute("SELECT id FROM datasets ORDER BY id")]
-        sql, params = to_scan_sql(parse(query)) if scan else self._sql(query)
+        sql, params = to_scan_sql(parsed(query)) if scan else self._sql(query)
         return sorted(r[0] for r in self.conn.execute(sql, params))
 
     def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
@@ -377,6 +383,20 @@ class Catalog:
                 "dataset_urls": items, "collection_stats": stats}
 
     def _collect(self, conn, query, filters) -> int:
+        """Fill ``temp.hits`` with the matches; a search followed by its facets computes them once."""
+        tree = parsed(query) if query is not None else None
+        version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another connection writes
+        key = (tree, tuple(sorted((k, v) for k, v in filters.items() if v is not None)), self._writes, version)
+        known = self._hits.get(id(conn))
+        if known is not None and known[0] == key and conn.execute(
+                "SELECT 1 FROM temp.sqlite_master WHERE name = 'hits'").fetchone():  # not a new connection's id
+            return known[1]
+        self._hits.pop(id(conn), None)
+        count = self._fill_hits(conn, tree, filters)
+        self._hits[id(conn)] = (key, count)
+        return count
+
+    def _fill_hits(self, conn, query, filters) -> int:
         conn.execute("DROP TABLE IF EXISTS temp.hits")
         conn.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY)")
         sql, params = self._sql(query) if query is not None else ("SELECT id FROM datasets", [])
@@ -476,5 +496,5 @@ class Catalog:
 
     def scan_count(self, query: str) -> int:
         """How many match, the registry's way (``LIKE`` over every row): the benchmark's baseline."""
-        sql, params = to_scan_sql(parse(query))
+        sql, params = to_scan_sql(parsed(query))
         return len(self.conn.execute(sql, params).fetchall())

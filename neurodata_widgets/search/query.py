@@ -192,6 +192,36 @@ def parse(text: str):
     return _build(tree, text)
 
 
+class ParsedQuery(str):
+    """Query text that carries its AST (:attr:`tree`): parse once per search, then pass it along.
+
+    It is the text as typed (a remote registry is sent exactly that), so it goes wherever a
+    query string goes; the catalog and the checks read :attr:`tree` instead of parsing again.
+
+    Examples
+    --------
+    >>> q = ParsedQuery("haxby url:github")
+    >>> q, q.tree
+    ('haxby url:github', And(items=(Term(value='haxby'), Term(value='github', field='url'))))
+    >>> parsed(q) is q.tree
+    True
+    """
+
+    def __new__(cls, text: str):
+        self = super().__new__(cls, text)
+        self.tree = parse(text)
+        return self
+
+
+def parsed(query):
+    """The AST of ``query``: its :attr:`ParsedQuery.tree`, an AST given as is, or :func:`parse` of the text."""
+    if isinstance(query, ParsedQuery):
+        return query.tree
+    if isinstance(query, (Term, And, Or, Not)):
+        return query
+    return parse(query)
+
+
 def _build(node, text: str):
     from lark import Token, Tree
 

@@ -15,7 +15,7 @@ from ..ui.progress import JobProgress
 from ..ui.theme import CSS
 from .backend import backend as default_backend
 from .facets import facet_query, facets, used_as_subdataset_query
-from .query import HELP, QueryError, parse
+from .query import HELP, ParsedQuery, QueryError
 from .registry import match_count, results_frame, summary
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
@@ -67,6 +67,7 @@ class DatasetSearch(widgets.VBox):
         self.backend = default_backend(backend)
         self.per_page = per_page
         self._page_data: dict = {}
+        self._query = None  # the current query, parsed once (a ParsedQuery)
         self._select_callbacks: list = []
         self._install_callbacks: list = []
         self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
@@ -167,8 +168,8 @@ class DatasetSearch(widgets.VBox):
         self.banner.clear()
         self.error = ""
         try:
-            parse(self.value)  # syntax errors are shown before anything is asked
-            result = self.backend.search(self.value, page=max(1, page), per_page=self.per_page,
+            query = ParsedQuery(self.value)  # parsed once: syntax errors show before anything is asked
+            result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
                                          order_by=self.order.value, order_dir=self.direction.value,
                                          return_metadata="content")
         except QueryError as exc:
@@ -184,7 +185,7 @@ class DatasetSearch(widgets.VBox):
             self.status = "The search failed."
             self.banner.show_error(exc, "Searching")
             return
-        self._page_data = result
+        self._page_data, self._query = result, query
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.status = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
@@ -266,7 +267,7 @@ class DatasetSearch(widgets.VBox):
 
     def _facets(self) -> dict:
         if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self.value)
+            return self.backend.facets(self._query)  # the same tree: the matches are not computed again
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------
