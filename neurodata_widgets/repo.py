@@ -170,14 +170,14 @@ def _json_line(line: str):
 
 
 def cat_objects(path, names) -> list[bytes | None]:
-    """Contents of many git objects (``<sha>`` or ``<rev>:<path>``) from ONE ``git cat-file --batch``.
+    r"""Contents of many git objects (``<sha>`` or ``<rev>:<path>``) from ONE ``git cat-file --batch``.
 
     Answers come in the order asked; a missing object gives ``None``.
 
     Examples
     --------
     >>> cat_objects("/path/to/ds", ["HEAD:README.md", "HEAD:nothing"])   # doctest: +SKIP
-    [b'# Demo\\n', None]
+    [b'# Demo\n', None]
     """
     names = list(names)
     if not names:
@@ -271,7 +271,7 @@ def _read_gitmodules(path: Path) -> dict:
 
 
 def submodules(path) -> list[dict]:
-    """The subdatasets registered in ``.gitmodules`` of the dataset at ``path``, sorted by path.
+    r"""The subdatasets registered in ``.gitmodules`` of the dataset at ``path``, sorted by path.
 
     Each entry: ``name``, ``path`` (relative, as written), ``url``, ``id`` (``datalad-id``) and
     ``installed`` (the subdataset's folder is a git work tree). Read with ``git config -z``:

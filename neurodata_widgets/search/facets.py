@@ -1,12 +1,12 @@
-"""Facets of search results (datatypes, modalities, licenses, run records) and the queries they stand for.
+r"""Facets of search results (datatypes, modalities, licenses, run records) and the queries they stand for.
 
 Pure functions over registry-shaped records: the embedded catalog and a remote registry's
 results are counted the same way.
 
 Examples
 --------
->>> facet_query("datatype", "anat")
-'metadata[bids_dataset]:"\\"anat\\""'
+>>> print(facet_query("datatype", "anat"))
+metadata[bids_dataset]:"\"anat\""
 """
 from __future__ import annotations
 
