@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .. import errors
 from ..config import config_dir, running_sandbox, setting
+from .exceptions import LoginRequired  # noqa: F401  (raised here too; callers import it from the client)
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,6 @@ def https_scope(collection_id: str) -> str:
 def _token_id(data) -> str:
     """What identifies a stored login: its refresh token (or access token when it has none)."""
     return data.refresh_token or data.access_token
-
-
-class LoginRequired(errors.UserError):
-    """No (longer a) valid login: the user must log in again."""
 
 
 class ConsentRequired(errors.UserError):

@@ -33,7 +33,7 @@ import time
 from globus_sdk import RefreshTokenAuthorizer
 from globus_sdk.token_storage import JSONTokenStorage, TokenStorageData
 
-from .client import LoginRequired
+from .exceptions import LoginRequired
 
 _LOCKS: dict = {}  # path -> [RLock, depth]; flock is per open file, so nest inside one process by hand
 _LOCKS_GUARD = threading.Lock()
