@@ -1,65 +1,7 @@
-"""Shared fixtures: isolated environment, demo datasets, running sandbox, Voila + Chromium.
-
-The environment is isolated before anything runs: the user's cache, config and
-keyring are replaced by temporary folders, and git gets a fixed identity, so tests
-never touch a developer's real credentials and behave the same on CI.
-"""
+"""Fixtures of the tests (the isolated environment, ``demo`` and ``sandbox`` come from the top conftest.py)."""
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "test-artifacts"
-_SESSION_TMP = Path(tempfile.mkdtemp(prefix="ndw-tests-"))
-
-
-def pytest_configure(config):
-    real_cache = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
-    os.environ.setdefault("NDW_REAL_PIP_CACHE", os.environ.get("PIP_CACHE_DIR") or str(Path(real_cache) / "pip"))
-    env = {
-        "XDG_CACHE_HOME": str(_SESSION_TMP / "cache"),
-        "XDG_CONFIG_HOME": str(_SESSION_TMP / "config"),
-        "XDG_DATA_HOME": str(_SESSION_TMP / "data"),
-        "NDW_DEMO_DIR": os.environ.get("NDW_TEST_DEMO_DIR") or str(_SESSION_TMP / "demo"),
-        "NDW_SANDBOX_FILE": str(_SESSION_TMP / "sandbox.json"),
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "GIT_AUTHOR_NAME": "NDW Tester", "GIT_AUTHOR_EMAIL": "tester@neurodata-widgets.invalid",
-        "GIT_COMMITTER_NAME": "NDW Tester", "GIT_COMMITTER_EMAIL": "tester@neurodata-widgets.invalid",
-        "DATALAD_LOG_LEVEL": "WARNING",
-        # credential properties go to the global git config: keep the developer's ~/.gitconfig untouched
-        "GIT_CONFIG_GLOBAL": str(_SESSION_TMP / "gitconfig"),
-    }
-    (_SESSION_TMP / "gitconfig").write_text("[user]\n\tname = NDW Tester\n\temail = tester@neurodata-widgets.invalid\n")
-    os.environ.update(env)
-    ARTIFACTS.mkdir(exist_ok=True)
-
-
-@pytest.fixture(scope="session")
-def demo():
-    """The demo datasets (built once per session): dict with root, superdataset, subdatasets, store."""
-    from neurodata_widgets.sandbox.demo_data import build_demo_datasets
-
-    return build_demo_datasets()
-
-
-@pytest.fixture(scope="session")
-def sandbox(demo):
-    """Every available sandbox service, running in this process for the whole session.
-
-    Its environment (``NDW_*`` URLs) is exported so notebooks and Voila kernels use it.
-    Tests that inject faults must clear them (use the ``faults`` fixture).
-    """
-    from neurodata_widgets.sandbox.runner import Sandbox
-
-    sb = Sandbox(demo=True).start()
-    os.environ.update(sb.environ())
-    sb.publish()
-    yield sb
-    sb.stop()
 
 
 @pytest.fixture
