@@ -135,8 +135,8 @@ def annex_json(path, *args, items=None, check: bool = False, hint: str = "") -> 
 
     Examples
     --------
-    >>> annex_json("/path/to/ds", "info", "--bytes")                  # doctest: +SKIP
-    [{'command': 'info', 'local annex size': '0', ...}]
+    >>> [r["success"] for r in annex_json(demo["superdataset"], "info", "--bytes")]
+    [True]
     """
     if items is not None:
         return [r for r in annex_batch(path, *args, items=items, check=check, hint=hint) if r is not None]
@@ -153,8 +153,9 @@ def annex_batch(path, *args, items, check: bool = False, hint: str = "") -> list
 
     Examples
     --------
-    >>> annex_batch("/path/to/ds", "whereis", items=["in-git.txt", "a.dat"])   # doctest: +SKIP
-    [None, {'command': 'whereis', 'file': 'a.dat', 'whereis': [...], ...}]
+    >>> answers = annex_batch(demo["superdataset"], "whereis", items=["README.md", "figures/mean_intensity.png"])
+    >>> answers[0], answers[1]["key"], len(answers[1]["whereis"])
+    (None, 'MD5E-s398--642549d515e98d0d8e10239b95333737.png', 2)
     """
     items = list(items)
     out = annex(path, *args, "--json", "--json-error-messages", "--batch",
@@ -176,8 +177,9 @@ def cat_objects(path, names) -> list[bytes | None]:
 
     Examples
     --------
-    >>> cat_objects("/path/to/ds", ["HEAD:README.md", "HEAD:nothing"])   # doctest: +SKIP
-    [b'# Demo\n', None]
+    >>> readme, missing = cat_objects(demo["superdataset"], ["HEAD:README.md", "HEAD:nothing"])
+    >>> readme.splitlines()[0], missing
+    (b'# ndw-demo', None)
     """
     names = list(names)
     if not names:

@@ -18,10 +18,11 @@ every file whose only copy is here (:func:`last_copies`).
 Examples
 --------
 >>> from neurodata_widgets.datasets import ops
->>> results = ops.get("/path/to/clone", ["raw/sub-01"])          # doctest: +SKIP
->>> [r["status"] for r in results]                               # doctest: +SKIP
-['ok', 'ok', 'ok']
->>> ops.drop("/path/to/clone", ["raw/sub-01"])[0]["status"]      # doctest: +SKIP
+>>> clone = ops.clone(demo["superdataset"], tmp / "clone", install_all=True)
+>>> results = ops.get(clone, ["raw/sub-01"])
+>>> [r["status"] for r in results]
+['ok', 'ok']
+>>> ops.drop(clone, ["raw/sub-01"])[0]["status"]
 'ok'
 """
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Examples
 --------
 >>> from neurodata_widgets.datasets.state import dataset_summary
->>> dataset_summary("/path/to/ndw-demo")["subdatasets"]      # doctest: +SKIP
-[{'path': 'derivatives', 'installed': True, ...}, {'path': 'raw', ...}]
+>>> [(s["path"], s["installed"]) for s in dataset_summary(demo["superdataset"])["subdatasets"]]
+[('derivatives', True), ('raw', True)]
 """
 from __future__ import annotations
 
@@ -146,7 +146,10 @@ def scan(dataset, subdir: str = ""):
 
     Examples
     --------
-    >>> scan("/path/to/ndw-demo/raw")[["path", "kind", "present"]].head(2)   # doctest: +SKIP
+    >>> scan(demo["subdatasets"][0])[["path", "kind", "present"]].head(2)
+                          path kind  present
+    0  .datalad/.gitattributes  git     True
+    1          .datalad/config  git     True
     """
     import pandas as pd
 
@@ -235,10 +238,14 @@ class DatasetState:
 
     Examples
     --------
-    >>> st = DatasetState("/path/to/ndw-demo")                 # doctest: +SKIP
-    >>> st.listing("")[["name", "kind", "state"]]               # doctest: +SKIP
-    >>> st.totals("raw")["present_bytes"]                       # doctest: +SKIP
-    0
+    >>> st = DatasetState(demo["superdataset"])
+    >>> st.listing("")[["name", "kind", "state"]].head(3)
+              name        kind    state
+    0  derivatives  subdataset  present
+    1          raw  subdataset  present
+    2     .datalad   directory   in git
+    >>> st.totals("raw")["annexed_files"]
+    6
     """
 
     def __init__(self, root):

@@ -8,8 +8,8 @@ run's outputs. :meth:`History.refresh` reads only commits added since the last r
 
 Examples
 --------
->>> h = History("/path/to/ndw-demo")                               # doctest: +SKIP
->>> [r.message for r in filter_runs(h.runs, text="plot")]          # doctest: +SKIP
+>>> h = History(demo["superdataset"])
+>>> [r.message for r in filter_runs(h.runs, text="plot")]
 ['Plot mean intensity per subject']
 """
 from __future__ import annotations
@@ -33,10 +33,10 @@ class History:
 
     Examples
     --------
-    >>> h = History("/path/to/ndw-demo")                         # doctest: +SKIP
-    >>> h.runs[0].kind, h.runs[0].chain                          # doctest: +SKIP
-    ('rerun', ['04eb230afaceb4841f57d86dfa45d9d50a8f4776'])
-    >>> h.refresh()          # reads only commits added since     # doctest: +SKIP
+    >>> h = History(demo["superdataset"])
+    >>> h.runs[0].kind, len(h.runs[0].chain)
+    ('rerun', 1)
+    >>> h.refresh()          # reads only commits added since
     0
     """
 
@@ -177,8 +177,8 @@ def run_records(path, recursive: bool = True) -> list[RunRecord]:
 
     Examples
     --------
-    >>> runs = run_records("/path/to/ndw-demo")                 # doctest: +SKIP
-    >>> sorted({r.kind for r in runs})                          # doctest: +SKIP
+    >>> runs = run_records(demo["superdataset"])
+    >>> sorted({r.kind for r in runs})
     ['rerun', 'run']
     """
     return History(path, recursive=recursive).runs

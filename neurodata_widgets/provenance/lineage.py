@@ -11,8 +11,8 @@ after the run; files downstream of a stale file are marked ``stale_upstream``.
 Examples
 --------
 >>> from neurodata_widgets.provenance.lineage import lineage
->>> g = lineage("/path/to/ndw-demo", "figures/mean_intensity.png")      # doctest: +SKIP
->>> [n["label"] for n in g.nodes.values() if n["kind"] == "run"]       # doctest: +SKIP
+>>> g = lineage(demo["superdataset"], "figures/mean_intensity.png")
+>>> [n["label"] for n in g.nodes.values() if n["kind"] == "run"]
 ['Plot mean intensity per subject', 'Smooth the T1w images']
 """
 from __future__ import annotations
@@ -95,10 +95,10 @@ class Provenance:
 
     Examples
     --------
-    >>> p = Provenance("/path/to/ndw-demo")                          # doctest: +SKIP
-    >>> p.producer("results/summary.tsv").kind                       # doctest: +SKIP
+    >>> p = Provenance(demo["superdataset"])
+    >>> p.producer("results/summary.tsv").kind
     'rerun'
-    >>> p.staleness("results/summary.tsv")                           # doctest: +SKIP
+    >>> p.staleness("results/summary.tsv")
     []
     """
 
@@ -330,8 +330,8 @@ def lineage(path, file: str, upstream: bool = True, downstream: bool = True, dep
 
     Examples
     --------
-    >>> g = lineage("/path/to/ndw-demo", "results/summary.tsv")        # doctest: +SKIP
-    >>> g.stale                                                       # doctest: +SKIP
+    >>> g = lineage(demo["superdataset"], "results/summary.tsv")
+    >>> g.stale
     []
     """
     return Provenance(path).lineage(file, upstream=upstream, downstream=downstream, depth=depth)

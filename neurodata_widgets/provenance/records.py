@@ -8,9 +8,9 @@ in :attr:`DatasetLog.problems`, never raised. Subdatasets and linking: :mod:`.hi
 Examples
 --------
 >>> from neurodata_widgets.provenance.history import run_records
->>> runs = run_records("/path/to/ndw-demo")             # doctest: +SKIP
->>> [r.message for r in runs][:2]                       # doctest: +SKIP
-['Summarize the smoothed images', 'Summarize the smoothed images']
+>>> runs = run_records(demo["superdataset"])
+>>> [r.message for r in runs][:2]
+['Summarize the smoothed images', 'Checksum the smoothed images']
 """
 from __future__ import annotations
 

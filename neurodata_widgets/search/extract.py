@@ -16,8 +16,8 @@ from what is committed: content need not be present.
 
 Examples
 --------
->>> rec = extract("/path/to/ndw-demo/raw")                   # doctest: +SKIP
->>> [m["extractor_name"] for m in rec["metadata"]]           # doctest: +SKIP
+>>> rec = extract(demo["subdatasets"][0])
+>>> [m["extractor_name"] for m in rec["metadata"]]
 ['metalad_core', 'bids_dataset', 'annex_stats']
 """
 from __future__ import annotations

@@ -3,10 +3,10 @@
 Examples
 --------
 >>> from neurodata_widgets.search.catalog import Catalog
->>> cat = Catalog("/tmp/lab.sqlite")                                # doctest: +SKIP
->>> build(cat, ["/data/studies"])                                   # doctest: +SKIP
+>>> cat = Catalog(tmp / "lab.sqlite")
+>>> build(cat, [demo["superdataset"]])
 {'scanned': 3, 'extracted': 3, 'unchanged': 0}
->>> build(cat, ["/data/studies"])                                   # doctest: +SKIP
+>>> build(cat, [demo["superdataset"]])        # nothing changed since: nothing is read again
 {'scanned': 3, 'extracted': 0, 'unchanged': 3}
 """
 from __future__ import annotations
