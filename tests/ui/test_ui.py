@@ -55,6 +55,15 @@ def test_connection_refused_is_described():
     assert describe(info.value)[0] == "Could not reach the server."
 
 
+def run_to_end(p: JobProgress, job: Job) -> Job:
+    """Run ``job`` in ``p`` and wait until ``p`` has shown how it ended (``on_done`` fires after that)."""
+    shown = threading.Event()
+    p.on_done(lambda job: shown.set())
+    p.run(job)
+    assert shown.wait(10), "the progress never showed the end of the job"
+    return job
+
+
 def test_job_progress_runs_and_reports_done():
     p = JobProgress()
 
@@ -63,10 +72,8 @@ def test_job_progress_runs_and_reports_done():
             job.report(done=(i + 1) * 1000, total=5000, unit="bytes", files_done=i + 1, files_total=5)
         return "ok"
 
-    job = p.run(Job(work, label="copy"))
-    assert job.result(5) == "ok"
-    job.wait(5)
-    time.sleep(0.05)
+    job = run_to_end(p, Job(work, label="copy"))
+    assert job.result() == "ok"
     assert p.state == "done" and p.bar.value == 1 and p.cancel_button.disabled
     assert "5 of 5 files" in p.text.value and p.banner.kind == "ok"
 
@@ -81,20 +88,19 @@ def test_cancel_button_stops_the_job_and_says_so():
             job.check()
             time.sleep(0.01)
 
+    shown = threading.Event()
+    p.on_done(lambda job: shown.set())
     job = p.run(Job(work, label="long"))
-    started.wait(5)
+    assert started.wait(5)
     p.cancel_button.click()
-    job.wait(5)
-    time.sleep(0.05)
+    assert shown.wait(10)
     assert job.state == "cancelled" and isinstance(job.error, Cancelled)
     assert p.state == "cancelled" and p.banner.kind == "warn"
 
 
 def test_failed_job_shows_error_banner():
     p = JobProgress()
-    job = p.run(Job(lambda job: 1 / 0, label="divide"))
-    job.wait(5)
-    time.sleep(0.05)
+    job = run_to_end(p, Job(lambda job: 1 / 0, label="divide"))
     assert p.state == "failed" and p.banner.kind == "error" and "ZeroDivisionError" in p.banner.message
     with pytest.raises(ZeroDivisionError):
         job.result()

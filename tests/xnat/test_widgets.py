@@ -1,8 +1,10 @@
 """XnatLogin and XnatBrowser driven from Python, against the sandbox."""
 import os
+import threading
 
 import pytest
 
+from neurodata_widgets.jobs import Job
 from neurodata_widgets.xnat.client import XnatClient
 from neurodata_widgets.xnat.widgets import XnatBrowser, XnatLogin
 
@@ -70,10 +72,24 @@ def test_download_from_the_browser(pair, server, tmp_path):
     assert browser.progress.state == "done" and browser.status == "Download: done"
 
 
-def test_track_needs_a_selection_and_refuses_a_busy_widget(pair, server):
+def test_track_needs_a_selection_and_refuses_a_busy_widget(pair, server, tmp_path):
     login, browser = pair
     _log_in(login, server)
     assert browser.track() is None and "Select something first" in browser.banner.message
+    browser.select(browser.expand_path("DEMO_PUBLIC", "sub-001", "sub-001_MR2", "3"))
+    browser.dataset.value = str(tmp_path / "tracked")
+    gate = threading.Event()
+    busy = browser.progress.run(Job(lambda job: gate.wait(30), label="busy"))  # the widget is busy until released
+    try:
+        assert browser.track() is None and browser.download() is None
+        assert "Wait for the running job to finish" in browser.banner.message
+        assert browser.progress.job is busy and not (tmp_path / "tracked").exists()  # nothing was started
+    finally:
+        gate.set()
+    assert busy.wait(30)
+    job = browser.track()  # free again: the same request is accepted
+    assert job is not None and job.wait(120) and job.state == "done"
+    assert (tmp_path / "tracked" / ".datalad").is_dir()
 
 
 def test_errors_are_readable_and_the_browser_recovers(pair, server):
