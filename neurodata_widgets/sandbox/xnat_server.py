@@ -286,15 +286,20 @@ class XnatServer(Service):
         self.sessions.clear()
 
     def error_response(self, status, req, message=None, headers=None) -> Response:
-        """Errors as XNAT 1.8 on Tomcat 9 sends them: Tomcat's status page, the reason in "Message"."""
+        """Errors as XNAT 1.8 sends them: under ``/data`` Restlet's status page (the reason in ``<h3>``,
+        which xnatpy and pyxnat read), elsewhere Tomcat 9's."""
         phrase = HTTPStatus(status).phrase
         headers = dict(headers or {})
         if status == 401:
             headers.setdefault("WWW-Authenticate", 'Basic realm="XNAT"')
-        title = f"HTTP Status {status} \u2013 {phrase}"
-        body = (f'<!doctype html><html lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
-                f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message or phrase}</p>'
-                f'<hr class="line" /><h3>Apache Tomcat/9.0</h3></body></html>')
+        if req.path.startswith("/data/"):
+            body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message or phrase}</h3>"
+                    f"<p>{phrase}</p>\n</body>\n</html>\n")
+        else:
+            title = f"HTTP Status {status} \u2013 {phrase}"
+            body = (f'<!doctype html><html lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
+                    f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message or phrase}</p>'
+                    f'<hr class="line" /><h3>Apache Tomcat/9.0</h3></body></html>')
         return text_response(body, status, headers=headers)
 
     # -- authentication ---------------------------------------------------------------------------
