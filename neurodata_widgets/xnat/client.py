@@ -402,7 +402,7 @@ class XnatClient:
 
     # -- manifests ----------------------------------------------------------------------------------------
     def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
-        """Every file under the selected nodes, with one request per session at most.
+        """Every file under the selected nodes: per session one listing of its scans' files and one of its own resources.
 
         ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
         experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates). A whole session
