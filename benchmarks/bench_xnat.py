@@ -59,7 +59,8 @@ def _manifest_rows():
         server.stop()
     shape = f"{SUBJECTS}x{SESSIONS}x{SCANS}x{FILES}, {LATENCY * 1000:.0f} ms latency"
     return [{"name": "xnat manifest: requests", "unit": "requests", "ours": ours_r, "baseline": base_r,
-             "target": "<= 0.1", "note": f"two listings per session (scan files, session resources) vs one per object ({shape})"},
+             "target": "<= 0.1",
+             "note": f"two listings per session (scan files, session resources) vs one per object ({shape})"},
             {"name": "xnat manifest: wall time", "unit": "s", "ours": ours_t, "baseline": base_t,
              "target": "<= 0.2", "note": f"same listings ({shape})"}]
 

@@ -89,7 +89,7 @@ class XnatArchive:
 
     def build_archive(self, seed=0, projects=(), subjects=3, sessions=2, scans=3, files=2, file_size=2048,
                       digests=True) -> None:
-        """Generate ``projects`` (``(id, accessibility)`` pairs) of ``subjects`` x ``sessions`` x ``scans`` x ``files``."""
+        """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files."""
         self.digests = digests  # older XNAT data often has no digest in its catalogs
         self.file_size = file_size
         self.projects: dict = {}
