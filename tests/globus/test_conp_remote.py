@@ -1,0 +1,202 @@
+"""CONP datasets on Globus: our git-annex-remote-globus, run by real git-annex and DataLad.
+
+The fixture datasets are made the way CONP's tools make them (initremote with endpoint and
+fileprefix, setpresentkey + registerurl of globus:// URLs) on the sandbox's collections; a
+user's clone is enabled with ``git annex enableremote globus`` and read with ``datalad get``.
+git-annex finds the ``git-annex-remote-globus`` program in this environment's scripts folder,
+which importing the toolkit puts on PATH (nothing here patches PATH).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from neurodata_widgets.globus.conp import collection_path, conp_url, split_url
+from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+
+
+def run(*args, cwd=None, input=None, check=True):
+    proc = subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def conp(sandbox, tmp_path_factory):
+    from neurodata_widgets.sandbox.conp_data import build_conp_datasets
+
+    return build_conp_datasets(sandbox["globus"], tmp_path_factory.mktemp("conp"))
+
+
+@pytest.fixture
+def own_login(monkeypatch, tmp_path):
+    """A fresh toolkit configuration folder (so a fresh token file) shared with the remote's process."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def login(scopes=None):
+    """Log in through the toolkit's client (the default token file the remote reads)."""
+    from neurodata_widgets.globus.client import GlobusClient
+
+    client = GlobusClient()
+    client.finish_login(code_shown(press_consent(client.start_login("code", scopes=scopes))))
+    return client
+
+
+def clone_enabled(url, path):
+    """A user's clone: ``datalad clone``, ``git annex enableremote globus``, then verify it as git-annex asks."""
+    run("datalad", "clone", url, str(path))
+    shown = run("git", "annex", "enableremote", "globus", cwd=path).stdout
+    assert "endpoint=" in shown and "fileprefix=" in shown  # the configuration a user checks
+    found = re.search(r"verifyremote globus --safe (\S+)", shown)
+    if found:  # git-annex >= 10.2025: a remote someone else configured is used only once verified
+        run("git", "annex", "verifyremote", "globus", "--safe", found.group(1), cwd=path)
+    return path
+
+
+def on_collection(globus, info, rel):
+    return globus.collection_dir(info["collection"]) / info["fileprefix"].strip("/") / rel
+
+
+def test_url_form_is_conps():
+    url = conp_url("FRDR_Prod_2", "/5/published/publication_170/submitted_data/", "2015_11_18_cortex/mask/mask.mat")
+    assert url == "globus://frdr_prod_2/5/published/publication_170/submitted_data/2015_11_18_cortex/mask/mask.mat"
+    assert collection_path(url, "FRDR_Prod_2") == "/5/published/publication_170/submitted_data/2015_11_18_cortex/mask/mask.mat"
+    assert collection_path(url, "FRDR_Prod") is None
+    spaced = conp_url("NDW Demo Open Data", "p", "a b.txt")
+    assert split_url(spaced) == ("ndw demo open data", "/p/a b.txt") and " " not in spaced
+
+
+def test_get_from_public_collection(conp, sandbox, own_login, tmp_path):
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    target = "sub-01/anat/sub-01_T1w.nii.gz"
+    before = run("datalad", "get", target, cwd=clone, check=False)
+    assert before.returncode != 0 and "git-annex-remote-globus setup" in before.stdout + before.stderr
+    assert not os.path.exists(clone / target)
+
+    login()
+    run("datalad", "get", target, "participants.tsv", cwd=clone)
+    assert (clone / target).read_bytes() == on_collection(sandbox["globus"], info, target).read_bytes()
+    where = run("git", "annex", "whereis", "--json", target, cwd=clone).stdout
+    assert conp_url(info["endpoint"], info["fileprefix"], target) in where
+
+
+def test_login_only_collection_needs_its_consent_then_gets(conp, sandbox, own_login, tmp_path):
+    info = conp["login"]
+    clone = clone_enabled(info["url"], tmp_path / "login")
+    login()
+    first = run("datalad", "get", "participants.tsv", cwd=clone, check=False)
+    assert first.returncode != 0
+    assert f"setup --collection {info['collection']}" in first.stdout + first.stderr
+
+    # the terminal command prints the link; a person opens it, allows, and pastes the code
+    setup = subprocess.Popen(["git-annex-remote-globus", "setup", "--collection", info["collection"]],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    link = ""
+    while not link.startswith("http"):
+        link = setup.stdout.readline().strip()
+        assert link or setup.poll() is None, setup.stderr.read()
+    out, err = setup.communicate(code_shown(press_consent(link)) + "\n", timeout=60)
+    assert setup.returncode == 0, err
+    assert "Logged in to Globus as" in out
+
+    run("datalad", "get", ".", cwd=clone)
+    for rel in info["files"]:
+        assert (clone / rel).read_bytes() == on_collection(sandbox["globus"], info, rel).read_bytes()
+    token_file = tmp_path / "config" / "neurodata-widgets" / "globus-tokens.json"
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_checkpresent_drop_and_missing_file(conp, sandbox, own_login, tmp_path):
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    login()
+    run("datalad", "get", "participants.tsv", cwd=clone)
+    # drop verifies the copy on Globus with CHECKPRESENT (Transfer ls) before removing the local one
+    run("git", "annex", "drop", "participants.tsv", cwd=clone)
+    assert not os.path.exists(clone / "participants.tsv")
+    key = run("git", "annex", "lookupkey", "participants.tsv", cwd=clone).stdout.strip()
+    assert run("git", "annex", "checkpresentkey", key, "globus", cwd=clone, check=False).returncode == 0
+
+    moved = on_collection(sandbox["globus"], info, "dataset_description.json")
+    moved.rename(moved.with_suffix(".old"))
+    try:
+        key = run("git", "annex", "lookupkey", "dataset_description.json", cwd=clone).stdout.strip()
+        assert run("git", "annex", "checkpresentkey", key, "globus", cwd=clone, check=False).returncode == 1
+        failed = run("datalad", "get", "dataset_description.json", cwd=clone, check=False)
+        assert failed.returncode != 0
+        assert "missing on Globus collection" in failed.stdout + failed.stderr
+    finally:
+        moved.with_suffix(".old").rename(moved)
+
+
+def test_store_is_refused_clearly(conp, own_login, tmp_path):
+    clone = clone_enabled(conp["open"]["url"], tmp_path / "open")
+    (clone / "new.bin").write_bytes(b"new content")
+    run("datalad", "save", "-m", "new", cwd=clone)
+    copy = run("git", "annex", "copy", "--to", "globus", "new.bin", cwd=clone, check=False)
+    assert copy.returncode != 0 and "read-only" in copy.stdout + copy.stderr
+
+
+@pytest.mark.parametrize("endpoint, says", [("No Such Collection", "No Globus collection is named"),
+                                            ("NDW Demo", "Globus collections match")])
+def test_endpoint_not_found_or_ambiguous(sandbox, own_login, tmp_path, endpoint, says):
+    import datalad.api as dl
+
+    ds = dl.create(path=str(tmp_path / "ds"), result_renderer="disabled")
+    login()
+    made = run("git", "annex", "initremote", "globus", "type=external", "externaltype=globus", "encryption=none",
+               f"endpoint={endpoint}", "fileprefix=/x", cwd=ds.path, check=False)
+    assert made.returncode != 0 and says in made.stdout + made.stderr
+
+
+def test_register_files_the_conp_way(conp, sandbox, own_login, tmp_path):
+    """A maintainer registers downloaded files; one that is not on the collection is reported, not registered."""
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.conp import register_files
+
+    info = conp["open"]
+    ds = dl.create(path=str(tmp_path / "new"), result_renderer="disabled")
+    for rel in ("participants.tsv", "sub-02/anat/sub-02_T1w.nii.gz"):
+        (tmp_path / "new" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "new" / rel).write_bytes(on_collection(sandbox["globus"], info, rel).read_bytes())
+    (tmp_path / "new" / "local-only.txt").write_text("not on Globus\n")
+    ds.save(message="downloaded", result_renderer="disabled")
+    client = login()
+    records = {r["path"]: r for r in register_files(ds.path, info["endpoint"], info["fileprefix"], client=client)}
+    assert records["participants.tsv"]["registered"] and records["sub-02/anat/sub-02_T1w.nii.gz"]["registered"]
+    assert not records["local-only.txt"]["registered"] and "not on the collection" in records["local-only.txt"]["problem"]
+
+    run("git", "annex", "drop", "--force", ".", cwd=ds.path)
+    run("git", "annex", "get", "sub-02/anat/sub-02_T1w.nii.gz", cwd=ds.path)
+    urls = run("git", "annex", "whereis", "--json", "participants.tsv", cwd=ds.path).stdout
+    assert conp_url(info["endpoint"], info["fileprefix"], "participants.tsv") in urls
+
+
+def test_explorer_shows_globus_remote_and_gets_through_it(conp, sandbox, own_login, tmp_path):
+    from neurodata_widgets.datasets import ops
+    from neurodata_widgets.datasets.state import DatasetState
+    from neurodata_widgets.globus.annex import globus_remotes
+
+    info = conp["open"]
+    plain = tmp_path / "plain"
+    run("datalad", "clone", info["url"], str(plain))
+    where = DatasetState(plain).whereis("participants.tsv")
+    assert len(where) == 1 and info["endpoint"] in where[0]["description"]
+    assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
+    assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
+    assert globus_remotes(plain) == {"globus": info["endpoint"]}
+
+    clone = clone_enabled(info["url"], tmp_path / "enabled")
+    login()
+    results = ops.get(clone, ["sub-01"])
+    assert [r["status"] for r in results if r.get("type") == "file"] == ["ok"]
+    assert (clone / "sub-01/anat/sub-01_T1w.nii.gz").is_file()
+    results = ops.drop(clone, ["sub-01"])
+    assert not os.path.exists(clone / "sub-01/anat/sub-01_T1w.nii.gz")
