@@ -122,8 +122,8 @@ def remote_configs(ds_path) -> list[dict]:
 
 
 def _unescape(value: str) -> str:
-    """git-annex writes ``&`` as ``&a``, a space as ``&s`` and a newline as ``&n`` in remote.log values."""
-    return value.replace("&s", " ").replace("&n", "\n").replace("&a", "&")
+    """git-annex writes a space in a remote.log value as ``&32;`` (any character as ``&<code>;``)."""
+    return re.sub(r"&(\d+);", lambda m: chr(int(m.group(1))), value)
 
 
 def conp_remotes(ds_path) -> list[dict]:
@@ -275,8 +275,8 @@ def registered_urls(ds_path, keys) -> dict:
         state: dict = {}
         for line in out[pos:pos + size].decode("utf-8", "replace").splitlines():
             parts = line.split(" ", 2)  # "<timestamp>s <1|0> <url>"; the later line wins
-            if len(parts) == 3:
-                state[parts[2]] = parts[1] == "1"
+            if len(parts) == 3:  # a URL a special remote claims is kept as ":<url>"
+                state[parts[2].removeprefix(":")] = parts[1] == "1"
         pos += size + 1
         found[key] = [u for u, present in state.items() if present and u.lower().startswith(SCHEME)]
     return found
