@@ -17,11 +17,10 @@ Examples
 """
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from .. import repo
 from ..errors import UserError
 
 
@@ -38,12 +37,11 @@ def credential_name(collection_id: str) -> str:
     return f"globus-{collection_id}"
 
 
+HINT = "Check the dataset is a DataLad dataset with an annex."
+
+
 def _git(ds_path, *args, input=None) -> str:
-    proc = subprocess.run(["git", "-C", str(ds_path), *args], input=input, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise UserError(f"git {' '.join(args[:3])} failed: {proc.stderr.strip()[-400:]}",
-                        "Check the dataset is a DataLad dataset with an annex.")
-    return proc.stdout
+    return repo.run(ds_path, *args, input=input, hint=HINT)
 
 
 def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
@@ -114,11 +112,8 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
         url = globus_url(collection_id, path)
         lines.append(f"{url} {target}")
         planned.append({"path": str(target), "url": url})
-    args = ["annex", "addurl", "--batch", "--with-files", "--json", "--json-error-messages"]
-    if fast:
-        args.append("--fast")
-    out = _git(ds.path, *args, input="\n".join(lines) + "\n")
-    results = [json.loads(line) for line in out.splitlines() if line.strip()]
+    args = ["addurl", "--with-files"] + (["--fast"] if fast else [])
+    results = repo.annex_json(ds.path, *args, items=lines, check=True, hint=HINT)
     failed = [r for r in results if not r.get("success")]
     if failed:
         why = "; ".join(" ".join(r.get("error-messages", [])) or r.get("file", "?") for r in failed)
@@ -135,8 +130,7 @@ def uncurl_remotes(ds_path) -> dict:
     """``{remote name: collection id}`` of the Globus (uncurl) remotes :func:`ensure_remote` set up."""
     names = set(_git(ds_path, "remote").split())
     found = {}
-    log = subprocess.run(["git", "-C", str(ds_path), "cat-file", "-p", "git-annex:remote.log"],
-                         capture_output=True, text=True).stdout
+    log = repo.run(ds_path, "cat-file", "-p", "git-annex:remote.log", check=False)
     for line in log.splitlines():
         fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
         if fields.get("name") in names and fields.get("match", "").startswith("globus://"):
