@@ -27,10 +27,11 @@ True
 """
 from __future__ import annotations
 
+import hashlib
 import re
-import subprocess
 from urllib.parse import quote, unquote
 
+from .. import repo
 from ..errors import UserError
 
 SCHEME = "globus://"
@@ -111,10 +112,9 @@ def find_collection(client, endpoint: str) -> dict:
 
 def remote_configs(ds_path) -> list[dict]:
     """Every special remote recorded in the dataset's ``git-annex:remote.log``: uuid plus its settings."""
-    proc = subprocess.run(["git", "-C", str(ds_path), "cat-file", "-p", "git-annex:remote.log"],
-                          capture_output=True, text=True)
+    log = repo.cat_objects(ds_path, ["git-annex:remote.log"])[0] or b""
     found = []
-    for line in proc.stdout.splitlines():
+    for line in log.decode("utf-8", "replace").splitlines():
         uuid, *fields = line.split()
         config = {k: _unescape(v) for k, _, v in (f.partition("=") for f in fields if "=" in f)}
         found.append({"uuid": uuid, **config})
@@ -132,9 +132,8 @@ def conp_remotes(ds_path) -> list[dict]:
     ``enabled`` says whether this clone has run ``git annex enableremote <name>`` (without it,
     ``datalad get`` reports the files as not available).
     """
-    proc = subprocess.run(["git", "-C", str(ds_path), "config", "--get-regexp", r"^remote\..*\.annex-uuid$"],
-                          capture_output=True, text=True)
-    enabled = {line.split()[1] for line in proc.stdout.splitlines() if len(line.split()) == 2}
+    out = repo.run(ds_path, "config", "--get-regexp", r"^remote\..*\.annex-uuid$", check=False)
+    enabled = {line.split()[1] for line in out.splitlines() if len(line.split()) == 2}
     return [{"name": c.get("name", ""), "uuid": c["uuid"], "endpoint": c.get("endpoint", ""),
              "fileprefix": c.get("fileprefix", ""), "enabled": c["uuid"] in enabled}
             for c in remote_configs(ds_path) if c.get("externaltype") == "globus"]
@@ -146,11 +145,8 @@ def https_scope(collection_id: str) -> str:
 
 
 def _annex(ds_path, *args, input=None) -> str:
-    proc = subprocess.run(["git", "-C", str(ds_path), "annex", *args], input=input, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise UserError(f"git annex {args[0]} failed: {proc.stderr.strip()[-500:]}",
-                        "Check the dataset is a DataLad dataset and git-annex-remote-globus is installed.")
-    return proc.stdout
+    return repo.annex(ds_path, *args, input=input,
+                      hint="Check the dataset is a DataLad dataset and git-annex-remote-globus is installed.")
 
 
 def ensure_conp_remote(ds_path, endpoint: str, fileprefix: str, name: str = REMOTE) -> str:
@@ -251,32 +247,17 @@ def registered_urls(ds_path, keys) -> dict:
     this clone; the explorer shows them before, so a user sees where a file would come from.
     One ``git cat-file --batch`` reads every key's URL log (``<hashdirlower><key>.log.web``).
     """
-    import hashlib
-
     keys = list(dict.fromkeys(keys))
-    if not keys:
-        return {}
     refs = []
     for key in keys:
         digest = hashlib.md5(key.encode()).hexdigest()
         refs.append(f"git-annex:{digest[:3]}/{digest[3:6]}/{key}.log.web")
-    proc = subprocess.run(["git", "-C", str(ds_path), "cat-file", "--batch"], input="\n".join(refs).encode() + b"\n",
-                          capture_output=True)
-    out, pos, found = proc.stdout, 0, {}
-    for key in keys:  # answers come in the order asked
-        eol = out.find(b"\n", pos)
-        if eol < 0:
-            break
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) < 3 or header[-1] == b"missing":
-            continue
-        size = int(header[2])
+    found = {}
+    for key, log in zip(keys, repo.cat_objects(ds_path, refs)):
         state: dict = {}
-        for line in out[pos:pos + size].decode("utf-8", "replace").splitlines():
+        for line in (log or b"").decode("utf-8", "replace").splitlines():
             parts = line.split(" ", 2)  # "<timestamp>s <1|0> <url>"; the later line wins
             if len(parts) == 3:  # a URL a special remote claims is kept as ":<url>"
                 state[parts[2].removeprefix(":")] = parts[1] == "1"
-        pos += size + 1
         found[key] = [u for u, present in state.items() if present and u.lower().startswith(SCHEME)]
     return found

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 from pathlib import Path
 
 FILEPREFIX = "/conp/published/publication_42/submitted_data"
@@ -55,13 +54,6 @@ def _content(path: str, size, rng: random.Random) -> bytes:
     return rng.randbytes(size)
 
 
-def _run(cwd, *args, input=None) -> str:
-    proc = subprocess.run(list(args), cwd=str(cwd), capture_output=True, text=True, input=input)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args[:4])} failed: {proc.stderr.strip()[-600:]}")
-    return proc.stdout
-
-
 def publish_on_collection(server, collection_id: str, fileprefix: str = FILEPREFIX, seed: int = 42) -> Path:
     """Put the example files on a sandbox collection under ``fileprefix`` (what the data provider did)."""
     rng = random.Random(seed)
@@ -82,6 +74,7 @@ def build_conp_dataset(server, collection_id: str, target, fileprefix: str = FIL
     """
     import datalad.api as dl
 
+    from .. import repo
     from ..globus.conp import conp_url
 
     target = Path(target)
@@ -96,17 +89,17 @@ def build_conp_dataset(server, collection_id: str, target, fileprefix: str = FIL
                                     "`git annex enableremote globus` then `datalad get`.\n")
     ds.save(path=[str(work / rel) for rel in FILES], message="Add the published files", result_renderer="disabled")
     ds.save(path=str(work / "README.md"), to_git=True, message="Describe the dataset", result_renderer="disabled")
-    _run(work, "git", "annex", "initremote", "globus", "type=external", "externaltype=globus",
+    repo.annex(work, "initremote", "globus", "type=external", "externaltype=globus",
          "encryption=none", f"endpoint={endpoint}", f"fileprefix={fileprefix}")
-    uuid = _run(work, "git", "config", "remote.globus.annex-uuid").strip()
+    uuid = repo.config(work, "remote.globus.annex-uuid")
     for rel in FILES:  # CONP's retrieve: key from the symlink, then setpresentkey and registerurl
         key = os.readlink(work / rel).rsplit("/", 1)[-1]
-        _run(work, "git", "annex", "setpresentkey", key, uuid, "1")
-        _run(work, "git", "annex", "registerurl", key, conp_url(endpoint, fileprefix, rel))
+        repo.annex(work, "setpresentkey", key, uuid, "1")
+        repo.annex(work, "registerurl", key, conp_url(endpoint, fileprefix, rel))
     # the published copy holds no content: users can only get files from Globus
-    _run(work, "git", "annex", "drop", "--force", ".")
-    _run(work, "git", "annex", "dead", "here")
-    _run(target.parent, "git", "clone", "--bare", "--quiet", str(work), str(target))
+    repo.annex(work, "drop", "--force", ".")
+    repo.annex(work, "dead", "here")
+    repo.run(target.parent, "clone", "--bare", "--quiet", str(work), str(target))
     return {"url": str(target), "maintainer": str(work), "endpoint": endpoint, "collection": collection_id,
             "fileprefix": fileprefix, "files": list(FILES), "uuid": uuid}
 
