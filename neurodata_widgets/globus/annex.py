@@ -55,8 +55,11 @@ def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
     return name
 
 
-def refresh_credential(ds_path, client, collection_id: str, https_server: str | None = None) -> str:
-    """Store a live Globus access token as the DataLad credential of the collection's HTTPS realm."""
+def refresh_credential(ds_path, client, collection_id: str, https_server: str | None = None) -> str | None:
+    """Store a live token for the collection's own HTTPS scope as the DataLad credential of its HTTPS realm.
+
+    Returns the realm, or ``None`` for a public collection (nothing is stored).
+    """
     import requests
     from datalad.api import Dataset
     from datalad_next.credman import CredentialManager
@@ -64,6 +67,9 @@ def refresh_credential(ds_path, client, collection_id: str, https_server: str | 
     from datalad_next.utils.requests_auth import parse_www_authenticate
 
     https_server = https_server or client.collection(collection_id)["https_server"]
+    if client.collection_is_public(collection_id, https_server):
+        return None  # anyone may read it: no token is stored, none is sent
+    client.collection_token(collection_id)  # the first time: ConsentRequired, with the link to allow it
     probe = https_server.rstrip("/") + "/"
     answer = requests.head(probe, timeout=10)
     header = answer.headers.get("www-authenticate")
@@ -72,7 +78,7 @@ def refresh_credential(ds_path, client, collection_id: str, https_server: str | 
                         "Check the collection allows HTTPS access.")
     realm = get_auth_realm(probe, parse_www_authenticate(header), scheme="bearer")
     CredentialManager(Dataset(str(ds_path)).config).set(
-        credential_name(collection_id), type="token", realm=realm, secret=client.access_token(fresh=True))
+        credential_name(collection_id), type="token", realm=realm, secret=client.access_token(collection_id, fresh=True))
     return realm
 
 
