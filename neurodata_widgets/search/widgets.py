@@ -168,7 +168,7 @@ class DatasetSearch(widgets.VBox):
         self.banner.clear()
         self.error = ""
         try:
-            query = ParsedQuery(self.value)  # parsed once: syntax errors show before anything is asked
+            query = ParsedQuery(self.value)  # parsed once: syntax errors are shown before anything is asked
             result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
                                          order_by=self.order.value, order_dir=self.direction.value,
                                          return_metadata="content")
@@ -185,7 +185,8 @@ class DatasetSearch(widgets.VBox):
             self.status = "The search failed."
             self.banner.show_error(exc, "Searching")
             return
-        self._page_data, self._query = result, query
+        self._page_data = result
+        self._query = query
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.status = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
@@ -267,7 +268,7 @@ class DatasetSearch(widgets.VBox):
 
     def _facets(self) -> dict:
         if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self._query)  # the same tree: the matches are not computed again
+            return self.backend.facets(self._query or self.value)
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------
