@@ -50,9 +50,9 @@ class CredentialStore:
 
     Examples
     --------
-    >>> store = CredentialStore()                                   # doctest: +SKIP
-    >>> store.save("xnat.example.org", "alice", "s3cret")           # doctest: +SKIP
-    >>> store.get("xnat.example.org")["user"]                       # doctest: +SKIP
+    >>> store = CredentialStore()
+    >>> store.save("xnat.example.org", "alice", "s3cret")
+    >>> store.get("xnat.example.org")["user"]
     'alice'
     """
 

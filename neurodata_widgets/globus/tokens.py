@@ -16,8 +16,8 @@ before refreshing it looks whether another tab already stored a newer live token
 Examples
 --------
 >>> from neurodata_widgets.globus.tokens import SharedTokenFile
->>> store = SharedTokenFile("/tmp/ndw-doc-tokens.json", namespace="demo")     # doctest: +SKIP
->>> store.get_token_data("transfer.api.globus.org") is None                   # doctest: +SKIP
+>>> store = SharedTokenFile(tmp / "tokens.json", namespace="demo")
+>>> store.get_token_data("transfer.api.globus.org") is None
 True
 """
 from __future__ import annotations

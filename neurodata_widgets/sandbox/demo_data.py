@@ -18,9 +18,9 @@ never leak into the caller, and so importing this module imports no DataLad.
 Examples
 --------
 >>> from neurodata_widgets.sandbox.demo_data import build_demo_datasets
->>> info = build_demo_datasets()              # doctest: +SKIP
->>> info["superdataset"]                      # doctest: +SKIP
-'/root/.cache/neurodata-widgets/demo/ndw-demo'
+>>> info = build_demo_datasets()              # built once, then reused
+>>> Path(info["superdataset"]).name, [Path(p).name for p in info["subdatasets"]]
+('ndw-demo', ['raw', 'derivatives'])
 """
 from __future__ import annotations
 

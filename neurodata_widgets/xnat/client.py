@@ -13,10 +13,12 @@ credential from DataLad's store (default name: the URL's host part), see
 Examples
 --------
 >>> from neurodata_widgets.xnat.client import XnatClient
->>> client = XnatClient("http://127.0.0.1:8080")                 # doctest: +SKIP
->>> client.login("demo", "secret")                                # doctest: +SKIP
+>>> xnat = sandbox.info()["xnat"]                                 # the sandbox's stand-in XNAT
+>>> client = XnatClient(xnat["url"])
+>>> client.login("demo", xnat["password"])
 'demo'
->>> client.subjects("DEMO_PUBLIC")[["id", "label"]].head(2)       # doctest: +SKIP
+>>> list(client.subjects("DEMO_PUBLIC")["label"][:2])
+['sub-001', 'sub-002']
 """
 from __future__ import annotations
 
