@@ -231,6 +231,7 @@ class ProvenanceViewer(WidgetBase):
             self._apply_filters()
             self._fail(exc, f"Reading the history of {self.value}")
             return
+        self.succeed()  # an error about an earlier dataset no longer holds
         self._reload()
 
     def refresh(self) -> int:
@@ -259,10 +260,7 @@ class ProvenanceViewer(WidgetBase):
         self.file_box.options = tuple(outputs)
         self._apply_filters()
         problems = self.provenance.history.problems
-        self.error = ""
-        if not problems:
-            self.banner.clear()
-        else:
+        if problems:
             self.banner.show(f"{len(problems)} run commit(s) skipped: {problems[0]['problem']} "
                              f"({problems[0]['commit'][:8]})", "warn", "The other runs are shown.")
         if self.file:
