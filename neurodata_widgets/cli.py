@@ -36,7 +36,10 @@ def _wait_forever(stop_check=None) -> None:
 def cmd_sandbox(args) -> int:
     from .sandbox.runner import Sandbox
 
-    sandbox = Sandbox(services=args.services or None, demo=not args.no_demo, demo_dir=args.demo_dir)
+    options = {}
+    if args.registry_records:  # serve exactly these rows (records.json's format) as the registry
+        options["registry"] = {"records": str(Path(args.registry_records).resolve())}
+    sandbox = Sandbox(services=args.services or None, demo=not args.no_demo, demo_dir=args.demo_dir, options=options)
     sandbox.start()
     try:
         sandbox.publish()
@@ -100,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="serve the sandbox services until interrupted")
     p.add_argument("--json", action="store_true", help="print service URLs and credentials as JSON on the first line")
     p.add_argument("--no-demo", action="store_true", help="do not build the demo datasets")
+    p.add_argument("--registry-records", metavar="FILE", default=None,
+                   help="the registry serves exactly the rows in FILE (a JSON list of repo_url rows with metadata)")
     p.add_argument("--demo-dir", default=None)
     p.add_argument("services", nargs="*", help="services to start (default: all)")
     p.set_defaults(func=cmd_sandbox)

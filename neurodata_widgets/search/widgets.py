@@ -13,7 +13,7 @@ from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
 from .query import HELP, QueryError, parse
-from .registry import (backend as default_backend, facet_query, facets, results_frame, summary,
+from .registry import (backend as default_backend, facet_query, facets, match_count, results_frame, summary,
                        used_as_subdataset_query)
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
@@ -175,7 +175,7 @@ class DatasetSearch(WidgetBase):
             self.activity = "The search failed."
             return
         self._page_data = result
-        self.total = result["total"]
+        self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.succeed()
         self.activity = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
