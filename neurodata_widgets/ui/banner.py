@@ -77,10 +77,10 @@ class StatusBanner(widgets.HBox):
         self._shown.register_callback(callback, remove=remove)
 
     def show(self, message: str, kind: str = "info", hint: str = "", details: str = "", links=()) -> None:
-        """Show ``message``; ``links`` are ``(label, url)`` pairs shown as buttons."""
+        """Show ``message``; ``links`` are ``(label, url)`` or ``(label, url, css_class)``, shown as buttons."""
         self.kind, self.message, self.hint, self.details = kind, message, hint, short_details(details)
         hint_html = f'<span class="ndw-hint">{escape(hint)}</span>' if hint else ""
-        buttons = "".join(link_button(label, url) for label, url in links)
+        buttons = "".join(link_button(*link) for link in links)  # (label, url) or (label, url, css class)
         buttons = f'<span class="ndw-banner-links">{buttons}</span>' if buttons else ""
         folded = (f'<details class="ndw-banner-details"><summary>Details</summary><code>{escape(self.details)}'
                   '</code></details>') if self.details else ""
