@@ -67,7 +67,7 @@ def test_download_from_the_browser(pair, server, tmp_path):
     assert job.state == "done"
     files = sorted(f for _, _, fs in os.walk(tmp_path) for f in fs)
     assert files == ["sub-001_MR2_3_0001.dcm", "sub-001_MR2_3_0002.dcm"]
-    assert browser.progress.state == "done" and browser.status == "Download: done"
+    assert browser.progress.state == "done" and browser.activity == "Download: done"
 
 
 def test_track_needs_a_selection_and_refuses_a_busy_widget(pair, server):
