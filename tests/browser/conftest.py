@@ -90,3 +90,18 @@ def dashboard(browser, voila_url, request):
     assert not dash.outside_requests(), f"page contacted non-loopback hosts: {dash.outside_requests()}"
     errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE)]
     assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def tick_row():
+    """``tick_row(scope, name)``: tick a table row's checkbox as a user does."""
+    return _tick_row
+
+
+def _tick_row(scope, name: str) -> None:
+    """Tick the checkbox of the table row showing ``name`` (as a user does in any listing)."""
+    row = scope.locator(".ndw-dt-table tbody tr", has_text=name).first
+    row.wait_for(timeout=60_000)
+    box = row.locator("input[type=checkbox]")
+    if not box.is_checked():
+        box.click()
