@@ -127,8 +127,8 @@ class DatasetSearch(WidgetBase):
             widgets.HBox([self.install_dir, self.install_button], layout=widgets.Layout(flex_flow="row wrap")),
             self.progress,
         ]
-        if query:
-            self.search(query)
+        # an empty box lists every dataset, newest first: the tab never opens blank
+        self.search(query)
 
     def _label(self) -> str:
         return str(getattr(self.backend, "path", None) or getattr(self.backend, "base_url", ""))
@@ -159,8 +159,10 @@ class DatasetSearch(WidgetBase):
         self.error_box.value = ""
         self.busy("searching")
         try:
-            parse(self.value)  # syntax errors are shown before anything is asked
-            result = self.backend.search(self.value, page=max(1, page), per_page=self.per_page,
+            query = self.value if self.value.strip() else None  # None: everything (newest first by default)
+            if query is not None:
+                parse(query)  # syntax errors are shown before anything is asked
+            result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
                                          order_by=self.order.value, order_dir=self.direction.value,
                                          return_metadata="content")
         except QueryError as exc:
@@ -178,8 +180,11 @@ class DatasetSearch(WidgetBase):
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.succeed()
-        self.activity = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
-                         else "No dataset matches.")
+        if not self.value.strip():
+            self.activity = f"{self.total} dataset URL{'s' if self.total != 1 else ''} in the catalog."
+        else:
+            self.activity = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
+                             else "No dataset matches.")
         self._render()
 
     def _clear(self) -> None:
@@ -257,7 +262,7 @@ class DatasetSearch(WidgetBase):
 
     def _facets(self) -> dict:
         if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self.value)
+            return self.backend.facets(self.value if self.value.strip() else None)
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------

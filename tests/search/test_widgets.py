@@ -131,3 +131,10 @@ def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults)
     faults["registry"].faults.clear()
     w.search_button.click()
     assert w.banner.kind == "" and w.total == 1
+
+
+def test_the_search_opens_with_the_newest_datasets(backend):
+    w = DatasetSearch(backend, per_page=5)
+    assert w.total > 5 and len(w.results) == 5 and w.status == "ready" and w.error == ""
+    dates = list(w.results.last_update_dt.dropna())
+    assert dates == sorted(dates, reverse=True) and "in the catalog" in w.activity
