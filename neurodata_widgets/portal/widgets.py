@@ -57,14 +57,23 @@ class StatusBar(widgets.VBox):
         self.add_class("ndw-status-bar")
         self._rows: dict = {}
         self._watched: list = []
+        self._places: dict = {}  # id(banner) -> tab title
+        self.place = ""
         self._source = None  # the banner whose error is shown
         jobs.on_any_job_started(self._job_started)
 
-    def watch(self, widget) -> None:
-        """Mirror the errors of every banner inside ``widget`` (a tab's content)."""
+    def watch(self, widget, place: str = "") -> None:
+        """Mirror the errors of every banner inside ``widget`` (``place``: the tab it is on, '' if always shown)."""
         for banner in _banners(widget):
             banner.on_change(self._banner_changed)
             self._watched.append(banner)
+            self._places[id(banner)] = place
+
+    def shown(self, place: str) -> None:
+        """Tab ``place`` is on screen: its errors are visible there, so the bar needs not repeat them."""
+        self.place = place
+        if self._source is not None and self._places.get(id(self._source)) == place:
+            self.clear_error()
 
     def close(self):
         jobs.remove_job_listener(self._job_started)
@@ -74,6 +83,9 @@ class StatusBar(widgets.VBox):
         super().close()
 
     def _banner_changed(self, banner) -> None:
+        place = self._places.get(id(banner), "")
+        if banner.kind == "error" and place and place == self.place:
+            return  # the tab shown says it itself
         if banner.kind == "error":
             self._source = banner
             self.show_error(banner.message, banner.hint)
@@ -203,16 +215,17 @@ class Portal(widgets.VBox):
             try:
                 self.built[title] = self.factories[title]()
                 box.children = [self.built[title]]
-                self.status_bar.watch(self.built[title])
+                self.status_bar.watch(self.built[title], title)
             except Exception as exc:  # one broken tab must not take the portal down
                 banner = StatusBanner()
                 box.children = [banner]
-                self.status_bar.watch(banner)
+                self.status_bar.watch(banner, title)
                 banner.show_error(exc, f"Opening the {title} tab")
                 self.built[title] = None
         if self.tabs.selected_index != index:
             self.tabs.selected_index = index
         self.tab = title
+        self.status_bar.shown(title)
         return self.built[title]
 
     def _on_tab(self, change) -> None:

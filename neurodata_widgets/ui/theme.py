@@ -31,7 +31,7 @@ TABLE_CSS = f"""
 .ndw-table th {{ text-align: left; background: {COLORS['bg']}; color: {COLORS['text']};
                 border-bottom: 2px solid {COLORS['border']}; padding: 4px 8px; white-space: nowrap; }}
 .ndw-table td {{ border-bottom: 1px solid {COLORS['rule']}; padding: 3px 8px; vertical-align: top;
-                overflow-wrap: anywhere; }}
+                overflow-wrap: break-word; }}  /* words stay whole ("rerun", not "reru/n"); wide tables scroll */
 .ndw-dt-sort {{ cursor: pointer; user-select: none; }}
 .ndw-dt-check {{ width: 24px; }}
 .ndw-dt-table:focus {{ outline: 2px solid {COLORS['primary']}; outline-offset: 1px; }}
@@ -55,6 +55,7 @@ CSS = f"""
 .ndw-banner-ok {{ background: {tint(COLORS['ok'])}; border-left-color: {COLORS['ok']}; }}
 .ndw-banner-warn {{ background: {tint(COLORS['warn'])}; border-left-color: {COLORS['warn']}; }}
 .ndw-banner-error {{ background: {tint(COLORS['error'])}; border-left-color: {COLORS['error']}; }}
+.ndw-banner-box.widget-hbox {{ flex-wrap: nowrap !important; }}  /* Dismiss stays beside the message */
 .ndw-banner .ndw-hint {{ color: {COLORS['muted']}; display: block; font-size: 12px; }}
 .ndw-banner-details {{ font-size: 12px; color: {COLORS['muted']}; }}
 .ndw-banner-details code {{ white-space: pre-wrap; overflow-wrap: anywhere; }}

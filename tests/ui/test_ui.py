@@ -204,3 +204,28 @@ def test_paged_table_front_end_messages_and_row_detail():
 def test_paged_table_escapes_cells():
     t = PagedTable(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"]}))
     assert "<img" not in t.html.value and "&lt;img" in t.html.value
+
+
+def test_portal_status_bar_repeats_errors_of_hidden_tabs_until_they_recover(tmp_path):
+    import ipywidgets as widgets
+
+    from neurodata_widgets.portal.widgets import Portal
+    from neurodata_widgets.ui.base import WidgetBase
+
+    made = {title: WidgetBase() for title in Portal.TABS}
+    for tab in made.values():
+        tab.children = [tab.banner]  # a widget shows its banner somewhere among its parts
+    portal = Portal(dataset=str(tmp_path), logins=widgets.HBox(),
+                    factories={title: (lambda title=title: made[title]) for title in Portal.TABS})
+    bar, search = portal.status_bar, made["Search"]
+    search.fail(TimeoutError("slow"), "Searching")
+    assert bar.message == ""  # the Search tab is on screen and says it itself
+    portal.open_tab("Explorer")
+    search.fail(TimeoutError("slow"), "Searching")
+    assert bar.message == search.error and bar.dismiss.layout.display is None
+    search.succeed()
+    assert bar.message == "" and bar.error_html.value == ""
+    search.fail(TimeoutError("slow"), "Searching")
+    portal.open_tab("Search")
+    assert bar.message == ""
+    bar.close()
