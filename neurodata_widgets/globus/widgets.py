@@ -91,8 +91,11 @@ class GlobusLogin(WidgetBase):
 
     def _flow_started(self, url, mode):
         self.status = Status.WAITING
+        asked = "".join(f"<li>{_scope_words(s)}</li>" for s in getattr(self.client, "pending_scopes", []))
         # a button, not the address: an authorize URL is a wall of parameters
-        self.link.value = link_button("Open the Globus login page", url, "ndw-globus-login-link")
+        self.link.value = (link_button("Open the Globus login page", url, "ndw-globus-login-link")
+                           + (f'<div class="ndw-globus-scopes">It asks you to allow:<ul>{asked}</ul></div>'
+                              if asked else ""))
         self.code_row.layout.display = None if mode == "code" else "none"
         if mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
@@ -140,6 +143,18 @@ class GlobusLogin(WidgetBase):
     def _fail(self, exc, context):
         # the login stays where it was (waiting for a code, logged out): the banner says what to do next
         self.fail(exc, context, self.status if not self.status.busy else Status.LOGGED_OUT)
+
+
+def _scope_words(scope: str) -> str:
+    """A requested scope as a user reads it on the consent page (escaped HTML)."""
+    prefix = "https://auth.globus.org/scopes/"
+    if scope.startswith(prefix) and scope.endswith("/https"):
+        return f"reading collection <code>{escape(scope[len(prefix):-len('/https')])}</code> over HTTPS"
+    if scope.startswith(prefix) and scope.endswith("/data_access"):
+        return f"transfers with collection <code>{escape(scope[len(prefix):-len('/data_access')])}</code>"
+    words = {"openid": "your identity", "profile": "your name", "email": "your email address",
+             "urn:globus:auth:scope:transfer.api.globus.org:all": "Globus Transfer (list, move, delete files)"}
+    return escape(words.get(scope, scope.split("[")[0]))
 
 
 class CollectionPane(WidgetBase):

@@ -7,6 +7,7 @@ import ipywidgets as widgets
 from traitlets import Dict, Int, Unicode
 
 from ..config import setting
+from ..datasets import ops
 from ..jobs import Job
 from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
@@ -300,13 +301,11 @@ class DatasetSearch(WidgetBase):
         path = Path(target) if target else Path(self.install_dir.value).expanduser() / name
 
         def clone(job):
-            import datalad.api as dl
-
             job.report(done=0, total=1, unit="datasets", message=f"cloning {source}")
             job.check()
-            ds = dl.clone(source=source, path=str(path), result_renderer="disabled")
-            job.report(done=1, total=1, unit="datasets", message=str(ds.path))
-            return str(ds.path)
+            cloned = ops.clone(source, path)
+            job.report(done=1, total=1, unit="datasets", message=cloned)
+            return cloned
 
         return self.progress.run(Job(clone, label=f"Install {name}"))
 

@@ -276,8 +276,14 @@ class XnatBrowser(WidgetBase):
 
     def _listed(self, node: Node) -> None:
         self.expanded.add(node.key)
-        self.succeed()
-        self.activity = f"{len(self.children_of[node.key])} {NOUN[CHILD[node.level]]} in {node.key}"
+        count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]]
+        if not count and node.level == "project":  # XNAT lists only what this account may read
+            who = "as a guest" if self.client.user == "guest" else f"as {self.client.user}"
+            self.succeed(f"No {noun} you may read in {node.key} (logged in {who}).", kind="info",
+                         hint="Ask the project's owner for access if you expected data.")
+        else:
+            self.succeed()
+            self.activity = f"{count} {noun} in {node.key}"
 
     def _start_loading(self, node: Node) -> None:
         self.busy(f"listing {node.key}")

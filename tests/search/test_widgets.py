@@ -138,3 +138,12 @@ def test_the_search_opens_with_the_newest_datasets(backend):
     assert w.total > 5 and len(w.results) == 5 and w.status == "ready" and w.error == ""
     dates = list(w.results.last_update_dt.dropna())
     assert dates == sorted(dates, reverse=True) and "in the catalog" in w.activity
+
+
+def test_remote_mode_refuses_catalog_extensions_with_a_message(sandbox):
+    w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
+    w.search('url:~"^https"')
+    assert w.activity == "The query has an error." and w.status == "error" and w.total == 0
+    assert "does not support the operator ':~'" in w.error and sandbox.info()["registry"]["url"] in w.error
+    w.search("hippocampus OR ndw")  # and the widget goes on working
+    assert w.error == "" and w.total >= 1
