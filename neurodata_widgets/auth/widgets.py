@@ -55,9 +55,10 @@ class LoginForm(WidgetBase):
         self.prefix, self.service = prefix, service
         self.store = store
         self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
-                                layout=widgets.Layout(width="420px"), continuous_update=False)
-        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
-        self.password = widgets.Password(description="Password", layout=widgets.Layout(width="260px"))
+                                layout=widgets.Layout(width="420px", max_width="100%"), continuous_update=False)
+        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px", max_width="100%"))
+        self.password = widgets.Password(description="Password",
+                                         layout=widgets.Layout(width="260px", max_width="100%"))
         self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
         self.remember = widgets.Checkbox(value=False, description="Remember me", indent=False,
                                          layout=widgets.Layout(width="auto"))

@@ -459,7 +459,9 @@ class DatasetExplorer(WidgetBase):
                              "What arrived completely is kept; nothing partial is left in the dataset.")
         elif job.state == "done":
             counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["counts"].items())) or "nothing to do"
-            self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok")
+            folder = outcome if job.label == "Clone" and isinstance(outcome, str) else self.value
+            where = f"The files are in {folder}." if job.label in ("Get", "Install", "Clone") else ""
+            self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok", where)
         if job.state == "done" and self._after_job is not None:
             self._after_job(outcome)
         self._after_job = None

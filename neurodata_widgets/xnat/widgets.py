@@ -442,6 +442,9 @@ class XnatBrowser(WidgetBase):
     def _job_done(self, job) -> None:
         self.status, self.activity = job.state, f"{job.label}: {job.state}"
         self.error = self.progress.banner.message if job.state == "failed" else ""
+        if job.state == "done":  # say where the files went
+            where = self.folder.value.strip() if job.label == "Download" else self.dataset.value.strip()
+            self.progress.banner.show(f"{job.label}: done", "ok", f"The files are in {where}.")
 
     def download(self) -> Job | None:
         """Download the selection into the folder box's path (a background job with progress and Cancel)."""
