@@ -14,7 +14,8 @@ from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
 from .query import HELP, ParsedQuery, QueryError
-from .registry import (backend as default_backend, facet_query, facets, match_count, results_frame, summary,
+from .backends import backend as default_backend
+from .records import (facet_query, facets, match_count, results_frame, summary,
                        used_as_subdataset_query)
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
