@@ -82,18 +82,26 @@ def test_rerun_that_rewrites_one_output_identically_produces_both(tmp_path):
     ds = dl.create(str(tmp_path / "ds"), cfg_proc="text2git", **QUIET)
     write(tmp_path / "ds" / "a.txt", "Alpha\n")
     ds.save(message="input", **QUIET)
-    ds.run("tr a-z A-Z < a.txt > up.txt && cp a.txt copy.txt", inputs=["a.txt"], outputs=["up.txt", "copy.txt"],
-           message="two outputs", **QUIET)
-    write(tmp_path / "ds" / "a.txt", "ALPHA\n")
-    ds.save(message="upper-case input", **QUIET)
+    ds.run("tr a-z A-Z < a.txt > up.txt && wc -c < a.txt > size.txt", inputs=["a.txt"],
+           outputs=["up.txt", "size.txt"], message="two outputs", **QUIET)
+    write(tmp_path / "ds" / "a.txt", "Alphb\n")  # same size, other letters
+    ds.save(message="edit input", **QUIET)
     p = Provenance(ds.path)
-    original = p.producer("up.txt")
+    original = p.producer("size.txt")
     rerun(p.history, original)
     p.history.refresh()
     newest = p.history.runs[0]
-    assert newest.chain == [original.commit] and "up.txt" not in newest.blobs  # git saw no change to up.txt
-    assert p.producer("up.txt") is newest and p.producer("copy.txt") is newest
-    assert p.staleness("up.txt") == p.staleness("copy.txt") == []
+    assert newest.chain == [original.commit] and "size.txt" not in newest.blobs  # git saw no change to it
+    assert p.producer("up.txt") is newest and p.producer("size.txt") is newest
+    assert p.staleness("up.txt") == p.staleness("size.txt") == []
+    # then a change that leaves both outputs as they are: that rerun (of the rerun) makes no commit
+    write(tmp_path / "ds" / "a.txt", "alphb\n")
+    ds.save(message="lower-case input", **QUIET)
+    p.history.refresh()
+    assert p.staleness("size.txt") and update_plan(p, "size.txt") == [newest]
+    rerun(p.history, newest)
+    assert p.history.refresh() == 0
+    assert p.staleness("up.txt") == p.staleness("size.txt") == [] and update_plan(p, "size.txt") == []
 
 
 # -- 2. refresh sees sidecar records fetched later -------------------------------------------------------
