@@ -17,7 +17,7 @@ from __future__ import annotations
 from .. import errors
 from ..config import running_sandbox, setting
 from ..http import session
-from .query import NUMERIC_FIELDS, QueryError, parse, terms
+from .query import NUMERIC_FIELDS, QueryError, terms, tree_of
 
 PUBLIC_REGISTRY = "https://registry.datalad.org"
 API = "/api/v2"
@@ -111,8 +111,8 @@ class RegistryClient:
         """
         params = {}
         if query is not None:
-            refuse_extensions(parse(query), query, self.base_url)
-            params["search"] = query
+            refuse_extensions(tree_of(query), query, self.base_url)
+            params["search"] = str(query)
         params.update({k: v for k, v in filters.items() if v is not None})
         if return_metadata:
             params["return_metadata"] = return_metadata

@@ -359,7 +359,10 @@ class XnatClient:
                                    "series_description": "series_description"})
 
     def resources(self, experiment: str, scan: str | None = None):
-        """Resources of a scan, or of the session itself (``scan=None``): ``id, label, format, file_count, file_size``."""
+        """Resources of a scan, or of the session itself (``scan=None``).
+
+        Columns ``id, label, format, file_count, file_size``.
+        """
         where = f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
         frame = self.result_set(where + "/resources")
         return self._frame(frame, {"xnat_abstractresource_id": "id", "label": "label", "format": "format",
@@ -402,7 +405,7 @@ class XnatClient:
 
     # -- manifests ----------------------------------------------------------------------------------------
     def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
-        """Every file under the selected nodes, with one request per session at most.
+        """Every file under the selected nodes: per session, one listing of its scans' files and one of its resources.
 
         ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
         experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates). A whole session
