@@ -249,7 +249,8 @@ class Provenance:
         key = (run.dataset, at, log.head)
         if key not in self._ancestors:
             self._ancestors[key] = at == log.head or _is_ancestor(log.path, at, log.head)
-        if not self._ancestors[key] or self.tree(run.dataset, at).get(path) != run.blobs.get(path):
+        # the content credited to ``run`` now (it may be one a rerun rewrote unchanged) was there at ``at``
+        if not self._ancestors[key] or self.tree(run.dataset, at).get(path) != self.current().get(path):
             return ""
         return at
 
