@@ -280,3 +280,5 @@ def test_prov_json_export_reads_back_with_typed_names(tmp_path):
     (activity,) = [r for r in records if isinstance(r, ProvActivity)]
     assert activity.get_startTime().tzinfo is not None
     assert activity.get_attribute("ndw:container") == {"copier"}
+    provn = doc.get_provn()  # PROV-N, written by the prov package from what it read
+    assert "prov:type='prov:Person'" in provn and "prov:type='ndw:File'" in provn
