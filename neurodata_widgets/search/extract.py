@@ -32,7 +32,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..repo import annex, is_repository as is_dataset, run as git, submodules as subdatasets
 from ..datasets.state import RUN_MARKER
-from .catalog import now_iso
+from .records import now_iso
 
 EXTRACTOR_VERSION = "1"
 BIDS_DATATYPES = ("anat", "func", "dwi", "fmap", "perf", "eeg", "meg", "ieeg", "pet", "beh", "micr", "nirs", "motion")
