@@ -13,8 +13,9 @@ from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
-from .query import HELP, QueryError, parse
-from .registry import (backend as default_backend, facet_query, facets, match_count, results_frame, summary,
+from .query import HELP, ParsedQuery, QueryError
+from .backends import backend as default_backend
+from .records import (facet_query, facets, match_count, results_frame, summary,
                        used_as_subdataset_query)
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
@@ -64,6 +65,7 @@ class DatasetSearch(WidgetBase):
         self.backend = default_backend(backend)
         self.per_page = per_page
         self._page_data: dict = {}
+        self._query = None  # the current query, parsed once (a ParsedQuery; None lists everything)
         self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
                                       layout=widgets.Layout(flex="1 1 auto", width="auto"))
         self.query_box.add_class("ndw-search-query")
@@ -160,9 +162,9 @@ class DatasetSearch(WidgetBase):
         self.error_box.value = ""
         self.busy("searching")
         try:
-            query = self.value if self.value.strip() else None  # None: everything (newest first by default)
-            if query is not None:
-                parse(query)  # syntax errors are shown before anything is asked
+            # parsed once: syntax errors are shown before anything is asked; an empty box lists everything,
+            # newest first
+            query = ParsedQuery(self.value) if self.value.strip() else None
             result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
                                          order_by=self.order.value, order_dir=self.direction.value,
                                          return_metadata="content")
@@ -178,6 +180,7 @@ class DatasetSearch(WidgetBase):
             self.activity = "The search failed."
             return
         self._page_data = result
+        self._query = query
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.succeed()
@@ -263,7 +266,7 @@ class DatasetSearch(WidgetBase):
 
     def _facets(self) -> dict:
         if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self.value if self.value.strip() else None)
+            return self.backend.facets(self._query)
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------
