@@ -396,7 +396,7 @@ class Catalog:
             if _running.timed_out or "interrupted" in str(exc):
                 at = text.find(":~")
                 raise QueryError(f"The search took longer than {self.time_limit:g} s and was stopped.", text,
-                                 at if at >= 0 else None,
+                                 at if at >= 0 else 0,  # at the regular expression, else the whole query
                                  "A regular expression such as (a+)+$ can take very long; simplify it, or "
                                  "narrow the search with more words.") from None
             raise QueryError(f"The catalog could not run this query: {exc}.", text, None,
