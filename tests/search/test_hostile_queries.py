@@ -10,8 +10,7 @@ import pytest
 
 from neurodata_widgets.search.catalog import Catalog
 from neurodata_widgets.search.query import QueryError
-from neurodata_widgets.search.facets import facet_query
-from neurodata_widgets.search.registry import match_count
+from neurodata_widgets.search.registry import facet_query, match_count
 from neurodata_widgets.search.synthetic import synthetic_records
 
 SPECIAL = [
