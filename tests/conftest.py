@@ -56,8 +56,8 @@ def sandbox(demo):
     from neurodata_widgets.sandbox.runner import Sandbox
 
     sb = Sandbox(demo=True).start()
-    os.environ.update(sb.environ())
     sb.publish()
+    os.environ.update(sb.environ())  # NDW_SANDBOX: notebooks and kernels choose this sandbox explicitly
     yield sb
     sb.stop()
 

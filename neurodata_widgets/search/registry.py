@@ -3,7 +3,7 @@
 :class:`RegistryClient` and :class:`~neurodata_widgets.search.catalog.Catalog` answer
 ``search(...)`` with the same page shape (the registry's ``GET /api/v2/dataset-urls``),
 so the widget and scripts use either. The base URL is an argument, else
-``$NDW_REGISTRY_URL``, else a running sandbox's registry, else the public instance.
+``$NDW_REGISTRY_URL``, else the chosen sandbox's registry, else the public instance.
 
 Examples
 --------
@@ -34,7 +34,8 @@ class RegistryError(errors.UserError):
 
 def registry_url(value=None) -> str:
     """Which registry: argument, ``$NDW_REGISTRY_URL``, a running sandbox's, else the public instance."""
-    found = setting("registry_url", value) or running_sandbox().get("registry", {}).get("url")
+    sandbox = running_sandbox()  # first: a chosen sandbox that stopped says so (SandboxGone)
+    found = setting("registry_url", value) or sandbox.get("registry", {}).get("url")
     return (found or PUBLIC_REGISTRY).rstrip("/")
 
 
@@ -145,8 +146,8 @@ def summary(stats: dict) -> dict:
 def backend(value=None):
     """What to search: a given catalog or client; a URL (registry) or a path (catalog file); else the default.
 
-    The default is the registry from ``$NDW_REGISTRY_URL`` or a running sandbox, else the user's
-    own catalog (built from the demo datasets when empty), so a notebook works offline.
+    The default is the registry from ``$NDW_REGISTRY_URL`` or the chosen sandbox, else the user's
+    own catalog (``$NDW_CATALOG``; empty until they catalogue something), so a notebook works offline.
     """
     from .catalog import Catalog
 
@@ -154,7 +155,7 @@ def backend(value=None):
         return value
     if isinstance(value, str):
         return RegistryClient(value) if value.startswith(("http://", "https://")) else Catalog(value)
-    if setting("registry_url") or running_sandbox().get("registry", {}).get("url"):
+    if running_sandbox().get("registry", {}).get("url") or setting("registry_url"):
         return RegistryClient()
     from .ingest import default_catalog
 
