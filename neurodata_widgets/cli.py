@@ -105,7 +105,7 @@ def cmd_demo(args) -> int:
             server.env.update(sandbox.environ())  # NDW_SANDBOX: the kernels choose this sandbox explicitly
             server.start()
             print(f"\nThe portal dashboard is ready: {server.url}/\n"
-                  f"The XNAT and Globus logins have the sandbox's demo credentials filled in for you.\n"
+                  f"The XNAT login has the sandbox's demo credentials filled in for you.\n"
                   f"Log: {log_path}\nPress Ctrl-C to stop.\n", flush=True)
             _wait_forever(stop_check=lambda: server.proc.poll() is not None)
         finally:

@@ -1,8 +1,5 @@
 """The handbook builds with warnings as errors, every code cell executed, and every internal link resolving."""
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,12 +11,9 @@ HANDBOOK = Path(__file__).resolve().parents[2] / "handbook"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, sandbox):
-    out = tmp_path_factory.mktemp("handbook") / "html"
-    env = {**os.environ, "NDW_DOCS_FORCE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", str(HANDBOOK),
-                           str(out)], capture_output=True, text=True, env=env, timeout=1500)
-    return out, proc
+def built(built_handbook):
+    """``make docs`` run from a plain shell (tests/conftest.py), shared with tests/test_readme_commands.py."""
+    return built_handbook
 
 
 def test_builds_without_warnings(built):
