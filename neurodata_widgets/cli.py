@@ -42,7 +42,10 @@ def cmd_sandbox(args) -> int:
     target = sandbox_file(args.file)
     if read_published(target) is not None:  # refuse before building anything
         raise SandboxBusy(target, read_published(target))
-    sandbox = Sandbox(services=args.services or None, demo=not args.no_demo, demo_dir=args.demo_dir)
+    options = {}
+    if args.registry_records:  # serve exactly these rows (records.json's format) as the registry
+        options["registry"] = {"records": str(Path(args.registry_records).resolve())}
+    sandbox = Sandbox(services=args.services or None, demo=not args.no_demo, demo_dir=args.demo_dir, options=options)
     sandbox.start()
     try:
         path = sandbox.publish(target)
@@ -137,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sandbox", help="serve the sandbox services until interrupted")
     p.add_argument("--json", action="store_true", help="print service URLs and credentials as JSON on the first line")
     p.add_argument("--no-demo", action="store_true", help="do not build the demo datasets")
+    p.add_argument("--registry-records", metavar="FILE", default=None,
+                   help="the registry serves exactly the rows in FILE (a JSON list of repo_url rows with metadata)")
     p.add_argument("--demo-dir", default=None)
     p.add_argument("--file", default=None, help="file to publish to (default $NDW_SANDBOX_FILE or "
                    "~/.cache/neurodata-widgets/sandbox.json)")

@@ -9,45 +9,22 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import subprocess
 from pathlib import Path
+
+from .. import repo
+from ..errors import UserError
 
 RUN_MARKER = "[DATALAD RUNCMD]"
 
 
-def git(path, *args, check: bool = True) -> str:
-    """Run one git command in ``path`` and return its standard output."""
-    proc = subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed in {path}: {proc.stderr.strip()}")
-    return proc.stdout
-
-
 def is_dataset(path) -> bool:
-    return (Path(path) / ".datalad" / "config").is_file() or (Path(path) / ".git").exists()
+    return (Path(path) / ".datalad" / "config").is_file() or repo.is_repository(path)
 
 
 def subdatasets(path) -> list[dict]:
-    """Registered subdatasets of the dataset at ``path``: path, url, id, installed."""
-    path = Path(path)
-    if not (path / ".gitmodules").exists():
-        return []
-    out = git(path, "config", "-f", ".gitmodules", "--get-regexp", r"^submodule\.", check=False)
-    subs: dict = {}
-    for line in out.splitlines():
-        key, _, value = line.partition(" ")
-        name, _, field = key[len("submodule."):].rpartition(".")
-        subs.setdefault(name, {})[field] = value
-    result = []
-    for entry in subs.values():
-        rel = entry.get("path")
-        if not rel:
-            continue
-        result.append({"path": rel, "url": entry.get("url", ""), "id": entry.get("datalad-id", ""),
-                       "installed": (path / rel / ".git").exists() and any((path / rel).iterdir())})
-    return sorted(result, key=lambda s: s["path"])
+    """Registered subdatasets of the dataset at ``path``: name, path, url, id, installed (see :func:`repo.submodules`)."""
+    return repo.submodules(path)
 
 
 def dataset_summary(path) -> dict:
@@ -62,8 +39,8 @@ def dataset_summary(path) -> dict:
     path = Path(path).expanduser().resolve()
     if not is_dataset(path):
         raise FileNotFoundError(f"{path} is not a DataLad dataset")
-    ds_id = git(path, "config", "-f", ".datalad/config", "datalad.dataset.id", check=False).strip()
-    runs = git(path, "log", "--format=%H", "--fixed-strings", f"--grep={RUN_MARKER}", check=False).split()
+    ds_id = repo.config(path, "datalad.dataset.id", file=".datalad/config")
+    runs = repo.run(path, "log", "--format=%H", "--fixed-strings", f"--grep={RUN_MARKER}", check=False).split()
     description = ""
     readme = path / "README.md"
     if readme.exists():
@@ -81,21 +58,7 @@ def dataset_summary(path) -> dict:
 SCAN_COLUMNS = ["path", "kind", "key", "size", "present"]
 
 
-def annex(path, *args, input: str | None = None, check: bool = True) -> str:
-    """Run one ``git annex`` command in ``path`` (optionally feeding ``input`` to a batch mode)."""
-    proc = subprocess.run(["git", "-C", str(path), "annex", *args], capture_output=True, text=True, input=input)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"git annex {' '.join(args)} failed in {path}: {proc.stderr.strip()}")
-    return proc.stdout
-
-
-def git_dir(path) -> Path:
-    """The repository directory of a work tree (``.git`` may be a ``gitdir:`` file in subdatasets)."""
-    dot = Path(path) / ".git"
-    if dot.is_file():
-        target = dot.read_text().strip().partition("gitdir:")[2].strip()
-        return (Path(path) / target).resolve()
-    return dot
+git_dir = repo.git_dir
 
 
 def present_keys(path) -> set:
@@ -157,21 +120,7 @@ def _annex_key(target: bytes) -> str:
 def _cat_blobs(dataset: Path, shas) -> dict:
     """Contents of many small blobs from one ``git cat-file --batch`` process."""
     shas = list(dict.fromkeys(shas))
-    if not shas:
-        return {}
-    proc = subprocess.run(["git", "-C", str(dataset), "cat-file", "--batch", "--buffer"],
-                          input="\n".join(shas).encode() + b"\n", capture_output=True, check=True)
-    out, pos, found = proc.stdout, 0, {}
-    while pos < len(out):
-        eol = out.index(b"\n", pos)
-        header = out[pos:eol].split()
-        pos = eol + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        found[header[0].decode()] = out[pos:pos + size]
-        pos += size + 1
-    return found
+    return {sha: data for sha, data in zip(shas, repo.cat_objects(dataset, shas)) if data is not None}
 
 
 def scan(dataset, subdir: str = ""):
@@ -204,7 +153,7 @@ def scan(dataset, subdir: str = ""):
     dataset = Path(dataset)
     limit = ["--", subdir] if subdir else []
     entries = []
-    for entry in git(dataset, "ls-tree", "-r", "-l", "-z", "HEAD", *limit, check=False).split("\0"):
+    for entry in repo.run(dataset, "ls-tree", "-r", "-l", "-z", "HEAD", *limit, check=False).split("\0"):
         if entry:
             meta, _, rel = entry.partition("\t")
             mode, otype, sha, size = meta.split(None, 3)
@@ -241,14 +190,11 @@ def whereis(dataset, paths) -> dict:
     paths = list(paths)
     if not paths:
         return {}
-    out = annex(dataset, "whereis", "--json", "--json-error-messages", "--batch",
-                input="".join(p + "\n" for p in paths), check=False)
     found = {}
-    for line in out.splitlines():
-        if not line.strip():
-            continue  # batch mode answers a blank line for a file that is not annexed
-        record = json.loads(line)
-        found[record.get("file", "")] = [
+    for path, record in zip(paths, repo.annex_batch(dataset, "whereis", items=paths)):
+        if record is None:
+            continue  # not annexed
+        found[path] = [
             {"uuid": w.get("uuid", ""), "description": w.get("description", ""), "here": bool(w.get("here")),
              "urls": list(w.get("urls", []))} for w in record.get("whereis", [])]
     return found
@@ -260,11 +206,8 @@ def repositories(dataset, subdir: str = "") -> list[dict]:
     From ``git annex info --bytes --json``; for a folder git-annex reports the
     repositories containing its files.
     """
-    args = ["info", "--bytes", "--json"] + ([subdir] if subdir else [])
-    try:
-        info = json.loads(annex(dataset, *args, check=False) or "{}")
-    except ValueError:
-        return []
+    records = repo.annex_json(dataset, "info", "--bytes", *([subdir] if subdir else []))
+    info = records[0] if records else {}
     entries = info.get("repositories containing these files") or info.get("annex sizes of repositories") or []
     return [{"description": e.get("description", ""), "uuid": e.get("uuid", ""), "here": bool(e.get("here")),
              "bytes": int(e["size"]) if str(e.get("size", "")).isdigit() else None} for e in entries]
@@ -301,8 +244,6 @@ class DatasetState:
     def __init__(self, root):
         self.root = Path(root).expanduser().resolve()
         if not is_dataset(self.root):
-            from ..errors import UserError
-
             raise UserError(f"{self.root} is not a DataLad dataset.",
                             "Choose the folder of a dataset (it has a .datalad folder), or clone one first.")
         self._scans: dict = {}

@@ -17,11 +17,10 @@ Examples
 """
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from .. import repo
 from ..errors import UserError
 
 
@@ -38,12 +37,11 @@ def credential_name(collection_id: str) -> str:
     return f"globus-{collection_id}"
 
 
+HINT = "Check the dataset is a DataLad dataset with an annex."
+
+
 def _git(ds_path, *args, input=None) -> str:
-    proc = subprocess.run(["git", "-C", str(ds_path), *args], input=input, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise UserError(f"git {' '.join(args[:3])} failed: {proc.stderr.strip()[-400:]}",
-                        "Check the dataset is a DataLad dataset with an annex.")
-    return proc.stdout
+    return repo.run(ds_path, *args, input=input, hint=HINT)
 
 
 def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
@@ -57,8 +55,11 @@ def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
     return name
 
 
-def refresh_credential(ds_path, client, collection_id: str, https_server: str | None = None) -> str:
-    """Store a live Globus access token as the DataLad credential of the collection's HTTPS realm."""
+def refresh_credential(ds_path, client, collection_id: str, https_server: str | None = None) -> str | None:
+    """Store a live token for the collection's own HTTPS scope as the DataLad credential of its HTTPS realm.
+
+    Returns the realm, or ``None`` for a public collection (nothing is stored).
+    """
     import requests
     from datalad.api import Dataset
     from datalad_next.credman import CredentialManager
@@ -66,6 +67,9 @@ def refresh_credential(ds_path, client, collection_id: str, https_server: str | 
     from datalad_next.utils.requests_auth import parse_www_authenticate
 
     https_server = https_server or client.collection(collection_id)["https_server"]
+    if client.collection_is_public(collection_id, https_server):
+        return None  # anyone may read it: no token is stored, none is sent
+    client.collection_token(collection_id)  # the first time: ConsentRequired, with the link to allow it
     probe = https_server.rstrip("/") + "/"
     answer = requests.head(probe, timeout=10)
     header = answer.headers.get("www-authenticate")
@@ -74,7 +78,7 @@ def refresh_credential(ds_path, client, collection_id: str, https_server: str | 
                         "Check the collection allows HTTPS access.")
     realm = get_auth_realm(probe, parse_www_authenticate(header), scheme="bearer")
     CredentialManager(Dataset(str(ds_path)).config).set(
-        credential_name(collection_id), type="token", realm=realm, secret=client.access_token(fresh=True))
+        credential_name(collection_id), type="token", realm=realm, secret=client.access_token(collection_id, fresh=True))
     return realm
 
 
@@ -114,11 +118,8 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
         url = globus_url(collection_id, path)
         lines.append(f"{url} {target}")
         planned.append({"path": str(target), "url": url})
-    args = ["annex", "addurl", "--batch", "--with-files", "--json", "--json-error-messages"]
-    if fast:
-        args.append("--fast")
-    out = _git(ds.path, *args, input="\n".join(lines) + "\n")
-    results = [json.loads(line) for line in out.splitlines() if line.strip()]
+    args = ["addurl", "--with-files"] + (["--fast"] if fast else [])
+    results = repo.annex_json(ds.path, *args, items=lines, check=True, hint=HINT)
     failed = [r for r in results if not r.get("success")]
     if failed:
         why = "; ".join(" ".join(r.get("error-messages", [])) or r.get("file", "?") for r in failed)
@@ -135,8 +136,7 @@ def globus_remotes(ds_path) -> dict:
     """``{remote name: collection id}`` of the Globus (uncurl) remotes :func:`ensure_remote` set up."""
     names = set(_git(ds_path, "remote").split())
     found = {}
-    log = subprocess.run(["git", "-C", str(ds_path), "cat-file", "-p", "git-annex:remote.log"],
-                         capture_output=True, text=True).stdout
+    log = repo.run(ds_path, "cat-file", "-p", "git-annex:remote.log", check=False)
     for line in log.splitlines():
         fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
         if fields.get("name") in names and fields.get("match", "").startswith("globus://"):

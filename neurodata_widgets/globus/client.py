@@ -44,6 +44,16 @@ LOGIN_SCOPES = ("openid", "profile", "email", TRANSFER_SCOPE)
 PRODUCTION_WEB = "https://app.globus.org"
 
 
+def https_scope(collection_id: str) -> str:
+    """The scope of a Globus Connect Server v5 collection's HTTPS access (its own resource server)."""
+    return f"https://auth.globus.org/scopes/{collection_id}/https"
+
+
+def _token_id(data) -> str:
+    """What identifies a stored login: its refresh token (or access token when it has none)."""
+    return data.refresh_token or data.access_token
+
+
 class LoginRequired(errors.UserError):
     """No (longer a) valid login: the user must log in again."""
 
@@ -113,7 +123,8 @@ class GlobusClient:
 
     def __init__(self, auth_url=None, transfer_url=None, client_id=None, token_file=None):
         import globus_sdk
-        from globus_sdk.token_storage import JSONTokenStorage
+
+        from .tokens import SharedTokenFile
 
         self.service = resolve_service(auth_url, transfer_url, client_id)
         self.client_id = self.service["client_id"]
@@ -122,12 +133,17 @@ class GlobusClient:
         path = token_file or (config_dir() / "globus-tokens.json")
         where = self.service["auth_url"] or "production"
         namespace = f"{self.client_id}@{hashlib.sha1(where.encode()).hexdigest()[:10]}"
-        self.storage = JSONTokenStorage(path, namespace=namespace)
+        self.storage = SharedTokenFile(path, namespace=namespace)
         self._flow = None
+        self.pending_scopes: list[str] = []  # what the login in progress asks for (shown by the widget)
         self._receiver = None
         self._transfer = None
+        self._authorizers: dict = {}  # resource server -> SharedRefreshAuthorizer
+        self._public: dict = {}  # collection id -> True if its HTTPS server serves anyone
         self._user: dict | None = None
         self._lock = threading.RLock()
+        # tokens this object has seen: only those may it forget or revoke (another tab's newer ones stay)
+        self._known: dict = {rs: _token_id(d) for rs, d in self.storage.get_token_data_by_resource_server().items()}
         self._login_callbacks: list = []
         self._flow_callbacks: list = []
         self._error_callbacks: list = []
@@ -150,7 +166,8 @@ class GlobusClient:
         kwargs = {"refresh_tokens": True}
         if redirect:
             kwargs["redirect_uri"] = redirect
-        self._flow = self.auth.oauth2_start_flow(list(scopes or LOGIN_SCOPES), **kwargs)
+        self.pending_scopes = list(scopes or LOGIN_SCOPES)
+        self._flow = self.auth.oauth2_start_flow(self.pending_scopes, **kwargs)
         url = self._flow.get_authorize_url()
         for callback in list(self._flow_callbacks):
             callback(url, mode)
@@ -182,7 +199,11 @@ class GlobusClient:
         with self._lock:
             self.storage.store_token_response(tokens)
             os.chmod(self.storage.filepath, 0o600)
+            for rs, data in tokens.by_resource_server.items():
+                self._known[rs] = data.get("refresh_token") or data["access_token"]
+                self._authorizers.pop(rs, None)
             self._flow = None
+            self.pending_scopes = []
             self._transfer = None
             self._user = None
         user = self.user()
@@ -196,6 +217,7 @@ class GlobusClient:
 
     @property
     def logged_in(self) -> bool:
+        """Whether the token file holds a Transfer login (re-read each time: another tab may have changed it)."""
         return self.storage.get_token_data(TRANSFER_RS) is not None
 
     def user(self) -> dict:
@@ -208,17 +230,21 @@ class GlobusClient:
         return self._user
 
     def logout(self) -> None:
-        """Revoke every stored token and forget them."""
+        """Revoke the tokens this client knows and remove them (newer ones another tab stored stay)."""
         self._stop_receiver()
-        with self._lock:
+        with self._lock, self.storage.locked():
             for rs, data in self.storage.get_token_data_by_resource_server().items():
+                if self._known.get(rs) != _token_id(data):
+                    continue  # written by another tab or process after this one last looked
                 for token in (data.access_token, data.refresh_token):
                     if token:
                         try:
                             self.auth.oauth2_revoke_token(token)
                         except Exception:  # logging out must work even when Globus is unreachable
                             log.warning("revoking a %s token failed", rs, exc_info=True)
-                self.storage.remove_token_data(rs)
+                self.storage.remove_token_data(rs, only_if=data)
+            self._known.clear()
+            self._authorizers.clear()
             self._transfer = None
             self._user = None
 
@@ -233,23 +259,63 @@ class GlobusClient:
         self.call(authorizer.ensure_valid_token)
         return authorizer.access_token
 
-    def _authorizer(self, resource_server: str):
-        import globus_sdk
+    def _authorizer(self, resource_server: str, missing=None):
+        from .tokens import SharedRefreshAuthorizer
 
-        data = self.storage.get_token_data(resource_server)
-        if data is None:
-            raise LoginRequired("You are not logged in to Globus.", "Log in with the Login button first.")
+        with self._lock:
+            authorizer = self._authorizers.get(resource_server)
+            if authorizer is None:
+                kwargs = {"missing": missing} if missing else {}
+                authorizer = SharedRefreshAuthorizer(self.storage, resource_server, self.auth,
+                                                     on_tokens=lambda d: self._known.__setitem__(
+                                                         resource_server, _token_id(d)), **kwargs)
+                self._authorizers[resource_server] = authorizer
+            return authorizer
 
-        def store(response):
-            with self._lock:
-                self.storage.store_token_response(response)
-                kept = self.storage.get_token_data(resource_server)
-                if kept and not kept.refresh_token:  # a refresh answer may omit the (unchanged) refresh token
-                    kept.refresh_token = data.refresh_token
-                    self.storage.store_token_data_by_resource_server({resource_server: kept})
+    # -- collections' own HTTPS tokens -----------------------------------------------------------
+    def collection_is_public(self, collection_id: str, https_server: str | None = None) -> bool:
+        """Whether the collection's HTTPS server serves anyone (a public guest collection): asked once,
+        anonymously; a collection that answers 401 wants a token for its own HTTPS scope."""
+        if collection_id not in self._public:
+            import requests
 
-        return globus_sdk.RefreshTokenAuthorizer(data.refresh_token, self.auth, access_token=data.access_token,
-                                                 expires_at=data.expires_at_seconds, on_refresh=store)
+            base = (https_server or self.collection(collection_id)["https_server"]).rstrip("/")
+            answer = requests.head(base + "/", timeout=10, allow_redirects=False)
+            self._public[collection_id] = answer.status_code != 401
+        return self._public[collection_id]
+
+    def collection_token(self, collection_id: str) -> str:
+        """A live access token for the collection's own HTTPS scope (``https_scope(collection_id)``).
+
+        This is the token to send, and the only one, to that collection's ``https_server`` (Globus
+        Connect Server v5 refuses Transfer tokens). The first time, the user has not consented yet:
+        :class:`ConsentRequired` is raised and a login asking for that scope is started (its URL is
+        ``exc.url``; a :class:`~neurodata_widgets.globus.widgets.GlobusLogin` sharing this client shows
+        the link and which collection it is for). After Allow and :meth:`finish_login`, the token is
+        stored next to the others and refreshed like them.
+
+        Examples
+        --------
+        >>> try:                                                          # doctest: +SKIP
+        ...     token = client.collection_token(collection_id)
+        ... except ConsentRequired as exc:
+        ...     print("open", exc.url)            # press Allow, then client.finish_login(code)
+        >>> requests.get(https_server + "/ds001/README", headers={"Authorization": f"Bearer {token}"})  # doctest: +SKIP
+        """
+        if self.storage.get_token_data(collection_id) is None:
+            scope = https_scope(collection_id)
+            url = self.start_login("code", scopes=([] if self.logged_in else list(LOGIN_SCOPES)) + [scope])
+            raise ConsentRequired(
+                f"Reading collection {collection_id} over HTTPS needs your consent once. Grant it here: {url}",
+                "Open the link, press Allow, then paste the code into the login box.", [scope], url)
+        return self.access_token(collection_id)
+
+    def https_headers(self, collection_id: str, https_server: str | None = None) -> dict:
+        """Headers for reading from the collection's HTTPS server: none for a public collection,
+        else its own bearer token (see :meth:`collection_token`)."""
+        if self.collection_is_public(collection_id, https_server):
+            return {}
+        return {"Authorization": f"Bearer {self.collection_token(collection_id)}"}
 
     @property
     def transfer(self):
@@ -274,6 +340,11 @@ class GlobusClient:
 
         try:
             return fn(*args, **kwargs)
+        except LoginRequired:
+            with self._lock:
+                self._transfer = None
+                self._user = None
+            raise
         except globus_sdk.AuthAPIError as exc:
             if exc.http_status in (400, 401) and ("invalid_grant" in (exc.text or "") or exc.http_status == 401):
                 self.forget()
@@ -293,10 +364,16 @@ class GlobusClient:
             raise
 
     def forget(self) -> None:
-        """Drop stored tokens without revoking (they are already dead)."""
-        with self._lock:
-            for rs in list(self.storage.get_token_data_by_resource_server()):
-                self.storage.remove_token_data(rs)
+        """Drop the stored tokens this client knows, without revoking (they are already dead).
+
+        Tokens another tab or process stored after this client last looked are kept.
+        """
+        with self._lock, self.storage.locked():
+            for rs, data in self.storage.get_token_data_by_resource_server().items():
+                if self._known.get(rs) == _token_id(data):
+                    self.storage.remove_token_data(rs, only_if=data)
+            self._known.clear()
+            self._authorizers.clear()
             self._transfer = None
             self._user = None
 

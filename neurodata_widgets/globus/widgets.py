@@ -102,8 +102,11 @@ class GlobusLogin(widgets.VBox):
 
     def _flow_started(self, url, mode):
         self.status = "waiting"
+        asked = "".join(f"<li>{_scope_words(s)}</li>" for s in getattr(self.client, "pending_scopes", []))
         self.link.value = (f'<a class="ndw-globus-login-link" href="{escape(url)}" target="_blank" '
-                           f'rel="noopener">Open the Globus login page</a>')
+                           f'rel="noopener">Open the Globus login page</a>'
+                           + (f'<div class="ndw-globus-scopes">It asks you to allow:<ul>{asked}</ul></div>'
+                              if asked else ""))
         self.code_row.layout.display = None if mode == "code" else "none"
         if mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
@@ -152,6 +155,18 @@ class GlobusLogin(widgets.VBox):
     def _fail(self, exc, context):
         self.banner.show_error(exc, context)
         self.error = self.banner.message
+
+
+def _scope_words(scope: str) -> str:
+    """A requested scope as a user reads it on the consent page (escaped HTML)."""
+    prefix = "https://auth.globus.org/scopes/"
+    if scope.startswith(prefix) and scope.endswith("/https"):
+        return f"reading collection <code>{escape(scope[len(prefix):-len('/https')])}</code> over HTTPS"
+    if scope.startswith(prefix) and scope.endswith("/data_access"):
+        return f"transfers with collection <code>{escape(scope[len(prefix):-len('/data_access')])}</code>"
+    words = {"openid": "your identity", "profile": "your name", "email": "your email address",
+             "urn:globus:auth:scope:transfer.api.globus.org:all": "Globus Transfer (list, move, delete files)"}
+    return escape(words.get(scope, scope.split("[")[0]))
 
 
 class CollectionPane(widgets.VBox):

@@ -12,18 +12,12 @@ Examples
 """
 from __future__ import annotations
 
-import subprocess
+from contextlib import closing
+
+from ..repo import run as git  # noqa: F401  (the one git runner; provenance modules import it from here)
+from ..repo import stream
 
 LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%B%x00"
-
-
-def git(path, *args, input: str | None = None, check: bool = True) -> str:
-    """Run one git command in ``path`` (bytes decoded with surrogateescape) and return stdout."""
-    proc = subprocess.run(["git", "-C", str(path), "-c", "core.quotepath=off", *args], input=input,
-                          capture_output=True, text=True, errors="surrogateescape")
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed in {path}: {proc.stderr.strip()}")
-    return proc.stdout
 
 
 def parse_log(text: str) -> list[dict]:
@@ -40,40 +34,22 @@ def stream_log(path, *args, chunk_size: int = 1 << 20):
 
     Parsing overlaps with git's own work (two processes, two cores).
     """
-    import codecs
-    import tempfile
-
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: git must never block on its warnings
-    proc = subprocess.Popen(["git", "-C", str(path), "-c", "core.quotepath=off", "log", "-z",
-                             f"--format={LOG_FORMAT}", *args], stdout=subprocess.PIPE, stderr=errors)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    buffer, finished = "\0", False
-    try:
-        while True:
-            data = proc.stdout.read1(chunk_size)
-            buffer += decoder.decode(data, final=not data)
-            if data:  # keep the last commit back: git may still be writing it
-                complete, marker, tail = buffer.rpartition("\0\x01")
-                if not marker:
-                    continue
-                buffer = marker + tail
-            else:
-                complete, buffer = buffer, ""
+    buffer = "\0"
+    with closing(stream(path, "log", "-z", f"--format={LOG_FORMAT}", *args, chunk_size=chunk_size)) as pieces:
+        for text in pieces:
+            buffer += text
+            complete, marker, tail = buffer.rpartition("\0\x01")  # keep the last commit back: git may still write it
+            if not marker:
+                continue
+            buffer = marker + tail
             for chunk in complete.split("\0\x01")[1:]:
                 commit = _parse_chunk(chunk)
                 if commit:
                     yield commit
-            if not data:
-                finished = True
-                break
-    finally:
-        proc.stdout.close()
-        code = proc.wait()
-        errors.seek(0)
-        message = errors.read().decode(errors="replace").strip()
-        errors.close()
-        if code != 0 and finished:  # a reader that stopped early made git exit on a closed pipe
-            raise RuntimeError(f"git log failed in {path}: {message}")
+    for chunk in buffer.split("\0\x01")[1:]:
+        commit = _parse_chunk(chunk)
+        if commit:
+            yield commit
 
 
 def _parse_chunk(chunk: str) -> dict | None:

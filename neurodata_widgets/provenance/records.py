@@ -19,11 +19,11 @@ import logging
 import lzma
 import posixpath
 import re
-import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .. import repo
 from .gitlog import git, parse_log, stream_log
 
 log = logging.getLogger(__name__)
@@ -258,18 +258,9 @@ class DatasetLog:
         record_dir = (git(self.path, "config", "datalad.run.record-directory", check=False).strip()
                       or git(self.path, "config", "-f", ".datalad/config", "datalad.run.record-directory",
                              check=False).strip() or ".datalad/runinfo")
-        query = "".join(f"{r.commit}:{record_dir}/{r.sidecar}\n" for r in pending)
-        proc = subprocess.run(["git", "-C", str(self.path), "cat-file", "--batch"], input=query.encode(),
-                              capture_output=True)
-        out, pos = proc.stdout, 0
-        for run in list(pending):
-            end = out.index(b"\n", pos)
-            header = out[pos:end].decode(errors="replace").split()
-            pos = end + 1
-            data = b""
-            if len(header) == 3:
-                size = int(header[2])
-                data, pos = out[pos:pos + size], pos + size + 1
+        blobs = repo.cat_objects(self.path, [f"{r.commit}:{record_dir}/{r.sidecar}" for r in pending])
+        for run, data in zip(list(pending), blobs):
+            data = data or b""
             try:
                 run.record = _sidecar_record(self.path / record_dir / run.sidecar, data)
             except ValueError as exc:
@@ -297,8 +288,7 @@ def _sidecar_record(worktree_file: Path, blob: bytes) -> dict:
 
 
 def _is_ancestor(path, old: str, new: str) -> bool:
-    proc = subprocess.run(["git", "-C", str(path), "merge-base", "--is-ancestor", old, new], capture_output=True)
-    return proc.returncode == 0
+    return repo.succeeds(path, "merge-base", "--is-ancestor", old, new)
 
 
 def _dataset_id(path: Path) -> str:
@@ -310,17 +300,7 @@ def _dataset_id(path: Path) -> str:
     return match.group(1) if match else ""
 
 
-def submodules(path: Path) -> list[dict]:
-    """``.gitmodules`` entries (path, installed), parsed in Python: no process."""
-    try:
-        text = (path / ".gitmodules").read_text()
-    except OSError:
-        return []
-    subs = []
-    for m in re.finditer(r"^\s*path\s*=\s*(.+?)\s*$", text, re.MULTILINE):
-        rel = m.group(1)
-        subs.append({"path": rel, "installed": (path / rel / ".git").exists()})
-    return subs
+submodules = repo.submodules  # the one .gitmodules reader (path, installed, name, url, id)
 
 
 def run_records(path, recursive: bool = True) -> list[RunRecord]:

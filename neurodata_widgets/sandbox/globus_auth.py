@@ -1,9 +1,24 @@
-"""Globus Auth of the sandbox: the native-app PKCE flow, tokens that expire, refresh, revoke, userinfo.
+"""Globus Auth of the sandbox: registered apps, the authorization-code flow, tokens per resource server.
 
-Mixed into :class:`~neurodata_widgets.sandbox.globus_server.GlobusServer`. The consent page
-(``/v2/oauth2/authorize``) has Allow/Deny buttons; Allow redirects with a code to the
-``redirect_uri`` (a loopback callback) or to ``/v2/web/auth-code``, which shows the code to
-copy. Errors have the shapes of ``globus_sdk.testing``'s recorded Auth responses.
+Mixed into :class:`~neurodata_widgets.sandbox.globus_server.GlobusServer`, with the
+read-only API (userinfo, identities, consents, introspect, OpenID) in
+:mod:`.globus_auth_api`. What a client sees:
+
+* Apps: the sandbox's own native app (:data:`DEMO_CLIENT_ID`), the Globus CLI's native app
+  (:data:`CLI_CLIENT_IDS`), confidential *instances* a native app registers from itself as a
+  template (``POST /v2/api/clients``, what ``globus login`` does), and apps added with
+  :meth:`AuthMixin.register_client`. Any other client id gets "Unknown application".
+* ``/v2/oauth2/authorize`` shows a consent page naming every scope (a collection's HTTPS
+  scope by the collection's name) with Allow/Deny; Allow redirects with a code to the
+  ``redirect_uri`` (a loopback callback, or ``/v2/web/auth-code`` which shows the code to copy).
+  Public apps must send a PKCE S256 challenge; confidential ones authenticate with their secret.
+* ``/v2/oauth2/token``: ``authorization_code``, ``refresh_token`` and ``client_credentials``;
+  one token per resource server (``https://auth.globus.org/scopes/<collection>/https`` gives a
+  token whose resource server is the collection), an RS512 ``id_token`` when ``openid`` was asked.
+  Access tokens expire after ``token_lifetime`` seconds; revoking a refresh token ends its
+  access tokens too.
+
+Error bodies have the shapes of ``globus_sdk.testing``'s recorded Auth responses.
 """
 from __future__ import annotations
 
@@ -12,57 +27,136 @@ import hashlib
 import secrets
 import time
 import uuid
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from ..ui.html import escape
+from .globus_scopes import AUTH_RS, TRANSFER_RS, TRANSFER_SCOPE, parse, paths, resource_server
 from .runner import Response, json_response, text_response
 
+__all__ = ["AUTH_RS", "TRANSFER_RS", "TRANSFER_SCOPE", "DEMO_CLIENT_ID", "CLI_CLIENT_IDS", "DEMO_USER", "AuthMixin",
+           "press_consent", "code_shown"]
+
 DEMO_CLIENT_ID = "5bd2fa9c-6b2e-4b8e-9d4b-5a7e0c4f0b10"
-TRANSFER_RS = "transfer.api.globus.org"
-AUTH_RS = "auth.globus.org"
-TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
+# globus-cli's native app ids (production and GLOBUS_SDK_ENVIRONMENT=sandbox); it templates an instance from them
+CLI_CLIENT_IDS = ("95fdeba8-fac2-42bd-a357-e068d82ff78e", "33b6a241-bce4-4359-9c6d-09f88b3c9eef")
 DEMO_USER = {"sub": "b7c1a0d2-3c4e-4f5a-8b9c-0d1e2f3a4b5c", "preferred_username": "demo@globusid.org",
              "name": "Demo Researcher", "email": "demo@neurodata-widgets.invalid",
              "organization": "Neurodata Widgets Sandbox", "identity_provider": "41143743-f3c8-4d60-bbdb-eeecaba85bd9",
              "identity_provider_display_name": "Globus ID"}
 
 
-class AuthMixin:
-    """Auth routes' handlers; the host class provides ``url``, ``client_id``, ``token_lifetime``, ``_lock``,
-    ``_codes``, ``_access`` and ``_refresh``."""
+def iso(t: float | None = None) -> str:
+    return datetime.fromtimestamp(t if t is not None else time.time(), timezone.utc).isoformat()
 
-    def _issue(self, scope: str, lifetime: float | None = None, refresh: bool = True) -> dict:
-        scopes = scope.split()
-        transfer = [s for s in scopes if s.startswith(TRANSFER_SCOPE)] or ([TRANSFER_SCOPE] if not scopes else [])
-        other = [s for s in scopes if s not in transfer]
+
+class AuthMixin:
+    """Auth flows and tokens; the host class provides ``url``, ``token_lifetime``, ``_lock``, ``_codes``,
+    ``_access``, ``_refresh``, ``_clients``, ``_consents``, ``signing_key`` and ``collections``."""
+
+    # -- apps ----------------------------------------------------------------------------------
+    def _register_builtin_clients(self) -> None:
+        self._clients[DEMO_CLIENT_ID] = _client_doc(DEMO_CLIENT_ID, "neurodata-widgets", public=True)
+        for cid in CLI_CLIENT_IDS:
+            self._clients[cid] = _client_doc(cid, "Globus CLI", public=True)
+
+    def register_client(self, name: str, confidential: bool = False, parent: str | None = None) -> dict:
+        """Register an app; returns its document (with ``secret`` for a confidential one)."""
+        cid = str(uuid.uuid4())
+        doc = _client_doc(cid, name, public=not confidential, parent=parent)
+        if confidential:
+            doc["secret"] = secrets.token_urlsafe(32)
+        with self._lock:
+            self._clients[cid] = doc
+        return dict(doc)
+
+    def _authenticated_client(self, req):
+        """``(client doc, None)`` for the app a token-endpoint request comes from, else ``(None, error)``."""
+        header = req.headers.get("Authorization", "")
+        params = req.params
+        if header.startswith("Basic "):
+            try:
+                cid, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+            except ValueError:
+                cid, secret = "", ""
+        else:
+            cid, secret = params.get("client_id", ""), params.get("client_secret")
+        with self._lock:
+            doc = self._clients.get(cid)
+        if doc is None:
+            return None, json_response({"error": "invalid_client"}, 401)
+        if doc["public_client"]:
+            return (doc, None) if not secret else (None, json_response({"error": "invalid_client"}, 401))
+        if not secret or not secrets.compare_digest(secret, doc.get("secret", "")):
+            return None, json_response({"error": "invalid_client"}, 401)
+        return doc, None
+
+    # -- tokens --------------------------------------------------------------------------------
+    def _issue(self, scope, client_id: str = DEMO_CLIENT_ID, sub: str | None = None, refresh: bool = True,
+               lifetime: float | None = None) -> dict:
+        """A token response for ``scope`` (string or parsed trees): one token per resource server."""
+        trees = parse(scope) if isinstance(scope, str) else list(scope)
+        if not trees:
+            trees = parse(TRANSFER_SCOPE)
+        groups: dict = {}
+        for tree in trees:
+            rs = resource_server(tree.name)
+            if rs is None:
+                raise ValueError(f"unknown scope {tree.name!r}")
+            groups.setdefault(rs, []).append(tree.name)
+        sub = sub or DEMO_USER["sub"]
+        lifetime = float(lifetime or self.token_lifetime)
         out = []
-        for rs, sc in ((AUTH_RS, " ".join(other)), (TRANSFER_RS, " ".join(transfer))):
-            if not sc:
-                continue
-            access, ref = "ndwA" + secrets.token_urlsafe(24), ("ndwR" + secrets.token_urlsafe(24)) if refresh else None
+        for rs in sorted(groups, key=lambda r: (r != AUTH_RS, r)):
+            scope_text = " ".join(dict.fromkeys(groups[rs]))
+            access = "ndwA" + secrets.token_urlsafe(24)
+            ref = ("ndwR" + secrets.token_urlsafe(24)) if refresh else None
+            now = time.time()
             with self._lock:
-                self._access[access] = {"rs": rs, "scope": sc, "exp": time.time() + (lifetime or self.token_lifetime)}
+                self._access[access] = {"rs": rs, "scope": scope_text, "exp": now + lifetime, "iat": now,
+                                        "client": client_id, "sub": sub, "refresh": ref}
                 if ref:
-                    self._refresh[ref] = {"rs": rs, "scope": sc, "active": True}
-            doc = {"access_token": access, "scope": sc, "expires_in": int(lifetime or self.token_lifetime),
-                   "token_type": "Bearer", "resource_server": rs, "state": "_default"}
+                    self._refresh[ref] = {"rs": rs, "scope": scope_text, "active": True, "client": client_id,
+                                          "sub": sub}
+            doc = {"access_token": access, "scope": scope_text, "expires_in": int(lifetime), "token_type": "Bearer",
+                   "resource_server": rs, "state": "_default"}
             if ref:
                 doc["refresh_token"] = ref
             out.append(doc)
         first = dict(out[0])
         first["other_tokens"] = out[1:]
+        if "openid" in {t.name for t in trees} and sub == DEMO_USER["sub"]:
+            first["id_token"] = self.signing_key.id_token(self.url, client_id, self._oidc_claims(groups[AUTH_RS]))
         return first
 
-    def _auth_error(self, status: int, detail: str, error: str | None = None, headers=None) -> Response:
-        code = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND"}.get(status, "ERROR")
-        eid = str(uuid.uuid1())
-        body = {"errors": [{"status": str(status), "id": eid, "code": code, "detail": detail,
-                            "title": "Unauthorized" if status in (401, 403) else code.title()}],
-                "error_description": detail, "error": error or code.lower()}
-        return json_response(body, status, headers)
+    def _oidc_claims(self, auth_scopes) -> dict:
+        claims = {"sub": DEMO_USER["sub"], "organization": DEMO_USER["organization"],
+                  "identity_provider": DEMO_USER["identity_provider"],
+                  "identity_provider_display_name": DEMO_USER["identity_provider_display_name"]}
+        if "profile" in auth_scopes:
+            claims.update(name=DEMO_USER["name"], preferred_username=DEMO_USER["preferred_username"])
+        if "email" in auth_scopes:
+            claims["email"] = DEMO_USER["email"]
+        return claims
+
+    def _record_consents(self, client_id: str, trees, sub: str = DEMO_USER["sub"]) -> None:
+        """What the user allowed, as Auth's consent records (one per node of each scope tree)."""
+        with self._lock:
+            for path in paths(trees):
+                key = (client_id, sub, path)
+                if any(c["_key"] == key for c in self._consents):
+                    continue
+                parent = next((c for c in self._consents if c["_key"] == (client_id, sub, path[:-1])), None)
+                cid = len(self._consents) + 100001
+                self._consents.append({
+                    "_key": key, "id": cid, "created": iso(), "updated": iso(), "last_used": iso(),
+                    "status": "approved", "allows_refresh": True, "auto_approved": False,
+                    "atomically_revocable": len(path) > 1, "effective_identity": sub, "client": client_id,
+                    "scope_name": path[-1], "scope": str(uuid.uuid5(uuid.NAMESPACE_URL, path[-1])),
+                    "dependency_path": (parent["dependency_path"] if parent else []) + [cid]})
 
     def bearer(self, req, resource_server: str | None = None) -> str | None:
-        """The live access token of a request, or ``None``."""
+        """The live access token of a request (for ``resource_server`` if given), or ``None``."""
         header = req.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
@@ -75,20 +169,48 @@ class AuthMixin:
             return None
         return token
 
+    def _auth_error(self, status: int, detail: str, error: str | None = None, headers=None) -> Response:
+        code = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND"}.get(status, "ERROR")
+        body = {"errors": [{"status": str(status), "id": str(uuid.uuid1()), "code": code, "detail": detail,
+                            "title": "Unauthorized" if status in (401, 403) else code.title()}],
+                "error_description": detail, "error": error or code.lower()}
+        return json_response(body, status, headers)
+
+    # -- the consent page ----------------------------------------------------------------------
     def _authorize(self, req):
         q = req.query
-        if q.get("client_id") != self.client_id:
+        with self._lock:
+            app = self._clients.get(q.get("client_id", ""))
+        if app is None:
             return text_response(_page("Unknown application", "<p>This client id is not registered.</p>"), 400)
-        if q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+        if app["public_client"] and (q.get("code_challenge_method") != "S256" or not q.get("code_challenge")):
             return text_response(_page("Bad request", "<p>A native app must send a PKCE S256 challenge.</p>"), 400)
+        try:
+            trees = parse(q.get("scope", ""))
+            unknown = [t.name for t in trees if resource_server(t.name) is None]
+        except ValueError as exc:
+            trees, unknown = [], [str(exc)]
+        if unknown or not trees:
+            return text_response(_page("Bad request", f"<p>Unknown scope: {escape(', '.join(unknown))}</p>"), 400)
         fields = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in q.items())
-        scopes = "".join(f"<li><code>{escape(s)}</code></li>" for s in q.get("scope", "").split())
+        items = "".join(f"<li>{self._describe_scope(p)}</li>" for p in paths(trees))
         body = (f"<p><b>{escape(DEMO_USER['name'])}</b> ({escape(DEMO_USER['preferred_username'])}), "
-                f"allow <b>neurodata-widgets</b> to use:</p><ul>{scopes}</ul>"
+                f"allow <b>{escape(app['name'])}</b> to:</p><ul class='ndw-consent-scopes'>{items}</ul>"
                 f'<form method="post" action="/_consent">{fields}'
                 '<button type="submit" name="decision" value="allow" id="allow">Allow</button> '
                 '<button type="submit" name="decision" value="deny" id="deny">Deny</button></form>')
         return text_response(_page("Globus sandbox: consent", body))
+
+    def _describe_scope(self, path: tuple) -> str:
+        scope = path[-1]
+        rs = resource_server(scope)
+        collection = self.collections.get(rs) if rs else None
+        text = f"<code>{escape(scope)}</code>"
+        if collection and scope.endswith("/https"):
+            text = f"Access data on <b>{escape(collection['display_name'])}</b> over HTTPS ({text})"
+        elif collection and scope.endswith("/data_access"):
+            text = f"Let Transfer reach <b>{escape(collection['display_name'])}</b> for you ({text})"
+        return ("&nbsp;&nbsp;↳ " * (len(path) - 1)) + text
 
     def _consent(self, req):
         f = req.form()
@@ -98,9 +220,12 @@ class AuthMixin:
             params["error"] = "access_denied"
         else:
             code = secrets.token_urlsafe(18)
+            trees = parse(f.get("scope", ""))
+            self._record_consents(f.get("client_id", ""), trees)
             with self._lock:
                 self._codes[code] = {"challenge": f.get("code_challenge"), "redirect_uri": redirect,
-                                     "scope": f.get("scope", ""), "exp": time.time() + 600}
+                                     "scope": f.get("scope", ""), "client": f.get("client_id", ""),
+                                     "offline": f.get("access_type") == "offline", "exp": time.time() + 600}
             params["code"] = code
         sep = "&" if "?" in redirect else "?"
         return Response(302, b"", "text/plain", {"Location": redirect + sep + urlencode(params)})
@@ -113,7 +238,11 @@ class AuthMixin:
                 f'<p><code id="auth-code" class="ndw-auth-code">{escape(code)}</code></p>')
         return text_response(_page("Globus sandbox: native app authorization code", body))
 
+    # -- the token endpoint --------------------------------------------------------------------
     def _token(self, req):
+        app, err = self._authenticated_client(req)
+        if err:
+            return err
         p = req.params
         grant = p.get("grant_type")
         if grant == "authorization_code":
@@ -121,35 +250,63 @@ class AuthMixin:
                 rec = self._codes.pop(p.get("code", ""), None)
             verifier = p.get("code_verifier", "")
             challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-            if (not rec or rec["exp"] < time.time() or rec["challenge"] != challenge
+            if (not rec or rec["exp"] < time.time() or rec["client"] != app["id"]
+                    or (rec["challenge"] and rec["challenge"] != challenge)
                     or rec["redirect_uri"] != p.get("redirect_uri")):
                 return json_response({"error": "invalid_grant"}, 401)
-            return json_response(self._issue(rec["scope"]))
+            return json_response(self._issue(rec["scope"], app["id"], refresh=rec["offline"]))
         if grant == "refresh_token":
             with self._lock:
                 rec = self._refresh.get(p.get("refresh_token", ""))
-                if not rec or not rec["active"]:
+                if not rec or not rec["active"] or rec["client"] != app["id"]:
                     return json_response({"error": "invalid_grant"}, 401)
-                access = "ndwA" + secrets.token_urlsafe(24)
-                self._access[access] = {"rs": rec["rs"], "scope": rec["scope"], "exp": time.time() + self.token_lifetime}
+                access, now = "ndwA" + secrets.token_urlsafe(24), time.time()
+                self._access[access] = {"rs": rec["rs"], "scope": rec["scope"], "exp": now + self.token_lifetime,
+                                        "iat": now, "client": rec["client"], "sub": rec["sub"],
+                                        "refresh": p.get("refresh_token")}
             return json_response({"access_token": access, "scope": rec["scope"], "expires_in": int(self.token_lifetime),
                                   "token_type": "Bearer", "resource_server": rec["rs"], "other_tokens": [],
-                                  "refresh_token": p.get("refresh_token")})
+                                  "refresh_token": p.get("refresh_token"), "state": "_default"})
+        if grant == "client_credentials":
+            if app["public_client"]:
+                return json_response({"error": "unauthorized_client"}, 401)
+            try:
+                trees = parse(p.get("scope", ""))
+                return json_response(self._issue(trees or parse(TRANSFER_SCOPE), app["id"], sub=app["id"],
+                                                 refresh=False))
+            except ValueError:
+                return json_response({"error": "invalid_scope"}, 400)
         return json_response({"error": "unsupported_grant_type"}, 400)
 
     def _revoke(self, req):
+        app, err = self._authenticated_client(req)
+        if err:
+            return err
         token = req.params.get("token", "")
         with self._lock:
-            if token in self._access:
-                self._access[token]["exp"] = 0
-            if token in self._refresh:
-                self._refresh[token]["active"] = False
+            rec = self._access.get(token) or self._refresh.get(token)
+            owner = self._clients.get(rec["client"], {}) if rec else {}
+            # the app the token was issued to, or the native app it was templated from
+            if rec and app["id"] in (rec["client"], owner.get("parent_client")):
+                if token in self._access:
+                    self._access[token]["exp"] = 0
+                else:
+                    self._refresh[token]["active"] = False
+                    for other in self._access.values():
+                        if other.get("refresh") == token:
+                            other["exp"] = 0
         return json_response({"active": False})
 
-    def _userinfo(self, req):
-        if not self.bearer(req, AUTH_RS):
-            return self._auth_error(401, "Call must be authenticated")
-        return json_response(dict(DEMO_USER, identity_set=[dict(DEMO_USER)]))
+
+def _client_doc(cid: str, name: str, public: bool, parent: str | None = None) -> dict:
+    """An app as ``GET /v2/api/clients/<id>`` shows it (see ``globus_sdk.testing``'s create_client)."""
+    return {"id": cid, "name": name, "public_client": public, "parent_client": parent, "fqdns": [], "scopes": [],
+            "client_type": "public_installed_client" if public else "confidential_client",
+            "grant_types": (["authorization_code", "refresh_token"] if public
+                            else ["authorization_code", "client_credentials", "refresh_token"]),
+            "redirect_uris": [], "required_idp": None, "preselect_idp": None, "project": None,
+            "visibility": "private", "userinfo_from_effective_identity": True, "prompt_for_named_grant": False,
+            "links": {"privacy_policy": None, "terms_and_conditions": None}}
 
 
 def _page(title: str, body: str) -> str:
@@ -182,3 +339,4 @@ def code_shown(response) -> str:
     import re
 
     return re.search(r'id="auth-code"[^>]*>([^<]+)<', response.text).group(1)
+

@@ -36,32 +36,32 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..ui.html import escape
 from .globus_auth import (AUTH_RS, DEMO_CLIENT_ID, DEMO_USER, TRANSFER_RS, TRANSFER_SCOPE,  # noqa: F401
                           AuthMixin, _page)
-from .globus_tasks import TaskRunner
+from .globus_auth_api import AuthApiMixin
+from .globus_oidc import SigningKey
+from .globus_scopes import collection_data_access_scope, collection_https_scope
+from .globus_tasks import TaskRunner, now_iso
 from .runner import Response, Service, file_response, json_response, text_response
 
-# (id, display name, description, seeded, needs data_access consent)
+# (id, display name, description, seeded, needs data_access consent, public: anonymous HTTPS reads)
 COLLECTIONS = [
     ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001", "NDW Demo Institutional Storage",
-     "Raw imaging data of the demo lab (BIDS)", True, False),
+     "Raw imaging data of the demo lab (BIDS)", True, False, False),
     ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a002", "NDW Demo Compute Scratch",
-     "Scratch space on the demo cluster", False, False),
+     "Scratch space on the demo cluster", False, False, False),
     ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a003", "NDW Demo Guarded Archive",
-     "An archive that needs data_access consent", True, True),
+     "An archive that needs data_access consent", True, True, False),
+    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a004", "NDW Demo Open Data",
+     "A public guest collection: anyone may read it over HTTPS", True, False, True),
 ]
 SEED_BYTES = 1_500_000  # per image; small enough for fast tests, large enough to see progress
 
 
-def _now_iso(t: float | None = None) -> str:
-    return datetime.fromtimestamp(t if t is not None else time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-class GlobusServer(AuthMixin, Service):
+class GlobusServer(AuthMixin, AuthApiMixin, Service):
     """Globus Auth + Transfer on 127.0.0.1, collections backed by local directories.
 
     Parameters
@@ -85,18 +85,22 @@ class GlobusServer(AuthMixin, Service):
         self.client_id = DEMO_CLIENT_ID
         self._lock = threading.RLock()
         self._codes: dict = {}
-        self._access: dict = {}  # token -> {rs, scope, exp, refresh}
-        self._refresh: dict = {}  # token -> {rs, scope, active}
+        self._access: dict = {}  # token -> {rs, scope, exp, iat, client, sub, refresh}
+        self._refresh: dict = {}  # token -> {rs, scope, active, client, sub}
+        self._clients: dict = {}  # client id -> app document (+ secret)
+        self._consents: list = []  # Auth's consent records of the demo user
+        self.signing_key = SigningKey()
+        self._register_builtin_clients()
         if root is None:
             root = tempfile.mkdtemp(prefix="ndw-globus-")
             atexit.register(shutil.rmtree, root, True)
         self.root = Path(root)
         self.collections: dict = {}
-        for cid, display, description, seeded, consent in COLLECTIONS:
+        for cid, display, description, seeded, consent, public in COLLECTIONS:
             path = self.root / cid
             path.mkdir(parents=True, exist_ok=True)
             self.collections[cid] = {"id": cid, "display_name": display, "description": description,
-                                     "path": path, "consent": consent}
+                                     "path": path, "consent": consent, "public": public}
             if seeded and not any(path.iterdir()):
                 _seed(path, seed)
         self.tasks = TaskRunner(self, rate=rate)
@@ -109,10 +113,20 @@ class GlobusServer(AuthMixin, Service):
         ("POST", r"^/v2/oauth2/token$", "_token"),
         ("POST", r"^/v2/oauth2/token/revoke$", "_revoke"),
         ("GET", r"^/v2/oauth2/userinfo$", "_userinfo"),
+        ("POST", r"^/v2/oauth2/token/introspect$", "_introspect"),
+        ("POST", r"^/v2/oauth2/token/validate$", "_validate"),
+        ("GET", r"^/v2/api/identities$", "_identities"),
+        ("GET", r"^/v2/api/identities/(?P<identity>[^/]+)/consents$", "_consents_of"),
+        ("POST", r"^/v2/api/clients$", "_create_client"),
+        ("GET", r"^/v2/api/clients/(?P<client>[^/]+)$", "_get_client"),
+        ("DELETE", r"^/v2/api/clients/(?P<client>[^/]+)$", "_delete_client"),
+        ("GET", r"^/\.well-known/openid-configuration$", "_openid_configuration"),
+        ("GET", r"^/jwk\.json$", "_jwks"),
         ("GET", r"^/activity/(?P<task>[^/]+)$", "_activity_page"),
         ("GET", r"^/v0\.10/endpoint_search$", "_endpoint_search"),
         ("GET", r"^/v0\.10/endpoint/(?P<ep>[^/]+)$", "_endpoint"),
         ("GET", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/ls$", "_ls"),
+        ("GET", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/stat$", "_stat"),
         ("POST", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/mkdir$", "_mkdir"),
         ("POST", r"^/v0\.10/operation/endpoint/(?P<ep>[^/]+)/rename$", "_rename"),
         ("GET", r"^/v0\.10/submission_id$", "_submission_id"),
@@ -132,6 +146,8 @@ class GlobusServer(AuthMixin, Service):
         return {"url": self.url, "auth_url": self.url + "/", "transfer_url": self.url + "/",
                 "client_id": self.client_id, "collections": {c["display_name"]: c["id"] for c in self.collections.values()},
                 "source_collection": ids[0], "destination_collection": ids[1], "consent_collection": ids[2],
+                "public_collection": ids[3],
+                "https_scopes": {cid: collection_https_scope(cid) for cid in ids},
                 "access_token": self.demo_tokens["access_token"], "user": DEMO_USER["preferred_username"]}
 
     def environ(self) -> dict:
@@ -220,10 +236,14 @@ class GlobusServer(AuthMixin, Service):
                                     "Token is not active" if has else "No Authorization header", req)
 
     def _consented(self, req, cid: str) -> bool:
+        """Whether the user allowed the token's app Transfer with this collection's ``data_access`` dependency."""
         token = self.bearer(req, TRANSFER_RS)
         with self._lock:
-            rec = self._access.get(token or "", {})
-        return f"{cid}/data_access" in rec.get("scope", "")
+            rec = self._access.get(token or "")
+            if rec is None:
+                return False
+            key = (rec["client"], rec["sub"], (TRANSFER_SCOPE, collection_data_access_scope(cid)))
+            return any(c["_key"] == key for c in self._consents)
 
     def _collection(self, req, consent_check: bool = True):
         cid = req.match["ep"]
@@ -295,9 +315,29 @@ class GlobusServer(AuthMixin, Service):
                 docs.append(_file_doc(e))
         inside = target.relative_to(c["path"].resolve()).as_posix()
         rel = "/" if inside == "." else f"/{inside}/"
+        # Transfer answers with the requested path normalised to end in "/" (clients append names to it)
         return json_response({"DATA_TYPE": "file_list", "DATA": docs, "absolute_path": rel, "endpoint": c["id"],
-                              "length": len(docs), "path": path, "rename_supported": True, "symlink_supported": False,
+                              "length": len(docs), "path": path if path.endswith("/") else path + "/",
+                              "rename_supported": True, "symlink_supported": False,
                               "offset": offset, "limit": limit, "total": total})
+
+    def _stat(self, req):
+        """One file's or folder's document, as ``ls`` lists it (``globus stat``)."""
+        if (err := self._authed(req)):
+            return err
+        c, err = self._collection(req)
+        if err:
+            return err
+        path = req.query.get("path", "")
+        try:
+            target = self._resolve(c["id"], path)
+        except PermissionError:
+            return self._transfer_error(403, "EndpointPermissionDenied", f"Denied by endpoint: '{path}'", req)
+        if not path or not target.exists():
+            return self._transfer_error(
+                404, "NotFound", f"Path not found, Error (list)\nEndpoint: {c['display_name']} ({c['id']})\n"
+                f"Message: No such file or directory\n---\nDetails: Error: '{path}' not found", req)
+        return json_response(_file_doc(_Entry(target)))
 
     def _mkdir(self, req):
         if (err := self._authed(req)):
@@ -362,12 +402,21 @@ class GlobusServer(AuthMixin, Service):
 
     # -- collection HTTPS access -----------------------------------------------------------------
     def _https_get(self, req):
+        """Read a file over the collection's HTTPS server (Globus Connect Server v5).
+
+        A public collection serves anyone; any other wants a token for its own HTTPS scope
+        (``https://auth.globus.org/scopes/<id>/https``, resource server = the collection id):
+        a Transfer token or another collection's token is refused like a missing one.
+        """
         cid = req.match["ep"]
         if cid not in self.collections:
             return text_response("no such collection", 404, "text/plain")
-        if not self.bearer(req):
-            return Response(401, b"authentication required", "text/plain",
-                            {"WWW-Authenticate": f'Bearer realm="globus-collection-{cid}"'})
+        if not self.collections[cid]["public"] and not self.bearer(req, cid):
+            sent = req.headers.get("Authorization", "").startswith("Bearer ")
+            challenge = f'Bearer realm="globus-collection-{cid}", scope="{collection_https_scope(cid)}"'
+            if sent:
+                challenge += ', error="invalid_token"'
+            return Response(401, b"authentication required", "text/plain", {"WWW-Authenticate": challenge})
         try:
             target = self._resolve(cid, "/" + req.match["path"])
         except PermissionError:
@@ -377,9 +426,22 @@ class GlobusServer(AuthMixin, Service):
         return file_response(target, range_header=req.headers.get("Range"))
 
 
+class _Entry:
+    """A path with the parts of :class:`os.DirEntry` that :func:`_file_doc` reads."""
+
+    def __init__(self, path: Path):
+        self.path, self.name = path, path.name
+
+    def stat(self):
+        return self.path.stat()
+
+    def is_dir(self):
+        return self.path.is_dir()
+
+
 def _file_doc(entry: os.DirEntry) -> dict:
     st = entry.stat()
-    return {"DATA_TYPE": "file", "group": "ndw", "last_modified": _now_iso(st.st_mtime).replace("T", " "),
+    return {"DATA_TYPE": "file", "group": "ndw", "last_modified": now_iso(st.st_mtime).replace("T", " "),
             "link_group": None, "link_last_modified": None, "link_size": None, "link_target": None,
             "link_user": None, "name": entry.name, "permissions": oct(st.st_mode & 0o777)[2:].rjust(4, "0"),
             "size": st.st_size if not entry.is_dir() else 4096, "type": "dir" if entry.is_dir() else "file",

@@ -12,22 +12,24 @@ import shutil
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 
+from .globus_auth import DEMO_USER
 from .runner import json_response
 
 CHUNK = 64 * 1024
 TERMINAL = ("SUCCEEDED", "FAILED")
 
 
-def _iso(t):
-    from .globus_server import _now_iso
+def now_iso(t: float | None = None) -> str:
+    """Transfer's timestamps: ``2024-01-01T10:00:00+00:00``."""
+    return datetime.fromtimestamp(t if t is not None else time.time(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
-    return _now_iso(t)
+
+_iso = now_iso
 
 
 def _demo_user_id():
-    from .globus_server import DEMO_USER
-
     return DEMO_USER["sub"]
 
 
@@ -95,7 +97,7 @@ class TaskRunner:
         sub = doc.get("submission_id")
         if sub and sub in self._submissions:  # resubmission is idempotent, as in Transfer
             tid = self._submissions[sub]
-            return json_response(self._accepted(req, sub, tid, duplicate=True), 202)
+            return json_response(self._accepted(req, sub, tid, kind, duplicate=True), 202)
         items = [i for i in doc.get("DATA", []) if i.get("DATA_TYPE") in ("transfer_item", "delete_item")]
         if not items:
             return srv._transfer_error(400, "ClientError.BadRequest.NoTransferItems",
@@ -131,7 +133,8 @@ class TaskRunner:
             "username": "u_demo", "symlinks": 0, "skip_source_errors": False, "fail_on_quota_errors": False,
             "filter_rules": None, "recursive_symlinks": "ignore", "_started": now, "_ended": None,
         }
-        extra = {"events": [], "done": [], "cancel": threading.Event(), "items": items}
+        extra = {"events": [], "done": [], "cancel": threading.Event(), "items": items,
+                 "recursive": bool(doc.get("recursive")), "ignore_missing": bool(doc.get("ignore_missing"))}
         with self._lock:
             self._tasks[tid] = task
             self._extra[tid] = extra
@@ -139,12 +142,13 @@ class TaskRunner:
                 self._submissions[sub] = tid
         self._event(tid, "STARTED", "started", "Task started")
         threading.Thread(target=self._run, args=(tid,), name=f"globus-task-{tid[:8]}", daemon=True).start()
-        return json_response(self._accepted(req, sub, tid), 202)
+        return json_response(self._accepted(req, sub, tid, kind), 202)
 
-    def _accepted(self, req, sub, tid, duplicate=False):
-        return {"DATA_TYPE": "transfer_result", "code": "Duplicate" if duplicate else "Accepted",
-                "message": ("A transfer with id '%s' was already submitted" % sub) if duplicate else
-                "The transfer has been accepted and a task has been created and queued for execution",
+    def _accepted(self, req, sub, tid, kind, duplicate=False):
+        what = "delete" if kind == "DELETE" else "transfer"
+        return {"DATA_TYPE": f"{what}_result", "code": "Duplicate" if duplicate else "Accepted",
+                "message": (f"A {what} with id '{sub}' was already submitted") if duplicate else
+                f"The {what} has been accepted and a task has been created and queued for execution",
                 "request_id": uuid.uuid4().hex[:9], "resource": req.path, "submission_id": sub, "task_id": tid,
                 "task_link": {"DATA_TYPE": "link", "href": f"/v0.10/task/{tid}?format=json", "rel": "related",
                               "resource": "task", "title": "related task"}}
@@ -178,7 +182,7 @@ class TaskRunner:
     def _run(self, tid):
         task, extra = self._tasks[tid], self._extra[tid]
         try:
-            pairs = self._plan(task, extra["items"])
+            pairs = self._plan(task, extra)
             files = [p for p in pairs if p[2] == "file"]
             self._update(tid, files=len(files), directories=len(pairs) - len(files), subtasks_total=len(pairs),
                          subtasks_pending=len(pairs), nice_status="OK", nice_status_short_description="OK")
@@ -253,12 +257,11 @@ class TaskRunner:
                          subtasks_canceled=task["subtasks_pending"], subtasks_pending=0, _ended=time.time(),
                          fatal_error={"code": "CANCELED", "description": "canceled"})
         except Exception as exc:  # an unreadable source fails the task, as Transfer reports it
-            self._event(tid, "FILE_NOT_FOUND" if isinstance(exc, FileNotFoundError) else "ERROR",
-                        "error", str(exc), is_error=True)
+            code = _error_code(exc)
+            self._event(tid, code, "error", str(exc), is_error=True)
             self._update(tid, status="FAILED", nice_status=None, is_ok=False, completion_time=_iso(time.time()),
                          subtasks_failed=task["subtasks_failed"] + 1, _ended=time.time(),
-                         fatal_error={"code": "FILE_NOT_FOUND" if isinstance(exc, FileNotFoundError) else "ERROR",
-                                      "description": str(exc)})
+                         fatal_error={"code": code, "description": str(exc)})
 
     def _finish_item(self, tid, src_path, dst_path, files):
         task = self._tasks[tid]
@@ -266,16 +269,20 @@ class TaskRunner:
         self._update(tid, files_transferred=task["files_transferred"] + files,
                      subtasks_succeeded=task["subtasks_succeeded"] + 1, subtasks_pending=task["subtasks_pending"] - 1)
 
-    def _plan(self, task, items):
+    def _plan(self, task, extra):
         """Expand items into (src, dst, kind, src_path, dst_path); directories first."""
         srv = self.server
         out = []
-        for item in items:
+        for item in extra["items"]:
             src_path = item.get("source_path") or item.get("path")
             src = srv._resolve(task["source_endpoint_id"], src_path)
-            if task["type"] == "DELETE":
+            if task["type"] == "DELETE":  # Transfer's delete: a folder only with recursive, a gap only if allowed
                 if not src.exists():
-                    raise FileNotFoundError(src_path)
+                    if extra["ignore_missing"]:
+                        continue
+                    raise FileNotFoundError(f"{src_path} not found; set ignore_missing to skip it")
+                if src.is_dir() and not extra["recursive"]:
+                    raise IsADirectoryError(f"{src_path} is a directory; set recursive to delete it")
                 out.append((src, None, "dir" if src.is_dir() else "file", src_path, None))
                 continue
             dst_path = item["destination_path"]
@@ -293,6 +300,14 @@ class TaskRunner:
             else:
                 out.append((src, dst, "file", src_path, dst_path))
         return out
+
+
+def _error_code(exc) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "FILE_NOT_FOUND"
+    if isinstance(exc, IsADirectoryError):
+        return "NOT_A_FILE"
+    return "ERROR"
 
 
 class _Cancel(Exception):

@@ -14,7 +14,7 @@ Examples
 ...           "metadata": [{"extractor_name": "bids_dataset", "extracted_metadata": {"Name": "haxby"}}]}])
 1
 >>> page = cat.search("haxby")
->>> page["total"], page["dataset_urls"][0]["url"]
+>>> page["collection_stats"]["summary"]["ds_count"], page["dataset_urls"][0]["url"]
 (1, 'https://example.org/ds')
 """
 from __future__ import annotations
@@ -371,7 +371,7 @@ class Catalog:
         def link(n):
             return "/api/v2/dataset-urls?" + urlencode({**base, "page": n})
 
-        return {"total": total, "cur_pg_num": page, "prev_pg": link(page - 1) if page > 1 else None,
+        return {"cur_pg_num": page, "prev_pg": link(page - 1) if page > 1 else None,
                 "next_pg": link(page + 1) if page < pages else None, "first_pg": link(1), "last_pg": link(pages),
                 "dataset_urls": items, "collection_stats": stats}
 

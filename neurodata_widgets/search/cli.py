@@ -79,6 +79,7 @@ def cmd_import(args) -> int:
 
 def cmd_search(args) -> int:
     from .ingest import default_catalog
+    from .registry import match_count
 
     try:
         cat = default_catalog(args.catalog)
@@ -93,11 +94,11 @@ def cmd_search(args) -> int:
                 else:
                     print(f"{rec['url']}\t{rec['ds_id'] or '-'}")
                 shown += 1
-            if not result["next_pg"]:
+            if not result.get("next_pg"):
                 break
             page += 1
     except Exception as exc:
         return _fail(exc)
     if not args.json:
-        print(f"{result['total']} match", file=sys.stderr)
+        print(f"{match_count(result)} match", file=sys.stderr)
     return 0

@@ -26,20 +26,16 @@ import csv
 import io
 import json
 import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 from ..errors import UserError
-from ..datasets.state import RUN_MARKER, git, subdatasets
+from ..repo import annex, is_repository as is_dataset, run as git, submodules as subdatasets
+from ..datasets.state import RUN_MARKER
 from .catalog import now_iso
 
 EXTRACTOR_VERSION = "1"
 BIDS_DATATYPES = ("anat", "func", "dwi", "fmap", "perf", "eeg", "meg", "ieeg", "pet", "beh", "micr", "nirs", "motion")
-
-
-def is_dataset(path) -> bool:
-    return (Path(path) / ".git").exists()
 
 
 def head(path) -> str:
@@ -179,10 +175,9 @@ def bids_dataset(path: Path, files) -> dict | None:
 
 def annex_stats(path: Path) -> dict:
     """Annexed files in the working tree (count, bytes), distinct keys, files per extension."""
-    proc = subprocess.run(["git", "-C", str(path), "annex", "find", "--include=*", "--format=${key}\\t${bytesize}\\t${file}\\n"],
-                          capture_output=True, text=True)
+    out = annex(path, "find", "--include=*", "--format=${key}\\t${bytesize}\\t${file}\\000", check=False)
     keys, size, count, exts = set(), 0, 0, Counter()
-    for line in proc.stdout.splitlines():
+    for line in out.split("\0"):
         try:
             key, nbytes, name = line.split("\t", 2)
         except ValueError:

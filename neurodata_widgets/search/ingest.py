@@ -71,14 +71,14 @@ def load_records(source) -> list[dict]:
 def import_source(catalog: Catalog, source: str, query: str | None = None, job=None) -> dict:
     """Import records from a registry base URL (every page, metadata content) or a JSON file."""
     if str(source).startswith(("http://", "https://")):
-        from .registry import RegistryClient
+        from .registry import RegistryClient, match_count
 
         client = RegistryClient(source)
         records = []
         for page in client.pages(query, return_metadata="content"):
             if job is not None:
                 job.check()
-                job.report(done=len(records) + len(page["dataset_urls"]), total=page["total"], unit="records")
+                job.report(done=len(records) + len(page["dataset_urls"]), total=match_count(page), unit="records")
             records.extend(page["dataset_urls"])
         label = source
     else:

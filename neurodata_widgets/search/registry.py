@@ -17,7 +17,7 @@ from __future__ import annotations
 from .. import errors
 from ..config import running_sandbox, setting
 from ..http import session
-from .query import parse
+from .query import NUMERIC_FIELDS, QueryError, parse, terms
 
 PUBLIC_REGISTRY = "https://registry.datalad.org"
 API = "/api/v2"
@@ -30,6 +30,43 @@ class RegistryError(errors.UserError):
     def __init__(self, message, status: int, hint: str = ""):
         super().__init__(message, hint)
         self.status = status
+
+
+def registry_error(resp, base_url: str) -> RegistryError:
+    """A readable error from a registry's error answer: 400/404/405/500 ``{code, name, description}``
+    or 422, pydantic's list of ``{loc, msg, type}``."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    status = resp.status_code
+    if isinstance(body, list):  # 422: which parameter, and what is wrong with it
+        text = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', []))}: {e.get('msg', '')}" for e in body
+                         if isinstance(e, dict)) or resp.text[:300]
+        return RegistryError(f"The registry refused the request: {text}.", status,
+                             "Check the search options (page, per page, order, filters).")
+    text = body.get("description") if isinstance(body, dict) else None
+    if status == 400:
+        return RegistryError(f"The registry could not read the query: {text or resp.text[:300]}", status,
+                             "Check the query and its syntax (Syntax shows the language).")
+    if status == 404:
+        return RegistryError(f"The registry has no such page or record ({resp.url}).", status,
+                             "Go back to the first page, or search again.")
+    message, hint = errors.describe_status(status, base_url)
+    if text:
+        message = f"{message} It said: {text}"
+    return RegistryError(message, status, hint)
+
+
+def refuse_extensions(tree, query: str, base_url: str) -> None:
+    """Stop the local catalog's extensions from reaching a registry, which answers them with an error 500."""
+    for term in terms(tree):
+        if term.op != "?" or term.field in NUMERIC_FIELDS:
+            what = f"the operator ':{term.op}'" if term.op != "?" else f"the field '{term.field}'"
+            raise QueryError(f"The registry at {base_url} does not support {what} in {term}: it is an "
+                             "extension of neurodata-widgets' local catalog.", query, None,
+                             "Use field:value (a substring match) on url, ds_id, head, head_describe, tags, "
+                             "branches or metadata, or search a local catalog.")
 
 
 def registry_url(value=None) -> str:
@@ -61,30 +98,26 @@ class RegistryClient:
 
     def _get(self, path: str, params=None) -> dict:
         resp = self.http.get(self.base_url + API + path, params=params)
-        if resp.status_code in (400, 404, 422):
-            try:
-                body = resp.json()
-            except ValueError:
-                body = {}
-            text = body.get("description") or body.get("message") or resp.text[:300]
-            raise RegistryError(f"The registry answered {resp.status_code}: {text}", resp.status_code,
-                                "Check the query and its syntax." if resp.status_code == 400 else "")
-        resp.raise_for_status()
+        if resp.status_code >= 400:
+            raise registry_error(resp, self.base_url)
         return resp.json()
 
     def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
                order_dir: str = "desc", return_metadata: str | None = None, **filters) -> dict:
         """One page of ``GET /api/v2/dataset-urls`` (same parameters and answer as the registry's).
 
-        The query is parsed here first, so a syntax error is reported before any request,
-        then sent as the registry's ``search`` parameter.
+        The query is checked here first: a syntax error, or one of the local catalog's
+        extensions (``:=``, ``:>``, ``:~``, the numeric fields) that the registry does not
+        have, is reported before any request. The query is sent as typed.
         """
-        params = {"page": page, "per_page": per_page, "order_by": order_by, "order_dir": order_dir}
+        params = {}
         if query is not None:
-            params["search"] = str(parse(query))
+            refuse_extensions(parse(query), query, self.base_url)
+            params["search"] = query
+        params.update({k: v for k, v in filters.items() if v is not None})
         if return_metadata:
             params["return_metadata"] = return_metadata
-        params.update({k: v for k, v in filters.items() if v is not None})
+        params.update({"per_page": per_page, "order_by": order_by, "order_dir": order_dir, "page": page})
         return self._get("/dataset-urls", params)
 
     def pages(self, query: str | None = None, per_page: int = 100, **kwargs):
@@ -108,6 +141,11 @@ class RegistryClient:
     def url_metadata(self, id: int) -> dict:
         """``GET /api/v2/url-metadata/{id}``."""
         return self._get(f"/url-metadata/{int(id)}")
+
+
+def match_count(page: dict) -> int:
+    """How many dataset URLs match in all: the registry's page has no ``total``, only the stats' ``ds_count``."""
+    return int(page.get("collection_stats", {}).get("summary", {}).get("ds_count", 0))
 
 
 def results_frame(page: dict):

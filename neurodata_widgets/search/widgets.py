@@ -7,6 +7,7 @@ import ipywidgets as widgets
 from traitlets import Dict, Int, Unicode
 
 from ..config import setting
+from ..datasets import ops
 from ..jobs import Job
 from ..ui.badge import SandboxBadge
 from ..ui.banner import StatusBanner
@@ -14,7 +15,7 @@ from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
 from .query import HELP, QueryError, parse
-from .registry import (backend as default_backend, facet_query, facets, results_frame, summary,
+from .registry import (backend as default_backend, facet_query, facets, match_count, results_frame, summary,
                        used_as_subdataset_query)
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
@@ -190,7 +191,7 @@ class DatasetSearch(widgets.VBox):
             self.banner.show_error(exc, "Searching")
             return
         self._page_data = result
-        self.total = result["total"]
+        self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.status = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
                        else "No dataset matches.")
@@ -310,13 +311,11 @@ class DatasetSearch(widgets.VBox):
         path = Path(target) if target else Path(self.install_dir.value).expanduser() / name
 
         def clone(job):
-            import datalad.api as dl
-
             job.report(done=0, total=1, unit="datasets", message=f"cloning {source}")
             job.check()
-            ds = dl.clone(source=source, path=str(path), result_renderer="disabled")
-            job.report(done=1, total=1, unit="datasets", message=str(ds.path))
-            return str(ds.path)
+            cloned = ops.clone(source, path)
+            job.report(done=1, total=1, unit="datasets", message=cloned)
+            return cloned
 
         return self.progress.run(Job(clone, label=f"Install {name}"))
 

@@ -31,6 +31,34 @@ def client(globus, consent, tmp_path):
 
 
 @pytest.fixture
+def new_app_client(globus, consent, tmp_path):
+    """A logged-in GlobusClient of a newly registered native app: Globus Auth remembers consents per
+    user and app, so this one has granted nothing beyond the login yet."""
+    from neurodata_widgets.globus.client import GlobusClient
+
+    app = globus.register_client("another notebook app")
+    c = GlobusClient(client_id=app["id"], token_file=tmp_path / "new-app-tokens.json")
+    c.finish_login(consent(c.start_login("code")))
+    return c
+
+
+@pytest.fixture
 def press_allow():
     """``press_allow(url) -> response`` after pressing Allow (the redirect is followed)."""
     return press_consent
+
+
+@pytest.fixture
+def allow_collection(consent):
+    """``allow_collection(client, collection_id)``: consent once to the collection's HTTPS scope, as a user
+    does after the first :class:`ConsentRequired`; returns the collection's token."""
+    from neurodata_widgets.globus.client import ConsentRequired
+
+    def allow(client, collection_id):
+        try:
+            return client.collection_token(collection_id)
+        except ConsentRequired as exc:
+            client.finish_login(consent(exc.url))
+        return client.collection_token(collection_id)
+
+    return allow

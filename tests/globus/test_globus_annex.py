@@ -6,11 +6,12 @@ import subprocess
 from neurodata_widgets.globus import annex
 
 
-def test_register_then_datalad_get(client, globus, tmp_path):
+def test_register_then_datalad_get(client, globus, tmp_path, allow_collection):
     import datalad.api as dl
 
     ds = dl.create(str(tmp_path / "ds"), result_renderer="disabled")
     src = globus.info()["source_collection"]
+    allow_collection(client, src)
     done = annex.register(ds.path, client, src, ["/ds001/README", "/ds001/sub-01/anat/sub-01_T1w.nii.gz"],
                           dest="inputs")
     assert [d["url"] for d in done] == [f"globus://{src}/ds001/README",
@@ -27,7 +28,7 @@ def test_register_then_datalad_get(client, globus, tmp_path):
     assert ds.repo.is_under_annex(["inputs/README"])[0]
 
 
-def test_register_box_from_browser_selection(client, globus, tmp_path):
+def test_register_box_from_browser_selection(client, globus, tmp_path, allow_collection):
     import datalad.api as dl
 
     from neurodata_widgets.globus.widgets import GlobusBrowser, RegisterBox
@@ -38,6 +39,11 @@ def test_register_box_from_browser_selection(client, globus, tmp_path):
     box = RegisterBox(client, browser=browser, dataset=ds.path)
     box.register_button.click()
     assert "Select one or more files" in box.error
+    browser.source.go("/ds001/")
+    browser.source.select("participants.tsv")
+    box.register_button.click()  # first use of the collection's HTTPS access: the consent link is shown
+    assert "needs your consent" in box.error and box.value == []
+    allow_collection(client, globus.info()["source_collection"])
     browser.source.go("/ds001/")
     browser.source.select("participants.tsv", "sub-01")  # the folder is skipped
     box.register_button.click()
@@ -56,11 +62,12 @@ def test_register_into_a_plain_folder_is_a_readable_error(client, globus, tmp_pa
     assert "not a DataLad dataset" in describe(info.value)[0]
 
 
-def test_get_renews_a_credential_that_expired(client, globus, tmp_path):
+def test_get_renews_a_credential_that_expired(client, globus, tmp_path, allow_collection):
     import datalad.api as dl
 
     ds = dl.create(str(tmp_path / "ds3"), result_renderer="disabled")
     src = globus.info()["source_collection"]
+    allow_collection(client, src)
     annex.register(ds.path, client, src, ["/ds001/participants.tsv"])
     assert annex.globus_remotes(ds.path) == {annex.remote_name(src): src}
     globus.expire()  # the token stored for git-annex is dead now
@@ -69,3 +76,18 @@ def test_get_renews_a_credential_that_expired(client, globus, tmp_path):
     results = annex.get(ds.path, client, ["participants.tsv"])
     assert [r["status"] for r in results if r.get("action") == "get"] == ["ok"]
     assert (tmp_path / "ds3/participants.tsv").read_text().startswith("participant_id")
+
+
+def test_public_collection_needs_no_login_and_stores_no_token(globus, tmp_path):
+    import datalad.api as dl
+    from datalad_next.credman import CredentialManager
+
+    from neurodata_widgets.globus.client import GlobusClient
+
+    anonymous = GlobusClient(token_file=tmp_path / "nobody.json")
+    public = globus.info()["public_collection"]
+    https_server = f"{globus.url}/_https/{public}"  # known from the catalog; no Transfer call without login
+    assert anonymous.collection_is_public(public, https_server) and anonymous.https_headers(public, https_server) == {}
+    ds = dl.create(str(tmp_path / "open"), result_renderer="disabled")
+    assert annex.refresh_credential(ds.path, anonymous, public, https_server) is None
+    assert CredentialManager(ds.config).get(annex.credential_name(public)) is None

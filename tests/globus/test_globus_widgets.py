@@ -105,8 +105,8 @@ def test_panel_cancel_and_errors_keep_widgets_usable(client, globus):
     assert browser.source.error == "" and browser.source.total >= 1
 
 
-def test_browser_offers_consent_link(client, globus):
-    browser = GlobusBrowser(client)
+def test_browser_offers_consent_link(new_app_client, globus):
+    browser = GlobusBrowser(new_app_client)
     browser.source.picker.value = globus.info()["consent_collection"]
     assert "ndw-globus-consent-link" in browser.source.banner.value
     assert "needs your consent" in browser.source.error
@@ -119,7 +119,7 @@ def test_browser_fills_itself_after_a_login_elsewhere(globus, consent, tmp_path)
     login.login_button.click()
     href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
     login.submit(consent(href))
-    assert len(browser.collections) == 3
+    assert len(browser.collections) == 4
     assert browser.source.collection == globus.info()["source_collection"] and browser.source.total >= 2
     assert browser.destination.collection == globus.info()["destination_collection"]
 

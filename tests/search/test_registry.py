@@ -7,7 +7,7 @@ import requests
 from neurodata_widgets.search.catalog import Catalog
 from neurodata_widgets.search.ingest import import_source
 from neurodata_widgets.search.query import QueryError
-from neurodata_widgets.search.registry import RegistryClient, RegistryError, registry_url, summary
+from neurodata_widgets.search.registry import RegistryClient, RegistryError, match_count, registry_url, summary
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def test_paging_over_http(client, sandbox):
     service.reset_stats()
     first = client.search(None, per_page=7, order_by="url", order_dir="asc")
     assert first["cur_pg_num"] == 1 and "prev_pg" not in first  # the registry leaves out empty fields
-    total = first["total"]
-    assert total == len(service.catalog) > 60
+    total = match_count(first)
+    assert total == len(service) > 60 and "total" not in first  # the real API has no "total"
     pages = list(client.pages(None, per_page=25, order_by="url", order_dir="asc"))
     assert len(pages) == -(-total // 25)
     seen = [r["url"] for p in pages for r in p["dataset_urls"]]
@@ -46,7 +46,7 @@ def test_search_is_sent_as_the_registry_search_parameter(client, sandbox):
 
 
 def test_stats_over_http(client, demo):
-    raw_id = client.search(f'url:="{demo["subdatasets"][0]}"')["dataset_urls"][0]["ds_id"]
+    raw_id = client.search(f'url:"{demo["subdatasets"][0]}"')["dataset_urls"][0]["ds_id"]
     stats = client.collection_stats(f"ds_id:{raw_id}")
     assert stats["summary"] == {"unique_ds_count": 1, "ds_count": 2}  # the demo's raw and its GitHub clone
     figures = summary(stats)
@@ -85,12 +85,35 @@ def test_one_record_and_its_metadata(client):
 def test_import_from_the_registry_and_from_a_json_file(client, tmp_path):
     cat = Catalog(tmp_path / "imported.sqlite")
     result = import_source(cat, client.base_url, query="url:ndw-lab")
-    assert result["imported"] == client.search("url:ndw-lab")["total"] == len(cat)
-    assert cat.search('metadata[metalad_core]:"replication-study"')["total"] == 1
+    assert result["imported"] == match_count(client.search("url:ndw-lab")) == len(cat)
+    assert match_count(cat.search('metadata[metalad_core]:"replication-study"')) == 1
     page = client.search("url:gin", per_page=100, return_metadata="content")
     path = tmp_path / "page.json"
     path.write_text(json.dumps(page))
     cat2 = Catalog(tmp_path / "from-file.sqlite")
-    assert import_source(cat2, str(path))["imported"] == page["total"]
+    assert import_source(cat2, str(path))["imported"] == match_count(page)
     assert {r["url"] for r in cat2.search("url:gin", per_page=100)["dataset_urls"]} == \
         {r["url"] for r in page["dataset_urls"]}
+
+
+@pytest.mark.parametrize("query, what", [("url:=x", "':='"), ('url:~"^https"', "':~'"), ("head_describe:>v1", "':>'"),
+                                         ("annex_key_count:10", "'annex_key_count'")])
+def test_extensions_are_refused_before_sending(client, sandbox, query, what):
+    service = sandbox["registry"]
+    service.reset_stats()
+    with pytest.raises(QueryError) as info:
+        client.search(query)
+    assert what in info.value.message and client.base_url in info.value.message
+    assert "registry" in info.value.message and "GET /api/v2/dataset-urls" not in service.stats
+
+
+def test_registry_errors_are_readable_messages(client):
+    with pytest.raises(RegistryError) as info:
+        client.search("haxby", per_page=0)
+    assert info.value.status == 422 and "per_page: ensure this value is greater than 0" in info.value.message
+    with pytest.raises(RegistryError) as info:
+        client.search(None, page=10_000)
+    assert info.value.status == 404 and "no such page" in info.value.message
+    with pytest.raises(RegistryError) as info:
+        client.dataset_url(10_000_000)
+    assert info.value.status == 404

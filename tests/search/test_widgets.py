@@ -5,6 +5,7 @@ from unittest.mock import Mock
 import pytest
 
 from neurodata_widgets.search.catalog import Catalog
+from neurodata_widgets.search.ingest import import_source
 from neurodata_widgets.search.registry import RegistryClient
 from neurodata_widgets.search.widgets import DatasetSearch
 
@@ -15,14 +16,15 @@ from .corpus import RECORDS
 def backend(request, sandbox, tmp_path):
     if request.param == "catalog":
         cat = Catalog(tmp_path / "w.sqlite")
-        cat.add(sandbox["registry"].catalog.search(None, per_page=100, return_metadata="content")["dataset_urls"])
+        import_source(cat, sandbox.info()["registry"]["url"])  # every record, over HTTP
         return cat
     return RegistryClient(sandbox.info()["registry"]["url"])
 
 
 def raw_id(widget, demo):
-    widget.search(f'url:="{demo["subdatasets"][0]}"')
-    return widget.results.loc[0, "ds_id"]
+    widget.search(f'url:"{demo["subdatasets"][0]}"')
+    results = widget.results
+    return results[results["url"] == demo["subdatasets"][0]].iloc[0]["ds_id"]
 
 
 def test_search_shows_results_and_stats(backend):
