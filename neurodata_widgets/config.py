@@ -127,13 +127,12 @@ running_sandbox = selected_sandbox
 
 
 def remember_sandbox(services: dict) -> None:
-    """Called by a sandbox started in this process: its services count as chosen (``{}`` forgets them)."""
-    if not services:
-        _STARTED_HERE.clear()
+    """Called by a sandbox started in this process: its services count as chosen."""
     _STARTED_HERE.update(services)
 
 
 def forget_sandbox(names) -> None:
+    """Called by a sandbox of this process when it stops."""
     for name in names:
         _STARTED_HERE.pop(name, None)
 
