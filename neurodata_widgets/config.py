@@ -131,10 +131,11 @@ def remember_sandbox(services: dict) -> None:
     _STARTED_HERE.update(services)
 
 
-def forget_sandbox(names) -> None:
-    """Called by a sandbox of this process when it stops."""
-    for name in names:
-        _STARTED_HERE.pop(name, None)
+def forget_sandbox(services: dict) -> None:
+    """Called by a sandbox of this process when it stops (another one's services stay chosen)."""
+    for name, info in services.items():
+        if _STARTED_HERE.get(name) == info:
+            del _STARTED_HERE[name]
 
 
 def is_sandbox(url: str | None) -> bool:

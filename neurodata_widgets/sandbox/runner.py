@@ -448,9 +448,9 @@ class Sandbox:
     def stop(self) -> None:
         from ..config import forget_sandbox
 
+        forget_sandbox({name: s.info() for name, s in self.services.items()})
         for service in self.services.values():
             service.stop()
-        forget_sandbox(self.services)
         self.unpublish()
 
     def __enter__(self):
