@@ -39,13 +39,13 @@ def cmd_sandbox(args) -> int:
     from .config import read_published, sandbox_file
     from .sandbox.runner import Sandbox, SandboxBusy
 
-    target = sandbox_file(args.file)
-    if read_published(target) is not None:  # refuse before building anything
-        raise SandboxBusy(target, read_published(target))
     options = {}
     if args.registry_records:  # serve exactly these rows (records.json's format) as the registry
         options["registry"] = {"records": str(Path(args.registry_records).resolve())}
     sandbox = Sandbox(services=args.services or None, demo=not args.no_demo, demo_dir=args.demo_dir, options=options)
+    target = sandbox_file(args.file)
+    if read_published(target) is not None:  # refuse before starting or building anything
+        raise SandboxBusy(target, read_published(target))
     sandbox.start()
     try:
         path = sandbox.publish(target)
