@@ -196,8 +196,25 @@ def whereis(dataset, paths) -> dict:
             continue  # not annexed
         found[path] = [
             {"uuid": w.get("uuid", ""), "description": w.get("description", ""), "here": bool(w.get("here")),
-             "urls": list(w.get("urls", []))} for w in record.get("whereis", [])]
+             "urls": list(w.get("urls", [])), "key": record.get("key", "")} for w in record.get("whereis", [])]
+    _describe_globus(dataset, found)
     return found
+
+
+def _describe_globus(dataset, found: dict) -> None:
+    """Name the Globus collection of CONP ``globus`` remotes and show their URLs even before enableremote."""
+    from ..globus.conp import conp_remotes, registered_urls
+
+    remotes = {r["uuid"]: r for r in conp_remotes(dataset)}
+    if not remotes:
+        return
+    places = [w for locations in found.values() for w in locations if w["uuid"] in remotes]
+    urls = registered_urls(dataset, [w["key"] for w in places if not w["urls"]])
+    for w in places:
+        r = remotes[w["uuid"]]
+        note = "" if r["enabled"] else f"; to get from it: git annex enableremote {r['name']}"
+        w["description"] = f"{w['description'] or r['name']} (Globus collection {r['endpoint']}{note})"
+        w["urls"] = w["urls"] or urls.get(w["key"], [])
 
 
 def repositories(dataset, subdir: str = "") -> list[dict]:

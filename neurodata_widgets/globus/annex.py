@@ -132,7 +132,7 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
     return planned
 
 
-def globus_remotes(ds_path) -> dict:
+def uncurl_remotes(ds_path) -> dict:
     """``{remote name: collection id}`` of the Globus (uncurl) remotes :func:`ensure_remote` set up."""
     names = set(_git(ds_path, "remote").split())
     found = {}
@@ -144,11 +144,25 @@ def globus_remotes(ds_path) -> dict:
     return found
 
 
+def globus_remotes(ds_path) -> dict:
+    """Every Globus remote of the dataset: ``{name: collection}``.
+
+    The uncurl remotes :func:`register` made (collection id), and CONP's ``globus`` remotes
+    (``externaltype=globus``; their ``endpoint`` setting, a collection name or id), which the
+    ``git-annex-remote-globus`` program of this toolkit serves (see :mod:`.conp`).
+    """
+    from .conp import conp_remotes
+
+    found = uncurl_remotes(ds_path)
+    found.update({r["name"]: r["endpoint"] for r in conp_remotes(ds_path)})
+    return found
+
+
 def get(dataset, client, paths=".") -> list[dict]:
     """``datalad get`` after renewing the Globus credential of every Globus remote of the dataset."""
     from datalad.api import Dataset
 
     ds = Dataset(str(dataset))
-    for collection_id in globus_remotes(ds.path).values():
+    for collection_id in uncurl_remotes(ds.path).values():  # CONP remotes read the login themselves
         refresh_credential(ds.path, client, collection_id)
     return ds.get(paths, result_renderer="disabled", on_failure="ignore")

@@ -1,17 +1,30 @@
-"""A loopback XNAT 1.8 stand-in: login, JSON listings, file downloads, zip archives.
+"""A loopback XNAT 1.8 stand-in, built from XNAT's REST behaviour so real clients run unchanged.
 
-It answers the requests xnatpy (``xnat.connect(..., no_parse_model=True)``) and a
-plain ``requests`` client make of a real XNAT: ``GET /`` (redirect detection and
-the guest check), ``PUT /data/services/auth``, ``GET|POST|DELETE /data/JSESSION``,
-``GET /data/auth``, ``/data/version`` and ``/xapi/siteConfig/buildInfo``, HTTP basic
-auth on any request, the ``ResultSet`` listings of projects, subjects, experiments,
-scans, resources and files (honouring ``columns=``), file downloads with
-``Content-Length`` and ``Range``, and ``format=zip`` archives of a scan or session.
+Our client, datalad-xnat, xnatpy (also in its model mode) and pyxnat run against it:
+
+* login: ``GET /`` (redirect detection, guest check), ``PUT /data/services/auth``,
+  ``GET|POST|DELETE /data/JSESSION``, ``GET /data/auth``, HTTP basic auth on any request;
+  a JSESSION expires after ``session_timeout`` (or :meth:`XnatServer.expire`) and a request
+  still carrying it gets a new *guest* session cookie, as Tomcat/XNAT do;
+* version: ``/xapi/siteConfig/buildInfo`` (``/data/version`` is gone since 1.7: 404);
+* schemas for xnatpy's model: ``/xapi/schemas`` and ``/xapi/schemas/{name}``
+  (:mod:`.xnat_schemas`);
+* ``ResultSet`` listings in ``format=json|xml|csv|html`` (:mod:`.xnat_tables`), honouring
+  ``columns=``; XNAT's column rules (experiment listings narrowed to a project or subject name
+  each row's ``subject_ID``/``subject_label``; resource listings have a fixed set without URI;
+  file listings carry a ``Columns`` block); listings of a project the caller may not read are
+  empty 200s, single objects answer 403/404;
+* objects: ``/data/projects/P``, ``/data/subjects/S``, ``/data/projects/P/subjects/S``,
+  ``/data/experiments/E`` (also under ``/data/projects/P[/subjects/S]/experiments/E`` by ID or
+  label, and ``/data/archive/...``), ``/data/experiments/E/scans/S``;
+* resources with numeric ids (addressed by id or label) on scans and on the session itself;
+  files listed as ``.../resources/<id>/files/<catalog path>`` (sub-folders kept, ``Name`` the base
+  name, ``cat_ID`` the resource id), downloads with ``Content-Length`` and ``Range``, and
+  ``format=zip`` archives of a scan, a resource or a session.
 
 Projects are ``public`` (guest may read), ``protected`` (listed to everyone, data only
-for members) or ``private`` (invisible to non-members). Data comes from a seeded
-generator; file contents are tiny DICOM-like blobs made on the fly, so a project of
-20 000 files costs no disk.
+for members) or ``private`` (invisible to non-members). The data is generated from a seed
+(:mod:`.xnat_data`).
 
 Examples
 --------
@@ -24,73 +37,25 @@ Examples
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
-import random
 import re
 import secrets
 import time
 import zipfile
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import quote, unquote
 
 from .runner import Response, Service, json_response, text_response
+from .xnat_data import XExperiment, XFile, XnatArchive, XProject, XResource, XScan, XSubject
+from .xnat_schemas import SCHEMAS, schema_text
+from .xnat_tables import FORMATS, render_item, render_table, wanted_format
 
 VERSION = "1.8.10"
-SCAN_TYPES = [("T1w", "MPRAGE sag 1mm"), ("T2w", "T2 SPACE sag"), ("bold", "fMRI rest AP"),
-              ("dwi", "DTI 64dir"), ("fieldmap", "gre_field_mapping"), ("localizer", "AAHScout")]
-QUALITIES = ["usable", "usable", "usable", "questionable", "unusable"]
-_SCOPED = re.compile(r"^/data/(?:archive/)?projects/(?P<p>[^/]+)/subjects/[^/]+(?P<rest>/experiments/[^/]+(?:/.*)?)$")
+_SCOPED = re.compile(r"^/data/projects/(?P<p>[^/]+)(?:/subjects/[^/]+)?(?P<rest>/experiments/[^/]+(?:/.*)?)$")
 _GUEST_SPAN = '<span id="user_info">Logged in as: <span style="color:red;">Guest</span></span>'
 
 
-@dataclass
-class XFile:
-    name: str
-    size: int
-    seed: int
-    digest: str | None = None  # overrides the true md5 (to simulate a corrupt catalog)
-    data: bytes | None = None  # explicit content (hostile-name tests)
-
-
-@dataclass
-class XScan:
-    id: str
-    type: str
-    quality: str
-    series_description: str
-    resources: dict = field(default_factory=dict)  # label -> list[XFile]
-
-
-@dataclass
-class XExperiment:
-    id: str
-    label: str
-    project: str
-    subject: "XSubject"
-    date: str
-    scans: dict = field(default_factory=dict)  # id -> XScan
-
-
-@dataclass
-class XSubject:
-    id: str
-    label: str
-    project: str
-    experiments: list = field(default_factory=list)
-
-
-@dataclass
-class XProject:
-    id: str
-    name: str
-    accessibility: str  # public | protected | private
-    description: str = ""
-    subjects: list = field(default_factory=list)
-
-
-class XnatServer(Service):
+class XnatServer(XnatArchive, Service):
     """The XNAT sandbox service.
 
     Parameters
@@ -107,9 +72,13 @@ class XnatServer(Service):
         Whether anonymous (guest) access is enabled.
     digests : bool
         Whether file listings carry md5 digests.
+    session_timeout : float
+        Seconds of inactivity after which a JSESSION is forgotten (XNAT's default: 15 minutes).
     """
 
     name = "xnat"
+    _E = r"^/data/experiments/(?P<e>[^/]+)"
+    _R = r"(?:/scans/(?P<scan>[^/]+))?"
     routes = [
         ("GET", r"^/$", "_root"),
         ("GET", r"^/app/template/(Index|Login)\.vm$", "_page"),
@@ -119,97 +88,56 @@ class XnatServer(Service):
         ("POST", r"^/data/JSESSION/?$", "_jsession_get"),
         ("DELETE", r"^/data/JSESSION/?$", "_jsession_delete"),
         ("GET", r"^/data/auth/?$", "_auth"),
-        ("GET", r"^/data/version/?$", "_version"),
+        # no /data/version: XNAT 1.7+ answers 404 there; clients fall back to the build info
         ("GET", r"^/xapi/siteConfig/buildInfo/?$", "_build_info"),
-        ("GET", r"^/data/(?:archive/)?projects/?$", "_projects"),
-        ("GET", r"^/data/(?:archive/)?projects/(?P<p>[^/]+)/subjects/?$", "_subjects"),
-        ("GET", r"^/data/(?:archive/)?projects/(?P<p>[^/]+)/subjects/(?P<s>[^/]+)/experiments/?$", "_experiments"),
-        ("GET", r"^/data/(?:archive/)?projects/(?P<p>[^/]+)/experiments/?$", "_experiments"),
-        ("GET", r"^/data/(?:archive/)?experiments/?$", "_experiments"),
-        ("GET", r"^/data/(?:archive/)?experiments/(?P<e>[^/]+)/?$", "_experiment"),
-        ("GET", r"^/data/(?:archive/)?experiments/(?P<e>[^/]+)/scans/?$", "_scans"),
-        ("GET", r"^/data/(?:archive/)?experiments/(?P<e>[^/]+)/scans/(?P<scan>[^/]+)/resources/?$", "_resources"),
-        ("GET", r"^/data/(?:archive/)?experiments/(?P<e>[^/]+)/scans/(?P<scan>[^/]+)"
-                r"(?:/resources/(?P<r>[^/]+))?/files/?$", "_files"),
-        ("GET", r"^/data/(?:archive/)?experiments/(?P<e>[^/]+)/scans/(?P<scan>[^/]+)/resources/(?P<r>[^/]+)"
-                r"/files/(?P<name>[^/]+)$", "_file"),
+        ("GET", r"^/xapi/schemas/?$", "_schemas"),
+        ("GET", r"^/xapi/schemas/(?P<name>.+)$", "_schema"),
+        ("GET", r"^/data/search/elements/?$", "_search_elements"),
+        ("GET", r"^/data/search/elements/(?P<type>[^/]+)/?$", "_search_fields"),
+        ("GET", r"^/data/projects/?$", "_projects"),
+        ("GET", r"^/data/projects/(?P<p>[^/]+)/?$", "_project_item"),
+        ("GET", r"^/data/(?:projects/(?P<p>[^/]+)/)?subjects/?$", "_subjects"),
+        ("GET", r"^/data/(?:projects/(?P<p>[^/]+)/)?subjects/(?P<s>[^/]+)/?$", "_subject"),
+        ("GET", r"^/data/(?:projects/(?P<p>[^/]+)/)?(?:subjects/(?P<s>[^/]+)/)?experiments/?$", "_experiments"),
+        ("GET", r"^/data/projects/(?P<p>[^/]+)(?:/subjects/(?P<s>[^/]+))?/resources/?$", "_no_resources"),
+        ("GET", r"^/data/subjects/(?P<s>[^/]+)/resources/?$", "_no_resources"),
+        ("GET", _E + r"/?$", "_experiment"),
+        ("GET", _E + r"/scans/?$", "_scans"),
+        ("GET", _E + r"/scans/(?P<scan>[^/]+)/?$", "_scan"),
+        ("GET", _E + _R + r"/resources/?$", "_resources"),
+        ("GET", _E + _R + r"/resources/(?P<r>[^/]+)/?$", "_resource"),
+        ("GET", _E + _R + r"(?:/resources/(?P<r>[^/]+))?/files/?$", "_files"),
+        ("GET", _E + _R + r"/resources/(?P<r>[^/]+)/files/(?P<name>.+)$", "_file"),
     ]
-
     def __init__(self, seed: int = 0, projects=None, subjects: int = 3, sessions: int = 2, scans: int = 3,
-                 files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True, **kwargs):
+                 files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True,
+                 session_timeout: float = 900.0, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.guest = guest
-        self.digests = digests  # older XNAT data often has no digest in its catalogs
-        self.file_size = file_size
+        self.session_timeout = session_timeout
         self.users = {"demo": {"password": secrets.token_urlsafe(12), "projects": "*"},
                       "visitor": {"password": secrets.token_urlsafe(12), "projects": set()}}
-        self.sessions: dict = {}  # JSESSIONID -> user name
-        self.projects: dict = {}
-        self.experiments: dict = {}
-        self._digests: dict = {}
-        self._counter = {"S": 0, "E": 0}
+        self.sessions: dict = {}  # JSESSIONID -> [user name or None (guest), last use]
         if projects is None:
             projects = [("DEMO_PUBLIC", "public"), ("DEMO_PROTECTED", "protected"), ("DEMO_PRIVATE", "private")]
-        rng = random.Random(seed)
-        for pid, access in projects:
-            self.add_project(pid, access, subjects, sessions, scans, files, rng)
-
-    # -- data -------------------------------------------------------------------------------------
-    def add_project(self, pid, accessibility="public", subjects=3, sessions=2, scans=3, files=2, rng=None):
-        """Generate a project of ``subjects`` x ``sessions`` x ``scans`` x ``files``."""
-        rng = rng or random.Random(hash(pid) & 0xFFFF)
-        project = XProject(pid, pid.replace("_", " ").title(), accessibility, f"Sandbox {accessibility} project")
-        self.projects[pid] = project
-        for i in range(subjects):
-            self._counter["S"] += 1
-            subject = XSubject(f"XNAT_S{self._counter['S']:05d}", f"sub-{i + 1:03d}", pid)
-            project.subjects.append(subject)
-            for j in range(sessions):
-                self._counter["E"] += 1
-                exp = XExperiment(f"XNAT_E{self._counter['E']:05d}", f"{subject.label}_MR{j + 1}", pid, subject,
-                                  f"2024-{1 + (i + j) % 12:02d}-{1 + (i * 7 + j) % 28:02d}")
-                subject.experiments.append(exp)
-                self.experiments[exp.id] = exp
-                for k in range(scans):
-                    stype, desc = SCAN_TYPES[k % len(SCAN_TYPES)]
-                    scan = XScan(str(k + 1), stype, rng.choice(QUALITIES), desc)
-                    scan.resources["DICOM"] = [
-                        XFile(f"{exp.label}_{scan.id}_{n + 1:04d}.dcm",
-                              max(256, int(self.file_size * rng.uniform(0.8, 1.2))), rng.getrandbits(32))
-                        for n in range(files)]
-                    exp.scans[scan.id] = scan
-        return project
-
-    def add_file(self, experiment: str, scan: str, name: str, data: bytes, resource: str = "DICOM",
-                 digest: str | None = None) -> XFile:
-        """Add a file with explicit content (and optionally a wrong ``digest``) to a scan."""
-        xfile = XFile(name, len(data), 0, digest, data)
-        self.experiments[experiment].scans[scan].resources.setdefault(resource, []).append(xfile)
-        return xfile
-
-    def content(self, xfile: XFile) -> bytes:
-        """The bytes of a file: a 128-byte preamble, ``DICM``, a few tags, then seeded filler."""
-        if xfile.data is not None:
-            return xfile.data
-        head = b"\0" * 128 + b"DICM" + f"(0010,0010) {xfile.name}\n".encode()
-        block = hashlib.sha256(xfile.seed.to_bytes(8, "little")).digest() * 2
-        body = (block * (xfile.size // len(block) + 1))[: max(0, xfile.size - len(head))]
-        return (head + body)[: xfile.size]
-
-    def md5(self, xfile: XFile) -> str:
-        key = id(xfile)
-        if key not in self._digests:
-            self._digests[key] = hashlib.md5(self.content(xfile)).hexdigest()
-        return xfile.digest or self._digests[key]
+        self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests)
 
     # -- service plumbing -------------------------------------------------------------------------
     def route(self, req):
-        # project-scoped experiment paths (/data/projects/P/subjects/S/experiments/E/...) are the same
-        # resources as /data/experiments/E/...; E may then be a label, unique within P
+        # /data/archive/... is an alias of /data/...; project-scoped experiment paths
+        # (/data/projects/P[/subjects/S]/experiments/E/...) are the same resources as
+        # /data/experiments/E/..., where E may also be a label (unique within P)
+        if req.path.startswith("/data/archive/"):
+            req.path = "/data/" + req.path[len("/data/archive/"):]
+        req.scope = None
         m = _SCOPED.match(req.path)
         if m:
             req.path, req.scope = "/data" + m.group("rest"), unquote(m.group("p"))
-        return super().route(req)
+        req.user, error, cookie = self._who(req)
+        response = error or super().route(req)
+        if cookie:
+            response.headers.setdefault("Set-Cookie", cookie)
+        return response
 
     def info(self) -> dict:
         return {"url": self.url, "user": "demo", "password": self.users["demo"]["password"]}
@@ -219,28 +147,48 @@ class XnatServer(Service):
         return {"NDW_XNAT_URL": self.url, "NDW_XNAT_USER": "demo"}
 
     def expire(self) -> None:
+        """Forget every JSESSION, as a server restart or the session timeout does."""
         self.sessions.clear()
 
     def error_response(self, status, req, message=None, headers=None) -> Response:
-        """Errors as Tomcat/XNAT send them: a small HTML page with the reason in ``<h3>``."""
+        """Errors as XNAT 1.8 sends them: under ``/data`` Restlet's status page (the reason in ``<h3>``,
+        which xnatpy and pyxnat read), elsewhere Tomcat 9's."""
         phrase = HTTPStatus(status).phrase
         headers = dict(headers or {})
         if status == 401:
             headers.setdefault("WWW-Authenticate", 'Basic realm="XNAT"')
-        body = (f"<html><head><title>Status page</title></head><body><h3>{message or phrase}</h3>"
-                f"<p>{phrase}</p></body></html>")
+        if req.path.startswith("/data/"):
+            body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message or phrase}</h3>"
+                    f"<p>{phrase}</p>\n</body>\n</html>\n")
+        else:
+            title = f"HTTP Status {status} \u2013 {phrase}"
+            body = (f'<!doctype html><html lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
+                    f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message or phrase}</p>'
+                    f'<hr class="line" /><h3>Apache Tomcat/9.0</h3></body></html>')
         return text_response(body, status, headers=headers)
 
     # -- authentication ---------------------------------------------------------------------------
-    def _new_session(self, user: str | None) -> dict:
+    def _new_session(self, user: str | None) -> tuple:
+        """A new JSESSION: ``(id, Set-Cookie values)`` (XNAT 1.8 adds SESSION_EXPIRATION_TIME)."""
         sid = secrets.token_hex(16).upper()
-        self.sessions[sid] = user
-        expiry = f'"{int(time.time() * 1000)},900000"'
-        return {"Set-Cookie": [f"JSESSIONID={sid}; Path=/; HttpOnly", f"SESSION_EXPIRATION_TIME={expiry}; Path=/"],
-                "_sid": sid}
+        self.sessions[sid] = [user, time.monotonic()]
+        expiry = f'"{int(time.time() * 1000)},{int(self.session_timeout * 1000)}"'
+        return sid, [f"JSESSIONID={sid}; Path=/; HttpOnly", f"SESSION_EXPIRATION_TIME={expiry}; Path=/"]
+
+    @staticmethod
+    def _cookie_sid(req) -> str | None:
+        for part in req.headers.get("Cookie", "").split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == "JSESSIONID":
+                return value
+        return None
 
     def _who(self, req):
-        """``(user or None for guest, error Response or None, new-session headers)``."""
+        """``(user or None for guest, error Response or None, Set-Cookie values or None)``.
+
+        A JSESSIONID the server no longer knows is not an error: as Tomcat does, XNAT opens a
+        new (guest) session and sets its cookie, so the caller silently becomes a guest.
+        """
         auth = req.headers.get("Authorization", "")
         if auth.startswith("Basic "):
             try:
@@ -249,16 +197,23 @@ class XnatServer(Service):
                 user = password = ""
             entry = self.users.get(user)
             if not entry or not secrets.compare_digest(entry["password"], password):
-                return None, self.error_response(401, req, "Login attempt failed. Please try again."), {}
-            return user, None, {}
-        cookie = req.headers.get("Cookie", "")
-        for part in cookie.split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == "JSESSIONID" and value in self.sessions:
-                return self.sessions[value], None, {}
+                return None, self.error_response(401, req, "Login attempt failed. Please try again."), None
+            return user, None, None
+        sid = self._cookie_sid(req)
+        known = self.sessions.get(sid) if sid else None
+        if known and time.monotonic() - known[1] > self.session_timeout:
+            self.sessions.pop(sid, None)
+            known = None
+        if known:
+            known[1] = time.monotonic()
+            return known[0], None, None
+        if not req.path.startswith(("/data/", "/xapi/")) or req.path.startswith("/data/services/auth"):
+            return None, None, (self._new_session(None)[1] if sid and self.guest else None)
         if not self.guest:
-            return None, self.error_response(401, req), {}
-        return None, None, {}
+            return None, self.error_response(401, req), None
+        if sid:  # an expired session: a new guest one takes its place
+            return None, None, self._new_session(None)[1]
+        return None, None, None
 
     def _can_see(self, user, project: XProject) -> bool:
         if project.accessibility != "private":
@@ -275,37 +230,29 @@ class XnatServer(Service):
         return project.accessibility == "public" or self._member(user, project)
 
     def _guard(self, req, project: XProject | None):
-        """The user, or an error response for data the caller may not read."""
-        user, error, headers = self._who(req)
-        if error:
-            return None, error
-        if project is None or not self._can_see(user, project):
-            return None, self.error_response(404, req)
-        if not self._can_read(user, project):
-            return None, self.error_response(403, req, "Access denied: you are not a member of this project.")
-        return user, None
+        """An error response for one object the caller may not read (listings filter instead)."""
+        if project is None or not self._can_see(req.user, project):
+            return self.error_response(404, req)
+        if not self._can_read(req.user, project):
+            return self.error_response(403, req, "Specified user account has insufficient privileges for "
+                                                 "experiments in the " + project.id + " project.")
+        return None
 
     # -- pages and session endpoints --------------------------------------------------------------
     def _root(self, req):
-        user, _, headers = self._who(req)
-        target = "/app/template/Index.vm" if (user or self.guest) else "/app/template/Login.vm"
-        return Response(302, b"", "text/html", {"Location": self.url + target, **self._cookie(headers)})
+        target = "/app/template/Index.vm" if (req.user or self.guest) else "/app/template/Login.vm"
+        return Response(302, b"", "text/html", {"Location": self.url + target})
 
     def _page(self, req):
-        user, _, headers = self._who(req)
-        if user:
+        if req.user:
             info = (f'<span id="user_info">Logged in as: &nbsp;<a id="username-link" '
-                    f'href="/app/template/XDATScreen_UpdateUser.vm">{user}</a></span>')
+                    f'href="/app/template/XDATScreen_UpdateUser.vm">{req.user}</a></span>')
         elif self.guest and req.match.group(1) == "Index":
             info = _GUEST_SPAN
         else:
             info = '<form name="form1" method="post" action="/xnat/login"></form>'
-        return text_response(f"<!DOCTYPE html><html><body><h1>XNAT sandbox</h1>{info}</body></html>",
-                             headers=self._cookie(headers))
-
-    @staticmethod
-    def _cookie(headers: dict) -> dict:
-        return {k: v for k, v in headers.items() if not k.startswith("_")}
+        return text_response(f"<!DOCTYPE html><html><head><title>XNAT</title></head><body><h1>XNAT sandbox</h1>"
+                             f"{info}</body></html>")
 
     def _services_auth(self, req):
         form = req.params
@@ -313,73 +260,126 @@ class XnatServer(Service):
         entry = self.users.get(user)
         if not entry or not secrets.compare_digest(entry["password"], password):
             return self.error_response(401, req, "Login attempt failed. Please try again.")
-        headers = self._new_session(user)
-        return text_response(headers["_sid"], content_type="text/plain", headers=self._cookie(headers))
+        sid, cookies = self._new_session(user)
+        return text_response(sid, content_type="text/plain", headers={"Set-Cookie": cookies})
 
     def _jsession_get(self, req):
-        user, error, headers = self._who(req)
-        if error:
-            return error
-        if not headers:  # reuse the caller's session if it has one
-            for part in req.headers.get("Cookie", "").split(";"):
-                key, _, value = part.strip().partition("=")
-                if key == "JSESSIONID" and value in self.sessions:
-                    return text_response(value, content_type="text/plain")
-            headers = self._new_session(user)
-        return text_response(headers["_sid"], content_type="text/plain", headers=self._cookie(headers))
+        sid = self._cookie_sid(req)
+        if sid in self.sessions and self.sessions[sid][0] == req.user:  # reuse the caller's session
+            return text_response(sid, content_type="text/plain")
+        sid, cookies = self._new_session(req.user)
+        return text_response(sid, content_type="text/plain", headers={"Set-Cookie": cookies})
 
     def _jsession_delete(self, req):
-        for part in req.headers.get("Cookie", "").split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == "JSESSIONID":
-                self.sessions.pop(value, None)
+        self.sessions.pop(self._cookie_sid(req), None)
         return text_response("", content_type="text/plain")
 
     def _auth(self, req):
-        user, error, _ = self._who(req)
-        if error:
-            return error
-        if user is None:
+        if req.user is None:
             return self.error_response(401, req)
-        return text_response(f"User '{user}' is logged in", content_type="text/plain")
-
-    def _version(self, req):
-        return text_response(VERSION, content_type="text/plain")
+        return text_response(f"User '{req.user}' is logged in", content_type="text/plain")
 
     def _build_info(self, req):
-        return json_response({"version": VERSION, "buildNumber": "8", "commit": "sandbox", "branch": "release"})
+        return json_response({"version": VERSION, "buildNumber": "8", "commit": "sandbox", "branch": "release",
+                              "buildDate": "Mon Jan 01 00:00:00 UTC 2024"})
+
+    def _schemas(self, req):
+        return json_response(sorted(SCHEMAS))
+
+    def _schema(self, req):
+        text = schema_text(req.match.group("name"))
+        if text is None:
+            return self.error_response(404, req)
+        return text_response(text, content_type="application/xml;charset=UTF-8")
+
+    def _search_elements(self, req):
+        counts = {"xnat:projectData": len(self.projects),
+                  "xnat:subjectData": sum(len(p.subjects) for p in self.projects.values()),
+                  "xnat:mrSessionData": len(self.experiments),
+                  "xnat:mrScanData": sum(len(e.scans) for e in self.experiments.values())}
+        rows = [{"ELEMENT_NAME": name, "SINGULAR": singular, "PLURAL": singular + "s", "CATEGORY": "",
+                 "SECURED": "true", "COUNT": str(counts[name])} for name, (singular, _) in DISPLAY_FIELDS.items()]
+        return self._table(req, rows, ["ELEMENT_NAME", "SINGULAR", "PLURAL", "CATEGORY", "SECURED", "COUNT"],
+                           "Elements", fixed=True)
+
+    def _search_fields(self, req):
+        element = unquote(req.match.group("type"))
+        if element not in DISPLAY_FIELDS:
+            return self.error_response(404, req)
+        rows = [{"FIELD_ID": f, "HEADER": f.title(), "SUMMARY": f, "TYPE": "string", "REQUIRES_VALUE": "false",
+                 "DESC": f, "ELEMENT_NAME": element, "SRC": "0"} for f in DISPLAY_FIELDS[element][1]]
+        return self._table(req, rows, ["FIELD_ID", "HEADER", "SUMMARY", "TYPE", "REQUIRES_VALUE", "DESC",
+                                       "ELEMENT_NAME", "SRC"], "Fields", fixed=True)
 
     # -- listings ---------------------------------------------------------------------------------
-    def _result_set(self, req, rows: list, default_columns: list) -> Response:
+    def _table(self, req, rows: list, default_columns: list, title: str, fixed: bool = False,
+               with_columns: bool = False) -> Response:
+        """A ``ResultSet`` honouring ``columns=`` (unless ``fixed``) and ``format=``; URI always comes along."""
+        fmt = wanted_format(req.query)
+        if fmt not in FORMATS:
+            return self.error_response(415, req, f"Unsupported format {fmt}")
         wanted = req.query.get("columns")
-        columns = wanted.split(",") if wanted else default_columns
-        if "URI" not in columns and not wanted:
-            columns = columns + ["URI"]
-        out = [{c: str(row.get(c, "")) for c in columns} for row in rows]
-        return json_response({"ResultSet": {"Result": out, "totalRecords": str(len(out)), "title": "Result"}})
+        if wanted and not fixed:
+            columns = [c for c in wanted.split(",") if c and c != "DEFAULT"] or list(default_columns)
+            if "DEFAULT" in wanted.split(","):
+                columns = list(default_columns) + [c for c in columns if c not in default_columns]
+        else:
+            columns = list(default_columns)
+        if not fixed and "URI" not in columns:
+            columns.append("URI")
+        return render_table(rows, columns, fmt, title, with_columns)
 
     def _project(self, pid) -> XProject | None:
-        return self.projects.get(unquote(pid))
+        return self.projects.get(unquote(pid or ""))
 
     def _projects(self, req):
-        user, error, _ = self._who(req)
-        if error:
-            return error
         rows = [{"ID": p.id, "secondary_ID": p.id, "name": p.name, "description": p.description,
-                 "pi_firstname": "", "pi_lastname": "", "accessibility": p.accessibility,
-                 "URI": f"/data/projects/{p.id}"}
-                for p in self.projects.values() if self._can_see(user, p)]
-        return self._result_set(req, rows, ["ID", "secondary_ID", "name", "description", "pi_firstname",
-                                            "pi_lastname"])
+                 "pi_firstname": "", "pi_lastname": "", "URI": f"/data/projects/{p.id}"}
+                for p in self.projects.values() if self._can_see(req.user, p)]
+        return self._table(req, rows, ["ID", "secondary_ID", "name", "description", "pi_firstname",
+                                       "pi_lastname"], "Projects")
+
+    def _readable(self, req, pid=None) -> list:
+        """Projects whose data the caller may read (one, when ``pid`` is given)."""
+        if pid:
+            project = self._project(pid)
+            return [project] if project and self._can_read(req.user, project) else []
+        return [p for p in self.projects.values() if self._can_read(req.user, p)]
+
+    def _project_item(self, req):
+        project = self._project(req.match.group("p"))
+        if project is None or not self._can_see(req.user, project):
+            return self.error_response(404, req)
+        fields = {"ID": project.id, "secondary_ID": project.id, "name": project.name,
+                  "description": project.description}
+        return render_item("xnat:projectData", fields, wanted_format(req.query))
+
+    @staticmethod
+    def _subject_row(s: XSubject) -> dict:
+        return {"ID": s.id, "label": s.label, "project": s.project, "insert_date": "2024-01-01 00:00:00.0",
+                "insert_user": "demo", "URI": f"/data/subjects/{s.id}"}
 
     def _subjects(self, req):
-        project = self._project(req.match.group("p"))
-        user, error = self._guard(req, project)
+        # a project the caller may not read lists as empty (XNAT filters by permission)
+        subjects = [s for p in self._readable(req, req.match.group("p")) for s in p.subjects]
+        return self._table(req, [self._subject_row(s) for s in subjects],
+                           ["ID", "project", "label", "insert_date", "insert_user"], "Subjects")
+
+    def _find_subject(self, req, key, pid=None):
+        key = unquote(key)
+        for project in ([self._project(pid)] if pid else self.projects.values()):
+            for s in (project.subjects if project else []):
+                if key == s.id or (pid and key == s.label):
+                    return s
+        return None
+
+    def _subject(self, req):
+        subject = self._find_subject(req, req.match.group("s"), req.match.group("p"))
+        error = self._guard(req, self.projects.get(subject.project) if subject else None)
         if error:
             return error
-        rows = [{"ID": s.id, "label": s.label, "project": s.project, "insert_date": "2024-01-01 00:00:00.0",
-                 "insert_user": "demo", "URI": f"/data/subjects/{s.id}"} for s in project.subjects]
-        return self._result_set(req, rows, ["ID", "project", "label", "insert_date", "insert_user"])
+        fields = {k: v for k, v in self._subject_row(subject).items() if k in ("ID", "label", "project")}
+        return render_item("xnat:subjectData", fields, wanted_format(req.query))
 
     @staticmethod
     def _exp_row(e: XExperiment) -> dict:
@@ -391,135 +391,187 @@ class XnatServer(Service):
         groups = req.match.groupdict()
         pid = groups.get("p") or req.query.get("project")
         sid = groups.get("s") or req.query.get("subject_ID") or req.query.get("subject_label")
-        if pid:
-            projects = [self._project(pid)]
-            user, error = self._guard(req, projects[0])
-            if error:
-                return error
-        else:
-            user, error, _ = self._who(req)
-            if error:
-                return error
-            projects = [p for p in self.projects.values() if self._can_read(user, p)]
+        projects = self._readable(req, pid)
+        if groups.get("s") and groups.get("p") and projects and not self._find_subject(req, sid, pid):
+            return self.error_response(404, req)
         rows = []
         for project in projects:
             for subject in project.subjects:
                 if sid and unquote(sid) not in (subject.id, subject.label):
                     continue
                 rows += [self._exp_row(e) for e in subject.experiments]
-        if groups.get("s") and not rows and not any(unquote(sid) in (s.id, s.label) for s in projects[0].subjects):
-            return self.error_response(404, req)
-        return self._result_set(req, rows, ["ID", "project", "date", "xsiType", "label", "insert_date"])
+        columns = ["ID", "project", "date", "xsiType", "label", "insert_date"]
+        if pid or sid:  # XNAT names the subject of every row once the listing is narrowed to a project/subject
+            columns += ["subject_ID", "subject_label"]
+        return self._table(req, rows, columns, "Experiments")
 
+    def _no_resources(self, req):
+        # project- and subject-level resources exist in XNAT; the sandbox has none
+        return self._table(req, [], _RESOURCE_COLUMNS, "Resources", fixed=True)
+
+    # -- one session and what it holds ------------------------------------------------------------
     def _experiment_for(self, req):
-        key, scope = unquote(req.match.group("e")), getattr(req, "scope", None)
+        """``(experiment, error)`` of the request's ``e`` (an ID, or a label within the scope's project)."""
+        key, scope = unquote(req.match.group("e")), req.scope
         exp = self.experiments.get(key)
-        if exp is None:  # also accept a label, as XNAT does within a project
+        if exp is None:
             exp = next((e for e in self.experiments.values() if e.label == key and scope in (None, e.project)), None)
-        user, error = self._guard(req, self.projects.get(exp.project) if exp else None)
-        return exp, error
+        if exp is not None and scope not in (None, exp.project):
+            exp = None
+        return exp, self._guard(req, self.projects.get(exp.project) if exp else None)
 
     def _experiment(self, req):
         exp, error = self._experiment_for(req)
         if error:
             return error
-        if req.query.get("format") == "zip":
-            return self._zip(exp, list(exp.scans.values()), exp.label)
-        fields = {k: v for k, v in self._exp_row(exp).items() if k not in ("URI", "xsiType")}
-        fields["subject_ID"] = exp.subject.id
-        return json_response({"items": [{"meta": {"xsi:type": "xnat:mrSessionData", "isHistory": False},
-                                         "data_fields": fields, "children": []}]})
+        fmt = wanted_format(req.query)
+        if fmt == "zip":
+            return self._zip([(exp, None, r) for r in exp.resources.values()]
+                             + self._scan_resources(exp, list(exp.scans.values())), exp.label)
+        fields = {k: v for k, v in self._exp_row(exp).items() if k not in ("URI", "xsiType", "subject_label")}
+        scans = [{"field": "scans/scan", "items": [
+            {"children": [], "meta": {"xsi:type": "xnat:mrScanData", "isHistory": False},
+             "data_fields": self._scan_fields(exp, s)} for s in exp.scans.values()]}] if exp.scans else []
+        return render_item("xnat:mrSessionData", fields, fmt, scans)
 
-    def _scan_for(self, exp, scan_id):
+    @staticmethod
+    def _scan_fields(exp, s: XScan) -> dict:
+        return {"ID": s.id, "type": s.type, "quality": s.quality, "series_description": s.series_description,
+                "image_session_ID": exp.id, "project": exp.project, "xnat_imagescandata_id": _scan_pk(exp, s)}
+
+    def _scans_of(self, exp, scan_id):
+        if scan_id is None:
+            return None  # session level
         if scan_id == "ALL":
             return list(exp.scans.values())
-        ids = unquote(scan_id).split(",")
-        return [exp.scans[i] for i in ids if i in exp.scans]
+        return [exp.scans[i] for i in unquote(scan_id).split(",") if i in exp.scans]
 
     def _scans(self, req):
         exp, error = self._experiment_for(req)
         if error:
             return error
-        rows = [{"xnat_imagescandata_id": f"{exp.id}-{s.id}", "ID": s.id, "type": s.type, "quality": s.quality,
-                 "series_description": s.series_description, "xsiType": "xnat:mrScanData", "note": "",
-                 "file_count": str(sum(len(f) for f in s.resources.values())),
+        rows = [{**self._scan_fields(exp, s), "xsiType": "xnat:mrScanData", "note": "",
                  "URI": f"/data/experiments/{exp.id}/scans/{s.id}"} for s in exp.scans.values()]
-        return self._result_set(req, rows, ["xnat_imagescandata_id", "ID", "type", "quality", "series_description",
-                                            "xsiType", "note"])
+        return self._table(req, rows, ["xnat_imagescandata_id", "ID", "type", "quality", "series_description",
+                                       "xsiType", "note"], "Scans")
+
+    def _scan(self, req):
+        exp, error = self._experiment_for(req)
+        if error:
+            return error
+        scans = self._scans_of(exp, req.match.group("scan"))
+        if len(scans or []) != 1:
+            return self.error_response(404, req)
+        return render_item("xnat:mrScanData", self._scan_fields(exp, scans[0]), wanted_format(req.query))
+
+    def _scan_resources(self, exp, scans) -> list:
+        return [(exp, scan, r) for scan in scans for r in scan.resources.values()]
+
+    def _holders(self, req):
+        """``(experiment, [(exp, scan or None, XResource)], error)`` for the request's scan/resource part."""
+        exp, error = self._experiment_for(req)
+        if error:
+            return None, [], error
+        scans = self._scans_of(exp, req.match.groupdict().get("scan"))
+        if scans is None:
+            found = [(exp, None, r) for r in exp.resources.values()]
+        elif not scans:
+            return exp, [], self.error_response(404, req)
+        else:
+            found = self._scan_resources(exp, scans)
+        wanted = req.match.groupdict().get("r")
+        if wanted and unquote(wanted) != "ALL":
+            # a resource is addressed by its label or by its numeric id
+            found = [t for t in found if unquote(wanted) in (t[2].label, str(t[2].id))]
+            if not found:
+                return exp, [], self.error_response(404, req)
+        return exp, found, None
 
     def _resources(self, req):
-        exp, error = self._experiment_for(req)
+        exp, found, error = self._holders(req)
         if error:
             return error
-        scans = self._scan_for(exp, req.match.group("scan"))
-        if not scans:
-            return self.error_response(404, req)
-        rows = []
-        for scan in scans:
-            for label, files in scan.resources.items():
-                rows.append({"xnat_abstractresource_id": f"{exp.id}-{scan.id}-{label}", "label": label,
-                             "element_name": "xnat:resourceCatalog", "category": "scans", "cat_ID": scan.id,
-                             "cat_desc": scan.series_description, "format": label, "content": "RAW",
-                             "file_count": str(len(files)), "file_size": str(sum(f.size for f in files)),
-                             "URI": f"/data/experiments/{exp.id}/scans/{scan.id}/resources/{label}"})
-        return self._result_set(req, rows, ["xnat_abstractresource_id", "cat_id", "cat_desc", "label",
-                                            "element_name", "category", "format", "content", "file_count",
-                                            "file_size"])
+        rows = [{"xnat_abstractresource_id": str(r.id), "label": r.label, "element_name": "xnat:resourceCatalog",
+                 "category": "scans" if scan else "resources", "cat_id": scan.id if scan else exp.id,
+                 "cat_desc": scan.series_description if scan else "", "format": r.format, "content": r.content,
+                 "tags": "", "file_count": str(len(r.files)), "file_size": str(sum(f.size for f in r.files))}
+                for _, scan, r in found]
+        # XNAT's resource listing has a fixed column set and no URI (xnatpy builds one from the id)
+        return self._table(req, rows, _RESOURCE_COLUMNS, "Resources", fixed=True)
 
-    def _file_entries(self, exp, scans, resource=None):
-        for scan in scans:
-            for label, files in scan.resources.items():
-                if resource and unquote(resource) != label:
-                    continue
-                for f in files:
-                    yield scan, label, f
+    def _resource(self, req):
+        exp, found, error = self._holders(req)
+        if error:
+            return error
+        _, scan, r = found[0]
+        fields = {"xnat_abstractresource_id": r.id, "label": r.label, "format": r.format, "content": r.content,
+                  "file_count": len(r.files), "file_size": sum(f.size for f in r.files)}
+        return render_item("xnat:resourceCatalog", fields, wanted_format(req.query))
+
+    @staticmethod
+    def _file_uri(exp, scan, r: XResource, xfile: XFile) -> str:
+        # not URL-encoded: XNAT writes the catalog path as it is (sub-folders included)
+        base = f"/data/experiments/{exp.id}" + (f"/scans/{scan.id}" if scan else "")
+        return f"{base}/resources/{r.id}/files/{xfile.name}"
 
     def _files(self, req):
-        exp, error = self._experiment_for(req)
+        exp, found, error = self._holders(req)
         if error:
             return error
-        scans = self._scan_for(exp, req.match.group("scan"))
-        resource = req.match.group("r")
-        if not scans or (resource and not any(unquote(resource) in s.resources for s in scans)):
-            return self.error_response(404, req)
-        entries = list(self._file_entries(exp, scans, resource))
-        if req.query.get("format") == "zip":
-            return self._zip(exp, scans, f"{exp.label}_scans", resource)
-        rows = [{"Name": f.name, "Size": str(f.size), "collection": label, "cat_ID": scan.id,
-                 "file_tags": "", "file_format": "DICOM", "file_content": "RAW",
-                 "digest": self.md5(f) if self.digests else "",
-                 "URI": f"/data/experiments/{exp.id}/scans/{scan.id}/resources/{label}/files/{quote(f.name, safe='')}"}
-                for scan, label, f in entries]
-        return self._result_set(req, rows, ["Name", "Size", "URI", "collection", "file_tags", "file_format",
-                                            "file_content", "cat_ID", "digest"])
+        fmt = wanted_format(req.query)
+        if fmt == "zip":
+            return self._zip(found, f"{exp.label}_scans" if req.match.group("scan") else exp.label)
+        rows = [{"Name": f.basename, "Size": str(f.size), "URI": self._file_uri(e, scan, r, f),
+                 "collection": r.label, "file_tags": "", "file_format": r.format, "file_content": r.content,
+                 "cat_ID": str(r.id), "digest": self.md5(f) if self.digests else ""}
+                for e, scan, r in found for f in r.files]
+        return self._table(req, rows, ["Name", "Size", "URI", "collection", "file_tags", "file_format",
+                                       "file_content", "cat_ID", "digest"], "Files", fixed=True, with_columns=True)
 
-    def _zip(self, exp, scans, stem, resource=None):
+    def _zip(self, found, stem):
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-            for scan, label, f in self._file_entries(exp, scans, resource):
-                # XNAT puts archive members under <session>/scans/<scan>-<type>/resources/<label>/files/
-                safe = f.name.replace("/", "_").lstrip(".")
-                zf.writestr(f"{exp.label}/scans/{scan.id}-{scan.type}/resources/{label}/files/{safe}",
-                            self.content(f))
+            for exp, scan, r in found:
+                # XNAT puts archive members under <session>/scans/<scan>-<type>/resources/<label>/files/<path>
+                where = f"scans/{scan.id}-{scan.type}/" if scan else ""
+                for f in r.files:
+                    safe = "/".join(p for p in f.name.split("/") if p not in ("", ".", ".."))
+                    zf.writestr(f"{exp.label}/{where}resources/{r.label}/files/{safe}", self.content(f))
         return Response(200, buf.getvalue(), "application/zip",
                         {"Content-Disposition": f'attachment; filename="{stem}.zip"'})
 
     def _file(self, req):
-        exp, error = self._experiment_for(req)
+        exp, found, error = self._holders(req)
         if error:
             return error
-        scans = self._scan_for(exp, req.match.group("scan"))
-        name = unquote(req.match.group("name"))
-        resource = unquote(req.match.group("r"))
-        found = next((f for scan in scans for f in scan.resources.get(resource, []) if f.name == name), None)
-        if found is None:
+        path = unquote(req.match.group("name"))
+        xfile = next((f for _, _, r in found for f in r.files if f.name == path), None)
+        if xfile is None:
             return self.error_response(404, req)
-        data = self.content(found)
-        headers = {"Accept-Ranges": "bytes", "Content-Disposition": f'attachment; filename="{quote(name)}"'}
+        data = self.content(xfile)
+        headers = {"Accept-Ranges": "bytes",
+                   "Content-Disposition": f'attachment; filename="{quote(xfile.basename)}"'}
+        ctype = "application/dicom" if xfile.basename.lower().endswith(".dcm") else "application/octet-stream"
         rng = req.headers.get("Range", "")
         if rng.startswith("bytes=") and rng[6:].split("-")[0].isdigit():
             start = int(rng[6:].split("-")[0])
             if start < len(data):
                 headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
-                return Response(206, data[start:], "application/dicom", headers)
-        return Response(200, data, "application/dicom", headers)
+                return Response(206, data[start:], ctype, headers)
+        return Response(200, data, ctype, headers)
+
+
+# the search data types (``/data/search/elements``) and a few display fields of each
+DISPLAY_FIELDS = {
+    "xnat:projectData": ("Project", ["ID", "NAME", "DESCRIPTION", "PI"]),
+    "xnat:subjectData": ("Subject", ["SUBJECT_ID", "SUBJECT_LABEL", "PROJECT", "INSERT_DATE"]),
+    "xnat:mrSessionData": ("MR Session", ["SESSION_ID", "LABEL", "SUBJECT_ID", "PROJECT", "DATE", "SCANNER"]),
+    "xnat:mrScanData": ("MR Scan", ["ID", "TYPE", "QUALITY", "SERIES_DESCRIPTION"]),
+}
+
+_RESOURCE_COLUMNS = ["xnat_abstractresource_id", "label", "element_name", "category", "cat_id", "cat_desc",
+                     "format", "content", "tags", "file_count", "file_size"]
+
+
+def _scan_pk(exp, scan) -> str:
+    return str(int(exp.id.rsplit("E", 1)[-1]) * 100 + int(scan.id)) if scan.id.isdigit() else f"{exp.id}-{scan.id}"

@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .. import errors
 from ..auth.credentials import ANONYMOUS, CredentialStore, credential_name
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST_COLUMNS = ["project", "subject", "session", "experiment", "scan", "resource", "name", "size", "md5",
                     "uri", "url"]
-_FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)/scans/(?P<scan>[^/]+)/resources/(?P<r>[^/]+)/files/(?P<n>.+)$")
+# .../experiments/E[/scans/S]/resources/<id or label>/files/<catalog path, sub-folders kept>
+_FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)(?:/scans/(?P<scan>[^/]+))?/resources/(?P<r>[^/]+)/files/(?P<n>.+)$")
 
 
 def default_url(value: str | None = None) -> str | None:
@@ -128,6 +130,9 @@ class XnatClient:
         self._http = None
         self._base = self.url
         self._listeners: list = []
+        self._login = None  # (user, password) while logged in as a user
+        self._renewal = threading.Lock()
+        self._renewing = threading.local()
 
     def on_session(self, callback) -> None:
         """Call ``callback(client)`` after every login and logout (widgets sharing a client follow it)."""
@@ -183,11 +188,18 @@ class XnatClient:
                                        "Tick 'remember' to keep it in the DataLad credential store.")
             password = stored["password"]
         self.logout()
-        session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
-                               logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),
-                               default_timeout=self.timeout, pilot_timeout=self.timeout,
-                               # anonymous means no credentials: not even a ~/.netrc entry
-                               netrc_file=os.devnull if anonymous else None)
+        try:
+            session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
+                                   logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),
+                                   default_timeout=self.timeout, pilot_timeout=self.timeout,
+                                   # anonymous means no credentials: not even a ~/.netrc entry
+                                   netrc_file=os.devnull if anonymous else None)
+        except Exception as exc:
+            if not _is_unreachable(exc) and not looks_like_xnat(self.url, self.timeout):
+                raise errors.UserError(f"{self.url} does not look like an XNAT server.",
+                                       "Check the address: use the XNAT's home page, e.g. https://xnat.example.org "
+                                       "(without /data or /app/...).") from exc
+            raise
         if remember and user and not anonymous:
             self.store.save(name, user, password, realm=self.url)
         self._xnat = session
@@ -198,6 +210,9 @@ class XnatClient:
         self._http.cookies.update(session.interface.cookies)
         if not session.interface.cookies.get("JSESSIONID") and user:
             self._http.auth = (user, password)  # XNAT without JSESSION support: basic auth on every request
+        # kept in memory only, to renew an expired JSESSION (XNAT forgets idle sessions after ~15 min)
+        self._login = (user, password) if user and not anonymous else None
+        self._http.hooks["response"].append(self._renew_expired_session)
         self.user = session.logged_in_user or ("guest" if anonymous else user)
         self.credential_name = ANONYMOUS if anonymous else name
         self._notify()
@@ -214,6 +229,7 @@ class XnatClient:
         if self._http is not None:
             self._http.close()
         self._xnat = self._http = None
+        self._login = None
         self.user = None
         if was_connected:
             self._notify()
@@ -230,27 +246,53 @@ class XnatClient:
         return self._http
 
     def file_url(self, uri: str) -> str:
-        return self._base + uri if uri.startswith("/") else uri
+        """The URL of a listed file URI (XNAT writes catalog paths unencoded: encode each segment)."""
+        if not uri.startswith("/"):
+            return uri
+        segments = [quote(unquote(p), safe="@!$&'()*+,;=:~-._") for p in uri.split("/")]
+        # a literal "." or ".." in a catalog path must reach the server, not be folded away by the URL
+        return self._base + "/".join(p.replace(".", "%2E") if p in (".", "..") else p for p in segments)
 
     def get_json(self, path: str, **params) -> dict:
         """GET ``path`` as JSON; HTTP errors raise :class:`requests.HTTPError` (worded by ``errors.describe``)."""
         params = {k: v for k, v in params.items() if v not in (None, "")}
         params["format"] = "json"
         response = self.http.get(self._base + path, params=params)
-        if response.status_code in (401, 403, 404) and self.user not in (None, "guest") and self._expired():
-            raise errors.UserError("Your XNAT session has expired.", "Log in again.")
         response.raise_for_status()
         if "json" not in response.headers.get("Content-Type", ""):
             raise errors.UserError("XNAT answered with a web page instead of data; the session may have expired.",
                                    "Log in again.")
         return response.json()
 
-    def _expired(self) -> bool:
-        """Whether the server no longer knows our session (XNAT then answers as to a guest)."""
+    def _renew_expired_session(self, response, *args, **kwargs):
+        """Response hook: when XNAT no longer knows our JSESSION, log in again and repeat the request.
+
+        XNAT does not refuse a forgotten session: it opens a new guest one (a new ``JSESSIONID``
+        cookie) and answers as to a guest, so private projects would silently vanish. Without
+        guest access it answers 401 instead.
+        """
+        sent = _cookie(response.request.headers.get("Cookie", ""), "JSESSIONID")
+        replaced = response.cookies.get("JSESSIONID")
+        expired = sent and ((replaced and replaced != sent) or response.status_code == 401)
+        if not expired or self._login is None or getattr(self._renewing, "active", False):
+            return response
+        self._renewing.active = True
         try:
-            return self.http.get(self._base + "/data/auth").status_code == 401
-        except Exception:  # the original error is the one worth showing
-            return False
+            with self._renewal:
+                if self._http.cookies.get("JSESSIONID") in (None, sent):  # not yet renewed by another thread
+                    log.info("XNAT session expired; logging in again as %s", self._login[0])
+                    answer = self._http.post(self._base + "/data/JSESSION", auth=self._login)
+                    if answer.status_code != 200 or not self._http.cookies.get("JSESSIONID"):
+                        raise errors.UserError("Your XNAT session has expired and renewing it failed "
+                                               f"(HTTP {answer.status_code}): please log in again.",
+                                               "Log in again (your password may have changed).")
+            retry = response.request.copy()
+            retry.headers.pop("Cookie", None)
+            retry.prepare_cookies(self._http.cookies)
+            response.close()
+            return self._http.send(retry, **kwargs)
+        finally:
+            self._renewing.active = False
 
     def result_set(self, path: str, **params):
         import pandas as pd
@@ -270,8 +312,8 @@ class XnatClient:
 
     # -- tree levels (one request each) -------------------------------------------------------------------
     def projects(self):
-        """Projects this user can see: ``id, name, description, accessibility``."""
-        frame = self.result_set("/data/projects", columns="ID,name,description,accessibility")
+        """Projects this user can see: ``id, name, description, accessibility`` (empty: XNAT does not list it)."""
+        frame = self.result_set("/data/projects", columns="ID,name,description")
         return self._frame(frame, {"ID": "id", "name": "name", "description": "description",
                                    "accessibility": "accessibility"})
 
@@ -298,32 +340,58 @@ class XnatClient:
         return self._frame(frame, {"ID": "id", "type": "type", "quality": "quality",
                                    "series_description": "series_description"})
 
-    def resources(self, experiment: str, scan: str):
-        """Resources of a scan: ``label, format, file_count, file_size``."""
-        frame = self.result_set(f"/data/experiments/{experiment}/scans/{scan}/resources")
-        return self._frame(frame, {"label": "label", "format": "format", "file_count": "file_count",
-                                   "file_size": "file_size"}, numeric=("file_count", "file_size"))
+    def resources(self, experiment: str, scan: str | None = None):
+        """Resources of a scan, or of the session itself (``scan=None``).
 
-    def files(self, experiment: str, scan: str = "ALL", resource: str | None = None):
-        """Files of a session (``scan="ALL"``), of scans (``"1,3"``) or of one resource.
-
-        Columns ``scan, resource, name, size, md5, format, content, uri``.
+        Columns ``id, label, format, file_count, file_size``.
         """
-        path = f"/data/experiments/{experiment}/scans/{scan}" + (f"/resources/{resource}" if resource else "")
+        where = f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
+        frame = self.result_set(where + "/resources")
+        return self._frame(frame, {"xnat_abstractresource_id": "id", "label": "label", "format": "format",
+                                   "file_count": "file_count", "file_size": "file_size"},
+                           numeric=("file_count", "file_size"))
+
+    def files(self, experiment: str, scan: str | None = "ALL", resource: str | None = None):
+        """Files of a session's scans (``scan="ALL"``), of some scans (``"1,3"``), of one resource, or of a
+        session-level resource (``scan=None``).
+
+        Columns ``scan, resource, name, size, md5, format, content, uri``; ``name`` is the file's path in its
+        resource's catalog (sub-folders kept, so it is unique within the resource).
+        """
+        path = f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
+        path += f"/resources/{resource}" if resource else ""
         frame = self.result_set(path + "/files")
         out = self._frame(frame, {"Name": "name", "Size": "size", "digest": "md5", "collection": "resource",
                                   "file_format": "format", "file_content": "content", "URI": "uri"},
                           numeric=("size",))
-        # the scan comes from the URI: XNAT's cat_ID names the catalog, not the scan
-        out.insert(0, "scan", [(_FILE_URI.search(u or "") or {"scan": ""})["scan"] if u else "" for u in out["uri"]])
+        # the scan and the catalog path come from the URI: Name is only the base name
+        parsed = [parse_file_uri(u or "") for u in out["uri"]]
+        out["name"] = [p.get("name") or n for p, n in zip(parsed, out["name"])]
+        out.insert(0, "scan", [p.get("scan") or "" for p in parsed])
         return out
+
+    def session_files(self, experiment: str):
+        """Files of a session's own resources (not a scan's): one listing, plus one per non-empty resource."""
+        import pandas as pd
+
+        resources = self.resources(experiment)
+        frames = [self.files(experiment, None, str(r["id"] or r["label"]))
+                  for _, r in resources.iterrows() if (r["file_count"] is pd.NA or r["file_count"])]
+        return pd.concat(frames, ignore_index=True) if frames else self.files_frame()
+
+    @staticmethod
+    def files_frame():
+        import pandas as pd
+
+        return pd.DataFrame(columns=["scan", "name", "size", "md5", "resource", "format", "content", "uri"])
 
     # -- manifests ----------------------------------------------------------------------------------------
     def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
-        """Every file under the selected nodes, with one request per session at most.
+        """Every file under the selected nodes: per session, one listing of its scans' files and one of its resources.
 
         ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
-        experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates).
+        experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates). A whole session
+        includes its session-level resources (``scan`` empty); ``name`` is the path in the resource's catalog.
         """
         import pandas as pd
 
@@ -344,7 +412,7 @@ class XnatClient:
                 if entry[3] is not None:
                     entry[3].add(node.scan)
             elif node.level == "resource":
-                frame = self.files(node.experiment, node.scan, node.resource)
+                frame = self.files(node.experiment, node.scan or None, node.resource)
                 frames.append(self._label(frame, node.project, node.subject, node.session, node.experiment))
             elif node.level == "file":
                 info = dict(node.info)
@@ -354,9 +422,14 @@ class XnatClient:
                                              "size": info.get("size"), "md5": info.get("md5", ""),
                                              "uri": info.get("uri", "")}]))
         def session_files(item):
+            import pandas as pd
+
             exp, (project, subject, label, scans) = item
             scan_spec = "ALL" if scans is None else ",".join(sorted(scans, key=_natural))
-            return self._label(self.files(exp, scan_spec), project, subject, label, exp)
+            frame = self.files(exp, scan_spec)
+            if scans is None:  # the whole session: its own resources too
+                frame = pd.concat([frame, self.session_files(exp)], ignore_index=True)
+            return self._label(frame, project, subject, label, exp)
 
         # sessions are independent: a few in flight at once hide the server's latency
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ndw-xnat-manifest") as pool:
@@ -384,8 +457,49 @@ def _natural(text: str):
 
 
 def parse_file_uri(uri: str) -> dict:
-    """``{experiment, scan, resource, name}`` of a file URI (name URL-decoded)."""
+    """``{experiment, scan, resource, name}`` of a file URI (``scan`` empty for a session-level resource).
+
+    >>> parse_file_uri("/data/experiments/E1/scans/2/resources/17/files/runA/0001.dcm")["name"]
+    'runA/0001.dcm'
+    """
     m = _FILE_URI.search(uri)
     if not m:
         return {}
-    return {"experiment": m["e"], "scan": m["scan"], "resource": m["r"], "name": unquote(m["n"])}
+    return {"experiment": m["e"], "scan": m["scan"] or "", "resource": m["r"], "name": unquote(m["n"])}
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def _is_unreachable(exc) -> bool:
+    import requests
+
+    try:
+        from xnat.exceptions import XNATConnectionError
+    except ImportError:  # pragma: no cover
+        XNATConnectionError = ()
+    return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout, XNATConnectionError))
+
+
+def looks_like_xnat(url: str, timeout=(5.0, 30.0)) -> bool:
+    """Whether ``url`` answers like an XNAT: its build info, its login/home page, or its Basic realm.
+
+    Asked only after a login failed, to tell "wrong password" from "this is not an XNAT".
+    """
+    import requests
+
+    try:
+        info = requests.get(url.rstrip("/") + "/xapi/siteConfig/buildInfo", timeout=timeout)
+        if info.ok and "json" in info.headers.get("Content-Type", "") and "version" in info.json():
+            return True
+        if "xnat" in info.headers.get("WWW-Authenticate", "").lower():
+            return True
+        home = requests.get(url.rstrip("/") + "/", timeout=timeout)
+        return "/app/template/" in home.url or "xnat" in home.text[:20000].lower()
+    except (requests.RequestException, ValueError):
+        return False

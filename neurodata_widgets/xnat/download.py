@@ -63,13 +63,41 @@ def safe_relpath(pathfmt: str, fields: dict, name: str) -> str:
     return prefix + "/".join(parts)
 
 
+def layout_fields(row: dict) -> dict:
+    """The fields a path format is filled with: a session-level resource stands where a scan would."""
+    if not row.get("scan"):
+        return dict(row, scan=row.get("resource") or "resources")
+    return row
+
+
+def relpaths(rows: list, pathfmt: str) -> list:
+    """Relative paths of manifest rows, never two the same.
+
+    ``name`` is the file's catalog path, unique within its resource; files of two resources of one
+    scan (``DICOM/x.dcm``, ``SNAPSHOTS/x.dcm``) would still meet, so those get their resource's
+    label as a folder.
+    """
+    paths = [safe_relpath(pathfmt, layout_fields(r), r["name"]) for r in rows]
+    seen: dict = {}
+    for i, path in enumerate(paths):
+        seen.setdefault(path, []).append(i)
+    for path, which in seen.items():
+        if len(which) > 1:
+            for i in which:
+                row = rows[i]
+                paths[i] = safe_relpath(pathfmt, layout_fields(row), f"{row.get('resource') or '_'}/{row['name']}")
+    if len(set(paths)) != len(paths):  # the same file listed twice: the caller's manifest is wrong
+        raise errors.UserError("Two files of the selection would land on the same path.",
+                               "Remove the duplicate rows or choose a path format with more fields.")
+    return paths
+
+
 def plan(manifest, target, pathfmt: str = DEFAULT_PATHFMT):
-    """The manifest with a ``path`` column (absolute target path of every file)."""
+    """The manifest with a ``path`` column (absolute target path of every file, one file per path)."""
     root = str(Path(target).expanduser().resolve())
     out = manifest.copy()
     paths = []
-    for row in manifest.to_dict("records"):
-        rel = safe_relpath(pathfmt.replace("//", "/"), row, row["name"])
+    for rel in relpaths(manifest.to_dict("records"), pathfmt.replace("//", "/")):
         path = os.path.normpath(os.path.join(root, rel))
         if not path.startswith(root + os.sep):  # defence in depth: sanitising should make this impossible
             raise errors.UserError(f"Refusing to write outside {root}: {rel}")
@@ -112,6 +140,7 @@ def _fetch(http, url, dest: Path, size, md5, progress: _Progress, cancelled, tim
                         have, digest = 0, hashlib.md5()
                     elif response.status_code not in (200, 206):
                         response.raise_for_status()
+                    _check_not_a_page(response, dest.name)
                     expected = response.headers.get("Content-Length")
                     expected = have + int(expected) if expected is not None else size
                     with open(part, "ab" if have else "wb") as fh:
@@ -134,6 +163,9 @@ def _fetch(http, url, dest: Path, size, md5, progress: _Progress, cancelled, tim
                     raise errors.UserError(f"The connection broke while downloading {dest.name} ({short}).",
                                            "Nothing partial was kept; try again.") from exc
                 log.info("resuming %s at byte %d after: %s", url, have, exc)
+        if size is not None and have != size:
+            raise errors.UserError(f"Size mismatch for {dest.name}: XNAT lists {size} bytes, received {have}.",
+                                   "The file was not kept; refresh the listing and try again.")
         if md5 and digest.hexdigest() != md5:
             raise errors.UserError(f"Checksum mismatch for {dest.name}: XNAT says md5 {md5}, "
                                    f"received {digest.hexdigest()}.", "The file was not kept; try again or tell "
@@ -148,6 +180,14 @@ def _fetch(http, url, dest: Path, size, md5, progress: _Progress, cancelled, tim
 
 class _Broken(Exception):
     pass
+
+
+def _check_not_a_page(response, name: str) -> None:
+    """A web page (XNAT's login page, a proxy's error page) is never saved as a data file."""
+    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype in ("text/html", "application/xhtml+xml") and not name.lower().endswith((".html", ".htm")):
+        raise errors.UserError(f"XNAT sent a web page instead of {name} (a login or error page); nothing was saved.",
+                               "Log in again, then retry; if it persists, check the file on the XNAT web site.")
 
 
 def _broken_types():

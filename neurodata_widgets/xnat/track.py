@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from .. import errors
 from ..auth.credentials import ANONYMOUS
-from .download import DEFAULT_PATHFMT, safe_relpath
+from .download import DEFAULT_PATHFMT, relpaths
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,8 @@ def track(client, manifest, dataset, *, pathfmt: str = DEFAULT_PATHFMT, register
 
     groups: dict = {}  # subdataset path ('' = top) -> rows
     report = []
-    for row in manifest.to_dict("records"):
-        rel = safe_relpath(pathfmt, row, row["name"])
+    rows = manifest.to_dict("records")
+    for row, rel in zip(rows, relpaths(rows, pathfmt)):
         sub, _, inner = rel.rpartition("//") if "//" in rel else ("", "", rel)
         full = os.path.join(ds.path, sub.replace("//", "/"), inner)
         if os.path.lexists(full):

@@ -276,7 +276,12 @@ class XnatBrowser(widgets.VBox):
             if node.key not in self.children_of:
                 if self._run(lambda: self._list(node), f"Listing {node.key}") is None:
                     return
-                self.status = f"{len(self.children_of[node.key])} {NOUN[CHILD[node.level]]} in {node.key}"
+                count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]]
+                self.status = f"{count} {noun} in {node.key}"
+                if not count and node.level == "project":  # XNAT lists only what this account may read
+                    who = "as a guest" if self.client.user == "guest" else f"as {self.client.user}"
+                    self.status = (f"No {noun} you may read in {node.key} (logged in {who}); "
+                                   "ask the project's owner for access if you expected data.")
             self.expanded.add(node.key)
             self.banner.clear()
         self.render()
@@ -370,7 +375,7 @@ class XnatBrowser(widgets.VBox):
 
     # -- actions ----------------------------------------------------------------------------------------
     def to_dataframe(self):
-        """The file manifest of the selection (one request per session at most)."""
+        """The file manifest of the selection (a couple of requests per session, none per file)."""
         return self.client.manifest(self.selected_nodes)
 
     def _start(self, label, fn, target: str) -> Job | None:

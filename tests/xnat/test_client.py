@@ -26,7 +26,8 @@ def test_manifest_takes_one_request_per_session(client, server):
     server.reset_stats()
     manifest = client.manifest([Node("project", "DEMO_PRIVATE")])
     assert len(manifest) == 3 * 2 * 3 * 2
-    assert server.stats["total"] == 1 + 3 * 2  # the experiment listing, then one per session
+    # the experiment listing, then per session its scans' files and its own resources
+    assert server.stats["total"] == 1 + 3 * 2 * 2
     assert manifest["url"].str.startswith(server.url).all()
     scans = client.manifest([Node("scan", "DEMO_PRIVATE", "sub-001", manifest["experiment"][0], "x", "1"),
                              Node("scan", "DEMO_PRIVATE", "sub-001", manifest["experiment"][0], "x", "2")])
@@ -66,6 +67,35 @@ def test_anonymous_and_missing_credential(server):
         c.login(credential="nobody-stored-this")
 
 
+def test_session_level_resources_and_catalog_folders_in_manifests(client, server, tmp_path):
+    from neurodata_widgets.xnat.download import download
+
+    exp = next(e for e in server.experiments.values() if e.project == "DEMO_PUBLIC")
+    server.add_file(exp.id, "3", "runA/0001.dcm", b"\0" * 128 + b"DICM A")
+    server.add_file(exp.id, "3", "runB/0001.dcm", b"\0" * 128 + b"DICM B")
+    server.add_file(exp.id, "3", "runA/0001.dcm", b"\0" * 128 + b"DICM snap", resource="SNAPSHOTS")
+    server.add_file(exp.id, None, "qc/report.txt", b"all good\n", resource="QC")
+    manifest = client.manifest([Node("experiment", exp.project, exp.subject.label, exp.id, exp.label)])
+    qc = manifest[manifest["resource"] == "QC"]
+    assert list(qc["name"]) == ["qc/report.txt"] and list(qc["scan"]) == [""]
+    assert {"runA/0001.dcm", "runB/0001.dcm"} <= set(manifest[manifest["scan"] == "3"]["name"])
+    report = download(client, manifest, tmp_path)
+    assert (report["status"] == "downloaded").all() and report["path"].is_unique
+    base = tmp_path / exp.subject.label / exp.label
+    # runA/0001.dcm is in two resources of scan 3: both get their resource's folder
+    assert (base / "3" / "DICOM" / "runA" / "0001.dcm").read_bytes().endswith(b"DICM A")
+    assert (base / "3" / "runB" / "0001.dcm").read_bytes().endswith(b"DICM B")
+    assert (base / "3" / "SNAPSHOTS" / "runA" / "0001.dcm").read_bytes().endswith(b"DICM snap")
+    assert (base / "QC" / "qc" / "report.txt").read_bytes() == b"all good\n"
+
+
+def test_not_an_xnat_says_so(sandbox):
+    registry = sandbox.services["registry"]
+    with pytest.raises(errors.UserError) as info:
+        XnatClient(registry.url).login("demo", "secret")
+    assert "does not look like an XNAT" in str(info.value)
+
+
 @pytest.mark.parametrize("url, phrase", [("not a url", "not a valid server address"),
                                          ("http://127.0.0.1:9", "Could not reach")])
 def test_bad_addresses_read_well(url, phrase):
@@ -84,8 +114,10 @@ def test_status_errors_read_well(client, server):
     server.faults.clear()
     visitor = XnatClient(server.url)
     visitor.login("visitor", server.users["visitor"]["password"])
+    assert visitor.subjects("DEMO_PROTECTED").empty  # listings are filtered by permission
+    protected = next(e for e in server.experiments.values() if e.project == "DEMO_PROTECTED")
     with pytest.raises(requests.HTTPError) as info:
-        visitor.subjects("DEMO_PROTECTED")
+        visitor.experiment(protected.id)
     assert "not allowed" in errors.describe(info.value)[0]
     server.faults.set(hang=3, pattern="/subjects")
     with pytest.raises(requests.exceptions.RequestException) as info:

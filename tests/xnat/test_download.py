@@ -101,3 +101,40 @@ def test_cancel_stops_and_keeps_no_partial(client, server, tmp_path):
     assert job.state == "cancelled"
     assert not _leftovers(tmp_path)
     assert len([f for _, _, fs in os.walk(tmp_path) for f in fs]) < len(manifest)
+
+
+def _one_row(client, server, exp, scan="1"):
+    manifest = client.manifest([Node("scan", exp.project, exp.subject.label, exp.id, exp.label, scan)])
+    return manifest.iloc[[0]].copy()
+
+
+def test_a_web_page_is_never_saved_as_data(client, server, tmp_path):
+    exp = _session(server)
+    row = _one_row(client, server, exp)
+    # a listing without digest whose URL lands on XNAT's login page (as a lost session or a proxy does)
+    row["md5"] = ""
+    row["url"] = server.url + "/app/template/Login.vm"
+    with pytest.raises(DownloadError, match="web page instead of") as info:
+        download(client, row, tmp_path)
+    path = info.value.report["path"].iloc[0]
+    assert info.value.report["status"].iloc[0] == "failed" and not os.path.exists(path) and not _leftovers(tmp_path)
+
+
+def test_a_size_mismatch_keeps_nothing(client, server, tmp_path):
+    exp = _session(server)
+    row = _one_row(client, server, exp)
+    row["md5"] = ""
+    row["size"] = int(row["size"].iloc[0]) + 10  # the catalog says more than the server sends
+    report = download(client, row, tmp_path, raise_on_error=False)
+    assert report["status"].iloc[0] == "failed" and "Size mismatch" in report["error"].iloc[0]
+    assert not os.path.exists(report["path"].iloc[0]) and not _leftovers(tmp_path)
+
+
+def test_an_expired_session_is_renewed_during_downloads(client, server, tmp_path):
+    exp = _session(server, "DEMO_PRIVATE")
+    manifest = client.manifest([Node("experiment", exp.project, exp.subject.label, exp.id, exp.label)])
+    server.expire()  # without renewal, every private file would now answer 404 to the guest session
+    logins = server.stats["POST /data/JSESSION"]
+    report = download(client, manifest, tmp_path)
+    assert set(report["status"]) == {"downloaded"}
+    assert server.stats["POST /data/JSESSION"] == logins + 1  # renewed once, shared by the parallel workers

@@ -1,0 +1,283 @@
+"""``git-annex-remote-globus``: a maintained drop-in for CONP's special remote of that name.
+
+CONP datasets were made with ``git annex initremote globus type=external externaltype=globus
+encryption=none endpoint=<collection name> fileprefix=<prefix>`` and register each file under a
+``globus://<name lower case>/<prefix>/<path>`` URL (see :mod:`.conp`). This program speaks the
+same protocol to git-annex with the same settings, so after ``pip install neurodata-widgets``::
+
+    git-annex-remote-globus setup          # log in to Globus once (the toolkit's login)
+    git annex enableremote globus          # in a clone of the dataset
+    datalad get path/to/file
+
+* The login is the toolkit's Globus login (:class:`~.client.GlobusClient`, one token file,
+  mode 0600): logging in from a notebook widget serves the command line too, and back.
+* The collection is found by its name with Transfer's endpoint search (or by id).
+* CHECKPRESENT lists the file's folder with Transfer's ls and compares the size.
+* TRANSFER-RETRIEVE downloads from the collection's HTTPS server: anonymously when the
+  collection is public, otherwise with a token of the collection's HTTPS scope, sent only
+  to that collection's server. Progress goes to git-annex as it arrives.
+* Read-only, like the original: storing or removing content is refused with a message.
+
+Examples
+--------
+>>> from neurodata_widgets.globus.remote import GlobusRemote
+>>> sorted(GlobusRemote(annex=None).configs)
+['endpoint', 'fileprefix']
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from annexremote import Master, RemoteError, SpecialRemote
+
+from .. import errors
+from .conp import SCHEME, collection_path, find_collection
+
+log = logging.getLogger(__name__)
+SETUP_HINT = "Log in with: git-annex-remote-globus setup"
+CHUNK = 1 << 20
+
+
+class GlobusRemote(SpecialRemote):
+    """The special remote: one process per git-annex command, many keys each."""
+
+    def __init__(self, annex):
+        super().__init__(annex)
+        self.configs = {"endpoint": "Globus collection: its display name (as CONP writes it) or its id",
+                        "fileprefix": "path on the collection before the dataset's files (part of each URL)"}
+        self.endpoint = ""
+        self.fileprefix = ""
+        self._client = None
+        self._collection: dict | None = None
+        self._needs_token: set = set()
+        self._session = None
+
+    # -- setup -------------------------------------------------------------------------------
+    def initremote(self):
+        self._read_config()
+        if not self.endpoint:
+            raise RemoteError("Set the Globus collection: endpoint=<collection name or id> "
+                              "(and fileprefix=<path before the dataset's files>).")
+        if self.client_or_none() is not None and self.client_or_none().logged_in:
+            self.collection()  # a maintainer learns of a wrong name now, not at the first get
+
+    def prepare(self):
+        # no network here: git annex whereis/info start the remote too and must stay fast
+        self._read_config()
+        if not self.endpoint:
+            raise RemoteError("This globus remote has no endpoint setting: "
+                              "git annex enableremote globus endpoint=<collection name or id>")
+        self.info = {"endpoint": self.endpoint, "fileprefix": self.fileprefix or "(none)"}
+
+    def _read_config(self):
+        self.endpoint = self.annex.getconfig("endpoint").strip()
+        self.fileprefix = self.annex.getconfig("fileprefix").strip()
+
+    def getcost(self):
+        return 200  # expensiveRemoteCost: a wide-area download
+
+    def getavailability(self):
+        return "global"
+
+    # -- where things are --------------------------------------------------------------------
+    def client_or_none(self):
+        if self._client is None:
+            self._client = toolkit_client(required=False)
+        return self._client or None
+
+    def client(self):
+        client = self.client_or_none()
+        if client is None:
+            raise RemoteError(_not_configured())
+        if not client.logged_in:
+            raise RemoteError(f"You are not logged in to Globus. {SETUP_HINT}")
+        return client
+
+    def collection(self) -> dict:
+        if self._collection is None:
+            self._collection = self._call(find_collection, self.client(), self.endpoint)
+        return self._collection
+
+    def _call(self, fn, *args, **kwargs):
+        """Run a Globus call; every failure becomes a RemoteError worded for the user."""
+        from .client import ConsentRequired, LoginRequired
+
+        try:
+            return fn(*args, **kwargs)
+        except RemoteError:
+            raise
+        except ConsentRequired as exc:
+            raise RemoteError(f"Globus collection {self.endpoint!r} needs your consent before it can be read. "
+                              f"Run: git-annex-remote-globus setup --collection '{self.endpoint}' "
+                              "and open the link it prints.") from exc
+        except LoginRequired as exc:
+            raise RemoteError(f"{exc.message} {SETUP_HINT}") from exc
+        except Exception as exc:  # noqa: BLE001 - git-annex shows only this one line
+            message, hint = errors.describe(exc)
+            raise RemoteError(f"{message} {hint}".strip()) from exc
+
+    def _paths(self, key) -> list[tuple[str, str]]:
+        """``(url, path on the collection)`` for each of the key's URLs on this remote's collection."""
+        urls = self.annex.geturls(key, SCHEME)
+        return [(u, p) for u in urls if (p := collection_path(u, self.endpoint)) is not None]
+
+    # -- the protocol's requests -------------------------------------------------------------
+    def claimurl(self, url):
+        return collection_path(url, self.endpoint) is not None
+
+    def checkurl(self, url):
+        path = collection_path(url, self.endpoint)
+        size = self._size(path) if path else None
+        if size is None:
+            raise RemoteError(f"{url} is not a file on Globus collection {self.endpoint!r}.")
+        return [{"size": size}]
+
+    def checkpresent(self, key):
+        wanted = _key_size(key)
+        for _url, path in self._paths(key):
+            size = self._size(path)
+            if size is not None and (wanted is None or size == wanted):
+                return True
+        return False
+
+    def transfer_retrieve(self, key, local_file):
+        paths = self._paths(key)
+        if not paths:
+            raise RemoteError(f"No globus:// URL of collection {self.endpoint!r} is registered for this file.")
+        problems = []
+        for url, path in paths:
+            try:
+                self._download(path, local_file, _key_size(key))
+                return
+            except RemoteError as exc:
+                problems.append(f"{url}: {exc}")
+        raise RemoteError("; ".join(problems))
+
+    def transfer_store(self, key, local_file):
+        raise RemoteError("The globus remote is read-only: put files on the collection with a Globus transfer, "
+                          "then register them (see the handbook's how-to on registering CONP files).")
+
+    def remove(self, key):
+        raise RemoteError("The globus remote is read-only: files on a Globus collection are removed "
+                          "by its managers, not by git-annex.")
+
+    # -- Globus calls ------------------------------------------------------------------------
+    def _size(self, path: str) -> int | None:
+        """Size of the file at ``path`` (Transfer ls of its folder), ``None`` if there is no such file."""
+        import globus_sdk
+
+        folder, _, name = path.rstrip("/").rpartition("/")
+        collection = self.collection()
+        # Transfer's filter language separates filters with "/" and alternatives with ","
+        narrow = {"limit": 1, "filter": f"name:={name}/type:file"} if "," not in name else {"limit": 100000}
+        try:
+            listing = self._call(self.client().ls, collection["id"], folder + "/", **narrow)
+        except RemoteError as exc:
+            if isinstance(exc.__cause__, globus_sdk.TransferAPIError) and exc.__cause__.http_status == 404:
+                return None  # the folder itself is gone
+            raise
+        entry = next((e for e in listing.entries if e.get("name") == name), None)
+        return int(entry["size"]) if entry else None
+
+    def _download(self, path: str, local_file: str, expected: int | None) -> None:
+        from urllib.parse import quote
+
+        from ..http import session
+
+        collection = self.collection()
+        server = collection.get("https_server")
+        if not server:
+            raise RemoteError(f"Globus collection {self.endpoint!r} offers no HTTPS access to download from.")
+        url = server.rstrip("/") + quote(path)
+        if self._session is None:
+            self._session = session()
+        cid = collection["id"]
+        headers = {"Authorization": f"Bearer {self._https_token(cid)}"} if cid in self._needs_token else {}
+        response = self._session.get(url, headers=headers, stream=True)
+        if response.status_code in (401, 403) and not headers:
+            response.close()
+            self._needs_token.add(cid)  # this collection is not public: the rest of this run sends the token
+            headers = {"Authorization": f"Bearer {self._https_token(cid)}"}
+            response = self._session.get(url, headers=headers, stream=True)
+        with response:
+            if response.status_code == 404:
+                raise RemoteError(f"The file {path} is missing on Globus collection {self.endpoint!r}.")
+            if response.status_code in (401, 403):
+                raise RemoteError(f"Globus collection {self.endpoint!r} refused the download "
+                                  f"(HTTP {response.status_code}): your login has no access to it. "
+                                  f"Run: git-annex-remote-globus setup --collection '{self.endpoint}'")
+            if response.status_code >= 400:
+                message, hint = errors.describe_status(response.status_code, url)
+                raise RemoteError(f"{message} {hint}")
+            done = 0
+            with open(local_file, "wb") as out:
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+                    done += len(chunk)
+                    self.annex.progress(done)
+        if expected is not None and done != expected:
+            raise RemoteError(f"Downloaded {done} bytes of {path}, the dataset expects {expected}: "
+                              "the file on the collection has changed.")
+
+    def _https_token(self, collection_id: str) -> str:
+        """A token of the collection's own HTTPS scope (sent to that collection's server only)."""
+        from .client import ConsentRequired, LoginRequired
+
+        client = self.client()
+        try:
+            fetch = getattr(client, "collection_token", None)  # the toolkit's login knows collection scopes
+            return fetch(collection_id) if fetch else client.access_token(collection_id)
+        except (ConsentRequired, LoginRequired) as exc:
+            raise RemoteError(f"Globus collection {self.endpoint!r} needs a login for downloads and yours does not "
+                              f"cover it yet. Run: git-annex-remote-globus setup --collection {collection_id} "
+                              "(it prints the link to allow it), or allow it in the notebook's Globus login.") from exc
+
+
+def _key_size(key: str) -> int | None:
+    from ..datasets.state import key_size
+
+    return key_size(key)
+
+
+def _not_configured() -> str:
+    return ("Globus is not configured for neurodata-widgets: set NDW_GLOBUS_CLIENT_ID to your native app's "
+            "client id (or start `neurodata-widgets sandbox` to use the sandbox).")
+
+
+def toolkit_client(required: bool = True):
+    """The toolkit's Globus client for the remote, or ``None`` (``required=False``) if Globus is not configured.
+
+    A remote must never start a sandbox of its own: it uses the Globus the toolkit is
+    configured for (environment, a running ``neurodata-widgets sandbox``, or a client id).
+    """
+    from ..config import running_sandbox, setting
+    from .client import GlobusClient
+
+    if not (os.environ.get("GLOBUS_SDK_SERVICE_URL_AUTH") or running_sandbox().get("globus")
+            or setting("globus_client_id")):
+        if required:
+            raise errors.UserError(_not_configured(), "")
+        return None
+    return GlobusClient()
+
+
+def main(argv=None) -> int:
+    """Entry point: ``setup`` (and ``register``) from a terminal, else the git-annex protocol on stdin/stdout."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        from .remote_cli import run
+
+        return run(argv)
+    output = sys.stdout
+    sys.stdout = sys.stderr  # the protocol owns stdout: a stray print must not reach git-annex
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    master = Master(output)
+    master.LinkRemote(GlobusRemote(master))
+    master.Listen()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""CONP datasets on Globus: our git-annex-remote-globus, run by real git-annex and DataLad.
+
+The fixture datasets are made the way CONP's tools make them (initremote with endpoint and
+fileprefix, setpresentkey + registerurl of globus:// URLs) on the sandbox's collections; a
+user's clone is enabled with ``git annex enableremote globus`` and read with ``datalad get``.
+git-annex finds the ``git-annex-remote-globus`` program in this environment's scripts folder,
+which importing the toolkit puts on PATH (nothing here patches PATH).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from neurodata_widgets.globus.conp import collection_path, conp_url, split_url
+from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+
+
+def run(*args, cwd=None, input=None, check=True):
+    proc = subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, input=input, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def conp(sandbox, tmp_path_factory):
+    from neurodata_widgets.sandbox.conp_data import build_conp_datasets
+
+    return build_conp_datasets(sandbox["globus"], tmp_path_factory.mktemp("conp"))
+
+
+@pytest.fixture
+def own_login(monkeypatch, tmp_path):
+    """A fresh toolkit configuration folder (so a fresh token file) shared with the remote's process."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def login(scopes=None):
+    """Log in through the toolkit's client (the default token file the remote reads)."""
+    from neurodata_widgets.globus.client import GlobusClient
+
+    client = GlobusClient()
+    client.finish_login(code_shown(press_consent(client.start_login("code", scopes=scopes))))
+    return client
+
+
+def clone_enabled(url, path):
+    """A user's clone: ``datalad clone``, ``git annex enableremote globus``, then verify it as git-annex asks."""
+    run("datalad", "clone", url, str(path))
+    shown = run("git", "annex", "enableremote", "globus", cwd=path).stdout
+    assert "endpoint=" in shown and "fileprefix=" in shown  # the configuration a user checks
+    found = re.search(r"verifyremote globus --safe (\S+)", shown)
+    if found:  # git-annex >= 10.2025: a remote someone else configured is used only once verified
+        run("git", "annex", "verifyremote", "globus", "--safe", found.group(1), cwd=path)
+    return path
+
+
+def test_url_form_is_conps():
+    url = conp_url("FRDR_Prod_2", "/5/published/publication_170/submitted_data/", "2015_11_18_cortex/mask/mask.mat")
+    assert url == "globus://frdr_prod_2/5/published/publication_170/submitted_data/2015_11_18_cortex/mask/mask.mat"
+    assert collection_path(url, "FRDR_Prod_2") == "/5/published/publication_170/submitted_data/2015_11_18_cortex/mask/mask.mat"
+    assert collection_path(url, "FRDR_Prod") is None
+    spaced = conp_url("NDW Demo Open Data", "p", "a b.txt")
+    assert split_url(spaced) == ("ndw demo open data", "/p/a b.txt") and " " not in spaced
+
+
+def test_store_is_refused_clearly(conp, own_login, tmp_path):
+    clone = clone_enabled(conp["open"]["url"], tmp_path / "open")
+    (clone / "new.bin").write_bytes(b"new content")
+    run("datalad", "save", "-m", "new", cwd=clone)
+    copy = run("git", "annex", "copy", "--to", "globus", "new.bin", cwd=clone, check=False)
+    assert copy.returncode != 0 and "read-only" in copy.stdout + copy.stderr
+
+
+@pytest.mark.parametrize("endpoint, says", [("No Such Collection", "No Globus collection is named"),
+                                            ("NDW Demo", "Globus collections match")])
+def test_endpoint_not_found_or_ambiguous(sandbox, own_login, tmp_path, endpoint, says):
+    import datalad.api as dl
+
+    ds = dl.create(path=str(tmp_path / "ds"), result_renderer="disabled")
+    login()
+    made = run("git", "annex", "initremote", "globus", "type=external", "externaltype=globus", "encryption=none",
+               f"endpoint={endpoint}", "fileprefix=/x", cwd=ds.path, check=False)
+    assert made.returncode != 0 and says in made.stdout + made.stderr
+
+
+def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_path):
+    from neurodata_widgets.datasets.state import DatasetState
+    from neurodata_widgets.globus.annex import globus_remotes
+
+    info = conp["open"]
+    plain = tmp_path / "plain"
+    run("datalad", "clone", info["url"], str(plain))
+    where = DatasetState(plain).whereis("participants.tsv")
+    assert len(where) == 1 and info["endpoint"] in where[0]["description"]
+    assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
+    assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
+    assert globus_remotes(plain) == {"globus": info["endpoint"]}
