@@ -75,10 +75,14 @@ def widget_js_root() -> Path:
                     keep = (name.startswith("dist/") and name.count("/") == 1 and name.endswith(WIDGET_ASSETS)
                             and not name.startswith(("dist/embed.js", "dist/libembed"))) or name == "require.js"
                     if keep and member.isfile():
-                        # the fonts go where the manager looks for them (see _static/ndw-widgets-config.js)
-                        folder = staging if name.endswith(".js") else staging / "html-manager" / "dist"
-                        folder.mkdir(parents=True, exist_ok=True)
-                        (folder / Path(name).name).write_bytes(tar.extractfile(member).read())
+                        data = tar.extractfile(member).read()
+                        (staging / Path(name).name).write_bytes(data)
+                        if not name.endswith(".js"):
+                            # the manager looks for its fonts next to the module it was loaded as, which
+                            # _static/ndw-widgets-config.js maps here (or html-manager/dist/ for the first)
+                            fonts = staging / "html-manager" / "dist"
+                            fonts.mkdir(parents=True, exist_ok=True)
+                            (fonts / Path(name).name).write_bytes(data)
         cache.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(target, ignore_errors=True)
         shutil.move(str(staging), target)
