@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 DOCS_OUT ?= handbook/_build/html
 
-.PHONY: demo test test-fast bench docs install chromium clean sandbox
+.PHONY: demo test test-fast bench docs install chromium clean sandbox update-references
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test: $(STAMP) chromium
 # everything but the browser and notebook tests
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not notebook" $(PYTEST_ARGS)
+
+# the dashboards' reference images (tests/browser/reference/): only after looking at test-artifacts/looks-*.png
+update-references: $(STAMP) chromium
+	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py -k reference_image $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -25,11 +25,11 @@ import threading
 import time
 from contextlib import contextmanager
 from functools import lru_cache
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
 from .query import Not, Or, QueryError, tree_of
+from .records import facets, jsonb_order, metadata_text, now_iso  # noqa: F401 - now_iso kept importable here
 from .sql import fits_one_statement, to_scan_sql, to_sql
 
 FIELDS = ("url", "ds_id", "head", "head_describe", "branches", "tags", "annex_key_count",
@@ -111,25 +111,6 @@ def _compiled(pattern):
     import regex
 
     return regex.compile(pattern, regex.IGNORECASE)
-
-
-def jsonb_order(value):
-    """The same JSON with object keys in PostgreSQL JSONB's order (shorter keys first, then bytewise):
-    the registry searches the JSONB text, so a search across keys only matches in that order."""
-    if isinstance(value, dict):
-        return {k: jsonb_order(value[k]) for k in sorted(value, key=lambda k: (len(k.encode()), k.encode()))}
-    if isinstance(value, list):
-        return [jsonb_order(v) for v in value]
-    return value
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def metadata_text(obj) -> str:
-    """The JSON text a record is searched in, as PostgreSQL prints JSONB: ``"key": "value"``, its key order."""
-    return json.dumps(jsonb_order(obj), ensure_ascii=False)
 
 
 class Catalog:
@@ -415,7 +396,7 @@ class Catalog:
             if _running.timed_out or "interrupted" in str(exc):
                 at = text.find(":~")
                 raise QueryError(f"The search took longer than {self.time_limit:g} s and was stopped.", text,
-                                 at if at >= 0 else None,
+                                 at if at >= 0 else 0,  # at the regular expression, else the whole query
                                  "A regular expression such as (a+)+$ can take very long; simplify it, or "
                                  "narrow the search with more words.") from None
             raise QueryError(f"The catalog could not run this query: {exc}.", text, None,
@@ -580,8 +561,6 @@ class Catalog:
 
     def facets(self, query: str | None = None, limit: int = 5000) -> dict:
         """Facet counts (BIDS datatypes and modalities, license, run records) over the matches."""
-        from .registry import facets
-
         with self._lock:
             conn = self.conn
             with self._bounded(conn, query):

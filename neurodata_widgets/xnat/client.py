@@ -323,9 +323,13 @@ class XnatClient:
         return self._frame(frame, {"ID": "id", "label": "label", "project": "project"})
 
     def experiments(self, project: str, subject: str | None = None):
-        """Experiments (sessions) of a project, or of one subject: ``id, label, subject_id, subject_label, date, xsi_type``."""
-        frame = self.result_set("/data/experiments", project=project, subject_label=subject,
-                                columns="ID,label,subject_ID,subject_label,date,xsiType")
+        """Experiments (sessions) of a project, or of one subject (its label or ID).
+
+        Columns ``id, label, subject_id, subject_label, date, xsi_type``.
+        """
+        # the project-scoped routes: every XNAT has them, and they accept a subject's label
+        where = f"/data/projects/{project}" + (f"/subjects/{subject}" if subject else "")
+        frame = self.result_set(where + "/experiments", columns="ID,label,subject_ID,subject_label,date,xsiType")
         return self._frame(frame, {"ID": "id", "label": "label", "subject_ID": "subject_id",
                                    "subject_label": "subject_label", "date": "date", "xsiType": "xsi_type"})
 
