@@ -8,6 +8,7 @@ which importing the toolkit puts on PATH (nothing here patches PATH).
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -98,3 +99,26 @@ def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_pat
     assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
     assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
     assert globus_remotes(plain) == {"globus": info["endpoint"]}
+
+def test_register_command_sets_up_the_remote_and_urls(conp, own_login, tmp_path):
+    """The maintainers' command: initremote globus + registerurl/setpresentkey, as CONP's retrieve does."""
+    import datalad.api as dl
+
+    ds = dl.create(path=str(tmp_path / "ds"), result_renderer="disabled")
+    (tmp_path / "ds" / "sub-09").mkdir()
+    (tmp_path / "ds" / "sub-09" / "scan.dat").write_bytes(b"\0" * 4096)
+    ds.save(message="data", result_renderer="disabled")
+    done = run("git-annex-remote-globus", "register", "--no-check", "--endpoint", "FRDR_Prod_2",
+               "--fileprefix", "/5/published/publication_170/submitted_data", cwd=ds.path)
+    assert "Registered 1 of 1" in done.stdout
+    config = run("git", "cat-file", "-p", "git-annex:remote.log", cwd=ds.path).stdout
+    assert "externaltype=globus" in config and "endpoint=FRDR_Prod_2" in config
+    where = run("git", "annex", "whereis", "--json", "sub-09/scan.dat", cwd=ds.path).stdout
+    assert "globus://frdr_prod_2/5/published/publication_170/submitted_data/sub-09/scan.dat" in where
+
+
+def test_setup_without_globus_configured_says_what_to_set(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_SDK_", "NDW_GLOBUS_"))}
+    env["NDW_SANDBOX_FILE"] = str(tmp_path / "no-sandbox.json")
+    proc = subprocess.run(["git-annex-remote-globus", "setup"], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "NDW_GLOBUS_CLIENT_ID" in proc.stderr
