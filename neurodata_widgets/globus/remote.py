@@ -37,7 +37,7 @@ from .conp import SCHEME, collection_path, find_collection
 
 log = logging.getLogger(__name__)
 SETUP_HINT = "Log in with: git-annex-remote-globus setup"
-CHUNK = 1 << 20
+CHUNK = 64 << 10
 
 
 class GlobusRemote(SpecialRemote):
@@ -211,12 +211,16 @@ class GlobusRemote(SpecialRemote):
             if response.status_code >= 400:
                 message, hint = errors.describe_status(response.status_code, url)
                 raise RemoteError(f"{message} {hint}")
-            done = 0
+            done = told = 0
+            step = max(CHUNK, (expected or 0) // 100)  # git-annex wants news about every 1%, not more often
             with open(local_file, "wb") as out:
                 for chunk in response.iter_content(CHUNK):
                     out.write(chunk)
                     done += len(chunk)
-                    self.annex.progress(done)
+                    if done - told >= step:
+                        self.annex.progress(done)
+                        told = done
+            self.annex.progress(done)
         if expected is not None and done != expected:
             raise RemoteError(f"Downloaded {done} bytes of {path}, the dataset expects {expected}: "
                               "the file on the collection has changed.")
