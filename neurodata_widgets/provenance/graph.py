@@ -185,6 +185,8 @@ def to_prov(graph) -> dict:
     from urllib.parse import quote
 
     root = getattr(graph, "root", "") or "."
+    # PROV-JSON types a value that is a qualified name, else PROV tools read a plain string
+    qualified = lambda name: {"$": name, "type": "prov:QUALIFIED_NAME"}  # noqa: E731
     doc = {"prefix": {"ndw": "https://neurodata-widgets.invalid/ns#", "ds": f"file://{quote(root)}/",
                       "commit": "urn:git:commit:", "agent": "mailto:"},
            "entity": {}, "activity": {}, "agent": {}, "used": {}, "wasGeneratedBy": {}, "wasAssociatedWith": {}}
@@ -194,17 +196,18 @@ def to_prov(graph) -> dict:
             ids[nid] = "commit:" + node["commit"]
             doc["activity"][ids[nid]] = {"prov:label": node["label"], "prov:startTime": node.get("date"),
                                          "prov:endTime": node.get("date"), "ndw:command": node.get("cmd", ""),
+                                         "ndw:container": node.get("container", ""),
                                          "ndw:kind": node.get("run_kind", "run"),
                                          "ndw:dataset": node.get("dataset", "")}
             if node.get("author"):
                 agent = "agent:" + (node.get("email") or node["author"].replace(" ", "_"))
-                doc["agent"][agent] = {"prov:type": "prov:Person", "prov:label": node["author"]}
+                doc["agent"][agent] = {"prov:type": qualified("prov:Person"), "prov:label": node["author"]}
                 doc["wasAssociatedWith"][f"_:assoc{len(doc['wasAssociatedWith'])}"] = {
                     "prov:activity": ids[nid], "prov:agent": agent}
         elif node["kind"] == "file":
             ids[nid] = "ds:" + quote(node["path"], safe="/")  # a qualified name holds no spaces
             doc["entity"][ids[nid]] = {"prov:label": node["label"], "ndw:stale": bool(node.get("stale")),
-                                       "prov:type": "ndw:File"}
+                                       "prov:type": qualified("ndw:File")}
     for i, (s, t, rel) in enumerate(graph.edges):
         if s not in ids or t not in ids:
             continue

@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 
@@ -51,6 +52,10 @@ class History:
         self.logs: dict[str, DatasetLog] = {}
         self.runs: list[RunRecord] = []
         self._ancestry: dict = {}
+        self._mounts: dict = {}
+        from .rerun import load_reproduced
+
+        self.reproduced: dict = load_reproduced()  # run commit -> commit where a rerun changed nothing
         self.refresh()
 
     @property
@@ -66,10 +71,14 @@ class History:
         added = 0
         for prefix in sorted(self.logs):
             before = self.logs[prefix].head
-            added += self.logs[prefix].read()
-            changed = changed or before != self.logs[prefix].head
+            new = self.logs[prefix].read()  # also sidecar records whose content arrived since
+            added += new
+            changed = changed or bool(new) or before != self.logs[prefix].head
         if changed:
             self._combine()
+            for run in self.runs:
+                if run.foreign:
+                    run.mount = self._mount(run)
         return added
 
     def _discover(self):
@@ -134,6 +143,31 @@ class History:
             runs.sort(key=lambda r: r.time, reverse=True)
         self.runs = runs
 
+    def _mount(self, run: RunRecord) -> str | None:
+        """Where the dataset holding ``run`` sits in the dataset that ran it (``None``: not known).
+
+        Asked in turn: the datasets read here, the folders above the dataset (a subdataset
+        opened on its own inside its superdataset), then the run's own record (a declared
+        output ending in a path the commit changed).
+        """
+        holder = self.logs[run.dataset].path
+        for prefix, log in self.logs.items():
+            if log.id and log.id == run.dsid and (not prefix or run.dataset.startswith(prefix + "/")):
+                return run.dataset[len(prefix) + 1:] if prefix else run.dataset
+        key = (str(holder), run.dsid)
+        if key not in self._mounts:
+            self._mounts[key] = _mount_above(holder, run.dsid)
+        if self._mounts[key] is not None:
+            return self._mounts[key]
+        cut = len(run.dataset) + 1 if run.dataset else 0
+        for _, path in run.files:
+            changed = path[cut:]
+            for out in run.outputs:
+                declared = posixpath.normpath(posixpath.join(run.pwd, out))
+                if declared.endswith("/" + changed):
+                    return declared[:-len(changed) - 1]
+        return None
+
     def _recorded_by(self, prefix: str, commit: str, events: list) -> str:
         for super_commit, sha in events:
             if sha == commit:
@@ -170,6 +204,41 @@ class History:
         import pandas as pd
 
         return pd.DataFrame([r.as_row() for r in self.runs], columns=COLUMNS)
+
+
+def runs_csv(runs) -> str:
+    """``runs`` as CSV for a spreadsheet or a script: one row per run.
+
+    Dates are full ISO 8601 with their time zone; ``inputs`` and ``outputs`` are JSON lists
+    of paths (relative to the dataset shown), so a path holding a comma or a quote reads back whole.
+
+    Examples
+    --------
+    >>> runs_csv([]).splitlines()[0].split(",")[:4]
+    ['commit', 'dataset', 'date', 'author']
+    """
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for run in runs:
+        row = run.as_row()
+        row.update(date=run.date.isoformat(), inputs=json.dumps(run.input_paths, ensure_ascii=False),
+                   outputs=json.dumps(run.output_paths, ensure_ascii=False))
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _mount_above(path: Path, dsid: str, levels: int = 8) -> str | None:
+    """Path of ``path`` inside the closest folder above it that is the dataset ``dsid``."""
+    from .records import _dataset_id
+
+    for parent in list(path.parents)[:levels]:
+        if (parent / ".datalad" / "config").is_file() and _dataset_id(parent) == dsid:
+            return path.relative_to(parent).as_posix()
+    return None
 
 
 def filter_runs(runs, text: str = "", path: str = "", since=None, until=None) -> list[RunRecord]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .gitlog import git
 from .history import History
-from .records import RunRecord
+from .records import RunRecord, _is_ancestor
 
 MAX_INPUTS_SHOWN = 12  # per run; more are folded into one "+ N more" node so graphs stay readable
 
@@ -154,6 +154,7 @@ class Provenance:
         self._index_key = None
         self._produced: dict = {}
         self._current: dict = {}
+        self._ancestors: dict = {}
 
     # -- trees -----------------------------------------------------------------------------------
     def tree(self, prefix: str, commit: str) -> dict:
@@ -191,10 +192,27 @@ class Provenance:
             if log.head:
                 current.update({p: b for p, b in self._own_tree(prefix, log.head).items()})
         produced = {}
+        by_commit = {r.commit: r for r in self.history.runs}
         for run in self.history.runs:  # newest first: the latest run writing a blob wins
             for path, blob in run.blobs.items():
                 produced.setdefault((path, blob), run)
+            for path, blob in self._reproduced_by_rerun(run, by_commit):
+                produced.setdefault((path, blob), run)
         self._index_key, self._current, self._produced = key, current, produced
+
+    def _reproduced_by_rerun(self, run: RunRecord, by_commit: dict):
+        """Outputs a rerun wrote again with identical content (git shows no change, DataLad saves none).
+
+        The rerun computed them from the inputs at its own commit, so it is their producer now.
+        """
+        for commit in run.chain:
+            before = by_commit.get(commit)
+            if before is None:
+                continue
+            tree = self.run_tree(run)
+            for path, blob in before.blobs.items():
+                if path not in run.blobs and tree.get(path) == blob:
+                    yield path, blob
 
     def _own_tree(self, prefix, commit):
         # a dataset's own files only: its subdatasets contribute their own HEADs
@@ -211,11 +229,29 @@ class Provenance:
     def run_tree(self, run: RunRecord) -> dict:
         return self.tree(run.dataset, run.commit)
 
-    def inputs(self, run: RunRecord) -> dict:
-        """``{path: blob}`` of the files the run's input globs matched at the run's commit."""
+    def inputs(self, run: RunRecord, at: str = "") -> dict:
+        """``{path: blob}`` of the files the run's input globs matched at the run's commit (or at ``at``)."""
         regexes = [pattern_regex(p) for p in run.input_paths if p]
-        return {p: b for p, b in self.run_tree(run).items()
-                if any(r.match(p) for r in regexes) and p not in run.blobs}
+        tree = self.tree(run.dataset, at) if at else self.run_tree(run)
+        return {p: b for p, b in tree.items() if any(r.match(p) for r in regexes) and p not in run.blobs}
+
+    def reproduced_at(self, run: RunRecord, path: str) -> str:
+        """The later commit at which a rerun of ``run`` gave ``path`` identical content, else ``""``.
+
+        DataLad records no commit when a rerun changes nothing, so this is remembered when
+        :func:`~.rerun.rerun` finds the dataset unchanged; it counts while that commit is in
+        the dataset's history and ``path`` held the same content then.
+        """
+        at = self.history.reproduced.get(run.commit, "")
+        log = self.history.logs.get(run.dataset)
+        if not at or log is None or not log.head:
+            return ""
+        key = (run.dataset, at, log.head)
+        if key not in self._ancestors:
+            self._ancestors[key] = at == log.head or _is_ancestor(log.path, at, log.head)
+        if not self._ancestors[key] or self.tree(run.dataset, at).get(path) != run.blobs.get(path):
+            return ""
+        return at
 
     def staleness(self, path: str) -> list[str]:
         """Why ``path`` is out of date (empty when it is current or was not computed)."""
@@ -223,17 +259,19 @@ class Provenance:
         if run is None:
             return []
         current, reasons = self.current(), []
-        then = self.inputs(run)
+        at = self.reproduced_at(run, path)
+        then = self.inputs(run, at)
+        when = f"run {run.short}" + (f" (reproduced at {at[:8]})" if at else "")
         for p, blob in sorted(then.items()):
             now = current.get(p)
             if now is None:
-                reasons.append(f"{p} was removed after run {run.short}")
+                reasons.append(f"{p} was removed after {when}")
             elif now != blob:
-                reasons.append(f"{p} changed after run {run.short}")
+                reasons.append(f"{p} changed after {when}")
         regexes = [pattern_regex(p) for p in run.input_paths if p]
         for p in sorted(current):
             if p not in then and p not in run.blobs and any(r.match(p) for r in regexes):
-                reasons.append(f"{p} is a new input since run {run.short}")
+                reasons.append(f"{p} is a new input since {when}")
         return reasons
 
     def consumers(self, path: str, limit: int | None = None) -> list[RunRecord]:
@@ -352,7 +390,8 @@ class Provenance:
             graph.nodes[nid] = {"id": nid, "kind": "run", "label": run.message or run.cmd, "commit": run.commit,
                                 "cmd": run.cmd, "date": run.date.isoformat(), "author": run.author,
                                 "email": run.email,
-                                "run_kind": run.kind, "dataset": run.dataset, "current": self.is_current(run),
+                                "run_kind": run.kind, "container": run.container, "foreign": run.foreign,
+                                "dataset": run.dataset, "current": self.is_current(run),
                                 "stale": False, "stale_upstream": False, "reasons": [], "focus": False}
 
     @staticmethod

@@ -24,17 +24,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import repo
+from .containers import name_containers
 from .gitlog import git, parse_log, stream_log
 
 log = logging.getLogger(__name__)
 
-MARKER = "[DATALAD RUNCMD]"
+MARKER = "[DATALAD RUNCMD] "  # DataLad's pattern: a run message STARTS with this (space included)
 BELOW = "=== Do not change lines below ===\n"
 ABOVE = "\n^^^ Do not change lines above ^^^"
 KNOWN_KEYS = ("cmd", "dsid", "exit", "inputs", "extra_inputs", "outputs", "pwd", "chain")
 CONTAINER_DIR = ".datalad/environments/"
+RECORD_DIR = ".datalad/runinfo"  # DataLad's default for datalad.run.record-directory
 COLUMNS = ["commit", "dataset", "date", "author", "message", "cmd", "exit", "kind", "inputs", "outputs", "files",
-           "chain", "container", "sidecar", "super_commit"]
+           "chain", "container", "sidecar", "super_commit", "dsid", "foreign"]
 
 
 @dataclass
@@ -59,6 +61,9 @@ class RunRecord:
     super_commit: str = ""                      # superdataset commit that recorded this dataset state
     subcommits: list = field(default_factory=list)  # [(dataset, commit)] subdataset halves folded in
     links: set = field(default_factory=set)     # paths written as symlinks: annexed content
+    dataset_id: str = ""                        # id of the dataset holding the commit
+    mount: str | None = ""                      # where that dataset sits in the one that ran (None: unknown)
+    container_name: str = ""                    # containers-run: the name in .datalad/config
 
     @property
     def date(self) -> datetime:
@@ -105,15 +110,31 @@ class RunRecord:
         return {k: v for k, v in self.record.items() if k not in KNOWN_KEYS}
 
     @property
-    def container(self) -> str:
-        """The container image of a ``containers-run`` record, else ``""``."""
-        for key in ("container", "container_name", "image"):
+    def foreign(self) -> bool:
+        """Recorded by another dataset, as DataLad's rerun tells (the record's ``dsid`` is not this dataset's).
+
+        ``datalad run`` in a superdataset saves the same record in every subdataset it
+        changed; ``datalad rerun`` in such a subdataset says the commit "was ran from a
+        different dataset" and skips or cherry-picks it instead of running it.
+        """
+        dsid = self.record.get("dsid")
+        return dsid is not None and dsid != (self.dataset_id or None)
+
+    @property
+    def container_image(self) -> str:
+        """The image a ``containers-run`` passed as its first extra input (as recorded), else ``""``."""
+        for key in ("container", "container_name", "image"):  # records written by other tools
             if isinstance(self.record.get(key), str):
                 return self.record[key]
-        for path in self.extra_inputs:
-            if CONTAINER_DIR in f"/{path}" or path.startswith(CONTAINER_DIR):
+        for path in self.extra_inputs[:1]:
+            if self.container_name or CONTAINER_DIR in f"/{path}":
                 return path
         return ""
+
+    @property
+    def container(self) -> str:
+        """The container of a ``containers-run`` record: its name when ``.datalad/config`` has it, else the image."""
+        return self.container_name or self.container_image
 
     @property
     def kind(self) -> str:
@@ -126,10 +147,19 @@ class RunRecord:
         return self.commit[:8]
 
     def _resolve(self, paths) -> list:
-        base = posixpath.normpath(posixpath.join(self.dataset or ".", self.pwd))
+        # a record's paths are relative to its pwd in the dataset that RAN the command; for the
+        # subdataset half of a superdataset run that is the superdataset, which sits at "../"
+        # of this dataset (the part of the path below ``mount`` is inside it)
         out = []
         for p in paths:
-            full = posixpath.normpath(posixpath.join(base, p))
+            ran = posixpath.normpath(posixpath.join(self.pwd, p))
+            if self.mount is None:
+                out.append(f"(dataset {self.dsid})/{ran}")
+                continue
+            if self.mount:
+                ran = (ran[len(self.mount) + 1:] if ran.startswith(self.mount + "/") else
+                       "." if ran == self.mount else posixpath.relpath(ran, self.mount))
+            full = posixpath.normpath(posixpath.join(self.dataset or ".", ran))
             out.append("" if full == "." else full)
         return out
 
@@ -145,6 +175,9 @@ class RunRecord:
 
     @property
     def rerun_command(self) -> str:
+        """The ``datalad rerun`` line for a terminal; ``""`` for a record ran from a different dataset."""
+        if self.foreign:
+            return ""
         where = f"-d {self.dataset} " if self.dataset else ""
         return f"datalad rerun {where}{self.commit}"
 
@@ -153,26 +186,37 @@ class RunRecord:
                 "message": self.message, "cmd": self.cmd, "exit": self.exit, "kind": self.kind,
                 "inputs": len(self.inputs) + len(self.extra_inputs), "outputs": len(self.outputs),
                 "files": len(self.files), "chain": ",".join(self.chain), "container": self.container,
-                "sidecar": self.sidecar, "super_commit": self.super_commit}
+                "sidecar": self.sidecar, "super_commit": self.super_commit, "dsid": self.dsid,
+                "foreign": self.foreign}
 
 
 def parse_message(body: str):
-    """``(message, record_or_sidecar_id)`` from a run commit message.
+    """``(message, record_or_sidecar_id)`` from a run commit message, or ``None`` when it is no run.
 
-    The second value is a dict (inline record) or a str (sidecar record id).
+    As DataLad's ``get_run_info``: a run message STARTS with the marker and has the
+    "Do not change lines" block, so a ``git revert`` of a run or a squash of runs (which
+    quote run messages further down) are plain commits. The second value is a dict
+    (inline record) or a str (sidecar record id).
 
     Raises
     ------
     ValueError
-        When the message has the marker but no readable record.
+        When it is a run message but the record is unreadable.
+
+    Examples
+    --------
+    >>> parse_message('Revert "[DATALAD RUNCMD] x"') is None
+    True
     """
-    # plain string search: as DataLad's own pattern, but a few times faster than a DOTALL regex
-    start = body.find(MARKER)
-    below = body.find(BELOW, start)
+    if not body.startswith(MARKER):
+        return None
+    # plain string search with the same outcome as DataLad's greedy DOTALL pattern: the last
+    # "above" line, and the last "below" line before it; a few times faster than the regex
     above = body.rfind(ABOVE)
-    if start < 0 or below < 0 or above < below:
-        raise ValueError("run commit without the 'Do not change lines' block")
-    message, payload = body[start + len(MARKER):below].strip(), body[below + len(BELOW):above]
+    below = body.rfind(BELOW, len(MARKER), above) if above >= 0 else -1
+    if below < 0:
+        return None
+    message, payload = body[len(MARKER):below].rstrip(), body[below + len(BELOW):above]
     try:
         record = json.loads(payload)
     except ValueError as exc:
@@ -197,28 +241,37 @@ class DatasetLog:
         self.runs: list[RunRecord] = []          # newest first
         self.problems: list[dict] = []
         self.gitlinks: list[tuple] = []          # (super commit, sub path, sub commit), oldest first
+        self.waiting: list[RunRecord] = []       # sidecar records whose content is not here (yet)
         self.id = _dataset_id(self.path)
+        self.record_dir = RECORD_DIR
 
     def read(self) -> int:
-        """Read commits added since the last read (all on first read); return how many runs were added."""
+        """Read commits added since the last read (all on first read); return how many runs were added.
+
+        Sidecar records whose content was missing are tried again, so a ``datalad get
+        .datalad/runinfo`` after the first read brings their runs in.
+        """
         head = git(self.path, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         if head == self.head:
-            return 0
+            return self._retry_waiting()
         if self.head and head and _is_ancestor(self.path, self.head, head):
             span = [f"{self.head}..{head}"]
         else:  # first read, or history was rewritten: start over
-            self.runs, self.problems, self.gitlinks = [], [], []
+            self.runs, self.problems, self.gitlinks, self.waiting = [], [], [], []
+            self.record_dir = self._record_dir()
             span = [head] if head else []
         self.head = head
         if not span:
             return 0
+        retried = self._retry_waiting()
         new = []
-        for c in stream_log(self.path, "--fixed-strings", f"--grep={MARKER}", "--raw", "--no-abbrev",
+        for c in stream_log(self.path, "--fixed-strings", f"--grep={MARKER.strip()}", "--raw", "--no-abbrev",
                             "--no-renames", *span):
             run = self._record(c)
             if run is not None:
                 new.append(run)
         self._load_sidecars(new)
+        name_containers(self, new, submodules(self.path))
         self.runs = new + self.runs
         subs = [s["path"] for s in submodules(self.path)]
         if subs:
@@ -227,22 +280,47 @@ class DatasetLog:
             events = [(c["commit"], path, new_sha) for c in parse_log(text) for _, path, _, new_sha, mode
                       in c["changes"] if mode == "160000"]
             self.gitlinks.extend(reversed(events))
-        return len(new)
+        return len(new) + retried
+
+    def _record_dir(self) -> str:
+        # DataLad reads it from the dataset's configuration (.datalad/config included)
+        key = "datalad.run.record-directory"
+        found = repo.config(self.path, key) or repo.config(self.path, key, file=".datalad/config") or RECORD_DIR
+        return posixpath.normpath(found)
+
+    def _retry_waiting(self) -> int:
+        """Load the sidecar records whose content has arrived since; return how many runs that adds."""
+        arrived = [r for r in self.waiting if (self.path / self.record_dir / r.sidecar).exists()]
+        if not arrived:
+            return 0
+        failed = {r.commit for r in self.waiting} - {r.commit for r in arrived}
+        self.waiting = [r for r in self.waiting if r.commit in failed]
+        self.problems = [p for p in self.problems if p["commit"] not in {r.commit for r in arrived}]
+        self._load_sidecars(arrived)  # a record still unreadable goes back to the problems
+        name_containers(self, arrived, submodules(self.path))
+        # keep ``git log`` order (newest first), as a first read would list them
+        position = {sha: i for i, sha in enumerate(git(self.path, "rev-list", self.head, check=False).split())}
+        self.runs = sorted(self.runs + arrived, key=lambda r: position.get(r.commit, len(position)))
+        return len(arrived)
 
     def _record(self, c: dict) -> RunRecord | None:
-        if MARKER not in c["body"]:  # --grep also matches the marker outside the subject line
-            return None
         try:
-            message, record = parse_message(c["body"])
+            parsed = parse_message(c["body"])  # --grep also matches the marker further down a message
         except ValueError as exc:
             self.problems.append({"dataset": self.prefix or ".", "commit": c["commit"], "problem": str(exc)})
             log.warning("skipping run commit %s in %s: %s", c["commit"][:8], self.path, exc)
             return None
+        if parsed is None:
+            return None
+        message, record = parsed
         run = RunRecord(commit=c["commit"], dataset=self.prefix, parents=c["parents"], author=c["author"],
                         email=c["email"], time=c["time"],
                         message=message, record=record if isinstance(record, dict) else {},
-                        sidecar=record if isinstance(record, str) else "")
+                        sidecar=record if isinstance(record, str) else "", dataset_id=self.id)
+        bookkeeping = self.record_dir + "/"
         for status, path, _, new_blob, mode in c["changes"]:
+            if path.startswith(bookkeeping):  # the sidecar record itself: DataLad's, not the command's
+                continue
             full = posixpath.join(self.prefix, path) if self.prefix else path
             run.files.append((status, full))
             if status != "D" and mode != "160000":
@@ -255,9 +333,7 @@ class DatasetLog:
         pending = [r for r in runs if r.sidecar]
         if not pending:
             return
-        record_dir = (git(self.path, "config", "datalad.run.record-directory", check=False).strip()
-                      or git(self.path, "config", "-f", ".datalad/config", "datalad.run.record-directory",
-                             check=False).strip() or ".datalad/runinfo")
+        record_dir = self.record_dir
         blobs = repo.cat_objects(self.path, [f"{r.commit}:{record_dir}/{r.sidecar}" for r in pending])
         for run, data in zip(list(pending), blobs):
             data = data or b""
@@ -265,8 +341,14 @@ class DatasetLog:
                 run.record = _sidecar_record(self.path / record_dir / run.sidecar, data)
             except ValueError as exc:
                 runs.remove(run)
+                if isinstance(exc, MissingContent):
+                    self.waiting.append(run)
                 self.problems.append({"dataset": self.prefix or ".", "commit": run.commit,
                                       "problem": f"sidecar record {run.sidecar}: {exc}"})
+
+
+class MissingContent(ValueError):
+    """An annexed sidecar record whose content is not in this clone (yet)."""
 
 
 def _sidecar_record(worktree_file: Path, blob: bytes) -> dict:
@@ -276,7 +358,7 @@ def _sidecar_record(worktree_file: Path, blob: bytes) -> dict:
         try:
             blob = worktree_file.read_bytes()
         except OSError:
-            raise ValueError("content not present (datalad get .datalad/runinfo)") from None
+            raise MissingContent("content not present (datalad get .datalad/runinfo)") from None
     try:
         text = lzma.decompress(blob).decode() if blob.startswith(b"\xfd7zXZ") else blob.decode()
         record = json.loads(text.splitlines()[0])

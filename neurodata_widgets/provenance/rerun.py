@@ -11,7 +11,39 @@ Examples
 """
 from __future__ import annotations
 
+import json
+import os
 import posixpath
+
+
+def _reproduced_file():
+    from ..config import cache_dir
+
+    return cache_dir() / "provenance" / "reproduced.json"
+
+
+def load_reproduced() -> dict:
+    """``{run commit: commit}``: where a rerun gave identical outputs (kept in the user's cache)."""
+    try:
+        found = json.loads(_reproduced_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(found, dict) else {}
+
+
+def remember_reproduced(history, run, at: str) -> None:
+    """Note that rerunning ``run`` at commit ``at`` reproduced its outputs (DataLad recorded no commit).
+
+    The dataset is not touched: the note goes to the user's cache, written whole then moved in place.
+    """
+    history.reproduced[run.commit] = at
+    target = _reproduced_file()
+    merged = {**load_reproduced(), run.commit: at}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    temporary.write_text(json.dumps(merged, indent=1, sort_keys=True))
+    os.replace(temporary, target)
 
 
 def plan(history, run) -> dict:
@@ -28,7 +60,15 @@ def rerun(history, run, job=None) -> list[dict]:
     """
     import datalad.api as dl
 
+    from ..errors import UserError
+    from .gitlog import git
+
+    if run.foreign:
+        raise UserError(f"Run {run.short} was ran from a different dataset ({run.dsid}): DataLad would skip or "
+                        "cherry-pick it here, not run it.",
+                        "Open the dataset that ran it (usually the superdataset) and rerun it there.")
     dataset = history.path / run.dataset if run.dataset else history.path
+    head = git(dataset, "rev-parse", "HEAD").strip()
     rows = []
     expected = max(1, len(run.blobs))
     if job is not None:
@@ -51,13 +91,14 @@ def rerun(history, run, job=None) -> list[dict]:
             job.report(done=min(files, expected), files_done=len(rows), message=f"{res.get('action', '')} {rel}")
     failed = [r for r in rows if r["status"] in ("error", "impossible")]
     if failed:
-        from ..errors import UserError
-
         first = failed[0]
         error = UserError(f"datalad rerun {run.short} failed: {first['action']} {first['path']}: {first['message']}",
                           "Check the command's inputs are available (datalad get) and the dataset is saved.")
         error.rows = rows
         raise error
+    if git(dataset, "rev-parse", "HEAD").strip() == head:
+        # the command ran and wrote the same files: DataLad saved nothing, the run is done all the same
+        remember_reproduced(history, run, head)
     return rows  # the caller refreshes the history (and sees whether a new record was made)
 
 
@@ -68,7 +109,7 @@ def update_plan(provenance, path: str) -> list:
     for node in graph.nodes.values():
         if node["kind"] == "file" and (node["stale"] or node["stale_upstream"]):
             run = provenance.producer(node["path"])
-            if run is not None:
+            if run is not None and not run.foreign:  # DataLad reruns those only from the dataset that ran them
                 runs["run:" + run.commit] = run
     # a run's upstream holds the upstream of every run it depends on: fewer ancestors go first
     return [runs[n] for n in sorted(runs, key=lambda n: len(graph.upstream_of(n)))]

@@ -17,7 +17,7 @@ from ..ui.table import PagedTable
 from ..ui.theme import CSS
 from .graph import to_svg
 from .lineage import Provenance, file_id
-from .history import diff_stats, filter_runs
+from .history import diff_stats, filter_runs, runs_csv
 from .rerun import plan, rerun_many, update_plan
 
 TABLE_COLUMNS = ["date", "message", "cmd", "kind", "exit", "inputs", "outputs", "author", "dataset"]
@@ -186,6 +186,7 @@ class ProvenanceViewer(widgets.VBox):
             widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", width="100%")), self.export]
         self.provenance: Provenance | None = None
         self.pending: list = []  # runs waiting for the user's confirmation
+        self.shown_runs: list = []  # the runs the filters let through, newest first
         if isinstance(dataset, Provenance):
             self.provenance = dataset
             self.value = str(dataset.history.path)
@@ -209,11 +210,11 @@ class ProvenanceViewer(widgets.VBox):
 
         Built on request only: a long history would otherwise ride along with every redraw.
         """
-        frame = self.table.data.reset_index(drop=True) if self.table.data is not None else None
-        text = frame.to_csv(index=False) if frame is not None else ""
+        shown = self.shown_runs
+        text = runs_csv(shown)  # full dates and paths, not the table's short forms
         data = base64.b64encode(text.encode()).decode()
         self.csv_link.value = (f'<a class="ndw-csv-download" download="runs.csv" href="data:text/csv;base64,{data}">'
-                               f'runs.csv ({len(frame) if frame is not None else 0} runs)</a>')
+                               f'runs.csv ({len(shown)} runs)</a>')
         return text
 
     def to_prov(self) -> dict:
@@ -265,6 +266,8 @@ class ProvenanceViewer(widgets.VBox):
         if problems:
             self.banner.show(f"{len(problems)} run commit(s) skipped: {problems[0]['problem']} "
                              f"({problems[0]['commit'][:8]})", "warn", "The other runs are shown.")
+        else:  # e.g. the sidecar records it named have been fetched since
+            self.banner.clear()
         if self.file:
             self._show_lineage()
         if self.selected:
@@ -277,6 +280,7 @@ class ProvenanceViewer(widgets.VBox):
         self.csv_link.value = ""  # it described the rows shown before
         runs = filter_runs(self.runs, self.text_filter.value, self.path_filter.value, self.since.value,
                            self.until.value)
+        self.shown_runs = runs
         rows = [r.as_row() for r in runs]
         for row in rows:
             row["date"] = row["date"].strftime("%Y-%m-%d %H:%M")
@@ -297,7 +301,7 @@ class ProvenanceViewer(widgets.VBox):
     def _show_detail(self) -> None:
         self._hide_confirm()
         run = self.provenance.history.find(self.selected) if self.selected and self.provenance else None
-        self.rerun_button.disabled = run is None
+        self.rerun_button.disabled = run is None or run.foreign
         if run is None:
             self.detail.value = ""
             return
@@ -318,7 +322,9 @@ class ProvenanceViewer(widgets.VBox):
         if run.chain:
             links += f"<p>Rerun of {', '.join(f'<code>{escape(c[:8])}</code>' for c in run.chain)}</p>"
         if run.container:
-            links += f"<p>Container image: <code>{escape(run.container)}</code></p>"
+            image = run.container_image
+            shown = f" (image <code>{escape(image)}</code>)" if run.container_name and image else ""
+            links += f"<p>Container: <code>{escape(run.container)}</code>{shown}</p>"
         if run.super_commit:
             links += f"<p>Recorded in the superdataset by <code>{escape(run.super_commit[:8])}</code></p>"
         if run.subcommits:
@@ -332,9 +338,16 @@ class ProvenanceViewer(widgets.VBox):
             f'<p>Command:</p><pre class="ndw-run-cmd">{escape(run.cmd)}</pre>'
             f'<p>Inputs:</p><ul>{items(run.inputs + run.extra_inputs)}</ul><p>Outputs:</p><ul>{items(run.outputs)}</ul>'
             f'{links}{extra}<details class="ndw-run-files"><summary>Changed: {escape(stats)}</summary>{files}'
-            f'</details>'
-            f'<p>Recompute from a terminal: <code class="ndw-rerun-line" style="user-select:all">'
-            f'{escape(run.rerun_command)}</code></p></div>')
+            f'</details>{self._rerun_note(run)}</div>')
+
+    @staticmethod
+    def _rerun_note(run) -> str:
+        if run.foreign:  # DataLad's own words in `datalad rerun`, which skips or cherry-picks such a commit
+            return (f'<p class="ndw-foreign-run">{badge("other dataset", "warn")} This commit was ran from a '
+                    f'different dataset (<code>{escape(run.dsid)}</code>): this is its part in this dataset. '
+                    'Rerun it from the dataset that ran it.</p>')
+        return (f'<p>Recompute from a terminal: <code class="ndw-rerun-line" style="user-select:all">'
+                f'{escape(run.rerun_command)}</code></p>')
 
     def ask_rerun(self) -> None:
         """Show what a rerun of the selected run will recompute, with Recompute / Keep buttons."""
@@ -347,6 +360,9 @@ class ProvenanceViewer(widgets.VBox):
         runs = update_plan(self.provenance, self.file) if self.file else []
         if runs:
             self._ask(runs, f"Bring <code>{escape(self.file)}</code> up to date with {len(runs)} rerun(s)?")
+        elif self.file:
+            self.banner.show(f"{self.file} cannot be recomputed from this dataset.", "warn",
+                             "The runs that made it were ran from a different dataset: open that one.")
 
     def _ask(self, runs: list, question: str) -> None:
         self.pending = runs

@@ -1,11 +1,9 @@
 """The stand-in registry's own reading of DataLad-Registry's search language.
 
-Independent of :mod:`neurodata_widgets.search` on purpose: the stand-in is the oracle our
-client and catalog are tested against, so it must not share their code. It parses with
-lark's Earley parser and a grammar of the same rules as the registry's (the rules decide
-which reading wins when the grammar is ambiguous, and name the terminals in lark's
-"Expected one of" lists), then turns the tree into a predicate over one record, the way
-PostgreSQL evaluates the registry's SQL:
+Apart from the grammar (a fact of the registry's language), independent of
+:mod:`neurodata_widgets.search` on purpose: the stand-in is what our client and catalog are
+tested against. It parses with lark's Earley parser as the registry does, then turns the tree
+into a predicate over one record, the way PostgreSQL evaluates the registry's SQL:
 
 * ``ILIKE '%v%'``: a literal substring after per-character lower-casing (``C.UTF-8``
   ctype: simple case mapping, no ``ß`` → ``ss``, no accent folding);
@@ -25,38 +23,12 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+# The registry's grammar is a fact shared with the toolkit's parser (the recorded cases check it
+# through this stand-in): its rules and their order decide Earley's choice between ambiguous
+# readings and name the terminals of lark's "Expected one of" lists.
+from ..search.query import REGISTRY_GRAMMAR as GRAMMAR
+
 FIELDS = ("url", "ds_id", "head", "head_describe", "tags", "branches", "metadata")
-
-# The rules (and rule order) of the registry's grammar: Earley's choice between ambiguous
-# readings, and the terminal names in syntax errors, depend on them.
-GRAMMAR = r"""
-?start: search
-?search: orand_exp
-?orand_exp: not_exp
-        | orand_exp ("OR" not_exp)+ -> or_search
-        | orand_exp ("AND" not_exp)+ -> and_search
-        | orand_exp not_exp+ -> and_search
-?not_exp: primary
-        | "NOT" primary -> not_expr
-?primary: "(" search ")"
-        | secondary
-?secondary: (field_select | unknown_field_error) ":" op? (quoted_string | WORD) -> field_matched
-        | WORD  -> search_word
-        | quoted_string  -> search_string
-?field_select: field
-    | metadata_field "[" metadata_extractors "]" -> field_select
-?metadata_extractors: WORD (","WORD)*
-!field: FIELD_NAMES
-!metadata_field: "metadata"
-!unknown_field_error: WORD
-?quoted_string: ESCAPED_STRING
-WORD: /[-_.*?+\w]+/
-!op: "?" | "=" | ">" | "~"
-%import common.ESCAPED_STRING
-%import common.WS
-%ignore WS
-""".replace("FIELD_NAMES", "|".join(f'"{f}"' for f in FIELDS))
-
 
 class UnknownField(Exception):
     """A ``field:`` the registry does not know: its 400 "Grammar (syntax) error"."""

@@ -20,16 +20,17 @@ Examples
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .query import parse
-from .sql import to_scan_sql, to_sql
+from .query import Not, Or, QueryError, parse
+from .sql import fits_one_statement, to_scan_sql, to_sql
 
 FIELDS = ("url", "ds_id", "head", "head_describe", "branches", "tags", "annex_key_count",
           "annexed_files_in_wt_count", "annexed_files_in_wt_size", "git_objects_kb", "last_update_dt")
@@ -73,20 +74,53 @@ CREATE TRIGGER IF NOT EXISTS metadata_ad AFTER DELETE ON metadata BEGIN
 """
 
 
+TIME_LIMIT = 10.0  # seconds a search may take before it is stopped
+_running = threading.local()  # the current search's deadline, per thread
+
+
 def _regexp(pattern, value) -> bool:
+    """``value REGEXP pattern``, case-insensitive; gives up when the search's deadline has passed
+    (a pattern such as ``(a+)+$`` can take exponential time on one value)."""
     if value is None:
         return False
-    return _compiled(pattern).search(str(value)) is not None
+    deadline = getattr(_running, "deadline", None)
+    left = None if deadline is None else deadline - time.monotonic()
+    if left is not None and left <= 0:
+        _running.timed_out = True
+        raise TimeoutError("regular expression")
+    try:
+        return _compiled(pattern).search(str(value), timeout=left) is not None
+    except TimeoutError:
+        _running.timed_out = True
+        raise
 
 
-_PATTERNS: dict = {}
+def fold(text: str) -> str:
+    """Lower-case one character at a time, as PostgreSQL under C.UTF-8 (no ß -> ss, no accent folding)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(low if len(low := ch.lower()) == 1 else ("i" if ch == "\u0130" else ch) for ch in text)
 
 
+def _contains(value, needle) -> bool:
+    return value is not None and fold(needle) in fold(str(value))
+
+
+@lru_cache(maxsize=64)
 def _compiled(pattern):
-    found = _PATTERNS.get(pattern)
-    if found is None:
-        found = _PATTERNS[pattern] = re.compile(pattern, re.IGNORECASE)
-    return found
+    import regex
+
+    return regex.compile(pattern, regex.IGNORECASE)
+
+
+def jsonb_order(value):
+    """The same JSON with object keys in PostgreSQL JSONB's order (shorter keys first, then bytewise):
+    the registry searches the JSONB text, so a search across keys only matches in that order."""
+    if isinstance(value, dict):
+        return {k: jsonb_order(value[k]) for k in sorted(value, key=lambda k: (len(k.encode()), k.encode()))}
+    if isinstance(value, list):
+        return [jsonb_order(v) for v in value]
+    return value
 
 
 def now_iso() -> str:
@@ -94,8 +128,8 @@ def now_iso() -> str:
 
 
 def metadata_text(obj) -> str:
-    """The JSON text a metadata record is searched in: ``"key": "value"`` like PostgreSQL prints JSON."""
-    return json.dumps(obj, ensure_ascii=False)
+    """The JSON text a record is searched in, as PostgreSQL prints JSONB: ``"key": "value"``, its key order."""
+    return json.dumps(jsonb_order(obj), ensure_ascii=False)
 
 
 class Catalog:
@@ -107,8 +141,9 @@ class Catalog:
         The SQLite file (created when missing); ``":memory:"`` for a throwaway one.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, time_limit: float = TIME_LIMIT):
         self.path = str(path)
+        self.time_limit = time_limit
         self._local = threading.local()
         self._shared = None
         if self.path == ":memory:":  # one connection, shared (and serialised) across threads
@@ -129,7 +164,8 @@ class Catalog:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         conn.row_factory = sqlite3.Row
-        conn.create_function("regexp", 2, _regexp, deterministic=True)
+        conn.create_function("regexp", 2, _regexp)
+        conn.create_function("ndw_contains", 2, _contains, deterministic=True)
         conn.execute("PRAGMA foreign_keys = ON")
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -247,7 +283,7 @@ class Catalog:
         branches = rec.get("branches")
         tags = rec.get("tags")
         values = [url, rec.get("ds_id"), rec.get("head"), rec.get("head_describe"),
-                  json.dumps(branches) if isinstance(branches, (dict, list)) else branches,
+                  metadata_text(branches) if isinstance(branches, (dict, list)) else branches,
                   json.dumps(tags) if isinstance(tags, (dict, list)) else tags,
                   rec.get("annex_key_count"), rec.get("annexed_files_in_wt_count"),
                   rec.get("annexed_files_in_wt_size"), rec.get("git_objects_kb"),
@@ -320,15 +356,73 @@ class Catalog:
             counts.update(grams)
         return counts
 
-    def _sql(self, query: str) -> tuple[str, list]:
-        return to_sql(parse(query), rarity=self.rarity)
+    def _tree(self, query):
+        """The parsed query: a text is parsed (once, cached), a tree passed along is used as is."""
+        return parse(query) if isinstance(query, str) else query
 
-    def ids(self, query: str | None = None, scan: bool = False) -> list[int]:
+    def ids(self, query=None, scan: bool = False) -> list[int]:
         """Ids of matching dataset URLs (``scan=True``: the registry's LIKE scan, for comparison)."""
         if query is None:
             return [r[0] for r in self.conn.execute("SELECT id FROM datasets ORDER BY id")]
-        sql, params = to_scan_sql(parse(query)) if scan else self._sql(query)
-        return sorted(r[0] for r in self.conn.execute(sql, params))
+        tree = self._tree(query)
+        with self._lock, self._bounded(self.conn, query):
+            if scan:
+                sql, params = to_scan_sql(tree)
+                return sorted(r[0] for r in self.conn.execute(sql, params))
+            return sorted(self._match(self.conn, tree))
+
+    def _match(self, conn, node) -> set:
+        """Ids matching ``node``. A small query is one SQL statement; a deep or long one is split into
+        parts combined here, so no statement nears SQLite's limits (parser depth, compound SELECTs)."""
+        if fits_one_statement(node):
+            sql, params = to_sql(node, rarity=self.rarity)
+            return {r[0] for r in conn.execute(sql, params)}
+        if isinstance(node, Or):
+            out: set = set()
+            for item in node.items:
+                out |= self._match(conn, item)
+            return out
+        if isinstance(node, Not):
+            return self._all_ids(conn) - self._match(conn, node.item)
+        positive = [i for i in node.items if not isinstance(i, Not)]
+        out = None
+        for item in positive:
+            found = self._match(conn, item)
+            out = found if out is None else out & found
+            if not out:
+                return set()
+        if out is None:
+            out = self._all_ids(conn)
+        for item in node.items:
+            if isinstance(item, Not):
+                out -= self._match(conn, item.item)
+        return out
+
+    @staticmethod
+    def _all_ids(conn) -> set:
+        return {r[0] for r in conn.execute("SELECT id FROM datasets")}
+
+    @contextmanager
+    def _bounded(self, conn, query):
+        """Stop a search that runs past :data:`TIME_LIMIT`; SQLite's own errors become readable ones."""
+        deadline = time.monotonic() + self.time_limit
+        _running.deadline, _running.timed_out = deadline, False
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, 20000)
+        text = query if isinstance(query, str) else str(query)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if _running.timed_out or "interrupted" in str(exc):
+                at = text.find(":~")
+                raise QueryError(f"The search took longer than {self.time_limit:g} s and was stopped.", text,
+                                 at if at >= 0 else None,
+                                 "A regular expression such as (a+)+$ can take very long; simplify it, or "
+                                 "narrow the search with more words.") from None
+            raise QueryError(f"The catalog could not run this query: {exc}.", text, None,
+                             "Simplify the query.") from None
+        finally:
+            conn.set_progress_handler(None, 0)
+            _running.deadline = None
 
     def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
                order_dir: str = "desc", return_metadata: str | None = None, **filters) -> dict:
@@ -357,14 +451,15 @@ class Catalog:
         page, per_page = max(1, int(page)), max(1, min(MAX_PER_PAGE, int(per_page)))
         with self._lock:
             conn = self.conn
-            total = self._collect(conn, query, filters)
+            with self._bounded(conn, query):
+                total = self._collect(conn, query, filters)
             rows = conn.execute(f"SELECT d.* FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY "
                                 f"d.{order_by} {order_dir.upper()} NULLS LAST, d.id LIMIT ? OFFSET ?",
                                 (per_page, (page - 1) * per_page)).fetchall()
             stats = self._stats(conn)
             items = [self._record(conn, r, return_metadata) for r in rows]
         pages = max(1, -(-total // per_page))
-        base = {k: v for k, v in {"search": query, "per_page": per_page, "order_by": order_by,
+        base = {k: v for k, v in {"search": None if query is None else str(query), "per_page": per_page, "order_by": order_by,
                                   "order_dir": order_dir, "return_metadata": return_metadata,
                                   **filters}.items() if v is not None}
 
@@ -378,7 +473,15 @@ class Catalog:
     def _collect(self, conn, query, filters) -> int:
         conn.execute("DROP TABLE IF EXISTS temp.hits")
         conn.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY)")
-        sql, params = self._sql(query) if query is not None else ("SELECT id FROM datasets", [])
+        if query is None:
+            conn.execute("INSERT INTO temp.hits SELECT id FROM datasets")
+        else:
+            tree = self._tree(query)
+            if fits_one_statement(tree):
+                sql, params = to_sql(tree, rarity=self.rarity)
+                conn.execute(f"INSERT OR IGNORE INTO temp.hits {sql}", params)
+            else:
+                conn.executemany("INSERT INTO temp.hits VALUES (?)", ((i,) for i in self._match(conn, tree)))
         where, args = [], []
         for key, value in filters.items():
             if value is None:
@@ -393,9 +496,9 @@ class Catalog:
             else:
                 raise ValueError(f"unknown filter {key!r}")
         if where:
-            sql = f"SELECT s.id FROM ({sql}) s JOIN datasets d ON d.id = s.id WHERE {' AND '.join(where)}"
-            params = params + args
-        return conn.execute(f"INSERT OR IGNORE INTO temp.hits {sql}", params).rowcount
+            conn.execute(f"DELETE FROM temp.hits WHERE id NOT IN (SELECT d.id FROM datasets d "
+                         f"WHERE {' AND '.join(where)})", args)
+        return conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
 
     def _stats(self, conn) -> dict:
         """The registry's ``collection_stats`` of the current hits."""
@@ -466,7 +569,8 @@ class Catalog:
 
         with self._lock:
             conn = self.conn
-            self._collect(conn, query, {})
+            with self._bounded(conn, query):
+                self._collect(conn, query, {})
             rows = conn.execute("SELECT m.url_id, m.extractor_name, m.extracted_metadata FROM metadata m "
                                 "JOIN (SELECT id FROM temp.hits LIMIT ?) h ON h.id = m.url_id WHERE m.extractor_name"
                                 " IN ('bids_dataset', 'metalad_core')", (limit,)).fetchall()
@@ -477,5 +581,4 @@ class Catalog:
 
     def scan_count(self, query: str) -> int:
         """How many match, the registry's way (``LIKE`` over every row): the benchmark's baseline."""
-        sql, params = to_scan_sql(parse(query))
-        return len(self.conn.execute(sql, params).fetchall())
+        return len(self.ids(query, scan=True))

@@ -1,13 +1,14 @@
-"""DataLad-Registry's search language: grammar (lark), AST and SQL for the embedded catalog.
+"""DataLad-Registry's search language: grammar (lark), AST and the bounds every query keeps to.
 
-The language is the registry's: bare words and ``"quoted strings"`` match
-case-insensitively as substrings in url, ds_id, head, head_describe, branches,
-tags and metadata; ``field:value`` restricts to one field (``:?`` is the same as
-``:``); ``metadata[ext1,ext2]:value`` restricts to those extractors' records;
-``AND``, ``OR``, ``NOT`` and parentheses combine terms, juxtaposition means AND.
-Beyond the registry, the operators ``:=`` (exact, case-insensitive), ``:>``
-(greater than; numeric for the annex counts and sizes) and ``:~`` (regular
-expression) work too, and ``NOT`` also matches datasets with no value in a field.
+The language is the registry's, read as it reads it: bare words and ``"quoted strings"``
+match case-insensitively as substrings in url, ds_id, head, head_describe, branches, tags
+and metadata (extractor names too); ``field:value`` restricts to one field (``:?`` is the
+same as ``:``); ``metadata[ext1,ext2]:value`` restricts to those extractors' records;
+``AND``, ``OR``, ``NOT`` and parentheses combine terms, side by side means AND, and AND and
+OR have no precedence (left to right). In quoted strings only ``\\"`` is unescaped. Beyond
+the registry, the local catalog knows ``:=`` (exact, case-insensitive), ``:>`` (greater than;
+numeric for the counts and sizes), ``:~`` (regular expression) and the numeric fields; a
+registry client refuses those before sending. See the handbook's query-language reference.
 
 Examples
 --------
@@ -19,11 +20,12 @@ And(items=(Term(value='haxby'), Not(item=Term(value='github', field='url'))))
 >>> parse('colour:red')
 Traceback (most recent call last):
 ...
-neurodata_widgets.search.query.QueryError: Unknown field: 'colour'. Known are: url, ds_id, head, head_describe, branches, tags, metadata, annex_key_count, annexed_files_in_wt_count, annexed_files_in_wt_size, git_objects_kb
+neurodata_widgets.search.query.QueryError: Unknown field: 'colour'. Known are: url, ds_id, head, head_describe, branches, tags, metadata, annex_key_count, annexed_files_in_wt_count, annexed_files_in_wt_size, git_objects_kb (at position 1).
+colour:red
+^
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,7 +38,40 @@ KNOWN_FIELDS = TEXT_FIELDS + ("metadata",) + NUMERIC_FIELDS
 OPERATORS = {"?": "contains", "=": "equals", ">": "greater than", "~": "matches the regular expression"}
 MIN_INDEXED = 3  # the trigram index needs at least three characters
 
-GRAMMAR = r"""
+# DataLad-Registry's grammar, read with Earley as the registry does: the grammar is ambiguous
+# (an upper-case keyword may be a plain word) and Earley's choice is the registry's meaning.
+REGISTRY_GRAMMAR = r"""
+?start: search
+?search: orand_exp
+?orand_exp: not_exp
+        | orand_exp ("OR" not_exp)+ -> or_search
+        | orand_exp ("AND" not_exp)+ -> and_search
+        | orand_exp not_exp+ -> and_search
+?not_exp: primary
+        | "NOT" primary -> not_expr
+?primary: "(" search ")"
+        | secondary
+?secondary: (field_select | unknown_field_error) ":" op? (quoted_string | WORD) -> field_matched
+        | WORD  -> search_word
+        | quoted_string  -> search_string
+?field_select: field
+    | metadata_field "[" metadata_extractors "]" -> field_select
+?metadata_extractors: WORD (","WORD)*
+!field: "url" | "ds_id" | "head" | "head_describe" | "tags" | "branches" | "metadata"
+!metadata_field: "metadata"
+!unknown_field_error: WORD
+?quoted_string: ESCAPED_STRING
+WORD: /[-_.*?+\w]+/
+!op: "?" | "=" | ">" | "~"
+%import common.ESCAPED_STRING
+%import common.WS
+%ignore WS
+"""
+
+# Earley's time grows with the cube of the query's length: beyond this many words a query is
+# read deterministically (LALR), with AND, OR and NOT always operators, left to right.
+EARLEY_WORDS = 24
+LONG_GRAMMAR = r"""
 ?start: search
 ?search: orand_exp
 ?orand_exp: not_exp
@@ -46,13 +81,11 @@ GRAMMAR = r"""
         | "NOT" primary -> not_expr
 ?primary: "(" search ")"
         | secondary
-?secondary: field_select ":" op? (quoted_string | WORD) -> field_matched
+?secondary: field_select ":" op? (ESCAPED_STRING | WORD) -> field_matched
         | WORD  -> search_word
-        | quoted_string  -> search_string
-// field names are words checked after parsing, so a bare "url" still searches for "url"
+        | ESCAPED_STRING  -> search_string
 field_select: WORD ("[" metadata_extractors "]")?
 metadata_extractors: WORD ("," WORD)*
-?quoted_string: ESCAPED_STRING
 WORD: /[-_.*?+\w]+/
 !op: OP
 OP.2: "?" | "=" | ">" | "~"
@@ -60,6 +93,12 @@ OP.2: "?" | "=" | ">" | "~"
 %import common.WS
 %ignore WS
 """
+
+# bounds that keep every query's time and memory small (and SQLite's limits out of reach)
+MAX_LENGTH = 4000     # characters
+MAX_WORDS = 256       # words and quoted strings, the keywords AND, OR, NOT not counted
+MAX_DEPTH = 16        # nested parentheses
+TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[-_.*?+\w]+|\S')
 
 HELP = """\
 <b>Search syntax</b> (DataLad-Registry's language)
@@ -111,7 +150,7 @@ class Term:
 
     def __str__(self):
         value = self.value if re.fullmatch(r"[-_.*+\w]+", self.value) and self.value not in ("AND", "OR", "NOT") \
-            else json.dumps(self.value, ensure_ascii=False)  # the registry only unescapes \"
+            else '"' + self.value.replace('"', '\\"') + '"'  # the registry only unescapes \"
         if self.field is None:
             return value
         name = self.field
@@ -153,31 +192,74 @@ def _wrap(node, *plain) -> str:
 # ----------------------------------------------------------------------------------------
 # parsing
 # ----------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _parser():
+@lru_cache(maxsize=2)
+def _parser(kind: str = "registry"):
     from lark import Lark
 
-    return Lark(GRAMMAR, parser="lalr", propagate_positions=True)
+    if kind == "registry":
+        return Lark(REGISTRY_GRAMMAR, parser="earley")
+    return Lark(LONG_GRAMMAR, parser="lalr", propagate_positions=True)
 
 
+def _limits(text: str) -> int:
+    """Check the bounds before parsing (positioned errors); returns the number of words, keywords included."""
+    if len(text) > MAX_LENGTH:
+        raise _positioned(f"The query is longer than {MAX_LENGTH} characters.", text, MAX_LENGTH,
+                          "Shorten it, or split it into several searches.")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise _positioned("The query contains a NUL character, which cannot be searched for.", text, nul,
+                          "Remove it.")
+    words = terms_seen = depth = 0
+    for m in TOKENS.finditer(text):
+        tok = m.group()
+        if tok == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _positioned(f"The query nests parentheses more than {MAX_DEPTH} deep.", text, m.start(),
+                                  "Flatten the query: AND and OR chains need no parentheses.")
+        elif tok == ")":
+            depth -= 1
+        elif tok[0] == '"' or (tok[0] not in "()[]:," and text[m.end():m.end() + 1] not in (":", "[")):
+            words += 1  # a field name before : or [ is part of its term
+            terms_seen += tok not in ("AND", "OR", "NOT")
+            if terms_seen > MAX_WORDS:
+                raise _positioned(f"The query has more than {MAX_WORDS} words.", text, m.start(),
+                                  "Split it into several searches.")
+    return words
+
+
+def _positioned(message: str, text: str, position: int, hint: str = "") -> QueryError:
+    err = QueryError(f"{message[:-1]} (at position {position + 1}).", text, position, hint)
+    err.message = f"{err.message}\n{err.marked}"
+    err.args = (err.message,)
+    return err
+
+
+@lru_cache(maxsize=256)
 def parse(text: str):
     """Parse a query into an AST of :class:`Term`, :class:`And`, :class:`Or` and :class:`Not`.
+
+    Queries are read as DataLad-Registry reads them (its grammar, with Earley); the result is
+    cached, so a search parses its query once wherever it is passed along.
 
     Raises
     ------
     QueryError
-        Empty query, unknown field (listing the known ones), bad syntax (with the position).
+        Empty query, unknown field (listing the known ones), bad syntax or a query beyond the
+        bounds (length, words, nesting), each with the position.
     """
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
     if text is None or not str(text).strip():
         raise QueryError("The query is empty.", text or "", None, "Type a word to search for, e.g. haxby.")
+    words = _limits(text)
     try:
-        tree = _parser().parse(text)
+        tree = _parser("registry" if words <= EARLEY_WORDS else "long").parse(text)
     except UnexpectedInput as exc:
         pos = getattr(exc, "pos_in_stream", None)
         if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-            pos, what = len(text), "the query ended early"
+            pos, what = len(text.rstrip()), "the query ended early"
         elif isinstance(exc, UnexpectedToken):
             what = f"unexpected {exc.token.value!r}"
         elif isinstance(exc, UnexpectedCharacters):
@@ -209,26 +291,33 @@ def _build(node, text: str):
     if kind == "field_matched":
         children = list(node.children)
         target, value_tok = children[0], children[-1]
-        op = "?"
-        if len(children) == 3:
-            op = str(children[1].children[0])
-        name = str(target.children[0])
+        op = str(children[1].children[0]) if len(children) == 3 else "?"
+        name_tok, extractors = _target(target)
+        name = str(name_tok)
         if name not in KNOWN_FIELDS:
-            raise QueryError(f"Unknown field: '{name}'. Known are: {', '.join(KNOWN_FIELDS)}", text,
-                             target.children[0].start_pos,
-                             "Use one of the known fields, or drop the field to search them all.")
-        value = _token_value(value_tok)
-        extractors = None
-        if len(target.children) > 1:
-            if name != "metadata":
-                raise QueryError(f"Only metadata takes [extractors], not {name}.", text, target.children[0].start_pos)
-            extractors = tuple(str(t) for t in target.children[1].children if isinstance(t, Token))
-        term = Term(value, name, op, extractors)
+            raise _positioned(f"Unknown field: '{name}'. Known are: {', '.join(KNOWN_FIELDS)}.", text,
+                              name_tok.start_pos, "Use one of the known fields, or drop the field to search them all.")
+        if extractors is not None and name != "metadata":
+            raise _positioned(f"Only metadata takes [extractors], not {name}.", text, name_tok.start_pos)
+        term = Term(_token_value(value_tok), name, op, extractors)
         _check(term, text, value_tok)
         return term
     if isinstance(node, Tree) and len(node.children) == 1:  # pragma: no cover - defensive
         return _build(node.children[0], text)
     raise QueryError(f"Cannot understand {kind!r} in the query.", text)  # pragma: no cover
+
+
+def _target(node):
+    """``(field name token, extractors or None)`` of a ``field:`` prefix, in either grammar's tree."""
+    from lark import Token
+
+    first = node.children[0]
+    if node.data == "field_select" and len(node.children) > 1:
+        name = first if isinstance(first, Token) else first.children[0]
+        ext = node.children[1]
+        return name, (ext.value,) if isinstance(ext, Token) else tuple(str(t) for t in ext.children
+                                                                          if isinstance(t, Token))
+    return (first if isinstance(first, Token) else first.children[0]), None
 
 
 def _check(term: Term, text: str, token) -> None:
@@ -239,9 +328,11 @@ def _check(term: Term, text: str, token) -> None:
         except ValueError:
             raise QueryError(f"{term.field}:{term.op} needs a number, not {term.value!r}.", text, pos) from None
     if term.op == "~":
+        import regex
+
         try:
-            re.compile(term.value)
-        except re.error as exc:
+            regex.compile(term.value)
+        except (regex.error, OverflowError, RecursionError) as exc:
             raise QueryError(f"Not a valid regular expression {term.value!r}: {exc}.", text, pos) from None
 
 
@@ -254,8 +345,8 @@ def _flatten(kind, items):
 
 
 def _token_value(tok) -> str:
-    if tok.type == "ESCAPED_STRING":
-        return json.loads(tok.value) if "\\" in tok.value else tok.value[1:-1]
+    if tok.type == "ESCAPED_STRING":  # like the registry: \" is a quote, every other backslash stays
+        return tok.value[1:-1].replace('\\"', '"')
     return str(tok.value)
 
 

@@ -221,17 +221,33 @@ def facets(records) -> dict:
 
 
 def facet_query(facet: str, value: str) -> str:
-    """The query term a facet value stands for (works on the catalog and on a remote registry)."""
-    def quoted(text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """The query term a facet value stands for (works on the catalog and on a remote registry).
+
+    It searches the JSON text of the records, where a ``"`` inside a value is stored as ``\\"``.
+    The language cannot write a backslash right before a quote inside a quoted string (the string
+    would end there), so such a value is searched as its pieces around each ``\\"``, all ANDed.
+    """
+    import json
+
+    def text(key_value):
+        pieces = [p.rstrip("\\") for p in key_value.split('\\"') if p.rstrip("\\")]
+        return " AND ".join(f"{prefix}" + '"' + p.replace('"', '\\"') + '"' for p in pieces)
+
+    def js(v):
+        return json.dumps(v, ensure_ascii=False)
 
     if facet in ("datatype", "modality"):
-        return "metadata[bids_dataset]:" + quoted(f'"{value}"')
-    if facet == "license":
-        return "metadata[bids_dataset,metalad_core]:" + quoted(f'"license": "{value}"')
-    if facet == "run records":
-        return "metadata[metalad_core]:" + quoted(f'"has_run_records": {"true" if value == "yes" else "false"}')
-    raise ValueError(f"unknown facet {facet!r}")
+        prefix = "metadata[bids_dataset]:"
+        key_value = js(value)
+    elif facet == "license":
+        prefix = "metadata[bids_dataset,metalad_core]:"
+        key_value = f'"license": {js(value)}'
+    elif facet == "run records":
+        prefix = "metadata[metalad_core]:"
+        key_value = f'"has_run_records": {"true" if value == "yes" else "false"}'
+    else:
+        raise ValueError(f"unknown facet {facet!r}")
+    return text(key_value)
 
 
 def used_as_subdataset_query(ds_id: str) -> str:

@@ -17,9 +17,24 @@ Examples
 """
 from __future__ import annotations
 
-from .query import MIN_INDEXED, NUMERIC_FIELDS, TEXT_FIELDS, And, Not, Or, Term
+from .query import MIN_INDEXED, NUMERIC_FIELDS, TEXT_FIELDS, And, Not, Or, Term, terms
 
 ALL_IDS = "SELECT id FROM datasets"
+ONE_STATEMENT_DEPTH = 4    # deeper queries overflow SQLite's parser stack as one statement
+ONE_STATEMENT_TERMS = 48   # more terms near SQLite's 500 compound SELECTs
+
+
+def _depth(node) -> int:
+    if isinstance(node, Term):
+        return 0
+    if isinstance(node, Not):
+        return 1 + _depth(node.item)
+    return 1 + max(_depth(i) for i in node.items)
+
+
+def fits_one_statement(node) -> bool:
+    """Whether :func:`to_sql` of ``node`` stays well inside SQLite's limits (else the catalog splits it)."""
+    return _depth(node) <= ONE_STATEMENT_DEPTH and sum(1 for _ in terms(node)) <= ONE_STATEMENT_TERMS
 
 
 def _fts_phrase(value: str) -> str:
@@ -28,6 +43,16 @@ def _fts_phrase(value: str) -> str:
 
 def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _contains(column: str, value: str, params) -> str:
+    """``column`` contains ``value``, case-insensitively as DataLad-Registry (PostgreSQL, C.UTF-8) compares:
+    SQLite's LIKE folds ASCII letters only, so other values go through the catalog's ``ndw_contains``."""
+    if value.isascii():
+        params.append(_like(value))
+        return f"{column} LIKE ? ESCAPE '\\'"
+    params.append(value)
+    return f"ndw_contains({column}, ?)"
 
 
 def _operand(sql: str) -> str:
@@ -154,11 +179,9 @@ def _term(term: Term, params) -> str:
         if len(v) >= MIN_INDEXED:
             first = _fts_ids("ds", v, params, None)
             return f"{first} UNION SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params, None)})"
-        like = _like(v)
-        ors = " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in TEXT_FIELDS)
-        params.extend([like] * len(TEXT_FIELDS) + [like, like])
-        return (f"SELECT id FROM datasets WHERE {ors} UNION SELECT m.url_id AS id FROM metadata m "
-                f"WHERE m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'")
+        ors = " OR ".join(_contains(f, v, params) for f in TEXT_FIELDS)
+        md = " OR ".join(_contains(f"m.{c}", v, params) for c in ("extractor_name", "extracted_metadata"))
+        return f"SELECT id FROM datasets WHERE {ors} UNION SELECT m.url_id AS id FROM metadata m WHERE {md}"
     if term.field == "metadata":
         return _metadata_term(term, params)
     f = term.field
@@ -172,8 +195,7 @@ def _term(term: Term, params) -> str:
     if op == "?":
         if len(v) >= MIN_INDEXED:
             return _fts_ids("ds", v, params, f)
-        params.append(_like(v))
-        return f"SELECT id FROM datasets WHERE {f} LIKE ? ESCAPE '\\'"
+        return f"SELECT id FROM datasets WHERE {_contains(f, v, params)}"
     if op == "~":
         params.append(v)
         return f"SELECT id FROM datasets WHERE {f} REGEXP ?"
@@ -189,11 +211,15 @@ def _term(term: Term, params) -> str:
 def _metadata_term(term: Term, params) -> str:
     v, op = term.value, term.op
     if op == "?":
+        # metadata:v also matches extractor names; metadata[ext]:v only the records' text
+        column = "extracted_metadata" if term.extractors is not None else None
         if len(v) >= MIN_INDEXED:
-            sql = f"SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params)})"
+            sql = f"SELECT m.url_id AS id FROM metadata m WHERE m.id IN ({_metadata_fts(v, params, column)})"
+        elif column:
+            sql = f"SELECT m.url_id AS id FROM metadata m WHERE {_contains('m.extracted_metadata', v, params)}"
         else:
-            params.append(_like(v))
-            sql = "SELECT m.url_id AS id FROM metadata m WHERE m.extracted_metadata LIKE ? ESCAPE '\\'"
+            sql = (f"SELECT m.url_id AS id FROM metadata m WHERE ({_contains('m.extractor_name', v, params)} "
+                   f"OR {_contains('m.extracted_metadata', v, params)})")
         return sql + _extractor_filter(term, params)
     if op == "~":
         params.append(v)
@@ -243,27 +269,28 @@ def _cond(node, params, null_safe: bool = False) -> str:
 
 def _leaf(node: Term, params) -> str:
     v, op = node.value, node.op
-    like = _like(v)
     if node.field is None:
         if op != "?":  # pragma: no cover - the grammar gives bare words no operator
             raise NotImplementedError(f"Operation {op} is not implemented")
-        parts = [f"(d.{f} IS NOT NULL AND d.{f} LIKE ? ESCAPE '\\')" for f in TEXT_FIELDS]
-        params.extend([like] * len(TEXT_FIELDS) + [like, like])
-        parts.append("EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND "
-                     "(m.extractor_name LIKE ? ESCAPE '\\' OR m.extracted_metadata LIKE ? ESCAPE '\\'))")
+        parts = [f"(d.{f} IS NOT NULL AND {_contains('d.' + f, v, params)})" for f in TEXT_FIELDS]
+        parts.append(f"EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id AND "
+                     f"({_contains('m.extractor_name', v, params)} OR {_contains('m.extracted_metadata', v, params)}))")
         return "(" + " OR ".join(parts) + ")"
     if node.field == "metadata":
         if op not in ("?", "~"):  # = and >: the same leaf tests as the indexed form
             return f"d.id IN ({_metadata_term(node, params)})"
         # the extractor's name is compared before the JSON text is searched
         sql = "EXISTS (SELECT 1 FROM metadata m WHERE m.url_id = d.id" + _extractor_filter(node, params)
-        params.append(like if op == "?" else v)
-        test = "LIKE ? ESCAPE '\\'" if op == "?" else "REGEXP ?"
-        return f"{sql} AND m.extracted_metadata {test})"
+        if op == "~":
+            params.append(v)
+            return f"{sql} AND m.extracted_metadata REGEXP ?)"
+        test = _contains("m.extracted_metadata", v, params)
+        if node.extractors is None:  # metadata:v also matches extractor names
+            test = f"({_contains('m.extractor_name', v, params)} OR {test})"
+        return f"{sql} AND {test})"
     f = node.field
     if op == "?":
-        params.append(like)
-        return f"CAST(d.{f} AS TEXT) LIKE ? ESCAPE '\\'"
+        return _contains(f"CAST(d.{f} AS TEXT)", v, params)
     if op == "~":
         params.append(v)
         return f"CAST(d.{f} AS TEXT) REGEXP ?"

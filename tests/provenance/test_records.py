@@ -63,7 +63,10 @@ def test_parse_message_variants():
             '^^^ Do not change lines above ^^^\n')
     assert parse_message(good) == ("hello", {"cmd": "x", "note": 1})
     assert parse_message(good.replace('{"cmd": "x", "note": 1}', '"abc123"')) == ("hello", "abc123")
-    for broken in ("[DATALAD RUNCMD] no block", good.replace('"cmd"', '"cmd'), good.replace('"cmd"', '"command"')):
+    # as DataLad's get_run_info: no run unless the message starts with the marker and has the block
+    for not_a_run in ("[DATALAD RUNCMD] no block", "Revert \"" + good, "[DATALAD RUNCMD]" + good[16:].lstrip()):
+        assert parse_message(not_a_run) is None
+    for broken in (good.replace('"cmd"', '"cmd'), good.replace('"cmd"', '"command"')):
         try:
             parse_message(broken)
         except ValueError:
@@ -79,33 +82,29 @@ def test_malformed_and_hand_edited_records(chain_rw):
                                  "^^^ Do not change lines above ^^^")
     write(ds / "e.txt", "y\n")
     sh(ds, "add", "e.txt")
-    edited = ('Fix typo in the message\n\n[DATALAD RUNCMD] hand edited\n\n=== Do not change lines below ===\n'
+    edited = ('[DATALAD RUNCMD] hand edited\n\nA note added by hand.\n\n=== Do not change lines below ===\n'
               '{\n "cmd": "echo y > e.txt",\n "exit": 0,\n "inputs": [],\n "outputs": ["e.txt"],\n "pwd": ".",\n'
               ' "reviewed_by": "Ada"\n}\n^^^ Do not change lines above ^^^\n')
     sh(ds, "commit", "-q", "-m", edited)
+    write(ds / "f.txt", "z\n")
+    sh(ds, "add", "f.txt")
+    sh(ds, "commit", "-q", "-m", "Fix typo in the message\n\n" + edited)  # DataLad: not a run (marker not first)
     h = History(ds)
     assert len(h.problems) == 1 and h.problems[0]["problem"].startswith("run record is not valid JSON")
     newest = h.runs[0]
-    assert newest.message == "hand edited" and newest.extra == {"reviewed_by": "Ada"}
+    assert newest.message == "hand edited\n\nA note added by hand." and newest.extra == {"reviewed_by": "Ada"}
     assert newest.files == [("A", "e.txt")]
     assert [r.message for r in h.runs[1:]] == ["make c", "make b"]
 
 
-def test_sidecar_and_container_records(chain_rw):
+def test_sidecar_records(chain_rw):
     import datalad.api as dl
-    from datalad.core.local.run import run_command
 
     ds = dl.Dataset(str(chain_rw))
     ds.run("echo side > s.txt", outputs=["s.txt"], message="with sidecar", sidecar=True, result_renderer="disabled")
-    image = chain_rw / ".datalad/environments/alpine/image"
-    write(image, "not really an image\n")
-    ds.save(message="add container", result_renderer="disabled")
-    list(run_command("echo boxed > box.txt", dataset=ds, outputs=["box.txt"], message="in a box",
-                     extra_inputs=[".datalad/environments/alpine/image"], extra_info={"container": "alpine"}))
+    ds.run("echo boxed > box.txt", outputs=["box.txt"], message="inline", result_renderer="disabled")
     h = History(chain_rw)
     boxed, side = h.runs[0], h.runs[1]
-    assert boxed.kind == "containers-run" and boxed.container == "alpine"
-    assert boxed.extra_inputs == [".datalad/environments/alpine/image"]
     assert side.sidecar and side.cmd == "echo side > s.txt" and side.outputs == ["s.txt"]
     assert h.problems == []
     # the sidecar is annexed (binary, xz): a clone without its content reports it and skips the run

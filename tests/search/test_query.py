@@ -1,7 +1,7 @@
 """The query language: what parses into what, and how errors are reported."""
 import pytest
 
-from neurodata_widgets.search.query import KNOWN_FIELDS, And, Not, Or, QueryError, Term, parse
+from neurodata_widgets.search.query import KNOWN_FIELDS, And, Not, Or, QueryError, Term, parse, terms
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -27,6 +27,18 @@ from neurodata_widgets.search.query import KNOWN_FIELDS, And, Not, Or, QueryErro
     ("\"Ramón y Cajal\"", Term("Ramón y Cajal")),
     ("url", Term("url")),  # a field name alone is a word to search for
     ("  spaced   out  ", And((Term("spaced"), Term("out")))),
+    # read as DataLad-Registry reads them (its grammar is ambiguous; see the reference page)
+    ("x OR y AND z", And((Or((Term("x"), Term("y"))), Term("z")))),
+    ("x y OR z", Or((And((Term("x"), Term("y"))), Term("z")))),
+    ("x OR y z", And((Term("x"), Term("OR"), Term("y"), Term("z")))),
+    ("NOT NOT x", And((Not(Term("NOT")), Term("x")))),
+    ("AND github", And((Term("AND"), Term("github")))),
+    ("github OR", And((Term("github"), Term("OR")))),
+    ("a AND", And((Term("a"), Term("AND")))),
+    ("and or not", And((Term("and"), Term("or"), Term("not")))),
+    (r'metadata:"C:\\data"', Term(r"C:\\data", "metadata")),  # only \" is unescaped
+    (r'"\d+"', Term(r"\d+")),
+    (r'metadata:"\"pilot\""', Term('"pilot"', "metadata")),
 ])
 def test_parses(text, expected):
     assert parse(text) == expected
@@ -58,7 +70,7 @@ def test_unknown_field_lists_the_known_ones():
 
 @pytest.mark.parametrize("text, position, what", [
     ("url:", 4, "ended early"),
-    ("a AND", 5, "ended early"),
+    ("a OR (b", 7, "ended early"),
     ("(a OR b", 7, "ended early"),
     ("a )", 2, "')'"),
     ('a "b', 2, "unexpected character"),
@@ -75,7 +87,7 @@ def test_syntax_errors_mark_the_position(text, position, what):
 
 
 def test_extractors_only_for_metadata():
-    with pytest.raises(QueryError, match="Only metadata"):
+    with pytest.raises(QueryError):  # the registry's grammar has [extractors] for metadata only
         parse("url[a]:b")
 
 
@@ -93,3 +105,45 @@ def test_bad_regular_expression():
 def test_string_form_keeps_non_ascii_as_is():
     # DataLad-Registry only unescapes \" in quoted strings, so the form sent to it keeps letters as they are
     assert str(parse('"Ramón y Cajal"')) == '"Ramón y Cajal"'
+
+
+SHAPES = {
+    "5 nested x OR (y AND (...))": "x OR (y AND (" * 5 + "z" + "))" * 5,
+    "1000 nested NOTs": "NOT " * 1000 + "x",
+    "1000 NOTs in parentheses": "NOT (" * 1000 + "x" + ")" * 1000,
+    "a*100000": "a" * 100_000,
+    "20k ORs": " OR ".join(["a"] * 20_000),
+    "33k terms": " ".join(f"t{i}" for i in range(33_000)),
+    "NUL in quotes": 'url:"git\x00hub"',
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_hostile_queries_end_in_a_tree_or_a_positioned_error(shape):
+    text = SHAPES[shape]
+    try:
+        tree = parse(text)
+    except QueryError as err:
+        assert err.position is not None and 0 <= err.position <= len(text)
+        assert err.marked.splitlines()[-1].endswith("^")
+        assert "Traceback" not in err.message
+    else:
+        assert list(terms(tree))
+
+
+def test_the_bounds_themselves_parse():
+    from neurodata_widgets.search.query import MAX_DEPTH, MAX_WORDS
+
+    assert len(list(terms(parse(" OR ".join(["a"] * MAX_WORDS))))) == MAX_WORDS
+    assert len(list(terms(parse(" ".join(["a"] * MAX_WORDS))))) == MAX_WORDS
+    assert parse("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH) == Term("a")
+    with pytest.raises(QueryError, match="more than 256 words") as info:
+        parse(" ".join(["a"] * (MAX_WORDS + 1)))
+    assert info.value.position == 2 * MAX_WORDS
+
+
+def test_long_queries_keep_the_operators():
+    # past the Earley bound the reading is deterministic: AND/OR/NOT are always operators
+    text = " OR ".join(f"url:u{i}" for i in range(40)) + " AND metadata:bold"
+    tree = parse(text)
+    assert isinstance(tree, And) and isinstance(tree.items[0], Or) and len(tree.items[0].items) == 40

@@ -131,3 +131,12 @@ def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults)
     faults["registry"].faults.clear()
     w.search_button.click()
     assert w.banner.kind == "" and w.total == 1
+
+
+def test_remote_mode_refuses_catalog_extensions_with_a_message(sandbox):
+    w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
+    w.search('url:~"^https"')
+    assert w.status == "The query has an error." and w.total == 0
+    assert "does not support the operator ':~'" in w.error and sandbox.info()["registry"]["url"] in w.error
+    w.search("hippocampus OR ndw")  # and the widget goes on working
+    assert w.error == "" and w.total >= 1
