@@ -229,10 +229,8 @@ class GlobusRemote(SpecialRemote):
         """A token of the collection's own HTTPS scope (sent to that collection's server only)."""
         from .client import ConsentRequired, LoginRequired
 
-        client = self.client()
         try:
-            fetch = getattr(client, "collection_token", None)  # the toolkit's login knows collection scopes
-            return fetch(collection_id) if fetch else client.access_token(collection_id)
+            return self.client().collection_token(collection_id)
         except (ConsentRequired, LoginRequired) as exc:
             raise RemoteError(f"Globus collection {self.endpoint!r} needs a login for downloads and yours does not "
                               f"cover it yet. Run: git-annex-remote-globus setup --collection {collection_id} "

@@ -58,6 +58,10 @@ def clone_enabled(url, path):
     return path
 
 
+def on_collection(globus, info, rel):
+    return globus.collection_dir(info["collection"]) / info["fileprefix"].strip("/") / rel
+
+
 def test_url_form_is_conps():
     url = conp_url("FRDR_Prod_2", "/5/published/publication_170/submitted_data/", "2015_11_18_cortex/mask/mask.mat")
     assert url == "globus://frdr_prod_2/5/published/publication_170/submitted_data/2015_11_18_cortex/mask/mask.mat"
@@ -65,6 +69,70 @@ def test_url_form_is_conps():
     assert collection_path(url, "FRDR_Prod") is None
     spaced = conp_url("NDW Demo Open Data", "p", "a b.txt")
     assert split_url(spaced) == ("ndw demo open data", "/p/a b.txt") and " " not in spaced
+
+
+def test_get_from_public_collection(conp, sandbox, own_login, tmp_path):
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    target = "sub-01/anat/sub-01_T1w.nii.gz"
+    before = run("datalad", "get", target, cwd=clone, check=False)
+    assert before.returncode != 0 and "git-annex-remote-globus setup" in before.stdout + before.stderr
+    assert not os.path.exists(clone / target)
+
+    login()
+    run("datalad", "get", target, "participants.tsv", cwd=clone)
+    assert (clone / target).read_bytes() == on_collection(sandbox["globus"], info, target).read_bytes()
+    where = run("git", "annex", "whereis", "--json", target, cwd=clone).stdout
+    assert conp_url(info["endpoint"], info["fileprefix"], target) in where
+
+
+def test_login_only_collection_needs_its_consent_then_gets(conp, sandbox, own_login, tmp_path):
+    info = conp["login"]
+    clone = clone_enabled(info["url"], tmp_path / "login")
+    login()
+    first = run("datalad", "get", "participants.tsv", cwd=clone, check=False)
+    assert first.returncode != 0
+    assert f"setup --collection {info['collection']}" in first.stdout + first.stderr
+
+    # the terminal command prints the link; a person opens it, allows, and pastes the code
+    setup = subprocess.Popen(["git-annex-remote-globus", "setup", "--collection", info["collection"]],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    link = ""
+    while not link.startswith("http"):
+        link = setup.stdout.readline().strip()
+        assert link or setup.poll() is None, setup.stderr.read()
+    out, err = setup.communicate(code_shown(press_consent(link)) + "\n", timeout=60)
+    assert setup.returncode == 0, err
+    assert "Logged in to Globus as" in out
+
+    run("datalad", "get", ".", cwd=clone)
+    for rel in info["files"]:
+        assert (clone / rel).read_bytes() == on_collection(sandbox["globus"], info, rel).read_bytes()
+    token_file = tmp_path / "config" / "neurodata-widgets" / "globus-tokens.json"
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_checkpresent_drop_and_missing_file(conp, sandbox, own_login, tmp_path):
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    login()
+    run("datalad", "get", "participants.tsv", cwd=clone)
+    # drop verifies the copy on Globus with CHECKPRESENT (Transfer ls) before removing the local one
+    run("git", "annex", "drop", "participants.tsv", cwd=clone)
+    assert not os.path.exists(clone / "participants.tsv")
+    key = run("git", "annex", "lookupkey", "participants.tsv", cwd=clone).stdout.strip()
+    assert run("git", "annex", "checkpresentkey", key, "globus", cwd=clone, check=False).returncode == 0
+
+    moved = on_collection(sandbox["globus"], info, "dataset_description.json")
+    moved.rename(moved.with_suffix(".old"))
+    try:
+        key = run("git", "annex", "lookupkey", "dataset_description.json", cwd=clone).stdout.strip()
+        assert run("git", "annex", "checkpresentkey", key, "globus", cwd=clone, check=False).returncode == 1
+        failed = run("datalad", "get", "dataset_description.json", cwd=clone, check=False)
+        assert failed.returncode != 0
+        assert "missing on Globus collection" in failed.stdout + failed.stderr
+    finally:
+        moved.with_suffix(".old").rename(moved)
 
 
 def test_store_is_refused_clearly(conp, own_login, tmp_path):
@@ -87,6 +155,30 @@ def test_endpoint_not_found_or_ambiguous(sandbox, own_login, tmp_path, endpoint,
     assert made.returncode != 0 and says in made.stdout + made.stderr
 
 
+def test_register_files_the_conp_way(conp, sandbox, own_login, tmp_path):
+    """A maintainer registers downloaded files; one that is not on the collection is reported, not registered."""
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.conp import register_files
+
+    info = conp["open"]
+    ds = dl.create(path=str(tmp_path / "new"), result_renderer="disabled")
+    for rel in ("participants.tsv", "sub-02/anat/sub-02_T1w.nii.gz"):
+        (tmp_path / "new" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "new" / rel).write_bytes(on_collection(sandbox["globus"], info, rel).read_bytes())
+    (tmp_path / "new" / "local-only.txt").write_text("not on Globus\n")
+    ds.save(message="downloaded", result_renderer="disabled")
+    client = login()
+    records = {r["path"]: r for r in register_files(ds.path, info["endpoint"], info["fileprefix"], client=client)}
+    assert records["participants.tsv"]["registered"] and records["sub-02/anat/sub-02_T1w.nii.gz"]["registered"]
+    assert not records["local-only.txt"]["registered"] and "not on the collection" in records["local-only.txt"]["problem"]
+
+    run("git", "annex", "drop", "--force", ".", cwd=ds.path)
+    run("git", "annex", "get", "sub-02/anat/sub-02_T1w.nii.gz", cwd=ds.path)
+    urls = run("git", "annex", "whereis", "--json", "participants.tsv", cwd=ds.path).stdout
+    assert conp_url(info["endpoint"], info["fileprefix"], "participants.tsv") in urls
+
+
 def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_path):
     from neurodata_widgets.datasets.state import DatasetState
     from neurodata_widgets.globus.annex import globus_remotes
@@ -99,6 +191,31 @@ def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_pat
     assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
     assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
     assert globus_remotes(plain) == {"globus": info["endpoint"]}
+
+
+def test_explorer_gets_and_drops_through_the_globus_remote(conp, sandbox, own_login, tmp_path):
+    from neurodata_widgets.datasets import ops
+
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "enabled")
+    login()
+    results = ops.get(clone, ["sub-01"])
+    assert [r["status"] for r in results if r.get("type") == "file"] == ["ok"]
+    assert (clone / "sub-01/anat/sub-01_T1w.nii.gz").is_file()
+    results = ops.drop(clone, ["sub-01"])
+    assert not os.path.exists(clone / "sub-01/anat/sub-01_T1w.nii.gz")
+
+
+def test_progress_reaches_git_annex(conp, own_login, tmp_path):
+    import json
+
+    clone = clone_enabled(conp["open"]["url"], tmp_path / "open")
+    login()
+    out = run("git", "annex", "get", "--json-progress", "sub-02/anat/sub-02_T1w.nii.gz", cwd=clone).stdout
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    steps = [r["byte-progress"] for r in records if "byte-progress" in r]
+    assert len(steps) >= 2 and steps == sorted(steps) and steps[-1] == 300_000
+
 
 def test_register_command_sets_up_the_remote_and_urls(conp, own_login, tmp_path):
     """The maintainers' command: initremote globus + registerurl/setpresentkey, as CONP's retrieve does."""
