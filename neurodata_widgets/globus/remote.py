@@ -110,13 +110,19 @@ class GlobusRemote(SpecialRemote):
             raise
         except ConsentRequired as exc:
             raise RemoteError(f"Globus collection {self.endpoint!r} needs your consent before it can be read. "
-                              f"Run: git-annex-remote-globus setup --collection '{self.endpoint}' "
+                              f"Run: git-annex-remote-globus setup --collection {self._named()} "
                               "and open the link it prints.") from exc
         except LoginRequired as exc:
             raise RemoteError(f"{exc.message} {SETUP_HINT}") from exc
         except Exception as exc:  # noqa: BLE001 - git-annex shows only this one line
             message, hint = errors.describe(exc)
             raise RemoteError(f"{message} {hint}".strip()) from exc
+
+    def _named(self) -> str:
+        """How to name this remote's collection on a command line (its id once known)."""
+        import shlex
+
+        return shlex.quote(self._collection["id"] if self._collection else self.endpoint)
 
     def _paths(self, key) -> list[tuple[str, str]]:
         """``(url, path on the collection)`` for each of the key's URLs on this remote's collection."""
@@ -207,7 +213,7 @@ class GlobusRemote(SpecialRemote):
             if response.status_code in (401, 403):
                 raise RemoteError(f"Globus collection {self.endpoint!r} refused the download "
                                   f"(HTTP {response.status_code}): your login has no access to it. "
-                                  f"Run: git-annex-remote-globus setup --collection '{self.endpoint}'")
+                                  f"Run: git-annex-remote-globus setup --collection {self._named()}")
             if response.status_code >= 400:
                 message, hint = errors.describe_status(response.status_code, url)
                 raise RemoteError(f"{message} {hint}")

@@ -58,6 +58,19 @@ def clone_enabled(url, path):
     return path
 
 
+def setup_collection(collection):
+    """``git-annex-remote-globus setup --collection``: it prints the link; a person opens it, allows, pastes the code."""
+    setup = subprocess.Popen(["git-annex-remote-globus", "setup", "--collection", collection],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    link = ""
+    while not link.startswith("http"):
+        link = setup.stdout.readline().strip()
+        assert link or setup.poll() is None, setup.stderr.read()
+    out, err = setup.communicate(code_shown(press_consent(link)) + "\n", timeout=60)
+    assert setup.returncode == 0, err
+    return out
+
+
 def on_collection(globus, info, rel):
     return globus.collection_dir(info["collection"]) / info["fileprefix"].strip("/") / rel
 
@@ -94,15 +107,7 @@ def test_login_only_collection_needs_its_consent_then_gets(conp, sandbox, own_lo
     assert first.returncode != 0
     assert f"setup --collection {info['collection']}" in first.stdout + first.stderr
 
-    # the terminal command prints the link; a person opens it, allows, and pastes the code
-    setup = subprocess.Popen(["git-annex-remote-globus", "setup", "--collection", info["collection"]],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    link = ""
-    while not link.startswith("http"):
-        link = setup.stdout.readline().strip()
-        assert link or setup.poll() is None, setup.stderr.read()
-    out, err = setup.communicate(code_shown(press_consent(link)) + "\n", timeout=60)
-    assert setup.returncode == 0, err
+    out = setup_collection(info["collection"])
     assert "Logged in to Globus as" in out
 
     run("datalad", "get", ".", cwd=clone)
@@ -239,3 +244,28 @@ def test_setup_without_globus_configured_says_what_to_set(tmp_path):
     env["NDW_SANDBOX_FILE"] = str(tmp_path / "no-sandbox.json")
     proc = subprocess.run(["git-annex-remote-globus", "setup"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "NDW_GLOBUS_CLIENT_ID" in proc.stderr
+
+
+def test_collection_needing_data_access_consent_says_so_then_works(sandbox, own_login, tmp_path):
+    """The remote's endpoint given as an id; Transfer asks for data_access consent before it lists the collection."""
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.conp import register_files
+
+    globus = sandbox["globus"]
+    guarded = globus.info()["consent_collection"]
+    ds = dl.create(path=str(tmp_path / "ds"), result_renderer="disabled")
+    (tmp_path / "ds" / "participants.tsv").write_bytes((globus.collection_dir(guarded) / "ds001/participants.tsv").read_bytes())
+    ds.save(message="downloaded", result_renderer="disabled")
+    assert register_files(ds.path, guarded, "/ds001")[0]["registered"]
+    run("git", "annex", "drop", "--force", "participants.tsv", cwd=ds.path)
+    key = run("git", "annex", "lookupkey", "participants.tsv", cwd=ds.path).stdout.strip()
+    login()
+    asked = run("git", "annex", "checkpresentkey", key, "globus", cwd=ds.path, check=False)
+    assert asked.returncode not in (0, 1)  # neither "present" nor "absent": git-annex could not tell
+    assert "needs your consent" in asked.stdout + asked.stderr and "setup --collection" in asked.stdout + asked.stderr
+
+    setup_collection(guarded)
+    assert run("git", "annex", "checkpresentkey", key, "globus", cwd=ds.path, check=False).returncode == 0
+    run("git", "annex", "get", "participants.tsv", cwd=ds.path)
+    assert (tmp_path / "ds" / "participants.tsv").read_text().startswith("participant_id")
