@@ -156,9 +156,33 @@ def _monitor_rows(tmp):
     ]
 
 
+def _token_file_rows(tmp, rounds=200):
+    """Cost of the shared token file's safety (lock, read-compare-write, atomic replace) per stored login,
+    against the SDK's plain JSON token storage (rewrites the file in place, no lock)."""
+    from globus_sdk.token_storage import JSONTokenStorage, TokenStorageData
+
+    from neurodata_widgets.globus.tokens import SharedTokenFile
+
+    def data(i):
+        return {"transfer.api.globus.org": TokenStorageData(
+            resource_server="transfer.api.globus.org", identity_id=None, scope="s", access_token=f"a{i}",
+            refresh_token=f"r{i}", expires_at_seconds=2_000_000_000, token_type="Bearer")}
+
+    timings = {}
+    for name, cls in (("ours", SharedTokenFile), ("baseline", JSONTokenStorage)):
+        store = cls(Path(tmp) / f"{name}-tokens.json", namespace="bench")
+        start = time.perf_counter()
+        for i in range(rounds):
+            store.store_token_data_by_resource_server(data(i))
+        timings[name] = (time.perf_counter() - start) / rounds
+    return [{"name": "token file: time to store a login", "unit": "s", "ours": timings["ours"],
+             "baseline": timings["baseline"], "target": "<= 3.0",
+             "note": "ours: file lock + read-compare-write + atomic replace (safe across tabs); baseline: SDK JSON"}]
+
+
 def run():
     with tempfile.TemporaryDirectory() as tmp:
-        return _ls_rows(tmp) + _monitor_rows(tmp)
+        return _ls_rows(tmp) + _monitor_rows(tmp) + _token_file_rows(tmp)
 
 
 if __name__ == "__main__":

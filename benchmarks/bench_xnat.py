@@ -5,6 +5,7 @@ Scaled to keep a full run near a minute on a 2-core machine: the manifest figure
 per-object baseline ~3 minutes alone); requests and time ratios do not depend on the
 subject count, as both sides grow linearly with it.
 """
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -58,18 +59,23 @@ def _manifest_rows():
         server.stop()
     shape = f"{SUBJECTS}x{SESSIONS}x{SCANS}x{FILES}, {LATENCY * 1000:.0f} ms latency"
     return [{"name": "xnat manifest: requests", "unit": "requests", "ours": ours_r, "baseline": base_r,
-             "target": "<= 0.1", "note": f"one request per session vs per object ({shape})"},
+             "target": "<= 0.1",
+             "note": f"two listings per session (scan files, session resources) vs one per object ({shape})"},
             {"name": "xnat manifest: wall time", "unit": "s", "ours": ours_t, "baseline": base_t,
              "target": "<= 0.2", "note": f"same listings ({shape})"}]
 
 
 def _plain_loop(urls, target, session):
+    """The baseline: stream each file to disk and compute its md5 on the way, nothing else."""
     def one(i_url):
         i, url = i_url
+        digest = hashlib.md5()
         with session.get(url, stream=True) as r, open(os.path.join(target, f"{i}.dcm"), "wb") as fh:
             r.raise_for_status()
             for chunk in r.iter_content(1 << 20):
                 fh.write(chunk)
+                digest.update(chunk)
+        return digest.hexdigest()
 
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(one, enumerate(urls)))
@@ -125,8 +131,9 @@ def _download_rows():
     mb = total / 1e6
     base = mb / min(times["base"])
     return [{"name": f"xnat download: {len(manifest)} files, {WORKERS} workers", "unit": "MB/s",
-             "ours": mb / min(times["ours"]), "baseline": base, "target": ">= 0.8",
-             "note": f"{mb:.0f} MB over loopback, best of {REPS}; ours verifies md5 and renames complete files"}]
+             "ours": mb / min(times["ours"]), "baseline": base, "target": ">= 0.95",
+             "note": f"{mb:.0f} MB over loopback, best of {REPS}; both compute md5 while streaming; ours also "
+                     "checks type, size and digest, and renames complete files"}]
 
 
 def run():

@@ -15,7 +15,13 @@ from pathlib import Path
 from .. import repo
 from ..errors import UserError
 
-RUN_MARKER = "[DATALAD RUNCMD]"
+RUN_MARKER = "[DATALAD RUNCMD] "  # DataLad's rule: a run commit's message STARTS with this
+
+
+def run_commit_count(path) -> int:
+    """Number of run commits on HEAD, by DataLad's rule (a revert or a squash that quotes one is none)."""
+    subjects = repo.run(path, "log", "--format=%s", "--fixed-strings", f"--grep={RUN_MARKER}", check=False)
+    return sum(1 for line in subjects.splitlines() if line.startswith(RUN_MARKER))
 
 
 def is_dataset(path) -> bool:
@@ -34,13 +40,12 @@ def dataset_summary(path) -> dict:
     -------
     dict
         ``name``, ``path``, ``id``, ``description`` (first README heading), ``subdatasets``
-        (list of dicts), ``run_records`` (count of ``[DATALAD RUNCMD]`` commits on HEAD).
+        (list of dicts), ``run_records`` (count of run commits on HEAD).
     """
     path = Path(path).expanduser().resolve()
     if not is_dataset(path):
         raise FileNotFoundError(f"{path} is not a DataLad dataset")
     ds_id = repo.config(path, "datalad.dataset.id", file=".datalad/config")
-    runs = repo.run(path, "log", "--format=%H", "--fixed-strings", f"--grep={RUN_MARKER}", check=False).split()
     description = ""
     readme = path / "README.md"
     if readme.exists():
@@ -49,7 +54,7 @@ def dataset_summary(path) -> dict:
                 description = line.lstrip("# ").strip()
                 break
     return {"name": path.name, "path": str(path), "id": ds_id, "description": description,
-            "subdatasets": subdatasets(path), "run_records": len(runs)}
+            "subdatasets": subdatasets(path), "run_records": run_commit_count(path)}
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Register files on a Globus collection in a DataLad dataset, so ``datalad get`` fetches them later.
 
 Each file is recorded under the ``globus://<collection id>/<path>`` URL form that
-git-annex-remote-globus uses. A datalad-next ``uncurl`` special remote named
-``globus-<id prefix>`` claims those URLs and rewrites them to the collection's HTTPS
-access (``https_server``), where the user's Globus token is sent as a bearer token.
+git-annex-remote-globus uses. A special remote named ``globus-<id prefix>``
+(:mod:`.annex_remote`, datalad-next's ``uncurl`` plus a Globus lookup) claims those URLs and
+rewrites them to the collection's HTTPS access (``https_server``, looked up again at get time),
+where a token for the collection's own HTTPS scope is sent (none for a public collection).
 The token is kept in DataLad's credential store (realm = the collection's HTTPS realm),
 the same place ``datalad credentials`` manages, so ``datalad get`` on the command line
-works too; :func:`refresh_credential` renews it from the Globus login.
+works too; :func:`refresh_credential` renews it from the Globus login, and a failing
+command-line get says how to log in again.
 
 Examples
 --------
@@ -45,12 +47,16 @@ def _git(ds_path, *args, input=None) -> str:
 
 
 def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
-    """Create (once) the uncurl special remote that turns ``globus://`` URLs into HTTPS requests."""
+    """Create (once) the special remote that turns ``globus://`` URLs into HTTPS requests.
+
+    It is :mod:`~neurodata_widgets.globus.annex_remote` (datalad-next's ``uncurl`` that looks the
+    collection's address and token up again at get time and says how to log in when a get fails).
+    """
     name = remote_name(collection_id)
     if name in _git(ds_path, "remote").split():
         return name
     match = f"globus://{collection_id}/(?P<path>.*)$"
-    _git(ds_path, "annex", "initremote", name, "type=external", "externaltype=uncurl", "encryption=none",
+    _git(ds_path, "annex", "initremote", name, "type=external", "externaltype=ndw-globus", "encryption=none",
          "autoenable=true", f"match={match}", f"url={https_server.rstrip('/')}/{{path}}")
     return name
 

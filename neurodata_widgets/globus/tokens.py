@@ -115,6 +115,12 @@ class SharedRefreshAuthorizer(RefreshTokenAuthorizer):
                          expires_at=data.expires_at_seconds)
         self._note(data)
 
+    def handle_missing_authorization(self) -> bool:
+        # the service refused the token: renew with the stored refresh token rather than adopt a stored
+        # access token, which may be the refused one's sibling (revoked together)
+        self._refused = True
+        return super().handle_missing_authorization()
+
     def _note(self, data: TokenStorageData) -> None:
         self.known = data
         if self.on_tokens:
@@ -127,7 +133,9 @@ class SharedRefreshAuthorizer(RefreshTokenAuthorizer):
             stored = self.storage.get_token_data(self.resource_server)
             if stored is None or not stored.refresh_token:
                 raise LoginRequired("You were logged out of Globus (in another tab or program).", "Log in again.")
-            if stored.access_token != self.access_token and stored.expires_at_seconds > time.time() + FRESH_ENOUGH:
+            refused, self._refused = getattr(self, "_refused", False), False
+            if (not refused and stored.access_token != self.access_token
+                    and stored.expires_at_seconds > time.time() + FRESH_ENOUGH):
                 # another tab refreshed or logged in anew: use its token instead of refreshing
                 self.refresh_token, self.access_token = stored.refresh_token, stored.access_token
                 self.expires_at = stored.expires_at_seconds

@@ -154,6 +154,7 @@ def to_svg(graph, focus: str = "") -> str:
             classes.append("ndw-superseded")
         if node["kind"] == "run":
             sub = f"{node.get('run_kind', 'run')} {node.get('commit', '')[:8]}"
+            sub += " · other dataset" if node.get("foreign") else ""
         elif node.get("stale"):
             sub = "⚠ stale"
         elif node.get("stale_upstream"):

@@ -4,9 +4,11 @@ A :class:`Provenance` joins the run records of a :class:`~.history.History` with
 trees read by ``git ls-tree`` (one per dataset state, cached). "Now" is what each
 installed dataset has committed (its HEAD): unsaved edits count once they are saved. A file's *producer* is
 the run that wrote its current content (same path, same blob id), so later hand edits
-and merges are told apart from computed results. An output is *stale* when an input
-it was computed from changed (or vanished, or a new file now matches an input glob)
-after the run; files downstream of a stale file are marked ``stale_upstream``.
+and merges are told apart from computed results; a rerun that wrote an output again
+unchanged is its producer too. An output is *stale* when an input it was computed from
+changed (or vanished, or a new file now matches an input glob) after the run, or after
+the last rerun that reproduced it without a commit (see :func:`~.rerun.rerun`); files
+downstream of a stale file are marked ``stale_upstream``.
 
 Examples
 --------
@@ -249,7 +251,8 @@ class Provenance:
         key = (run.dataset, at, log.head)
         if key not in self._ancestors:
             self._ancestors[key] = at == log.head or _is_ancestor(log.path, at, log.head)
-        if not self._ancestors[key] or self.tree(run.dataset, at).get(path) != run.blobs.get(path):
+        # the content credited to ``run`` now (it may be one a rerun rewrote unchanged) was there at ``at``
+        if not self._ancestors[key] or self.tree(run.dataset, at).get(path) != self.current().get(path):
             return ""
         return at
 

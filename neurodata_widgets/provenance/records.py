@@ -1,9 +1,12 @@
 """DataLad run records read from git history (no ipywidgets, no DataLad import).
 
-Every ``[DATALAD RUNCMD]`` commit of a dataset is read with ONE ``git log`` (see
-:mod:`.gitlog`), never a process per commit; records kept in ``.datalad/runinfo/``
-sidecar files are read in one ``git cat-file --batch``. Malformed records are collected
-in :attr:`DatasetLog.problems`, never raised. Subdatasets and linking: :mod:`.history`.
+A commit is a run by DataLad's own rule (``get_run_info``): its message starts with
+``[DATALAD RUNCMD]`` and holds the record block. Every such commit of a dataset is read
+with ONE ``git log`` (see :mod:`.gitlog`), never a process per commit; records kept in
+``.datalad/runinfo/`` sidecar files are read in one ``git cat-file --batch`` and are not
+counted as the run's outputs. Malformed records are collected in
+:attr:`DatasetLog.problems`, never raised; a sidecar whose content arrives later is read
+on the next refresh. Subdatasets and linking: :mod:`.history`.
 
 Examples
 --------

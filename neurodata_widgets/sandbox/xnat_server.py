@@ -23,9 +23,8 @@ Our client, datalad-xnat, xnatpy (also in its model mode) and pyxnat run against
   ``format=zip`` archives of a scan, a resource or a session.
 
 Projects are ``public`` (guest may read), ``protected`` (listed to everyone, data only
-for members) or ``private`` (invisible to non-members). Data comes from a seeded
-generator; file contents are tiny DICOM-like blobs made on the fly, so a project of
-20 000 files costs no disk.
+for members) or ``private`` (invisible to non-members). The data is generated from a seed
+(:mod:`.xnat_data`).
 
 Examples
 --------
@@ -38,90 +37,26 @@ Examples
 from __future__ import annotations
 
 import base64
-import hashlib
+import html
 import io
-import random
 import re
 import secrets
 import time
 import zipfile
-from dataclasses import dataclass, field
 from http import HTTPStatus
-from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
 from .runner import Response, Service, json_response, text_response
+from .xnat_data import XExperiment, XFile, XnatArchive, XProject, XResource, XScan, XSubject
 from .xnat_schemas import SCHEMAS, schema_text
 from .xnat_tables import FORMATS, render_item, render_table, wanted_format
 
 VERSION = "1.8.10"
-SCAN_TYPES = [("T1w", "MPRAGE sag 1mm"), ("T2w", "T2 SPACE sag"), ("bold", "fMRI rest AP"),
-              ("dwi", "DTI 64dir"), ("fieldmap", "gre_field_mapping"), ("localizer", "AAHScout")]
-QUALITIES = ["usable", "usable", "usable", "questionable", "unusable"]
 _SCOPED = re.compile(r"^/data/projects/(?P<p>[^/]+)(?:/subjects/[^/]+)?(?P<rest>/experiments/[^/]+(?:/.*)?)$")
 _GUEST_SPAN = '<span id="user_info">Logged in as: <span style="color:red;">Guest</span></span>'
 
 
-@dataclass
-class XFile:
-    name: str  # path inside the resource's catalog, may hold sub-folders ("runA/0001.dcm")
-    size: int
-    seed: int
-    digest: str | None = None  # overrides the true md5 (to simulate a corrupt catalog)
-    data: bytes | None = None  # explicit content (hostile-name tests)
-
-    @property
-    def basename(self) -> str:
-        return PurePosixPath(self.name).name
-
-
-@dataclass
-class XResource:
-    id: int  # xnat_abstractresource_id: numeric, unique on the site
-    label: str
-    format: str = "DICOM"
-    content: str = "RAW"
-    files: list = field(default_factory=list)  # XFile
-
-
-@dataclass
-class XScan:
-    id: str
-    type: str
-    quality: str
-    series_description: str
-    resources: dict = field(default_factory=dict)  # label -> XResource
-
-
-@dataclass
-class XExperiment:
-    id: str
-    label: str
-    project: str
-    subject: "XSubject"
-    date: str
-    scans: dict = field(default_factory=dict)  # id -> XScan
-    resources: dict = field(default_factory=dict)  # session-level: label -> XResource
-
-
-@dataclass
-class XSubject:
-    id: str
-    label: str
-    project: str
-    experiments: list = field(default_factory=list)
-
-
-@dataclass
-class XProject:
-    id: str
-    name: str
-    accessibility: str  # public | protected | private
-    description: str = ""
-    subjects: list = field(default_factory=list)
-
-
-class XnatServer(Service):
+class XnatServer(XnatArchive, Service):
     """The XNAT sandbox service.
 
     Parameters
@@ -181,81 +116,13 @@ class XnatServer(Service):
                  session_timeout: float = 900.0, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.guest = guest
-        self.digests = digests  # older XNAT data often has no digest in its catalogs
-        self.file_size = file_size
         self.session_timeout = session_timeout
         self.users = {"demo": {"password": secrets.token_urlsafe(12), "projects": "*"},
                       "visitor": {"password": secrets.token_urlsafe(12), "projects": set()}}
         self.sessions: dict = {}  # JSESSIONID -> [user name or None (guest), last use]
-        self.projects: dict = {}
-        self.experiments: dict = {}
-        self._digests: dict = {}
-        self._counter = {"S": 0, "E": 0, "R": 0}
         if projects is None:
             projects = [("DEMO_PUBLIC", "public"), ("DEMO_PROTECTED", "protected"), ("DEMO_PRIVATE", "private")]
-        rng = random.Random(seed)
-        for pid, access in projects:
-            self.add_project(pid, access, subjects, sessions, scans, files, rng)
-
-    # -- data -------------------------------------------------------------------------------------
-    def _new_resource(self, label: str, files=None) -> XResource:
-        self._counter["R"] += 1
-        return XResource(self._counter["R"], label, files=list(files or []))
-
-    def add_project(self, pid, accessibility="public", subjects=3, sessions=2, scans=3, files=2, rng=None):
-        """Generate a project of ``subjects`` x ``sessions`` x ``scans`` x ``files``."""
-        rng = rng or random.Random(hash(pid) & 0xFFFF)
-        project = XProject(pid, pid.replace("_", " ").title(), accessibility, f"Sandbox {accessibility} project")
-        self.projects[pid] = project
-        for i in range(subjects):
-            self._counter["S"] += 1
-            subject = XSubject(f"XNAT_S{self._counter['S']:05d}", f"sub-{i + 1:03d}", pid)
-            project.subjects.append(subject)
-            for j in range(sessions):
-                self._counter["E"] += 1
-                exp = XExperiment(f"XNAT_E{self._counter['E']:05d}", f"{subject.label}_MR{j + 1}", pid, subject,
-                                  f"2024-{1 + (i + j) % 12:02d}-{1 + (i * 7 + j) % 28:02d}")
-                subject.experiments.append(exp)
-                self.experiments[exp.id] = exp
-                for k in range(scans):
-                    stype, desc = SCAN_TYPES[k % len(SCAN_TYPES)]
-                    scan = XScan(str(k + 1), stype, rng.choice(QUALITIES), desc)
-                    scan.resources["DICOM"] = self._new_resource("DICOM", [
-                        XFile(f"{exp.label}_{scan.id}_{n + 1:04d}.dcm",
-                              max(256, int(self.file_size * rng.uniform(0.8, 1.2))), rng.getrandbits(32))
-                        for n in range(files)])
-                    exp.scans[scan.id] = scan
-        return project
-
-    def add_file(self, experiment: str, scan: str | None, name: str, data: bytes, resource: str = "DICOM",
-                 digest: str | None = None) -> XFile:
-        """Add a file with explicit content (and optionally a wrong ``digest``).
-
-        ``scan=None`` puts it in a session-level resource; ``name`` is its catalog path and may
-        hold sub-folders (``"runA/0001.dcm"``).
-        """
-        exp = self.experiments[experiment]
-        holder = exp.resources if scan is None else exp.scans[scan].resources
-        if resource not in holder:
-            holder[resource] = self._new_resource(resource)
-        xfile = XFile(name, len(data), 0, digest, data)
-        holder[resource].files.append(xfile)
-        return xfile
-
-    def content(self, xfile: XFile) -> bytes:
-        """The bytes of a file: a 128-byte preamble, ``DICM``, a few tags, then seeded filler."""
-        if xfile.data is not None:
-            return xfile.data
-        head = b"\0" * 128 + b"DICM" + f"(0010,0010) {xfile.name}\n".encode()
-        block = hashlib.sha256(xfile.seed.to_bytes(8, "little")).digest() * 2
-        body = (block * (xfile.size // len(block) + 1))[: max(0, xfile.size - len(head))]
-        return (head + body)[: xfile.size]
-
-    def md5(self, xfile: XFile) -> str:
-        key = id(xfile)
-        if key not in self._digests:
-            self._digests[key] = hashlib.md5(self.content(xfile)).hexdigest()
-        return xfile.digest or self._digests[key]
+        self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests)
 
     # -- service plumbing -------------------------------------------------------------------------
     def route(self, req):
@@ -289,16 +156,17 @@ class XnatServer(Service):
         """Errors as XNAT 1.8 sends them: under ``/data`` Restlet's status page (the reason in ``<h3>``,
         which xnatpy and pyxnat read), elsewhere Tomcat 9's."""
         phrase = HTTPStatus(status).phrase
+        message = html.escape(message or phrase)  # it may echo the request
         headers = dict(headers or {})
         if status == 401:
             headers.setdefault("WWW-Authenticate", 'Basic realm="XNAT"')
         if req.path.startswith("/data/"):
-            body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message or phrase}</h3>"
+            body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message}</h3>"
                     f"<p>{phrase}</p>\n</body>\n</html>\n")
         else:
             title = f"HTTP Status {status} \u2013 {phrase}"
             body = (f'<!doctype html><html lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
-                    f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message or phrase}</p>'
+                    f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message}</p>'
                     f'<hr class="line" /><h3>Apache Tomcat/9.0</h3></body></html>')
         return text_response(body, status, headers=headers)
 

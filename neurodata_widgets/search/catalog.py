@@ -25,11 +25,11 @@ import threading
 import time
 from contextlib import contextmanager
 from functools import lru_cache
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .query import Not, Or, QueryError, parse
+from .query import Not, Or, QueryError, tree_of
+from .records import facets, jsonb_order, metadata_text, now_iso  # noqa: F401 - now_iso kept importable here
 from .sql import fits_one_statement, to_scan_sql, to_sql
 
 FIELDS = ("url", "ds_id", "head", "head_describe", "branches", "tags", "annex_key_count",
@@ -111,25 +111,6 @@ def _compiled(pattern):
     import regex
 
     return regex.compile(pattern, regex.IGNORECASE)
-
-
-def jsonb_order(value):
-    """The same JSON with object keys in PostgreSQL JSONB's order (shorter keys first, then bytewise):
-    the registry searches the JSONB text, so a search across keys only matches in that order."""
-    if isinstance(value, dict):
-        return {k: jsonb_order(value[k]) for k in sorted(value, key=lambda k: (len(k.encode()), k.encode()))}
-    if isinstance(value, list):
-        return [jsonb_order(v) for v in value]
-    return value
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def metadata_text(obj) -> str:
-    """The JSON text a record is searched in, as PostgreSQL prints JSONB: ``"key": "value"``, its key order."""
-    return json.dumps(jsonb_order(obj), ensure_ascii=False)
 
 
 class Catalog:
@@ -358,7 +339,7 @@ class Catalog:
 
     def _tree(self, query):
         """The parsed query: a text is parsed (once, cached), a tree passed along is used as is."""
-        return parse(query) if isinstance(query, str) else query
+        return tree_of(query)
 
     def ids(self, query=None, scan: bool = False) -> list[int]:
         """Ids of matching dataset URLs (``scan=True``: the registry's LIKE scan, for comparison)."""
@@ -415,7 +396,7 @@ class Catalog:
             if _running.timed_out or "interrupted" in str(exc):
                 at = text.find(":~")
                 raise QueryError(f"The search took longer than {self.time_limit:g} s and was stopped.", text,
-                                 at if at >= 0 else None,
+                                 at if at >= 0 else 0,  # at the regular expression, else the whole query
                                  "A regular expression such as (a+)+$ can take very long; simplify it, or "
                                  "narrow the search with more words.") from None
             raise QueryError(f"The catalog could not run this query: {exc}.", text, None,
@@ -501,7 +482,13 @@ class Catalog:
         return conn.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
 
     def _stats(self, conn) -> dict:
-        """The registry's ``collection_stats`` of the current hits."""
+        """The registry's ``collection_stats`` of the current hits, computed its way.
+
+        Sums over nothing are left out; unique datasets take, per ds_id, the largest size among
+        the hits and then the largest file count among all URLs of that ds_id with that size
+        (every distinct size when the largest is unknown); URLs never processed (no branches)
+        are in no category but in ``ds_count``.
+        """
         annexed = "json_type(d.branches, '$.\"git-annex\"') IS NOT NULL"
         r = conn.execute(f"""
             SELECT count(*),
@@ -510,15 +497,24 @@ class Catalog:
               sum(d.ds_id IS NULL AND {annexed}),
               sum(CASE WHEN d.ds_id IS NULL AND {annexed} THEN d.annexed_files_in_wt_size END),
               sum(CASE WHEN d.ds_id IS NULL AND {annexed} THEN d.annexed_files_in_wt_count END),
-              sum(NOT coalesce({annexed}, 0))
+              sum(d.branches IS NOT NULL AND NOT {annexed})
             FROM datasets d JOIN temp.hits h ON h.id = d.id""").fetchone()
         u = conn.execute("""
-            SELECT count(*), sum(size), sum(n) FROM (
-              SELECT max(d.annexed_files_in_wt_size) AS size, max(d.annexed_files_in_wt_count) AS n
-              FROM datasets d JOIN temp.hits h ON h.id = d.id WHERE d.ds_id IS NOT NULL GROUP BY d.ds_id)""").fetchone()
+            WITH g AS (SELECT d.ds_id, max(d.annexed_files_in_wt_size) AS top FROM datasets d
+                       JOIN temp.hits h ON h.id = d.id WHERE d.ds_id IS NOT NULL GROUP BY d.ds_id),
+                 u AS (SELECT r.annexed_files_in_wt_size AS size, max(r.annexed_files_in_wt_count) AS n
+                       FROM datasets r JOIN g ON r.ds_id = g.ds_id
+                       AND (g.top IS NULL OR r.annexed_files_in_wt_size = g.top)
+                       GROUP BY r.ds_id, r.annexed_files_in_wt_size)
+            SELECT count(*), sum(size), sum(n) FROM u""").fetchone()
 
         def annex(count, size, files):
-            return {"ds_count": count or 0, "annexed_files_size": size or 0, "annexed_file_count": files or 0}
+            out = {"ds_count": count or 0}
+            if size is not None:
+                out["annexed_files_size"] = size
+            if files is not None:
+                out["annexed_file_count"] = files
+            return out
 
         unique = annex(*u)
         return {"datalad_ds_stats": {"unique_ds_stats": unique, "stats": annex(r[1], r[2], r[3])},
@@ -565,8 +561,6 @@ class Catalog:
 
     def facets(self, query: str | None = None, limit: int = 5000) -> dict:
         """Facet counts (BIDS datatypes and modalities, license, run records) over the matches."""
-        from .registry import facets
-
         with self._lock:
             conn = self.conn
             with self._bounded(conn, query):

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..repo import annex, is_repository as is_dataset, run as git, submodules as subdatasets
-from ..datasets.state import RUN_MARKER
-from .catalog import now_iso
+from ..datasets.state import run_commit_count
+from .records import now_iso
 
 EXTRACTOR_VERSION = "1"
 BIDS_DATATYPES = ("anat", "func", "dwi", "fmap", "perf", "eeg", "meg", "ieeg", "pet", "beh", "micr", "nirs", "motion")
@@ -127,7 +127,7 @@ def core(path: Path, ds_id, files) -> dict:
     if not license_:
         text = _read_committed(path, "LICENSE") or ""
         license_ = text.strip().splitlines()[0] if text.strip() else None
-    runs = len(git(path, "log", "--format=%H", "--fixed-strings", f"--grep={RUN_MARKER}", check=False).split())
+    runs = run_commit_count(path)
     subs = [{"ds_id": s["id"], "path": s["path"], "url": s["url"]} for s in subdatasets(path)]
     return {"ds_id": ds_id, "name": path.name, "description": description, "authors": authors,
             "license": license_, "subdatasets": subs, "run_records": runs, "has_run_records": runs > 0,

@@ -274,6 +274,28 @@ def parse(text: str):
     return _build(tree, text)
 
 
+class ParsedQuery(str):
+    """A query's text carrying its parsed tree (``.tree``): passed along to a catalog or a registry
+    client, it is not parsed again. It is a ``str``, so anything taking the text takes it.
+
+    >>> q = ParsedQuery("haxby OR url:gin")
+    >>> q, type(q.tree).__name__
+    ('haxby OR url:gin', 'Or')
+    """
+
+    def __new__(cls, text: str):
+        self = super().__new__(cls, text)
+        self.tree = parse(text)
+        return self
+
+
+def tree_of(query):
+    """The parsed tree of a query text, of a :class:`ParsedQuery` (its tree), or of a tree (itself)."""
+    if isinstance(query, ParsedQuery):
+        return query.tree
+    return parse(query) if isinstance(query, str) else query
+
+
 def _build(node, text: str):
     from lark import Token, Tree
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 from .. import errors
 from ..config import running_sandbox, setting
 from ..http import session
-from .query import NUMERIC_FIELDS, QueryError, parse, terms
+from .query import NUMERIC_FIELDS, QueryError, terms, tree_of
+from .records import (facet_query, facets, match_count, results_frame, summary,  # noqa: F401 - kept importable here
+                      used_as_subdataset_query)
 
 PUBLIC_REGISTRY = "https://registry.datalad.org"
 API = "/api/v2"
-COLUMNS = ["url", "ds_id", "annexed_files_in_wt_count", "annexed_files_in_wt_size", "last_update_dt"]
 
 
 class RegistryError(errors.UserError):
@@ -111,8 +112,8 @@ class RegistryClient:
         """
         params = {}
         if query is not None:
-            refuse_extensions(parse(query), query, self.base_url)
-            params["search"] = query
+            refuse_extensions(tree_of(query), query, self.base_url)
+            params["search"] = str(query)
         params.update({k: v for k, v in filters.items() if v is not None})
         if return_metadata:
             params["return_metadata"] = return_metadata
@@ -140,116 +141,3 @@ class RegistryClient:
     def url_metadata(self, id: int) -> dict:
         """``GET /api/v2/url-metadata/{id}``."""
         return self._get(f"/url-metadata/{int(id)}")
-
-
-def match_count(page: dict) -> int:
-    """How many dataset URLs match in all: the registry's page has no ``total``, only the stats' ``ds_count``."""
-    return int(page.get("collection_stats", {}).get("summary", {}).get("ds_count", 0))
-
-
-def results_frame(page: dict):
-    """The records of a page as a DataFrame (registry fields; ``metadata`` kept when returned)."""
-    import pandas as pd
-
-    rows = page.get("dataset_urls", [])
-    frame = pd.DataFrame(rows)
-    for col in ["id"] + COLUMNS:
-        if col not in frame.columns:
-            frame[col] = None
-    front = ["id"] + COLUMNS
-    return frame[front + [c for c in frame.columns if c not in front]]
-
-
-def summary(stats: dict) -> dict:
-    """The four figures of the registry's "Show details": unique datasets, URLs, annexed files, size."""
-    dl = stats.get("datalad_ds_stats", {})
-    unique = dl.get("unique_ds_stats", {})
-    pure = stats.get("pure_annex_ds_stats", {})
-
-    def pick(d, *names):
-        for n in names:  # the registry renamed these once; accept both
-            if d.get(n) is not None:
-                return d[n]
-        return 0
-
-    return {"unique_datasets": stats.get("summary", {}).get("unique_ds_count", pick(unique, "ds_count")),
-            "dataset_urls": stats.get("summary", {}).get("ds_count", 0),
-            "annexed_files": pick(unique, "annexed_file_count") + pick(pure, "annexed_file_count"),
-            "annexed_size": pick(unique, "annexed_files_size", "size_of_annexed_files")
-            + pick(pure, "annexed_files_size", "size_of_annexed_files")}
-
-
-
-def backend(value=None):
-    """What to search: a given catalog or client; a URL (registry) or a path (catalog file); else the default.
-
-    The default is the registry from ``$NDW_REGISTRY_URL`` or a running sandbox, else the user's
-    own catalog (built from the demo datasets when empty), so a notebook works offline.
-    """
-    from .catalog import Catalog
-
-    if value is not None and not isinstance(value, str):
-        return value
-    if isinstance(value, str):
-        return RegistryClient(value) if value.startswith(("http://", "https://")) else Catalog(value)
-    if setting("registry_url") or running_sandbox().get("registry", {}).get("url"):
-        return RegistryClient()
-    from .ingest import default_catalog
-
-    return default_catalog()
-
-
-def facets(records) -> dict:
-    """Counts of BIDS datatypes and modalities, licenses and run records in records with metadata content."""
-    from collections import Counter
-
-    out = {"datatype": Counter(), "modality": Counter(), "license": Counter(), "run records": Counter()}
-    for rec in records:
-        by_name = {m.get("extractor_name"): m.get("extracted_metadata") or {} for m in rec.get("metadata") or []
-                   if isinstance(m, dict)}
-        bids, core = by_name.get("bids_dataset") or {}, by_name.get("metalad_core") or {}
-        for t in bids.get("datatypes") or []:
-            out["datatype"][str(t)] += 1
-        for m in bids.get("modalities") or []:
-            out["modality"][str(m)] += 1
-        lic = bids.get("License") or core.get("license")
-        if lic:
-            out["license"][str(lic)] += 1
-        if core:
-            out["run records"]["yes" if core.get("has_run_records") else "no"] += 1
-    return {k: dict(v.most_common()) for k, v in out.items() if v}
-
-
-def facet_query(facet: str, value: str) -> str:
-    """The query term a facet value stands for (works on the catalog and on a remote registry).
-
-    It searches the JSON text of the records, where a ``"`` inside a value is stored as ``\\"``.
-    The language cannot write a backslash right before a quote inside a quoted string (the string
-    would end there), so such a value is searched as its pieces around each ``\\"``, all ANDed.
-    """
-    import json
-
-    def text(key_value):
-        pieces = [p.rstrip("\\") for p in key_value.split('\\"') if p.rstrip("\\")]
-        return " AND ".join(f"{prefix}" + '"' + p.replace('"', '\\"') + '"' for p in pieces)
-
-    def js(v):
-        return json.dumps(v, ensure_ascii=False)
-
-    if facet in ("datatype", "modality"):
-        prefix = "metadata[bids_dataset]:"
-        key_value = js(value)
-    elif facet == "license":
-        prefix = "metadata[bids_dataset,metalad_core]:"
-        key_value = f'"license": {js(value)}'
-    elif facet == "run records":
-        prefix = "metadata[metalad_core]:"
-        key_value = f'"has_run_records": {"true" if value == "yes" else "false"}'
-    else:
-        raise ValueError(f"unknown facet {facet!r}")
-    return text(key_value)
-
-
-def used_as_subdataset_query(ds_id: str) -> str:
-    """Datasets whose core metadata names ``ds_id`` (as a subdataset) and that are not it."""
-    return f'metadata[metalad_core]:"{ds_id}" AND NOT ds_id:{ds_id}'

@@ -13,8 +13,9 @@ from ..ui.banner import StatusBanner
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
-from .query import HELP, QueryError, parse
-from .registry import (backend as default_backend, facet_query, facets, match_count, results_frame, summary,
+from .query import HELP, ParsedQuery, QueryError
+from .backends import backend as default_backend
+from .records import (facet_query, facets, match_count, results_frame, summary,
                        used_as_subdataset_query)
 
 ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
@@ -66,6 +67,7 @@ class DatasetSearch(widgets.VBox):
         self.backend = default_backend(backend)
         self.per_page = per_page
         self._page_data: dict = {}
+        self._query = None  # the current query, parsed once (a ParsedQuery)
         self._select_callbacks: list = []
         self._install_callbacks: list = []
         self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
@@ -166,8 +168,8 @@ class DatasetSearch(widgets.VBox):
         self.banner.clear()
         self.error = ""
         try:
-            parse(self.value)  # syntax errors are shown before anything is asked
-            result = self.backend.search(self.value, page=max(1, page), per_page=self.per_page,
+            query = ParsedQuery(self.value)  # parsed once: syntax errors are shown before anything is asked
+            result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
                                          order_by=self.order.value, order_dir=self.direction.value,
                                          return_metadata="content")
         except QueryError as exc:
@@ -184,6 +186,7 @@ class DatasetSearch(widgets.VBox):
             self.banner.show_error(exc, "Searching")
             return
         self._page_data = result
+        self._query = query
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.status = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
@@ -265,7 +268,7 @@ class DatasetSearch(widgets.VBox):
 
     def _facets(self) -> dict:
         if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self.value)
+            return self.backend.facets(self._query or self.value)
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------

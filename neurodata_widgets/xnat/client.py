@@ -341,9 +341,13 @@ class XnatClient:
         return self._frame(frame, {"ID": "id", "label": "label", "project": "project"})
 
     def experiments(self, project: str, subject: str | None = None):
-        """Experiments (sessions) of a project, or of one subject: ``id, label, subject_id, subject_label, date, xsi_type``."""
-        frame = self.result_set("/data/experiments", project=project, subject_label=subject,
-                                columns="ID,label,subject_ID,subject_label,date,xsiType")
+        """Experiments (sessions) of a project, or of one subject (its label or ID).
+
+        Columns ``id, label, subject_id, subject_label, date, xsi_type``.
+        """
+        # the project-scoped routes: every XNAT has them, and they accept a subject's label
+        where = f"/data/projects/{project}" + (f"/subjects/{subject}" if subject else "")
+        frame = self.result_set(where + "/experiments", columns="ID,label,subject_ID,subject_label,date,xsiType")
         return self._frame(frame, {"ID": "id", "label": "label", "subject_ID": "subject_id",
                                    "subject_label": "subject_label", "date": "date", "xsiType": "xsi_type"})
 
@@ -359,7 +363,10 @@ class XnatClient:
                                    "series_description": "series_description"})
 
     def resources(self, experiment: str, scan: str | None = None):
-        """Resources of a scan, or of the session itself (``scan=None``): ``id, label, format, file_count, file_size``."""
+        """Resources of a scan, or of the session itself (``scan=None``).
+
+        Columns ``id, label, format, file_count, file_size``.
+        """
         where = f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
         frame = self.result_set(where + "/resources")
         return self._frame(frame, {"xnat_abstractresource_id": "id", "label": "label", "format": "format",
@@ -402,7 +409,7 @@ class XnatClient:
 
     # -- manifests ----------------------------------------------------------------------------------------
     def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
-        """Every file under the selected nodes, with one request per session at most.
+        """Every file under the selected nodes: per session, one listing of its scans' files and one of its resources.
 
         ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
         experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates). A whole session

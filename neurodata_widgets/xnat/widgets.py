@@ -353,7 +353,7 @@ class XnatBrowser(widgets.VBox):
 
     # -- actions ----------------------------------------------------------------------------------------
     def to_dataframe(self):
-        """The file manifest of the selection (one request per session at most)."""
+        """The file manifest of the selection (a couple of requests per session, none per file)."""
         return self.client.manifest(self.selected_nodes)
 
     def _start(self, label, fn, target: str) -> Job | None:

@@ -87,3 +87,17 @@ def test_unlocked_files_are_recognised(solo):
     subprocess.run(["git", "commit", "-q", "-m", "unlock", "only-here.bin"], cwd=solo, check=True, capture_output=True)
     row = scan(solo).set_index("path").loc["only-here.bin"]
     assert row["kind"] == "annexed" and row["present"] and row["size"] == 4096
+
+
+def test_run_count_follows_datalad_rule(tmp_path):
+    """A revert of a run quotes the run marker but is no run, as DataLad's rerun --report says."""
+    import subprocess
+
+    import datalad.api as dl
+
+    ds = dl.create(str(tmp_path / "ds"), result_renderer="disabled")
+    ds.run("echo hi > out.txt", message="make out", result_renderer="disabled")
+    subprocess.run(["git", "-C", ds.path, "revert", "--no-edit", "HEAD"], check=True, capture_output=True)
+    subprocess.run(["git", "-C", ds.path, "commit", "--allow-empty", "-qm", "notes on [DATALAD RUNCMD] records"],
+                   check=True)
+    assert dataset_summary(ds.path)["run_records"] == 1

@@ -1,7 +1,9 @@
 """Registering collection files in a DataLad dataset, then `datalad get` through HTTPS + token."""
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 
 from neurodata_widgets.globus import annex
 
@@ -91,3 +93,69 @@ def test_public_collection_needs_no_login_and_stores_no_token(globus, tmp_path):
     ds = dl.create(str(tmp_path / "open"), result_renderer="disabled")
     assert annex.refresh_credential(ds.path, anonymous, public, https_server) is None
     assert CredentialManager(ds.config).get(annex.credential_name(public)) is None
+
+
+def _datalad_get(ds_path, *paths, env=None):
+    """The command-line ``datalad get`` a user runs (the real script next to this interpreter)."""
+    datalad = os.path.join(os.path.dirname(sys.executable), "datalad")
+    return subprocess.run([datalad, "get", *paths], cwd=ds_path, capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, **(env or {})))
+
+
+def test_command_line_get_after_expiry_says_how_to_log_in(client, globus, tmp_path, allow_collection, consent):
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.annex_remote import LOGIN_COMMAND
+
+    ds = dl.create(str(tmp_path / "ds4"), result_renderer="disabled")
+    src = globus.info()["source_collection"]
+    allow_collection(client, src)
+    annex.register(ds.path, client, src, ["/ds001/README"])
+    globus.expire()
+    failed = _datalad_get(ds.path, "README")
+    assert failed.returncode != 0
+    assert LOGIN_COMMAND in failed.stdout + failed.stderr and "Globus" in failed.stdout + failed.stderr
+    assert not (tmp_path / "ds4/README").exists()
+    # do what the message says: log in from the terminal (collection access included), get again
+    login = subprocess.Popen([sys.executable, "-m", "neurodata_widgets.globus.login", "--collection", src],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "press Allow" in login.stdout.readline()
+    url = login.stdout.readline().strip()
+    out, err = login.communicate(consent(url) + "\n", timeout=120)
+    assert login.returncode == 0 and "Logged in to Globus as demo@globusid.org" in out, err
+    again = _datalad_get(ds.path, "README")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (tmp_path / "ds4/README").read_text().startswith("Demo raw data")
+
+
+def test_registered_dataset_survives_a_restart_on_another_port(consent, tmp_path, allow_collection):
+    """The stand-in restarts (new process: new port, new tokens); the user logs in again and a
+    command-line get finds the collection at its new address."""
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.client import GlobusClient
+    from neurodata_widgets.sandbox.globus_server import GlobusServer
+
+    def logged_in(server):
+        c = GlobusClient(auth_url=server.url + "/", transfer_url=server.url + "/", client_id=server.client_id)
+        c.finish_login(consent(c.start_login("code")))
+        return c
+
+    root = tmp_path / "collections"
+    before = GlobusServer(root=root).start()
+    src = before.info()["source_collection"]
+    client = logged_in(before)
+    allow_collection(client, src)
+    ds = dl.create(str(tmp_path / "ds5"), result_renderer="disabled")
+    annex.register(ds.path, client, src, ["/ds001/participants.tsv"])
+    before.stop()
+    after = GlobusServer(root=root).start()
+    try:
+        assert after.url != before.url
+        allow_collection(logged_in(after), src)
+        env = {"GLOBUS_SDK_SERVICE_URL_AUTH": after.url + "/", "GLOBUS_SDK_SERVICE_URL_TRANSFER": after.url + "/"}
+        got = _datalad_get(ds.path, "participants.tsv", env=env)
+        assert got.returncode == 0, got.stdout + got.stderr
+        assert (tmp_path / "ds5/participants.tsv").read_text().startswith("participant_id")
+    finally:
+        after.stop()

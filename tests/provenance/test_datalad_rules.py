@@ -82,18 +82,26 @@ def test_rerun_that_rewrites_one_output_identically_produces_both(tmp_path):
     ds = dl.create(str(tmp_path / "ds"), cfg_proc="text2git", **QUIET)
     write(tmp_path / "ds" / "a.txt", "Alpha\n")
     ds.save(message="input", **QUIET)
-    ds.run("tr a-z A-Z < a.txt > up.txt && cp a.txt copy.txt", inputs=["a.txt"], outputs=["up.txt", "copy.txt"],
-           message="two outputs", **QUIET)
-    write(tmp_path / "ds" / "a.txt", "ALPHA\n")
-    ds.save(message="upper-case input", **QUIET)
+    ds.run("tr a-z A-Z < a.txt > up.txt && wc -c < a.txt > size.txt", inputs=["a.txt"],
+           outputs=["up.txt", "size.txt"], message="two outputs", **QUIET)
+    write(tmp_path / "ds" / "a.txt", "Alphb\n")  # same size, other letters
+    ds.save(message="edit input", **QUIET)
     p = Provenance(ds.path)
-    original = p.producer("up.txt")
+    original = p.producer("size.txt")
     rerun(p.history, original)
     p.history.refresh()
     newest = p.history.runs[0]
-    assert newest.chain == [original.commit] and "up.txt" not in newest.blobs  # git saw no change to up.txt
-    assert p.producer("up.txt") is newest and p.producer("copy.txt") is newest
-    assert p.staleness("up.txt") == p.staleness("copy.txt") == []
+    assert newest.chain == [original.commit] and "size.txt" not in newest.blobs  # git saw no change to it
+    assert p.producer("up.txt") is newest and p.producer("size.txt") is newest
+    assert p.staleness("up.txt") == p.staleness("size.txt") == []
+    # then a change that leaves both outputs as they are: that rerun (of the rerun) makes no commit
+    write(tmp_path / "ds" / "a.txt", "alphb\n")
+    ds.save(message="lower-case input", **QUIET)
+    p.history.refresh()
+    assert p.staleness("size.txt") and update_plan(p, "size.txt") == [newest]
+    rerun(p.history, newest)
+    assert p.history.refresh() == 0
+    assert p.staleness("up.txt") == p.staleness("size.txt") == [] and update_plan(p, "size.txt") == []
 
 
 # -- 2. refresh sees sidecar records fetched later -------------------------------------------------------
@@ -162,6 +170,8 @@ def test_subdataset_alone_shows_a_superdataset_run_as_datalad_does(tmp_path):
         v.select_run(half.commit)
         assert v.rerun_button.disabled and "different dataset" in v.detail.value
         assert "ndw-rerun-line" not in v.detail.value
+        v.show_file("copy.txt")
+        assert "other dataset" in v.graph.svg and "stale" not in v.legend.value.split(":")[1]
     # seen from the superdataset, the half is part of the run, with the superdataset's paths
     (run,) = History(tmp_path / "top").runs
     assert not run.foreign and run.output_paths == ["sub/copy.txt"] and run.rerun_command.startswith("datalad rerun")
@@ -190,6 +200,19 @@ def test_containers_run_shows_the_container_name(tmp_path):
     # a container removed later keeps its name: it is read from the config at the run's commit
     ds.containers_remove("shouter", **QUIET)
     assert History(ds.path).runs[1].container == "shouter"
+
+
+def test_container_from_a_subdataset_is_named_as_containers_list_does(tmp_path):
+    top = dl.create(str(tmp_path / "top"), cfg_proc="text2git", **QUIET)
+    tools = top.create("tools", cfg_proc="text2git", **QUIET)
+    shell_container(tools, "shell", tmp_path)
+    top.save(message="tools with a container", **QUIET)
+    listed = {c["name"] for c in top.containers_list(recursive=True, return_type="list", **QUIET)}
+    assert "tools/shell" in listed
+    top.containers_run("echo boxed > out.txt", container_name="tools/shell", outputs=["out.txt"],
+                       message="from a subdataset's container", **QUIET)
+    run = History(top.path).runs[0]
+    assert run.container == "tools/shell" and run.container_image == "tools/.datalad/environments/shell/image"
 
 
 # -- 6. sidecar files are DataLad's bookkeeping, not outputs ---------------------------------------------
@@ -257,3 +280,5 @@ def test_prov_json_export_reads_back_with_typed_names(tmp_path):
     (activity,) = [r for r in records if isinstance(r, ProvActivity)]
     assert activity.get_startTime().tzinfo is not None
     assert activity.get_attribute("ndw:container") == {"copier"}
+    provn = doc.get_provn()  # PROV-N, written by the prov package from what it read
+    assert "prov:type='prov:Person'" in provn and "prov:type='ndw:File'" in provn

@@ -60,5 +60,7 @@ def test_same_matches_as_the_registry(catalog, case):
     page = case["response"]
     found = catalog.search(query, per_page=100, **filters)
     assert match_count(found) == match_count(page)
+    # the statistics are computed the registry's way (the catalog has every record the registry has)
+    assert found["collection_stats"] == page["collection_stats"]
     if len(page["dataset_urls"]) == match_count(page):  # the recorded page holds every match
         assert {r["url"] for r in found["dataset_urls"]} == {r["url"] for r in page["dataset_urls"]}

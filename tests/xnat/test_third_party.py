@@ -84,8 +84,10 @@ def test_datalad_xnat_init_update_get(xserver, stored_login, tmp_path):
     assert first.read_bytes()[128:132] == b"DICM"
     # one experiment, then the whole project; --ifexists skip keeps what is there
     other = next(e for e in xserver.experiments.values() if e.project == "DEMO_PRIVATE" and e.subject != subject)
-    _datalad("xnat-update", "-d", str(ds), "--experiment", other.id, "--reckless", "fast")
-    assert any(f.startswith(f"{other.subject.id}/{other.id}/") for f in _annexed(ds))
+    # without --reckless: addurls downloads each file now, through git-annex, with the stored credential
+    _datalad("xnat-update", "-d", str(ds), "--experiment", other.id)
+    fetched = [f for f in _annexed(ds) if f.startswith(f"{other.subject.id}/{other.id}/")]
+    assert fetched and all((ds / f).read_bytes()[128:132] == b"DICM" for f in fetched)
     _datalad("xnat-update", "-d", str(ds), "--reckless", "fast", "--ifexists", "skip")
     everything = _annexed(ds)
     assert {f.split("/")[0] for f in everything} == {s.id for s in xserver.projects["DEMO_PRIVATE"].subjects}
