@@ -23,7 +23,24 @@ ARTIFACTS = REPO / "test-artifacts"
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="ndw-tests-"))
 
 
+def _user_state():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ndw_user_state", REPO / "tests" / "user_state.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_REAL_USER: dict = {}
+
+
 def pytest_configure(config):
+    # the user's real git config and keyring, fingerprinted before anything runs (compared at the end)
+    user_state = _user_state()
+    _REAL_USER.update(home=Path.home(), config_home=os.environ.get("XDG_CONFIG_HOME"),
+                      data_home=os.environ.get("XDG_DATA_HOME"))
+    _REAL_USER["before"] = user_state.snapshot(_REAL_USER["home"], _REAL_USER["config_home"], _REAL_USER["data_home"])
     real_cache = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
     os.environ.setdefault("NDW_REAL_PIP_CACHE", os.environ.get("PIP_CACHE_DIR") or str(Path(real_cache) / "pip"))
     env = {
@@ -44,6 +61,19 @@ def pytest_configure(config):
     ARTIFACTS.mkdir(exist_ok=True)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the session if it changed the user's real git config or keyring."""
+    if "before" not in _REAL_USER:
+        return
+    user_state = _user_state()
+    after = user_state.snapshot(_REAL_USER["home"], _REAL_USER["config_home"], _REAL_USER["data_home"])
+    changed = user_state.changes(_REAL_USER["before"], after)
+    if changed:
+        session.config.get_terminal_writer().line(
+            "ERROR: the test session changed the user's real git config or keyring: " + ", ".join(changed), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def demo():
     """The demo datasets (built once per session): dict with root, superdataset, subdatasets, store."""
@@ -62,8 +92,8 @@ def sandbox(demo):
     from neurodata_widgets.sandbox.runner import Sandbox
 
     sb = Sandbox(demo=True).start()
-    os.environ.update(sb.environ())
     sb.publish()
+    os.environ.update(sb.environ())  # NDW_SANDBOX: notebooks and kernels choose this sandbox explicitly
     yield sb
     sb.stop()
 

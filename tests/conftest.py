@@ -1,7 +1,12 @@
-"""Fixtures of the tests (the isolated environment, ``demo`` and ``sandbox`` come from the top conftest.py)."""
+"""Fixtures of the tests; the isolated environment, the user-state guard, ``demo`` and ``sandbox`` come from the
+top conftest.py (it serves the docstring examples too)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -23,3 +28,34 @@ def demo_clone(demo, tmp_path):
     ds = dl.clone(source=demo["superdataset"], path=str(target), result_renderer="disabled")
     ds.get(".", recursive=True, get_data=False, result_renderer="disabled")
     return target
+
+
+# ------------------------------------------------------------------------------------------
+# a plain shell, as a newcomer has after cloning: system PATH, no venv activated
+# ------------------------------------------------------------------------------------------
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@pytest.fixture(scope="session")
+def plain_home(tmp_path_factory):
+    """A fresh HOME with only what a user has: a git identity."""
+    home = tmp_path_factory.mktemp("plain-home")
+    (home / ".gitconfig").write_text("[user]\n\tname = New User\n\temail = new.user@example.org\n")
+    return home
+
+
+@pytest.fixture(scope="session")
+def plain_env(plain_home, demo):
+    """``env -i HOME=… PATH=<system>`` (plus where the demo datasets already are, so they are not rebuilt)."""
+    return {"HOME": str(plain_home), "PATH": SYSTEM_PATH, "NDW_DEMO_DIR": str(Path(demo["root"]))}
+
+
+@pytest.fixture(scope="session")
+def built_handbook(tmp_path_factory, plain_env):
+    """``make docs`` from a plain shell, every page executed (built once, for tests/handbook and the README test)."""
+    import subprocess
+
+    out = tmp_path_factory.mktemp("handbook") / "html"
+    proc = subprocess.run(["make", "docs", f"DOCS_OUT={out}"], cwd=REPO, capture_output=True, text=True,
+                          env={**plain_env, "NDW_DOCS_FORCE": "1"}, timeout=1500)
+    return out, proc

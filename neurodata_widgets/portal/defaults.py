@@ -7,14 +7,12 @@ Examples
 """
 from __future__ import annotations
 
-from ..config import query_params, setting
+from ..config import query_params, selected_sandbox, setting
 
 
 def default_dataset(value=None) -> str:
-    """The dataset a dashboard opens: argument, ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset."""
+    """The dataset a dashboard opens: argument, ``?dataset=``, ``$NDW_DATASET``, the chosen sandbox's demo
+    superdataset, else the current folder (a notebook kept inside a dataset opens that dataset)."""
+    sandbox = selected_sandbox()  # first: a chosen sandbox that stopped says so (SandboxGone)
     chosen = value or query_params().get("dataset") or setting("dataset")
-    if chosen:
-        return chosen
-    from ..sandbox.demo_data import build_demo_datasets  # the demo is built on first use only (it takes DataLad)
-
-    return build_demo_datasets()["superdataset"]
+    return chosen or sandbox.get("demo", {}).get("superdataset") or "."
