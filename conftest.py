@@ -12,6 +12,7 @@ the examples that name it.
 """
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 from pathlib import Path
@@ -105,7 +106,12 @@ def _doctest_names(request):
     if dtest is None:
         return
     namespace = request.getfixturevalue("doctest_namespace")
-    source = "".join(example.source for example in dtest.examples)
+    used = set()
+    for example in dtest.examples:  # names the examples read (not words in strings, not attributes)
+        try:
+            used.update(n.id for n in ast.walk(ast.parse(example.source)) if isinstance(n, ast.Name))
+        except SyntaxError:
+            continue
     for name, fixture in (("demo", "demo"), ("sandbox", "sandbox"), ("tmp", "tmp_path")):
-        if name in source:
+        if name in used:
             namespace[name] = request.getfixturevalue(fixture)

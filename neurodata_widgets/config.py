@@ -21,11 +21,11 @@ variable                    meaning
 
 Examples
 --------
->>> import os
 >>> from neurodata_widgets import config
->>> os.environ.pop("NDW_SANDBOX", None) and None
->>> config.selected_sandbox()
-{}
+>>> config.setting("dataset", "/data/my-study")          # an argument wins over NDW_DATASET
+'/data/my-study'
+>>> config.setting("example_only", default="the default")  # nothing given, no NDW_EXAMPLE_ONLY set
+'the default'
 """
 from __future__ import annotations
 
