@@ -176,3 +176,27 @@ def compare_with_reference(page, name: str) -> float:
                                 f"{TOLERANCE:.0%}): see test-artifacts/looks-{name}.png; if the change is "
                                 "intended, run `make update-references` and commit the image")
     return share
+
+
+# WCAG contrast of two computed CSS colours, and the first opaque background behind an element
+_CONTRAST = """(el) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = null;
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c; break; }
+  }
+  bg = bg || [255, 255, 255];
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.fixture
+def contrast():
+    """``contrast(locator)``: WCAG contrast ratio of an element's text against the background behind it."""
+    return lambda locator: locator.evaluate(_CONTRAST)
