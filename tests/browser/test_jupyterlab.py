@@ -68,7 +68,7 @@ def lab_page(browser, request):
 
 
 def _run_notebook(page, lab, notebook: str, theme: str):
-    page.goto(f"{lab}/lab/tree/{notebook}", timeout=180_000)
+    page.goto(f"{lab}/lab/tree/{notebook}?reset", timeout=180_000)  # reset: only this notebook is open
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=180_000)
     page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
     page.evaluate(f"() => window.jupyterapp.commands.execute('apputils:change-theme', "
@@ -80,7 +80,8 @@ def _run_notebook(page, lab, notebook: str, theme: str):
                            "return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
                            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=180_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.locator(".jp-OutputArea .ndw-ready").first.wait_for(state="attached", timeout=300_000)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea .ndw-ready").first.wait_for(
+        state="attached", timeout=300_000)
     return page
 
 
@@ -99,7 +100,9 @@ def test_portal_login_card_keeps_the_password_field_in_view(lab_page, lab, demo)
     page = _run_notebook(lab_page, lab, "portal.ipynb", "light")
     card = page.locator(".ndw-login-panel .jupyter-widget-Accordion, .ndw-login-panel .widget-accordion").first
     card.locator(".lm-AccordionPanel-title, .jupyter-widget-Collapse-header, .p-Collapse-header").first.click()
-    password = page.locator(".ndw-login-password input").first
+    password = page.locator(".ndw-login-panel input[type=password]").first
     expect(password).to_be_visible(timeout=60_000)
     p, c = password.bounding_box(), card.bounding_box()
     assert p["x"] + p["width"] <= c["x"] + c["width"] + 1, "the password field is cut off by its card"
+    server = page.locator(".ndw-login-panel input[type=text]").first.bounding_box()
+    assert server["x"] + server["width"] <= c["x"] + c["width"] + 1, "the server field runs out of its card"
