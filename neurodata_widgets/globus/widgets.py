@@ -511,6 +511,9 @@ class RegisterBox(widgets.VBox):
         except Exception as exc:
             self.banner.show_error(exc, "Registering")
             self.error = self.banner.message
+            if isinstance(exc, ConsentRequired):  # first HTTPS use of the collection: allow its own scope
+                self.banner.value += (f'<a class="ndw-globus-consent-link" href="{escape(exc.url)}" '
+                                      f'target="_blank" rel="noopener">Allow HTTPS access to this collection</a>')
             return []
         self.value = [d["path"] for d in done]
         self.status = f"registered {len(done)} file(s)"

@@ -45,6 +45,7 @@ def test_register_box_from_browser_selection(client, globus, tmp_path, allow_col
     browser.source.select("participants.tsv")
     box.register_button.click()  # first use of the collection's HTTPS access: the consent link is shown
     assert "needs your consent" in box.error and box.value == []
+    assert "ndw-globus-consent-link" in box.banner.value
     allow_collection(client, globus.info()["source_collection"])
     browser.source.go("/ds001/")
     browser.source.select("participants.tsv", "sub-01")  # the folder is skipped
