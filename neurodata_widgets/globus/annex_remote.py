@@ -66,7 +66,7 @@ class GlobusHttpsRemote(UncurlRemote):
     def transfer_retrieve(self, key: str, filename: str) -> None:
         try:
             super().transfer_retrieve(key, filename)
-        except RemoteError as exc:
+        except Exception as exc:  # RemoteError, or a connection error uncurl lets through
             why = f"Globus: {self.problem} " if getattr(self, "problem", None) else \
                 "The Globus collection refused the download (your login may have expired). "
             raise RemoteError(f"{exc}. {why}{login_advice()}") from exc
