@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast bench docs install chromium clean sandbox
+.PHONY: demo test test-fast bench docs install chromium clean sandbox update-references
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(STAMP) chromium
 # everything but the browser and notebook tests
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not browser and not notebook" $(PYTEST_ARGS)
+
+# the dashboards' reference images (tests/browser/reference/): only after looking at test-artifacts/looks-*.png
+update-references: $(STAMP) chromium
+	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py -k reference_image $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -12,6 +12,7 @@ Examples
 """
 from __future__ import annotations
 
+import re
 import socket
 
 _TRANSLATORS: list = []
@@ -41,16 +42,62 @@ HTTP_HINTS = {
 }
 
 
+SERVER_HINTS = {
+    502: ("A gateway in front of the server got no valid answer from it.",
+          "The server behind it may be restarting; try again in a minute."),
+    503: ("The server is unavailable (down for maintenance or overloaded).",
+          "Try again later; if it lasts, check the service's status page or tell its administrators."),
+    504: ("A gateway in front of the server waited too long for it.",
+          "The server is slow or stuck; try again in a minute, with a smaller request if you can."),
+}
+
+
+def _incomplete_results(exc) -> tuple[str, str] | None:
+    """DataLad's IncompleteResultsError: say what failed on which path, not the result dicts."""
+    failed = getattr(exc, "failed", None)
+    if type(exc).__name__ != "IncompleteResultsError" or not failed:
+        return None
+    first = failed[0] if isinstance(failed, list) else failed
+    text = first.get("message", "") if isinstance(first, dict) else ""
+    if isinstance(text, (tuple, list)) and text:
+        try:
+            text = str(text[0]) % tuple(text[1:])
+        except (TypeError, ValueError):
+            text = " ".join(str(t) for t in text)
+    path = first.get("path", "") if isinstance(first, dict) else ""
+    action = first.get("action", "operation") if isinstance(first, dict) else "operation"
+    where = f" for {path}" if path else ""
+    more = f" ({len(failed) - 1} more failed)" if isinstance(failed, list) and len(failed) > 1 else ""
+    what = f": {str(text).strip().splitlines()[0]}" if str(text).strip() else ""
+    return (f"DataLad {action} failed{where}{what}{more}.",
+            "Check the path and where the content is (Where is), then try again.")
+
+
 def describe_status(status: int, url: str = "") -> tuple[str, str]:
     """Message and hint for an HTTP status code."""
     where = f" ({url})" if url else ""
     if status in HTTP_HINTS:
         message, hint = HTTP_HINTS[status]
         return f"{message[:-1]}{where}: HTTP {status}.", hint
+    if status in SERVER_HINTS:
+        message, hint = SERVER_HINTS[status]
+        return f"{message[:-1]}{where}: HTTP {status}.", hint
     if status >= 500:
         return (f"The server had an internal error{where}: HTTP {status}.",
                 "This is on the server's side; try again in a moment or tell its administrators.")
     return f"The server answered HTTP {status}{where}.", "Try again; if it persists, check the server address."
+
+
+_QUERY = re.compile(r"(https?://[^\s?#'\"]+)\?[^\s'\"]*")
+
+
+def shorten_urls(text: str) -> str:
+    """Cut the query string off every address in ``text`` (an authorize URL is a wall of parameters).
+
+    >>> shorten_urls("see https://auth.example.org/authorize?client_id=x&state=y now")
+    'see https://auth.example.org/authorize?… now'
+    """
+    return _QUERY.sub(r"\1?…", str(text or ""))
 
 
 def describe(exc: BaseException) -> tuple[str, str]:
@@ -61,6 +108,9 @@ def describe(exc: BaseException) -> tuple[str, str]:
             return found
     if isinstance(exc, UserError):
         return exc.message, exc.hint
+    found = _incomplete_results(exc)
+    if found:
+        return found
     try:
         import requests
     except ImportError:  # pragma: no cover - requests is a dependency
@@ -86,5 +136,6 @@ def describe(exc: BaseException) -> tuple[str, str]:
         return (f"No such file or folder: {exc.filename}.", "Check the path.")
     if isinstance(exc, PermissionError):
         return (f"Permission denied: {exc.filename}.", "Choose a folder you can write to.")
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}", "See the log for details."
+    lines = shorten_urls(str(exc) or type(exc).__name__).strip().splitlines() or [type(exc).__name__]
+    text = lines[0] if len(lines[0]) <= 160 else lines[0][:159] + "…"  # the rest is under Details
+    return f"{type(exc).__name__}: {text}", "See the details below; the full traceback is in the log."

@@ -40,6 +40,45 @@ def env_prefix(name: str) -> str:
     return "DATALAD_CREDENTIAL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
+ENCRYPTED_BACKENDS = {  # keyring backends (by module) that keep secrets encrypted or in the system's vault
+    "keyring.backends.SecretService": "the desktop keyring (Secret Service), encrypted",
+    "keyring.backends.kwallet": "KWallet, encrypted",
+    "keyring.backends.macOS": "the macOS Keychain, encrypted",
+    "keyring.backends.Windows": "the Windows Credential Manager, encrypted",
+    "keyring.backends.libsecret": "the desktop keyring (libsecret), encrypted",
+}
+
+
+def storage_description() -> tuple[str, bool]:
+    """Where "Remember" puts a password, in words, and whether it is encrypted there.
+
+    keyring picks the backend with the highest priority, so a system keyring (encrypted) wins over the
+    plain-text file of keyrings.alt whenever the system has one; this says which one it was.
+
+    >>> text, encrypted = storage_description()
+    >>> isinstance(text, str) and isinstance(encrypted, bool)
+    True
+    """
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+    except Exception:  # no keyring at all
+        return "nowhere: no keyring is available, so the password cannot be remembered", False
+    backends = getattr(backend, "backends", None) or [backend]  # a ChainerBackend writes to its first
+    first = backends[0] if backends else backend
+    module = type(first).__module__
+    for prefix, words in ENCRYPTED_BACKENDS.items():
+        if module.startswith(prefix):
+            return words, True
+    path = getattr(first, "file_path", "")
+    if type(first).__name__ == "EncryptedKeyring":
+        return f"an encrypted file ({path})", True
+    if path:
+        return f"a plain-text file readable by your user account ({path}; encoded, not encrypted)", False
+    return f"the keyring backend {type(first).__name__}", False
+
+
 class CredentialStore:
     """Read, save and remove user/password credentials in DataLad's credential store.
 

@@ -14,15 +14,15 @@ import threading
 import ipywidgets as widgets
 from traitlets import Unicode
 
-from ..ui.banner import StatusBanner
+from ..ui.base import Status, WidgetBase
 from ..ui.html import escape
 from ..ui.theme import CSS
-from .credentials import CredentialStore, credential_name
+from .credentials import CredentialStore, credential_name, storage_description
 
 log = logging.getLogger(__name__)
 
 
-class LoginForm(widgets.VBox):
+class LoginForm(WidgetBase):
     """Base of the login widgets (``XnatLogin``, ...).
 
     Parameters
@@ -49,34 +49,38 @@ class LoginForm(widgets.VBox):
 
     value = Unicode("", help="user name the server reports ('' when logged out, 'guest' if anonymous)"
                     ).tag(sync=True)
-    status = Unicode("logged out", help="'logged out', 'logged in' or 'error'").tag(sync=True)
-    error = Unicode("", help="the last error message ('' if none)").tag(sync=True)
 
     def __init__(self, url: str = "", user: str = "", *, prefix: str = "ndw-login", service: str = "the server",
                  store: CredentialStore | None = None, **kwargs):
         self.prefix, self.service = prefix, service
         self.store = store
         self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
-                                layout=widgets.Layout(width="420px"), continuous_update=False)
-        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
-        self.password = widgets.Password(description="Password", layout=widgets.Layout(width="260px"))
+                                layout=widgets.Layout(width="420px", max_width="100%"), continuous_update=False)
+        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px", max_width="100%"))
+        self.password = widgets.Password(description="Password",
+                                         layout=widgets.Layout(width="260px", max_width="100%"))
         self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
-        self.remember = widgets.Checkbox(value=False, description="Remember in the DataLad credential store",
-                                         indent=False)
+        self.remember = widgets.Checkbox(value=False, description="Remember me", indent=False,
+                                         layout=widgets.Layout(width="auto"))
+        self.remember_where = widgets.HTML(layout=widgets.Layout(display="none"))
         self.login_button = widgets.Button(description="Log in", icon="sign-in", button_style="primary")
         self.logout_button = widgets.Button(description="Log out", icon="sign-out", disabled=True)
         self.who = widgets.HTML('<span class="ndw-muted">Not logged in.</span>')
-        self.banner = StatusBanner()
-        self._callbacks: list = []
         self.login_button.on_click(lambda _: self.login())
         self.logout_button.on_click(lambda _: self.logout())
         self.anonymous.observe(self._toggle_anonymous, names="value")
         self.url.observe(lambda _: self._hint_saved_soon(), names="value")
-        for part in ("url", "user", "password", "anonymous", "remember", "login_button", "logout_button", "who"):
+        self.remember.observe(self._say_where_remembered, names="value")
+        for part in ("url", "user", "password", "anonymous", "remember", "remember_where", "login_button",
+                     "logout_button", "who"):
             getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")
+        wrap = widgets.Layout(flex_flow="row wrap", max_width="100%")
         super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.url,
-                          widgets.HBox([self.user, self.password]), widgets.HBox([self.anonymous, self.remember]),
-                          widgets.HBox([self.login_button, self.logout_button, self.who]), self.banner], **kwargs)
+                          widgets.HBox([self.user, self.password], layout=wrap),
+                          widgets.HBox([self.anonymous, self.remember], layout=wrap), self.remember_where,
+                          widgets.HBox([self.login_button, self.logout_button, self.who], layout=wrap), self.banner],
+                         **kwargs)
+        self.status = Status.LOGGED_OUT
         self.add_class(f"{prefix}-login")
         self._hint_thread: threading.Thread | None = None
         self._hint_saved_soon()
@@ -98,41 +102,47 @@ class LoginForm(widgets.VBox):
         return (self.store or CredentialStore()).get(credential_name(url))
 
     # -- behaviour -----------------------------------------------------------------------------------
-    def on_login(self, callback) -> None:
+    def on_login(self, callback, remove: bool = False) -> None:
         """Call ``callback(login_result())`` after every successful login."""
-        self._callbacks.append(callback)
+        self.register("login", callback, remove)
+
+    def _say_where_remembered(self, change=None) -> None:
+        """"Remember me" says where the password goes, and warns when that place is not encrypted."""
+        if not self.remember.value:
+            self.remember_where.layout.display = "none"
+            return
+        where, encrypted = storage_description()
+        warn = "" if encrypted else (' <span class="ndw-badge ndw-badge-warn">not encrypted</span> '
+                                     "Install a system keyring (e.g. gnome-keyring) to encrypt it.")
+        self.remember_where.value = (f'<span class="ndw ndw-muted">The password will be kept in {escape(where)}.'
+                                     f'</span>{warn}')
+        self.remember_where.layout.display = None
 
     def login(self) -> bool:
         """Log in with the form's values; ``True`` on success (errors go to the banner)."""
-        self.banner.clear()
-        self.error = ""
+        self.busy(f"logging in to {self.url.value.strip() or self.service}")
         password, self.password.value = self.password.value, ""  # never keep it in widget state
         try:
             name = self.connect(self.url.value.strip(), self.user.value.strip() or None, password or None,
                                 self.anonymous.value, self.remember.value)
         except Exception as exc:
-            self.status, self.value = "error", ""
-            self.banner.show_error(exc, "Logging in")
-            self.error = self.banner.message
+            self.value = ""
+            self.fail(exc, "Logging in")
             self._show_who()
             return False
-        self.value, self.status = name, "logged in"
+        self.value = name
         self._show_who()
-        self.banner.show(f"Logged in to {self.url.value.strip() or self.service} as {name}.", "ok")
+        self.succeed(f"Logged in to {self.url.value.strip() or self.service} as {name}.", Status.LOGGED_IN)
         if self.remember.value and not self.anonymous.value:
             self._hint_saved()
-        for callback in self._callbacks:
-            try:
-                callback(self.login_result())
-            except Exception as exc:
-                self.banner.show_error(exc, "After login")
+        self.emit("login", self.login_result())
         return True
 
     def logout(self) -> None:
         self.disconnect()
-        self.value, self.status, self.error = "", "logged out", ""
+        self.value = ""
         self._show_who()
-        self.banner.show("Logged out.", "info")
+        self.succeed("Logged out.", Status.LOGGED_OUT, kind="info")
 
     def _toggle_anonymous(self, change):
         self.user.disabled = self.password.disabled = change["new"]

@@ -11,6 +11,7 @@ from traitlets import List, Unicode, observe
 from ..errors import UserError
 from ..jobs import Job
 from ..ui.banner import StatusBanner
+from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
@@ -40,7 +41,7 @@ def _share(part, whole) -> float:
     return 0.0 if not whole else max(0.0, min(100.0, 100.0 * part / whole))
 
 
-class DatasetExplorer(widgets.VBox):
+class DatasetExplorer(WidgetBase):
     """Browse a DataLad dataset hierarchy; get, drop and install with progress and cancel.
 
     Parameters
@@ -61,16 +62,12 @@ class DatasetExplorer(widgets.VBox):
     value = Unicode("", help="path of the top dataset shown").tag(sync=True)
     path = Unicode("", help="folder shown, relative to the top dataset").tag(sync=True)
     selected = List(help="paths (relative to the top dataset) that get/drop/install act on").tag(sync=True)
-    status = Unicode("idle", help="idle, loading, running, done, failed or cancelled").tag(sync=True)
-    error = Unicode("", help="the last error message shown, '' if none").tag(sync=True)
 
     def __init__(self, dataset=None, page_size: int = 25, **kwargs):
         self.state: DatasetState | None = None
         self.listing = None
         self.totals: dict = {}
         self.results: list = []
-        self._provenance_callbacks: list = []
-        self._dataset_callbacks: list = []
         self._pending_unsafe: tuple | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -84,7 +81,9 @@ class DatasetExplorer(widgets.VBox):
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh", layout=widgets.Layout(width="90px"))
         self.storage = widgets.HTML()
         self.storage.add_class("ndw-storage-bar")
-        self.table = PagedTable(columns=["item", "size", "on disk"], label_column="name", page_size=page_size)
+        self.table = PagedTable(columns=["item", "size", "on disk"], page_size=page_size,
+                                caption="files, folders and subdatasets")
+        self.table.on_open(self._open_row)
         self.get_button = widgets.Button(description="Get", icon="download", button_style="primary")
         self.drop_button = widgets.Button(description="Drop", icon="trash")
         self.install_button = widgets.Button(description="Install", icon="plus")
@@ -154,16 +153,16 @@ class DatasetExplorer(widgets.VBox):
             self.value = str(Path(dataset).expanduser().resolve())
 
     # -- public hooks -----------------------------------------------------------------------
-    def on_open_provenance(self, callback) -> None:
+    def on_open_provenance(self, callback, remove: bool = False) -> None:
         """Call ``callback(dataset_path, file_path)`` when the user asks for a file's provenance.
 
         ``dataset_path`` is the top dataset shown, ``file_path`` is relative to it.
         """
-        self._provenance_callbacks.append(callback)
+        self.register("open_provenance", callback, remove)
 
-    def on_dataset_change(self, callback) -> None:
+    def on_dataset_change(self, callback, remove: bool = False) -> None:
         """Call ``callback(dataset_path)`` when another dataset is shown."""
-        self._dataset_callbacks.append(callback)
+        self.register("dataset_change", callback, remove)
 
     # -- navigation ---------------------------------------------------------------------------
     @observe("value")
@@ -178,8 +177,7 @@ class DatasetExplorer(widgets.VBox):
             return
         self.error = ""
         self.refresh()
-        for callback in self._dataset_callbacks:
-            callback(change["new"])
+        self.emit("dataset_change", change["new"])
 
     @observe("path")
     def _path_changed(self, change) -> None:
@@ -196,6 +194,12 @@ class DatasetExplorer(widgets.VBox):
             path = rows[0]["path"]
         self.path = path.strip("/")
 
+    def _open_row(self, path) -> None:
+        """A double-click (or Enter) on a folder or subdataset opens it."""
+        row = next((r for r in self._selected_rows_of([path])), None)
+        if row is not None and row["kind"] in ("directory", "subdataset"):
+            self.open_folder(row["path"])
+
     def up(self) -> None:
         self.path = self.path.rpartition("/")[0]
 
@@ -205,7 +209,7 @@ class DatasetExplorer(widgets.VBox):
             return
         if rescan:
             self.state.refresh()
-        self.status = "loading"
+        self.busy(f"listing {self.path or self.state.root.name}")
         try:
             info = self.state.dataset_info(self.path)
             frame = self.state.listing(self.path)
@@ -214,9 +218,6 @@ class DatasetExplorer(widgets.VBox):
             self._show_error(exc, f"Listing {self.path or self.state.root.name}")
             return
         self.listing = frame
-        # empty the selection before the options change: the front end would otherwise mark
-        # rows of the old options as selected in the new list
-        self.table.selector.value = ()
         self.table.data = self._display_frame(frame)
         self.selected = []
         self._render_crumbs()
@@ -225,9 +226,11 @@ class DatasetExplorer(widgets.VBox):
         if info is not None and not info["installed"]:
             self.banner.show(f"Subdataset {self.path} is not installed.", "warn",
                              "Press Install to clone it (cheap: no content is downloaded).")
-        elif self.banner.kind != "error":
-            self.banner.clear()
-        self.status = "idle"
+        else:  # the listing worked: an error shown before no longer holds
+            self.succeed()
+            return
+        self.error = ""
+        self.status = Status.READY
 
     def _display_frame(self, frame):
         shown = frame.copy()
@@ -307,8 +310,11 @@ class DatasetExplorer(widgets.VBox):
     def _selected_rows(self) -> list[dict]:
         if self.listing is None:
             return []
-        rows = {r["path"]: r for r in self.listing.to_dict("records")}
-        return [rows.get(p) or {"path": p, "kind": "file"} for p in self.selected]
+        return self._selected_rows_of(self.selected)
+
+    def _selected_rows_of(self, paths) -> list[dict]:
+        rows = {r["path"]: r for r in self.listing.to_dict("records")} if self.listing is not None else {}
+        return [rows.get(p) or {"path": p, "kind": "file"} for p in paths]
 
     def _targets(self) -> list[str]:
         return list(self.selected) or [self.path]
@@ -400,9 +406,8 @@ class DatasetExplorer(widgets.VBox):
             self.banner.show("Select one file to see how it came to be.", "info")
             return
         dataset, file_path = str(self.state.root), rows[0]["path"]
-        if self._provenance_callbacks:
-            for callback in self._provenance_callbacks:
-                callback(dataset, file_path)
+        if self.listening("open_provenance"):
+            self.emit("open_provenance", dataset, file_path)
             return
         try:
             from ..provenance.widgets import ProvenanceViewer
@@ -422,7 +427,7 @@ class DatasetExplorer(widgets.VBox):
         self._after_job = then
         self.error = ""
         self.report.value = ""
-        self.status = "running"
+        self.busy(job.label, Status.RUNNING)
         self._idle.clear()
         self.progress.run(job)
         return job
@@ -454,7 +459,9 @@ class DatasetExplorer(widgets.VBox):
                              "What arrived completely is kept; nothing partial is left in the dataset.")
         elif job.state == "done":
             counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["counts"].items())) or "nothing to do"
-            self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok")
+            folder = outcome if job.label == "Clone" and isinstance(outcome, str) else self.value
+            where = f"The files are in {folder}." if job.label in ("Get", "Install", "Clone") else ""
+            self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok", where)
         if job.state == "done" and self._after_job is not None:
             self._after_job(outcome)
         self._after_job = None
@@ -468,9 +475,7 @@ class DatasetExplorer(widgets.VBox):
             self._show_error(exc, "")
 
     def _show_error(self, exc, context) -> None:
-        self.banner.show_error(exc, context)
-        self.error = self.banner.message
-        self.status = "failed"
+        self.fail(exc, context, Status.FAILED)
 
 
 def format_bytes_or_blank(value) -> str:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 from traitlets import Bool, Int, List, Unicode
 
-from ..ui.banner import StatusBanner
+from ..ui.banner import link_button
+from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import style
@@ -31,7 +32,7 @@ def _client(client):
     return client if client is not None else GlobusClient()
 
 
-class GlobusLogin(widgets.VBox):
+class GlobusLogin(WidgetBase):
     """Log in to Globus (copy-paste code or automatic loopback callback), see who is logged in, log out.
 
     Examples
@@ -44,12 +45,9 @@ class GlobusLogin(widgets.VBox):
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
     user = Unicode("", help="the logged-in identity's user name").tag(sync=True)
     mode = Unicode("code", help="'code' (paste a code) or 'callback' (loopback redirect)").tag(sync=True)
-    status = Unicode("", help="logged out, waiting or logged in").tag(sync=True)
-    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
 
     def __init__(self, client: GlobusClient | None = None, **kwargs):
         self.client = _client(client)
-        self._callbacks: list = []
         self.who = widgets.HTML()
         self.who.add_class("ndw-globus-user")
         self.mode_toggle = widgets.ToggleButtons(options=[("Paste a code", "code"), ("Automatic", "callback")],
@@ -63,14 +61,14 @@ class GlobusLogin(widgets.VBox):
         self.code_box.add_class("ndw-globus-code")
         self.submit_button = widgets.Button(description="Submit code", icon="check")
         self.submit_button.add_class("ndw-globus-submit-code")
-        self.code_row = widgets.HBox([self.code_box, self.submit_button])
-        self.banner = StatusBanner()
+        self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
         self.submit_button.on_click(lambda _: self.submit(self.code_box.value))
         self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
         self.logout_button.on_click(lambda _: self.logout())
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
-        super().__init__([style(), widgets.HBox([self.who, self.mode_toggle, self.login_button, self.logout_button]),
+        super().__init__([style(), widgets.HBox([self.who, self.mode_toggle, self.login_button, self.logout_button],
+                                                layout={"flex_flow": "row wrap", "align_items": "center"}),
                           self.link, self.code_row, self.banner], **kwargs)
         self.add_class("ndw-globus-login-widget")
         self.client.on_login(self._logged_in)
@@ -78,14 +76,13 @@ class GlobusLogin(widgets.VBox):
         self.client.on_login_error(lambda exc: self._fail(exc, "Logging in"))
         self._restore()
 
-    def on_login(self, callback) -> None:
+    def on_login(self, callback, remove: bool = False) -> None:
         """Call ``callback(userinfo)`` after each successful login."""
-        self._callbacks.append(callback)
+        self.register("login", callback, remove)
 
     def start(self) -> str:
         """Begin a login in the selected mode and show its link."""
-        self.banner.clear()
-        self.error = ""
+        self.busy("starting a Globus login")
         try:
             return self.client.start_login(self.mode)
         except Exception as exc:
@@ -93,10 +90,10 @@ class GlobusLogin(widgets.VBox):
             return ""
 
     def _flow_started(self, url, mode):
-        self.status = "waiting"
+        self.status = Status.WAITING
         asked = "".join(f"<li>{_scope_words(s)}</li>" for s in getattr(self.client, "pending_scopes", []))
-        self.link.value = (f'<a class="ndw-globus-login-link" href="{escape(url)}" target="_blank" '
-                           f'rel="noopener">Open the Globus login page</a>'
+        # a button, not the address: an authorize URL is a wall of parameters
+        self.link.value = (link_button("Open the Globus login page", url, "ndw-globus-login-link")
                            + (f'<div class="ndw-globus-scopes">It asks you to allow:<ul>{asked}</ul></div>'
                               if asked else ""))
         self.code_row.layout.display = None if mode == "code" else "none"
@@ -114,7 +111,7 @@ class GlobusLogin(widgets.VBox):
     def logout(self) -> None:
         self.client.logout()
         self._show(None)
-        self.banner.show("Logged out; your Globus tokens were revoked.", "info")
+        self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
 
     def _restore(self):
         user = None
@@ -127,14 +124,13 @@ class GlobusLogin(widgets.VBox):
 
     def _logged_in(self, user):
         self._show(user)
-        self.banner.show(f"Logged in as {user.get('preferred_username')}", "ok")
-        for callback in list(self._callbacks):
-            callback(user)
+        self.succeed(f"Logged in as {user.get('preferred_username')}", Status.LOGGED_IN)
+        self.emit("login", user)
 
     def _show(self, user):
         self.logged_in = user is not None
         self.user = (user or {}).get("preferred_username", "")
-        self.status = "logged in" if user else "logged out"
+        self.status = Status.LOGGED_IN if user else Status.LOGGED_OUT
         name = (user or {}).get("name") or self.user
         self.who.value = (f'<span class="ndw">Logged in as <b class="ndw-globus-username">{escape(self.user)}</b> '
                           f'({escape(name)})</span>' if user else '<span class="ndw ndw-muted">Not logged in</span>')
@@ -145,8 +141,8 @@ class GlobusLogin(widgets.VBox):
         self.mode_toggle.layout.display = "none" if user else None
 
     def _fail(self, exc, context):
-        self.banner.show_error(exc, context)
-        self.error = self.banner.message
+        # the login stays where it was (waiting for a code, logged out): the banner says what to do next
+        self.fail(exc, context, self.status if not self.status.busy else Status.LOGGED_OUT)
 
 
 def _scope_words(scope: str) -> str:
@@ -161,7 +157,7 @@ def _scope_words(scope: str) -> str:
     return escape(words.get(scope, scope.split("[")[0]))
 
 
-class CollectionPane(widgets.VBox):
+class CollectionPane(WidgetBase):
     """One side of the browser: a collection, a path, one page of its listing, a multi-selection."""
 
     collection = Unicode("", help="collection id shown").tag(sync=True)
@@ -170,7 +166,6 @@ class CollectionPane(widgets.VBox):
     page = Int(0, help="page of the listing, from 0").tag(sync=True)
     total = Int(0, help="entries in the directory (after filters)").tag(sync=True)
     show_hidden = Bool(False, help="list names starting with a dot").tag(sync=True)
-    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
 
     def __init__(self, client, title: str, page_size: int = PAGE_SIZE, **kwargs):
         self.client = client
@@ -178,7 +173,7 @@ class CollectionPane(widgets.VBox):
         self.entries: list = []
         self.listing = None
         self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
-        self.path_box = widgets.Text(value="/~/", layout={"width": "60%"})
+        self.path_box = widgets.Text(value="/~/", layout={"flex": "1 1 120px", "width": "auto", "min_width": "0"})
         self.path_box.add_class("ndw-globus-path")
         self.up_button = widgets.Button(icon="arrow-up", tooltip="Up one folder", layout={"width": "40px"})
         self.refresh_button = widgets.Button(icon="refresh", tooltip="Refresh", layout={"width": "40px"})
@@ -189,7 +184,6 @@ class CollectionPane(widgets.VBox):
         self.prev_button = widgets.Button(icon="chevron-left", layout={"width": "40px"})
         self.next_button = widgets.Button(icon="chevron-right", layout={"width": "40px"})
         self.page_label = widgets.Label()
-        self.banner = StatusBanner()
         self.picker.observe(self._picked, names="value")
         self.path_box.on_submit(lambda _: self.go(self.path_box.value))
         self.up_button.on_click(lambda _: self.up())
@@ -201,10 +195,14 @@ class CollectionPane(widgets.VBox):
         self.prev_button.on_click(lambda _: self.turn(-1))
         self.next_button.on_click(lambda _: self.turn(+1))
         super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
-                                                     self.hidden_box]),
+                                                     self.hidden_box], layout={"width": "98%"}),
                           self.list, widgets.HBox([self.open_button, self.prev_button, self.next_button,
-                                                   self.page_label]), self.banner], **kwargs)
-        self.layout.width = "49%"
+                                                   self.page_label], layout={"flex_flow": "row wrap"}),
+                          self.banner], **kwargs)
+        # side by side when there is room, one above the other on a narrow screen
+        self.layout.flex = "1 1 340px"
+        self.layout.min_width = "0"
+        self.layout.margin = "0 4px 0 0"
 
     def set_collections(self, found: list[dict]) -> None:
         keep = self.picker.value
@@ -247,19 +245,16 @@ class CollectionPane(widgets.VBox):
         """List the current page (one request)."""
         if not self.collection:
             return
-        self.banner.clear()
-        self.error = ""
+        self.busy(f"listing {self.path}")
         try:
             listing = self.client.ls(self.collection, self.path, show_hidden=self.show_hidden,
                                      limit=self.page_size, offset=self.page * self.page_size)
         except Exception as exc:
             self.entries, self.list.options = [], []
-            self.banner.show_error(exc, f"Listing {self.path}")
-            self.error = self.banner.message
-            if isinstance(exc, ConsentRequired):
-                self.banner.value += (f'<a class="ndw-globus-consent-link" href="{escape(exc.url)}" '
-                                      f'target="_blank" rel="noopener">Grant consent</a>')
+            links = [("Grant consent", exc.url, "ndw-globus-consent-link")] if isinstance(exc, ConsentRequired) else []
+            self.fail(exc, f"Listing {self.path}", links=links)
             return
+        self.succeed()
         self.listing = listing
         self.path = listing.path
         self.path_box.value = listing.path
@@ -283,7 +278,7 @@ def _label(entry: dict) -> str:
     return f"{entry['name']}  ({format_bytes(entry['size'])})"
 
 
-class GlobusBrowser(widgets.VBox):
+class GlobusBrowser(WidgetBase):
     """Search collections and browse two of them side by side (source and destination).
 
     Examples
@@ -294,8 +289,6 @@ class GlobusBrowser(widgets.VBox):
     """
 
     selected = List(help="paths selected in the source pane").tag(sync=True)
-    status = Unicode("", help="what the browser is doing").tag(sync=True)
-    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
 
     def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, **kwargs):
         self.client = _client(client)
@@ -303,7 +296,6 @@ class GlobusBrowser(widgets.VBox):
         self.query = widgets.Text(placeholder="search collections", layout={"width": "320px"})
         self.query.add_class("ndw-globus-search")
         self.search_button = widgets.Button(description="Search", icon="search")
-        self.banner = StatusBanner()
         self.source = CollectionPane(self.client, "Source", page_size)
         self.destination = CollectionPane(self.client, "Destination", page_size)
         self.source.add_class("ndw-globus-source")
@@ -311,7 +303,8 @@ class GlobusBrowser(widgets.VBox):
         self.search_button.on_click(lambda _: self.search(self.query.value))
         self.query.on_submit(lambda _: self.search(self.query.value))
         self.source.observe(self._sync_selection, names=["selected", "path"])
-        super().__init__([style(), widgets.HBox([self.query, self.search_button]), self.banner,
+        super().__init__([style(), widgets.HBox([self.query, self.search_button], layout={"flex_flow": "row wrap"}),
+                          self.banner,
                           widgets.HBox([self.source, self.destination],
                                        layout={"justify_content": "space-between", "flex_flow": "row wrap"})],
                          **kwargs)
@@ -322,16 +315,15 @@ class GlobusBrowser(widgets.VBox):
 
     def search(self, text: str = "") -> list[dict]:
         """Find collections (all of yours when ``text`` is empty) and offer them in both panes."""
-        self.banner.clear()
-        self.error = ""
+        self.busy("searching collections")
         try:
             found = self.client.search(text, scope=None if text else "my-endpoints")
         except Exception as exc:
-            self.banner.show_error(exc, "Searching collections")
-            self.error = self.banner.message
+            self.fail(exc, "Searching collections")
             return []
         self.collections = found
-        self.status = f"{len(found)} collections"
+        self.succeed()
+        self.activity = f"{len(found)} collections"
         for pane in (self.source, self.destination):
             pane.set_collections(found)
         if found and self.source.picker.value is None:
@@ -346,7 +338,7 @@ class GlobusBrowser(widgets.VBox):
         self.selected = [self.source.join(n) for n in self.source.selected]
 
 
-class TransferPanel(widgets.VBox):
+class TransferPanel(WidgetBase):
     """Transfer options, Submit, and a live table of tasks (progress, rate, cancel, link).
 
     Examples
@@ -358,13 +350,10 @@ class TransferPanel(widgets.VBox):
     """
 
     tasks = List(help="submitted tasks: task_id, label, status").tag(sync=True)
-    status = Unicode("", help="what the panel did last").tag(sync=True)
-    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
 
     def __init__(self, client: GlobusClient | None = None, browser: GlobusBrowser | None = None, **kwargs):
         self.client = _client(client)
         self.browser = browser
-        self._callbacks: list = []
         self.jobs: dict = {}
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
@@ -375,7 +364,6 @@ class TransferPanel(widgets.VBox):
         self.verify = widgets.Checkbox(value=True, description="verify checksum", indent=False)
         self.submit_button = widgets.Button(description="Transfer", icon="exchange", button_style="primary")
         self.submit_button.add_class("ndw-globus-transfer")
-        self.banner = StatusBanner()
         self.table = widgets.VBox()
         self.table.add_class("ndw-globus-tasks")
         self.submit_button.on_click(lambda _: self.submit_selection())
@@ -392,8 +380,7 @@ class TransferPanel(widgets.VBox):
         try:
             running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
         except Exception as exc:
-            self.banner.show_error(exc, "Listing running transfers")
-            self.error = self.banner.message
+            self.fail(exc, "Listing running transfers")
             return []
         added = []
         for doc in reversed(running):
@@ -405,9 +392,9 @@ class TransferPanel(widgets.VBox):
             added.append(doc["task_id"])
         return added
 
-    def on_submit(self, callback) -> None:
+    def on_submit(self, callback, remove: bool = False) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""
-        self._callbacks.append(callback)
+        self.register("submit", callback, remove)
 
     def submit_selection(self) -> str | None:
         """Transfer what is selected in the browser's source pane into the destination pane's folder."""
@@ -426,22 +413,20 @@ class TransferPanel(widgets.VBox):
 
     def submit(self, source: str, destination: str, items, expected_bytes=None, on_done=None) -> str | None:
         """Submit ``items`` (``(src, dst, recursive)``) and add a live row for the task."""
-        self.banner.clear()
-        self.error = ""
+        self.busy("submitting the transfer")
         try:
             task_id = transfer_ops.submit(self.client, source, destination, items, label=self.label.value,
                                           sync_level=self.sync_level.value or None,
                                           verify_checksum=self.verify.value)
         except Exception as exc:
-            self.banner.show_error(exc, "Submitting the transfer")
-            self.error = self.banner.message
+            self.fail(exc, "Submitting the transfer")
             return None
         label = self.label.value or f"task {task_id[:8]}"
         self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
         self._add_row(task_id, label, expected_bytes, on_done)
-        self.status = f"submitted {task_id}"
-        for callback in list(self._callbacks):
-            callback(task_id)
+        self.succeed(status=Status.RUNNING)
+        self.activity = f"submitted {task_id}"
+        self.emit("submit", task_id)
         return task_id
 
     def _add_row(self, task_id, label, expected_bytes, on_done):
@@ -465,7 +450,7 @@ class TransferPanel(widgets.VBox):
         progress.run(job)
 
 
-class RegisterBox(widgets.VBox):
+class RegisterBox(WidgetBase):
     """Register the files selected in a browser's source pane in a DataLad dataset (for ``datalad get`` later).
 
     Examples
@@ -476,8 +461,6 @@ class RegisterBox(widgets.VBox):
     """
 
     value = List(help="dataset paths registered by the last click").tag(sync=True)
-    status = Unicode("", help="what the box did last").tag(sync=True)
-    error = Unicode("", help="the last error message, '' if none").tag(sync=True)
 
     def __init__(self, client: GlobusClient | None = None, browser: GlobusBrowser | None = None,
                  dataset: str = "", **kwargs):
@@ -488,7 +471,6 @@ class RegisterBox(widgets.VBox):
         self.folder = widgets.Text(value="inputs", description="Folder", layout={"width": "260px"})
         self.register_button = widgets.Button(description="Register in dataset", icon="link")
         self.register_button.add_class("ndw-globus-register")
-        self.banner = StatusBanner()
         self.register_button.on_click(lambda _: self.register())
         super().__init__([widgets.HBox([self.dataset, self.folder, self.register_button],
                                        layout={"flex_flow": "row wrap"}), self.banner], **kwargs)
@@ -498,8 +480,7 @@ class RegisterBox(widgets.VBox):
         """Record the selected source files in the dataset and save."""
         from .annex import register
 
-        self.banner.clear()
-        self.error = ""
+        self.busy("registering")
         pane = self.browser.source if self.browser else None
         files = [pane.join(n) for n in pane.selected if (pane.entry(n) or {}).get("type") == "file"] if pane else []
         try:
@@ -509,13 +490,12 @@ class RegisterBox(widgets.VBox):
                 raise UserError("Select one or more files (not folders) in the source pane.", "")
             done = register(self.dataset.value, self.client, pane.collection, files, dest=self.folder.value)
         except Exception as exc:
-            self.banner.show_error(exc, "Registering")
-            self.error = self.banner.message
-            if isinstance(exc, ConsentRequired):  # first HTTPS use of the collection: allow its own scope
-                self.banner.value += (f'<a class="ndw-globus-consent-link" href="{escape(exc.url)}" '
-                                      f'target="_blank" rel="noopener">Allow HTTPS access to this collection</a>')
+            links = ([("Allow HTTPS access to this collection", exc.url, "ndw-globus-consent-link")]
+                     if isinstance(exc, ConsentRequired) else [])  # first HTTPS use: allow the collection's scope
+            self.fail(exc, "Registering", links=links)
             return []
         self.value = [d["path"] for d in done]
-        self.status = f"registered {len(done)} file(s)"
-        self.banner.show(f"Registered {len(done)} file(s); `datalad get` fetches them when needed.", "ok")
+        self.succeed(f"Registered {len(done)} file(s) in {self.dataset.value}; `datalad get` fetches them when "
+                     "needed.", Status.DONE)
+        self.activity = f"registered {len(done)} file(s)"
         return self.value

@@ -10,6 +10,20 @@ from ..ui.banner import StatusBanner
 from ..ui.html import escape
 
 
+def _banners(widget):
+    """Every status banner in a widget tree (a tab's own and those of its parts)."""
+    seen, todo = set(), [widget]
+    while todo:
+        w = todo.pop()
+        if id(w) in seen:
+            continue
+        seen.add(id(w))
+        if isinstance(w, StatusBanner):
+            yield w
+            continue
+        todo.extend(c for c in getattr(w, "children", ()) or () if isinstance(c, widgets.Widget))
+
+
 def default_dataset(value=None) -> str:
     """The dataset a dashboard opens: argument, ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset."""
     chosen = value or query_params().get("dataset") or setting("dataset")
@@ -23,8 +37,9 @@ def default_dataset(value=None) -> str:
 class StatusBar(widgets.VBox):
     """One bar for the whole portal: every running job (progress + Cancel) and the latest error of any tab.
 
-    It listens to every :class:`~neurodata_widgets.jobs.Job` started and every error a
-    :class:`~neurodata_widgets.ui.banner.StatusBanner` shows, so slices need not know about it.
+    It listens to every :class:`~neurodata_widgets.jobs.Job` started, and to the banners of the tabs the portal
+    hands it (:meth:`watch`): it repeats a tab's error and clears it when that tab's banner clears (its next
+    action succeeded), so slices need not know about it.
     """
 
     message = Unicode("", help="the latest error shown anywhere in the portal ('' if none)").tag(sync=True)
@@ -35,19 +50,49 @@ class StatusBar(widgets.VBox):
         self.dismiss = widgets.Button(description="Dismiss", icon="times", layout=widgets.Layout(width="100px"))
         self.dismiss.on_click(lambda _: self.clear_error())
         self.dismiss.layout.display = "none"
-        super().__init__([widgets.HBox([self.error_html, self.dismiss]), self.jobs_box], **kwargs)
+        self.error_html.layout = widgets.Layout(flex="1 1 auto", min_width="0")
+        self.dismiss.layout.flex = "0 0 auto"
+        super().__init__([widgets.HBox([self.error_html, self.dismiss], layout=widgets.Layout(width="100%")),
+                          self.jobs_box], **kwargs)
         self.add_class("ndw-status-bar")
         self._rows: dict = {}
+        self._watched: list = []
+        self._places: dict = {}  # id(banner) -> tab title
+        self.place = ""
+        self._source = None  # the banner whose error is shown
         jobs.on_any_job_started(self._job_started)
-        StatusBanner.error_listeners.append(self._error_shown)
+
+    def watch(self, widget, place: str = "") -> None:
+        """Mirror the errors of every banner inside ``widget`` (``place``: the tab it is on, '' if always shown)."""
+        for banner in _banners(widget):
+            banner.on_change(self._banner_changed)
+            self._watched.append(banner)
+            self._places[id(banner)] = place
+
+    def shown(self, place: str) -> None:
+        """Tab ``place`` is on screen: its errors are visible there, so the bar needs not repeat them."""
+        self.place = place
+        if self._source is not None and self._places.get(id(self._source)) == place:
+            self.clear_error()
 
     def close(self):
         jobs.remove_job_listener(self._job_started)
-        if self._error_shown in StatusBanner.error_listeners:
-            StatusBanner.error_listeners.remove(self._error_shown)
+        for banner in self._watched:
+            banner.on_change(self._banner_changed, remove=True)
+        self._watched = []
         super().close()
 
-    def _error_shown(self, banner, kind, message, hint) -> None:
+    def _banner_changed(self, banner) -> None:
+        place = self._places.get(id(banner), "")
+        if banner.kind == "error" and place and place == self.place:
+            return  # the tab shown says it itself
+        if banner.kind == "error":
+            self._source = banner
+            self.show_error(banner.message, banner.hint)
+        elif banner is self._source:  # the tab that failed has since succeeded
+            self.clear_error()
+
+    def show_error(self, message: str, hint: str = "") -> None:
         self.message = message
         hint_html = f'<span class="ndw-hint">{escape(hint)}</span>' if hint else ""
         self.error_html.value = (f'<div class="ndw ndw-banner ndw-banner-error ndw-status-error">'
@@ -55,6 +100,7 @@ class StatusBar(widgets.VBox):
         self.dismiss.layout.display = None
 
     def clear_error(self) -> None:
+        self._source = None
         self.message = ""
         self.error_html.value = ""
         self.dismiss.layout.display = "none"
@@ -112,6 +158,7 @@ class Portal(widgets.VBox):
         self.built: dict = {}
         self.status_bar = StatusBar()
         self.logins = logins if logins is not None else LoginPanel()
+        self.status_bar.watch(self.logins)
         self.tabs = widgets.Tab(children=[widgets.VBox() for _ in self.TABS])
         for i, title in enumerate(self.TABS):
             self.tabs.set_title(i, title)
@@ -168,14 +215,17 @@ class Portal(widgets.VBox):
             try:
                 self.built[title] = self.factories[title]()
                 box.children = [self.built[title]]
+                self.status_bar.watch(self.built[title], title)
             except Exception as exc:  # one broken tab must not take the portal down
                 banner = StatusBanner()
-                banner.show_error(exc, f"Opening the {title} tab")
                 box.children = [banner]
+                self.status_bar.watch(banner, title)
+                banner.show_error(exc, f"Opening the {title} tab")
                 self.built[title] = None
         if self.tabs.selected_index != index:
             self.tabs.selected_index = index
         self.tab = title
+        self.status_bar.shown(title)
         return self.built[title]
 
     def _on_tab(self, change) -> None:

@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from traitlets import Unicode, observe
 
 from ..jobs import Job
-from ..ui.banner import StatusBanner
+from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
@@ -54,12 +54,12 @@ class LineageGraph(anywidget.AnyWidget):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.lineage = None
-        self._callbacks = []
+        self._clicks = widgets.CallbackDispatcher()
         self.on_msg(self._on_front_end)
 
-    def on_click(self, callback) -> None:
+    def on_click(self, callback, remove: bool = False) -> None:
         """Call ``callback(node_id)`` when a node is clicked."""
-        self._callbacks.append(callback)
+        self._clicks.register_callback(callback, remove=remove)
 
     def show(self, lineage) -> None:
         self.lineage = lineage
@@ -72,7 +72,7 @@ class LineageGraph(anywidget.AnyWidget):
             return
         self.focus = node
         self.svg = to_svg(self.lineage, node)
-        for callback in list(self._callbacks):
+        for callback in list(self._clicks.callbacks):
             callback(node)
 
     def _on_front_end(self, _widget, content, _buffers):
@@ -80,7 +80,7 @@ class LineageGraph(anywidget.AnyWidget):
             self.click(str(content.get("node", "")))
 
 
-class ProvenanceViewer(widgets.VBox):
+class ProvenanceViewer(WidgetBase):
     """How did this file come to be, what came from it, is it stale, recompute it.
 
     Parameters
@@ -99,13 +99,10 @@ class ProvenanceViewer(widgets.VBox):
     value = Unicode("", help="path of the dataset shown").tag(sync=True)
     selected = Unicode("", help="commit of the selected run").tag(sync=True)
     file = Unicode("", help="path (relative to the dataset) whose lineage is shown").tag(sync=True)
-    status = Unicode("idle", help="idle, loading, ready, rerunning or error").tag(sync=True)
-    error = Unicode("", help="the last error message shown").tag(sync=True)
 
     def __init__(self, dataset=None, **kwargs):
         super().__init__(**kwargs)
         self.add_class("ndw-provenance")
-        self.banner = StatusBanner()
         self.text_filter = widgets.Text(placeholder="message, command, author", description="Search",
                                         continuous_update=False, layout=widgets.Layout(width="280px"))
         self.path_filter = widgets.Text(placeholder="path or glob", description="Path", continuous_update=False,
@@ -114,8 +111,9 @@ class ProvenanceViewer(widgets.VBox):
         self.until = widgets.DatePicker(description="To", layout=widgets.Layout(width="210px"))
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
                                              layout=widgets.Layout(width="100px"))
-        self.table = PagedTable(columns=TABLE_COLUMNS, label_column="message", page_size=10,
-                                formatters={"exit": _exit_badge})
+        # one run at a time is looked at: a click (or the arrow keys) makes a row active, no checkboxes
+        self.table = PagedTable(columns=TABLE_COLUMNS, page_size=10, formatters={"exit": _exit_badge},
+                                checkable=False, caption="runs, newest first")
         self.table.add_class("ndw-provenance-runs")
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-run-detail")
@@ -159,7 +157,7 @@ class ProvenanceViewer(widgets.VBox):
         self.until.observe(self._apply_filters, names="value")
         self.refresh_button.on_click(lambda _: self.refresh())
         self.csv_button.on_click(lambda _: self.export_runs())
-        self.table.observe(self._on_table_select, names="selected")
+        self.table.observe(self._on_table_select, names="active")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
         self.update_button.on_click(lambda _: self.ask_update())
         self.scan_button.on_click(lambda _: self.find_stale())
@@ -183,7 +181,7 @@ class ProvenanceViewer(widgets.VBox):
                          layout=widgets.Layout(flex_flow="row wrap")),
             self.scan_progress, self.stale_list,
             self.legend,
-            widgets.Box([self.graph], layout=widgets.Layout(overflow="auto", width="100%")), self.export]
+            self.graph, self.export]
         self.provenance: Provenance | None = None
         self.pending: list = []  # runs waiting for the user's confirmation
         self.shown_runs: list = []  # the runs the filters let through, newest first
@@ -223,8 +221,7 @@ class ProvenanceViewer(widgets.VBox):
 
     @observe("value")
     def _open(self, change) -> None:
-        self.status = "loading"
-        self.banner.clear()
+        self.busy(f"reading the history of {self.value}")
         try:
             if self.provenance is None or str(self.provenance.history.path) != str(Path(self.value).resolve()):
                 self.provenance = Provenance(self.value)
@@ -235,6 +232,7 @@ class ProvenanceViewer(widgets.VBox):
             self._apply_filters()
             self._fail(exc, f"Reading the history of {self.value}")
             return
+        self.succeed()  # an error about an earlier dataset no longer holds
         self._reload()
 
     def refresh(self) -> int:
@@ -288,15 +286,26 @@ class ProvenanceViewer(widgets.VBox):
         self.table.data = frame.set_index("commit", drop=False)
 
     def _on_table_select(self, change) -> None:
-        if change["new"]:
-            self.select_run(change["new"][-1])
+        if change["new"] and change["new"] != self.selected:
+            self.select_run(change["new"])
 
     # -- run detail and rerun -----------------------------------------------------------------------
     def select_run(self, commit: str) -> None:
         """Show the detail of the run whose commit starts with ``commit``."""
         run = self.provenance.history.find(commit) if commit and self.provenance else None
         self.selected = run.commit if run else ""
+        self._show_run_in_table()
         self._show_detail()
+
+    def _show_run_in_table(self) -> None:
+        """Make the selected run the table's active row, turning to its page (a graph click lands here too)."""
+        data = self.table.data
+        if not self.selected or data is None or self.selected not in data.index:
+            self.table.active = None
+            return
+        position = list(self.table.sorted_data().index).index(self.selected)
+        self.table.page = position // self.table.page_size
+        self.table.active = self.selected
 
     def _show_detail(self) -> None:
         self._hide_confirm()
@@ -391,9 +400,9 @@ class ProvenanceViewer(widgets.VBox):
             return None
         self._hide_confirm()
         self.results.value = ""
-        self.status = "rerunning"
-        history = self.provenance.history
         label = f"Rerun {runs[0].short}" if len(runs) == 1 else f"Rerun {len(runs)} runs"
+        self.busy(label, Status.RUNNING)
+        history = self.provenance.history
         return self.progress.run(Job(lambda job: rerun_many(history, runs, job), label=label))
 
     def _rerun_done(self, job: Job) -> None:
@@ -488,9 +497,7 @@ class ProvenanceViewer(widgets.VBox):
             self.select_run(ident)
 
     def _fail(self, exc, context) -> None:
-        self.banner.show_error(exc, context)
-        self.error = self.banner.message
-        self.status = "error"
+        self.fail(exc, context)
 
 
 __all__ = ["ProvenanceViewer", "LineageGraph"]

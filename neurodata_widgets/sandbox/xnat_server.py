@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 import secrets
@@ -109,6 +110,7 @@ class XnatServer(XnatArchive, Service):
         ("GET", _E + _R + r"(?:/resources/(?P<r>[^/]+))?/files/?$", "_files"),
         ("GET", _E + _R + r"/resources/(?P<r>[^/]+)/files/(?P<name>.+)$", "_file"),
     ]
+
     def __init__(self, seed: int = 0, projects=None, subjects: int = 3, sessions: int = 2, scans: int = 3,
                  files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True,
                  session_timeout: float = 900.0, **kwargs):
@@ -154,16 +156,17 @@ class XnatServer(XnatArchive, Service):
         """Errors as XNAT 1.8 sends them: under ``/data`` Restlet's status page (the reason in ``<h3>``,
         which xnatpy and pyxnat read), elsewhere Tomcat 9's."""
         phrase = HTTPStatus(status).phrase
+        message = html.escape(message or phrase)  # it may echo the request
         headers = dict(headers or {})
         if status == 401:
             headers.setdefault("WWW-Authenticate", 'Basic realm="XNAT"')
         if req.path.startswith("/data/"):
-            body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message or phrase}</h3>"
+            body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message}</h3>"
                     f"<p>{phrase}</p>\n</body>\n</html>\n")
         else:
             title = f"HTTP Status {status} \u2013 {phrase}"
             body = (f'<!doctype html><html lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
-                    f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message or phrase}</p>'
+                    f'<hr class="line" /><p><b>Type</b> Status Report</p><p><b>Message</b> {message}</p>'
                     f'<hr class="line" /><h3>Apache Tomcat/9.0</h3></body></html>')
         return text_response(body, status, headers=headers)
 

@@ -262,6 +262,9 @@ def parse(text: str):
             pos, what = len(text.rstrip()), "the query ended early"
         elif isinstance(exc, UnexpectedToken):
             what = f"unexpected {exc.token.value!r}"
+        elif isinstance(exc, UnexpectedCharacters) and pos is not None and pos < len(text) and text[pos] == '"' \
+                and '"' not in text[pos + 1:].replace('\\"', ""):
+            what = "a quote opened here is never closed (add the closing \")"
         elif isinstance(exc, UnexpectedCharacters):
             what = f"unexpected character {text[pos]!r}" if pos is not None and pos < len(text) else "unexpected input"
         else:  # pragma: no cover - lark has no other kinds today

@@ -9,7 +9,7 @@ from traitlets import Dict, Int, Unicode
 from ..config import setting
 from ..datasets import ops
 from ..jobs import Job
-from ..ui.banner import StatusBanner
+from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
@@ -29,7 +29,7 @@ STYLE = """<style>
 </style>"""
 
 
-class DatasetSearch(widgets.VBox):
+class DatasetSearch(WidgetBase):
     """Search datasets with DataLad-Registry's language: results, stats, facets, clones, reuse, install.
 
     Parameters
@@ -52,13 +52,11 @@ class DatasetSearch(widgets.VBox):
     >>> from neurodata_widgets.search.catalog import Catalog
     >>> w = DatasetSearch(Catalog(":memory:"))
     >>> w.search("haxby")
-    >>> w.total, w.status
-    (0, 'No dataset matches.')
+    >>> w.total, w.status, w.activity
+    (0, 'ready', 'No dataset matches.')
     """
 
     value = Unicode("", help="the query last run").tag(sync=True)
-    status = Unicode("", help="what the widget did last, in words").tag(sync=True)
-    error = Unicode("", help="the last error message ('' when none)").tag(sync=True)
     total = Int(0, help="number of dataset URLs matching the query").tag(sync=True)
     page = Int(1, help="current page, from 1").tag(sync=True)
     selected = Dict(help="the chosen result (url, ds_id, ...), {} when none").tag(sync=False)
@@ -67,9 +65,7 @@ class DatasetSearch(widgets.VBox):
         self.backend = default_backend(backend)
         self.per_page = per_page
         self._page_data: dict = {}
-        self._query = None  # the current query, parsed once (a ParsedQuery)
-        self._select_callbacks: list = []
-        self._install_callbacks: list = []
+        self._query = None  # the current query, parsed once (a ParsedQuery; None lists everything)
         self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
                                       layout=widgets.Layout(flex="1 1 auto", width="auto"))
         self.query_box.add_class("ndw-search-query")
@@ -79,7 +75,6 @@ class DatasetSearch(widgets.VBox):
         self.help_button = widgets.ToggleButton(description="Syntax", icon="question")
         self.help = widgets.HTML(f'<div class="ndw ndw-card">{HELP}</div>', layout=widgets.Layout(display="none"))
         self.help.add_class("ndw-search-help")
-        self.banner = StatusBanner()
         self.error_box = widgets.HTML()
         self.error_box.add_class("ndw-search-error")
         self.stats = widgets.HTML()
@@ -135,20 +130,20 @@ class DatasetSearch(widgets.VBox):
             widgets.HBox([self.install_dir, self.install_button], layout=widgets.Layout(flex_flow="row wrap")),
             self.progress,
         ]
-        if query:
-            self.search(query)
+        # an empty box lists every dataset, newest first: the tab never opens blank
+        self.search(query)
 
     def _label(self) -> str:
         return str(getattr(self.backend, "path", None) or getattr(self.backend, "base_url", ""))
 
     # -- callbacks ------------------------------------------------------------------------------
-    def on_select(self, callback) -> None:
+    def on_select(self, callback, remove: bool = False) -> None:
         """Call ``callback(record)`` when the user chooses a result (a dict with url, ds_id, ...)."""
-        self._select_callbacks.append(callback)
+        self.register("select", callback, remove)
 
-    def on_install(self, callback) -> None:
+    def on_install(self, callback, remove: bool = False) -> None:
         """Call ``callback(path)`` with the path of a dataset once Install finished cloning it."""
-        self._install_callbacks.append(callback)
+        self.register("install", callback, remove)
 
     # -- searching ------------------------------------------------------------------------------
     def search(self, query: str | None = None) -> None:
@@ -165,32 +160,35 @@ class DatasetSearch(widgets.VBox):
     def go(self, page: int) -> None:
         """Show page ``page`` of the current query."""
         self.error_box.value = ""
-        self.banner.clear()
-        self.error = ""
+        self.busy("searching")
         try:
-            query = ParsedQuery(self.value)  # parsed once: syntax errors are shown before anything is asked
+            # parsed once: syntax errors are shown before anything is asked; an empty box lists everything,
+            # newest first
+            query = ParsedQuery(self.value) if self.value.strip() else None
             result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
                                          order_by=self.order.value, order_dir=self.direction.value,
                                          return_metadata="content")
         except QueryError as exc:
             self._clear()
-            self.error = exc.message
-            self.status = "The query has an error."
             self.error_box.value = f'<pre>{escape(exc.marked)}</pre>' if exc.position is not None else ""
             self.banner.show(exc.message.splitlines()[0], "error", exc.hint)
+            self.error, self.status, self.activity = exc.message, Status.ERROR, "The query has an error."
             return
         except Exception as exc:  # the widget stays usable; the banner says what happened
             self._clear()
-            self.error = str(exc)
-            self.status = "The search failed."
-            self.banner.show_error(exc, "Searching")
+            self.fail(exc, "Searching")
+            self.activity = "The search failed."
             return
         self._page_data = result
         self._query = query
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
-        self.status = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
-                       else "No dataset matches.")
+        self.succeed()
+        if not self.value.strip():
+            self.activity = f"{self.total} dataset URL{'s' if self.total != 1 else ''} in the catalog."
+        else:
+            self.activity = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
+                             else "No dataset matches.")
         self._render()
 
     def _clear(self) -> None:
@@ -268,7 +266,7 @@ class DatasetSearch(widgets.VBox):
 
     def _facets(self) -> dict:
         if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self._query or self.value)
+            return self.backend.facets(self._query)
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------
@@ -295,8 +293,7 @@ class DatasetSearch(widgets.VBox):
                                 f'</span>')
         self.reuse_button.disabled = not record.get("ds_id")
         self.install_button.disabled = False
-        for callback in self._select_callbacks:
-            callback(self.selected)
+        self.emit("select", self.selected)
 
     def install(self, target: str | None = None) -> Job:
         """Clone the selected dataset into ``target`` (default: the folder box / its name) in the background."""
@@ -318,6 +315,5 @@ class DatasetSearch(widgets.VBox):
     def _installed(self, job: Job) -> None:
         if job.state != "done":
             return
-        self.status = f"Installed {job.result()}."
-        for callback in self._install_callbacks:
-            callback(job.result())
+        self.succeed(f"Installed {job.result()}.", Status.DONE, "Open it in the Explorer tab to get its files.")
+        self.emit("install", job.result())

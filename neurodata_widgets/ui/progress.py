@@ -38,14 +38,14 @@ class JobProgress(widgets.VBox):
         self.cancel_button.on_click(lambda _: self.cancel())
         self.banner = banner or StatusBanner()
         self.job: Job | None = None
-        self._callbacks = []
+        self._done = widgets.CallbackDispatcher()
         self._last = 0.0
         super().__init__([widgets.HBox([self.bar, self.cancel_button, self.text]), self.banner], **kwargs)
         self.layout.display = "none"
 
-    def on_done(self, callback) -> None:
+    def on_done(self, callback, remove: bool = False) -> None:
         """Call ``callback(job)`` when a job ends (done, failed or cancelled)."""
-        self._callbacks.append(callback)
+        self._done.register_callback(callback, remove=remove)
 
     def run(self, job: Job) -> Job:
         """Show ``job`` and start it (if not started yet)."""
@@ -57,6 +57,7 @@ class JobProgress(widgets.VBox):
         self.bar.bar_style = ""
         self.bar.value = 0
         self.cancel_button.disabled = False
+        self.cancel_button.layout.display = None
         self.banner.clear()
         job.on_change(self._update)
         if job.state == "pending":
@@ -94,7 +95,11 @@ class JobProgress(widgets.VBox):
 
     def _finish(self, job: Job) -> None:
         self.state = job.state
+        # a finished job leaves no greyed Cancel and no "cloning…" behind: the row says how it ended
         self.cancel_button.disabled = True
+        self.cancel_button.layout.display = "none"
+        if job.state != "done":  # the counts of a finished job stay; a stopped one's "cloning…" would mislead
+            self.text.value = f"{escape(job.label)} · {escape(job.state)}"
         if job.state == "done":
             self.bar.value = 1
             self.bar.bar_style = "success"
@@ -105,5 +110,5 @@ class JobProgress(widgets.VBox):
         else:
             self.bar.bar_style = "danger"
             self.banner.show_error(job.error, job.label)
-        for callback in self._callbacks:
+        for callback in list(self._done.callbacks):  # not the dispatcher's call: it would swallow errors
             callback(job)

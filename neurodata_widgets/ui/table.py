@@ -1,25 +1,46 @@
-"""A paged, sortable, escaped table of a DataFrame, with row selection."""
+"""The one table every listing uses: row checkboxes (shift-click for a range), sorting, paging, keys, row detail.
+
+Python keeps the :class:`pandas.DataFrame`, sorts it and cuts the page; the front end (``table.js``, shipped
+inside the package) draws that page, whose cells Python has already escaped, and reports clicks back. So a
+table of a hundred thousand rows sends 25 rows to the browser, and a test drives the same traits a click does.
+"""
 from __future__ import annotations
 
-import ipywidgets as widgets
-from traitlets import Bool, Int, List, Unicode, observe
+from pathlib import Path
 
-from .html import Markup, table
-from .theme import CSS
+import anywidget
+from traitlets import Any, Bool, Int, List, Unicode, observe
+
+from .html import Markup, escape, table
+from .theme import TABLE_CSS
 
 
-class PagedTable(widgets.VBox):
-    """Show a :class:`pandas.DataFrame` a page at a time.
+class _PageHTML:
+    """The current page as an escaped HTML table (what a screen reader, a test or a printout reads)."""
+
+    def __init__(self, owner):
+        self._owner = owner
+
+    @property
+    def value(self) -> str:
+        return self._owner.page_html()
+
+
+class PagedTable(anywidget.AnyWidget):
+    """Show a :class:`pandas.DataFrame` a page at a time; select rows in the table itself.
 
     Parameters
     ----------
     data : DataFrame, optional
+        The rows; its index labels are what :attr:`selected` and :attr:`active` hold.
     columns : list of str, optional
         Columns shown (default all); the frame keeps the others for code.
-    label_column : str, optional
-        Column naming a row in the selection list (default the first shown column).
     formatters : dict, optional
         Column -> function(value) returning text (or :class:`~neurodata_widgets.ui.html.Markup`).
+    detail : callable, optional
+        ``detail(label, row)`` returning the HTML shown under the active row (escape what came from outside).
+    checkable : bool
+        Show a checkbox per row (off for tables where one active row is all there is to choose).
 
     Examples
     --------
@@ -28,39 +49,40 @@ class PagedTable(widgets.VBox):
     >>> t.sort_by = "size"
     >>> t.page_rows()["name"].tolist()
     ['b', 'c']
+    >>> t.click_row(0); t.click_row(1, shift=True); sorted(t.selected)  # a shift-click ticks the range
+    [1, 2]
     """
+
+    _esm = Path(__file__).with_name("table.js").read_text()
+    _css = TABLE_CSS
 
     page = Int(0, help="current page, from 0").tag(sync=True)
     page_size = Int(25, help="rows per page").tag(sync=True)
+    pages = Int(1, help="number of pages").tag(sync=True)
+    total = Int(0, help="number of rows").tag(sync=True)
     sort_by = Unicode("", help="column the rows are sorted by ('' keeps the order)").tag(sync=True)
     ascending = Bool(True, help="sort direction").tag(sync=True)
-    selected = List(help="index labels of the selected rows").tag(sync=True)
+    selected = List(help="index labels of the checked rows").tag(sync=True)
+    active = Any(None, allow_none=True, help="index label of the row with the keyboard focus and the detail"
+                 ).tag(sync=True)
+    checkable = Bool(True, help="rows have checkboxes").tag(sync=True)
+    headers = List(Unicode(), help="column titles shown").tag(sync=True)
+    rows = List(help="the page drawn: [{key, cells: [escaped HTML]}]").tag(sync=True)
+    detail = Unicode("", help="HTML shown under the active row").tag(sync=True)
+    caption = Unicode("", help="what the table lists (read by screen readers)").tag(sync=True)
+    empty_text = Unicode("No rows.", help="shown when there are no rows").tag(sync=True)
 
-    def __init__(self, data=None, columns=None, label_column=None, formatters=None, page_size=25, **kwargs):
+    def __init__(self, data=None, columns=None, formatters=None, page_size=25, detail=None, checkable=True,
+                 caption="", **kwargs):
         self._data = None
+        self._keys: dict = {}
         self.columns = columns
-        self.label_column = label_column
         self.formatters = formatters or {}
-        self.html = widgets.HTML()
-        self.sort_dropdown = widgets.Dropdown(description="Sort by", options=[("(as listed)", "")],
-                                              layout=widgets.Layout(width="220px"))
-        self.direction = widgets.ToggleButton(value=False, description="descending", icon="sort",
-                                              layout=widgets.Layout(width="110px"))
-        self.prev_button = widgets.Button(description="Prev", icon="chevron-left", layout=widgets.Layout(width="80px"))
-        self.next_button = widgets.Button(description="Next", icon="chevron-right", layout=widgets.Layout(width="80px"))
-        self.page_label = widgets.Label()
-        self.selector = widgets.SelectMultiple(description="Select", rows=6, layout=widgets.Layout(width="98%"))
-        self.prev_button.on_click(lambda _: self._go(-1))
-        self.next_button.on_click(lambda _: self._go(+1))
-        widgets.link((self.sort_dropdown, "value"), (self, "sort_by"))
-        self.direction.observe(lambda ch: setattr(self, "ascending", not ch["new"]), names="value")
-        self.selector.observe(self._on_select, names="value")
-        super().__init__(**kwargs)
-        self.page_size = page_size
-        self.children = [widgets.HTML(CSS, layout=widgets.Layout(height="0px")),
-                         widgets.HBox([self.sort_dropdown, self.direction, self.prev_button, self.next_button,
-                                       self.page_label], layout=widgets.Layout(flex_flow="row wrap")),
-                         self.html, self.selector]
+        self.detail_renderer = detail
+        self._open_callbacks = []
+        super().__init__(page_size=page_size, checkable=checkable, caption=caption, **kwargs)
+        self.html = _PageHTML(self)
+        self.on_msg(self._on_front_end)
         self.data = data
 
     # -- data ----------------------------------------------------------------------------------
@@ -73,11 +95,10 @@ class PagedTable(widgets.VBox):
         import pandas as pd
 
         self._data = frame if frame is not None else pd.DataFrame()
-        cols = self.shown_columns()
-        self.sort_dropdown.options = [("(as listed)", "")] + [(c, c) for c in cols]
-        if self.sort_by not in cols:
+        if self.sort_by not in self.shown_columns():
             self.sort_by = ""
         self.selected = []
+        self.active = None
         self.page = 0
         self._render()
 
@@ -86,8 +107,7 @@ class PagedTable(widgets.VBox):
             return []
         return [c for c in (self.columns or list(self._data.columns)) if c in self._data.columns]
 
-    @property
-    def pages(self) -> int:
+    def _pages(self) -> int:
         n = 0 if self._data is None else len(self._data)
         return max(1, -(-n // max(1, self.page_size)))
 
@@ -101,43 +121,106 @@ class PagedTable(widgets.VBox):
         start = self.page * self.page_size
         return self.sorted_data().iloc[start:start + self.page_size]
 
+    # -- what a user does, callable from Python ----------------------------------------------------
+    def click_row(self, position: int, shift: bool = False) -> None:
+        """Tick the checkbox of row ``position`` on the page, as a click (``shift``: the range from the last)."""
+        labels = list(self.page_rows().index)
+        chosen = list(self.selected)
+        turn_on = labels[position] not in chosen
+        anchor = getattr(self, "_anchor", None)
+        span = range(min(anchor, position), max(anchor, position) + 1) if shift and anchor is not None else [position]
+        for i in span:
+            if turn_on and labels[i] not in chosen:
+                chosen.append(labels[i])
+            elif not turn_on and labels[i] in chosen:
+                chosen.remove(labels[i])
+        self._anchor = position
+        self.selected = chosen
+
+    def open_row(self, label) -> None:
+        """Open a row (double-click or Enter in the browser): the ``on_open`` callbacks get its label."""
+        for callback in list(self._open_callbacks):
+            callback(label)
+
+    def on_open(self, callback, remove: bool = False) -> None:
+        """Call ``callback(label)`` when a row is double-clicked or Enter is pressed on it."""
+        if remove:
+            if callback in self._open_callbacks:
+                self._open_callbacks.remove(callback)
+        elif callback not in self._open_callbacks:
+            self._open_callbacks.append(callback)
+
+    def _on_front_end(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict):
+            return
+        label = self._keys.get(_key(content.get("key")), content.get("key"))
+        if content.get("event") == "active":
+            self.active = label
+        elif content.get("event") == "open":
+            self.open_row(label)
+
     # -- view ----------------------------------------------------------------------------------
     @observe("page", "page_size", "sort_by", "ascending")
     def _changed(self, change):
         if change["name"] != "page":
-            self.page = min(self.page, self.pages - 1)
+            self.page = min(self.page, self._pages() - 1)
         self._render()
 
-    def _go(self, step: int) -> None:
-        self.page = max(0, min(self.pages - 1, self.page + step))
+    @observe("active")
+    def _active_changed(self, change):
+        self._render_detail()
+
+    def refresh_detail(self) -> None:
+        """Redraw the active row's detail (after what it shows changed)."""
+        self._render_detail()
+
+    def _render_detail(self) -> None:
+        label = self.active
+        if self.detail_renderer is None or label is None or self._data is None or label not in self._data.index:
+            self.detail = ""
+            return
+        self.detail = self.detail_renderer(label, self._data.loc[label])
+
+    def _cells(self, rows) -> list:
+        cols = self.shown_columns()
+        out = []
+        for _, row in rows.iterrows():
+            rec = {}
+            for c in cols:
+                fmt = self.formatters.get(c)
+                rec[c] = fmt(row[c]) if fmt else row[c]
+            out.append(rec)
+        return out
+
+    def page_html(self) -> str:
+        records = self._cells(self.page_rows()) if self._data is not None else []
+        return table(records, self.shown_columns()) if records else '<p class="ndw-muted">No rows.</p>'
 
     def _render(self) -> None:
         if self._data is None:
             return
         rows = self.page_rows()
         cols = self.shown_columns()
-        records = []
-        for _, row in rows.iterrows():
-            rec = {}
-            for c in cols:
-                fmt = self.formatters.get(c)
-                rec[c] = fmt(row[c]) if fmt else row[c]
-            records.append(rec)
-        self.html.value = table(records, cols) if records else '<p class="ndw-muted">No rows.</p>'
-        self.page_label.value = f"page {self.page + 1} of {self.pages} · {len(self._data)} rows"
-        self.prev_button.disabled = self.page == 0
-        self.next_button.disabled = self.page >= self.pages - 1
-        label = self.label_column or (cols[0] if cols else None)
-        options = [(str(row[label]) if label else str(idx), idx) for idx, row in rows.iterrows()]
-        self.selector.unobserve(self._on_select, names="value")
-        self.selector.options = options
-        self.selector.value = tuple(i for i in self.selected if i in dict((v, k) for k, v in options))
-        self.selector.observe(self._on_select, names="value")
+        self._keys = {_key(label): label for label in rows.index}
+        drawn = []
+        for label, rec in zip(rows.index, self._cells(rows)):
+            cells = [str(v) if isinstance(v, Markup) else escape(v) for v in (rec[c] for c in cols)]
+            drawn.append({"key": _key(label), "cells": cells})
+        with self.hold_sync():
+            self.total = len(self._data)
+            self.pages = self._pages()
+            self.headers = cols
+            self.rows = drawn
 
-    def _on_select(self, change):
-        on_page = set(self.page_rows().index)
-        keep = [i for i in self.selected if i not in on_page]
-        self.selected = keep + list(change["new"])
+
+def _key(label):
+    """A JSON-safe key for an index label (numbers stay numbers, anything else becomes its text)."""
+    if isinstance(label, bool) or not isinstance(label, (int, float, str)):
+        return str(label)
+    try:
+        return label.item()  # numpy scalars
+    except AttributeError:
+        return label
 
 
 __all__ = ["PagedTable", "Markup"]

@@ -5,41 +5,94 @@ import ipywidgets as widgets
 
 from .html import escape
 
-COLORS = {"primary": "#1f6f8b", "accent": "#e5a823", "ok": "#2e7d32", "warn": "#b26a00",
-          "error": "#c62828", "info": "#1565c0", "muted": "#5f6b73", "bg": "#f6f8fa"}
+# JupyterLab's theme variables (defined by Lab and by Voila's lab template, light and dark) with the
+# light-theme colour as a fallback for other front ends: nothing here is hard-coded to one background
+COLORS = {"primary": "var(--jp-brand-color1, #1f6f8b)", "accent": "var(--jp-accent-color1, #e5a823)",
+          "ok": "var(--jp-success-color1, #2e7d32)", "warn": "var(--jp-warn-color1, #b26a00)",
+          "error": "var(--jp-error-color1, #c62828)", "info": "var(--jp-info-color1, #1565c0)",
+          "muted": "var(--jp-ui-font-color2, #5f6b73)", "bg": "var(--jp-layout-color2, #f6f8fa)",
+          "surface": "var(--jp-layout-color1, #ffffff)", "text": "var(--jp-ui-font-color1, #1f2328)",
+          "border": "var(--jp-border-color1, #d0d7de)", "rule": "var(--jp-border-color2, #eaeef2)"}
+
+
+def tint(color: str, percent: int = 14) -> str:
+    """A faint background of ``color`` that reads on light and dark themes alike."""
+    return f"color-mix(in srgb, {color} {percent}%, transparent)"
+
+
+TABLE_CSS = f"""
+.ndw-dt {{ font-size: 13px; color: {COLORS['text']}; max-width: 100%; }}
+.ndw-dt-bar {{ display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; justify-content: space-between;
+              margin: 2px 0 4px 0; }}
+.ndw-dt-info {{ color: {COLORS['muted']}; }}
+.ndw-dt-pager button {{ margin-left: 4px; }}
+.ndw-dt-scroll {{ overflow-x: auto; max-width: 100%; }}
+.ndw-table {{ border-collapse: collapse; width: 100%; font-size: 13px; color: {COLORS['text']}; }}
+.ndw-table th {{ text-align: left; background: {COLORS['bg']}; color: {COLORS['text']};
+                border-bottom: 2px solid {COLORS['border']}; padding: 4px 8px; white-space: nowrap; }}
+.ndw-table td {{ border-bottom: 1px solid {COLORS['rule']}; padding: 3px 8px; vertical-align: top;
+                overflow-wrap: break-word; }}  /* words stay whole ("rerun", not "reru/n"); wide tables scroll */
+.ndw-dt-sort {{ cursor: pointer; user-select: none; }}
+.ndw-dt-check {{ width: 24px; }}
+.ndw-dt-table:focus {{ outline: 2px solid {COLORS['primary']}; outline-offset: 1px; }}
+.ndw-dt-table tbody tr {{ cursor: default; }}
+.ndw-dt-table tbody tr:hover {{ background: {tint(COLORS['primary'], 6)}; }}
+.ndw-dt-selected {{ background: {tint(COLORS['primary'], 12)}; }}
+.ndw-dt-active {{ box-shadow: inset 3px 0 0 {COLORS['primary']}; }}
+.ndw-dt-detail > td {{ background: {COLORS['bg']}; }}
+"""
 
 CSS = f"""
 <style>
-.ndw {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 14px; }}
+.ndw {{ font-family: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
+        font-size: 14px; color: {COLORS['text']}; }}
 .ndw-header {{ background: {COLORS['primary']}; color: white; padding: 10px 16px; border-radius: 6px; }}
 .ndw-header h1 {{ font-size: 20px; margin: 0; color: white; }}
 .ndw-header p {{ margin: 2px 0 0 0; opacity: .9; }}
-.ndw-banner {{ padding: 6px 10px; border-radius: 4px; margin: 4px 0; }}
-.ndw-banner-info {{ background: #e3f2fd; color: {COLORS['info']}; }}
-.ndw-banner-ok {{ background: #e8f5e9; color: {COLORS['ok']}; }}
-.ndw-banner-warn {{ background: #fff8e1; color: {COLORS['warn']}; }}
-.ndw-banner-error {{ background: #ffebee; color: {COLORS['error']}; border-left: 4px solid {COLORS['error']}; }}
+.ndw-banner {{ padding: 6px 10px; border-radius: 4px; margin: 4px 0; color: {COLORS['text']};
+              border-left: 4px solid transparent; overflow-wrap: anywhere; }}
+.ndw-banner-info {{ background: {tint(COLORS['info'])}; border-left-color: {COLORS['info']}; }}
+.ndw-banner-ok {{ background: {tint(COLORS['ok'])}; border-left-color: {COLORS['ok']}; }}
+.ndw-banner-warn {{ background: {tint(COLORS['warn'])}; border-left-color: {COLORS['warn']}; }}
+.ndw-banner-error {{ background: {tint(COLORS['error'])}; border-left-color: {COLORS['error']}; }}
+.ndw-search-row.widget-hbox {{ flex-wrap: nowrap !important; }}  /* a result is one line; long URLs end in … */
+.ndw-search-row .ndw-search-url {{ display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
+.ndw-search-row > .widget-html {{ min-width: 0; }}
+.ndw-banner-box.widget-hbox {{ flex-wrap: nowrap !important; }}  /* Dismiss stays beside the message */
 .ndw-banner .ndw-hint {{ color: {COLORS['muted']}; display: block; font-size: 12px; }}
+.ndw-banner-details {{ font-size: 12px; color: {COLORS['muted']}; }}
+.ndw-banner-details code {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
+.ndw-banner-links {{ display: block; margin-top: 4px; }}
+a.ndw-link-button {{ display: inline-block; padding: 2px 12px; line-height: 24px; border-radius: 2px;
+                    background: {COLORS['primary']}; color: white !important; text-decoration: none;
+                    margin: 2px 6px 2px 0; }}
+a.ndw-link-button:hover {{ filter: brightness(1.1); }}
 .ndw-badge {{ display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11px; margin-right: 3px;
-             background: #eceff1; color: #37474f; }}
-.ndw-badge-ok {{ background: #e8f5e9; color: {COLORS['ok']}; }}
-.ndw-badge-warn {{ background: #fff8e1; color: {COLORS['warn']}; }}
-.ndw-badge-error {{ background: #ffebee; color: {COLORS['error']}; }}
-.ndw-badge-info {{ background: #e3f2fd; color: {COLORS['info']}; }}
-.ndw-table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
-.ndw-table th {{ text-align: left; background: {COLORS['bg']}; border-bottom: 2px solid #d0d7de; padding: 4px 8px; }}
-.ndw-table td {{ border-bottom: 1px solid #eaeef2; padding: 3px 8px; vertical-align: top;
-                word-break: break-word; }}
+             background: {tint(COLORS['muted'], 18)}; color: {COLORS['text']}; white-space: nowrap; }}
+.ndw-badge-ok {{ background: {tint(COLORS['ok'], 20)}; }}
+.ndw-badge-warn {{ background: {tint(COLORS['warn'], 20)}; }}
+.ndw-badge-error {{ background: {tint(COLORS['error'], 22)}; }}
+.ndw-badge-info {{ background: {tint(COLORS['info'], 20)}; }}
+{TABLE_CSS}
 .ndw-muted {{ color: {COLORS['muted']}; }}
-.ndw-card {{ border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; margin: 4px 0; }}
+.ndw-card {{ border: 1px solid {COLORS['border']}; border-radius: 6px; padding: 8px 12px; margin: 4px 0;
+            max-width: 100%; box-sizing: border-box; overflow-wrap: anywhere; }}
+.ndw-card pre {{ white-space: pre-wrap; }}
+/* buttons keep their words on one line ("rerun" never wraps as "reru/n") */
+.ndw-nowrap-buttons .jupyter-button, .jupyter-widgets.jupyter-button {{ white-space: nowrap; min-width: fit-content; }}
+/* rows of controls wrap instead of running off the page, at any width */
+.ndw-portal .widget-hbox, .ndw-wrap {{ flex-wrap: wrap; }}
+.ndw-portal .widget-inline-hbox {{ max-width: 100%; }}
+.ndw-portal .widget-inline-hbox input, .ndw-portal .widget-inline-hbox select {{ min-width: 0; }}
 @media (max-width: 700px) {{
   .ndw-table {{ font-size: 12px; }} .ndw-header h1 {{ font-size: 17px; }}
-  /* narrow windows: rows of controls wrap instead of running off the page */
   .jp-OutputArea-output .widget-hbox {{ flex-wrap: wrap; }}
   .jp-OutputArea-output .widget-inline-hbox {{ max-width: 100%; flex-wrap: wrap; }}
   .jp-OutputArea-output .widget-inline-hbox input, .jp-OutputArea-output .widget-inline-hbox select {{ min-width: 0; }}
   .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-password,
-  .jp-OutputArea-output .widget-dropdown, .jp-OutputArea-output .widget-select-multiple {{ max-width: 100%; }}
+  .jp-OutputArea-output .widget-dropdown, .jp-OutputArea-output .widget-select-multiple,
+  .jp-OutputArea-output .widget-text input {{ max-width: 100%; }}
+  .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-dropdown {{ width: 100% !important; }}
 }}
 </style>
 """

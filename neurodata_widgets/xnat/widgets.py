@@ -10,6 +10,7 @@ or by handing the login's client over: ``XnatLogin().on_login(browser.set_client
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -18,7 +19,7 @@ from traitlets import List, Unicode
 from ..auth.widgets import LoginForm
 from ..config import setting
 from ..jobs import Job
-from ..ui.banner import StatusBanner
+from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
@@ -85,7 +86,7 @@ class _Row(widgets.HBox):
         self.expand.add_class("ndw-xnat-expand")
         self.check.add_class("ndw-xnat-check")
         self.label.add_class("ndw-xnat-label")
-        self.expand.on_click(lambda _: browser.toggle(node))
+        self.expand.on_click(lambda _: browser.toggle(node, wait=False))  # a click never blocks the kernel
         self.label.on_click(lambda _: browser.show_details(node))
         self.check.observe(lambda ch: browser._on_check(node, ch["new"]), names="value")
         super().__init__([widgets.HTML("", layout=widgets.Layout(width=f"{18 * depth}px")), self.expand,
@@ -94,7 +95,7 @@ class _Row(widgets.HBox):
         self.add_class(f"ndw-xnat-{node.level}")
 
 
-class XnatBrowser(widgets.VBox):
+class XnatBrowser(WidgetBase):
     """Browse an XNAT lazily: each node expands with one request; select, inspect, download or track.
 
     Parameters
@@ -111,8 +112,6 @@ class XnatBrowser(widgets.VBox):
 
     selected = List(Unicode(), help="keys of the selected nodes (project/subject/experiment/scan/resource/file)"
                     ).tag(sync=True)
-    status = Unicode("", help="what the browser is doing or did last").tag(sync=True)
-    error = Unicode("", help="the last error message ('' if none)").tag(sync=True)
 
     def __init__(self, client: XnatClient | None = None, **kwargs):
         self.client = client
@@ -121,18 +120,24 @@ class XnatBrowser(widgets.VBox):
         self.expanded: set = set()
         self.nodes: dict = {}  # key -> Node
         self._rows: dict = {}
-        self.banner = StatusBanner()
+        self._loading: dict = {}  # node key -> the thread listing its children
+        self.loading = widgets.HTML()
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", layout=widgets.Layout(width="auto",
+                                                                                                      display="none"))
+        self.cancel_button.add_class("ndw-xnat-cancel")
+        self.cancel_button.on_click(lambda _: self.cancel_loading())
         self.filter = widgets.Text(placeholder="filter by name…", description="Filter",
                                    layout=widgets.Layout(width="300px"), continuous_update=False)
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.tree = widgets.VBox(layout=widgets.Layout(max_height="420px", overflow_y="auto", width="60%"))
+        self.tree = widgets.VBox(layout=widgets.Layout(max_height="420px", overflow_y="auto", flex="3 1 320px",
+                                                       min_width="0"))
         self.details = widgets.HTML('<p class="ndw-muted">Click a name to see its details.</p>',
-                                    layout=widgets.Layout(width="38%"))
+                                    layout=widgets.Layout(flex="2 1 240px", min_width="0"))
         self.folder = widgets.Text(value=str(setting("xnat_download_dir", None, Path.home() / "xnat-downloads")),
-                                   description="Folder", layout=widgets.Layout(width="420px"))
+                                   description="Folder", layout=widgets.Layout(width="420px", max_width="100%"))
         self.download_button = widgets.Button(description="Download", icon="download", button_style="primary")
         self.dataset = widgets.Text(value=str(setting("xnat_dataset", None, Path.home() / "xnat-dataset")),
-                                    description="Dataset", layout=widgets.Layout(width="420px"))
+                                    description="Dataset", layout=widgets.Layout(width="420px", max_width="100%"))
         self.pathfmt = widgets.Text(value="{subject}/{session}/{scan}/", description="Layout",
                                     layout=widgets.Layout(width="300px"))
         self.register_only = widgets.Checkbox(value=True, description="register only (fetch later with datalad get)",
@@ -149,12 +154,15 @@ class XnatBrowser(widgets.VBox):
                        (self.download_button, "ndw-xnat-download"), (self.dataset, "ndw-xnat-dataset"),
                        (self.track_button, "ndw-xnat-track"), (self.selection_label, "ndw-xnat-selection")):
             w.add_class(cls)
+        wrap = {"flex_flow": "row wrap", "align_items": "center"}
         super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.banner,
-                          widgets.HBox([self.filter, self.refresh_button, self.selection_label]),
-                          widgets.HBox([self.tree, self.details]),
-                          widgets.HBox([self.folder, self.download_button]),
-                          widgets.HBox([self.dataset, self.pathfmt]),
-                          widgets.HBox([self.register_only, self.track_button]), self.progress], **kwargs)
+                          widgets.HBox([self.filter, self.refresh_button, self.selection_label], layout=wrap),
+                          widgets.HBox([self.loading, self.cancel_button], layout=wrap),
+                          widgets.HBox([self.tree, self.details], layout={"flex_flow": "row wrap"}),
+                          widgets.HBox([self.folder, self.download_button], layout=wrap),
+                          widgets.HBox([self.dataset, self.pathfmt], layout=wrap),
+                          widgets.HBox([self.register_only, self.track_button], layout=wrap), self.progress],
+                         **kwargs)
         self.add_class("ndw-xnat-browser")
         self.progress.on_done(self._job_done)
         if client is not None:
@@ -193,8 +201,8 @@ class XnatBrowser(widgets.VBox):
             return
         if self._run(lambda: self._list(None), "Listing projects") is not None:
             self.roots = self.children_of[""]
-            self.status = f"{len(self.roots)} projects"
-            self.banner.clear()
+            self.succeed()
+            self.activity = f"{len(self.roots)} projects"
         self.render()
 
     def _run(self, fn, context):
@@ -202,8 +210,7 @@ class XnatBrowser(widgets.VBox):
         try:
             result = fn()
         except Exception as exc:
-            self.banner.show_error(exc, context)
-            self.error, self.status = self.banner.message, "error"
+            self.fail(exc, context)
             return None
         self.error = ""
         return result
@@ -246,23 +253,85 @@ class XnatBrowser(widgets.VBox):
         return text
 
     # -- interaction ------------------------------------------------------------------------------------
-    def toggle(self, node: Node) -> None:
-        """Expand (listing its children with one request the first time) or collapse a node."""
+    def toggle(self, node: Node, wait: bool = True) -> None:
+        """Expand (listing its children with one request the first time) or collapse a node.
+
+        ``wait=False`` (a click) lists in a background thread: the page stays live, the node shows that it
+        is loading, and Cancel gives up waiting on a slow or hanging server.
+        """
         if node.key in self.expanded:
             self.expanded.discard(node.key)
-        else:
-            if node.key not in self.children_of:
-                if self._run(lambda: self._list(node), f"Listing {node.key}") is None:
-                    return
-                count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]]
-                self.status = f"{count} {noun} in {node.key}"
-                if not count and node.level == "project":  # XNAT lists only what this account may read
-                    who = "as a guest" if self.client.user == "guest" else f"as {self.client.user}"
-                    self.status = (f"No {noun} you may read in {node.key} (logged in {who}); "
-                                   "ask the project's owner for access if you expected data.")
+        elif node.key in self.children_of:
             self.expanded.add(node.key)
-            self.banner.clear()
+            self.succeed()
+        elif not wait:
+            if node.key not in self._loading:
+                self._start_loading(node)
+            return
+        else:
+            if self._run(lambda: self._list(node), f"Listing {node.key}") is None:
+                return
+            self._listed(node)
         self.render()
+
+    def _listed(self, node: Node) -> None:
+        self.expanded.add(node.key)
+        count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]]
+        if not count and node.level == "project":  # XNAT lists only what this account may read
+            who = "as a guest" if self.client.user == "guest" else f"as {self.client.user}"
+            self.succeed(f"No {noun} you may read in {node.key} (logged in {who}).", kind="info",
+                         hint="Ask the project's owner for access if you expected data.")
+        else:
+            self.succeed()
+            self.activity = f"{count} {noun} in {node.key}"
+
+    def _start_loading(self, node: Node) -> None:
+        self.busy(f"listing {node.key}")
+
+        def work():
+            try:
+                self._list(node)
+                error = None
+            except Exception as exc:  # shown below, unless the user gave up on it
+                error = exc
+            if self._loading.pop(node.key, None) is not threading.current_thread():
+                return  # cancelled: the user has moved on
+            self._show_loading()
+            if error is not None:
+                self.fail(error, f"Listing {node.key}")
+            else:
+                self._listed(node)
+            self.render()
+
+        thread = threading.Thread(target=work, name=f"ndw-xnat-list-{node.key}", daemon=True)
+        self._loading[node.key] = thread
+        self._show_loading()
+        thread.start()
+
+    def _show_loading(self) -> None:
+        keys = list(self._loading)
+        if keys:
+            self.loading.value = (f'<span class="ndw ndw-muted ndw-xnat-loading"><i class="fa fa-spinner fa-spin">'
+                                  f'</i> Listing {escape(", ".join(keys))}…</span>')
+        else:
+            self.loading.value = ""
+        self.cancel_button.layout.display = None if keys else "none"
+        for key, row in self._rows.items():
+            row.expand.disabled = key in self._loading or row.node.level == "file"
+
+    def cancel_loading(self) -> None:
+        """Stop waiting for the listings under way (the server's late answers are ignored)."""
+        given_up = list(self._loading)
+        self._loading.clear()
+        self._show_loading()
+        if given_up:
+            self.succeed(f"Stopped waiting for {', '.join(given_up)}.", kind="info",
+                         hint="The server was slow to answer; expand again to retry.")
+
+    def wait_loading(self, timeout: float = 30) -> None:
+        """Wait for listings started by clicks (tests and scripts)."""
+        for thread in list(self._loading.values()):
+            thread.join(timeout)
 
     def expand_path(self, *names: str) -> Node:
         """Expand down a path of labels (project, subject, session label, scan id, ...) and return the last node."""
@@ -371,15 +440,18 @@ class XnatBrowser(widgets.VBox):
         return self.progress.run(Job(lambda job: fn(job, self.client.manifest(nodes)), label=label))
 
     def _job_done(self, job) -> None:
-        self.status = f"{job.label}: {job.state}"
+        self.status, self.activity = job.state, f"{job.label}: {job.state}"
         self.error = self.progress.banner.message if job.state == "failed" else ""
+        if job.state == "done":  # say where the files went
+            where = self.folder.value.strip() if job.label == "Download" else self.dataset.value.strip()
+            self.progress.banner.show(f"{job.label}: done", "ok", f"The files are in {where}.")
 
     def download(self) -> Job | None:
         """Download the selection into the folder box's path (a background job with progress and Cancel)."""
         from .download import download
 
         target, pathfmt = self.folder.value.strip(), self.pathfmt.value.replace("//", "/")
-        self.status = "downloading"
+        self.busy("downloading", Status.RUNNING)
         return self._start("Download", lambda job, files: download(self.client, files, target, pathfmt=pathfmt,
                                                                    job=job), target)
 
@@ -388,7 +460,7 @@ class XnatBrowser(widgets.VBox):
         from .track import track
 
         target, pathfmt, fast = self.dataset.value.strip(), self.pathfmt.value, self.register_only.value
-        self.status = "tracking"
+        self.busy("tracking", Status.RUNNING)
         return self._start("Track in dataset", lambda job, files: track(self.client, files, target,
                                                                         pathfmt=pathfmt, register_only=fast, job=job),
                            target)

@@ -90,3 +90,89 @@ def dashboard(browser, voila_url, request):
     assert not dash.outside_requests(), f"page contacted non-loopback hosts: {dash.outside_requests()}"
     errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE)]
     assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def tick_row():
+    """``tick_row(scope, name)``: tick a table row's checkbox as a user does."""
+    return _tick_row
+
+
+def _tick_row(scope, name: str) -> None:
+    """Tick the checkbox of the table row showing ``name`` (as a user does in any listing)."""
+    row = scope.locator(".ndw-dt-table tbody tr", has_text=name).first
+    row.wait_for(timeout=60_000)
+    box = row.locator("input[type=checkbox]")
+    if not box.is_checked():
+        box.click()
+
+
+# -- reference images ---------------------------------------------------------------------------------
+# The dashboards' looks are compared with small reference PNGs (tests/browser/reference/, 640 px wide)
+# with a tolerance; the browser itself scales and compares them (a canvas), so no imaging library is
+# needed. References change only on request: look at test-artifacts/looks-<name>.png, then run
+#     make update-references        (= NDW_UPDATE_REFERENCES=1 pytest tests/browser/test_looks.py)
+# A missing reference fails with that command; nothing is ever written silently.
+import base64  # noqa: E402
+
+REFERENCE = Path(__file__).with_name("reference")
+WIDTH, HEIGHT = 640, 400  # the stored size: a 1280x800 viewport halved
+PIXEL_THRESHOLD = 40  # a pixel "differs" when its channels differ by more than this on average (0-255)
+TOLERANCE = 0.04  # the share of differing pixels accepted (paths, dates, ports differ between runs)
+
+_SCALE = """async ([png, w, h]) => {
+  const img = new Image(); img.src = png; await img.decode();
+  const c = document.createElement("canvas"); c.width = w; c.height = h;
+  const g = c.getContext("2d"); g.fillStyle = "#fff"; g.fillRect(0, 0, w, h); g.drawImage(img, 0, 0, w, h);
+  return c.toDataURL("image/png");
+}"""
+
+_DIFF = """async ([a, b, w, h, threshold]) => {
+  const pixels = async (src) => {
+    const img = new Image(); img.src = src; await img.decode();
+    const c = document.createElement("canvas"); c.width = w; c.height = h;
+    const g = c.getContext("2d"); g.drawImage(img, 0, 0, w, h);
+    return g.getImageData(0, 0, w, h).data;
+  };
+  const [p, q] = [await pixels(a), await pixels(b)];
+  let differ = 0;
+  for (let i = 0; i < p.length; i += 4) {
+    const d = (Math.abs(p[i] - q[i]) + Math.abs(p[i + 1] - q[i + 1]) + Math.abs(p[i + 2] - q[i + 2])) / 3;
+    if (d > threshold) differ++;
+  }
+  return differ / (w * h);
+}"""
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def updating() -> bool:
+    return os.environ.get("NDW_UPDATE_REFERENCES") == "1"
+
+
+@pytest.fixture
+def reference_image():
+    """``reference_image(page, name)``: compare the viewport with ``reference/<name>.png``."""
+    return compare_with_reference
+
+
+def compare_with_reference(page, name: str) -> float:
+    """Screenshot the viewport and compare it with ``reference/<name>.png``; return the share that differs."""
+    shot = page.evaluate(_SCALE, [_data_url(page.screenshot()), WIDTH, HEIGHT])
+    path = REFERENCE / f"{name}.png"
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / f"looks-{name}.png").write_bytes(base64.b64decode(shot.split(",", 1)[1]))
+    if updating():
+        REFERENCE.mkdir(exist_ok=True)
+        path.write_bytes(base64.b64decode(shot.split(",", 1)[1]))
+        return 0.0
+    assert path.exists(), (f"no reference image {path.name}: check test-artifacts/looks-{name}.png, then run "
+                           "`make update-references`")
+    share = page.evaluate(_DIFF, [_data_url(path.read_bytes()), shot, WIDTH, HEIGHT, PIXEL_THRESHOLD])
+    assert share <= TOLERANCE, (f"{name} differs from its reference in {share:.1%} of the picture (tolerance "
+                                f"{TOLERANCE:.0%}): see test-artifacts/looks-{name}.png; if the change is "
+                                "intended, run `make update-references` and commit the image")
+    return share

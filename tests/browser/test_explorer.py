@@ -3,10 +3,11 @@ from urllib.parse import quote
 
 import pytest
 
+
 pytestmark = pytest.mark.browser
 
 
-def test_explorer_get_and_drop_a_file(dashboard, demo_clone):
+def test_explorer_get_and_drop_a_file(dashboard, demo_clone, tick_row):
     from playwright.sync_api import expect
 
     page = dashboard.open("explorer.ipynb", query="dataset=" + quote(str(demo_clone)))
@@ -14,19 +15,19 @@ def test_explorer_get_and_drop_a_file(dashboard, demo_clone):
     storage = explorer.locator(".ndw-storage")
     storage.wait_for(timeout=60_000)
     assert "ndw-demo" in explorer.locator(".ndw-crumbs").first.inner_text()
-    explorer.locator("select[multiple]").select_option(label="figures")
+    tick_row(explorer, "figures")
     explorer.locator(".ndw-explorer-open").click()
     expect(explorer.locator(".ndw-crumbs").first).to_contain_text("figures", timeout=30_000)
     expect(storage).to_have_attribute("data-present", "0", timeout=30_000)
     expect(storage).to_have_attribute("data-total", "398")
 
-    explorer.locator("select[multiple]").select_option(label="mean_intensity.png")
+    tick_row(explorer, "mean_intensity.png")
     expect(storage).to_contain_text("get selection adds 398 B", timeout=30_000)
     explorer.locator(".ndw-explorer-get").click()
     expect(storage).to_have_attribute("data-present", "398", timeout=60_000)
     expect(explorer.locator(".ndw-explorer-banner")).to_contain_text("Get: done", timeout=30_000)
 
-    explorer.locator("select[multiple]").select_option(label="mean_intensity.png")
+    tick_row(explorer, "mean_intensity.png")
     explorer.locator(".ndw-explorer-whereis").click()
     expect(explorer.locator(".ndw-whereis")).to_contain_text("store-storage", timeout=30_000)
     explorer.locator(".ndw-explorer-drop").click()

@@ -27,7 +27,7 @@ def settle(viewer, timeout=60):
     import time
 
     deadline = time.monotonic() + timeout
-    while viewer.status == "rerunning" and time.monotonic() < deadline:
+    while viewer.status == "running" and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -46,7 +46,7 @@ def test_viewer_on_demo_table_filters_and_detail(demo):
     assert len(v.table.data) == 0
     v.since.value = None
     rerun = v.runs[0]
-    v.table.selected = [rerun.commit]
+    v.table.active = rerun.commit  # a click on its row
     assert v.selected == rerun.commit
     assert "python3 code/summarize.py" in v.detail.value and f"datalad rerun {rerun.commit}" in v.detail.value
     assert "Rerun of" in v.detail.value and "1 modified" in v.detail.value
@@ -68,6 +68,8 @@ def test_viewer_lineage_graph_and_clicks(demo):
     # a click arrives from the front end as a custom message
     v.graph._on_front_end(v.graph, {"event": "click", "node": smooth}, [])
     assert v.selected == smooth.split(":", 1)[1] and v.graph.focus == smooth
+    assert v.table.active == v.selected  # the run clicked in the graph is the active row of the runs table
+    assert v.table.page == list(v.table.sorted_data().index).index(v.selected) // v.table.page_size
     assert "ndw-focus" in re.search(rf'<g class="([^"]+)" data-node="{smooth}"', v.graph.svg).group(1)
     v.graph.click("file:code/smooth.py")
     assert v.file == "code/smooth.py" and "source" in v.legend.value

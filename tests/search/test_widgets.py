@@ -30,7 +30,7 @@ def raw_id(widget, demo):
 def test_search_shows_results_and_stats(backend):
     w = DatasetSearch(backend, per_page=3)
     w.search("url:ndw-lab")
-    assert w.total == 5 and w.status == "5 dataset URLs match."
+    assert w.total == 5 and w.activity == "5 dataset URLs match."
     assert list(w.results.columns[:6]) == ["id", "url", "ds_id", "annexed_files_in_wt_count",
                                            "annexed_files_in_wt_size", "last_update_dt"]
     assert len(w.results) == 3 and len(w.rows.children) == 1 + 3
@@ -110,7 +110,7 @@ def test_select_and_install_hand_the_dataset_on(backend, demo, tmp_path):
             break
         time.sleep(0.05)
     installed.assert_called_once_with(path)
-    assert w.status == f"Installed {path}."
+    assert w.activity == f"Installed {path}."
 
 
 def test_html_from_records_is_escaped(tmp_path):
@@ -127,16 +127,23 @@ def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults)
     faults["registry"].faults.set(status=503, pattern="dataset-urls")
     w.search("replication")
     assert w.banner.kind == "error" and "HTTP 503" in w.banner.message
-    assert w.status == "The search failed." and w.total == 0
+    assert w.activity == "The search failed." and w.status == "error" and w.total == 0
     faults["registry"].faults.clear()
     w.search_button.click()
     assert w.banner.kind == "" and w.total == 1
 
 
+def test_the_search_opens_with_the_newest_datasets(backend):
+    w = DatasetSearch(backend, per_page=5)
+    assert w.total > 5 and len(w.results) == 5 and w.status == "ready" and w.error == ""
+    dates = list(w.results.last_update_dt.dropna())
+    assert dates == sorted(dates, reverse=True) and "in the catalog" in w.activity
+
+
 def test_remote_mode_refuses_catalog_extensions_with_a_message(sandbox):
     w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
     w.search('url:~"^https"')
-    assert w.status == "The query has an error." and w.total == 0
+    assert w.activity == "The query has an error." and w.status == "error" and w.total == 0
     assert "does not support the operator ':~'" in w.error and sandbox.info()["registry"]["url"] in w.error
     w.search("hippocampus OR ndw")  # and the widget goes on working
     assert w.error == "" and w.total >= 1

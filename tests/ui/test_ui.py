@@ -30,20 +30,67 @@ def test_format_bytes():
 def test_banner_shows_readable_error_and_hint():
     b = StatusBanner()
     seen = []
-    StatusBanner.error_listeners.append(lambda banner, *a: seen.append(a))
-    try:
-        b.show_error(UserError("Wrong <password>", "Try again"), "Logging in")
-    finally:
-        StatusBanner.error_listeners.clear()
+    b.on_change(lambda banner: seen.append((banner.kind, banner.message, banner.hint)))
+    b.show_error(UserError("Wrong <password>", "Try again"), "Logging in")
     assert b.kind == "error" and b.message == "Logging in: Wrong <password>" and b.hint == "Try again"
-    assert "&lt;password&gt;" in b.value
-    assert seen == [("error", "Logging in: Wrong <password>", "Try again")]
-    b.clear()
+    assert "&lt;password&gt;" in b.value and "<password>" not in b.value
+    assert b.dismiss_button.layout.display is None  # an error can be dismissed
+    b.dismiss_button.click()
     assert b.value == "" and b.kind == ""
+    assert seen == [("error", "Logging in: Wrong <password>", "Try again"), ("", "", "")]
+
+
+def test_banner_folds_details_and_shows_links_as_buttons():
+    b = StatusBanner()
+    url = "https://auth.example.org/v2/oauth2/authorize?client_id=abc&state=xyz&code_challenge=" + "q" * 200
+    exc = RuntimeError(f"consent required; visit {url}")
+    b.show_error(exc, "Listing", links=[("Give consent", url)])
+    message_part = b.value.split('<details')[0]
+    assert "client_id" not in message_part.replace(f'href="{escape(url)}"', "")  # the address is in the link only
+    assert 'class="ndw-link-button' in b.value and ">Give consent</a>" in b.value
+    assert "<details" in b.value and "authorize?…" in b.details and "client_id" not in b.details
+
+
+def test_widget_base_callbacks_can_be_removed_and_errors_clear_on_success():
+    from neurodata_widgets.ui.base import Status, WidgetBase
+
+    w, heard = WidgetBase(), []
+    w.on_error(lambda widget, message, hint: heard.append(message))
+    w.fail(TimeoutError("slow"), "Listing")
+    assert w.status == Status.ERROR and w.error.startswith("Listing: The server did not answer")
+    assert heard == [w.error] and w.banner.kind == "error"
+    w.succeed()
+    assert (w.status, w.error, w.banner.kind) == (Status.READY, "", "")
+    with pytest.raises(Exception):
+        w.status = "5 dataset URLs match."  # free text is not a status
+    w.register("select", heard.append)
+    w.register("select", heard.append, remove=True)
+    w.emit("select", "nobody hears this")
+    assert heard[-1] != "nobody hears this"
+
+
+def test_a_failing_callback_is_reported_not_raised():
+    from neurodata_widgets.ui.base import WidgetBase
+
+    w = WidgetBase()
+    w.register("select", lambda *_: 1 / 0)
+    w.emit("select", "x")
+    assert w.banner.kind == "error" and w.error.startswith("After select")
+
+
+def test_precise_messages_for_503_and_datalad_failures():
+    assert describe_status(503)[0].startswith("The server is unavailable")
+    from datalad.support.exceptions import IncompleteResultsError
+
+    exc = IncompleteResultsError(failed=[{"action": "get", "path": "/data/a.nii", "status": "error",
+                                          "message": "not available"}])
+    message, hint = describe(exc)
+    assert message == "DataLad get failed for /data/a.nii: not available." and "{" not in message
 
 
 @pytest.mark.parametrize("status,word", [(401, "credentials"), (403, "not allowed"), (404, "no such"),
-                                         (500, "internal error"), (503, "internal error")])
+                                         (500, "internal error"), (503, "unavailable"),
+                                         (502, "gateway")])
 def test_http_statuses_have_messages(status, word):
     message, hint = describe_status(status, "http://x")
     assert word in message and hint
@@ -123,21 +170,62 @@ def test_global_job_listener_sees_every_job():
 def test_paged_table_pages_sorts_and_selects():
     frame = pd.DataFrame({"name": [f"f{i:02d}" for i in range(23)], "size": list(range(23, 0, -1))})
     t = PagedTable(frame, page_size=10)
-    assert t.pages == 3 and "page 1 of 3" in t.page_label.value
-    t.next_button.click()
-    assert t.page == 1 and t.page_rows()["name"].iloc[0] == "f10"
+    assert t.pages == 3 and t.total == 23 and len(t.rows) == 10 and t.headers == ["name", "size"]
+    t.page = 1
+    assert t.page_rows()["name"].iloc[0] == "f10" and t.rows[0]["cells"][0] == "f10"
     t.sort_by = "size"
     assert t.page_rows()["size"].iloc[0] == 11  # ascending, second page
-    t.direction.value = True  # descending
+    t.ascending = False
     assert t.page_rows()["size"].iloc[0] == 13
-    t.selector.value = (t.selector.options[0][1],)
+    t.click_row(0)
     t.page = 0
-    t.selector.value = (t.selector.options[0][1],)
-    assert len(t.selected) == 2
+    t.click_row(1)
+    t.click_row(3, shift=True)  # a range from the last row clicked
+    assert len(t.selected) == 4 and t.selected[0] == 10
+    t.click_row(2, shift=False)  # unticks one
+    assert len(t.selected) == 3
     t.data = frame.head(3)
-    assert t.selected == [] and t.pages == 1 and t.next_button.disabled
+    assert t.selected == [] and t.pages == 1 and t.active is None
+
+
+def test_paged_table_front_end_messages_and_row_detail():
+    frame = pd.DataFrame({"name": ["a", "b"]}, index=["ka", "kb"])
+    opened = []
+    t = PagedTable(frame, detail=lambda label, row: f"<b>{escape(row['name'])}</b>")
+    t.on_open(opened.append)
+    t._on_front_end(t, {"event": "active", "key": "kb"}, [])
+    assert t.active == "kb" and t.detail == "<b>b</b>"
+    t._on_front_end(t, {"event": "open", "key": "ka"}, [])
+    t.on_open(opened.append, remove=True)
+    t._on_front_end(t, {"event": "open", "key": "kb"}, [])
+    assert opened == ["ka"]
 
 
 def test_paged_table_escapes_cells():
     t = PagedTable(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"]}))
     assert "<img" not in t.html.value and "&lt;img" in t.html.value
+
+
+def test_portal_status_bar_repeats_errors_of_hidden_tabs_until_they_recover(tmp_path):
+    import ipywidgets as widgets
+
+    from neurodata_widgets.portal.widgets import Portal
+    from neurodata_widgets.ui.base import WidgetBase
+
+    made = {title: WidgetBase() for title in Portal.TABS}
+    for tab in made.values():
+        tab.children = [tab.banner]  # a widget shows its banner somewhere among its parts
+    portal = Portal(dataset=str(tmp_path), logins=widgets.HBox(),
+                    factories={title: (lambda title=title: made[title]) for title in Portal.TABS})
+    bar, search = portal.status_bar, made["Search"]
+    search.fail(TimeoutError("slow"), "Searching")
+    assert bar.message == ""  # the Search tab is on screen and says it itself
+    portal.open_tab("Explorer")
+    search.fail(TimeoutError("slow"), "Searching")
+    assert bar.message == search.error and bar.dismiss.layout.display is None
+    search.succeed()
+    assert bar.message == "" and bar.error_html.value == ""
+    search.fail(TimeoutError("slow"), "Searching")
+    portal.open_tab("Search")
+    assert bar.message == ""
+    bar.close()

@@ -116,3 +116,28 @@ def test_a_clone_gets_content_with_the_stored_credential(remembered, server, tmp
     assert sum(r["action"] == "get" and r["status"] == "ok" for r in got) == len(manifest) == 2
     files = [p for p in (tmp_path / "clone").rglob("*.dcm") if ".git" not in p.parts]
     assert len(files) == 2 and all(p.read_bytes()[128:132] == b"DICM" for p in files)
+
+
+def test_catalog_folders_and_session_resources_are_tracked_apart(tmp_path):
+    import datalad.api as dl
+
+    from neurodata_widgets.sandbox.xnat_server import XnatServer
+
+    server = XnatServer(projects=[("FOLDERS", "public")], subjects=1, sessions=1, scans=1).start()
+    try:
+        exp = next(iter(server.experiments.values()))
+        server.add_file(exp.id, "1", "runA/0001.dcm", b"\0" * 128 + b"DICM A")
+        server.add_file(exp.id, "1", "runB/0001.dcm", b"\0" * 128 + b"DICM B")
+        server.add_file(exp.id, None, "notes.txt", b"session notes\n", resource="NOTES")
+        c = XnatClient(server.url)
+        c.login(anonymous=True)
+        manifest = c.manifest([Node("project", "FOLDERS")])
+        report = track(c, manifest, tmp_path / "ds")
+        assert (report["status"] == "ok").sum() == len(manifest) == 5 and report["path"].is_unique
+        base = f"{exp.subject.label}/{exp.label}"
+        assert {f"{base}/1/runA/0001.dcm", f"{base}/1/runB/0001.dcm", f"{base}/NOTES/notes.txt"} <= set(report["path"])
+        dl.Dataset(str(tmp_path / "ds")).get(".", result_renderer="disabled")
+        assert (tmp_path / "ds" / base / "1" / "runB" / "0001.dcm").read_bytes().endswith(b"DICM B")
+        assert (tmp_path / "ds" / base / "NOTES" / "notes.txt").read_bytes() == b"session notes\n"
+    finally:
+        server.stop()

@@ -67,7 +67,7 @@ def test_download_from_the_browser(pair, server, tmp_path):
     assert job.state == "done"
     files = sorted(f for _, _, fs in os.walk(tmp_path) for f in fs)
     assert files == ["sub-001_MR2_3_0001.dcm", "sub-001_MR2_3_0002.dcm"]
-    assert browser.progress.state == "done" and browser.status == "Download: done"
+    assert browser.progress.state == "done" and browser.activity == "Download: done"
 
 
 def test_track_needs_a_selection_and_refuses_a_busy_widget(pair, server):
@@ -98,7 +98,7 @@ def test_errors_are_readable_and_the_browser_recovers(pair, server):
     visitor.refresh()
     visitor.toggle(visitor.nodes["DEMO_PROTECTED"])
     # XNAT filters listings by permission: an empty project, said plainly (not an error)
-    assert visitor.error == "" and "you may read" in visitor.status and "visitor" in visitor.status
+    assert visitor.error == "" and "you may read" in visitor.banner.message and "visitor" in visitor.banner.message
 
 
 def test_unreachable_server_at_login(server):

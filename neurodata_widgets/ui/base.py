@@ -1,0 +1,153 @@
+"""The base every widget stands on: one status vocabulary, one error banner, ``on_*`` callbacks that can be removed.
+
+A widget subclasses :class:`WidgetBase` (a ``VBox``), builds its parts, puts ``self.banner`` where it wants
+it, and then reports through three calls only:
+
+- :meth:`WidgetBase.busy` / :meth:`WidgetBase.succeed` / :meth:`WidgetBase.fail` set ``status`` and the banner
+  together, so an error shown stays until the next action succeeds and never longer;
+- :meth:`WidgetBase.emit` tells the callbacks registered with :meth:`WidgetBase.register` (what every public
+  ``on_<event>(callback, remove=False)`` method calls); registration is ipywidgets' ``CallbackDispatcher``, so a
+  callback is removed the way ipywidgets removes a click handler.
+
+Examples
+--------
+>>> class Echo(WidgetBase):
+...     def on_echo(self, callback, remove=False):
+...         self.register("echo", callback, remove)
+>>> w, heard = Echo(), []
+>>> w.on_echo(heard.append); w.emit("echo", 1)
+>>> w.on_echo(heard.append, remove=True); w.emit("echo", 2)
+>>> heard
+[1]
+>>> w.fail(TimeoutError("slow"), "Listing"); (w.status, w.error)
+('error', 'Listing: The server did not answer in time.')
+>>> w.succeed("Listed."); (w.status == "ready", w.error, w.banner.kind)
+(True, '', 'ok')
+"""
+from __future__ import annotations
+
+import enum
+import logging
+
+import ipywidgets as widgets
+from traitlets import Enum as EnumTrait
+from traitlets import Unicode
+
+from .banner import StatusBanner
+
+log = logging.getLogger("neurodata_widgets")
+
+
+class Status(str, enum.Enum):
+    """What a widget is doing; the same words in every widget (``status == "ready"`` holds for the member)."""
+
+    IDLE = "idle"            # nothing shown yet
+    LOADING = "loading"      # waiting on a server, a git process or the disk
+    READY = "ready"          # showing what it was asked for
+    RUNNING = "running"      # a background job (download, transfer, get/drop, rerun) is under way
+    DONE = "done"            # the last job finished
+    FAILED = "failed"        # the last job failed
+    CANCELLED = "cancelled"  # the last job was cancelled
+    ERROR = "error"          # the last action failed; the banner says why
+    WAITING = "waiting"      # waiting for the user (a login in another tab, a confirmation)
+    LOGGED_OUT = "logged out"
+    LOGGED_IN = "logged in"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:  # reads as the word it is: 'ready'
+        return repr(self.value)
+
+    @property
+    def busy(self) -> bool:
+        return self in (Status.LOADING, Status.RUNNING)
+
+
+class StatusTrait(EnumTrait):
+    """A ``status`` trait: only :class:`Status` words are accepted; the value is the :class:`Status` member."""
+
+    def __init__(self, default: str = "idle", **kwargs):
+        super().__init__([s.value for s in Status], default_value=Status(default), **kwargs)
+
+    def validate(self, obj, value):
+        try:
+            return Status(value)
+        except ValueError:
+            self.error(obj, value)
+
+
+class WidgetBase(widgets.VBox):
+    """A widget with ``status``, ``error``, a :class:`StatusBanner` and removable ``on_*`` callbacks."""
+
+    status = StatusTrait("idle", help="what the widget is doing: one of the Status words").tag(sync=True)
+    error = Unicode("", help="the error message shown, '' when the last action succeeded").tag(sync=True)
+    activity = Unicode("", help="what the widget did last, in words (for people and tests)").tag(sync=True)
+
+    def __init__(self, children=(), **kwargs):
+        super().__init__(children, **kwargs)
+
+    @property
+    def banner(self) -> StatusBanner:
+        """The widget's status banner (made on first use, so a subclass can place it before ``__init__``)."""
+        found = self.__dict__.get("_banner")
+        if found is None:
+            found = self.__dict__["_banner"] = StatusBanner()
+        return found
+
+    @banner.setter
+    def banner(self, value: StatusBanner) -> None:
+        self.__dict__["_banner"] = value
+
+    # -- callbacks --------------------------------------------------------------------------------
+    def register(self, event: str, callback, remove: bool = False) -> None:
+        """Add (or with ``remove=True`` remove) ``callback`` for ``event``."""
+        self.__dict__.setdefault("_dispatchers", {}).setdefault(event, widgets.CallbackDispatcher()).register_callback(callback, remove=remove)
+
+    def emit(self, event: str, *args) -> None:
+        """Call the callbacks of ``event``; one that raises is reported in the banner, the others still run."""
+        dispatcher = self.__dict__.get("_dispatchers", {}).get(event)
+        for callback in list(dispatcher.callbacks) if dispatcher else []:
+            try:
+                callback(*args)
+            except Exception as exc:
+                if event == "error":  # reporting a failure of a failure report would loop
+                    log.exception("error callback failed")
+                else:
+                    self.fail(exc, f"After {event}")
+
+    def listening(self, event: str) -> bool:
+        """Whether any callback is registered for ``event``."""
+        dispatcher = self.__dict__.get("_dispatchers", {}).get(event)
+        return bool(dispatcher and dispatcher.callbacks)
+
+    def on_error(self, callback, remove: bool = False) -> None:
+        """Call ``callback(widget, message, hint)`` whenever this widget shows an error."""
+        self.register("error", callback, remove)
+
+    # -- status and banner together -----------------------------------------------------------------
+    def busy(self, activity: str = "", status: str = Status.LOADING) -> None:
+        """Say the widget is waiting (``activity`` in words); the banner keeps what it showed."""
+        self.status = status
+        if activity:
+            self.activity = activity
+
+    def succeed(self, message: str = "", status: str = Status.READY, hint: str = "", kind: str = "ok") -> None:
+        """The action worked: clear any error; show ``message`` (or nothing)."""
+        self.error = ""
+        if message:
+            self.banner.show(message, kind, hint)
+            self.activity = message
+        else:
+            self.banner.clear()
+        self.status = status
+
+    def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
+        """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""
+        self.banner.show_error(exc, context, links=links)
+        self.error = self.banner.message
+        self.status = status
+        self.emit("error", self, self.banner.message, self.banner.hint)
+
+
+__all__ = ["Status", "StatusTrait", "WidgetBase"]

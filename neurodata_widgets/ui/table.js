@@ -1,0 +1,205 @@
+// The table front end: draws the page of rows Python prepared (every cell already escaped there) and
+// reports what the user does: check rows (shift-click for a range), sort by a header, page, move with the
+// keyboard, open a row's detail. Shipped inside the package (no CDN): dashboards work offline.
+function render({ model, el }) {
+  el.classList.add("ndw-table-widget");
+  const root = document.createElement("div");
+  root.className = "ndw-dt";
+  el.appendChild(root);
+  let anchor = null; // the row a shift-click range starts from
+
+  const send = (content) => model.send(content);
+  const keyOf = (k) => JSON.stringify(k);
+  const selectedSet = () => new Set((model.get("selected") || []).map(keyOf));
+
+  function setSelected(keys) {
+    model.set("selected", keys);
+    model.save_changes();
+  }
+
+  function toggle(rowIndex, shift) {
+    const rows = model.get("rows");
+    const chosen = selectedSet();
+    const key = rows[rowIndex].key;
+    const turnOn = !chosen.has(keyOf(key));
+    let span = [rowIndex];
+    if (shift && anchor !== null && anchor < rows.length) {
+      span = [];
+      for (let i = Math.min(anchor, rowIndex); i <= Math.max(anchor, rowIndex); i++) span.push(i);
+    }
+    let keys = (model.get("selected") || []).slice();
+    for (const i of span) {
+      const k = rows[i].key;
+      const has = keys.some((x) => keyOf(x) === keyOf(k));
+      if (turnOn && !has) keys.push(k);
+      if (!turnOn && has) keys = keys.filter((x) => keyOf(x) !== keyOf(k));
+    }
+    anchor = rowIndex;
+    setSelected(keys);
+  }
+
+  function activate(rowIndex) {
+    const rows = model.get("rows");
+    if (rowIndex < 0 || rowIndex >= rows.length) return;
+    send({ event: "active", key: rows[rowIndex].key });
+  }
+
+  function draw() {
+    const rows = model.get("rows") || [];
+    const headers = model.get("headers") || [];
+    const chosen = selectedSet();
+    const active = keyOf(model.get("active"));
+    const sortBy = model.get("sort_by");
+    const ascending = model.get("ascending");
+    const checkable = model.get("checkable");
+    const page = model.get("page");
+    const pages = model.get("pages");
+    const focused = root.contains(document.activeElement);
+    root.innerHTML = "";
+
+    const bar = document.createElement("div");
+    bar.className = "ndw-dt-bar";
+    const info = document.createElement("span");
+    info.className = "ndw-dt-info";
+    const nSel = (model.get("selected") || []).length;
+    info.textContent = `${model.get("total")} rows` + (nSel ? ` · ${nSel} selected` : "") +
+      (pages > 1 ? ` · page ${page + 1} of ${pages}` : "");
+    const pager = document.createElement("span");
+    pager.className = "ndw-dt-pager";
+    for (const [label, step, cls] of [["‹ Prev", -1, "ndw-dt-prev"], ["Next ›", 1, "ndw-dt-next"]]) {
+      const b = document.createElement("button");
+      b.className = `jupyter-button ${cls}`;
+      b.textContent = label;
+      b.disabled = step < 0 ? page <= 0 : page >= pages - 1;
+      b.addEventListener("click", () => { model.set("page", page + step); model.save_changes(); });
+      pager.appendChild(b);
+    }
+    bar.append(info, pager);
+
+    const scroller = document.createElement("div");
+    scroller.className = "ndw-dt-scroll";
+    const table = document.createElement("table");
+    table.className = "ndw-table ndw-dt-table";
+    table.tabIndex = 0;
+    table.setAttribute("role", "grid");
+    table.setAttribute("aria-label", model.get("caption") || "table");
+    const thead = document.createElement("thead");
+    const hr = document.createElement("tr");
+    if (checkable) {
+      const th = document.createElement("th");
+      th.className = "ndw-dt-check";
+      const all = document.createElement("input");
+      all.type = "checkbox";
+      all.title = "Select every row on this page";
+      all.setAttribute("aria-label", "select all rows on this page");
+      const onPage = rows.filter((r) => chosen.has(keyOf(r.key))).length;
+      all.checked = rows.length > 0 && onPage === rows.length;
+      all.indeterminate = onPage > 0 && onPage < rows.length;
+      all.addEventListener("click", () => {
+        const pageKeys = new Set(rows.map((r) => keyOf(r.key)));
+        let keys = (model.get("selected") || []).filter((k) => !pageKeys.has(keyOf(k)));
+        if (all.checked) keys = keys.concat(rows.map((r) => r.key));
+        setSelected(keys);
+      });
+      th.appendChild(all);
+      hr.appendChild(th);
+    }
+    headers.forEach((h) => {
+      const th = document.createElement("th");
+      th.className = "ndw-dt-sort";
+      th.setAttribute("aria-sort", sortBy === h ? (ascending ? "ascending" : "descending") : "none");
+      th.textContent = h + (sortBy === h ? (ascending ? " ▲" : " ▼") : "");
+      th.title = `Sort by ${h}`;
+      th.addEventListener("click", () => {
+        if (sortBy === h) model.set("ascending", !ascending);
+        else { model.set("sort_by", h); model.set("ascending", true); }
+        model.save_changes();
+      });
+      hr.appendChild(th);
+    });
+    thead.appendChild(hr);
+    table.appendChild(thead);
+
+    const tbody = document.createElement("tbody");
+    rows.forEach((row, i) => {
+      const tr = document.createElement("tr");
+      tr.dataset.index = String(i);
+      const isSel = chosen.has(keyOf(row.key));
+      const isActive = keyOf(row.key) === active;
+      tr.className = (isSel ? "ndw-dt-selected " : "") + (isActive ? "ndw-dt-active" : "");
+      tr.setAttribute("aria-selected", String(isSel));
+      if (checkable) {
+        const td = document.createElement("td");
+        td.className = "ndw-dt-check";
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.checked = isSel;
+        box.setAttribute("aria-label", "select row");
+        box.addEventListener("click", (event) => { event.stopPropagation(); toggle(i, event.shiftKey); });
+        td.appendChild(box);
+        tr.appendChild(td);
+      }
+      row.cells.forEach((html) => {
+        const td = document.createElement("td");
+        td.innerHTML = html; // escaped by Python (ui/html.py); Markup cells are built by the package
+        tr.appendChild(td);
+      });
+      tr.addEventListener("click", (event) => {
+        if (event.target.closest("a,button,input,summary")) return;
+        if (event.shiftKey && checkable) toggle(i, true);
+        else activate(i);
+      });
+      tr.addEventListener("dblclick", () => send({ event: "open", key: row.key }));
+      tbody.appendChild(tr);
+      if (isActive && model.get("detail")) {
+        const dr = document.createElement("tr");
+        dr.className = "ndw-dt-detail";
+        const td = document.createElement("td");
+        td.colSpan = headers.length + (checkable ? 1 : 0);
+        td.innerHTML = model.get("detail"); // built and escaped by Python
+        dr.appendChild(td);
+        tbody.appendChild(dr);
+      }
+    });
+    if (!rows.length) {
+      const tr = document.createElement("tr");
+      const td = document.createElement("td");
+      td.colSpan = headers.length + (checkable ? 1 : 0);
+      td.className = "ndw-muted ndw-dt-empty";
+      td.textContent = model.get("empty_text") || "No rows.";
+      tr.appendChild(td);
+      tbody.appendChild(tr);
+    }
+    table.appendChild(tbody);
+
+    table.addEventListener("keydown", (event) => {
+      const current = rows.findIndex((r) => keyOf(r.key) === keyOf(model.get("active")));
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const next = current < 0 ? 0 : current + (event.key === "ArrowDown" ? 1 : -1);
+        if (event.shiftKey && checkable && current >= 0 && next >= 0 && next < rows.length) toggle(next, false);
+        activate(Math.max(0, Math.min(rows.length - 1, next)));
+      } else if (event.key === " " && checkable && current >= 0) {
+        event.preventDefault();
+        toggle(current, event.shiftKey);
+      } else if (event.key === "Enter" && current >= 0) {
+        event.preventDefault();
+        send({ event: "open", key: rows[current].key });
+      } else if (event.key === "PageDown" && page < pages - 1) {
+        event.preventDefault(); model.set("page", page + 1); model.save_changes();
+      } else if (event.key === "PageUp" && page > 0) {
+        event.preventDefault(); model.set("page", page - 1); model.save_changes();
+      }
+    });
+    scroller.appendChild(table);
+    root.append(bar, scroller);
+    if (focused) table.focus();
+  }
+
+  draw();
+  for (const name of ["rows", "headers", "selected", "active", "detail", "sort_by", "ascending", "page", "pages",
+                      "total"]) {
+    model.on(`change:${name}`, draw);
+  }
+}
+export default { render };

@@ -1,0 +1,89 @@
+"""How the dashboards look and feel: reference images, the dark theme, the table, the lineage graph."""
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+DASHBOARDS = ["portal", "explorer", "provenance", "search", "xnat", "globus"]
+
+# WCAG contrast of two computed CSS colours, and the first opaque background behind an element
+_CONTRAST = """(el) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = null;
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c; break; }
+  }
+  bg = bg || [255, 255, 255];
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_dashboard_matches_its_reference_image(dashboard, demo, reference_image, name):
+    page = dashboard.open(f"{name}.ipynb")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # anywidget front ends draw after the kernel said ready
+    assert page.locator(".ndw-header").first.bounding_box()["y"] < 60  # the page starts with its header
+    reference_image(page, name)
+
+
+def test_dark_theme_lineage_graph_fits_and_a_run_node_selects_its_row(dashboard, demo):
+    page = dashboard.open("provenance.ipynb", query="theme=dark")
+    header = page.locator(".ndw-provenance-runs .ndw-table th").first
+    header.wait_for(timeout=60_000)
+    assert header.evaluate(_CONTRAST) >= 4.5, "table headers are hard to read on the dark theme"
+    cell = page.locator(".ndw-provenance-runs .ndw-table td").nth(1)
+    assert cell.evaluate(_CONTRAST) >= 4.5
+    # the whole graph is inside its panel: no node cut off at the right
+    view = page.locator(".ndw-lineage-graph .ndw-lg-view")
+    view.wait_for(timeout=60_000)
+    box = view.bounding_box()
+    nodes = page.locator(".ndw-lineage-graph g[data-node]")
+    for i in range(nodes.count()):
+        b = nodes.nth(i).bounding_box()
+        assert box["x"] - 1 <= b["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
+    page.locator(".ndw-lineage-graph .ndw-lg-zoom-in").click()  # zoom works and Fit brings it all back
+    page.locator(".ndw-lineage-graph .ndw-lg-fit").click()
+    # a click on a run node makes that run the active row of the runs table
+    node = page.locator(".ndw-lineage-graph g.ndw-node-run", has_text="Plot mean intensity")
+    node.click()
+    expect(page.locator(".ndw-provenance-runs tr.ndw-dt-active")).to_contain_text("Plot mean intensity",
+                                                                                 timeout=30_000)
+    # rerun on one line
+    button = page.locator(".ndw-rerun button, button.ndw-rerun").first
+    assert button.evaluate("(b) => b.scrollHeight <= b.clientHeight + 2 && getComputedStyle(b).whiteSpace") \
+        == "nowrap"
+
+
+def test_table_ranges_sorting_and_keys(dashboard, demo_clone, tick_row):
+    page = dashboard.open("explorer.ipynb", query="dataset=" + quote(str(demo_clone)))
+    explorer = page.locator(".ndw-explorer")
+    rows = explorer.locator(".ndw-dt-table tbody tr")
+    rows.first.wait_for(timeout=60_000)
+    n = rows.count()
+    assert n >= 4
+    rows.nth(0).locator("input[type=checkbox]").click()
+    rows.nth(3).locator("input[type=checkbox]").click(modifiers=["Shift"])  # a range
+    expect(explorer.locator(".ndw-dt-info")).to_contain_text("4 selected", timeout=30_000)
+    expect(explorer.locator(".ndw-storage")).to_contain_text("get selection adds", timeout=30_000)
+    # sorting by a header, both ways
+    header = explorer.locator(".ndw-dt-table th", has_text="item")
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "ascending", timeout=30_000)
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "descending", timeout=30_000)
+    # the keyboard: arrows move the active row, Enter opens a folder
+    explorer.locator(".ndw-dt-table").focus()
+    page.keyboard.press("ArrowDown")
+    expect(explorer.locator("tr.ndw-dt-active")).to_have_count(1, timeout=30_000)
+    tick_row(explorer, "figures")  # leaves no trace when opened below
+    explorer.locator(".ndw-dt-table tbody tr", has_text="figures").first.dblclick()
+    expect(explorer.locator(".ndw-crumbs").first).to_contain_text("figures", timeout=30_000)
