@@ -139,11 +139,6 @@ def conp_remotes(ds_path) -> list[dict]:
             for c in remote_configs(ds_path) if c.get("externaltype") == "globus"]
 
 
-def https_scope(collection_id: str) -> str:
-    """The scope a token needs to download from a (not public) collection's HTTPS server."""
-    return f"https://auth.globus.org/scopes/{collection_id}/https"
-
-
 def _annex(ds_path, *args, input=None) -> str:
     return repo.annex(ds_path, *args, input=input,
                       hint="Check the dataset is a DataLad dataset and git-annex-remote-globus is installed.")

@@ -37,7 +37,7 @@ from .conp import SCHEME, collection_path, find_collection
 
 log = logging.getLogger(__name__)
 SETUP_HINT = "Log in with: git-annex-remote-globus setup"
-CHUNK = 1 << 20
+CHUNK = 64 << 10
 
 
 class GlobusRemote(SpecialRemote):
@@ -110,13 +110,19 @@ class GlobusRemote(SpecialRemote):
             raise
         except ConsentRequired as exc:
             raise RemoteError(f"Globus collection {self.endpoint!r} needs your consent before it can be read. "
-                              f"Run: git-annex-remote-globus setup --collection '{self.endpoint}' "
+                              f"Run: git-annex-remote-globus setup --collection {self._named()} "
                               "and open the link it prints.") from exc
         except LoginRequired as exc:
             raise RemoteError(f"{exc.message} {SETUP_HINT}") from exc
         except Exception as exc:  # noqa: BLE001 - git-annex shows only this one line
             message, hint = errors.describe(exc)
             raise RemoteError(f"{message} {hint}".strip()) from exc
+
+    def _named(self) -> str:
+        """How to name this remote's collection on a command line (its id once known)."""
+        import shlex
+
+        return shlex.quote(self._collection["id"] if self._collection else self.endpoint)
 
     def _paths(self, key) -> list[tuple[str, str]]:
         """``(url, path on the collection)`` for each of the key's URLs on this remote's collection."""
@@ -207,16 +213,20 @@ class GlobusRemote(SpecialRemote):
             if response.status_code in (401, 403):
                 raise RemoteError(f"Globus collection {self.endpoint!r} refused the download "
                                   f"(HTTP {response.status_code}): your login has no access to it. "
-                                  f"Run: git-annex-remote-globus setup --collection '{self.endpoint}'")
+                                  f"Run: git-annex-remote-globus setup --collection {self._named()}")
             if response.status_code >= 400:
                 message, hint = errors.describe_status(response.status_code, url)
                 raise RemoteError(f"{message} {hint}")
-            done = 0
+            done = told = 0
+            step = max(CHUNK, (expected or 0) // 100)  # git-annex wants news about every 1%, not more often
             with open(local_file, "wb") as out:
                 for chunk in response.iter_content(CHUNK):
                     out.write(chunk)
                     done += len(chunk)
-                    self.annex.progress(done)
+                    if done - told >= step:
+                        self.annex.progress(done)
+                        told = done
+            self.annex.progress(done)
         if expected is not None and done != expected:
             raise RemoteError(f"Downloaded {done} bytes of {path}, the dataset expects {expected}: "
                               "the file on the collection has changed.")
@@ -225,10 +235,8 @@ class GlobusRemote(SpecialRemote):
         """A token of the collection's own HTTPS scope (sent to that collection's server only)."""
         from .client import ConsentRequired, LoginRequired
 
-        client = self.client()
         try:
-            fetch = getattr(client, "collection_token", None)  # the toolkit's login knows collection scopes
-            return fetch(collection_id) if fetch else client.access_token(collection_id)
+            return self.client().collection_token(collection_id)
         except (ConsentRequired, LoginRequired) as exc:
             raise RemoteError(f"Globus collection {self.endpoint!r} needs a login for downloads and yours does not "
                               f"cover it yet. Run: git-annex-remote-globus setup --collection {collection_id} "

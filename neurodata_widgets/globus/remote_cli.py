@@ -77,8 +77,8 @@ def setup(args) -> int:
 
 def _collection_scopes(client, name: str) -> list[str]:
     """Scopes a collection needs: its HTTPS scope, and data_access when Transfer asks for consent."""
-    from .client import ConsentRequired
-    from .conp import find_collection, https_scope
+    from .client import ConsentRequired, https_scope
+    from .conp import find_collection
 
     collection = find_collection(client, name)
     scopes = [https_scope(collection["id"])]

@@ -39,11 +39,9 @@ FILES = {  # path in the dataset -> size in bytes (content is seeded random byte
 
 
 def collections(server) -> dict:
-    """``{"open": collection id, "login": collection id}`` of the sandbox's public and login-only collections."""
+    """``{"open": id, "login": id}``: the sandbox's public collection and one that serves only a login."""
     info = server.info()
-    public = info.get("public_collection") or info["source_collection"]
-    login = info.get("login_collection") or info.get("restricted_collection") or info["destination_collection"]
-    return {"open": public, "login": login}
+    return {"open": info["public_collection"], "login": info["destination_collection"]}
 
 
 def _content(path: str, size, rng: random.Random) -> bytes:

@@ -8,6 +8,7 @@ which importing the toolkit puts on PATH (nothing here patches PATH).
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -57,6 +58,23 @@ def clone_enabled(url, path):
     return path
 
 
+def setup_collection(collection):
+    """``git-annex-remote-globus setup --collection``: it prints the link; a person opens it, allows, pastes the code."""
+    setup = subprocess.Popen(["git-annex-remote-globus", "setup", "--collection", collection],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    link = ""
+    while not link.startswith("http"):
+        link = setup.stdout.readline().strip()
+        assert link or setup.poll() is None, setup.stderr.read()
+    out, err = setup.communicate(code_shown(press_consent(link)) + "\n", timeout=60)
+    assert setup.returncode == 0, err
+    return out
+
+
+def on_collection(globus, info, rel):
+    return globus.collection_dir(info["collection"]) / info["fileprefix"].strip("/") / rel
+
+
 def test_url_form_is_conps():
     url = conp_url("FRDR_Prod_2", "/5/published/publication_170/submitted_data/", "2015_11_18_cortex/mask/mask.mat")
     assert url == "globus://frdr_prod_2/5/published/publication_170/submitted_data/2015_11_18_cortex/mask/mask.mat"
@@ -64,6 +82,62 @@ def test_url_form_is_conps():
     assert collection_path(url, "FRDR_Prod") is None
     spaced = conp_url("NDW Demo Open Data", "p", "a b.txt")
     assert split_url(spaced) == ("ndw demo open data", "/p/a b.txt") and " " not in spaced
+
+
+def test_get_from_public_collection(conp, sandbox, own_login, tmp_path):
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    target = "sub-01/anat/sub-01_T1w.nii.gz"
+    before = run("datalad", "get", target, cwd=clone, check=False)
+    assert before.returncode != 0 and "git-annex-remote-globus setup" in before.stdout + before.stderr
+    assert not os.path.exists(clone / target)
+
+    login()
+    run("datalad", "get", target, "participants.tsv", cwd=clone)
+    assert (clone / target).read_bytes() == on_collection(sandbox["globus"], info, target).read_bytes()
+    where = run("git", "annex", "whereis", "--json", target, cwd=clone).stdout
+    assert conp_url(info["endpoint"], info["fileprefix"], target) in where
+
+
+def test_login_only_collection_needs_its_consent_then_gets(conp, sandbox, own_login, tmp_path):
+    info = conp["login"]
+    clone = clone_enabled(info["url"], tmp_path / "login")
+    login()
+    first = run("datalad", "get", "participants.tsv", cwd=clone, check=False)
+    assert first.returncode != 0
+    assert f"setup --collection {info['collection']}" in first.stdout + first.stderr
+
+    out = setup_collection(info["collection"])
+    assert "Logged in to Globus as" in out
+
+    run("datalad", "get", ".", cwd=clone)
+    for rel in info["files"]:
+        assert (clone / rel).read_bytes() == on_collection(sandbox["globus"], info, rel).read_bytes()
+    token_file = tmp_path / "config" / "neurodata-widgets" / "globus-tokens.json"
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_checkpresent_drop_and_missing_file(conp, sandbox, own_login, tmp_path):
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    login()
+    run("datalad", "get", "participants.tsv", cwd=clone)
+    # drop verifies the copy on Globus with CHECKPRESENT (Transfer ls) before removing the local one
+    run("git", "annex", "drop", "participants.tsv", cwd=clone)
+    assert not os.path.exists(clone / "participants.tsv")
+    key = run("git", "annex", "lookupkey", "participants.tsv", cwd=clone).stdout.strip()
+    assert run("git", "annex", "checkpresentkey", key, "globus", cwd=clone, check=False).returncode == 0
+
+    moved = on_collection(sandbox["globus"], info, "dataset_description.json")
+    moved.rename(moved.with_suffix(".old"))
+    try:
+        key = run("git", "annex", "lookupkey", "dataset_description.json", cwd=clone).stdout.strip()
+        assert run("git", "annex", "checkpresentkey", key, "globus", cwd=clone, check=False).returncode == 1
+        failed = run("datalad", "get", "dataset_description.json", cwd=clone, check=False)
+        assert failed.returncode != 0
+        assert "missing on Globus collection" in failed.stdout + failed.stderr
+    finally:
+        moved.with_suffix(".old").rename(moved)
 
 
 def test_store_is_refused_clearly(conp, own_login, tmp_path):
@@ -86,6 +160,30 @@ def test_endpoint_not_found_or_ambiguous(sandbox, own_login, tmp_path, endpoint,
     assert made.returncode != 0 and says in made.stdout + made.stderr
 
 
+def test_register_files_the_conp_way(conp, sandbox, own_login, tmp_path):
+    """A maintainer registers downloaded files; one that is not on the collection is reported, not registered."""
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.conp import register_files
+
+    info = conp["open"]
+    ds = dl.create(path=str(tmp_path / "new"), result_renderer="disabled")
+    for rel in ("participants.tsv", "sub-02/anat/sub-02_T1w.nii.gz"):
+        (tmp_path / "new" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "new" / rel).write_bytes(on_collection(sandbox["globus"], info, rel).read_bytes())
+    (tmp_path / "new" / "local-only.txt").write_text("not on Globus\n")
+    ds.save(message="downloaded", result_renderer="disabled")
+    client = login()
+    records = {r["path"]: r for r in register_files(ds.path, info["endpoint"], info["fileprefix"], client=client)}
+    assert records["participants.tsv"]["registered"] and records["sub-02/anat/sub-02_T1w.nii.gz"]["registered"]
+    assert not records["local-only.txt"]["registered"] and "not on the collection" in records["local-only.txt"]["problem"]
+
+    run("git", "annex", "drop", "--force", ".", cwd=ds.path)
+    run("git", "annex", "get", "sub-02/anat/sub-02_T1w.nii.gz", cwd=ds.path)
+    urls = run("git", "annex", "whereis", "--json", "participants.tsv", cwd=ds.path).stdout
+    assert conp_url(info["endpoint"], info["fileprefix"], "participants.tsv") in urls
+
+
 def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_path):
     from neurodata_widgets.datasets.state import DatasetState
     from neurodata_widgets.globus.annex import globus_remotes
@@ -98,3 +196,76 @@ def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_pat
     assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
     assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
     assert globus_remotes(plain) == {"globus": info["endpoint"]}
+
+
+def test_explorer_gets_and_drops_through_the_globus_remote(conp, sandbox, own_login, tmp_path):
+    from neurodata_widgets.datasets import ops
+
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "enabled")
+    login()
+    results = ops.get(clone, ["sub-01"])
+    assert [r["status"] for r in results if r.get("type") == "file"] == ["ok"]
+    assert (clone / "sub-01/anat/sub-01_T1w.nii.gz").is_file()
+    results = ops.drop(clone, ["sub-01"])
+    assert not os.path.exists(clone / "sub-01/anat/sub-01_T1w.nii.gz")
+
+
+def test_progress_reaches_git_annex(conp, own_login, tmp_path):
+    import json
+
+    clone = clone_enabled(conp["open"]["url"], tmp_path / "open")
+    login()
+    out = run("git", "annex", "get", "--json-progress", "sub-02/anat/sub-02_T1w.nii.gz", cwd=clone).stdout
+    records = [json.loads(line) for line in out.splitlines() if line.strip()]
+    steps = [r["byte-progress"] for r in records if "byte-progress" in r]
+    assert len(steps) >= 2 and steps == sorted(steps) and steps[-1] == 300_000
+
+
+def test_register_command_sets_up_the_remote_and_urls(conp, own_login, tmp_path):
+    """The maintainers' command: initremote globus + registerurl/setpresentkey, as CONP's retrieve does."""
+    import datalad.api as dl
+
+    ds = dl.create(path=str(tmp_path / "ds"), result_renderer="disabled")
+    (tmp_path / "ds" / "sub-09").mkdir()
+    (tmp_path / "ds" / "sub-09" / "scan.dat").write_bytes(b"\0" * 4096)
+    ds.save(message="data", result_renderer="disabled")
+    done = run("git-annex-remote-globus", "register", "--no-check", "--endpoint", "FRDR_Prod_2",
+               "--fileprefix", "/5/published/publication_170/submitted_data", cwd=ds.path)
+    assert "Registered 1 of 1" in done.stdout
+    config = run("git", "cat-file", "-p", "git-annex:remote.log", cwd=ds.path).stdout
+    assert "externaltype=globus" in config and "endpoint=FRDR_Prod_2" in config
+    where = run("git", "annex", "whereis", "--json", "sub-09/scan.dat", cwd=ds.path).stdout
+    assert "globus://frdr_prod_2/5/published/publication_170/submitted_data/sub-09/scan.dat" in where
+
+
+def test_setup_without_globus_configured_says_what_to_set(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_SDK_", "NDW_GLOBUS_"))}
+    env["NDW_SANDBOX_FILE"] = str(tmp_path / "no-sandbox.json")
+    proc = subprocess.run(["git-annex-remote-globus", "setup"], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "NDW_GLOBUS_CLIENT_ID" in proc.stderr
+
+
+def test_collection_needing_data_access_consent_says_so_then_works(sandbox, own_login, tmp_path):
+    """The remote's endpoint given as an id; Transfer asks for data_access consent before it lists the collection."""
+    import datalad.api as dl
+
+    from neurodata_widgets.globus.conp import register_files
+
+    globus = sandbox["globus"]
+    guarded = globus.info()["consent_collection"]
+    ds = dl.create(path=str(tmp_path / "ds"), result_renderer="disabled")
+    (tmp_path / "ds" / "participants.tsv").write_bytes((globus.collection_dir(guarded) / "ds001/participants.tsv").read_bytes())
+    ds.save(message="downloaded", result_renderer="disabled")
+    assert register_files(ds.path, guarded, "/ds001")[0]["registered"]
+    run("git", "annex", "drop", "--force", "participants.tsv", cwd=ds.path)
+    key = run("git", "annex", "lookupkey", "participants.tsv", cwd=ds.path).stdout.strip()
+    login()
+    asked = run("git", "annex", "checkpresentkey", key, "globus", cwd=ds.path, check=False)
+    assert asked.returncode not in (0, 1)  # neither "present" nor "absent": git-annex could not tell
+    assert "needs your consent" in asked.stdout + asked.stderr and "setup --collection" in asked.stdout + asked.stderr
+
+    setup_collection(guarded)
+    assert run("git", "annex", "checkpresentkey", key, "globus", cwd=ds.path, check=False).returncode == 0
+    run("git", "annex", "get", "participants.tsv", cwd=ds.path)
+    assert (tmp_path / "ds" / "participants.tsv").read_text().startswith("participant_id")
