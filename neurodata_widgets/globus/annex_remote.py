@@ -45,10 +45,12 @@ class GlobusHttpsRemote(UncurlRemote):
         super().prepare()
         self.problem: str | None = None
         found = _COLLECTION.search(" ".join(m.pattern for m in self.match or []))
-        if not found or not _globus_configured():
+        if not found:
             return
         collection_id = found.group(1)
         try:
+            if not _globus_configured():
+                return
             from .annex import refresh_credential
             from .client import GlobusClient
 
