@@ -185,6 +185,7 @@ def test_register_files_the_conp_way(conp, sandbox, own_login, tmp_path):
 
 
 def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_path):
+    from neurodata_widgets.datasets import ops
     from neurodata_widgets.datasets.state import DatasetState
     from neurodata_widgets.globus.annex import globus_remotes
 
@@ -196,6 +197,8 @@ def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_pat
     assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
     assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
     assert globus_remotes(plain) == {"globus": info["endpoint"]}
+    failed = [r for r in ops.get(plain, ["participants.tsv"]) if r.get("type") == "file"]
+    assert failed[0]["status"] != "ok" and "git annex enableremote globus" in failed[0]["message"]
 
 
 def test_explorer_gets_and_drops_through_the_globus_remote(conp, sandbox, own_login, tmp_path):
