@@ -183,6 +183,13 @@ def test_register_files_the_conp_way(conp, sandbox, own_login, tmp_path):
     urls = run("git", "annex", "whereis", "--json", "participants.tsv", cwd=ds.path).stdout
     assert conp_url(info["endpoint"], info["fileprefix"], "participants.tsv") in urls
 
+    # a file that is only on the collection: addurl fetches it through the remote and checksums it
+    only_there = conp_url(info["endpoint"], info["fileprefix"], "sub-01/anat/sub-01_T1w.nii.gz")
+    run("git", "annex", "addurl", "--file", "sub-01/anat/sub-01_T1w.nii.gz", only_there, cwd=ds.path)
+    added = tmp_path / "new" / "sub-01/anat/sub-01_T1w.nii.gz"
+    assert added.read_bytes() == on_collection(sandbox["globus"], info, "sub-01/anat/sub-01_T1w.nii.gz").read_bytes()
+    assert run("git", "annex", "lookupkey", "sub-01/anat/sub-01_T1w.nii.gz", cwd=ds.path).stdout.startswith("MD5E-")
+
 
 def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_path):
     from neurodata_widgets.datasets import ops
