@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
+# e.g. make demo DEMO_ARGS="--port 8870"; make docs DOCS_OUT=/tmp/html; NDW_BENCH_SIZE=tiny make bench
+DEMO_ARGS ?=
+DOCS_OUT ?= handbook/_build/html
 
 .PHONY: demo test test-fast bench docs install chromium clean sandbox update-references
 
@@ -28,7 +31,7 @@ chromium:
 	fi
 
 demo: $(STAMP)
-	$(VENV)/bin/neurodata-widgets demo
+	$(VENV)/bin/neurodata-widgets demo $(DEMO_ARGS)
 
 sandbox: $(STAMP)
 	$(VENV)/bin/neurodata-widgets sandbox
@@ -48,7 +51,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 docs: $(STAMP)
-	$(PY) -m sphinx -W --keep-going -b html handbook handbook/_build/html
+	$(PY) -m sphinx -W --keep-going -b html handbook $(DOCS_OUT)
 
 clean:
 	rm -rf handbook/_build handbook/jupyter_execute test-artifacts .pytest_cache

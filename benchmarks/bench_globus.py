@@ -19,10 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sizes import pick  # noqa: E402
+
 RATE = 1_000_000  # bytes/s: 15 MB take 15 s
-SIZE = 15_000_000
-STALL = (5.0, 10.0)  # seconds after submission when progress stops, then resumes
-ENTRIES = 10_000
+SIZE = pick(15_000_000, 3_000_000)
+STALL = pick((5.0, 10.0), (1.0, 2.0))  # seconds after submission when progress stops, then resumes
+ENTRIES = pick(10_000, 150)
 
 
 def _client(url, tmp):

@@ -4,7 +4,9 @@ import subprocess
 import sys
 import time
 
-REPEAT = 7
+from sizes import pick
+
+REPEAT = pick(7, 1)
 
 
 def _import_seconds(module: str) -> float:

@@ -19,9 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-COMMITS = 10_000
-REPORT_COMMITS = 400
-REPEAT = 5
+from sizes import pick  # noqa: E402
+
+COMMITS = pick(10_000, 40)
+REPORT_COMMITS = pick(400, 10)
+REPEAT = pick(5, 1)
 IDENTITY = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@neurodata-widgets.invalid",
             "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@neurodata-widgets.invalid"}
 
@@ -36,7 +38,9 @@ def _record(k: int, dsid: str) -> str:
 def make_history(path: Path, commits: int) -> Path:
     """A DataLad dataset with ``commits`` synthetic commits on top of ``datalad create``, half of them runs."""
     env = {**os.environ, **IDENTITY}
-    subprocess.run(["datalad", "create", "--force", str(path)], check=True, capture_output=True, env=env)
+    from neurodata_widgets.tools import command
+
+    subprocess.run([command("datalad"), "create", "--force", str(path)], check=True, capture_output=True, env=env)
     dsid = subprocess.run(["git", "config", "-f", str(path / ".datalad/config"), "datalad.dataset.id"],
                           capture_output=True, text=True, check=True).stdout.strip()
     branch = subprocess.run(["git", "-C", str(path), "symbolic-ref", "--short", "HEAD"], capture_output=True,
@@ -115,9 +119,11 @@ def run():
 
         small = make_history(Path(tmp) / "small", REPORT_COMMITS)
         ours_small = _best(lambda: History(small))
+        from neurodata_widgets.tools import command
+
         answer = {}
         report = _best(lambda: answer.update(out=subprocess.run(
-            ["datalad", "-f", "json", "rerun", "--report", "--since=", "-d", str(small)],
+            [command("datalad"), "-f", "json", "rerun", "--report", "--since=", "-d", str(small)],
             check=True, capture_output=True, text=True).stdout), repeat=1)
         # the same answer, or the speed means nothing: DataLad's run commits are ours
         theirs = {json.loads(line)["commit"] for line in answer["out"].splitlines()

@@ -15,9 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-N = int(os.environ.get("NDW_BENCH_SEARCH_N", "100000"))
-REPEAT_OURS = 25
-REPEAT_SCAN = 3
+from sizes import pick  # noqa: E402
+
+N = int(os.environ.get("NDW_BENCH_SEARCH_N", pick("100000", "300")))
+REPEAT_OURS = pick(25, 2)
+REPEAT_SCAN = pick(3, 1)
 
 
 def _queries() -> dict:

@@ -13,9 +13,11 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-SUBJECTS, SESSIONS, SCANS, FILES = 30, 2, 10, 5
+from sizes import pick
+
+SUBJECTS, SESSIONS, SCANS, FILES = pick((30, 2, 10, 5), (2, 1, 2, 2))
 LATENCY = 0.02
-DL_FILES, DL_SIZE, WORKERS, REPS = 500, 250_000, 4, 5
+DL_FILES, DL_SIZE, WORKERS, REPS = pick((500, 250_000, 4, 5), (20, 1000, 2, 1))
 
 
 def _client(server):

@@ -4,6 +4,8 @@ Each module has ``run() -> list[dict]`` returning rows with keys ``name``, ``uni
 ``ours``, ``baseline`` (measured in the same run) and ``target`` (the goal for
 ``ratio = ours / baseline`` as a string such as ``"<= 1.5"`` or ``">= 10"``).
 A row may carry ``note``. ``python benchmarks/run.py xnat`` runs only ``bench_xnat.py``.
+``NDW_BENCH_SIZE=tiny`` runs everything on toy sizes (see ``sizes.py``) and writes
+``results-tiny.json`` instead, so a smoke run never replaces real figures.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ def meets(ratio: float, target: str) -> bool:
 
 
 def main(argv) -> int:
+    from sizes import TINY
+
     wanted = set(argv)
     rows, failed = [], []
     for path in sorted(HERE.glob("bench_*.py")):
@@ -41,7 +45,7 @@ def main(argv) -> int:
         except Exception:
             traceback.print_exc()
             failed.append(path.name)
-    (HERE / "results.json").write_text(json.dumps(
+    (HERE / ("results-tiny.json" if TINY else "results.json")).write_text(json.dumps(
         [{k: r[k] for k in ("name", "unit", "ours", "baseline", "ratio", "target", "met", "note") if k in r}
          for r in rows], indent=2) + "\n")
     width = max([len(r["name"]) for r in rows] + [6])
@@ -49,6 +53,8 @@ def main(argv) -> int:
     for r in rows:
         print(f"{r['name']:<{width}}  {r['unit']:<8} {r['ours']:>12.4g} {r['baseline']:>12.4g} {r['ratio']:>8.3g}  "
               f"{r['target']:<9} {'yes' if r['met'] else 'NO'}")
+    if TINY:
+        print("(NDW_BENCH_SIZE=tiny: toy sizes, the figures mean nothing)")
     if failed:
         print(f"benchmarks that crashed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

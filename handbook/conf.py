@@ -39,3 +39,60 @@ html_theme = "sphinx_book_theme"
 html_title = "neurodata-widgets"
 html_static_path = ["_static"]
 html_theme_options = {"show_toc_level": 2, "use_download_button": False}
+
+# -- widgets offline ------------------------------------------------------------------------------
+# The pages embed widget state; the widget manager that renders it (with RequireJS) is served from
+# the built pages, not a CDN, so the handbook shows its widgets offline. Both come from the npm
+# registry's packages, fetched once with npm into the user's cache and copied into _static.
+WIDGET_PACKAGES = ("@jupyter-widgets/html-manager@1.0.15", "requirejs@2.3.7")
+WIDGET_ASSETS = (".js", ".eot", ".svg", ".ttf", ".woff", ".woff2")
+
+
+def widget_js_root() -> Path:
+    """A folder holding ``ndw-widgets/`` (embed-amd.js, require.js, html-manager/dist/ fonts), fetched once with npm."""
+    import shutil
+    import subprocess
+    import tarfile
+    import tempfile
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neurodata-widgets" / "handbook-js"
+    target = cache / "ndw-widgets"
+    if all((target / name).exists() for name in ("embed-amd.js", "require.js", "html-manager/dist")):
+        return cache
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("The handbook serves the widget JavaScript itself and fetches it once with npm: "
+                           "install Node.js and npm (apt-get install npm), then build again.")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([npm, "pack", "--silent", *WIDGET_PACKAGES], cwd=tmp, check=True, capture_output=True,
+                       timeout=300)
+        staging = Path(tmp) / "ndw-widgets"
+        staging.mkdir()
+        for tgz in Path(tmp).glob("*.tgz"):
+            with tarfile.open(tgz) as tar:
+                for member in tar.getmembers():
+                    name = member.name.removeprefix("package/")
+                    keep = (name.startswith("dist/") and name.count("/") == 1 and name.endswith(WIDGET_ASSETS)
+                            and not name.startswith(("dist/embed.js", "dist/libembed"))) or name == "require.js"
+                    if keep and member.isfile():
+                        data = tar.extractfile(member).read()
+                        (staging / Path(name).name).write_bytes(data)
+                        if not name.endswith(".js"):
+                            # the manager looks for its fonts next to the module it was loaded as, which
+                            # _static/ndw-widgets-config.js maps here (or html-manager/dist/ for the first)
+                            fonts = staging / "html-manager" / "dist"
+                            fonts.mkdir(parents=True, exist_ok=True)
+                            (fonts / Path(name).name).write_bytes(data)
+        cache.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.move(str(staging), target)
+    return cache
+
+
+html_static_path = ["_static", str(widget_js_root())]
+nb_ipywidgets_js = {
+    "ndw-widgets/require.js": {},
+    "ndw-widgets-config.js": {},
+    # no CDN for widget modules outside the bundle: the page never reaches outside
+    "ndw-widgets/embed-amd.js": {"data-jupyter-widgets-cdn": "ndw-widgets/"},
+}

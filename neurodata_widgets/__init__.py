@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 
+from . import config as _config
 from . import tools as _tools
 
 __version__ = "0.1.0"
@@ -20,6 +21,8 @@ __version__ = "0.1.0"
 # git-annex and datalad live in this environment's bin folder, which an unactivated
 # kernel, Voila or Sphinx does not have on PATH: see neurodata_widgets.tools
 _tools.ensure_tools_on_path()
+# NDW_LOG_FILE (the demo sets it): tracebacks go there, and error banners name it
+_config.setup_log_file()
 
 # public name -> "module:attribute"; slices add their names here
 _LAZY = {

@@ -1,24 +1,39 @@
-"""Configuration: arguments first, then ``NDW_*`` environment variables, then defaults.
+"""Configuration: arguments first, then ``NDW_*`` environment variables, then the chosen sandbox.
 
-Defaults point at the sandbox and the demo data, so a notebook opened with
-nothing configured still has something to talk to.
+The sandbox is never stumbled into: a widget talks to a stand-in only when one was chosen,
+by starting a :class:`~neurodata_widgets.sandbox.runner.Sandbox` in this process or with
+``NDW_SANDBOX`` (``1`` for the file ``neurodata-widgets sandbox`` publishes, or that file's
+path). With nothing configured a widget asks for what it needs. A notebook whose chosen
+sandbox went away says so (:class:`SandboxGone`) instead of quietly talking to something else.
 
 ==========================  ===================================================
 variable                    meaning
 ==========================  ===================================================
+``NDW_SANDBOX``             the sandbox to use: ``1`` (default file) or a path
+``NDW_SANDBOX_FILE``        JSON file ``neurodata-widgets sandbox`` publishes to
 ``NDW_DEMO_DIR``            where the demo datasets are built (cache dir)
-``NDW_SANDBOX_FILE``        JSON file a running sandbox writes its URLs to
 ``NDW_DATASET``             dataset a dashboard opens by default
 ``NDW_XNAT_URL``            XNAT server a dashboard connects to
 ``NDW_REGISTRY_URL``        DataLad-Registry base URL
 ``NDW_CATALOG``             embedded catalog file
+``NDW_LOG_FILE``            file the toolkit's log (with tracebacks) goes to
 ==========================  ===================================================
+
+Examples
+--------
+>>> import os
+>>> from neurodata_widgets import config
+>>> os.environ.pop("NDW_SANDBOX", None) and None
+>>> config.selected_sandbox()
+{}
 """
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+
+from .errors import UserError
 
 APP_NAME = "neurodata-widgets"
 
@@ -55,18 +70,130 @@ def sandbox_file(value=None) -> Path:
     return Path(setting("sandbox_file", value, cache_dir() / "sandbox.json")).expanduser()
 
 
-def running_sandbox() -> dict:
-    """Service info of a sandbox started by ``neurodata-widgets sandbox``, or ``{}``.
+class SandboxGone(UserError):
+    """The sandbox chosen with ``NDW_SANDBOX`` is not running (stopped, or never started)."""
 
-    The file is only trusted while the process that wrote it is alive.
-    """
-    path = sandbox_file()
+    def __init__(self, path: Path, why: str):
+        super().__init__(f"The demo sandbox this notebook was set to use is not running ({why}).",
+                         f"Start it again (`neurodata-widgets sandbox` or `make demo`) and restart the kernel, "
+                         f"or unset NDW_SANDBOX to use real servers. Its file: {path}")
+        self.path = path
+
+
+_SANDBOX_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+                  "off": False}
+_STARTED_HERE: dict = {}  # service name -> info of sandbox services this process started (explicitly)
+
+
+def chosen_sandbox_file() -> Path | None:
+    """The published file ``NDW_SANDBOX`` chooses (``1``: the default file; a path: that file), else ``None``."""
+    choice = setting("sandbox")
+    if choice is None:
+        return None
+    word = _SANDBOX_WORDS.get(str(choice).strip().lower())
+    if word is False:
+        return None
+    return sandbox_file() if word else Path(choice).expanduser()
+
+
+def read_published(path: Path) -> dict | None:
+    """The content of a sandbox's published file while the process that wrote it is alive, else ``None``."""
     try:
-        info = json.loads(path.read_text())
+        info = json.loads(Path(path).read_text())
         os.kill(int(info.get("pid", -1)), 0)
-    except (OSError, ValueError, TypeError):
-        return {}
-    return info.get("services", {})
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    return info
+
+
+def selected_sandbox() -> dict:
+    """Service info (``{"xnat": {"url", ...}, ...}``) of the sandbox chosen for this process, or ``{}``.
+
+    Chosen means started in this process, or named by ``NDW_SANDBOX``; a chosen file whose
+    sandbox is not running raises :class:`SandboxGone`.
+    """
+    path = chosen_sandbox_file()
+    if path is None:
+        return dict(_STARTED_HERE)
+    info = read_published(path)
+    if info is None:
+        why = "its file is gone" if not path.exists() else "the process that published it has ended"
+        raise SandboxGone(path, why)
+    return {**_STARTED_HERE, **info.get("services", {})}
+
+
+# the name the clients use
+running_sandbox = selected_sandbox
+
+
+def remember_sandbox(services: dict) -> None:
+    """Called by a sandbox started in this process: its services count as chosen."""
+    _STARTED_HERE.update(services)
+
+
+def forget_sandbox(services: dict) -> None:
+    """Called by a sandbox of this process when it stops (another one's services stay chosen)."""
+    for name, info in services.items():
+        if _STARTED_HERE.get(name) == info:
+            del _STARTED_HERE[name]
+
+
+def is_sandbox(url: str | None) -> bool:
+    """Whether ``url`` is one of the chosen sandbox's stand-ins (then widgets show a "demo sandbox" badge)."""
+    if not url:
+        return False
+    try:
+        services = selected_sandbox()
+    except SandboxGone:
+        return False
+    url = url.rstrip("/")
+    for entry in services.values():
+        for key in ("url", "auth_url", "transfer_url"):
+            if isinstance(entry, dict) and str(entry.get(key) or "").rstrip("/") == url:
+                return True
+    return False
+
+
+def sandbox_login(service: str, url: str | None) -> dict | None:
+    """The demo login of the chosen sandbox's ``service`` when ``url`` is that stand-in, else ``None``.
+
+    The demo password lives only in the sandbox process and the file it publishes (mode 0600).
+    """
+    try:
+        entry = selected_sandbox().get(service) or {}
+    except SandboxGone:
+        return None
+    if url and str(entry.get("url", "")).rstrip("/") == url.rstrip("/") and entry.get("password"):
+        return {"user": entry.get("user"), "password": entry["password"], "source": "sandbox"}
+    return None
+
+
+def log_file(value=None) -> Path | None:
+    """The file the toolkit logs to (``$NDW_LOG_FILE``), named by error messages; ``None`` when not set."""
+    found = setting("log_file", value)
+    return Path(found).expanduser() if found else None
+
+
+def setup_log_file() -> None:
+    """Send the toolkit's log (tracebacks included) to :func:`log_file` when one is set (idempotent)."""
+    import logging
+
+    path = log_file()
+    if path is None:
+        return
+    logger = logging.getLogger("neurodata_widgets")
+    if any(getattr(h, "_ndw_log_file", None) == str(path) for h in logger.handlers):
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return
+    handler._ndw_log_file = str(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
 
 
 def query_params() -> dict:

@@ -126,16 +126,36 @@ def describe(exc: BaseException) -> tuple[str, str]:
                       requests.exceptions.InvalidSchema):
             return (f"That is not a valid server address: {exc}.", "Use a full URL such as https://xnat.example.org.")
         if isinstance(exc, requests.exceptions.ConnectionError):
-            return ("Could not reach the server.", "Check the address and your network, or whether the server is up.")
+            return _unreachable()
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return ("The server did not answer in time.",
                 "Check the server is up and try again; slow servers may need a longer timeout.")
     if isinstance(exc, ConnectionError):
-        return ("Could not reach the server.", "Check the address and your network, or whether the server is up.")
+        return _unreachable()
     if isinstance(exc, FileNotFoundError):
         return (f"No such file or folder: {exc.filename}.", "Check the path.")
     if isinstance(exc, PermissionError):
         return (f"Permission denied: {exc.filename}.", "Choose a folder you can write to.")
     lines = shorten_urls(str(exc) or type(exc).__name__).strip().splitlines() or [type(exc).__name__]
     text = lines[0] if len(lines[0]) <= 160 else lines[0][:159] + "…"  # the rest is under Details
-    return f"{type(exc).__name__}: {text}", "See the details below; the full traceback is in the log."
+    return f"{type(exc).__name__}: {text}", see_the_log()
+
+
+def _unreachable() -> tuple[str, str]:
+    # a refused connection from a notebook whose chosen sandbox stopped: say that, not "check your network"
+    from .config import SandboxGone, selected_sandbox
+
+    try:
+        selected_sandbox()
+    except SandboxGone as gone:
+        return gone.message, gone.hint
+    return ("Could not reach the server.", "Check the address and your network, or whether the server is up.")
+
+
+def see_the_log() -> str:
+    """"The full traceback is in the log", naming the log file when one is set (``NDW_LOG_FILE``; the demo sets it)."""
+    from .config import log_file
+
+    path = log_file()
+    return (f"See the details below; the full traceback is in the log: {path}" if path
+            else "See the details below; the full traceback is in the log.")

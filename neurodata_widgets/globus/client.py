@@ -8,9 +8,9 @@ directory (mode 0600) and are refreshed automatically; :meth:`GlobusClient.logou
 revokes them.
 
 Where it connects: arguments, then ``GLOBUS_SDK_SERVICE_URL_AUTH`` /
-``GLOBUS_SDK_SERVICE_URL_TRANSFER`` / ``NDW_GLOBUS_CLIENT_ID``, then a running
-``neurodata-widgets sandbox``, then (with nothing configured) an in-kernel sandbox.
-With only ``NDW_GLOBUS_CLIENT_ID`` set it talks to the real Globus.
+``GLOBUS_SDK_SERVICE_URL_TRANSFER`` / ``NDW_GLOBUS_CLIENT_ID``, then the chosen sandbox
+(see :func:`neurodata_widgets.config.selected_sandbox`), else the real Globus: with no
+client id configured the login widget says how to register one.
 
 Examples
 --------
@@ -42,7 +42,6 @@ AUTH_RS = "auth.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 LOGIN_SCOPES = ("openid", "profile", "email", TRANSFER_SCOPE)
 PRODUCTION_WEB = "https://app.globus.org"
-_IN_KERNEL: dict = {}
 
 
 def https_scope(collection_id: str) -> str:
@@ -73,26 +72,15 @@ def resolve_service(auth_url=None, transfer_url=None, client_id=None) -> dict:
     env_auth = os.environ.get("GLOBUS_SDK_SERVICE_URL_AUTH")
     env_transfer = os.environ.get("GLOBUS_SDK_SERVICE_URL_TRANSFER")
     client_id = setting("globus_client_id", client_id)
+    sandbox = running_sandbox().get("globus")  # first: a chosen sandbox that stopped says so (SandboxGone)
     if auth_url or env_auth:
         auth_url = auth_url or env_auth
         transfer_url = transfer_url or env_transfer or auth_url
-    elif running_sandbox().get("globus"):
-        info = running_sandbox()["globus"]
-        auth_url, transfer_url, client_id = info["auth_url"], info["transfer_url"], client_id or info["client_id"]
-    elif not client_id:  # nothing configured: the sandbox, started here
-        info = in_kernel_sandbox()
-        auth_url, transfer_url, client_id = info["auth_url"], info["transfer_url"], info["client_id"]
+    elif sandbox:
+        auth_url, transfer_url, client_id = sandbox["auth_url"], sandbox["transfer_url"], client_id or sandbox["client_id"]
+    # nothing configured: the real Globus, and the login asks for a native-app client id (never a stand-in)
     web = auth_url.rstrip("/") if auth_url else PRODUCTION_WEB
     return {"auth_url": auth_url, "transfer_url": transfer_url, "client_id": client_id, "web_url": web}
-
-
-def in_kernel_sandbox() -> dict:
-    """Start (once per process) a Globus sandbox in this kernel and return its info."""
-    if "sandbox" not in _IN_KERNEL:
-        from ..sandbox.runner import Sandbox
-
-        _IN_KERNEL["sandbox"] = Sandbox(services=["globus"], demo=False).start()
-    return _IN_KERNEL["sandbox"].info()["globus"]
 
 
 @dataclass

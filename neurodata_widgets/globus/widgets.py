@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 from traitlets import Bool, Int, List, Unicode
 
+from ..ui.badge import SandboxBadge
 from ..ui.banner import link_button
 from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
@@ -67,10 +68,17 @@ class GlobusLogin(WidgetBase):
         self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
         self.logout_button.on_click(lambda _: self.logout())
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
-        super().__init__([style(), widgets.HBox([self.who, self.mode_toggle, self.login_button, self.logout_button],
-                                                layout={"flex_flow": "row wrap", "align_items": "center"}),
+        self.badge = SandboxBadge(self.client.service.get("auth_url"))
+        super().__init__([style(), self.badge,
+                          widgets.HBox([self.who, self.mode_toggle, self.login_button, self.logout_button],
+                                       layout={"flex_flow": "row wrap", "align_items": "center"}),
                           self.link, self.code_row, self.banner], **kwargs)
         self.add_class("ndw-globus-login-widget")
+        if not self.client.client_id:  # nothing configured: say what to configure, start nothing
+            self.login_button.disabled = True
+            self.banner.show("Globus needs this app's client id before you can log in.", "info",
+                             "Register a native app (\"thick client\") at https://app.globus.org/settings/developers "
+                             "and set NDW_GLOBUS_CLIENT_ID to its client id before starting Jupyter or Voila.")
         self.client.on_login(self._logged_in)
         self.client.on_flow(self._flow_started)
         self.client.on_login_error(lambda exc: self._fail(exc, "Logging in"))
@@ -303,7 +311,9 @@ class GlobusBrowser(WidgetBase):
         self.search_button.on_click(lambda _: self.search(self.query.value))
         self.query.on_submit(lambda _: self.search(self.query.value))
         self.source.observe(self._sync_selection, names=["selected", "path"])
-        super().__init__([style(), widgets.HBox([self.query, self.search_button], layout={"flex_flow": "row wrap"}),
+        self.badge = SandboxBadge(self.client.service.get("transfer_url"))
+        super().__init__([style(), self.badge,
+                          widgets.HBox([self.query, self.search_button], layout={"flex_flow": "row wrap"}),
                           self.banner,
                           widgets.HBox([self.source, self.destination],
                                        layout={"justify_content": "space-between", "flex_flow": "row wrap"})],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,17 +20,52 @@ from pathlib import Path
 from .voila_template import TEMPLATE, voila_environ
 
 
-def voila_command(target, port: int, preheat: int = 0, tracebacks: bool = False) -> list[str]:
-    """Voila's command line: loopback only, the offline template, optionally preheated kernels.
+#: a page's kernel is shut down this long after its tab was closed (Voila's culling; preheated kernels are kept)
+CULL_IDLE_SECONDS = 600
+CULL_INTERVAL_SECONDS = 60
+
+
+def voila_command(target, port: int, preheat: int = 0, tracebacks: bool = False,
+                  cull_idle: int = CULL_IDLE_SECONDS) -> list[str]:
+    """Voila's command line: loopback only, the offline template, kernel culling, optionally preheated kernels.
 
     ``target`` is a notebook (served at ``/``) or a folder (each notebook at ``/voila/render/<name>``).
     ``preheat`` keeps that many kernels per notebook started and executed before anyone asks for them.
+    Kernels of closed pages are culled after ``cull_idle`` seconds, so a long-running demo does not
+    collect one kernel per visit. Voila never moves to another port by itself (``port_retries=0``):
+    the address printed is the address served.
+
+    Examples
+    --------
+    >>> cmd = voila_command("notebooks/portal.ipynb", 8866)
+    >>> "--MappingKernelManager.cull_idle_timeout=600" in cmd, "--port_retries=0" in cmd
+    (True, True)
     """
-    cmd = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-           f"--template={TEMPLATE}", f"--show_tracebacks={tracebacks}"]
+    cmd = [sys.executable, "-m", "voila", str(target), f"--port={port}", "--port_retries=0", "--no-browser",
+           "--Voila.ip=127.0.0.1", f"--template={TEMPLATE}", f"--show_tracebacks={tracebacks}",
+           f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+           f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+           "--MappingKernelManager.cull_connected=False"]
     if preheat:
         cmd += ["--preheat_kernel=True", f"--pool_size={preheat}"]
     return cmd
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int) -> bool:
+    """Whether ``port`` on 127.0.0.1 can be bound now."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for_http(url: str, proc: subprocess.Popen | None = None, timeout: float = 120) -> None:
@@ -52,8 +88,6 @@ class VoilaServer:
 
     def __init__(self, target, port: int | None = None, env: dict | None = None, preheat: int = 0,
                  tracebacks: bool = False, log=None):
-        from ..sandbox.runner import free_port
-
         self.target = Path(target)
         self.port = port or free_port()
         self.env = voila_environ(env)

@@ -5,7 +5,7 @@ import ipywidgets as widgets
 from traitlets import Unicode
 
 from .. import jobs
-from ..config import query_params, setting
+from ..config import query_params, selected_sandbox, setting
 from ..ui.banner import StatusBanner
 from ..ui.html import escape
 
@@ -25,13 +25,11 @@ def _banners(widget):
 
 
 def default_dataset(value=None) -> str:
-    """The dataset a dashboard opens: argument, ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset."""
+    """The dataset a dashboard opens: argument, ``?dataset=``, ``$NDW_DATASET``, the chosen sandbox's demo
+    superdataset, else the current folder (a notebook kept inside a dataset opens that dataset)."""
+    sandbox = selected_sandbox()  # first: a chosen sandbox that stopped says so (SandboxGone)
     chosen = value or query_params().get("dataset") or setting("dataset")
-    if chosen:
-        return chosen
-    from ..sandbox.demo_data import build_demo_datasets
-
-    return build_demo_datasets()["superdataset"]
+    return chosen or sandbox.get("demo", {}).get("superdataset") or "."
 
 
 class StatusBar(widgets.VBox):

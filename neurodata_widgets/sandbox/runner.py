@@ -427,6 +427,7 @@ class Sandbox:
         self.demo_info: dict = {}
         options = options or {}
         self.services = {n: classes[n](**options.get(n, {})) for n in wanted}
+        self.published: Path | None = None
 
     def __getitem__(self, name: str) -> Service:
         return self.services[name]
@@ -438,11 +439,19 @@ class Sandbox:
             self.demo_info = build_demo_datasets(self.demo_dir)
         for service in self.services.values():
             service.start()
+        from ..config import remember_sandbox
+
+        # started here on purpose: this process's widgets may use it (and show the "demo sandbox" badge)
+        remember_sandbox({name: s.info() for name, s in self.services.items()})
         return self
 
     def stop(self) -> None:
+        from ..config import forget_sandbox
+
+        forget_sandbox({name: s.info() for name, s in self.services.items()})
         for service in self.services.values():
             service.stop()
+        self.unpublish()
 
     def __enter__(self):
         return self.start()
@@ -465,25 +474,54 @@ class Sandbox:
         if self.demo_info:
             env["NDW_DEMO_DIR"] = str(Path(self.demo_info["root"]))
             env.setdefault("NDW_DATASET", self.demo_info["superdataset"])
+        if self.published is not None:
+            env["NDW_SANDBOX"] = str(self.published)  # the explicit choice a kernel started with this env makes
         return env
 
-    def publish(self, path=None) -> Path:
-        """Write :meth:`info` to the sandbox file (mode 0600: it holds demo credentials)."""
-        from ..config import sandbox_file
+    def publish(self, path=None, extra: dict | None = None) -> Path:
+        """Write :meth:`info` to the sandbox file (mode 0600: it holds demo credentials).
+
+        Refuses (:class:`SandboxBusy`) when another running sandbox publishes to that file; :meth:`stop`
+        removes it again. ``extra`` adds entries (the demo adds its dashboard's address).
+        """
+        from ..config import read_published, sandbox_file
 
         target = sandbox_file(path)
+        other = read_published(target)
+        if other is not None and other.get("pid") != os.getpid():
+            raise SandboxBusy(target, other)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.published = target
         with os.fdopen(fd, "w") as fh:
-            json.dump({"pid": os.getpid(), "services": self.info(), "environ": self.environ()}, fh)
+            json.dump({"pid": os.getpid(), "services": self.info(), "environ": self.environ(), **(extra or {})}, fh)
         os.replace(tmp, target)
         return target
 
+    def unpublish(self) -> None:
+        """Remove the file :meth:`publish` wrote (if it is still ours): it holds the demo password."""
+        if self.published is None:
+            return
+        try:
+            mine = json.loads(self.published.read_text()).get("pid") == os.getpid()
+        except (OSError, ValueError):
+            mine = False
+        if mine:
+            self.published.unlink(missing_ok=True)
+        self.published = None
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (for processes started outside the runner, like Voila)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+class SandboxBusy(RuntimeError):
+    """Another running sandbox already publishes to the file this one was to publish to."""
+
+    def __init__(self, path: Path, other: dict):
+        self.path, self.other = path, other
+        demo = (other.get("demo_url") and f", serving the portal on {other['demo_url']}") or ""
+        super().__init__(f"another sandbox is running (pid {other.get('pid')}{demo}) and publishes to {path}. "
+                         f"Use that one, stop it first (Ctrl-C in its terminal, or kill {other.get('pid')}), "
+                         f"or give this one its own file with NDW_SANDBOX_FILE=/path/to/other.json")
+
+
+from ..portal.serve import free_port  # noqa: E402,F401  (tests and benchmarks import it from here)
 

@@ -19,8 +19,8 @@ from .registry import RegistryClient
 def backend(value=None):
     """What to search: a given catalog or client; a URL (registry) or a path (catalog file); else the default.
 
-    The default is the registry from ``$NDW_REGISTRY_URL`` or a running sandbox, else the user's
-    own catalog (built from the demo datasets when empty), so a notebook works offline.
+    The default is the registry from ``$NDW_REGISTRY_URL`` or the chosen sandbox, else the user's
+    own catalog (``$NDW_CATALOG``; empty until they catalogue something), so a notebook works offline.
     """
     from .catalog import Catalog
 
@@ -28,7 +28,7 @@ def backend(value=None):
         return value
     if isinstance(value, str):
         return RegistryClient(value) if value.startswith(("http://", "https://")) else Catalog(value)
-    if setting("registry_url") or running_sandbox().get("registry", {}).get("url"):
+    if running_sandbox().get("registry", {}).get("url") or setting("registry_url"):  # a gone sandbox says so
         return RegistryClient()
     from .ingest import default_catalog
 

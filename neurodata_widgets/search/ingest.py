@@ -24,13 +24,8 @@ def catalog_path(value=None) -> Path:
 
 
 def default_catalog(value=None) -> Catalog:
-    """The user's catalog; when nothing was ever put in it, it is built from the demo datasets."""
-    cat = Catalog(catalog_path(value))
-    if len(cat) == 0:
-        from ..sandbox.demo_data import build_demo_datasets
-
-        build(cat, [build_demo_datasets()["superdataset"]])
-    return cat
+    """The user's catalog (empty until they build or import something: the search widget then says how)."""
+    return Catalog(catalog_path(value))
 
 
 def build(catalog: Catalog, paths, recursive: bool = True, job=None) -> dict:

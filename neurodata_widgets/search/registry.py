@@ -3,7 +3,7 @@
 :class:`RegistryClient` and :class:`~neurodata_widgets.search.catalog.Catalog` answer
 ``search(...)`` with the same page shape (the registry's ``GET /api/v2/dataset-urls``),
 so the widget and scripts use either. The base URL is an argument, else
-``$NDW_REGISTRY_URL``, else a running sandbox's registry, else the public instance.
+``$NDW_REGISTRY_URL``, else the chosen sandbox's registry, else the public instance.
 
 Examples
 --------
@@ -71,8 +71,9 @@ def refuse_extensions(tree, query: str, base_url: str) -> None:
 
 
 def registry_url(value=None) -> str:
-    """Which registry: argument, ``$NDW_REGISTRY_URL``, a running sandbox's, else the public instance."""
-    found = setting("registry_url", value) or running_sandbox().get("registry", {}).get("url")
+    """Which registry: argument, ``$NDW_REGISTRY_URL``, the chosen sandbox's, else the public instance."""
+    sandbox = running_sandbox()  # first: a chosen sandbox that stopped says so (SandboxGone)
+    found = setting("registry_url", value) or sandbox.get("registry", {}).get("url")
     return (found or PUBLIC_REGISTRY).rstrip("/")
 
 

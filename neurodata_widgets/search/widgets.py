@@ -9,6 +9,7 @@ from traitlets import Dict, Int, Unicode
 from ..config import setting
 from ..datasets import ops
 from ..jobs import Job
+from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
@@ -119,8 +120,9 @@ class DatasetSearch(WidgetBase):
         self.add_class("ndw-search")
         self.add_class("ndw")
         source = widgets.HTML(f'<span class="ndw-muted">searching {escape(getattr(self.backend, "label", None) or self._label())}</span>')
+        self.badge = SandboxBadge(getattr(self.backend, "base_url", None))
         self.children = [
-            widgets.HTML(CSS + STYLE, layout=widgets.Layout(height="0px")),
+            widgets.HTML(CSS + STYLE, layout=widgets.Layout(height="0px")), self.badge,
             widgets.HBox([self.query_box, self.search_button, self.help_button]), source, self.help,
             self.error_box, self.banner, self.stats,
             widgets.HBox([self.order, self.direction, self.prev_button, self.next_button, self.page_label],
@@ -132,6 +134,11 @@ class DatasetSearch(WidgetBase):
         ]
         # an empty box lists every dataset, newest first: the tab never opens blank
         self.search(query)
+        if getattr(self.backend, "path", None) is not None and len(self.backend) == 0:
+            # nothing configured and nothing catalogued yet: say what to configure
+            self.banner.show("Nothing to search yet: your catalog is empty.", "info",
+                             "Catalog your datasets with `neurodata-widgets catalog build PATH`, or set "
+                             "NDW_REGISTRY_URL to a DataLad-Registry (or NDW_CATALOG to a catalog file).")
 
     def _label(self) -> str:
         return str(getattr(self.backend, "path", None) or getattr(self.backend, "base_url", ""))

@@ -41,26 +41,19 @@ _FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)(?:/scans/(?P<scan>[^/]+))?/re
 
 
 def default_url(value: str | None = None) -> str | None:
-    """The XNAT a dashboard talks to: argument, ``?xnat=``, ``$NDW_XNAT_URL``, a running sandbox, else ``None``."""
+    """The XNAT a dashboard talks to: argument, ``?xnat=``, ``$NDW_XNAT_URL``, the chosen sandbox, else ``None``.
+
+    With nothing configured there is no server: the login form asks for its address.
+    """
     from ..config import query_params
 
-    return (setting("xnat_url", value or query_params().get("xnat"))
-            or running_sandbox().get("xnat", {}).get("url"))
-
-
-_IN_KERNEL = {}
+    sandbox = running_sandbox()  # first: a chosen sandbox that stopped says so (SandboxGone)
+    return setting("xnat_url", value or query_params().get("xnat")) or sandbox.get("xnat", {}).get("url")
 
 
 def ensure_url(value: str | None = None) -> str:
-    """:func:`default_url`, else start the XNAT sandbox in this process and return its URL."""
-    url = default_url(value)
-    if url:
-        return url
-    if "sandbox" not in _IN_KERNEL:
-        from ..sandbox.runner import Sandbox
-
-        _IN_KERNEL["sandbox"] = Sandbox(services=["xnat"], demo=False).start()
-    return _IN_KERNEL["sandbox"]["xnat"].url
+    """:func:`default_url`, or ``""`` when nothing is configured (never a stand-in started by itself)."""
+    return default_url(value) or ""
 
 
 def _translate(exc):
@@ -242,19 +235,8 @@ class XnatClient:
             self._notify()
 
     def saved_login(self, name: str | None = None) -> dict | None:
-        """The stored login for credential ``name`` (default: this server's), else the sandbox's demo login.
-
-        The sandbox's demo password comes from the file a running sandbox publishes (mode 0600) or from
-        the sandbox this kernel started; it never passes through a widget.
-        """
-        stored = self.store.get(name or credential_name(self.url))
-        if stored is not None:
-            return stored
-        for info in (running_sandbox().get("xnat", {}),
-                     _IN_KERNEL["sandbox"].info()["xnat"] if "sandbox" in _IN_KERNEL else {}):
-            if info.get("url", "").rstrip("/") == self.url and info.get("password"):
-                return {"name": name, "user": info["user"], "password": info["password"], "source": "sandbox"}
-        return None
+        """The login stored in DataLad's credential store for ``name`` (default: this server's), else ``None``."""
+        return self.store.get(name or credential_name(self.url))
 
     # -- requests -----------------------------------------------------------------------------------
     @property

@@ -55,6 +55,23 @@ def _dataset(path):
     return ds
 
 
+def _remove_new_dataset(path: Path, keep_folder: bool) -> None:
+    """Remove a dataset this call created (git-annex write-protects its objects: make them writable first)."""
+    import shutil
+
+    if not path.exists():
+        return
+    for folder, dirs, _ in os.walk(path):
+        for d in dirs:
+            os.chmod(os.path.join(folder, d), 0o755)
+    for child in list(path.iterdir()) if keep_folder else [path]:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    log.info("removed the half-made dataset %s", path)
+
+
 def configure(ds, url: str, project: str, pathfmt: str, credential: str, name: str = "default") -> bool:
     """Write datalad-xnat's settings (and, unless anonymous, provider + special remote); ``True`` if changed."""
     changed = False
@@ -113,6 +130,18 @@ def track(client, manifest, dataset, *, pathfmt: str = DEFAULT_PATHFMT, register
     """
     import pandas as pd
 
+    from datalad.api import Dataset
+
+    if not Dataset(str(dataset)).is_installed():
+        # a dataset made here and then left by a failure or a cancel is removed again: nothing half-made
+        existed = Path(dataset).exists()
+        try:
+            _dataset(dataset)
+            return track(client, manifest, dataset, pathfmt=pathfmt, register_only=register_only,
+                         project=project, name=name, job=job)
+        except BaseException:
+            _remove_new_dataset(Path(dataset), keep_folder=existed)
+            raise
     ds = _dataset(dataset)
     if ds.repo.dirty:
         raise errors.UserError(f"The dataset {ds.path} has unsaved changes.",

@@ -17,8 +17,9 @@ import ipywidgets as widgets
 from traitlets import List, Unicode
 
 from ..auth.widgets import LoginForm
-from ..config import setting
+from ..config import sandbox_login, setting
 from ..jobs import Job
+from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
@@ -57,8 +58,27 @@ class XnatLogin(LoginForm):
         super().__init__(self.client.url, setting("xnat_user", None, ""), prefix="ndw-xnat", service="XNAT",
                          store=self.client.store, **kwargs)
         self.url.placeholder = "https://xnat.example.org"
+        self.badge = SandboxBadge(self.client.url)
+        self.url.observe(lambda ch: self._server_changed(ch["new"]), names="value")
+        self.children = (self.badge, *self.children)
+        self._server_changed(self.client.url)
+
+    def _server_changed(self, url: str) -> None:
+        self.badge.update(url.strip())
+        demo = sandbox_login("xnat", url.strip())
+        if demo:
+            self.user.value = demo["user"] or ""
+            self.banner.show(f"Demo sandbox: the demo credentials (user {demo['user']}) are filled in for you; "
+                             "press Log in.", "info", "They come from the sandbox, never from your credential store.")
+        elif not url.strip():
+            self.banner.show("Enter your XNAT server's address, then log in.", "info",
+                             "Set NDW_XNAT_URL before starting Jupyter or Voila to fill it in for everyone.")
 
     def connect(self, url, user, password, anonymous, remember) -> str:
+        demo = None if anonymous or password else sandbox_login("xnat", url)
+        if demo and user in (None, demo["user"]):
+            # the sandbox's demo login: the password is read here, never put into a widget
+            user, password, remember = demo["user"], demo["password"], False
         return self.client.login(user, password, anonymous=anonymous, remember=remember, url=url)
 
     def disconnect(self) -> None:
@@ -154,8 +174,9 @@ class XnatBrowser(WidgetBase):
                        (self.download_button, "ndw-xnat-download"), (self.dataset, "ndw-xnat-dataset"),
                        (self.track_button, "ndw-xnat-track"), (self.selection_label, "ndw-xnat-selection")):
             w.add_class(cls)
+        self.badge = SandboxBadge(client.url if client is not None else None)
         wrap = {"flex_flow": "row wrap", "align_items": "center"}
-        super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.banner,
+        super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.badge, self.banner,
                           widgets.HBox([self.filter, self.refresh_button, self.selection_label], layout=wrap),
                           widgets.HBox([self.loading, self.cancel_button], layout=wrap),
                           widgets.HBox([self.tree, self.details], layout={"flex_flow": "row wrap"}),
@@ -180,6 +201,7 @@ class XnatBrowser(WidgetBase):
         if client is not self.client:
             self.client = client
             client.on_session(self._session_changed)
+        self.badge.update(client.url)
         self.refresh()
 
     def _session_changed(self, client) -> None:

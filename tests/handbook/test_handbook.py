@@ -1,8 +1,5 @@
 """The handbook builds with warnings as errors, every code cell executed, and every internal link resolving."""
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,12 +11,9 @@ HANDBOOK = Path(__file__).resolve().parents[2] / "handbook"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, sandbox):
-    out = tmp_path_factory.mktemp("handbook") / "html"
-    env = {**os.environ, "NDW_DOCS_FORCE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", str(HANDBOOK),
-                           str(out)], capture_output=True, text=True, env=env, timeout=1500)
-    return out, proc
+def built(built_handbook):
+    """``make docs`` run from a plain shell (tests/conftest.py), shared with tests/test_readme_commands.py."""
+    return built_handbook
 
 
 def test_builds_without_warnings(built):
@@ -89,3 +83,35 @@ def _parse(path):
     parser = _Links()
     parser.feed(path.read_text(errors="replace"))
     return parser
+
+
+@pytest.mark.browser
+def test_widgets_render_offline(built):
+    """A built page shows its widgets with the network blocked: the widget manager is served with the pages."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    out, proc = built
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    page_path = out / "codealong/search.html"
+    assert "application/vnd.jupyter.widget-state+json" in page_path.read_text()
+    blocked, failed = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=os.environ.get("NDW_CHROMIUM", "/usr/bin/chromium"),
+                                     headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            context = browser.new_context()
+            # the network is blocked: only the built files themselves load
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                          else (blocked.append(route.request.url), route.abort())[1])
+            page = context.new_page()
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto(page_path.as_uri())
+            search_button = page.locator(".ndw-search .widget-button", has_text="Search").first
+            search_button.wait_for(state="visible", timeout=60_000)
+            page.screenshot(path=str(Path(__file__).resolve().parents[2] / "test-artifacts/handbook-offline.png"))
+        finally:
+            browser.close()
+    assert not blocked, blocked
+    assert not failed, failed

@@ -52,8 +52,12 @@ def test_rebuild_reads_only_datasets_whose_head_changed(demo_clone, tmp_path):
     assert len(cat) == 3
 
 
-def test_default_catalog_is_built_from_the_demo(demo, tmp_path, monkeypatch):
+def test_default_catalog_is_the_users_and_empty_until_they_fill_it(demo, tmp_path, monkeypatch):
+    """With nothing catalogued the default catalog is empty (never quietly filled from the sandbox's demo)."""
     monkeypatch.setenv("NDW_CATALOG", str(tmp_path / "mine.sqlite"))
     cat = default_catalog()
-    assert len(cat) == 3 and Path(cat.path) == tmp_path / "mine.sqlite"
+    assert len(cat) == 0 and Path(cat.path) == tmp_path / "mine.sqlite"
+    build(cat, [demo["superdataset"]])
+    cat = default_catalog()
+    assert len(cat) == 3
     assert json.loads(json.dumps(cat.search("raw")["dataset_urls"]))  # plain JSON all the way

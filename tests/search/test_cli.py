@@ -49,10 +49,13 @@ def test_errors_exit_non_zero_with_the_message_on_stderr(tmp_path):
     assert missing.returncode != 0 and "nowhere" in missing.stderr
 
 
-def test_default_catalog_is_the_users_built_from_the_demo(demo, tmp_path):
+def test_default_catalog_is_the_users(demo, tmp_path):
     import os
 
     env = dict(os.environ, NDW_CATALOG=str(tmp_path / "default.sqlite"))
+    out = run("search", "ndw", "--json", env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "", out.stderr  # empty until the user fills it
+    assert run("build", demo["superdataset"], env=env).returncode == 0
     out = run("search", "ndw", "--json", env=env)
     assert out.returncode == 0, out.stderr
     assert len(out.stdout.splitlines()) == 3

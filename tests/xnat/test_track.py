@@ -118,6 +118,25 @@ def test_a_clone_gets_content_with_the_stored_credential(remembered, server, tmp
     assert len(files) == 2 and all(p.read_bytes()[128:132] == b"DICM" for p in files)
 
 
+@pytest.mark.parametrize("folder_existed", [False, True])
+def test_a_cancelled_track_leaves_no_half_made_dataset(server, tmp_path, folder_existed):
+    """Track in a new dataset, cancelled after the dataset was made: the folder is as it was before."""
+    from neurodata_widgets.jobs import Cancelled, Job
+
+    client = XnatClient(server.url)
+    client.login(anonymous=True)
+    manifest = client.manifest([Node("subject", "DEMO_PUBLIC", "sub-001")])
+    target = tmp_path / "new-ds"
+    if folder_existed:
+        target.mkdir()
+    job = Job(lambda job: None)
+    job.cancel()
+    with pytest.raises(Cancelled):
+        track(client, manifest, target, job=job)
+    assert (target.exists() and not any(target.iterdir())) if folder_existed else not target.exists()
+    client.logout()
+
+
 def test_catalog_folders_and_session_resources_are_tracked_apart(tmp_path):
     import datalad.api as dl
 

@@ -186,13 +186,21 @@ def test_a_browser_follows_its_clients_logins(server):
     assert browser.roots == [] and "Log in to browse" in browser.banner.message
 
 
-def test_the_running_sandbox_demo_login_is_offered(sandbox):
-    """A dashboard on the sandbox logs in as its demo user without anyone typing the password."""
+def test_the_chosen_sandbox_demo_login_is_filled_in(sandbox):
+    """A dashboard on the chosen sandbox says the demo login is filled in; the password never enters a widget."""
     info = sandbox.info()["xnat"]
     login = XnatLogin(XnatClient(info["url"]))
-    login.wait_for_saved_login()
-    assert login.user.placeholder == f"saved: {info['user']}"
-    login.user.value = ""
+    assert login.user.value == info["user"] and login.password.value == ""
+    assert "demo credentials" in login.banner.message and login.badge.shown
     login.login_button.click()
     assert login.value == info["user"] and login.password.value == ""
+    assert info["password"] not in str(login.get_state()) + str(login.banner.get_state())
     login.logout()
+
+
+def test_no_demo_password_for_a_server_that_is_not_the_sandbox(sandbox):
+    """The client never falls back to the sandbox's demo login: saved_login is the credential store only."""
+    client = XnatClient(sandbox.info()["xnat"]["url"])
+    assert client.saved_login() is None
+    login = XnatLogin(XnatClient("https://xnat.example.org"))
+    assert not login.badge.shown and "demo credentials" not in login.banner.message

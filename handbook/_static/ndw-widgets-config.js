@@ -1,0 +1,6 @@
+// The widget manager finds its fonts relative to its own module address: point that address at the
+// copy served with these pages (_static/ndw-widgets/), so icons load offline and from no CDN.
+(function () {
+  var here = document.currentScript.src.replace(/[^/]*$/, "");
+  require.config({ paths: { "@jupyter-widgets/html-manager": here + "ndw-widgets/html-manager" } });
+})();
