@@ -279,3 +279,16 @@ def test_collection_needing_data_access_consent_says_so_then_works(sandbox, own_
     assert run("git", "annex", "checkpresentkey", key, "globus", cwd=ds.path, check=False).returncode == 0
     run("git", "annex", "get", "participants.tsv", cwd=ds.path)
     assert (tmp_path / "ds" / "participants.tsv").read_text().startswith("participant_id")
+
+
+def test_endpoint_reset_to_the_collection_id_keeps_the_urls_working(conp, sandbox, own_login, tmp_path):
+    """What the ambiguity error advises (endpoint=<id>) must not orphan the URLs that carry the name."""
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    shown = run("git", "annex", "enableremote", "globus", f"endpoint={info['collection']}", cwd=clone).stdout
+    found = re.search(r"verifyremote globus --safe (\S+)", shown)
+    if found:
+        run("git", "annex", "verifyremote", "globus", "--safe", found.group(1), cwd=clone)
+    login()
+    run("datalad", "get", "participants.tsv", cwd=clone)
+    assert (clone / "participants.tsv").read_text().startswith("participant_id")
