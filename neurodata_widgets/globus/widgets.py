@@ -500,7 +500,9 @@ class RegisterBox(WidgetBase):
                 raise UserError("Select one or more files (not folders) in the source pane.", "")
             done = register(self.dataset.value, self.client, pane.collection, files, dest=self.folder.value)
         except Exception as exc:
-            self.fail(exc, "Registering")
+            links = ([("Allow HTTPS access to this collection", exc.url, "ndw-globus-consent-link")]
+                     if isinstance(exc, ConsentRequired) else [])  # first HTTPS use: allow the collection's scope
+            self.fail(exc, "Registering", links=links)
             return []
         self.value = [d["path"] for d in done]
         self.succeed(f"Registered {len(done)} file(s) in {self.dataset.value}; `datalad get` fetches them when "
