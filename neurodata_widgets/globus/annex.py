@@ -169,6 +169,9 @@ def get(dataset, client, paths=".") -> list[dict]:
     from datalad.api import Dataset
 
     ds = Dataset(str(dataset))
-    for collection_id in uncurl_remotes(ds.path).values():  # CONP remotes read the login themselves
-        refresh_credential(ds.path, client, collection_id)
+    for name, collection_id in uncurl_remotes(ds.path).items():  # CONP remotes read the login themselves
+        https_server = client.collection(collection_id)["https_server"].rstrip("/")
+        refresh_credential(ds.path, client, collection_id, https_server)
+        # the address now (a server may have moved since registration); local config overrides the recorded one
+        _git(ds.path, "config", f"remote.{name}.uncurl-url", https_server + "/{path}")
     return ds.get(paths, result_renderer="disabled", on_failure="ignore")

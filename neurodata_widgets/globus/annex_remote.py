@@ -45,10 +45,12 @@ class GlobusHttpsRemote(UncurlRemote):
         super().prepare()
         self.problem: str | None = None
         found = _COLLECTION.search(" ".join(m.pattern for m in self.match or []))
-        if not found or not _globus_configured():
+        if not found:
             return
         collection_id = found.group(1)
         try:
+            if not _globus_configured():
+                return
             from .annex import refresh_credential
             from .client import GlobusClient
 
@@ -66,7 +68,7 @@ class GlobusHttpsRemote(UncurlRemote):
     def transfer_retrieve(self, key: str, filename: str) -> None:
         try:
             super().transfer_retrieve(key, filename)
-        except RemoteError as exc:
+        except Exception as exc:  # RemoteError, or a connection error uncurl lets through
             why = f"Globus: {self.problem} " if getattr(self, "problem", None) else \
                 "The Globus collection refused the download (your login may have expired). "
             raise RemoteError(f"{exc}. {why}{login_advice()}") from exc

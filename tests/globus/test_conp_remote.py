@@ -240,7 +240,7 @@ def test_register_command_sets_up_the_remote_and_urls(conp, own_login, tmp_path)
 
 
 def test_setup_without_globus_configured_says_what_to_set(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_SDK_", "NDW_GLOBUS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOBUS_SDK_", "NDW_GLOBUS_", "NDW_SANDBOX"))}
     env["NDW_SANDBOX_FILE"] = str(tmp_path / "no-sandbox.json")
     proc = subprocess.run(["git-annex-remote-globus", "setup"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "NDW_GLOBUS_CLIENT_ID" in proc.stderr

@@ -45,6 +45,7 @@ def test_register_box_from_browser_selection(client, globus, tmp_path, allow_col
     browser.source.select("participants.tsv")
     box.register_button.click()  # first use of the collection's HTTPS access: the consent link is shown
     assert "needs your consent" in box.error and box.value == []
+    assert "ndw-globus-consent-link" in box.banner.value
     allow_collection(client, globus.info()["source_collection"])
     browser.source.go("/ds001/")
     browser.source.select("participants.tsv", "sub-01")  # the folder is skipped
@@ -153,9 +154,20 @@ def test_registered_dataset_survives_a_restart_on_another_port(consent, tmp_path
     try:
         assert after.url != before.url
         allow_collection(logged_in(after), src)
-        env = {"GLOBUS_SDK_SERVICE_URL_AUTH": after.url + "/", "GLOBUS_SDK_SERVICE_URL_TRANSFER": after.url + "/"}
+        env = after.environ()  # what a user's environment points at: the Globus it uses now
         got = _datalad_get(ds.path, "participants.tsv", env=env)
         assert got.returncode == 0, got.stdout + got.stderr
         assert (tmp_path / "ds5/participants.tsv").read_text().startswith("participant_id")
+        # from Python with a client of its own token file: the address is refreshed in the local config
+        other = GlobusClient(auth_url=after.url + "/", transfer_url=after.url + "/", client_id=after.client_id,
+                             token_file=tmp_path / "other-tokens.json")
+        other.finish_login(consent(other.start_login("code")))
+        allow_collection(other, src)
+        ds.drop("participants.tsv", reckless="availability", result_renderer="disabled")
+        results = annex.get(ds.path, other, ["participants.tsv"])
+        assert [r["status"] for r in results if r.get("action") == "get"] == ["ok"]
+        configured = subprocess.run(["git", "-C", ds.path, "config", f"remote.{annex.remote_name(src)}.uncurl-url"],
+                                    capture_output=True, text=True).stdout
+        assert configured.startswith(after.url + "/_https/")
     finally:
         after.stop()
