@@ -193,15 +193,16 @@ class CollectionPane(WidgetBase):
         self.next_button = widgets.Button(icon="chevron-right", layout={"width": "40px"})
         self.page_label = widgets.Label()
         self.picker.observe(self._picked, names="value")
-        self.path_box.on_submit(lambda _: self.go(self.path_box.value))
-        self.up_button.on_click(lambda _: self.up())
-        self.refresh_button.on_click(lambda _: self.refresh())
+        # clicks list in the background: a slow or retrying Globus never freezes the page
+        self.path_box.on_submit(lambda _: self.go(self.path_box.value, wait=False))
+        self.up_button.on_click(lambda _: self.up(wait=False))
+        self.refresh_button.on_click(lambda _: self.refresh(wait=False))
         self.hidden_box.observe(lambda ch: setattr(self, "show_hidden", ch["new"]), names="value")
         self.observe(lambda ch: self.refresh(), names="show_hidden")
         self.list.observe(lambda ch: setattr(self, "selected", list(ch["new"])), names="value")
-        self.open_button.on_click(lambda _: self.open_selected())
-        self.prev_button.on_click(lambda _: self.turn(-1))
-        self.next_button.on_click(lambda _: self.turn(+1))
+        self.open_button.on_click(lambda _: self.open_selected(wait=False))
+        self.prev_button.on_click(lambda _: self.turn(-1, wait=False))
+        self.next_button.on_click(lambda _: self.turn(+1, wait=False))
         super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
                                                      self.hidden_box], layout={"width": "98%"}),
                           self.list, widgets.HBox([self.open_button, self.prev_button, self.next_button,
@@ -223,24 +224,24 @@ class CollectionPane(WidgetBase):
             self.collection = change["new"]
             self.go("/~/")
 
-    def go(self, path: str) -> None:
+    def go(self, path: str, wait: bool = True) -> None:
         self.path = path if path.endswith("/") else path + "/"
         self.page = 0
-        self.refresh()
+        self.refresh(wait)
 
-    def up(self) -> None:
+    def up(self, wait: bool = True) -> None:
         parts = [p for p in self.path.replace("/~/", "/").split("/") if p]
-        self.go("/" + "/".join(parts[:-1]) + ("/" if parts[:-1] else ""))
+        self.go("/" + "/".join(parts[:-1]) + ("/" if parts[:-1] else ""), wait)
 
-    def turn(self, step: int) -> None:
+    def turn(self, step: int, wait: bool = True) -> None:
         pages = max(1, -(-self.total // self.page_size))
         self.page = max(0, min(pages - 1, self.page + step))
-        self.refresh()
+        self.refresh(wait)
 
-    def open_selected(self) -> None:
+    def open_selected(self, wait: bool = True) -> None:
         dirs = [n for n in self.selected if self.entry(n) and self.entry(n)["type"] == "dir"]
         if dirs:
-            self.go(self.join(dirs[0]) + "/")
+            self.go(self.join(dirs[0]) + "/", wait)
 
     def entry(self, name: str) -> dict | None:
         return next((e for e in self.entries if e["name"] == name), None)
@@ -249,19 +250,38 @@ class CollectionPane(WidgetBase):
         base = self.path if self.path.endswith("/") else self.path + "/"
         return base + name
 
-    def refresh(self) -> None:
-        """List the current page (one request)."""
+    def refresh(self, wait: bool = True) -> None:
+        """List the current page (one request); ``wait=False`` (a click) lists in the background."""
         if not self.collection:
             return
-        self.busy(f"listing {self.path}")
-        try:
-            listing = self.client.ls(self.collection, self.path, show_hidden=self.show_hidden,
-                                     limit=self.page_size, offset=self.page * self.page_size)
-        except Exception as exc:
-            self.entries, self.list.options = [], []
-            links = [("Grant consent", exc.url, "ndw-globus-consent-link")] if isinstance(exc, ConsentRequired) else []
-            self.fail(exc, f"Listing {self.path}", links=links)
+        collection, path, hidden = self.collection, self.path, self.show_hidden
+        limit, offset = self.page_size, self.page * self.page_size
+
+        def fetch():
+            return self.client.ls(collection, path, show_hidden=hidden, limit=limit, offset=offset)
+
+        if not wait:
+            self.page_label.value = f"listing {path} …"
+            self.list.disabled = True
+            self.in_background(fetch, self._show_listing, f"listing {path}", on_error=self._listing_failed)
             return
+        self.busy(f"listing {path}")
+        try:
+            listing = fetch()
+        except Exception as exc:
+            self._listing_failed(exc)
+            return
+        self._show_listing(listing)
+
+    def _listing_failed(self, exc) -> None:
+        self.list.disabled = False
+        self.entries, self.list.options = [], []
+        self.page_label.value = ""
+        links = [("Grant consent", exc.url, "ndw-globus-consent-link")] if isinstance(exc, ConsentRequired) else []
+        self.fail(exc, f"Listing {self.path}", links=links)
+
+    def _show_listing(self, listing) -> None:
+        self.list.disabled = False
         self.succeed()
         self.listing = listing
         self.path = listing.path

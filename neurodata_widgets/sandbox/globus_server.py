@@ -3,17 +3,20 @@
 The real ``globus-sdk`` talks to it when ``GLOBUS_SDK_SERVICE_URL_AUTH`` and
 ``GLOBUS_SDK_SERVICE_URL_TRANSFER`` point at :attr:`GlobusServer.url`:
 
-* Auth: the native-app PKCE flow (``/v2/oauth2/authorize`` shows a consent page with
-  an Allow button; the code goes to the ``redirect_uri`` or is shown on
-  ``/v2/web/auth-code`` to copy), ``/v2/oauth2/token`` (authorization_code, refresh_token),
-  ``/v2/oauth2/token/revoke``, ``/v2/oauth2/userinfo``. Access tokens expire after
-  ``token_lifetime`` seconds, and :meth:`expire` ends them all at once.
-* Transfer: endpoint_search, endpoint documents (with ``https_server``), ls with
-  paging and filters, mkdir, rename, submission ids, transfer and delete tasks,
-  task get/list/cancel, successful_transfers and event_list.
+* Auth (:mod:`.globus_auth`, :mod:`.globus_auth_api`): registered apps (the sandbox's, globus-cli's
+  native app and the confidential instances ``globus login`` registers), the authorization-code flow
+  with a consent page, ``/v2/oauth2/token`` (authorization_code, refresh_token, client_credentials),
+  revoke, validate, introspect, userinfo, identities, consents, OpenID configuration, JWKs and signed
+  ``id_token`` s. Access tokens expire after ``token_lifetime`` seconds; :meth:`expire` ends them all.
+* Transfer: endpoint_search, endpoint documents (with ``https_server``), ls (paths normalised to end
+  in ``/``) with paging and filters, stat, mkdir, rename, submission ids, transfer and delete tasks
+  (``recursive``/``ignore_missing``), task get/list/cancel, successful_transfers and event_list.
+  globus-cli runs unchanged against all of it.
 * Collections are local directories; a transfer copies files progressively at
   ``rate`` bytes per second in a background thread, so polling sees bytes moving.
-  Every collection serves its files at its ``https_server`` to a bearer token.
+  Each collection serves its files at its ``https_server`` to a token for its own HTTPS scope
+  (``https://auth.globus.org/scopes/<id>/https``) and answers 401 with a ``WWW-Authenticate``
+  challenge naming that scope otherwise; the public collection serves anyone.
 
 Errors have the shapes of the recorded responses in ``globus_sdk.testing``.
 

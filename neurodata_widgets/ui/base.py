@@ -142,6 +142,45 @@ class WidgetBase(widgets.VBox):
             self.banner.clear()
         self.status = status
 
+    def in_background(self, work, then=None, activity: str = "", context: str = "", on_error=None):
+        """Run ``work()`` off the kernel's main thread (a click never freezes the page); ``then(result)`` after.
+
+        The widget is ``loading`` meanwhile; an error goes to ``on_error(exc)``, else to :meth:`fail`. A second call
+        while one runs is refused (returns ``None``). Returns the thread (``join`` it to wait).
+        """
+        import threading
+
+        running = self.__dict__.get("_background")
+        if running is not None and running.is_alive():
+            return None
+        self.busy(activity)
+
+        def run():
+            try:
+                result = work()
+            except Exception as exc:
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    self.fail(exc, context)
+                return
+            if then is not None:
+                try:
+                    then(result)
+                except Exception as exc:
+                    self.fail(exc, context)
+
+        thread = threading.Thread(target=run, name=f"ndw-{type(self).__name__}", daemon=True)
+        self.__dict__["_background"] = thread
+        thread.start()
+        return thread
+
+    def wait_background(self, timeout: float = 60) -> None:
+        """Wait for the work started by :meth:`in_background` (tests and scripts)."""
+        thread = self.__dict__.get("_background")
+        if thread is not None:
+            thread.join(timeout)
+
     def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
         """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""
         self.banner.show_error(exc, context, links=links)

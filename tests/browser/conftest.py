@@ -158,9 +158,15 @@ def reference_image():
     return compare_with_reference
 
 
+# data that differs from run to run (search results over a freshly built catalog, temporary paths) is masked:
+# the comparison is about the layout and the look, the data has its own tests
+MASKED = (".ndw-search-results", ".ndw-search-facets", ".ndw-search-stats", ".ndw-crumbs")
+
+
 def compare_with_reference(page, name: str) -> float:
     """Screenshot the viewport and compare it with ``reference/<name>.png``; return the share that differs."""
-    shot = page.evaluate(_SCALE, [_data_url(page.screenshot()), WIDTH, HEIGHT])
+    mask = [page.locator(selector) for selector in MASKED]
+    shot = page.evaluate(_SCALE, [_data_url(page.screenshot(mask=mask, mask_color="#888888")), WIDTH, HEIGHT])
     path = REFERENCE / f"{name}.png"
     artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -176,3 +182,27 @@ def compare_with_reference(page, name: str) -> float:
                                 f"{TOLERANCE:.0%}): see test-artifacts/looks-{name}.png; if the change is "
                                 "intended, run `make update-references` and commit the image")
     return share
+
+
+# WCAG contrast of two computed CSS colours, and the first opaque background behind an element
+_CONTRAST = """(el) => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = null;
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c; break; }
+  }
+  bg = bg || [255, 255, 255];
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.fixture
+def contrast():
+    """``contrast(locator)``: WCAG contrast ratio of an element's text against the background behind it."""
+    return lambda locator: locator.evaluate(_CONTRAST)

@@ -8,24 +8,6 @@ pytestmark = pytest.mark.browser
 
 DASHBOARDS = ["portal", "explorer", "provenance", "search", "xnat", "globus"]
 
-# WCAG contrast of two computed CSS colours, and the first opaque background behind an element
-_CONTRAST = """(el) => {
-  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  let bg = null;
-  for (let e = el; e; e = e.parentElement) {
-    const c = rgb(getComputedStyle(e).backgroundColor);
-    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { bg = c; break; }
-  }
-  bg = bg || [255, 255, 255];
-  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-}"""
-
-
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_dashboard_matches_its_reference_image(dashboard, demo, reference_image, name):
     page = dashboard.open(f"{name}.ipynb")
@@ -35,13 +17,13 @@ def test_dashboard_matches_its_reference_image(dashboard, demo, reference_image,
     reference_image(page, name)
 
 
-def test_dark_theme_lineage_graph_fits_and_a_run_node_selects_its_row(dashboard, demo):
+def test_dark_theme_lineage_graph_fits_and_a_run_node_selects_its_row(dashboard, demo, contrast):
     page = dashboard.open("provenance.ipynb", query="theme=dark")
     header = page.locator(".ndw-provenance-runs .ndw-table th").first
     header.wait_for(timeout=60_000)
-    assert header.evaluate(_CONTRAST) >= 4.5, "table headers are hard to read on the dark theme"
+    assert contrast(header) >= 4.5, "table headers are hard to read on the dark theme"
     cell = page.locator(".ndw-provenance-runs .ndw-table td").nth(1)
-    assert cell.evaluate(_CONTRAST) >= 4.5
+    assert contrast(cell) >= 4.5
     # the whole graph is inside its panel: no node cut off at the right
     view = page.locator(".ndw-lineage-graph .ndw-lg-view")
     view.wait_for(timeout=60_000)

@@ -61,9 +61,11 @@ def test_browser_navigates_pages_and_transfers_with_live_rows(client, globus):
     src.select("many")
     src.open_selected()
     assert src.path == "/many/" and src.total == 10_000 and len(src.list.options) == 100
-    src.next_button.click()
+    src.next_button.click()  # a click lists in the background
+    src.wait_background(30)
     assert src.page == 1 and src.entries[0]["name"] == "file-00100.dat"
     src.up_button.click()
+    src.wait_background(30)
     assert src.path == "/"
     src.select("ds001")
     src.open_selected()

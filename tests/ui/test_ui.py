@@ -228,4 +228,25 @@ def test_portal_status_bar_repeats_errors_of_hidden_tabs_until_they_recover(tmp_
     search.fail(TimeoutError("slow"), "Searching")
     portal.open_tab("Search")
     assert bar.message == ""
-    bar.close()
+    _close_tree(portal)  # its job listener goes, and no closed part stays inside a live box
+
+
+def _close_tree(widget):
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
+def test_work_in_the_background_keeps_the_widget_usable():
+    from neurodata_widgets.ui.base import Status, WidgetBase
+
+    w, release, got = WidgetBase(), threading.Event(), []
+    thread = w.in_background(lambda: release.wait(10) and 42, got.append, "listing")
+    assert w.status == Status.LOADING and w.activity == "listing" and thread.is_alive()
+    assert w.in_background(lambda: 0) is None  # one at a time
+    release.set()
+    w.wait_background(10)
+    assert got == [42]
+    w.in_background(lambda: 1 / 0, context="Listing")
+    w.wait_background(10)
+    assert w.status == Status.ERROR and w.error.startswith("Listing: ZeroDivisionError")
