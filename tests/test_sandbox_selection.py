@@ -144,3 +144,10 @@ def test_two_sandboxes_never_share_a_published_file(tmp_path):
         proc.terminate()
         proc.wait(30)
     assert not published.exists()
+
+
+def test_the_portal_shows_the_badge_in_its_header(sandbox):
+    from neurodata_widgets.portal.widgets import Portal
+
+    portal = Portal()
+    assert portal.badge.shown and portal.children.index(portal.badge) == 1  # right under the header

@@ -300,6 +300,7 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
         ds_path = root / dataset
         if job is not None and job.cancelled:
             break  # what arrived stays; the job ends as cancelled with these results
+        start = len(results)
         with _Watch(job, ds_path, chunk, base) as watch:
             try:
                 for res in dl.get(path=[str(root / r["path"]) for r in chunk], dataset=str(ds_path),
@@ -311,12 +312,25 @@ def get(root, paths, jobs: int | None = None, install_subdatasets: bool = True, 
                 if not watch.killed:
                     raise
                 log.info("get cancelled: %s", exc)
+        _hint_globus(ds_path, results[start:])
         base["done"] += sum(sizes[r["path"]] for r in chunk if _present(ds_path, r))
         base["files"] += sum(1 for r in chunk if _present(ds_path, r))
         _report(job, done=base["done"], files_done=base["files"])
     for dataset in targets:
         state.refresh(dataset)  # only what changed is read again
     return results + already
+
+
+def _hint_globus(ds_path: Path, results: list) -> None:
+    """A failed get in a CONP clone whose ``globus`` remote is not enabled says how to enable it."""
+    failed = [r for r in results if r["status"] in ("error", "impossible") and r.get("type") == "file"]
+    if failed:
+        from ..globus.conp import enable_hint
+
+        hint = enable_hint(ds_path)
+        for r in failed:
+            if hint and hint not in r["message"]:
+                r["message"] = f"{r['message']} {hint}".strip()
 
 
 def _object(key: str) -> str:

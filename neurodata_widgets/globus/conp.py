@@ -256,3 +256,12 @@ def registered_urls(ds_path, keys) -> dict:
                 state[parts[2].removeprefix(":")] = parts[1] == "1"
         found[key] = [u for u, present in state.items() if present and u.lower().startswith(SCHEME)]
     return found
+
+
+def enable_hint(ds_path) -> str:
+    """What to do when a get fails in a clone whose CONP Globus remote is not enabled yet ('' if none is)."""
+    names = [r["name"] for r in conp_remotes(ds_path) if not r["enabled"]]
+    if not names:
+        return ""
+    return (f"This dataset keeps files on Globus (remote {names[0]!r}): run `git annex enableremote {names[0]}` "
+            "in the dataset, check and verify it as git-annex asks, and log in with `git-annex-remote-globus setup`.")

@@ -127,7 +127,12 @@ class GlobusRemote(SpecialRemote):
     def _paths(self, key) -> list[tuple[str, str]]:
         """``(url, path on the collection)`` for each of the key's URLs on this remote's collection."""
         urls = self.annex.geturls(key, SCHEME)
-        return [(u, p) for u in urls if (p := collection_path(u, self.endpoint)) is not None]
+        found = [(u, p) for u in urls if (p := collection_path(u, self.endpoint)) is not None]
+        if not found and urls:  # endpoint=<id> set after a rename: URLs still carry the name (or the reverse)
+            doc = self.collection()
+            for name in (doc.get("display_name") or "", doc.get("id") or ""):
+                found += [(u, p) for u in urls if name and (p := collection_path(u, name)) is not None]
+        return found
 
     # -- the protocol's requests -------------------------------------------------------------
     def claimurl(self, url):

@@ -32,6 +32,17 @@ def default_dataset(value=None) -> str:
     return chosen or sandbox.get("demo", {}).get("superdataset") or "."
 
 
+def service_urls() -> list:
+    """The XNAT, registry and Globus Auth addresses the portal's widgets talk to (``None`` where unset)."""
+    from ..globus.client import resolve_service
+    from ..search.registry import registry_url
+    from ..xnat.client import default_url
+
+    chosen = selected_sandbox()
+    registry = registry_url() if setting("registry_url") or chosen.get("registry") else None
+    return [default_url(), registry, resolve_service()["auth_url"]]
+
+
 class StatusBar(widgets.VBox):
     """One bar for the whole portal: every running job (progress + Cancel) and the latest error of any tab.
 
@@ -161,8 +172,12 @@ class Portal(widgets.VBox):
         for i, title in enumerate(self.TABS):
             self.tabs.set_title(i, title)
         self.tabs.observe(self._on_tab, names="selected_index")
+        from ..ui.badge import SandboxBadge
+
+        self.badge = SandboxBadge()
+        self.badge.update(*service_urls())  # visible at once, not only inside the folded login cards
         super().__init__([theme.header("Neurodata portal", "Find data, get at it, see how results came to be"),
-                          self.logins, self.status_bar, self.tabs], **kwargs)
+                          self.badge, self.logins, self.status_bar, self.tabs], **kwargs)
         self.add_class("ndw-portal")
         self.observe(self._on_dataset, names="dataset")
         self.dataset = default_dataset(dataset)

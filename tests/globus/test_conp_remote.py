@@ -183,8 +183,16 @@ def test_register_files_the_conp_way(conp, sandbox, own_login, tmp_path):
     urls = run("git", "annex", "whereis", "--json", "participants.tsv", cwd=ds.path).stdout
     assert conp_url(info["endpoint"], info["fileprefix"], "participants.tsv") in urls
 
+    # a file that is only on the collection: addurl fetches it through the remote and checksums it
+    only_there = conp_url(info["endpoint"], info["fileprefix"], "sub-01/anat/sub-01_T1w.nii.gz")
+    run("git", "annex", "addurl", "--file", "sub-01/anat/sub-01_T1w.nii.gz", only_there, cwd=ds.path)
+    added = tmp_path / "new" / "sub-01/anat/sub-01_T1w.nii.gz"
+    assert added.read_bytes() == on_collection(sandbox["globus"], info, "sub-01/anat/sub-01_T1w.nii.gz").read_bytes()
+    assert run("git", "annex", "lookupkey", "sub-01/anat/sub-01_T1w.nii.gz", cwd=ds.path).stdout.startswith("MD5E-")
+
 
 def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_path):
+    from neurodata_widgets.datasets import ops
     from neurodata_widgets.datasets.state import DatasetState
     from neurodata_widgets.globus.annex import globus_remotes
 
@@ -196,6 +204,8 @@ def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_pat
     assert "enableremote globus" in where[0]["description"]  # not enabled in this clone yet: say how
     assert where[0]["urls"] == [conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")]
     assert globus_remotes(plain) == {"globus": info["endpoint"]}
+    failed = [r for r in ops.get(plain, ["participants.tsv"]) if r.get("type") == "file"]
+    assert failed[0]["status"] != "ok" and "git annex enableremote globus" in failed[0]["message"]
 
 
 def test_explorer_gets_and_drops_through_the_globus_remote(conp, sandbox, own_login, tmp_path):
@@ -269,3 +279,16 @@ def test_collection_needing_data_access_consent_says_so_then_works(sandbox, own_
     assert run("git", "annex", "checkpresentkey", key, "globus", cwd=ds.path, check=False).returncode == 0
     run("git", "annex", "get", "participants.tsv", cwd=ds.path)
     assert (tmp_path / "ds" / "participants.tsv").read_text().startswith("participant_id")
+
+
+def test_endpoint_reset_to_the_collection_id_keeps_the_urls_working(conp, sandbox, own_login, tmp_path):
+    """What the ambiguity error advises (endpoint=<id>) must not orphan the URLs that carry the name."""
+    info = conp["open"]
+    clone = clone_enabled(info["url"], tmp_path / "open")
+    shown = run("git", "annex", "enableremote", "globus", f"endpoint={info['collection']}", cwd=clone).stdout
+    found = re.search(r"verifyremote globus --safe (\S+)", shown)
+    if found:
+        run("git", "annex", "verifyremote", "globus", "--safe", found.group(1), cwd=clone)
+    login()
+    run("datalad", "get", "participants.tsv", cwd=clone)
+    assert (clone / "participants.tsv").read_text().startswith("participant_id")

@@ -110,6 +110,7 @@ def test_widgets_render_offline(built):
             page.goto(page_path.as_uri())
             search_button = page.locator(".ndw-search .widget-button", has_text="Search").first
             search_button.wait_for(state="visible", timeout=60_000)
+            search_button.scroll_into_view_if_needed()
             page.screenshot(path=str(Path(__file__).resolve().parents[2] / "test-artifacts/handbook-offline.png"))
         finally:
             browser.close()
