@@ -120,7 +120,9 @@ class DatasetExplorer(WidgetBase):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         self.up_button.on_click(lambda _: self.up())
         self.open_button.on_click(lambda _: self.open_folder())
-        self.refresh_button.on_click(lambda _: self.refresh(rescan=True))
+        # re-reading the disk (git, git-annex) happens off the kernel's main thread: the page stays live
+        self.refresh_button.on_click(lambda _: self.state and self.in_background(
+            self.state.refresh, lambda _: self.refresh(), "re-reading the dataset", "Refreshing"))
         self.get_button.on_click(lambda _: self._guard(self.get))
         self.drop_button.on_click(lambda _: self._guard(self.drop))
         self.install_button.on_click(lambda _: self._guard(self.install))

@@ -18,6 +18,7 @@ from traitlets import Bool
 
 from ..config import is_sandbox
 from .html import escape
+from .theme import COLORS, tint  # the theme's colours: readable on light and dark
 
 TEXT = "demo sandbox"
 TITLE = ("This widget talks to a stand-in of the real service, running on this machine with generated data "
@@ -38,6 +39,7 @@ class SandboxBadge(widgets.HTML):
         """Show the badge when any of ``urls`` is a sandbox stand-in, hide it otherwise."""
         self.shown = any(is_sandbox(u) for u in urls if u)
         self.value = (f'<span class="ndw-sandbox-badge" title="{escape(TITLE)}" style="display:inline-block;'
-                      'padding:1px 8px;border-radius:9px;background:#fff3cd;color:#7a5a00;border:1px solid #e0c060;'
+                      f'padding:1px 8px;border-radius:9px;background:{tint(COLORS["warn"], 18)};'
+                      f'color:{COLORS["text"]};border:1px solid {COLORS["warn"]};'
                       f'font-size:12px;font-weight:600">{TEXT}</span>') if self.shown else ""
         self.layout.display = None if self.shown else "none"

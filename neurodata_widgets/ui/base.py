@@ -102,7 +102,8 @@ class WidgetBase(widgets.VBox):
     # -- callbacks --------------------------------------------------------------------------------
     def register(self, event: str, callback, remove: bool = False) -> None:
         """Add (or with ``remove=True`` remove) ``callback`` for ``event``."""
-        self.__dict__.setdefault("_dispatchers", {}).setdefault(event, widgets.CallbackDispatcher()).register_callback(callback, remove=remove)
+        dispatchers = self.__dict__.setdefault("_dispatchers", {})
+        dispatchers.setdefault(event, widgets.CallbackDispatcher()).register_callback(callback, remove=remove)
 
     def emit(self, event: str, *args) -> None:
         """Call the callbacks of ``event``; one that raises is reported in the banner, the others still run."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anywidget
+import ipywidgets as widgets
 from traitlets import Any, Bool, Int, List, Unicode, observe
 
 from .html import Markup, escape, table
@@ -79,7 +80,7 @@ class PagedTable(anywidget.AnyWidget):
         self.columns = columns
         self.formatters = formatters or {}
         self.detail_renderer = detail
-        self._open_callbacks = []
+        self._opened = widgets.CallbackDispatcher()
         super().__init__(page_size=page_size, checkable=checkable, caption=caption, **kwargs)
         self.html = _PageHTML(self)
         self.on_msg(self._on_front_end)
@@ -139,16 +140,12 @@ class PagedTable(anywidget.AnyWidget):
 
     def open_row(self, label) -> None:
         """Open a row (double-click or Enter in the browser): the ``on_open`` callbacks get its label."""
-        for callback in list(self._open_callbacks):
+        for callback in list(self._opened.callbacks):
             callback(label)
 
     def on_open(self, callback, remove: bool = False) -> None:
         """Call ``callback(label)`` when a row is double-clicked or Enter is pressed on it."""
-        if remove:
-            if callback in self._open_callbacks:
-                self._open_callbacks.remove(callback)
-        elif callback not in self._open_callbacks:
-            self._open_callbacks.append(callback)
+        self._opened.register_callback(callback, remove=remove)
 
     def _on_front_end(self, _widget, content, _buffers) -> None:
         if not isinstance(content, dict):

@@ -73,7 +73,7 @@ def test_unknown_field_lists_the_known_ones():
     ("a OR (b", 7, "ended early"),
     ("(a OR b", 7, "ended early"),
     ("a )", 2, "')'"),
-    ('a "b', 2, "unexpected character"),
+    ('a "b', 2, "never closed"),
     ("url::x", 4, "':'"),
 ])
 def test_syntax_errors_mark_the_position(text, position, what):

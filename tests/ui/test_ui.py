@@ -250,3 +250,17 @@ def test_work_in_the_background_keeps_the_widget_usable():
     w.in_background(lambda: 1 / 0, context="Listing")
     w.wait_background(10)
     assert w.status == Status.ERROR and w.error.startswith("Listing: ZeroDivisionError")
+
+
+def test_explorer_refresh_click_rereads_the_disk_in_the_background(demo_clone):
+    from neurodata_widgets.datasets.widgets import DatasetExplorer
+
+    ex = DatasetExplorer(str(demo_clone))
+    import datalad.api as dl
+
+    (demo_clone / "new-notes.txt").write_text("hello\n")
+    dl.Dataset(str(demo_clone)).save(path="new-notes.txt", to_git=True, result_renderer="disabled")  # elsewhere
+    ex.refresh_button.click()
+    assert ex.__dict__.get("_background") is not None  # the click handed the disk work to a thread
+    ex.wait_background(120)
+    assert "new-notes.txt" in list(ex.listing["name"]) and ex.status == "ready" and ex.error == ""
