@@ -209,15 +209,24 @@ def test_explorer_shows_globus_remote_and_urls_before_enableremote(conp, tmp_pat
 
 
 def test_explorer_gets_and_drops_through_the_globus_remote(conp, sandbox, own_login, tmp_path):
-    from neurodata_widgets.datasets import ops
+    """The DatasetExplorer widget, driven from Python: where-is, get and drop on a CONP clone."""
+    from neurodata_widgets.datasets.widgets import DatasetExplorer
 
     info = conp["open"]
     clone = clone_enabled(info["url"], tmp_path / "enabled")
     login()
-    results = ops.get(clone, ["sub-01"])
-    assert [r["status"] for r in results if r.get("type") == "file"] == ["ok"]
+    ex = DatasetExplorer(str(clone))
+    ex.selected = ["participants.tsv"]
+    ex.whereis_button.click()
+    url = conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")
+    assert url in ex.detail.value and f"Globus collection {info['endpoint']}" in ex.detail.value
+    ex.selected = ["sub-01"]
+    ex.get()
+    assert ex.wait(120) and ex.status == "done", ex.banner.message
     assert (clone / "sub-01/anat/sub-01_T1w.nii.gz").is_file()
-    results = ops.drop(clone, ["sub-01"])
+    ex.selected = ["sub-01"]
+    ex.drop_button.click()
+    assert ex.wait(120) and ex.status == "done", ex.banner.message
     assert not os.path.exists(clone / "sub-01/anat/sub-01_T1w.nii.gz")
 
 
