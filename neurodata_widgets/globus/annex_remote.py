@@ -29,12 +29,18 @@ from annexremote import RemoteError
 from datalad_next.annexremotes import super_main as _super_main
 from datalad_next.annexremotes.uncurl import UncurlRemote
 
-LOGIN_COMMAND = "python -m neurodata_widgets.globus.login"
+LOGIN_COMMAND = "git-annex-remote-globus setup"
 _COLLECTION = re.compile(r"globus://([0-9a-fA-F-]{36})/")
 
 
-def login_advice() -> str:
-    return (f"Log in to Globus again (`{LOGIN_COMMAND}` in a terminal, or the Globus login widget in a "
+def login_advice(collection_id: str = "") -> str:
+    """What to do when a get fails for want of a login: the toolkit's one terminal login.
+
+    >>> login_advice("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001")
+    'Log in to Globus again (`git-annex-remote-globus setup --collection 1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001` in a terminal, or the Globus login widget in a notebook), then run the get again.'
+    """
+    command = f"{LOGIN_COMMAND} --collection {collection_id}" if collection_id else LOGIN_COMMAND
+    return (f"Log in to Globus again (`{command}` in a terminal, or the Globus login widget in a "
             "notebook), then run the get again.")
 
 
@@ -44,10 +50,11 @@ class GlobusHttpsRemote(UncurlRemote):
     def prepare(self) -> None:
         super().prepare()
         self.problem: str | None = None
+        self.collection_id = ""
         found = _COLLECTION.search(" ".join(m.pattern for m in self.match or []))
         if not found:
             return
-        collection_id = found.group(1)
+        collection_id = self.collection_id = found.group(1)
         try:
             if not _globus_configured():
                 return
@@ -71,7 +78,7 @@ class GlobusHttpsRemote(UncurlRemote):
         except Exception as exc:  # RemoteError, or a connection error uncurl lets through
             why = f"Globus: {self.problem} " if getattr(self, "problem", None) else \
                 "The Globus collection refused the download (your login may have expired). "
-            raise RemoteError(f"{exc}. {why}{login_advice()}") from exc
+            raise RemoteError(f"{exc}. {why}{login_advice(getattr(self, 'collection_id', ''))}") from exc
 
 
 def _globus_configured() -> bool:

@@ -1,19 +1,17 @@
-"""Log in to Globus from a terminal: ``python -m neurodata_widgets.globus.login``.
+"""Log in to Globus from a terminal: the same login as ``git-annex-remote-globus setup``.
 
-The same login the notebook widgets use (the same token file), for when a command-line
-``datalad get`` of Globus-registered files says the login expired. It prints a link; open it,
-press Allow, paste the code shown. ``--collection <id>`` also grants a collection's HTTPS
-access (its own scope) in the same step.
+``python -m neurodata_widgets.globus.login [--collection ID] [--logout]`` runs
+:func:`neurodata_widgets.globus.remote_cli.login`, the one terminal login of the toolkit (the
+token file the notebook widgets use). Use this form when the environment's scripts folder is
+not on ``PATH``. It prints a link; open it, press Allow, paste the code shown. ``--collection``
+also grants that collection's HTTPS access; given by id before you are logged in, it is asked
+for in the same link.
 
 Examples
 --------
-::
-
-    $ python -m neurodata_widgets.globus.login --collection 1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001
-    Open this link, press Allow, and paste the code shown:
-    http://127.0.0.1:.../v2/oauth2/authorize?...
-    Code: ...
-    Logged in to Globus as demo@globusid.org
+>>> from neurodata_widgets.globus.login import parser
+>>> parser().parse_args(["--collection", "FRDR_Prod_2"]).collection
+['FRDR_Prod_2']
 """
 from __future__ import annotations
 
@@ -21,24 +19,20 @@ import argparse
 import sys
 
 
-def main(argv=None) -> int:
-    from ..errors import describe
-    from .client import LOGIN_SCOPES, GlobusClient, https_scope
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m neurodata_widgets.globus.login",
+                                description="Log in to Globus (the same login as `git-annex-remote-globus setup`).")
+    p.add_argument("--collection", action="append", default=[], metavar="NAME_OR_ID",
+                   help="also allow HTTPS access to this collection (repeatable)")
+    p.add_argument("--logout", action="store_true", help="revoke and forget the stored login")
+    return p
 
-    parser = argparse.ArgumentParser(prog="python -m neurodata_widgets.globus.login", description=__doc__.split("\n")[0])
-    parser.add_argument("--collection", action="append", default=[], help="also allow HTTPS access to this collection")
-    args = parser.parse_args(argv)
-    try:
-        client = GlobusClient()
-        url = client.start_login("code", scopes=list(LOGIN_SCOPES) + [https_scope(c) for c in args.collection])
-        print("Open this link, press Allow, and paste the code shown:", url, sep="\n", flush=True)
-        user = client.finish_login(input("Code: "))
-    except (Exception, KeyboardInterrupt) as exc:
-        message, hint = describe(exc) if isinstance(exc, Exception) else ("Login cancelled.", "")
-        print(f"error: {message} {hint}".rstrip(), file=sys.stderr)
-        return 1
-    print(f"Logged in to Globus as {user.get('preferred_username')}")
-    return 0
+
+def main(argv=None) -> int:
+    from .remote_cli import login
+
+    args = parser().parse_args(argv)
+    return login(args.collection, logout=args.logout, then="Now run the get again.")
 
 
 if __name__ == "__main__":

@@ -44,44 +44,76 @@ def parser() -> argparse.ArgumentParser:
 
 def run(argv) -> int:
     args = parser().parse_args(argv)
+    if args.command == "setup":
+        return login(args.collection, logout=args.logout)
+    return _reporting_errors(register, args)
+
+
+def _reporting_errors(fn, *args, **kwargs) -> int:
     try:
-        return setup(args) if args.command == "setup" else register(args)
+        return fn(*args, **kwargs)
     except UserError as exc:
         print(f"error: {exc.message}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
+    except (KeyboardInterrupt, EOFError):
+        print("error: Login cancelled.", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - a terminal user gets words, the traceback is not for them
         message, hint = describe(exc)
         print(f"error: {message}\n{hint}", file=sys.stderr)
     return 1
 
 
-def setup(args) -> int:
-    from .client import LOGIN_SCOPES
+def login(collections=(), logout: bool = False,
+          then: str = "Now: git annex enableremote globus, then datalad get <path>.") -> int:
+    """The toolkit's terminal login, behind both ``git-annex-remote-globus setup`` and
+    ``python -m neurodata_widgets.globus.login``; returns the exit status (errors are printed)."""
+    return _reporting_errors(_setup, list(collections), logout, then)
+
+
+def _setup(collections: list[str], logout: bool, then: str) -> int:
+    from .client import LOGIN_SCOPES, https_scope
+    from .conp import is_collection_id
 
     client = toolkit_client()
-    if args.logout:
+    if logout:
         client.logout()
         print("Logged out of Globus.")
         return 0
-    if not client.logged_in:
-        _login(client, list(LOGIN_SCOPES))
+    granted: set[str] = set()
+    if not _still_logged_in(client):
+        # a collection given by id needs no lookup: its HTTPS scope joins the login (one code to paste)
+        granted = {c.strip() for c in collections if is_collection_id(c)}
+        _login(client, list(LOGIN_SCOPES) + [https_scope(c) for c in sorted(granted)])
     extra = []
-    for name in args.collection:
-        extra += _collection_scopes(client, name)
+    for name in collections:
+        extra += _collection_scopes(client, name, https_granted=name.strip() in granted)
     if extra:
-        _login(client, list(LOGIN_SCOPES) + extra, why=f"for {', '.join(args.collection)}")
+        _login(client, list(LOGIN_SCOPES) + extra, why=f"for {', '.join(collections)}")
     user = client.user()
-    print(f"Logged in to Globus as {user.get('preferred_username', '?')}. "
-          "Now: git annex enableremote globus, then datalad get <path>.")
+    print(f"Logged in to Globus as {user.get('preferred_username', '?')}. {then}".rstrip())
     return 0
 
 
-def _collection_scopes(client, name: str) -> list[str]:
-    """Scopes a collection needs: its HTTPS scope, and data_access when Transfer asks for consent."""
+def _still_logged_in(client) -> bool:
+    """Whether the stored login still works (an expired or revoked one is forgotten: log in afresh)."""
+    from .exceptions import LoginRequired
+
+    if not client.logged_in:
+        return False
+    try:
+        client.user()
+    except LoginRequired:
+        return False
+    return True
+
+
+def _collection_scopes(client, name: str, https_granted: bool = False) -> list[str]:
+    """Scopes a collection still needs: its HTTPS scope (unless just granted), and data_access
+    when Transfer asks for consent."""
     from .client import ConsentRequired, https_scope
     from .conp import find_collection
 
     collection = find_collection(client, name)
-    scopes = [https_scope(collection["id"])]
+    scopes = [] if https_granted else [https_scope(collection["id"])]
     try:
         client.ls(collection["id"], "/", limit=1)
     except ConsentRequired as exc:
@@ -91,7 +123,7 @@ def _collection_scopes(client, name: str) -> list[str]:
 
 def _login(client, scopes, why: str = "") -> None:
     url = client.start_login("code", scopes=scopes)
-    print(f"Open this link to log in to Globus{' ' + why if why else ''}, allow, and copy the code it shows:")
+    print(f"Open this link to log in to Globus{' ' + why if why else ''}, press Allow, and paste the code it shows:")
     print(url, flush=True)
     code = input("Code: ")
     client.finish_login(code)

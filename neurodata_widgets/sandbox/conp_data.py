@@ -19,9 +19,9 @@ The ``origin`` of each is a plain git repository holding no annexed content.
 Examples
 --------
 >>> from neurodata_widgets.sandbox.conp_data import build_conp_datasets
->>> info = build_conp_datasets(sandbox["globus"], "/tmp/conp")      # doctest: +SKIP
->>> info["open"]["url"], info["open"]["files"][0]                   # doctest: +SKIP
-('/tmp/conp/conp-open', 'sub-01/anat/sub-01_T1w.nii.gz')
+>>> info = build_conp_datasets(sandbox["globus"], tmp)
+>>> info["open"]["url"].endswith("conp-open"), "sub-01/anat/sub-01_T1w.nii.gz" in info["open"]["files"]
+(True, True)
 """
 from __future__ import annotations
 

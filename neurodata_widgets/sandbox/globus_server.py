@@ -23,9 +23,10 @@ Errors have the shapes of the recorded responses in ``globus_sdk.testing``.
 Examples
 --------
 >>> from neurodata_widgets.sandbox.globus_server import GlobusServer
->>> server = GlobusServer().start()                        # doctest: +SKIP
->>> sorted(server.info())                                  # doctest: +SKIP
+>>> server = GlobusServer().start()
+>>> sorted(server.info())
 ['access_token', 'auth_url', 'client_id', 'collections', ...]
+>>> server.stop()
 """
 from __future__ import annotations
 

@@ -12,8 +12,9 @@ catalog are checked against.
 Examples
 --------
 >>> from neurodata_widgets.sandbox.runner import Sandbox
->>> with Sandbox(services=["registry"], demo=False) as sb:          # doctest: +SKIP
+>>> with Sandbox(services=["registry"], demo=False) as sb:
 ...     print(sb.info()["registry"]["url"])
+http://127.0.0.1:...
 """
 from __future__ import annotations
 

@@ -17,8 +17,9 @@ HTTP by a script driving a separate ``neurodata-widgets sandbox`` process::
 Examples
 --------
 >>> from neurodata_widgets.sandbox.runner import Sandbox
->>> with Sandbox(demo=False) as sb:           # doctest: +SKIP
+>>> with Sandbox(services=["xnat"], demo=False) as sb:
 ...     print(sb.info()["xnat"]["url"])
+http://127.0.0.1:...
 """
 from __future__ import annotations
 

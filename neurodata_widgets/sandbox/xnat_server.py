@@ -29,10 +29,11 @@ for members) or ``private`` (invisible to non-members). The data is generated fr
 Examples
 --------
 >>> from neurodata_widgets.sandbox.xnat_server import XnatServer
->>> server = XnatServer(seed=1).start()          # doctest: +SKIP
->>> info = server.info()                          # doctest: +SKIP
->>> sorted(info)                                  # doctest: +SKIP
+>>> server = XnatServer(seed=1).start()
+>>> info = server.info()
+>>> sorted(info)
 ['password', 'url', 'user']
+>>> server.stop()
 """
 from __future__ import annotations
 

@@ -301,3 +301,17 @@ def test_endpoint_reset_to_the_collection_id_keeps_the_urls_working(conp, sandbo
     login()
     run("datalad", "get", "participants.tsv", cwd=clone)
     assert (clone / "participants.tsv").read_text().startswith("participant_id")
+
+
+def test_setup_not_logged_in_asks_login_and_collection_access_in_one_code(sandbox, own_login):
+    """A collection given by id before any login: one link, one pasted code, and the collection's token stored."""
+    from neurodata_widgets.globus.client import GlobusClient
+
+    collection = sandbox["globus"].info()["destination_collection"]
+    assert not GlobusClient().logged_in
+    out = setup_collection(collection)  # reads up to the first link, pastes its code once
+    assert "Open this link" not in out and "Logged in to Globus as demo@globusid.org" in out
+    stored = GlobusClient()
+    assert stored.logged_in and stored.storage.get_token_data(collection) is not None
+    cancelled = subprocess.run(["git-annex-remote-globus", "setup", "--logout"], capture_output=True, text=True, timeout=60)
+    assert cancelled.returncode == 0 and not GlobusClient().logged_in

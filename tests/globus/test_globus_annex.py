@@ -118,6 +118,8 @@ def test_command_line_get_after_expiry_says_how_to_log_in(client, globus, tmp_pa
     assert LOGIN_COMMAND in failed.stdout + failed.stderr and "Globus" in failed.stdout + failed.stderr
     assert not (tmp_path / "ds4/README").exists()
     # do what the message says: log in from the terminal (collection access included), get again
+    assert f"{LOGIN_COMMAND} --collection {src}" in failed.stdout + failed.stderr
+    # the same login by module path (for a terminal without the scripts folder on PATH): one link, one code
     login = subprocess.Popen([sys.executable, "-m", "neurodata_widgets.globus.login", "--collection", src],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert "press Allow" in login.stdout.readline()
