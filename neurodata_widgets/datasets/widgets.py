@@ -119,13 +119,13 @@ class DatasetExplorer(WidgetBase):
 
         for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
-        self.up_button.on_click(lambda _: self.up())
-        self.open_button.on_click(lambda _: self.open_folder())
+        # clicks list folders and check last copies off the kernel's main thread: git and git-annex can be slow
+        self.up_button.on_click(lambda _: self.up(wait=False))
+        self.open_button.on_click(lambda _: self.open_folder(wait=False))
         # re-reading the disk (git, git-annex) happens off the kernel's main thread: the page stays live
-        self.refresh_button.on_click(lambda _: self.state and self.in_background(
-            self.state.refresh, lambda _: self.refresh(), "re-reading the dataset", "Refreshing"))
+        self.refresh_button.on_click(lambda _: self.refresh(rescan=True, wait=False))
         self.get_button.on_click(lambda _: self._guard(self.get))
-        self.drop_button.on_click(lambda _: self._guard(self.drop))
+        self.drop_button.on_click(lambda _: self._guard(lambda: self.drop(wait=False)))
         self.install_button.on_click(lambda _: self._guard(self.install))
         self.whereis_button.on_click(lambda _: self._guard(self.show_whereis))
         self.provenance_button.on_click(lambda _: self._guard(self.open_provenance))
@@ -182,42 +182,69 @@ class DatasetExplorer(WidgetBase):
 
     @observe("path")
     def _path_changed(self, change) -> None:
+        wait, self._wait_for_listing = getattr(self, "_wait_for_listing", True), True
         if self.state is not None:
-            self.refresh()
+            self.refresh(wait=wait)
 
-    def open_folder(self, path: str | None = None) -> None:
-        """Show folder ``path`` (default: the one selected row, if it is a folder or subdataset)."""
+    def _show_path(self, path: str, wait: bool) -> None:
+        self._wait_for_listing = wait
+        try:
+            self.path = path
+        finally:
+            self._wait_for_listing = True
+
+    def open_folder(self, path: str | None = None, wait: bool = True) -> None:
+        """Show folder ``path`` (default: the one selected row, if it is a folder or subdataset).
+
+        ``wait=False`` (what the Open button does) returns at once; the listing follows when git has answered.
+        """
         if path is None:
             rows = self._selected_rows()
             if len(rows) != 1 or rows[0]["kind"] not in ("directory", "subdataset"):
                 self.banner.show("Select one folder or subdataset to open.", "info")
                 return
             path = rows[0]["path"]
-        self.path = path.strip("/")
+        self._show_path(path.strip("/"), wait)
 
     def _open_row(self, path) -> None:
         """A double-click (or Enter) on a folder or subdataset opens it."""
         row = next((r for r in self._selected_rows_of([path])), None)
         if row is not None and row["kind"] in ("directory", "subdataset"):
-            self.open_folder(row["path"])
+            self.open_folder(row["path"], wait=False)
 
-    def up(self) -> None:
-        self.path = self.path.rpartition("/")[0]
+    def up(self, wait: bool = True) -> None:
+        self._show_path(self.path.rpartition("/")[0], wait)
 
-    def refresh(self, rescan: bool = False) -> None:
-        """Re-read the listing and totals (``rescan`` re-reads the disk)."""
+    def refresh(self, rescan: bool = False, wait: bool = True):
+        """Re-read the listing and totals (``rescan`` re-reads the disk).
+
+        git and git-annex are asked off the kernel's main thread; ``wait=False`` returns at once (the widget is
+        ``loading`` until the listing shows) and a listing asked for later wins over one that answers late.
+        """
         if self.state is None:
-            return
-        if rescan:
-            self.state.refresh()
-        self.busy(f"listing {self.path or self.state.root.name}")
-        try:
-            info = self.state.dataset_info(self.path)
-            frame = self.state.listing(self.path)
-            self.totals = self.state.totals(self.path)
-        except Exception as exc:
-            self._show_error(exc, f"Listing {self.path or self.state.root.name}")
-            return
+            return None
+        state, path = self.state, self.path
+        where = path or state.root.name
+
+        def read():
+            if rescan:
+                state.refresh()
+            # fills the state's caches, so showing the listing below asks git nothing more
+            answer = (state.dataset_info(path), state.listing(path), state.totals(path))
+            state.datasets()
+            return answer
+
+        def failed(exc):
+            self._show_error(exc, f"Listing {where}")
+
+        thread = self.in_background(read, self._show_listing, f"listing {where}", on_error=failed, latest=True)
+        if wait:
+            self.wait_background()
+            return None
+        return thread
+
+    def _show_listing(self, answer) -> None:
+        info, frame, self.totals = answer
         self.listing = frame
         self.table.data = self._display_frame(frame)
         self.selected = []
@@ -270,7 +297,7 @@ class DatasetExplorer(WidgetBase):
     def _on_dataset_pick(self, change) -> None:
         if getattr(self, "_picking", False) or change["new"] is None:
             return
-        self.path = change["new"]
+        self._show_path(change["new"], wait=False)
 
     def _render_storage(self) -> None:
         t = self.totals or {}
@@ -347,21 +374,35 @@ class DatasetExplorer(WidgetBase):
         state = self.state
         return self._run(Job(lambda job: ops.install(root, paths, job=job, state=state), label="Install"))
 
-    def drop(self) -> Job | None:
-        """Drop the selection's content; with the unsafe box ticked, first ask about last copies."""
+    def drop(self, wait: bool = True) -> Job | None:
+        """Drop the selection's content; with the unsafe box ticked, first ask about last copies.
+
+        Finding last copies asks git-annex (off the kernel's main thread); with ``wait=False`` (the Drop button)
+        this returns ``None`` at once and the question or the drop job follows.
+        """
         paths = self._targets()
         root, state = self.state.root, self.state
-        if self.unsafe.value:
-            lost = ops.last_copies(root, paths, state)
-            if lost:
-                self._pending_unsafe = (paths, lost)
-                names = "".join(f"<li><code>{escape(p)}</code></li>" for p in lost[:20])
-                more = f"<li>… and {len(lost) - 20} more</li>" if len(lost) > 20 else ""
-                self.confirm_text.value = (f'<div class="ndw ndw-banner ndw-banner-error">Dropping would lose the '
-                                           f'only copy of {len(lost)} file(s):<ul>{names}{more}</ul></div>')
-                self.confirm_box.layout.display = None
-                return None
-        return self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop"))
+        if not self.unsafe.value:
+            return self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop"))
+        started = []
+
+        def ask_or_drop(lost):
+            if not lost:
+                started.append(self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop")))
+                return
+            self._pending_unsafe = (paths, lost)
+            names = "".join(f"<li><code>{escape(p)}</code></li>" for p in lost[:20])
+            more = f"<li>… and {len(lost) - 20} more</li>" if len(lost) > 20 else ""
+            self.confirm_text.value = (f'<div class="ndw ndw-banner ndw-banner-error">Dropping would lose the '
+                                       f'only copy of {len(lost)} file(s):<ul>{names}{more}</ul></div>')
+            self.confirm_box.layout.display = None
+            self.busy("asking before dropping last copies", Status.WAITING)
+
+        self.in_background(lambda: ops.last_copies(root, paths, state), ask_or_drop, "checking for last copies",
+                           on_error=lambda exc: self._show_error(exc, "Checking for last copies"), latest=True)
+        if wait:
+            self.wait_background()
+        return started[0] if started else None
 
     def _confirm_unsafe(self) -> Job | None:
         if self._pending_unsafe is None:

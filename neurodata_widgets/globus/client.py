@@ -39,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 from .. import errors
 from ..config import config_dir, running_sandbox, setting
 from .exceptions import LoginRequired  # noqa: F401  (raised here too; callers import it from the client)
+from .retries import RetryReporter
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,7 @@ class GlobusClient:
         self._public: dict = {}  # collection id -> True if its HTTPS server serves anyone
         self._user: dict | None = None
         self._lock = threading.RLock()
+        self.retries = RetryReporter()  # `with client.retries.reporting(show):` says when Globus is retried
         # tokens this object has seen: only those may it forget or revoke (another tab's newer ones stay)
         self._known: dict = {rs: _token_id(d) for rs, d in self.storage.get_token_data_by_resource_server().items()}
         self._login_callbacks: list = []
@@ -335,7 +337,8 @@ class GlobusClient:
         with self._lock:
             if self._transfer is None:
                 self._transfer = globus_sdk.TransferClient(authorizer=self._authorizer(TRANSFER_RS),
-                                                           base_url=self.service["transfer_url"])
+                                                           base_url=self.service["transfer_url"],
+                                                           retry_config=self.retries.retry_config())
             return self._transfer
 
     def _stop_receiver(self):

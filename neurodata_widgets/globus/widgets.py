@@ -258,7 +258,9 @@ class CollectionPane(WidgetBase):
         limit, offset = self.page_size, self.page * self.page_size
 
         def fetch():
-            return self.client.ls(collection, path, show_hidden=hidden, limit=limit, offset=offset)
+            # globus-sdk retries a failing Globus for up to half a minute: the busy line says so meanwhile
+            with self.client.retries.reporting(self._retrying):
+                return self.client.ls(collection, path, show_hidden=hidden, limit=limit, offset=offset)
 
         if not wait:
             self.page_label.value = f"listing {path} …"
@@ -272,6 +274,10 @@ class CollectionPane(WidgetBase):
             self._listing_failed(exc)
             return
         self._show_listing(listing)
+
+    def _retrying(self, message: str) -> None:
+        self.page_label.value = message
+        self.busy(message)
 
     def _listing_failed(self, exc) -> None:
         self.list.disabled = False

@@ -104,15 +104,16 @@ class DatasetSearch(WidgetBase):
         self.install_button.add_class("ndw-search-install")
         self.progress = JobProgress()
 
-        self.search_button.on_click(lambda _: self.search(self.query_box.value))
+        # every request from a click goes to the registry (or catalog) off the kernel's main thread
+        self.search_button.on_click(lambda _: self.search(self.query_box.value, wait=False))
         self.query_box.observe(self._typed, names="value")
         self.help_button.observe(lambda ch: setattr(self.help.layout, "display", None if ch["new"] else "none"),
                                  names="value")
-        self.prev_button.on_click(lambda _: self.go(self.page - 1))
-        self.next_button.on_click(lambda _: self.go(self.page + 1))
-        self.order.observe(lambda _: self.go(1), names="value")
-        self.direction.observe(lambda _: self.go(1), names="value")
-        self.reuse_button.on_click(lambda _: self.used_as_subdataset(self.selected.get("ds_id", "")))
+        self.prev_button.on_click(lambda _: self.go(self.page - 1, wait=False))
+        self.next_button.on_click(lambda _: self.go(self.page + 1, wait=False))
+        self.order.observe(lambda _: self.go(1, wait=False), names="value")
+        self.direction.observe(lambda _: self.go(1, wait=False), names="value")
+        self.reuse_button.on_click(lambda _: self.used_as_subdataset(self.selected.get("ds_id", ""), wait=False))
         self.install_button.on_click(lambda _: self.install())
         self.progress.on_done(self._installed)
 
@@ -153,41 +154,70 @@ class DatasetSearch(WidgetBase):
         self.register("install", callback, remove)
 
     # -- searching ------------------------------------------------------------------------------
-    def search(self, query: str | None = None) -> None:
-        """Run ``query`` (default: the text in the box) from its first page."""
+    def search(self, query: str | None = None, wait: bool = True):
+        """Run ``query`` (default: the text in the box) from its first page (``wait``: see :meth:`go`)."""
         query = self.query_box.value if query is None else query
         self.value = query  # first, so that setting the box below does not search twice
-        self.query_box.value = query
-        self.go(1)
+        self._typing = True
+        try:
+            self.query_box.value = query
+        finally:
+            self._typing = False
+        return self.go(1, wait=wait)
 
     def _typed(self, change) -> None:
-        if change["new"] != self.value:  # Enter (or leaving the box) with a new query
-            self.search(change["new"])
+        if change["new"] != self.value and not getattr(self, "_typing", False):  # Enter with a new query
+            self.search(change["new"], wait=False)
 
-    def go(self, page: int) -> None:
-        """Show page ``page`` of the current query."""
+    def go(self, page: int, wait: bool = True):
+        """Show page ``page`` of the current query.
+
+        The registry (or catalog) is asked off the kernel's main thread. ``wait=False`` (what clicks do) returns
+        at once with the widget ``loading``; an answer to an older request arriving after a newer one is dropped.
+        Returns the thread asking (``None`` once answered, with ``wait``).
+        """
         self.error_box.value = ""
-        self.busy("searching")
         try:
             # parsed once: syntax errors are shown before anything is asked; an empty box lists everything,
             # newest first
             query = ParsedQuery(self.value) if self.value.strip() else None
-            result = self.backend.search(query, page=max(1, page), per_page=self.per_page,
-                                         order_by=self.order.value, order_dir=self.direction.value,
-                                         return_metadata="content")
         except QueryError as exc:
-            self._clear()
-            self.error_box.value = f'<pre>{escape(exc.marked)}</pre>' if exc.position is not None else ""
-            self.banner.show(exc.message.splitlines()[0], "error", exc.hint)
-            self.error, self.status, self.activity = exc.message, Status.ERROR, "The query has an error."
-            return
-        except Exception as exc:  # the widget stays usable; the banner says what happened
+            self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # a search still under way is moot
+            self._query_failed(exc)
+            return None
+        backend, asked = self.backend, dict(page=max(1, page), per_page=self.per_page, order_by=self.order.value,
+                                            order_dir=self.direction.value, return_metadata="content")
+
+        def ask():
+            result = backend.search(query, **asked)
+            # the catalog counts facets over every match: also a query, so also off the main thread
+            return result, (backend.facets(query) if hasattr(backend, "facets") else None)
+
+        def failed(exc):  # the widget stays usable; the banner says what happened
+            if isinstance(exc, QueryError):  # e.g. a registry refusing a catalog-only operator
+                self._query_failed(exc)
+                return
             self._clear()
             self.fail(exc, "Searching")
             self.activity = "The search failed."
-            return
+
+        thread = self.in_background(ask, lambda answer: self._show(query, *answer), "searching", on_error=failed,
+                                    latest=True)
+        if wait:
+            self.wait_background()
+            return None
+        return thread
+
+    def _query_failed(self, exc: QueryError) -> None:
+        self._clear()
+        self.error_box.value = f'<pre>{escape(exc.marked)}</pre>' if exc.position is not None else ""
+        self.banner.show(exc.message.splitlines()[0], "error", exc.hint)
+        self.error, self.status, self.activity = exc.message, Status.ERROR, "The query has an error."
+
+    def _show(self, query, result: dict, found_facets) -> None:
         self._page_data = result
         self._query = query
+        self._found_facets = found_facets
         self.total = match_count(result)
         self.page = result["cur_pg_num"]
         self.succeed()
@@ -245,7 +275,7 @@ class DatasetSearch(WidgetBase):
                               tooltip=f"clones: ds_id:{ds_id}" if ds_id else "", disabled=not ds_id,
                               layout=widgets.Layout(width="28%"))
         dsid.add_class("ndw-search-dsid")
-        dsid.on_click(lambda _, d=ds_id: self.click_ds_id(d))
+        dsid.on_click(lambda _, d=ds_id: self.click_ds_id(d, wait=False))
         files = rec.get("annexed_files_in_wt_count")
         info = widgets.HTML(f'{escape("" if files is None else files)} · '
                             f'{escape(format_bytes(rec.get("annexed_files_in_wt_size")))} · '
@@ -266,30 +296,30 @@ class DatasetSearch(WidgetBase):
             for value, count in list(counts.items())[:6]:
                 b = widgets.Button(description=f"{value} ({count})", layout=widgets.Layout(width="auto"))
                 b.add_class("ndw-search-facet")
-                b.on_click(lambda _, f=name, v=value: self.refine(f, v))
+                b.on_click(lambda _, f=name, v=value: self.refine(f, v, wait=False))
                 buttons.append(b)
             children.append(widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")))
         self.facet_box.children = children
 
     def _facets(self) -> dict:
-        if hasattr(self.backend, "facets"):  # the catalog counts over every match
-            return self.backend.facets(self._query)
+        if getattr(self, "_found_facets", None) is not None:  # the catalog counts over every match
+            return self._found_facets
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
     # -- actions --------------------------------------------------------------------------------
-    def click_ds_id(self, ds_id: str) -> None:
+    def click_ds_id(self, ds_id: str, wait: bool = True) -> None:
         """Show every URL of this dataset (its clones): runs ``ds_id:<id>``."""
-        self.search(f"ds_id:{ds_id}")
+        self.search(f"ds_id:{ds_id}", wait=wait)
 
-    def used_as_subdataset(self, ds_id: str) -> None:
+    def used_as_subdataset(self, ds_id: str, wait: bool = True) -> None:
         """Show the datasets that use ``ds_id`` as a subdataset."""
         if ds_id:
-            self.search(used_as_subdataset_query(ds_id))
+            self.search(used_as_subdataset_query(ds_id), wait=wait)
 
-    def refine(self, facet: str, value: str) -> None:
+    def refine(self, facet: str, value: str, wait: bool = True) -> None:
         """Add a facet's condition to the current query."""
         term = facet_query(facet, value)
-        self.search(f"({self.value}) AND {term}" if self.value.strip() else term)
+        self.search(f"({self.value}) AND {term}" if self.value.strip() else term, wait=wait)
 
     def select(self, record) -> None:
         """Choose a result (a record dict, or its index on the current page)."""

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
+import time
 
 import ipywidgets as widgets
 from traitlets import Enum as EnumTrait
@@ -143,33 +145,41 @@ class WidgetBase(widgets.VBox):
             self.banner.clear()
         self.status = status
 
-    def in_background(self, work, then=None, activity: str = "", context: str = "", on_error=None):
+    def in_background(self, work, then=None, activity: str = "", context: str = "", on_error=None,
+                      latest: bool = False):
         """Run ``work()`` off the kernel's main thread (a click never freezes the page); ``then(result)`` after.
 
         The widget is ``loading`` meanwhile; an error goes to ``on_error(exc)``, else to :meth:`fail`. A second call
-        while one runs is refused (returns ``None``). Returns the thread (``join`` it to wait).
+        while one runs is refused (returns ``None``), unless ``latest``: then the newer request wins and the older
+        one's answer, arriving late, is dropped (a user who clicked on meanwhile sees what they asked for last).
+        Returns the thread (``join`` it to wait).
         """
-        import threading
-
         running = self.__dict__.get("_background")
-        if running is not None and running.is_alive():
+        if not latest and running is not None and running.is_alive():
             return None
+        ticket = self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
         self.busy(activity)
+
+        def superseded() -> bool:  # a newer request was made: its answer is the one to show
+            return self.__dict__.get("_ticket") != ticket
 
         def run():
             try:
                 result = work()
             except Exception as exc:
+                if superseded():
+                    return
                 if on_error is not None:
                     on_error(exc)
                 else:
                     self.fail(exc, context)
                 return
-            if then is not None:
-                try:
-                    then(result)
-                except Exception as exc:
-                    self.fail(exc, context)
+            if superseded() or then is None:
+                return
+            try:
+                then(result)
+            except Exception as exc:
+                self.fail(exc, context)
 
         thread = threading.Thread(target=run, name=f"ndw-{type(self).__name__}", daemon=True)
         self.__dict__["_background"] = thread
@@ -177,10 +187,16 @@ class WidgetBase(widgets.VBox):
         return thread
 
     def wait_background(self, timeout: float = 60) -> None:
-        """Wait for the work started by :meth:`in_background` (tests and scripts)."""
-        thread = self.__dict__.get("_background")
-        if thread is not None:
-            thread.join(timeout)
+        """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            thread = self.__dict__.get("_background")
+            left = deadline - time.monotonic()
+            if thread is None or left <= 0:
+                return
+            thread.join(left)
+            if self.__dict__.get("_background") is thread:  # no newer request started meanwhile
+                return
 
     def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
         """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""

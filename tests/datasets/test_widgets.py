@@ -1,4 +1,7 @@
 """The DatasetExplorer driven from Python, on real clones."""
+import threading
+
+from neurodata_widgets.datasets.state import DatasetState
 from neurodata_widgets.datasets.widgets import DatasetExplorer
 
 FIGURE = "figures/mean_intensity.png"
@@ -67,7 +70,9 @@ def test_unsafe_drop_asks_and_names_the_files(solo):
     assert "last available copy" in ex.report.value
     ex.unsafe.value = True
     ex.selected = ["only-here.bin"]
-    ex.drop_button.click()
+    ex.drop_button.click()  # returns while git-annex is asked where the other copies are
+    ex.wait_background(120)
+    assert ex.status == "waiting"
     assert ex.confirm_box.layout.display is None and "only-here.bin" in ex.confirm_text.value
     ex.confirm_button.click()
     _wait(ex, ex.progress.job)
@@ -95,6 +100,7 @@ def test_clone_and_jump_between_datasets(demo, tmp_path):
     labels = dict((v, k) for k, v in ex.datasets_dropdown.options)
     assert "not installed" in labels["raw"]
     ex.datasets_dropdown.value = "raw"
+    ex.wait_background(120)
     assert ex.path == "raw" and "not installed" in ex.banner.message
 
 
@@ -122,3 +128,67 @@ def test_names_from_the_dataset_are_escaped(tmp_path):
     ex.selected = [name]
     ex.whereis_button.click()
     assert "<img" not in ex.detail.value
+
+
+class GatedState(DatasetState):
+    """A dataset whose listing of some folders waits until the test opens their gate (a slow git)."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.gates: dict[str, threading.Event] = {}
+
+    def listing(self, path: str = ""):
+        gate = self.gates.get(path)
+        if gate is not None:
+            assert gate.wait(120), "the test never opened the gate"
+        return super().listing(path)
+
+
+def test_opening_a_folder_returns_before_git_answers_and_shows_it_is_busy(demo_clone):
+    state = GatedState(demo_clone)
+    ex = DatasetExplorer(state)
+    top = list(ex.listing["name"])
+    gate = state.gates["figures"] = threading.Event()
+    ex.selected = ["figures"]
+    ex.open_button.click()  # returns although git has not answered yet
+    assert ex.path == "figures" and ex.status == "loading" and ex.activity == "listing figures"
+    assert list(ex.listing["name"]) == top  # the old listing stays until the new one is there
+    gate.set()
+    ex.wait_background(120)
+    assert ex.status == "ready" and "mean_intensity.png" in set(ex.listing["name"])
+
+
+def test_a_late_listing_does_not_overwrite_a_newer_one(demo_clone):
+    state = GatedState(demo_clone)
+    ex = DatasetExplorer(state)
+    gate = state.gates["figures"] = threading.Event()
+    ex.open_folder("figures", wait=False)
+    slow = ex.__dict__["_background"]
+    ex.up(wait=False)  # the user moved on before figures/ was listed
+    ex.wait_background(120)
+    top = list(ex.listing["name"])
+    assert ex.path == "" and ex.status == "ready" and "figures" in top
+    gate.set()
+    slow.join(120)
+    assert not slow.is_alive() and ex.path == "" and list(ex.listing["name"]) == top
+
+
+def test_checking_last_copies_happens_off_the_main_thread(solo, monkeypatch):
+    from neurodata_widgets.datasets import ops
+
+    gate, real = threading.Event(), ops.last_copies
+
+    def slow_last_copies(*args, **kwargs):
+        assert gate.wait(120)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ops, "last_copies", slow_last_copies)  # our own code slowed, not the user's environment
+    ex = DatasetExplorer(solo)
+    ex.unsafe.value = True
+    ex.selected = ["only-here.bin"]
+    ex.drop_button.click()
+    assert ex.status == "loading" and ex.activity == "checking for last copies"
+    assert ex.confirm_box.layout.display == "none"
+    gate.set()
+    ex.wait_background(120)
+    assert ex.status == "waiting" and "only-here.bin" in ex.confirm_text.value

@@ -154,3 +154,39 @@ def test_denied_callback_login_is_shown_in_the_widget(globus, tmp_path):
     answer = press_consent(href, decision="deny")
     assert answer.status_code == 400 and "not completed" in answer.text
     assert "access_denied" in login.error and not login.logged_in
+
+
+def _pane_on_source(client, globus):
+    browser = GlobusBrowser(client)
+    pane = browser.source
+    pane.picker.value = globus.info()["source_collection"]
+    seen = []
+    pane.observe(lambda ch: seen.append(ch["new"]), names="activity")
+    return pane, seen
+
+
+def test_a_globus_500_being_retried_shows_in_the_busy_line(client, globus):
+    pane, seen = _pane_on_source(client, globus)
+    globus.faults.set(status=500, pattern="/ls$")
+
+    def recover(change):  # Globus comes back once the widget said it is retrying
+        if change["new"].startswith("Globus answered 500"):
+            globus.faults.clear()
+
+    pane.observe(recover, names="activity")
+    pane.refresh_button.click()
+    pane.wait_background(60)
+    assert "Globus answered 500, retrying…" in seen
+    assert pane.status == "ready" and pane.error == "" and "ds001" in [e["name"] for e in pane.entries]
+
+
+def test_a_globus_500_that_stays_ends_in_the_error(client, globus):
+    pane, seen = _pane_on_source(client, globus)
+    globus.faults.set(status=500, pattern="/ls$")
+    # fewer, quicker retries than the SDK's default half minute: the same policy, tuned with its own knob
+    with client.transfer.retry_config.tune(max_retries=2, backoff=lambda ctx: 0.01):
+        pane.refresh_button.click()
+        pane.wait_background(60)
+    assert seen[-1] == "Globus answered 500, retrying…"  # the last word before giving up
+    assert pane.status == "error" and pane.banner.kind == "error" and "500" in pane.error
+    assert "retrying" not in pane.page_label.value

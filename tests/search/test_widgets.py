@@ -1,4 +1,5 @@
 """DatasetSearch without a browser: on the catalog and on the sandbox registry alike."""
+import threading
 import time
 from unittest.mock import Mock
 
@@ -38,6 +39,7 @@ def test_search_shows_results_and_stats(backend):
     assert s["dataset_urls"] == 5 and s["unique_datasets"] == 4
     assert '<b class="ndw-stat-urls">5</b>' in w.stats.value
     w.next_button.click()
+    w.wait_background(60)
     assert w.page == 2 and len(w.results) == 2
     assert w.next_button.disabled and not w.prev_button.disabled
 
@@ -47,9 +49,11 @@ def test_sorting(backend):
     w.search("url:ndw-lab")
     w.order.value = "url"
     w.direction.value = "asc"
+    w.wait_background(60)
     assert list(w.results.url) == sorted(w.results.url)
     w.order.value = "annexed_files_in_wt_size"
     w.direction.value = "desc"
+    w.wait_background(60)
     sizes = [x for x in w.results.annexed_files_in_wt_size if x == x]
     assert sizes == sorted(sizes, reverse=True)
 
@@ -59,10 +63,12 @@ def test_clicking_a_ds_id_shows_its_clones_and_reuse(backend, demo):
     ds_id = raw_id(w, demo)
     button = next(c.children[1] for c in w.rows.children[1:])
     button.click()
+    w.wait_background(60)
     assert w.value == f"ds_id:{ds_id}"
     assert set(w.results.url) == {demo["subdatasets"][0], "https://github.com/ndw-lab/ndw-demo-raw.git"}
     w.select(0)
     w.reuse_button.click()
+    w.wait_background(60)
     assert set(w.results.url) >= {"https://github.com/ndw-lab/replication-study.git",
                                   "https://github.com/ndw-lab/visual-meta-analysis.git", demo["superdataset"]}
     assert ds_id not in set(w.results.ds_id)
@@ -130,6 +136,7 @@ def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults)
     assert w.activity == "The search failed." and w.status == "error" and w.total == 0
     faults["registry"].faults.clear()
     w.search_button.click()
+    w.wait_background(60)
     assert w.banner.kind == "" and w.total == 1
 
 
@@ -147,3 +154,42 @@ def test_remote_mode_refuses_catalog_extensions_with_a_message(sandbox):
     assert "does not support the operator ':~'" in w.error and sandbox.info()["registry"]["url"] in w.error
     w.search("hippocampus OR ndw")  # and the widget goes on working
     assert w.error == "" and w.total >= 1
+
+
+class GatedBackend:
+    """A stand-in in front of a real backend: requests for a query in ``gates`` wait until the test opens it."""
+
+    def __init__(self, real):
+        self.real, self.gates, self.label = real, {}, "gated"
+
+    def search(self, query, **kwargs):
+        gate = self.gates.get(str(query or ""))
+        if gate is not None:
+            assert gate.wait(60), "the test never opened the gate"
+        return self.real.search(query, **kwargs)
+
+
+def test_a_search_returns_before_the_registry_answers_and_shows_it_is_busy(sandbox):
+    gated = GatedBackend(RegistryClient(sandbox.info()["registry"]["url"]))
+    w = DatasetSearch(gated)
+    gate = gated.gates["replication"] = threading.Event()
+    w.query_box.value = "replication"  # Enter in the box
+    assert w.status == "loading" and w.activity == "searching" and w.total != 1
+    gate.set()
+    w.wait_background(60)
+    assert w.status == "ready" and w.total == 1
+
+
+def test_a_late_answer_to_an_older_search_is_dropped(sandbox):
+    gated = GatedBackend(RegistryClient(sandbox.info()["registry"]["url"]))
+    w = DatasetSearch(gated)
+    gate = gated.gates["replication"] = threading.Event()
+    w.search("replication", wait=False)
+    slow = w.__dict__["_background"]
+    w.search("url:ndw-lab", wait=False)  # the user asked something else meanwhile
+    w.wait_background(60)
+    assert w.value == "url:ndw-lab" and w.total == 5
+    gate.set()
+    slow.join(60)
+    assert not slow.is_alive() and w.value == "url:ndw-lab" and w.total == 5 and w.status == "ready"
+

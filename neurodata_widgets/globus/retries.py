@@ -1,0 +1,76 @@
+"""Saying out loud that Globus is being retried.
+
+globus-sdk retries a busy or failing Globus (HTTP 429 and 5xx, dropped connections) quietly, with backoff, for
+up to half a minute. A widget waiting on it should say so instead of looking stuck: :class:`RetryReporter`
+watches every answer the SDK gets and, for a request made inside :meth:`RetryReporter.reporting`, tells the
+caller each time the SDK is about to try again. It never decides anything itself: the SDK's own checks do.
+
+Examples
+--------
+>>> reporter = RetryReporter()
+>>> config = reporter.retry_config()   # give it to a globus_sdk client: TransferClient(retry_config=config)
+>>> heard = []
+>>> class Answer:  # what the SDK hands to a check: here a 500 on the first try
+...     attempt, exception = 0, None
+...     class response: status_code = 500
+>>> with reporter.reporting(heard.append):
+...     reporter.check(Answer()).name
+'no_decision'
+>>> heard
+['Globus answered 500, retrying…']
+>>> reporter.check(Answer()).name, heard  # outside reporting(): nobody is told
+('no_decision', ['Globus answered 500, retrying…'])
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+
+class RetryReporter:
+    """Tells the code waiting in this thread that globus-sdk is about to retry its request."""
+
+    def __init__(self):
+        self._local = threading.local()  # each waiting widget works in its own thread: only it is told
+        self._retried = (429, 500, 502, 503, 504)
+
+    def retry_config(self):
+        """A :class:`globus_sdk.transport.RetryConfig` whose first check is :meth:`check` (it only watches)."""
+        from globus_sdk.transport import RetryConfig
+
+        config = RetryConfig()
+        self._retried = config.transient_error_status_codes
+        config.checks.register_check(self.check)  # first: the SDK's own checks are added after it
+        return config
+
+    @contextlib.contextmanager
+    def reporting(self, callback):
+        """Call ``callback(message)`` whenever a request made in this block is about to be retried."""
+        previous = getattr(self._local, "callback", None)
+        self._local.callback = callback
+        try:
+            yield
+        finally:
+            self._local.callback = previous
+
+    def check(self, ctx):
+        """A globus-sdk retry check that decides nothing; it runs only when another try is still allowed."""
+        from globus_sdk.transport import RetryCheckResult
+
+        callback = getattr(self._local, "callback", None)
+        if callback is not None:
+            status = getattr(ctx.response, "status_code", None)
+            if status in self._retried:
+                callback(f"Globus answered {status}, retrying…")
+            elif ctx.exception is not None and _is_connection_problem(ctx.exception):
+                callback("Globus did not answer, retrying…")
+        return RetryCheckResult.no_decision
+
+
+def _is_connection_problem(exc) -> bool:
+    import requests
+
+    return isinstance(exc, requests.RequestException)
+
+
+__all__ = ["RetryReporter"]
