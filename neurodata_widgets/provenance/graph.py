@@ -102,20 +102,33 @@ def _short(text: str, n: int = 28) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
+# JupyterLab's theme variables (light and dark), so the graph is drawn in the page's theme; the fallbacks are
+# the light look, for an SVG opened on its own. A fill is the node colour mixed into the page's background.
+LINE = "var(--jp-ui-font-color3, #8c959f)"
+PAGE = "var(--jp-layout-color0, white)"
+
+
+def _wash(color: str, percent: int = 12) -> str:
+    return f"color-mix(in srgb, {color} {percent}%, {PAGE})"
+
+
 STYLE = f"""
-.ndw-node rect {{ stroke: #8c959f; stroke-width: 1.2; fill: white; }}
+.ndw-node rect {{ stroke: {LINE}; stroke-width: 1.2; fill: {PAGE}; }}
 .ndw-node {{ cursor: pointer; font: 12px system-ui, sans-serif; }}
-.ndw-node-run rect {{ fill: #e3f2fd; stroke: {COLORS['info']}; }}
-.ndw-node-run.ndw-superseded rect {{ fill: #f3f4f6; stroke: #adb5bd; stroke-dasharray: 3 2; }}
-.ndw-node-more rect {{ fill: #f6f8fa; stroke-dasharray: 2 2; }}
-.ndw-node.ndw-stale rect {{ fill: #ffebee; stroke: {COLORS['error']}; stroke-width: 2; }}
+.ndw-node text {{ fill: {COLORS['text']}; }}
+.ndw-node-run rect {{ fill: {_wash(COLORS['info'])}; stroke: {COLORS['info']}; }}
+.ndw-node-run.ndw-superseded rect {{ fill: var(--jp-layout-color2, #f3f4f6); stroke: var(--jp-border-color1, #adb5bd);
+  stroke-dasharray: 3 2; }}
+.ndw-node-more rect {{ fill: {COLORS['bg']}; stroke-dasharray: 2 2; }}
+.ndw-node.ndw-stale rect {{ fill: {_wash(COLORS['error'])}; stroke: {COLORS['error']}; stroke-width: 2; }}
 .ndw-node.ndw-stale-upstream rect {{ stroke: {COLORS['warn']}; stroke-dasharray: 5 3; stroke-width: 2; }}
 .ndw-node.ndw-focus rect {{ stroke: {COLORS['primary']}; stroke-width: 3; }}
 .ndw-node:hover rect, .ndw-node:focus rect {{ filter: brightness(0.94); }}
 .ndw-node:focus {{ outline: none; }}
 .ndw-node:focus-visible rect {{ stroke-width: 3; }}
 .ndw-node .ndw-sub {{ fill: {COLORS['muted']}; font-size: 10px; }}
-.ndw-edge {{ fill: none; stroke: #8c959f; stroke-width: 1.2; }}
+.ndw-edge {{ fill: none; stroke: {LINE}; stroke-width: 1.2; }}
+.ndw-arrow {{ fill: {LINE}; }}
 """
 
 
@@ -132,7 +145,7 @@ def to_svg(graph, focus: str = "") -> str:
            f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
            f'aria-label="lineage graph"><style>{STYLE}</style>'
            '<defs><marker id="ndw-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-           'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#8c959f"/></marker></defs>']
+           'orient="auto-start-reverse"><path class="ndw-arrow" d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>']
     for s, t, rel in graph.edges:
         if s not in pos or t not in pos:
             continue

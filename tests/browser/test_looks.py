@@ -1,4 +1,5 @@
 """How the dashboards look and feel: reference images, the dark theme, the table, the lineage graph."""
+import re
 from urllib.parse import quote
 
 import pytest
@@ -7,6 +8,17 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 DASHBOARDS = ["portal", "explorer", "provenance", "search", "xnat", "globus"]
+
+# a node's box fill and its label's fill, as computed by the browser (rgb(...) or color(srgb ...))
+_NODE_COLOURS = """(g) => [getComputedStyle(g.querySelector('rect')).fill,
+                          getComputedStyle(g.querySelector('text')).fill]"""
+
+
+def _luminance(css: str) -> float:
+    numbers = [float(x) for x in re.findall(r"[\d.]+", css.split("(", 1)[1])][:3]
+    channels = numbers if css.startswith("color(") else [n / 255 for n in numbers]
+    return sum(w * c for w, c in zip((0.2126, 0.7152, 0.0722), channels))
+
 
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_dashboard_matches_its_reference_image(dashboard, demo, reference_image, name):
@@ -32,6 +44,10 @@ def test_dark_theme_lineage_graph_fits_and_a_run_node_selects_its_row(dashboard,
     for i in range(nodes.count()):
         b = nodes.nth(i).bounding_box()
         assert box["x"] - 1 <= b["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
+    # the nodes are drawn in the dark theme's colours: dark boxes with light words, not light boxes
+    run = page.locator(".ndw-lineage-graph g.ndw-node-run").first
+    box_fill, words = run.evaluate(_NODE_COLOURS)
+    assert _luminance(box_fill) < 0.2 and _luminance(words) > 0.5, (box_fill, words)
     page.locator(".ndw-lineage-graph .ndw-lg-zoom-in").click()  # zoom works and Fit brings it all back
     page.locator(".ndw-lineage-graph .ndw-lg-fit").click()
     # a click on a run node makes that run the active row of the runs table

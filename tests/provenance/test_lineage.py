@@ -134,3 +134,16 @@ def test_prov_json_is_valid_and_closed(demo):
     assert len(doc["used"]) + len(doc["wasGeneratedBy"]) == len(g.edges)
     for ident in declared:
         assert ident.split(":", 1)[0] in doc["prefix"]
+
+
+def test_graph_colours_come_from_the_page_theme():
+    """Every colour of the lineage graph is a JupyterLab theme variable (its light fallback aside), so a dark
+    theme draws dark nodes instead of light boxes."""
+    import re
+
+    from neurodata_widgets.provenance.graph import STYLE, to_svg  # noqa: F401
+
+    without_fallbacks = re.sub(r"var\(--jp-[\w-]+, [^()]*\)", "var()", STYLE)
+    assert not re.search(r"#[0-9a-fA-F]{3,6}\b|\bwhite\b|rgb\(", without_fallbacks), without_fallbacks
+    fills = re.findall(r"fill: ([^;]+);", STYLE)
+    assert fills and all("var(--jp-" in f or f == "none" for f in fills)
