@@ -2,6 +2,7 @@
 top conftest.py (it serves the docstring examples too)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,22 @@ def built_handbook(tmp_path_factory, plain_env):
     proc = subprocess.run(["make", "docs", f"DOCS_OUT={out}"], cwd=REPO, capture_output=True, text=True,
                           env={**plain_env, "NDW_DOCS_FORCE": "1"}, timeout=1500)
     return out, proc
+
+
+CHROMIUM = os.environ.get("NDW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright, one for the whole session (Playwright's sync API allows one per thread)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does this as root: "
+                    "apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -86,33 +86,26 @@ def _parse(path):
 
 
 @pytest.mark.browser
-def test_widgets_render_offline(built):
+def test_widgets_render_offline(built, browser):
     """A built page shows its widgets with the network blocked: the widget manager is served with the pages."""
-    import os
-
-    from playwright.sync_api import sync_playwright
-
     out, proc = built
     assert proc.returncode == 0, proc.stderr[-3000:]
     page_path = out / "codealong/search.html"
     assert "application/vnd.jupyter.widget-state+json" in page_path.read_text()
     blocked, failed = [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ.get("NDW_CHROMIUM", "/usr/bin/chromium"),
-                                     headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        try:
-            context = browser.new_context()
-            # the network is blocked: only the built files themselves load
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                          else (blocked.append(route.request.url), route.abort())[1])
-            page = context.new_page()
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.goto(page_path.as_uri())
-            search_button = page.locator(".ndw-search .widget-button", has_text="Search").first
-            search_button.wait_for(state="visible", timeout=60_000)
-            search_button.scroll_into_view_if_needed()
-            page.screenshot(path=str(Path(__file__).resolve().parents[2] / "test-artifacts/handbook-offline.png"))
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        # the network is blocked: only the built files themselves load
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                      else (blocked.append(route.request.url), route.abort())[1])
+        page = context.new_page()
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(page_path.as_uri())
+        search_button = page.locator(".ndw-search .widget-button", has_text="Search").first
+        search_button.wait_for(state="visible", timeout=60_000)
+        search_button.scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(__file__).resolve().parents[2] / "test-artifacts/handbook-offline.png"))
+    finally:
+        context.close()
     assert not blocked, blocked
     assert not failed, failed
