@@ -204,7 +204,7 @@ class DatasetSearch(WidgetBase):
         thread = self.in_background(ask, lambda answer: self._show(query, *answer), "searching", on_error=failed,
                                     latest=True)
         if wait:
-            self.wait_background()
+            self.wait_background(None)
             return None
         return thread
 
