@@ -12,10 +12,19 @@ command-line get says how to log in again.
 
 Examples
 --------
->>> from neurodata_widgets.globus.annex import register
->>> register("/data/my-ds", client, collection_id, ["/ds001/README"], dest="inputs")   # doctest: +SKIP
+>>> import datalad.api as dl
+>>> from neurodata_widgets.globus.annex import get, register
+>>> from neurodata_widgets.globus.client import GlobusClient
+>>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+>>> ds = dl.create(tmp / "my-ds", result_renderer="disabled")
+>>> client = GlobusClient()
+>>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see the client)
+>>> collection_id = sandbox.info()["globus"]["public_collection"]           # public: no collection token
+>>> register(ds.path, client, collection_id, ["/ds001/README"], dest="inputs")
 [{'path': 'inputs/README', 'url': 'globus://1c5e.../ds001/README', 'key': 'VURL--globus...'}]
->>> get("/data/my-ds", client, ["inputs/README"])      # renews the token first   # doctest: +SKIP
+>>> [r["status"] for r in get(ds.path, client, ["inputs/README"])]      # renews the token first
+['ok']
+>>> client.logout()
 """
 from __future__ import annotations
 

@@ -15,12 +15,16 @@ client id configured the login widget says how to register one.
 Examples
 --------
 >>> from neurodata_widgets.globus.client import GlobusClient
->>> client = GlobusClient()                                   # doctest: +SKIP
->>> url = client.start_login()      # open it, allow, copy the code   # doctest: +SKIP
->>> client.finish_login("the-code")["preferred_username"]     # doctest: +SKIP
+>>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+>>> client = GlobusClient()                  # here: the sandbox's Globus, named by its environment
+>>> url = client.start_login()               # open it, allow, copy the code
+>>> code = code_shown(press_consent(url))    # (the sandbox's stand-in for you in the browser)
+>>> client.finish_login(code)["preferred_username"]
 'demo@globusid.org'
->>> client.ls(collection_id, "/~/").entries[0]["name"]        # doctest: +SKIP
+>>> collection_id = sandbox.info()["globus"]["source_collection"]
+>>> client.ls(collection_id, "/~/").entries[0]["name"]
 'ds001'
+>>> client.logout()
 """
 from __future__ import annotations
 
@@ -295,11 +299,20 @@ class GlobusClient:
 
         Examples
         --------
-        >>> try:                                                          # doctest: +SKIP
+        >>> import requests
+        >>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+        >>> client, collection_id = GlobusClient(), sandbox.info()["globus"]["source_collection"]
+        >>> try:
         ...     token = client.collection_token(collection_id)
         ... except ConsentRequired as exc:
-        ...     print("open", exc.url)            # press Allow, then client.finish_login(code)
-        >>> requests.get(https_server + "/ds001/README", headers={"Authorization": f"Bearer {token}"})  # doctest: +SKIP
+        ...     code = code_shown(press_consent(exc.url))     # you: open exc.url, press Allow, copy the code
+        >>> client.finish_login(code)["preferred_username"]
+        'demo@globusid.org'
+        >>> token = client.collection_token(collection_id)
+        >>> https_server = client.collection(collection_id)["https_server"]
+        >>> requests.get(https_server + "/ds001/README", headers={"Authorization": f"Bearer {token}"}).status_code
+        200
+        >>> client.logout()
         """
         if self.storage.get_token_data(collection_id) is None:
             scope = https_scope(collection_id)

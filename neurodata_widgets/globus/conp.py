@@ -177,9 +177,15 @@ def register_files(dataset, endpoint: str, fileprefix: str, paths=(), client=Non
 
     Examples
     --------
-    >>> register_files("my-dataset", "FRDR_Prod_2", "/5/published/publication_170/submitted_data",
-    ...                client=GlobusClient())                          # doctest: +SKIP
-    [{'path': 'mask/mask.mat', 'key': 'MD5E-s572--1e5e...mat', 'url': 'globus://frdr_prod_2/5/...', ...}]
+    >>> import shutil
+    >>> import datalad.api as dl
+    >>> globus = sandbox["globus"]                          # the sandbox's Globus and its collections
+    >>> collection_id = globus.info()["public_collection"]
+    >>> ds = dl.create(tmp / "my-dataset", result_renderer="disabled")
+    >>> _ = shutil.copy(globus.collection_dir(collection_id) / "ds001/participants.tsv", ds.path)
+    >>> _ = ds.save(message="downloaded from the collection", result_renderer="disabled")
+    >>> [(r["path"], r["url"], r["registered"]) for r in register_files(ds.path, collection_id, "/ds001")]
+    [('participants.tsv', 'globus://1c5e.../ds001/participants.tsv', True)]
     """
     uuid = ensure_conp_remote(dataset, endpoint, fileprefix)
     files = scan(dataset)

@@ -7,10 +7,16 @@ the job cancels the task on Globus.
 
 Examples
 --------
+>>> from neurodata_widgets.globus.client import GlobusClient
 >>> from neurodata_widgets.globus.transfer import submit, watch
->>> task_id = submit(client, src, dst, [("/ds001/", "/copy/ds001/", True)], label="raw")  # doctest: +SKIP
->>> watch(client, task_id).start().result()["status"]                                  # doctest: +SKIP
+>>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+>>> client = GlobusClient()
+>>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see the client)
+>>> src, dst = sandbox.info()["globus"]["source_collection"], sandbox.info()["globus"]["destination_collection"]
+>>> task_id = submit(client, src, dst, [("/ds001/", "/copy/ds001/", True)], label="raw")
+>>> watch(client, task_id).start().result()["status"]
 'SUCCEEDED'
+>>> client.logout()
 """
 from __future__ import annotations
 

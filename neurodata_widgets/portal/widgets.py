@@ -143,8 +143,8 @@ class Portal(widgets.VBox):
 
     Examples
     --------
-    >>> portal = Portal()                                  # doctest: +SKIP
-    >>> portal.open_tab("Explorer").value == portal.dataset  # doctest: +SKIP
+    >>> portal = Portal(dataset=demo["superdataset"])
+    >>> portal.open_tab("Explorer").value == portal.dataset
     True
     """
 

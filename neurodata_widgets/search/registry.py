@@ -7,10 +7,10 @@ so the widget and scripts use either. The base URL is an argument, else
 
 Examples
 --------
->>> client = RegistryClient("http://127.0.0.1:8765")              # doctest: +SKIP
->>> page = client.search("haxby", per_page=5)                     # doctest: +SKIP
->>> page["collection_stats"]["summary"]                           # doctest: +SKIP
-{'unique_ds_count': 2, 'ds_count': 3}
+>>> client = RegistryClient(sandbox.info()["registry"]["url"])   # the sandbox's stand-in registry
+>>> page = client.search("haxby", per_page=5)
+>>> page["collection_stats"]["summary"]
+{'unique_ds_count': 1, 'ds_count': 2}
 """
 from __future__ import annotations
 

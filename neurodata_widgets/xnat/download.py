@@ -220,8 +220,14 @@ def download(client, manifest, target, *, pathfmt: str = DEFAULT_PATHFMT, worker
 
     Examples
     --------
-    >>> files = client.manifest([Node("experiment", "P", "sub-001", "XNAT_E00001")])  # doctest: +SKIP
-    >>> download(client, files, "/tmp/xnat")["status"].value_counts()                 # doctest: +SKIP
+    >>> from neurodata_widgets.xnat.client import Node, XnatClient
+    >>> xnat = sandbox.info()["xnat"]
+    >>> client = XnatClient(xnat["url"])
+    >>> client.login("demo", xnat["password"])
+    'demo'
+    >>> files = client.manifest([Node("experiment", "DEMO_PUBLIC", "sub-001", "XNAT_E00001")])
+    >>> download(client, files, tmp)["status"].value_counts().to_dict()
+    {'downloaded': 6}
     """
     planned = plan(manifest, target, pathfmt)
     rows = planned.to_dict("records")

@@ -11,9 +11,16 @@ boundary. Running it again adds only files that are not there yet.
 
 Examples
 --------
->>> from neurodata_widgets.xnat.track import track                      # doctest: +SKIP
->>> report = track(client, client.manifest(selection), "/data/my-xnat")  # doctest: +SKIP
->>> report["status"].value_counts()                                      # doctest: +SKIP
+>>> from neurodata_widgets.xnat.client import Node, XnatClient
+>>> from neurodata_widgets.xnat.track import track
+>>> xnat = sandbox.info()["xnat"]
+>>> client = XnatClient(xnat["url"])
+>>> client.login("demo", xnat["password"])
+'demo'
+>>> selection = [Node("experiment", "DEMO_PUBLIC", "sub-001", "XNAT_E00001")]
+>>> report = track(client, client.manifest(selection), tmp / "my-xnat")
+>>> report["status"].value_counts().to_dict()
+{'ok': 6}
 """
 from __future__ import annotations
 

@@ -47,10 +47,12 @@ class XnatLogin(LoginForm):
 
     Examples
     --------
-    >>> login = XnatLogin()                                           # doctest: +SKIP
-    >>> login.on_login(lambda client: print(client.user))             # doctest: +SKIP
-    >>> login.url.value, login.user.value = url, "demo"               # doctest: +SKIP
-    >>> login.password.value = "..."; login.login_button.click()      # doctest: +SKIP
+    >>> xnat = sandbox.info()["xnat"]
+    >>> login = XnatLogin()
+    >>> login.on_login(lambda client: print(client.user))
+    >>> login.url.value, login.user.value = xnat["url"], "demo"
+    >>> login.password.value = xnat["password"]; login.login_button.click()
+    demo
     """
 
     def __init__(self, client: XnatClient | None = None, **kwargs):
@@ -125,9 +127,14 @@ class XnatBrowser(WidgetBase):
 
     Examples
     --------
-    >>> browser = XnatBrowser(client)                                   # doctest: +SKIP
-    >>> browser.toggle(browser.roots[0]); browser.select(browser.roots[0])   # doctest: +SKIP
-    >>> browser.to_dataframe()[["subject", "session", "name"]].head()   # doctest: +SKIP
+    >>> xnat = sandbox.info()["xnat"]
+    >>> client = XnatClient(xnat["url"])
+    >>> client.login("demo", xnat["password"])
+    'demo'
+    >>> browser = XnatBrowser(client)
+    >>> browser.toggle(browser.roots[0]); browser.select(browser.roots[0])
+    >>> browser.to_dataframe().loc[0, ["subject", "session", "name"]].tolist()
+    ['sub-001', 'sub-001_MR1', 'sub-001_MR1_1_0001.dcm']
     """
 
     selected = List(Unicode(), help="keys of the selected nodes (project/subject/experiment/scan/resource/file)"
