@@ -7,10 +7,14 @@ Tokens never reach a trait: the front end sees user names, paths and task ids on
 Examples
 --------
 >>> from neurodata_widgets.globus.client import GlobusClient
->>> client = GlobusClient()                                       # doctest: +SKIP
->>> login, browser = GlobusLogin(client), GlobusBrowser(client)   # doctest: +SKIP
->>> panel = TransferPanel(client, browser=browser)                # doctest: +SKIP
->>> login.on_login(lambda user: browser.search())                 # doctest: +SKIP
+>>> globus = sandbox.info()["globus"]                             # here: the sandbox's Globus
+>>> client = GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"])
+>>> login, browser = GlobusLogin(client), GlobusBrowser(client)
+>>> panel = TransferPanel(client, browser=browser)
+>>> login.on_login(lambda user: browser.search())
+>>> login.login_button.click()                                    # shows the link; open it, paste the code
+>>> login.status
+'waiting'
 """
 from __future__ import annotations
 
