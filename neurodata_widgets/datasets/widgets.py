@@ -243,7 +243,7 @@ class DatasetExplorer(WidgetBase):
 
         thread = self.in_background(read, self._show_listing, f"listing {where}", on_error=failed, latest=True)
         if wait:
-            self.wait_background()
+            self.wait_background(None)
             return None
         return thread
 
@@ -405,7 +405,7 @@ class DatasetExplorer(WidgetBase):
         self.in_background(lambda: ops.last_copies(root, paths, state), ask_or_drop, "checking for last copies",
                            on_error=lambda exc: self._show_error(exc, "Checking for last copies"), latest=True)
         if wait:
-            self.wait_background()
+            self.wait_background(None)
         return started[0] if started else None
 
     def _confirm_unsafe(self) -> Job | None:
