@@ -52,12 +52,16 @@ class DatasetExplorer(WidgetBase):
 
     Examples
     --------
-    >>> ex = DatasetExplorer("/path/to/clone")              # doctest: +SKIP
-        >>> ex.open_folder("raw/sub-01/anat")                          # doctest: +SKIP
-    >>> ex.selected = ["raw/sub-01/anat/sub-01_T1w.nii.gz"]   # doctest: +SKIP
-    >>> ex.get().result()                                     # doctest: +SKIP
-    >>> ex.totals["present_bytes"]                            # doctest: +SKIP
-    25048
+    >>> import datalad.api as dl
+    >>> clone = dl.clone(demo["superdataset"], tmp / "clone", result_renderer="disabled")   # content absent
+    >>> ex = DatasetExplorer(clone.path)
+    >>> ex.open_folder("figures")
+    >>> ex.selected = ["figures/mean_intensity.png"]
+    >>> job = ex.get()
+    >>> ex.wait(120), ex.status
+    (True, 'done')
+    >>> ex.listing.set_index("path").loc["figures/mean_intensity.png", "state"]
+    'present'
     """
 
     value = Unicode("", help="path of the top dataset shown").tag(sync=True)
@@ -239,7 +243,7 @@ class DatasetExplorer(WidgetBase):
 
         thread = self.in_background(read, self._show_listing, f"listing {where}", on_error=failed, latest=True)
         if wait:
-            self.wait_background()
+            self.wait_background(None)
             return None
         return thread
 
@@ -401,7 +405,7 @@ class DatasetExplorer(WidgetBase):
         self.in_background(lambda: ops.last_copies(root, paths, state), ask_or_drop, "checking for last copies",
                            on_error=lambda exc: self._show_error(exc, "Checking for last copies"), latest=True)
         if wait:
-            self.wait_background()
+            self.wait_background(None)
         return started[0] if started else None
 
     def _confirm_unsafe(self) -> Job | None:

@@ -7,10 +7,14 @@ Tokens never reach a trait: the front end sees user names, paths and task ids on
 Examples
 --------
 >>> from neurodata_widgets.globus.client import GlobusClient
->>> client = GlobusClient()                                       # doctest: +SKIP
->>> login, browser = GlobusLogin(client), GlobusBrowser(client)   # doctest: +SKIP
->>> panel = TransferPanel(client, browser=browser)                # doctest: +SKIP
->>> login.on_login(lambda user: browser.search())                 # doctest: +SKIP
+>>> globus = sandbox.info()["globus"]                             # here: the sandbox's Globus
+>>> client = GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"])
+>>> login, browser = GlobusLogin(client), GlobusBrowser(client)
+>>> panel = TransferPanel(client, browser=browser)
+>>> login.on_login(lambda user: browser.search())
+>>> login.login_button.click()                                    # shows the link; open it, paste the code
+>>> login.status
+'waiting'
 """
 from __future__ import annotations
 
@@ -38,9 +42,16 @@ class GlobusLogin(WidgetBase):
 
     Examples
     --------
-    >>> login = GlobusLogin()                 # doctest: +SKIP
-    >>> login.login_button.click()            # shows the link; paste the code:   # doctest: +SKIP
-    >>> login.code_box.value = "..."; login.submit_button.click()                 # doctest: +SKIP
+    >>> from neurodata_widgets.globus.client import GlobusClient
+    >>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+    >>> globus = sandbox.info()["globus"]                             # here: the sandbox's Globus
+    >>> login = GlobusLogin(GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"]))
+    >>> url = login.start()                   # what Login does: show the link
+    >>> login.code_box.value = code_shown(press_consent(url))   # you: open it, press Allow, paste the code
+    >>> login.submit_button.click()
+    >>> login.user
+    'demo@globusid.org'
+    >>> login.logout_button.click()
     """
 
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)

@@ -182,7 +182,7 @@ class Portal(widgets.VBox):
         def search():
             from ..search.widgets import DatasetSearch
 
-            w = DatasetSearch()
+            w = DatasetSearch(wait=False)  # the tab shows at once; the first results follow
             w.on_install(self._installed)
             w.on_select(self._selected)
             return w

@@ -44,6 +44,8 @@ class DatasetSearch(WidgetBase):
         Results per page (the registry caps it at 100).
     install_dir : str, optional
         Where Install clones to (default ``$NDW_INSTALL_DIR`` or ``~/datasets``).
+    wait : bool
+        Wait for the first results; ``False`` (dashboards) shows the widget at once, ``loading`` until they come.
 
     Facets count over every match on a catalog, over the page shown on a remote registry
     (its API returns metadata a page at a time).
@@ -62,7 +64,8 @@ class DatasetSearch(WidgetBase):
     page = Int(1, help="current page, from 1").tag(sync=True)
     selected = Dict(help="the chosen result (url, ds_id, ...), {} when none").tag(sync=False)
 
-    def __init__(self, backend=None, query: str = "", per_page: int = 10, install_dir: str | None = None, **kwargs):
+    def __init__(self, backend=None, query: str = "", per_page: int = 10, install_dir: str | None = None,
+                 wait: bool = True, **kwargs):
         self.backend = default_backend(backend)
         self.per_page = per_page
         self._page_data: dict = {}
@@ -134,12 +137,7 @@ class DatasetSearch(WidgetBase):
             self.progress,
         ]
         # an empty box lists every dataset, newest first: the tab never opens blank
-        self.search(query)
-        if getattr(self.backend, "path", None) is not None and len(self.backend) == 0:
-            # nothing configured and nothing catalogued yet: say what to configure
-            self.banner.show("Nothing to search yet: your catalog is empty.", "info",
-                             "Catalog your datasets with `neurodata-widgets catalog build PATH`, or set "
-                             "NDW_REGISTRY_URL to a DataLad-Registry (or NDW_CATALOG to a catalog file).")
+        self.search(query, wait=wait)
 
     def _label(self) -> str:
         return str(getattr(self.backend, "path", None) or getattr(self.backend, "base_url", ""))
@@ -204,7 +202,7 @@ class DatasetSearch(WidgetBase):
         thread = self.in_background(ask, lambda answer: self._show(query, *answer), "searching", on_error=failed,
                                     latest=True)
         if wait:
-            self.wait_background()
+            self.wait_background(None)
             return None
         return thread
 
@@ -227,6 +225,11 @@ class DatasetSearch(WidgetBase):
             self.activity = (f"{self.total} dataset URL{'s' if self.total != 1 else ''} match." if self.total
                              else "No dataset matches.")
         self._render()
+        if not self.value.strip() and not self.total and getattr(self.backend, "path", None) is not None:
+            # nothing configured and nothing catalogued yet: say what to configure
+            self.banner.show("Nothing to search yet: your catalog is empty.", "info",
+                             "Catalog your datasets with `neurodata-widgets catalog build PATH`, or set "
+                             "NDW_REGISTRY_URL to a DataLad-Registry (or NDW_CATALOG to a catalog file).")
 
     def _clear(self) -> None:
         self._page_data = {}

@@ -186,13 +186,16 @@ class WidgetBase(widgets.VBox):
         thread.start()
         return thread
 
-    def wait_background(self, timeout: float = 60) -> None:
-        """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts)."""
-        deadline = time.monotonic() + timeout
+    def wait_background(self, timeout: float | None = 60) -> None:
+        """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts).
+
+        ``timeout=None`` waits as long as it takes (what a call with ``wait=True`` does).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             thread = self.__dict__.get("_background")
-            left = deadline - time.monotonic()
-            if thread is None or left <= 0:
+            left = None if deadline is None else deadline - time.monotonic()
+            if thread is None or (left is not None and left <= 0):
                 return
             thread.join(left)
             if self.__dict__.get("_background") is thread:  # no newer request started meanwhile

@@ -193,3 +193,21 @@ def test_a_late_answer_to_an_older_search_is_dropped(sandbox):
     slow.join(60)
     assert not slow.is_alive() and w.value == "url:ndw-lab" and w.total == 5 and w.status == "ready"
 
+
+
+def test_the_widget_shows_at_once_and_its_first_results_follow(sandbox):
+    gated = GatedBackend(RegistryClient(sandbox.info()["registry"]["url"]))
+    gate = gated.gates[""] = threading.Event()  # the first request lists everything: an empty query
+    w = DatasetSearch(gated, wait=False)  # what the dashboards do: the constructor does not wait
+    assert w.status == "loading" and w.total == 0
+    gate.set()
+    w.wait_background(60)
+    assert w.status == "ready" and w.total > 1
+
+
+def test_an_empty_catalog_says_what_to_configure(tmp_path):
+    w = DatasetSearch(Catalog(tmp_path / "empty.sqlite"), wait=False)
+    w.wait_background(60)
+    assert "catalog is empty" in w.banner.message and "NDW_REGISTRY_URL" in w.banner.hint
+    w.search("haxby")
+    assert w.banner.message == "" and w.activity == "No dataset matches."
