@@ -1,4 +1,4 @@
-"""Every README command works from a plain shell: ``env -i HOME=… PATH=<system dirs>``, no venv activated.
+"""Every README command works from a plain shell: ``env -i HOME=… PATH=<system dirs>``, nothing activated.
 
 ``make demo`` serves the portal (and behaves like a service: one at a time, a log file, nothing left
 behind); a get/drop through the explorer's code path works in the environment of a kernel the demo
