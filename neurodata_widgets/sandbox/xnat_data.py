@@ -88,10 +88,15 @@ class XnatArchive:
     """The data a sandbox XNAT serves (a mixin of :class:`~.xnat_server.XnatServer`)."""
 
     def build_archive(self, seed=0, projects=(), subjects=3, sessions=2, scans=3, files=2, file_size=2048,
-                      digests=True) -> None:
-        """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files."""
+                      digests=True, session_resources=False) -> None:
+        """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files.
+
+        ``session_resources``: every session also gets a resource of its own (``QC``, one small report), as
+        many real XNAT sessions have.
+        """
         self.digests = digests  # older XNAT data often has no digest in its catalogs
         self.file_size = file_size
+        self.session_resources = session_resources
         self.projects: dict = {}
         self.experiments: dict = {}
         self._digests: dict = {}
@@ -126,6 +131,10 @@ class XnatArchive:
                               max(256, int(self.file_size * rng.uniform(0.8, 1.2))), rng.getrandbits(32))
                         for n in range(files)])
                     exp.scans[scan.id] = scan
+                if getattr(self, "session_resources", False):
+                    report = f"{exp.label}: {scans} scans reviewed\n".encode()
+                    exp.resources["QC"] = self._new_resource("QC", [XFile("qc/report.txt", len(report), 0,
+                                                                          data=report)])
         return project
 
     def add_file(self, experiment: str, scan: str | None, name: str, data: bytes, resource: str = "DICOM",
