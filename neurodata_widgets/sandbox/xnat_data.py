@@ -104,9 +104,9 @@ class XnatArchive:
         rng = random.Random(seed)
         for pid, access in projects:
             self.add_project(pid, access, subjects, sessions, scans, files, rng)
-    def _new_resource(self, label: str, files=None) -> XResource:
+    def _new_resource(self, label: str, files=None, format: str = "DICOM", content: str = "RAW") -> XResource:
         self._counter["R"] += 1
-        return XResource(self._counter["R"], label, files=list(files or []))
+        return XResource(self._counter["R"], label, format, content, files=list(files or []))
 
     def add_project(self, pid, accessibility="public", subjects=3, sessions=2, scans=3, files=2, rng=None):
         """Generate a project of ``subjects`` x ``sessions`` x ``scans`` x ``files``."""
@@ -133,8 +133,8 @@ class XnatArchive:
                     exp.scans[scan.id] = scan
                 if getattr(self, "session_resources", False):
                     report = f"{exp.label}: {scans} scans reviewed\n".encode()
-                    exp.resources["QC"] = self._new_resource("QC", [XFile("qc/report.txt", len(report), 0,
-                                                                          data=report)])
+                    exp.resources["QC"] = self._new_resource(
+                        "QC", [XFile("qc/report.txt", len(report), 0, data=report)], format="TXT", content="QC")
         return project
 
     def add_file(self, experiment: str, scan: str | None, name: str, data: bytes, resource: str = "DICOM",
@@ -146,8 +146,9 @@ class XnatArchive:
         """
         exp = self.experiments[experiment]
         holder = exp.resources if scan is None else exp.scans[scan].resources
-        if resource not in holder:
-            holder[resource] = self._new_resource(resource)
+        if resource not in holder:  # XNAT leaves a new resource's format empty unless it holds DICOM
+            holder[resource] = self._new_resource(resource, **({} if resource == "DICOM" else
+                                                              {"format": "", "content": ""}))
         xfile = XFile(name, len(data), 0, digest, data)
         holder[resource].files.append(xfile)
         return xfile
