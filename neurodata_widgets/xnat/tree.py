@@ -35,6 +35,13 @@ def name(node: Node) -> str:
             "scan": node.scan, "resource": node.resource, "file": node.name}[node.level]
 
 
+def path(node: Node) -> list:
+    """The names from the project down to the node, as a user reads them (session labels, not IDs)."""
+    parts = [node.project, node.subject, node.session or node.experiment, node.scan, node.resource, node.name]
+    depth = ["project", "subject", "experiment", "scan", "resource", "file"].index(node.level) + 1
+    return [p for p in parts[:depth] if p]
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -126,8 +133,8 @@ def detail_html(node: Node, children: list | None) -> str:
     """The row detail: every field XNAT gave for the node, and for a listed scan its files and size."""
     from ..ui.html import escape, format_bytes
 
-    rows = [("kind", kind(node)), ("path", node.key)]
-    rows += [(k, v) for k, v in node.info.items() if _known(v) and k not in ("uri",)]
+    rows = [("kind", kind(node)), ("path", " / ".join(path(node)))]
+    rows += [(k.replace("_", " "), v) for k, v in node.info.items() if _known(v) and k not in ("uri",)]
     if node.level == "scan" and children is not None:
         counts = [c.info.get("file_count") for c in children]
         rows.append(("files", sum(int(c) for c in counts if _known(c))))
@@ -135,7 +142,6 @@ def detail_html(node: Node, children: list | None) -> str:
         rows.append(("size", format_bytes(total) if total is not None else "unknown"))
     elif node.level == "scan":
         rows.append(("files", "listing…"))
-    for key in ("file_size", "size"):
-        rows = [(k, format_bytes(int(v)) if k == key and str(v).isdigit() else v) for k, v in rows]
+    rows = [(k, format_bytes(int(v)) if k in ("file size", "size") and str(v).isdigit() else v) for k, v in rows]
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f'<table class="ndw-table ndw-xnat-details-table">{body}</table>'

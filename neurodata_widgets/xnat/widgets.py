@@ -26,10 +26,15 @@ from ..ui.progress import JobProgress
 from ..ui.theme import CSS
 from ..ui.table import PagedTable
 from .client import Node, XnatClient, ensure_url
-from .tree import CHILD, COLUMNS, NOUN, detail_html, details, name, tree_frame
+from .tree import CHILD, COLUMNS, NOUN, detail_html, details, name, path, tree_frame
 
 log = logging.getLogger(__name__)
 
+
+
+def _where(node: Node) -> str:
+    """A node as a user reads it in a message: DEMO/sub-01/sub-01_MR1/2 (session labels, not XNAT IDs)."""
+    return "/".join(path(node))
 
 
 def _records(frame) -> list:
@@ -285,7 +290,7 @@ class XnatBrowser(WidgetBase):
                 self._start_loading(node)
             return
         else:
-            if self._run(lambda: self._list(node), f"Listing {node.key}") is None:
+            if self._run(lambda: self._list(node), f"Listing {_where(node)}") is None:
                 return
             self._listed(node)
         self.render()
@@ -301,14 +306,14 @@ class XnatBrowser(WidgetBase):
         count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]] + "s"
         if not count and node.level == "project":  # XNAT lists only what this account may read
             who = "as a guest" if self.client.user == "guest" else f"as {self.client.user}"
-            self.succeed(f"No {noun} you may read in {node.key} (logged in {who}).", kind="info",
+            self.succeed(f"No {noun} you may read in {_where(node)} (logged in {who}).", kind="info",
                          hint="Ask the project's owner for access if you expected data.")
         else:
             self.succeed()
-            self.activity = f"{count} {'items' if node.level == 'experiment' else noun} in {node.key}"
+            self.activity = f"{count} {'items' if node.level == 'experiment' else noun} in {_where(node)}"
 
     def _start_loading(self, node: Node, expand: bool = True) -> None:
-        self.busy(f"listing {node.key}")
+        self.busy(f"listing {_where(node)}")
 
         def work():
             try:
@@ -320,7 +325,7 @@ class XnatBrowser(WidgetBase):
                 return  # cancelled: the user has moved on
             self._show_loading()
             if error is not None:
-                self.fail(error, f"Listing {node.key}")
+                self.fail(error, f"Listing {_where(node)}")
             elif expand:
                 self._listed(node)
             else:
@@ -338,9 +343,13 @@ class XnatBrowser(WidgetBase):
     def _show_loading(self) -> None:
         keys = list(self._loading)
         with self.table.hold_sync():
-            self.table.busy_text = f"Listing {', '.join(keys)}…" if keys else ""
+            self.table.busy_text = f"Listing {', '.join(self._key_where(k) for k in keys)}…" if keys else ""
             self.table.cancellable = bool(keys)
             self.table.busy = bool(keys)
+
+    def _key_where(self, key: str) -> str:
+        node = self.nodes.get(key)
+        return _where(node) if node is not None else key
 
     def cancel_loading(self) -> None:
         """Stop waiting for the listings under way (the server's late answers are ignored)."""
@@ -348,7 +357,7 @@ class XnatBrowser(WidgetBase):
         self._loading.clear()
         self._show_loading()
         if given_up:
-            self.succeed(f"Stopped waiting for {', '.join(given_up)}.", kind="info",
+            self.succeed(f"Stopped waiting for {', '.join(self._key_where(k) for k in given_up)}.", kind="info",
                          hint="The server was slow to answer; expand again to retry.")
             self.render()
 
@@ -399,7 +408,7 @@ class XnatBrowser(WidgetBase):
     def show_details(self, node: Node) -> None:
         """Make ``node`` the active row; its detail lists every field (a scan: its files and size too)."""
         if node.level == "scan" and node.key not in self.children_of:
-            self._run(lambda: self._list(node), f"Details of {node.key}")
+            self._run(lambda: self._list(node), f"Details of {_where(node)}")
         self.table.active = node.key
         self.table.refresh_detail()
 
