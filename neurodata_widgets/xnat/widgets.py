@@ -32,9 +32,9 @@ log = logging.getLogger(__name__)
 
 
 
-def _where(node: Node) -> str:
+def _where(node: Node | None) -> str:
     """A node as a user reads it in a message: DEMO/sub-01/sub-01_MR1/2 (session labels, not XNAT IDs)."""
-    return "/".join(path(node))
+    return "/".join(path(node)) if node is not None else "projects"
 
 
 def _records(frame) -> list:
@@ -148,7 +148,7 @@ class XnatBrowser(WidgetBase):
         self.table = PagedTable(tree=True, columns=COLUMNS, page_size=page_size, sortable=[],
                                 formatters={"size": _size},
                                 detail=self._detail, caption="XNAT projects, subjects, sessions, scans and files",
-                                empty_text="Nothing listed yet.")
+                                empty_text="Log in to list the projects.")
         self.table.add_class("ndw-xnat-tree")
         self.table.on_toggle(self._toggled)
         self.table.on_cancel(lambda *_: self.cancel_loading())
@@ -169,7 +169,7 @@ class XnatBrowser(WidgetBase):
         self.selection_label = widgets.HTML("0 selected")
         self.progress = JobProgress()
         self.filter.observe(lambda _: self.render(), names="value")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(lambda _: self.refresh(wait=False))
         self.download_button.on_click(lambda _: self.download())
         self.track_button.on_click(lambda _: self.track())
         for w, cls in ((self.filter, "ndw-xnat-filter"), (self.folder, "ndw-xnat-folder"),
@@ -192,6 +192,7 @@ class XnatBrowser(WidgetBase):
         if client is not None and client.connected:
             self.refresh()
         else:
+            self.render(reset=True)
             self.banner.show("Log in to browse XNAT.", "info")
 
     # -- data -------------------------------------------------------------------------------------------
@@ -210,8 +211,11 @@ class XnatBrowser(WidgetBase):
         if client is self.client:
             self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the project list (collapses the tree; keeps nothing stale)."""
+    def refresh(self, wait: bool = True) -> None:
+        """Reload the project list (collapses the tree; keeps nothing stale).
+
+        ``wait=False`` (the Refresh button) lists in the background, with the table's busy bar and Cancel.
+        """
         self._loading.clear()
         self._show_loading()
         self.children_of.clear()
@@ -219,15 +223,16 @@ class XnatBrowser(WidgetBase):
         self.nodes.clear()
         self.selected = []
         self.roots = []
-        if self.client is None or not self.client.connected:
-            self.render(reset=True)
-            self.banner.show("Log in to browse XNAT.", "info")
-            return
-        if self._run(lambda: self._list(None), "Listing projects") is not None:
-            self.roots = self.children_of[""]
-            self.succeed()
-            self.activity = f"{len(self.roots)} projects"
+        connected = self.client is not None and self.client.connected
+        self.table.empty_text = "No projects you may read." if connected else "Log in to list the projects."
         self.render(reset=True)
+        if not connected:
+            self.banner.show("Log in to browse XNAT.", "info")
+        elif not wait:
+            self._start_loading(None)
+        elif self._run(lambda: self._store(None, self._list(None)), "Listing projects") is not None:
+            self._listed(None)
+            self.render()
 
     def _run(self, fn, context):
         """Run ``fn``; on error show it (the widget stays usable) and return ``None``."""
@@ -240,7 +245,7 @@ class XnatBrowser(WidgetBase):
         return result
 
     def _list(self, node: Node | None) -> list:
-        """List ``node``'s children with one request (a session: its scans and its own resources, at once)."""
+        """``node``'s children, with one request (a session: its scans and its own resources, at once)."""
         c = self.client
         if node is None:
             children = [Node("project", r["id"], info=r) for r in _records(c.projects())]
@@ -263,6 +268,9 @@ class XnatBrowser(WidgetBase):
             children = [Node("file", node.project, node.subject, node.experiment, node.session, node.scan,
                              node.resource, r["name"], info=r)
                         for r in _records(c.files(node.experiment, node.scan, node.resource))]
+        return children
+
+    def _store(self, node: Node | None, children: list) -> list:
         for child in children:
             self.nodes[child.key] = child
         self.children_of["" if node is None else node.key] = children
@@ -290,7 +298,7 @@ class XnatBrowser(WidgetBase):
                 self._start_loading(node)
             return
         else:
-            if self._run(lambda: self._list(node), f"Listing {_where(node)}") is None:
+            if self._run(lambda: self._store(node, self._list(node)), f"Listing {_where(node)}") is None:
                 return
             self._listed(node)
         self.render()
@@ -301,7 +309,12 @@ class XnatBrowser(WidgetBase):
         if node is not None and node.level != "file":
             self.toggle(node, wait=False)
 
-    def _listed(self, node: Node) -> None:
+    def _listed(self, node: Node | None) -> None:
+        if node is None:
+            self.roots = self.children_of[""]
+            self.succeed()
+            self.activity = f"{len(self.roots)} projects"
+            return
         self.expanded.add(node.key)
         count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]] + "s"
         if not count and node.level == "project":  # XNAT lists only what this account may read
@@ -312,18 +325,22 @@ class XnatBrowser(WidgetBase):
             self.succeed()
             self.activity = f"{count} {'items' if node.level == 'experiment' else noun} in {_where(node)}"
 
-    def _start_loading(self, node: Node, expand: bool = True) -> None:
+    def _start_loading(self, node: Node | None, expand: bool = True) -> None:
+        """List ``node``'s children (``None``: the projects) on a thread; ``expand`` it when they arrive."""
         self.busy(f"listing {_where(node)}")
+        key = "" if node is None else node.key
 
         def work():
+            children, error = None, None
             try:
-                self._list(node)
-                error = None
+                children = self._list(node)
             except Exception as exc:  # shown below, unless the user gave up on it
                 error = exc
-            if self._loading.pop(node.key, None) is not threading.current_thread():
-                return  # cancelled: the user has moved on
+            if self._loading.pop(key, None) is not threading.current_thread():
+                return  # cancelled, or the tree was reloaded (another login): the answer is stale
             self._show_loading()
+            if children is not None:
+                self._store(node, children)
             if error is not None:
                 self.fail(error, f"Listing {_where(node)}")
             elif expand:
@@ -333,8 +350,8 @@ class XnatBrowser(WidgetBase):
             self.render()
             self.table.refresh_detail()
 
-        thread = threading.Thread(target=work, name=f"ndw-xnat-list-{node.key}", daemon=True)
-        self._loading[node.key] = thread
+        thread = threading.Thread(target=work, name=f"ndw-xnat-list-{key or 'projects'}", daemon=True)
+        self._loading[key] = thread
         self._show_loading()
         if expand:  # its row says "listing…" (a detail's listing may start while the table draws: no redraw)
             self.render()
@@ -348,8 +365,7 @@ class XnatBrowser(WidgetBase):
             self.table.busy = bool(keys)
 
     def _key_where(self, key: str) -> str:
-        node = self.nodes.get(key)
-        return _where(node) if node is not None else key
+        return _where(self.nodes.get(key)) if key else "projects"
 
     def cancel_loading(self) -> None:
         """Stop waiting for the listings under way (the server's late answers are ignored)."""
@@ -408,7 +424,7 @@ class XnatBrowser(WidgetBase):
     def show_details(self, node: Node) -> None:
         """Make ``node`` the active row; its detail lists every field (a scan: its files and size too)."""
         if node.level == "scan" and node.key not in self.children_of:
-            self._run(lambda: self._list(node), f"Details of {_where(node)}")
+            self._run(lambda: self._store(node, self._list(node)), f"Details of {_where(node)}")
         self.table.active = node.key
         self.table.refresh_detail()
 

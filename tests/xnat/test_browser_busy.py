@@ -42,7 +42,23 @@ def test_cancel_gives_up_on_a_hanging_server(server):
     assert "listing…" not in browser.table.data.loc[project.key, "details"]
     thread.join(30)
     assert not thread.is_alive() and project.key not in browser.expanded  # the late answer was ignored
-    assert len(browser.table.data) == 3
+    assert project.key not in browser.children_of and len(browser.table.data) == 3
+
+
+def test_refresh_lists_the_projects_in_the_background(server):
+    """The Refresh button waits like a ▸: the table's busy bar; a new login meanwhile drops the stale answer."""
+    browser = _browser(server)
+    browser.toggle(browser.roots[0])
+    server.faults.set(latency=4)
+    browser.refresh_button.click()
+    assert browser.table.busy and browser.table.busy_text == "Listing projects…" and browser.roots == []
+    assert len(browser.table.data) == 0 and browser.table.empty_text == "No projects you may read."
+    stale = browser._loading[""]
+    browser.client.login(anonymous=True)  # another login while the old listing is under way: listed afresh
+    browser.wait_loading(30)
+    stale.join(30)
+    assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]  # a guest's, not demo's
+    assert not browser.table.busy and list(browser.table.data.index) == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
 
 
 def test_a_slow_session_lists_its_scans_and_resources_together(server):
