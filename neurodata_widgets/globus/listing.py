@@ -14,7 +14,7 @@ Examples
 >>> folder = Folder(client, sandbox.info()["globus"]["source_collection"], "/ds001/")
 >>> rows, total = folder.page(0, 3, sort_by="name", ascending=False)
 >>> rows.index.tolist(), total
-(['sub-02', 'sub-01', 'participants.tsv'], 5)
+(['sub-03', 'sub-02', 'sub-01'], 7)
 >>> print(detail_html(folder.path, folder.seen["README"]))          # doctest: +ELLIPSIS
 <div class="ndw ndw-globus-entry"><b>/ds001/README</b><br>file · ... bytes ...
 >>> client.logout()

@@ -221,7 +221,7 @@ class CollectionPane(WidgetBase):
         self.observe(lambda ch: self.go(self.path, wait=False), names="show_hidden")
         self.table.observe(lambda ch: setattr(self, "selected", [str(n) for n in ch["new"]]), names="selected")
         self.table.on_request(lambda page, size, sort_by, ascending: self._list(page, wait=False))
-        self.table.on_open(lambda name: self.open(name, wait=False))
+        self.table.on_open(lambda name: self.open_entry(name, wait=False))
         self.table.on_cancel(lambda *_: self.cancel_listing())
         super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
                                                      self.hidden_box], layout={"width": "98%"}),
@@ -257,11 +257,13 @@ class CollectionPane(WidgetBase):
         self.go(self.path, wait)
 
     def turn(self, step: int, wait: bool = True) -> None:
-        """Show the page ``step`` pages on (``-1``: back)."""
+        """Show the page ``step`` pages on (``-1``: back), as the table's arrows do."""
         pages = max(1, -(-self.total // self.page_size))
-        self._list(max(0, min(pages - 1, self.page + step)), wait)
+        self.table.page = max(0, min(pages - 1, self.page + step))  # the table asks for it: see _list
+        if wait:
+            self.wait_background(None)
 
-    def open(self, name: str, wait: bool = True) -> None:
+    def open_entry(self, name: str, wait: bool = True) -> None:
         """What a double-click or Enter on a row does: a folder opens, a file shows its detail."""
         entry = self.entry(name)
         if entry is not None and entry["type"] == "dir":
@@ -348,10 +350,8 @@ class CollectionPane(WidgetBase):
             self.path, self.total, self.page = folder.path, total, number
         self.path_box.value = folder.path
         if opened:
-            self.table.selected = []
-            self.table.active = None
+            self.table.data = rows  # a new folder: its first page, nothing ticked
         self.table.show_page(rows, total)
-        self.table.busy = False
         self.succeed()
         self.activity = f"{total} entries in {folder.path}"
 
@@ -649,11 +649,11 @@ class RegisterBox(WidgetBase):
     >>> ds = dl.create(tmp / "my-ds", result_renderer="disabled")
     >>> browser = GlobusBrowser(client); browser.wait_background()
     >>> browser.source.picker.value = sandbox.info()["globus"]["public_collection"]   # anyone may read it
-    >>> browser.source.wait_background(); browser.source.select(browser.source.entries[0]["name"])
+    >>> browser.source.go("/ds001/"); browser.source.select("README", "sub-01")    # a folder is skipped
     >>> box = RegisterBox(client, browser=browser, dataset=ds.path)
     >>> box.register_button.click(); box.wait_background()            # registers in the background
-    >>> box.value == ["inputs/" + browser.source.entries[0]["name"]]
-    True
+    >>> box.value
+    ['inputs/README']
     >>> client.logout()
     """
 
