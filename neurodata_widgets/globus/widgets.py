@@ -33,7 +33,7 @@ from ..ui.table import PagedTable
 from ..ui.theme import style
 from . import transfer as transfer_ops
 from .client import ConsentRequired, GlobusClient
-from .listing import COLUMNS, Folder, detail_html
+from .listing import COLUMNS, Folder, detail_html, frame
 
 PAGE_SIZE = 100
 
@@ -210,8 +210,10 @@ class CollectionPane(WidgetBase):
         self.hidden_box = widgets.Checkbox(description="hidden", indent=False, layout={"width": "80px"})
         self.table = PagedTable(remote=True, columns=COLUMNS, page_size=page_size, detail=self._detail,
                                 formatters={"size": _size_cell}, caption=f"{title} collection: files and folders",
-                                empty_text="This folder is empty.")
+                                empty_text="Nothing listed yet: log in and choose a collection.")
         self.table.add_class("ndw-globus-listing")
+        self.table.data = frame([])  # the column headers, before anything is listed
+        self.table.busy = False  # (a remote table starts out waiting for its first page)
         # every click that waits on Globus does so in the background: a slow or retrying Globus never freezes
         self.picker.observe(self._picked, names="value")
         self.path_box.on_submit(lambda _: self.go(self.path_box.value, wait=False))
@@ -351,6 +353,7 @@ class CollectionPane(WidgetBase):
         self.path_box.value = folder.path
         if opened:
             self.table.data = rows  # a new folder: its first page, nothing ticked
+            self.table.empty_text = "This folder is empty."
         self.table.show_page(rows, total)
         self.succeed()
         self.activity = f"{total} entries in {folder.path}"
