@@ -12,6 +12,14 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def _logged_in(dashboard):
+    """The Globus dashboard, logged in; returns the page and its source pane."""
+    page = dashboard.open("globus.ipynb")
+    page.wait_for_selector(".ndw-globus-login, .ndw-globus-username", timeout=30_000)
+    _log_in(page)
+    return page, page.locator(".ndw-globus-source")
+
+
 def _log_in(page):
     """Log in with a pasted code, as a user does (the session's earlier login may already be stored)."""
     if page.locator(".ndw-globus-username").count() and page.locator(".ndw-globus-username").is_visible():
@@ -38,10 +46,7 @@ def _row(pane, name):
 
 
 def test_login_tick_rows_and_transfer_them(dashboard, sandbox, tick_row):
-    page = dashboard.open("globus.ipynb")
-    page.wait_for_selector(".ndw-globus-login, .ndw-globus-username", timeout=30_000)
-    _log_in(page)
-    source = page.locator(".ndw-globus-source")
+    page, source = _logged_in(dashboard)
     _row(source, "ds001").dblclick(timeout=30_000)  # a double-click opens a folder
     _row(source, "participants.tsv").wait_for(timeout=30_000)
     expect(source.locator(".ndw-globus-path input")).to_have_value("/ds001/")
@@ -64,10 +69,7 @@ def test_login_tick_rows_and_transfer_them(dashboard, sandbox, tick_row):
 
 
 def test_cancel_a_hanging_listing(dashboard, sandbox):
-    page = dashboard.open("globus.ipynb")
-    page.wait_for_selector(".ndw-globus-login, .ndw-globus-username", timeout=30_000)
-    _log_in(page)
-    source = page.locator(".ndw-globus-source")
+    page, source = _logged_in(dashboard)
     _row(source, "ds001").wait_for(timeout=30_000)
     sandbox["globus"].faults.set(hang=20, pattern="/ls$")  # Globus holds every listing back
     try:
@@ -86,10 +88,7 @@ def test_cancel_a_hanging_listing(dashboard, sandbox):
 
 
 def test_a_retried_submission_says_retrying(dashboard, sandbox):
-    page = dashboard.open("globus.ipynb")
-    page.wait_for_selector(".ndw-globus-login, .ndw-globus-username", timeout=30_000)
-    _log_in(page)
-    source = page.locator(".ndw-globus-source")
+    page, source = _logged_in(dashboard)
     _row(source, "ds001").dblclick(timeout=30_000)
     _row(source, "README").locator("input[type=checkbox]").click(timeout=30_000)
     page.locator(".ndw-globus-label input").fill("retried in the browser")
