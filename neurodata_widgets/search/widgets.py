@@ -25,12 +25,17 @@ from .results import ORDER_OPTIONS, SHOWN, SORT_KEYS, detail_html, table_frame  
 STYLE = f"""<style>
 .ndw-search-results {{ flex: 1 1 320px; min-width: 0; }}
 .ndw-search-url {{ overflow-wrap: anywhere; }}
+a.ndw-search-url {{ color: {COLORS['primary']}; text-decoration: underline; }}
+.ndw-search-facets {{ margin-left: 12px; }}
 .ndw-search-detail {{ display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 4px 0; }}
 .ndw-search-detail dt {{ color: {COLORS['muted']}; }}
 .ndw-search-detail dd {{ margin: 0; overflow-wrap: anywhere; }}
 .ndw-search-error pre {{ color: {COLORS['error']}; margin: 2px 0; }}
 .ndw-stats b {{ font-size: 16px; }}
 </style>"""
+
+
+NO_ROW = '<span class="ndw-muted">Click a row for its details; tick rows to install several at once.</span>'
 
 
 class DatasetSearch(WidgetBase):
@@ -102,7 +107,7 @@ class DatasetSearch(WidgetBase):
         self._set_view(0, "last update", False)  # newest first, as the registry lists
         self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px", flex="0 1 240px"))
         self.facet_box.add_class("ndw-search-facets")
-        self.selection = widgets.HTML()
+        self.selection = widgets.HTML(NO_ROW)
         self.selection.add_class("ndw-search-selection")
         self.clones_button = widgets.Button(description="Clones", icon="clone", disabled=True,
                                             layout=widgets.Layout(width="auto"),
@@ -381,7 +386,7 @@ class DatasetSearch(WidgetBase):
         self.selected = dict(record) if record else {}
         ds_id = self.selected.get("ds_id") or ""
         self.selection.value = (f'<span class="ndw-search-chosen">{escape(self.selected.get("url"))}</span>'
-                                if record else "")
+                                if record else NO_ROW)
         self.clones_button.disabled = self.reuse_button.disabled = not ds_id
         self.clones_button.tooltip = f"every URL of this dataset: ds_id:{ds_id}" if ds_id else ""
         self._checked(None)
