@@ -85,6 +85,7 @@ class DatasetSearch(WidgetBase):
         self._records: dict = {}  # id -> record of every page of this search seen (checked rows outlive their page)
         self._shown = ("", 0, "last update", False)  # query, page, sort header, ascending of what the table shows
         self._driving = 0  # > 0 while this widget (not a user) sets the table's page or order
+        self._in_flight = None  # the query of the new search under way
         self._query = None  # the current query, parsed once (a ParsedQuery; None lists everything)
         self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
                                       layout=widgets.Layout(flex="1 1 auto", width="auto"))
@@ -126,7 +127,7 @@ class DatasetSearch(WidgetBase):
         self.progress = JobProgress()
 
         # every request from a click goes to the registry (or catalog) off the kernel's main thread
-        self.search_button.on_click(lambda _: self.search(self.query_box.value, wait=False))
+        self.search_button.on_click(lambda _: self._search_clicked())
         self.query_box.observe(self._typed, names="value")
         self.help_button.observe(lambda ch: setattr(self.help.layout, "display", None if ch["new"] else "none"),
                                  names="value")
@@ -182,6 +183,13 @@ class DatasetSearch(WidgetBase):
             self._typing = False
         return self._fetch(1, fresh=True, wait=wait)
 
+    def _search_clicked(self) -> None:
+        # leaving the box (to click Search) already sent the query: searching it twice would, on the second
+        # answer, reset the row a quick user has clicked meanwhile
+        running = self.__dict__.get("_background")
+        if not (self.query_box.value == self.value == self._in_flight and running is not None and running.is_alive()):
+            self.search(self.query_box.value, wait=False)
+
     def _typed(self, change) -> None:
         if change["new"] != self.value and not getattr(self, "_typing", False):  # Enter with a new query
             self.search(change["new"], wait=False)
@@ -236,6 +244,7 @@ class DatasetSearch(WidgetBase):
             self._query_failed(exc)
             return None
         order_by, order_dir = self._order()
+        self._in_flight = self.value if fresh else self._in_flight
         backend, asked = self.backend, dict(page=page, per_page=self.per_page, order_by=order_by,
                                             order_dir=order_dir, return_metadata="content")
         shown_query = self.value
