@@ -14,7 +14,6 @@ Examples
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..jobs import Cancelled
+from ..repo import remove_tree
 from ..tools import command
 
 POLL = 0.2  # seconds between looks at Cancel while a clone runs
@@ -49,17 +49,6 @@ def targets(urls, into) -> list[Path]:
                             "Choose another folder in Into, or move that one away.")
         out.append(path)
     return out
-
-
-def _remove(path: Path) -> None:
-    # git-annex makes its object folders read-only; a half-made clone must still go
-    for dirpath, dirnames, _ in os.walk(path):
-        for d in dirnames:
-            try:
-                os.chmod(os.path.join(dirpath, d), 0o755)
-            except OSError:
-                pass
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -91,13 +80,13 @@ def clone(url: str, path: Path, job=None) -> str:
                 if job is not None and job.cancelled:
                     _stop(proc)
                     if not existed:
-                        _remove(path)
+                        remove_tree(path)
                     raise Cancelled(f"cloning {url}") from None
         errors.seek(0)
         said = errors.read().decode(errors="replace")
     if code != 0:
         if not existed:
-            _remove(path)
+            remove_tree(path)
         lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
         why = next((ln for ln in lines if "error" in ln.lower()), lines[-1] if lines else f"exit code {code}")
         raise UserError(f"Could not clone {url}: {why[:300]}",
