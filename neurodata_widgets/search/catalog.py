@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS datasets (
   annexed_files_in_wt_size INTEGER, git_objects_kb INTEGER, last_update_dt TEXT, source TEXT);
 CREATE INDEX IF NOT EXISTS datasets_ds_id ON datasets(ds_id COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS datasets_url_nocase ON datasets(url COLLATE NOCASE);
+-- the unique-dataset statistics join the hits to every URL of their ds_id (exact, not NOCASE)
+CREATE INDEX IF NOT EXISTS datasets_ds_id_size ON datasets(ds_id, annexed_files_in_wt_size);
 CREATE TABLE IF NOT EXISTS metadata (
   id INTEGER PRIMARY KEY, url_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
   extractor_name TEXT NOT NULL, extractor_version TEXT, extraction_parameter TEXT, extracted_metadata TEXT,
