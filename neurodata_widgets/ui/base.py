@@ -186,6 +186,18 @@ class WidgetBase(widgets.VBox):
         thread.start()
         return thread
 
+    def abandon_background(self) -> bool:
+        """Stop waiting for the work under way (a Cancel): its late answer, or error, is ignored.
+
+        The thread itself runs on until its server answers or times out (a request on the wire cannot be
+        taken back), but nothing waits for it: :meth:`wait_background` returns at once. Returns whether
+        something was under way.
+        """
+        thread = self.__dict__.get("_background")
+        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # its answer is now superseded
+        self.__dict__["_background"] = None
+        return thread is not None and thread.is_alive()
+
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts).
 
@@ -200,6 +212,15 @@ class WidgetBase(widgets.VBox):
             thread.join(left)
             if self.__dict__.get("_background") is thread:  # no newer request started meanwhile
                 return
+
+    def stop_waiting(self) -> threading.Thread | None:
+        """Give up on the background work under way (Cancel): its answer, if it ever comes, is dropped.
+
+        The widget is free for the next request at once. Returns the abandoned thread (``None`` if none ran).
+        """
+        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
+        thread, self.__dict__["_background"] = self.__dict__.get("_background"), None
+        return thread if thread is not None and thread.is_alive() else None
 
     def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
         """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""

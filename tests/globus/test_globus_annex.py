@@ -50,19 +50,23 @@ def test_register_box_from_browser_selection(toolkit_client, globus, tmp_path, a
 
     ds = dl.create(str(tmp_path / "ds2"), result_renderer="disabled")
     browser = GlobusBrowser(toolkit_client)
+    browser.wait_background()  # the collections are found in the background
     browser.source.picker.value = globus.info()["source_collection"]
     box = RegisterBox(toolkit_client, browser=browser, dataset=ds.path)
-    box.register_button.click()
+    box.register_button.click()  # registers in the background
+    box.wait_background()
     assert "Select one or more files" in box.error
     browser.source.go("/ds001/")
     browser.source.select("participants.tsv")
     box.register_button.click()  # first use of the collection's HTTPS access: the consent link is shown
+    box.wait_background()
     assert "needs your consent" in box.error and box.value == []
     assert "ndw-globus-consent-link" in box.banner.value
     allow_collection(toolkit_client, globus.info()["source_collection"])
     browser.source.go("/ds001/")
     browser.source.select("participants.tsv", "sub-01")  # the folder is skipped
     box.register_button.click()
+    box.wait_background()
     assert box.value == ["inputs/participants.tsv"] and box.banner.kind == "ok"
     ds.get("inputs/participants.tsv", result_renderer="disabled")
     assert (tmp_path / "ds2/inputs/participants.tsv").read_text().startswith("participant_id")
