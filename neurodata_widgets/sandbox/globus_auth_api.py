@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from .globus_auth import DEMO_USER, iso
+from .globus_auth import DEMO_USER, app_route, iso
 from .globus_oidc import openid_configuration
 from .globus_scopes import AUTH_RS
 from .runner import json_response
@@ -80,10 +80,8 @@ class AuthApiMixin:
                      if c["effective_identity"] == who]
         return json_response({"consents": found})
 
-    def _introspect(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _introspect(self, req, app):
         token = req.params.get("token", "")
         with self._lock:
             rec = self._access.get(token)
@@ -97,11 +95,9 @@ class AuthApiMixin:
                               "iat": int(rec["iat"]), "nbf": int(rec["iat"]), "aud": [rec["rs"], rec["client"]],
                               "iss": self.url})
 
-    def _validate(self, req):
+    @app_route
+    def _validate(self, req, app):
         """``{"active": bool}``: is the token (access or refresh) live and issued to the calling app?"""
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
         token = req.params.get("token", "")
         with self._lock:
             access, refresh = self._access.get(token), self._refresh.get(token)
@@ -126,18 +122,14 @@ class AuthApiMixin:
                       "secret": secret, "created": iso()}
         return json_response({"client": doc, "included": {"client_credential": credential}})
 
-    def _get_client(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _get_client(self, req, app):
         if app["id"] != req.match["client"]:
             return self._auth_error(403, "An app may only read itself")
         return json_response({"client": {k: v for k, v in app.items() if k != "secret"}})
 
-    def _delete_client(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _delete_client(self, req, app):
         if app["id"] != req.match["client"]:
             return self._auth_error(403, "An app may only delete itself")
         with self._lock:
