@@ -53,7 +53,7 @@ class GlobusLogin(WidgetBase):
     >>> login = GlobusLogin(GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"]))
     >>> url = login.start()                   # what Login does: show the link
     >>> login.code_box.value = code_shown(press_consent(url))   # you: open it, press Allow, paste the code
-    >>> login.submit_button.click()
+    >>> login.submit_button.click(); login.wait_background()          # logs in in the background
     >>> login.user
     'demo@globusid.org'
     >>> login.logout_button.click()
@@ -80,8 +80,8 @@ class GlobusLogin(WidgetBase):
         self.submit_button.add_class("ndw-globus-submit-code")
         self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
-        self.submit_button.on_click(lambda _: self.submit(self.code_box.value))
-        self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
+        self.submit_button.on_click(lambda _: self.submit(self.code_box.value, wait=False))
+        self.code_box.on_submit(lambda _: self.submit(self.code_box.value, wait=False))
         self.logout_button.on_click(lambda _: self.logout())
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
         self.badge = SandboxBadge(self.client.service.get("auth_url"))
@@ -124,13 +124,14 @@ class GlobusLogin(WidgetBase):
         if mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
 
-    def submit(self, code: str) -> None:
-        """Finish a copy-paste login with ``code``."""
+    def submit(self, code: str, wait: bool = True) -> None:
+        """Finish a copy-paste login with ``code`` (``wait=False``, the button: off the kernel's main thread)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
-        try:
-            self.client.finish_login(code)
-        except Exception as exc:
-            self._fail(exc, "Logging in")
+        self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Logging in…</span>'
+        self.in_background(lambda: self.client.finish_login(code), on_error=lambda exc: self._fail(exc, "Logging in"),
+                           activity="logging in", latest=True)
+        if wait:
+            self.wait_background(None)
 
     def logout(self) -> None:
         self.client.logout()
@@ -138,13 +139,21 @@ class GlobusLogin(WidgetBase):
         self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
 
     def _restore(self):
-        user = None
-        if self.client.logged_in:
-            try:
-                user = self.client.user()
-            except Exception:  # stale tokens (e.g. an old sandbox): just log in again
-                self.client.forget()
-        self._show(user)
+        # a stored login is checked with Globus off the kernel's main thread: the page shows at once
+        self._show(None)
+        if not self.client.logged_in:
+            return
+        self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Checking your stored Globus login…</span>'
+
+        def checked(user):
+            if self.status.busy:  # not when a login started meanwhile (its link stays)
+                self._show(user)
+
+        def stale(exc):  # stale tokens (e.g. an old sandbox): just log in again
+            self.client.forget()
+            checked(None)
+
+        self.in_background(self.client.user, checked, on_error=stale, activity="checking the stored login")
 
     def _logged_in(self, user):
         self._show(user)
@@ -166,6 +175,8 @@ class GlobusLogin(WidgetBase):
 
     def _fail(self, exc, context):
         # the login stays where it was (waiting for a code, logged out): the banner says what to do next
+        if not self.logged_in:  # no "Logging in…" left behind
+            self.who.value = '<span class="ndw ndw-muted">Not logged in</span>'
         self.fail(exc, context, self.status if not self.status.busy else Status.LOGGED_OUT)
 
 
