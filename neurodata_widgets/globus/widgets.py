@@ -511,32 +511,54 @@ class TransferPanel(WidgetBase):
                                         layout={"flex_flow": "row wrap", "align_items": "center", "display": "none"})
         self.table = widgets.VBox()
         self.table.add_class("ndw-globus-tasks")
+        self.looking = widgets.HTML()  # says that tasks still running on Globus are being looked for
+        self._follow_lock = threading.Lock()
+        self._follow_thread: threading.Thread | None = None
         self.submit_button.on_click(lambda _: self.submit_selection(wait=False))
         self.cancel_button.on_click(lambda _: self.cancel_submission())
         super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
-                          self.banner, self.table], **kwargs)
+                          self.banner, self.looking, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
-        self.client.on_login(lambda user: self.follow_active())
+        self.client.on_login(lambda user: self.follow_active(wait=False))
         if self.client.logged_in:
-            self.follow_active()
+            self.follow_active(wait=False)  # the page shows at once, the running tasks follow
 
-    def follow_active(self) -> list[str]:
-        """Add live rows for tasks still running on Globus (after a reload or a kernel restart)."""
+    def follow_active(self, wait: bool = True) -> list[str]:
+        """Add live rows for tasks still running on Globus (after a reload or a kernel restart).
+
+        ``wait=False`` asks Globus in the background (saying so in the panel) and returns ``[]`` at once;
+        :meth:`wait_background` waits for it.
+        """
+        if not wait:
+            self.looking.value = ('<span class="ndw ndw-muted ndw-globus-looking"><i class="fa fa-spinner fa-spin">'
+                                  '</i> Looking for transfers still running on Globus…</span>')
+            self._follow_thread = threading.Thread(target=self.follow_active, name="ndw-globus-follow", daemon=True)
+            self._follow_thread.start()
+            return []
         try:
             running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
         except Exception as exc:
             self.fail(exc, "Listing running transfers")
             return []
+        finally:
+            self.looking.value = ""
         added = []
-        for doc in reversed(running):
-            if doc["task_id"] in self.jobs:
-                continue
-            label = doc.get("label") or f"task {doc['task_id'][:8]}"
-            self.tasks = self.tasks + [{"task_id": doc["task_id"], "label": label, "status": doc["status"]}]
-            self._add_row(doc["task_id"], label, None, None)
-            added.append(doc["task_id"])
+        with self._follow_lock:  # the constructor's look and a login's may overlap: one row per task
+            for doc in reversed(running):
+                if doc["task_id"] in self.jobs:
+                    continue
+                label = doc.get("label") or f"task {doc['task_id'][:8]}"
+                self.tasks = self.tasks + [{"task_id": doc["task_id"], "label": label, "status": doc["status"]}]
+                self._add_row(doc["task_id"], label, None, None)
+                added.append(doc["task_id"])
         return added
+
+    def wait_background(self, timeout: float | None = 60) -> None:
+        """Wait for the submission under way and for the look for running tasks (tests and scripts)."""
+        super().wait_background(timeout)
+        if self._follow_thread is not None:
+            self._follow_thread.join(timeout)
 
     def on_submit(self, callback, remove: bool = False) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""

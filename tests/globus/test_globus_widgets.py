@@ -180,6 +180,7 @@ def test_panel_follows_tasks_already_running(client, globus):
         task_id = transfer.submit(client, info["source_collection"], info["destination_collection"],
                                   [("/ds001/", "/followed/", True)], label="started elsewhere")
         panel = TransferPanel(client)
+        panel.wait_background()  # the page shows at once; the running tasks follow
         assert task_id in panel.jobs and panel.tasks[-1]["label"] == "started elsewhere"
         assert panel.follow_active() == []  # not twice
     finally:
