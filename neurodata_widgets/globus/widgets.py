@@ -53,10 +53,10 @@ class GlobusLogin(WidgetBase):
     >>> login = GlobusLogin(GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"]))
     >>> url = login.start()                   # what Login does: show the link
     >>> login.code_box.value = code_shown(press_consent(url))   # you: open it, press Allow, paste the code
-    >>> login.submit_button.click()
+    >>> login.submit_button.click(); login.wait_background()          # a click logs in in the background
     >>> login.user
     'demo@globusid.org'
-    >>> login.logout_button.click()
+    >>> login.logout_button.click(); login.wait_background()
     """
 
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
@@ -80,9 +80,10 @@ class GlobusLogin(WidgetBase):
         self.submit_button.add_class("ndw-globus-submit-code")
         self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
-        self.submit_button.on_click(lambda _: self.submit(self.code_box.value))
-        self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
-        self.logout_button.on_click(lambda _: self.logout())
+        # exchanging a code and revoking tokens wait on Globus: clicks do so in the background
+        self.submit_button.on_click(lambda _: self.submit(self.code_box.value, wait=False))
+        self.code_box.on_submit(lambda _: self.submit(self.code_box.value, wait=False))
+        self.logout_button.on_click(lambda _: self.logout(wait=False))
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
         self.badge = SandboxBadge(self.client.service.get("auth_url"))
         super().__init__([style(), self.badge,
@@ -124,18 +125,23 @@ class GlobusLogin(WidgetBase):
         if mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
 
-    def submit(self, code: str) -> None:
-        """Finish a copy-paste login with ``code``."""
+    def submit(self, code: str, wait: bool = True) -> None:
+        """Finish a copy-paste login with ``code`` (``wait=False``: in the background, as a click does)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
-        try:
-            self.client.finish_login(code)
-        except Exception as exc:
-            self._fail(exc, "Logging in")
+        self.in_background(lambda: self.client.finish_login(code), None, "logging in",
+                           on_error=lambda exc: self._fail(exc, "Logging in"), latest=True)
+        if wait:
+            self.wait_background(None)
 
-    def logout(self) -> None:
-        self.client.logout()
-        self._show(None)
-        self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+    def logout(self, wait: bool = True) -> None:
+        """Log out and revoke the tokens (``wait=False``: in the background, as a click does)."""
+        def logged_out(_):
+            self._show(None)
+            self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+
+        self.in_background(self.client.logout, logged_out, "logging out", "Logging out", latest=True)
+        if wait:
+            self.wait_background(None)
 
     def _restore(self):
         user = None
