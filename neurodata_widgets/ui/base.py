@@ -186,6 +186,18 @@ class WidgetBase(widgets.VBox):
         thread.start()
         return thread
 
+    def abandon_background(self) -> bool:
+        """Stop waiting for the work under way (a Cancel): its late answer, or error, is ignored.
+
+        The thread itself runs on until its server answers or times out (a request on the wire cannot be
+        taken back), but nothing waits for it: :meth:`wait_background` returns at once. Returns whether
+        something was under way.
+        """
+        thread = self.__dict__.get("_background")
+        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # its answer is now superseded
+        self.__dict__["_background"] = None
+        return thread is not None and thread.is_alive()
+
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts).
 
