@@ -208,6 +208,7 @@ class CollectionPane(WidgetBase):
         self.folder: Folder | None = None  # the folder shown
         self.entries: list = []  # the current page's file documents
         self._stop = threading.Event()  # set by Cancel: the request under way is not retried
+        self._asking = None  # the thread of the latest request (what Cancel leaves behind)
         self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
         self.path_box = widgets.Text(value="/~/", layout={"flex": "1 1 120px", "width": "auto", "min_width": "0"})
         self.path_box.add_class("ndw-globus-path")
@@ -295,9 +296,9 @@ class CollectionPane(WidgetBase):
         Returns the request's thread, left to end on its own (``None`` when nothing was waiting).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self.table.busy = False
         if self.folder is not None:
             self.path, self.path_box.value = self.folder.path, self.folder.path
@@ -334,8 +335,8 @@ class CollectionPane(WidgetBase):
         self.table.busy_text = f"listing {folder.path} …"
         self.table.cancellable = True
         self.table.busy = True
-        self.in_background(fetch, lambda answer: self._show(folder, number, *answer), f"listing {folder.path}",
-                           on_error=self._listing_failed, latest=True)
+        self._asking = self.in_background(fetch, lambda answer: self._show(folder, number, *answer),
+                                          f"listing {folder.path}", on_error=self._listing_failed, latest=True)
         if wait:
             self.wait_background(None)
 
@@ -488,6 +489,7 @@ class TransferPanel(WidgetBase):
         self.browser = browser
         self.jobs: dict = {}
         self._stop = threading.Event()  # set by Cancel: the submission under way is not retried
+        self._asking = None  # the thread of the latest submission (what Cancel leaves behind)
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
@@ -590,7 +592,7 @@ class TransferPanel(WidgetBase):
             self.fail(exc, "Submitting the transfer")
 
         self._waiting("Submitting the transfer…")
-        self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
+        self._asking = self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
         if not wait:
             return None
         self.wait_background(None)
@@ -602,9 +604,9 @@ class TransferPanel(WidgetBase):
         Returns the submission's thread, left to end on its own (``None`` when nothing was being submitted).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self._waiting(None)
         self.succeed("Stopped submitting the transfer.", kind="info",
                      hint="Nothing was started; select files and press Transfer to try again.")
