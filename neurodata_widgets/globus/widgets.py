@@ -514,6 +514,8 @@ class TransferPanel(WidgetBase):
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
                           self.banner, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
+        if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
+            browser.observe(self._selection_changed, names="selected")
         self.client.on_login(lambda user: self.follow_active())
         if self.client.logged_in:
             self.follow_active()
@@ -534,6 +536,10 @@ class TransferPanel(WidgetBase):
             self._add_row(doc["task_id"], label, None, None)
             added.append(doc["task_id"])
         return added
+
+    def _selection_changed(self, change) -> None:
+        n = len(change["new"])
+        self.submit_button.description = f"Transfer {n} item{'s' if n != 1 else ''}" if n else "Transfer"
 
     def on_submit(self, callback, remove: bool = False) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""

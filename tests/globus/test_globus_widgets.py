@@ -121,6 +121,10 @@ def test_ticking_rows_opening_folders_and_transferring_them(client, globus):
     assert "participants.tsv" in ticked and len(src.table.selected_rows()) == len(ticked)
     dst.go("/")
     panel = TransferPanel(client, browser=browser)
+    src.table.click_row(names.index("README"))  # unticked, and ticked again: the button counts what it moves
+    assert panel.submit_button.description == f"Transfer {len(ticked) - 1} items"
+    src.table.click_row(names.index("README"))
+    assert panel.submit_button.description == f"Transfer {len(ticked)} items"
     submitted = []
     panel.on_submit(submitted.append)
     panel.label.value = "from widgets"
