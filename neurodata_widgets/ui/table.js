@@ -1,6 +1,7 @@
 // The table front end: draws the page of rows Python prepared (every cell already escaped there) and
 // reports what the user does: check rows (shift-click for a range), sort by a header, page, move with the
-// keyboard, open a row's detail. Shipped inside the package (no CDN): dashboards work offline.
+// keyboard, open a row's detail, expand a tree node, cancel a slow load. Shipped inside the package (no CDN):
+// dashboards work offline.
 function render({ model, el }) {
   el.classList.add("ndw-table-widget");
   const root = document.createElement("div");
@@ -55,7 +56,13 @@ function render({ model, el }) {
     const page = model.get("page");
     const pages = model.get("pages");
     const focused = root.contains(document.activeElement);
+    const busy = model.get("busy");
+    const tree = model.get("tree");
+    const sortable = model.get("sortable");
+    const canSort = (h) => sortable === null || sortable === undefined || sortable.includes(h);
     root.innerHTML = "";
+    root.classList.toggle("ndw-dt-is-busy", Boolean(busy));
+    root.setAttribute("aria-busy", String(Boolean(busy)));
 
     const bar = document.createElement("div");
     bar.className = "ndw-dt-bar";
@@ -75,6 +82,29 @@ function render({ model, el }) {
       pager.appendChild(b);
     }
     bar.append(info, pager);
+
+    const loading = document.createElement("div");
+    loading.className = "ndw-dt-busy";
+    loading.setAttribute("role", "status");
+    if (busy) {
+      const spin = document.createElement("span");
+      spin.className = "ndw-dt-spinner";
+      spin.setAttribute("aria-hidden", "true");
+      const text = document.createElement("span");
+      text.className = "ndw-dt-busy-text";
+      text.textContent = model.get("busy_text") || "Loading…";
+      loading.append(spin, text);
+      if (model.get("cancellable")) {
+        const stop = document.createElement("button");
+        stop.className = "jupyter-button ndw-dt-cancel";
+        stop.textContent = "Cancel";
+        stop.title = "Stop waiting; the table stays as it was";
+        stop.addEventListener("click", () => send({ event: "cancel" }));
+        loading.appendChild(stop);
+      }
+    } else {
+      loading.hidden = true;
+    }
 
     const scroller = document.createElement("div");
     scroller.className = "ndw-dt-scroll";
@@ -106,15 +136,17 @@ function render({ model, el }) {
     }
     headers.forEach((h) => {
       const th = document.createElement("th");
-      th.className = "ndw-dt-sort";
-      th.setAttribute("aria-sort", sortBy === h ? (ascending ? "ascending" : "descending") : "none");
       th.textContent = h + (sortBy === h ? (ascending ? " ▲" : " ▼") : "");
-      th.title = `Sort by ${h}`;
-      th.addEventListener("click", () => {
-        if (sortBy === h) model.set("ascending", !ascending);
-        else { model.set("sort_by", h); model.set("ascending", true); }
-        model.save_changes();
-      });
+      if (canSort(h)) {
+        th.className = "ndw-dt-sort";
+        th.setAttribute("aria-sort", sortBy === h ? (ascending ? "ascending" : "descending") : "none");
+        th.title = `Sort by ${h}`;
+        th.addEventListener("click", () => {
+          if (sortBy === h) model.set("ascending", !ascending);
+          else { model.set("sort_by", h); model.set("ascending", true); }
+          model.save_changes();
+        });
+      }
       hr.appendChild(th);
     });
     thead.appendChild(hr);
@@ -139,9 +171,28 @@ function render({ model, el }) {
         td.appendChild(box);
         tr.appendChild(td);
       }
-      row.cells.forEach((html) => {
+      row.cells.forEach((html, c) => {
         const td = document.createElement("td");
-        td.innerHTML = html; // escaped by Python (ui/html.py); Markup cells are built by the package
+        if (tree && c === 0) {
+          td.className = "ndw-dt-node";
+          td.style.paddingLeft = `${8 + 18 * (row.depth || 0)}px`;
+          const twist = document.createElement(row.kids === null || row.kids === undefined ? "span" : "button");
+          twist.className = "ndw-dt-twist";
+          if (twist.tagName === "BUTTON") {
+            twist.textContent = row.kids ? "▾" : "▸";
+            twist.setAttribute("aria-expanded", String(Boolean(row.kids)));
+            twist.setAttribute("aria-label", row.kids ? "collapse" : "expand");
+            twist.addEventListener("click", (event) => {
+              event.stopPropagation();
+              send({ event: "toggle", key: row.key });
+            });
+          }
+          const label = document.createElement("span");
+          label.innerHTML = html; // escaped by Python
+          td.append(twist, label);
+        } else {
+          td.innerHTML = html; // escaped by Python (ui/html.py); Markup cells are built by the package
+        }
         tr.appendChild(td);
       });
       tr.addEventListener("click", (event) => {
@@ -149,7 +200,8 @@ function render({ model, el }) {
         if (event.shiftKey && checkable) toggle(i, true);
         else activate(i);
       });
-      tr.addEventListener("dblclick", () => send({ event: "open", key: row.key }));
+      tr.addEventListener("dblclick", () => send({ event: tree && row.kids !== null && row.kids !== undefined
+        ? "toggle" : "open", key: row.key }));
       tbody.appendChild(tr);
       if (isActive && model.get("detail")) {
         const dr = document.createElement("tr");
@@ -182,6 +234,12 @@ function render({ model, el }) {
       } else if (event.key === " " && checkable && current >= 0) {
         event.preventDefault();
         toggle(current, event.shiftKey);
+      } else if (tree && current >= 0 && (event.key === "ArrowRight" || event.key === "ArrowLeft")) {
+        const kids = rows[current].kids;
+        if (kids !== null && kids !== undefined && kids === (event.key === "ArrowLeft")) {
+          event.preventDefault();
+          send({ event: "toggle", key: rows[current].key });
+        }
       } else if (event.key === "Enter" && current >= 0) {
         event.preventDefault();
         send({ event: "open", key: rows[current].key });
@@ -192,13 +250,13 @@ function render({ model, el }) {
       }
     });
     scroller.appendChild(table);
-    root.append(bar, scroller);
+    root.append(bar, loading, scroller);
     if (focused) table.focus();
   }
 
   draw();
   for (const name of ["rows", "headers", "selected", "active", "detail", "sort_by", "ascending", "page", "pages",
-                      "total"]) {
+                      "total", "busy", "busy_text", "cancellable", "sortable", "tree"]) {
     model.on(`change:${name}`, draw);
   }
 }

@@ -32,6 +32,19 @@ TABLE_CSS = f"""
 .ndw-dt-selected {{ background: {tint(COLORS['primary'], 12)}; }}
 .ndw-dt-active {{ box-shadow: inset 3px 0 0 {COLORS['primary']}; }}
 .ndw-dt-detail > td {{ background: {COLORS['bg']}; }}
+.ndw-dt-busy {{ display: flex; align-items: center; gap: 8px; padding: 3px 8px; margin-bottom: 2px;
+               background: {tint(COLORS['info'])}; border-left: 4px solid {COLORS['info']}; border-radius: 3px; }}
+.ndw-dt-busy[hidden] {{ display: none; }}
+.ndw-dt-busy .ndw-dt-cancel {{ margin-left: auto; }}
+.ndw-dt-spinner {{ width: 12px; height: 12px; border-radius: 50%; border: 2px solid {COLORS['border']};
+                  border-top-color: {COLORS['primary']}; animation: ndw-dt-spin 0.8s linear infinite;
+                  flex: none; }}
+@keyframes ndw-dt-spin {{ to {{ transform: rotate(360deg); }} }}
+.ndw-dt-is-busy tbody {{ opacity: 0.55; }}
+.ndw-dt-node {{ white-space: nowrap; }}
+.ndw-dt-twist {{ display: inline-block; width: 18px; margin-right: 2px; padding: 0; border: none; background: none;
+                color: {COLORS['text']}; cursor: pointer; font-size: 12px; text-align: center; }}
+span.ndw-dt-twist {{ cursor: default; }}
 """
 
 CSS = f"""

@@ -212,6 +212,67 @@ def test_paged_table_escapes_cells():
     assert "<img" not in t.html.value and "&lt;img" in t.html.value
 
 
+def test_paged_table_remote_pages_come_from_the_owner_and_selection_outlives_them():
+    server = pd.DataFrame({"url": [f"u{i:03d}" for i in range(42)], "n": list(range(42))},
+                          index=[f"k{i:03d}" for i in range(42)])
+    asked = []
+
+    def answer(page, size, sort_by, ascending):
+        asked.append((page, size, sort_by, ascending))
+        assert t.busy  # the table shows it waits while the owner fetches
+        ordered = server.sort_values(sort_by or "n", ascending=ascending)
+        t.show_page(ordered.iloc[page * size:(page + 1) * size], len(server))
+
+    t = PagedTable(remote=True, page_size=10, sortable=["n"])
+    t.on_request(answer)
+    t.show_page(server.iloc[:10], len(server))
+    assert (t.total, t.pages, len(t.rows)) == (42, 5, 10) and t.sortable == ["n"]
+    t.click_row(2)
+    t.page = 4
+    assert asked[-1] == (4, 10, "", True) and t.page_rows()["url"].tolist() == ["u040", "u041"]
+    t.click_row(1)
+    assert t.selected == ["k002", "k041"] and t.selected_rows()["url"].tolist() == ["u002", "u041"]
+    t.sort_by = "n"  # a new order starts at the first page
+    assert asked[-1] == (0, 10, "n", True) and t.page == 0
+    t.ascending = False
+    assert t.page_rows()["url"].iloc[0] == "u041" and not t.busy
+    assert t.selected == ["k002", "k041"]
+
+
+def test_paged_table_busy_bar_cancel_reaches_the_owner():
+    t = PagedTable(pd.DataFrame({"name": ["a"]}), cancellable=True)
+    stopped = []
+    t.on_cancel(lambda: stopped.append(True))
+    t.busy, t.busy_text = True, "Listing /data…"
+    t._on_front_end(t, {"event": "cancel"}, [])
+    assert stopped == [True] and not t.busy
+
+
+def test_paged_table_tree_rows_toggle_and_keep_selection_on_update():
+    def tree(expanded):
+        rows = [("p", "project", 0, expanded)]
+        if expanded:
+            rows += [("p/s1", "subject 1", 1, False), ("p/s2", "subject 2", 1, None)]
+        return pd.DataFrame({"name": [r[1] for r in rows], "_depth": [r[2] for r in rows],
+                             "_expanded": [r[3] for r in rows]}, index=[r[0] for r in rows])
+
+    toggled = []
+    t = PagedTable(tree(False), tree=True)
+    t.on_toggle(toggled.append)
+    assert t.headers == ["name"] and t.rows[0]["depth"] == 0 and t.rows[0]["kids"] is False
+    assert t.sortable == []  # sorting would tear children from their parents
+    t._on_front_end(t, {"event": "toggle", "key": "p"}, [])
+    assert toggled == ["p"]
+    t.click_row(0)
+    t.active = "p"
+    t.update(tree(True))
+    assert t.selected == ["p"] and t.active == "p"
+    assert [(r["depth"], r["kids"]) for r in t.rows] == [(0, True), (1, False), (1, None)]
+    t.click_row(2)
+    t.update(tree(False))  # collapsing drops the hidden rows from the selection
+    assert t.selected == ["p"]
+
+
 def test_portal_status_bar_repeats_errors_of_hidden_tabs_until_they_recover(tmp_path):
     import ipywidgets as widgets
 
