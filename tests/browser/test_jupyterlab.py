@@ -46,6 +46,9 @@ def lab(sandbox, tmp_path_factory):
     tracker = settings / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = settings / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     port = free_port()
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / "ws"))
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
@@ -133,6 +136,8 @@ def _every_look(lab: LabPage, name: str, layout_problems) -> dict:
         lab.set_theme(theme)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
+            # on a half screen the file browser is folded away; at 1280 px it stays open beside the notebook
+            page.evaluate(f"() => window.jupyterapp.shell.{'collapseLeft' if width < 800 else 'expandLeft'}()")
             page.wait_for_timeout(400)  # Lab lays its panels out again after a resize
             page.locator(OUTPUTS).filter(has=page.locator(".jupyter-widgets")).first.scroll_into_view_if_needed()
             page.screenshot(path=os.path.join(ARTIFACTS, f"lab-{name}-{theme}-{width}.png"))
