@@ -556,8 +556,10 @@ class DatasetExplorer(WidgetBase):
             self.report.value = ('<div class="ndw ndw-results">' + table(
                 [{"path": r["path"], "status": r["status"], "message": r["message"]} for r in summary["problems"]],
                 ["path", "status", "message"]) + "</div>")
-            self.banner.show(f"{job.label}: {len(summary['problems'])} of {len(self.results)} paths not done",
-                             "warn", summary["problems"][0]["message"][:300])
+            first = summary["problems"][0]
+            self.banner.show(f"{job.label}: {len(summary['problems'])} of {len(self.results)} paths not done.",
+                             "warn", "The list below says why for each path; the others are done.",
+                             details=f"{first['path']}: {first['message']}")
         elif job.state == "cancelled":
             self.banner.show(f"{job.label}: cancelled", "warn",
                              "What arrived completely is kept; nothing partial is left in the dataset.")

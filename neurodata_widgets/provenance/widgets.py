@@ -348,10 +348,9 @@ class ProvenanceViewer(WidgetBase):
         def show(answer):
             new, moved = answer
             added.append(new)
+            self.succeed()  # an error of an earlier refresh no longer holds
             if new or moved:  # a plain commit can make results stale
                 self._reload()
-            else:
-                self.succeed()
 
         self._in_turn(read, show, "reading new commits", "Refreshing the history", wait)
         return added[0] if added else 0

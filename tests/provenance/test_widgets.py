@@ -298,3 +298,27 @@ def test_cancel_stops_reading_the_history_and_refresh_reads_it_again(demo, monke
     v.refresh_button.click()  # reads it again
     v.wait_background()
     assert v.status == "ready" and len(v.table.data) == 5 and v.banner.kind == ""
+
+
+def test_a_failed_refresh_says_what_to_do_and_the_next_success_clears_it(chain_rw, monkeypatch):
+    from neurodata_widgets.provenance.history import History
+    from neurodata_widgets.repo import GitError
+
+    v = ProvenanceViewer(Provenance(chain_rw))
+    real = History.refresh
+
+    def broken(self):
+        raise GitError(["log", "--format=%H"], chain_rw, 128,
+                       "error: object file .git/objects/12/34abcd is empty\nfatal: unable to read tree 1234abcd")
+
+    monkeypatch.setattr(History, "refresh", broken)
+    v.refresh_button.click()
+    v.wait_background()
+    assert v.status == "error" and v.banner.kind == "error" and not v.table.busy
+    assert v.error.startswith("Refreshing the history: ") and v.banner.hint  # a sentence and what to do
+    assert v.error.endswith("fatal: unable to read tree 1234abcd") and "object file" not in v.error
+    assert "object file .git/objects/12/34abcd is empty" in v.banner.details  # git's other words, folded
+    monkeypatch.setattr(History, "refresh", real)
+    v.refresh_button.click()
+    v.wait_background()
+    assert v.status == "ready" and v.error == "" and v.banner.kind == ""
