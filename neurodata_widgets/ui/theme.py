@@ -68,7 +68,7 @@ CSS = f"""
 .ndw-banner-error {{ background: {tint(COLORS['error'])}; border-left-color: {COLORS['error']}; }}
 .ndw-search-row.widget-hbox {{ flex-wrap: nowrap !important; }}  /* a result is one line; long URLs end in … */
 .ndw-search-row .ndw-search-url {{ display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
-.ndw-search-row > .widget-html {{ min-width: 0; }}
+.ndw-search-row > .widget-html, .ndw-search-row > .widget-html > .widget-html-content {{ min-width: 0; }}
 .ndw-banner-box.widget-hbox {{ flex-wrap: nowrap !important; }}  /* Dismiss stays beside the message */
 .ndw-banner .ndw-hint {{ color: {COLORS['muted']}; display: block; font-size: 12px; }}
 .ndw-banner-details {{ font-size: 12px; color: {COLORS['muted']}; }}
