@@ -177,7 +177,7 @@ class ProvenanceViewer(WidgetBase):
         self.csv_button.on_click(lambda _: self.export_runs())
         self.table.observe(self._on_table_select, names="active")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
-        self.update_button.on_click(lambda _: self.ask_update())
+        self.update_button.on_click(lambda _: self.ask_update(wait=False))
         self.scan_button.on_click(lambda _: self.find_stale())
         self.scan_progress.on_done(self._scan_done)
         self.stale_list.observe(lambda ch: self.show_file(ch["new"], wait=False) if ch["new"] else None,
@@ -481,14 +481,22 @@ class ProvenanceViewer(WidgetBase):
         if run is not None:
             self._ask([run], f"Rerun <code>{escape(run.short)}</code> ({escape(run.message)})?")
 
-    def ask_update(self) -> None:
-        """Show the runs that bring the current file up to date (upstream first), with a confirmation."""
-        runs = update_plan(self.provenance, self.file) if self.file else []
-        if runs:
-            self._ask(runs, f"Bring <code>{escape(self.file)}</code> up to date with {len(runs)} rerun(s)?")
-        elif self.file:
-            self.banner.show(f"{self.file} cannot be recomputed from this dataset.", "warn",
-                             "The runs that made it were ran from a different dataset: open that one.")
+    def ask_update(self, wait: bool = True) -> None:
+        """Show the runs that bring the current file up to date (upstream first), with a confirmation.
+
+        Finding them traces the file's lineage with git, off the main thread (``wait=False``: the button).
+        """
+        path, provenance = self.file, self.provenance
+
+        def ask(runs):
+            if runs:
+                self._ask(runs, f"Bring <code>{escape(path)}</code> up to date with {len(runs)} rerun(s)?")
+            elif path:
+                self.banner.show(f"{path} cannot be recomputed from this dataset.", "warn",
+                                 "The runs that made it were ran from a different dataset: open that one.")
+
+        self._in_turn(lambda: update_plan(provenance, path) if path and provenance else [], ask,
+                      f"finding what brings {path} up to date", "Finding the reruns", wait)
 
     def _ask(self, runs: list, question: str) -> None:
         self.pending = runs
