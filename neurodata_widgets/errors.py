@@ -111,7 +111,7 @@ def describe(exc: BaseException) -> tuple[str, str]:
     if requests is not None:
         if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
             return describe_status(exc.response.status_code, exc.response.url)
-        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)):
+        if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout)) or _timed_out(exc):
             return describe(TimeoutError(str(exc)))
         if isinstance(exc, requests.exceptions.ChunkedEncodingError):
             return ("The connection broke while data was arriving.", "Nothing partial was kept; try again.")
@@ -132,6 +132,17 @@ def describe(exc: BaseException) -> tuple[str, str]:
     lines = shorten_urls(str(exc) or type(exc).__name__).strip().splitlines() or [type(exc).__name__]
     text = lines[0] if len(lines[0]) <= 160 else lines[0][:159] + "…"  # the rest is under Details
     return f"{type(exc).__name__}: {text}", see_the_log()
+
+
+def _timed_out(exc) -> bool:
+    """A read timeout under a retry policy: requests reports it as a ConnectionError around urllib3's
+    MaxRetryError, whose ``reason`` is the ReadTimeoutError."""
+    try:
+        from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+    except ImportError:  # pragma: no cover - urllib3 comes with requests
+        return False
+    inner = exc.args[0] if getattr(exc, "args", None) else None
+    return isinstance(inner, MaxRetryError) and isinstance(inner.reason, ReadTimeoutError)
 
 
 def _unreachable() -> tuple[str, str]:

@@ -310,3 +310,16 @@ def submodules(path) -> list[dict]:
                       "installed": is_repository(path / rel)})
     return sorted(found, key=lambda s: s["path"])
 
+
+def remove_tree(path) -> None:
+    """Remove a dataset's folder, git-annex's read-only object folders included (a half-made clone, a rebuild)."""
+    import os
+    import shutil
+
+    for dirpath, dirnames, _ in os.walk(path):
+        for d in dirnames:
+            try:
+                os.chmod(os.path.join(dirpath, d), 0o755)
+            except OSError:
+                pass
+    shutil.rmtree(path, ignore_errors=True)

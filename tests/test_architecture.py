@@ -153,3 +153,31 @@ def test_the_cycle_finder_finds_a_cycle(monkeypatch):
     monkeypatch.setitem(GRAPH, "neurodata_widgets.repo", GRAPH["neurodata_widgets.repo"] | {
         "neurodata_widgets.datasets.state"})
     assert any({"neurodata_widgets.datasets.state", "neurodata_widgets.repo"} <= set(group) for group in cycles())
+
+
+# The stand-in registry is what our search client and catalog are tested against: it reads the
+# registry's language with its own grammar (written from DataLad-Registry's source), never ours,
+# so that a mistake in our parser cannot hide by being made on both sides.
+REGISTRY_STANDIN = sorted(n for n in MODULES if n.startswith("neurodata_widgets.sandbox.registry_"))
+OUR_QUERY_LANGUAGE = {"neurodata_widgets.search.query", "neurodata_widgets.search.sql",
+                      "neurodata_widgets.search.catalog"}
+
+
+def query_language_chains(name: str) -> list:
+    return [" -> ".join(chain) for module, chain in reachable(name).items() if module in OUR_QUERY_LANGUAGE]
+
+
+@pytest.mark.parametrize("name", REGISTRY_STANDIN)
+def test_the_registry_standin_has_its_own_query_language(name):
+    offenders = query_language_chains(name)
+    assert not offenders, f"{name} reads queries with our own parser:\n" + "\n".join(offenders)
+
+
+def test_the_standin_check_sees_a_shared_grammar(monkeypatch):
+    # registry_language.py once took the grammar text from search/query.py
+    assert "neurodata_widgets.sandbox.registry_language" in REGISTRY_STANDIN
+    monkeypatch.setitem(GRAPH, "neurodata_widgets.sandbox.registry_language",
+                        GRAPH["neurodata_widgets.sandbox.registry_language"] | {"neurodata_widgets.search.query"})
+    assert query_language_chains("neurodata_widgets.sandbox.registry_server") == [
+        "neurodata_widgets.sandbox.registry_server -> neurodata_widgets.sandbox.registry_language"
+        " -> neurodata_widgets.search.query"]

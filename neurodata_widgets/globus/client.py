@@ -404,11 +404,16 @@ class GlobusClient:
         return dict(self.call(self.transfer.get_endpoint, collection_id).data)
 
     def ls(self, collection_id: str, path: str = "/~/", show_hidden: bool = False, limit: int = 100,
-           offset: int = 0, filter=None) -> Listing:
-        """One page of a directory: at most ``limit`` entries, starting at ``offset`` (one request)."""
+           offset: int = 0, filter=None, orderby: str | None = None) -> Listing:
+        """One page of a directory: at most ``limit`` entries, starting at ``offset`` (one request).
+
+        ``orderby`` is Transfer's sort order, e.g. ``"size DESC"`` (default: Transfer's own order).
+        """
         kwargs = {"path": path, "show_hidden": show_hidden, "limit": limit, "offset": offset}
         if filter:
             kwargs["filter"] = filter
+        if orderby:
+            kwargs["orderby"] = orderby
         result = self.call(self.transfer.operation_ls, collection_id, **kwargs)
         return Listing(collection_id, result.get("absolute_path") or path, list(result["DATA"]),
                        result.get("total"), offset, limit)

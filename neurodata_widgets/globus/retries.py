@@ -1,25 +1,32 @@
-"""Saying out loud that Globus is being retried.
+"""Saying out loud that Globus is being retried, and letting the user stop waiting.
 
 globus-sdk retries a busy or failing Globus (HTTP 429 and 5xx, dropped connections) quietly, with backoff, for
 up to half a minute. A widget waiting on it should say so instead of looking stuck: :class:`RetryReporter`
 watches every answer the SDK gets and, for a request made inside :meth:`RetryReporter.reporting`, tells the
-caller each time the SDK is about to try again. It never decides anything itself: the SDK's own checks do.
+caller each time the SDK is about to try again. It never decides to retry itself: the SDK's own checks do.
+It only stops the retries of a request whose caller gave up (its ``cancel`` event is set): the pause before the
+next try ends at once with :class:`~neurodata_widgets.jobs.Cancelled`, and no further try is made.
 
 Examples
 --------
+>>> import threading
 >>> reporter = RetryReporter()
 >>> config = reporter.retry_config()   # give it to a globus_sdk client: TransferClient(retry_config=config)
->>> heard = []
+>>> heard, stop = [], threading.Event()
 >>> class Answer:  # what the SDK hands to a check: here a 500 on the first try
-...     attempt, exception = 0, None
+...     attempt, exception, backoff = 0, None, None
 ...     class response: status_code = 500
->>> with reporter.reporting(heard.append):
+>>> with reporter.reporting(heard.append, cancel=stop):
 ...     reporter.check(Answer()).name
 'no_decision'
 >>> heard
 ['Globus answered 500, retrying…']
 >>> reporter.check(Answer()).name, heard  # outside reporting(): nobody is told
 ('no_decision', ['Globus answered 500, retrying…'])
+>>> stop.set()                            # the user pressed Cancel
+>>> with reporter.reporting(heard.append, cancel=stop):
+...     reporter.check(Answer()).name
+'do_not_retry'
 """
 from __future__ import annotations
 
@@ -41,22 +48,29 @@ class RetryReporter:
         config = RetryConfig()
         self._retried = config.transient_error_status_codes
         config.checks.register_check(self.check)  # first: the SDK's own checks are added after it
+        config.backoff = self._cancellable(config)
         return config
 
     @contextlib.contextmanager
-    def reporting(self, callback):
-        """Call ``callback(message)`` whenever a request made in this block is about to be retried."""
-        previous = getattr(self._local, "callback", None)
-        self._local.callback = callback
+    def reporting(self, callback, cancel: threading.Event | None = None):
+        """Call ``callback(message)`` whenever a request made in this block is about to be retried.
+
+        When ``cancel`` is set, the request is not tried again (a pause before the next try ends at once).
+        """
+        previous = getattr(self._local, "callback", None), getattr(self._local, "cancel", None)
+        self._local.callback, self._local.cancel = callback, cancel
         try:
             yield
         finally:
-            self._local.callback = previous
+            self._local.callback, self._local.cancel = previous
 
     def check(self, ctx):
-        """A globus-sdk retry check that decides nothing; it runs only when another try is still allowed."""
+        """A globus-sdk retry check; it runs only when another try is still allowed."""
         from globus_sdk.transport import RetryCheckResult
 
+        cancel = getattr(self._local, "cancel", None)
+        if cancel is not None and cancel.is_set():
+            return RetryCheckResult.do_not_retry  # the caller gave up: the answer at hand is the last
         callback = getattr(self._local, "callback", None)
         if callback is not None:
             status = getattr(ctx.response, "status_code", None)
@@ -65,6 +79,23 @@ class RetryReporter:
             elif ctx.exception is not None and _is_connection_problem(ctx.exception):
                 callback("Globus did not answer, retrying…")
         return RetryCheckResult.no_decision
+
+    def _cancellable(self, config):
+        """The SDK's backoff, waited out here so that Cancel ends the pause (the SDK then sleeps 0 s)."""
+        chosen = config.backoff
+
+        def backoff(ctx) -> float:
+            pause = min(chosen(ctx), config.max_sleep)
+            cancel = getattr(self._local, "cancel", None)
+            if cancel is None:
+                return pause
+            if cancel.wait(pause):
+                from ..jobs import Cancelled
+
+                raise Cancelled("stopped waiting for Globus")
+            return 0.0
+
+        return backoff
 
 
 def _is_connection_problem(exc) -> bool:

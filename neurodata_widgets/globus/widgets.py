@@ -18,6 +18,8 @@ Examples
 """
 from __future__ import annotations
 
+import threading
+
 import ipywidgets as widgets
 from traitlets import Bool, Int, List, Unicode
 
@@ -25,10 +27,13 @@ from ..ui.badge import SandboxBadge
 from ..ui.banner import link_button
 from ..ui.base import Status, WidgetBase
 from ..ui.html import escape, format_bytes
+from ..jobs import Cancelled
 from ..ui.progress import JobProgress
+from ..ui.table import PagedTable
 from ..ui.theme import style
 from . import transfer as transfer_ops
 from .client import ConsentRequired, GlobusClient
+from .listing import COLUMNS, Folder, detail_html, frame
 
 PAGE_SIZE = 100
 
@@ -177,11 +182,16 @@ def _scope_words(scope: str) -> str:
 
 
 class CollectionPane(WidgetBase):
-    """One side of the browser: a collection, a path, one page of its listing, a multi-selection."""
+    """One side of the browser: a collection, a folder shown in the table component, the rows ticked.
+
+    Tick rows (shift-click for a range) to choose what to transfer; double-click a folder (or press Enter on
+    it) to open it; click a header to sort; the row detail shows the active entry. Listing waits on Globus in
+    the background, with the table busy and a Cancel that makes the pane usable at once.
+    """
 
     collection = Unicode("", help="collection id shown").tag(sync=True)
     path = Unicode("/~/", help="directory shown").tag(sync=True)
-    selected = List(help="names selected in the listing").tag(sync=True)
+    selected = List(help="names ticked in the listing (on any page of this folder)").tag(sync=True)
     page = Int(0, help="page of the listing, from 0").tag(sync=True)
     total = Int(0, help="entries in the directory (after filters)").tag(sync=True)
     show_hidden = Bool(False, help="list names starting with a dot").tag(sync=True)
@@ -189,36 +199,35 @@ class CollectionPane(WidgetBase):
     def __init__(self, client, title: str, page_size: int = PAGE_SIZE, **kwargs):
         self.client = client
         self.page_size = page_size
-        self.entries: list = []
-        self.listing = None
+        self.folder: Folder | None = None  # the folder shown
+        self.entries: list = []  # the current page's file documents
+        self._stop = threading.Event()  # set by Cancel: the request under way is not retried
         self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
         self.path_box = widgets.Text(value="/~/", layout={"flex": "1 1 120px", "width": "auto", "min_width": "0"})
         self.path_box.add_class("ndw-globus-path")
         self.up_button = widgets.Button(icon="arrow-up", tooltip="Up one folder", layout={"width": "40px"})
         self.refresh_button = widgets.Button(icon="refresh", tooltip="Refresh", layout={"width": "40px"})
         self.hidden_box = widgets.Checkbox(description="hidden", indent=False, layout={"width": "80px"})
-        self.list = widgets.SelectMultiple(options=[], rows=12, layout={"width": "98%"})
-        self.list.add_class("ndw-globus-listing")
-        self.open_button = widgets.Button(description="Open", icon="folder-open", layout={"width": "90px"})
-        self.prev_button = widgets.Button(icon="chevron-left", layout={"width": "40px"})
-        self.next_button = widgets.Button(icon="chevron-right", layout={"width": "40px"})
-        self.page_label = widgets.Label()
+        self.table = PagedTable(remote=True, columns=COLUMNS, page_size=page_size, detail=self._detail,
+                                formatters={"size": _size_cell}, caption=f"{title} collection: files and folders",
+                                empty_text="Nothing listed yet: log in and choose a collection.")
+        self.table.add_class("ndw-globus-listing")
+        self.table.data = frame([])  # the column headers, before anything is listed
+        self.table.busy = False  # (a remote table starts out waiting for its first page)
+        # every click that waits on Globus does so in the background: a slow or retrying Globus never freezes
         self.picker.observe(self._picked, names="value")
-        # clicks list in the background: a slow or retrying Globus never freezes the page
         self.path_box.on_submit(lambda _: self.go(self.path_box.value, wait=False))
         self.up_button.on_click(lambda _: self.up(wait=False))
         self.refresh_button.on_click(lambda _: self.refresh(wait=False))
         self.hidden_box.observe(lambda ch: setattr(self, "show_hidden", ch["new"]), names="value")
-        self.observe(lambda ch: self.refresh(), names="show_hidden")
-        self.list.observe(lambda ch: setattr(self, "selected", list(ch["new"])), names="value")
-        self.open_button.on_click(lambda _: self.open_selected(wait=False))
-        self.prev_button.on_click(lambda _: self.turn(-1, wait=False))
-        self.next_button.on_click(lambda _: self.turn(+1, wait=False))
+        self.observe(lambda ch: self.go(self.path, wait=False), names="show_hidden")
+        self.table.observe(lambda ch: setattr(self, "selected", [str(n) for n in ch["new"]]), names="selected")
+        self.table.on_request(lambda page, size, sort_by, ascending: self._list(page, wait=False))
+        self.table.on_open(lambda name: self.open_entry(name, wait=False))
+        self.table.on_cancel(lambda *_: self.cancel_listing())
         super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
                                                      self.hidden_box], layout={"width": "98%"}),
-                          self.list, widgets.HBox([self.open_button, self.prev_button, self.next_button,
-                                                   self.page_label], layout={"flex_flow": "row wrap"}),
-                          self.banner], **kwargs)
+                          self.table, self.banner], **kwargs)
         # side by side when there is room, one above the other on a narrow screen
         self.layout.flex = "1 1 340px"
         self.layout.min_width = "0"
@@ -233,94 +242,129 @@ class CollectionPane(WidgetBase):
     def _picked(self, change):
         if change["new"]:
             self.collection = change["new"]
-            self.go("/~/")
+            self.go("/~/", wait=False)
 
+    # -- what a user does, callable from Python ------------------------------------------------------
     def go(self, path: str, wait: bool = True) -> None:
-        self.path = path if path.endswith("/") else path + "/"
-        self.page = 0
-        self.refresh(wait)
+        """Open folder ``path`` (``wait=False``, what a click does: list it in the background)."""
+        path = path if path.endswith("/") else path + "/"
+        self._list(0, wait, Folder(self.client, self.collection, path, self.show_hidden))
 
     def up(self, wait: bool = True) -> None:
         parts = [p for p in self.path.replace("/~/", "/").split("/") if p]
         self.go("/" + "/".join(parts[:-1]) + ("/" if parts[:-1] else ""), wait)
 
+    def refresh(self, wait: bool = True) -> None:
+        """List the folder shown again, from its first page."""
+        self.go(self.path, wait)
+
     def turn(self, step: int, wait: bool = True) -> None:
+        """Show the page ``step`` pages on (``-1``: back), as the table's arrows do."""
         pages = max(1, -(-self.total // self.page_size))
-        self.page = max(0, min(pages - 1, self.page + step))
-        self.refresh(wait)
+        self.table.page = max(0, min(pages - 1, self.page + step))  # the table asks for it: see _list
+        if wait:
+            self.wait_background(None)
+
+    def open_entry(self, name: str, wait: bool = True) -> None:
+        """What a double-click or Enter on a row does: a folder opens, a file shows its detail."""
+        entry = self.entry(name)
+        if entry is not None and entry["type"] == "dir":
+            self.go(self.join(name) + "/", wait)
+        elif entry is not None:
+            self.table.active = name
 
     def open_selected(self, wait: bool = True) -> None:
-        dirs = [n for n in self.selected if self.entry(n) and self.entry(n)["type"] == "dir"]
+        """Open the first ticked folder."""
+        dirs = [n for n in self.selected if (self.entry(n) or {}).get("type") == "dir"]
         if dirs:
             self.go(self.join(dirs[0]) + "/", wait)
 
+    def select(self, *names: str) -> None:
+        """Tick entries by name (what ticking their rows does)."""
+        self.table.selected = list(names)
+
+    def cancel_listing(self) -> threading.Thread | None:
+        """Stop waiting for Globus (Cancel): the pane shows what it showed; a late answer is ignored.
+
+        Returns the request's thread, left to end on its own (``None`` when nothing was waiting).
+        """
+        self._stop.set()
+        abandoned = self.stop_waiting()
+        if abandoned is None:
+            return None
+        self.table.busy = False
+        if self.folder is not None:
+            self.path, self.path_box.value = self.folder.path, self.folder.path
+        self.succeed("Stopped waiting for Globus.", kind="info",
+                     hint="It was slow to answer; press Refresh (\u21bb) to ask again.")
+        self.activity = "listing cancelled"
+        return abandoned
+
     def entry(self, name: str) -> dict | None:
-        return next((e for e in self.entries if e["name"] == name), None)
+        """The file document of ``name`` in the folder shown (from any page seen)."""
+        return self.folder.seen.get(name) if self.folder is not None else None
 
     def join(self, name: str) -> str:
         base = self.path if self.path.endswith("/") else self.path + "/"
         return base + name
 
-    def refresh(self, wait: bool = True) -> None:
-        """List the current page (one request); ``wait=False`` (a click) lists in the background."""
-        if not self.collection:
+    # -- listing in the background ------------------------------------------------------------------
+    def _list(self, number: int, wait: bool, folder: Folder | None = None) -> None:
+        """Show page ``number`` of ``folder`` (default: the folder shown); one request at most."""
+        folder = folder or self.folder
+        if not self.collection or folder is None:
             return
-        collection, path, hidden = self.collection, self.path, self.show_hidden
-        limit, offset = self.page_size, self.page * self.page_size
+        if folder is not self.folder:
+            self.path, self.path_box.value = folder.path, folder.path
+        self._stop.set()  # a request still under way is moot: this one's answer is shown
+        stop = self._stop = threading.Event()
+        sort_by, ascending = self.table.sort_by, self.table.ascending
 
         def fetch():
             # globus-sdk retries a failing Globus for up to half a minute: the busy line says so meanwhile
-            with self.client.retries.reporting(self._retrying):
-                return self.client.ls(collection, path, show_hidden=hidden, limit=limit, offset=offset)
+            with self.client.retries.reporting(self._retrying, cancel=stop):
+                return folder.page(number, self.page_size, sort_by, ascending)
 
-        if not wait:
-            self.page_label.value = f"listing {path} …"
-            self.list.disabled = True
-            self.in_background(fetch, self._show_listing, f"listing {path}", on_error=self._listing_failed)
-            return
-        self.busy(f"listing {path}")
-        try:
-            listing = fetch()
-        except Exception as exc:
-            self._listing_failed(exc)
-            return
-        self._show_listing(listing)
+        self.table.busy_text = f"listing {folder.path} …"
+        self.table.cancellable = True
+        self.table.busy = True
+        self.in_background(fetch, lambda answer: self._show(folder, number, *answer), f"listing {folder.path}",
+                           on_error=self._listing_failed, latest=True)
+        if wait:
+            self.wait_background(None)
 
     def _retrying(self, message: str) -> None:
-        self.page_label.value = message
+        self.table.busy_text = message
         self.busy(message)
 
     def _listing_failed(self, exc) -> None:
-        self.list.disabled = False
-        self.entries, self.list.options = [], []
-        self.page_label.value = ""
+        self.table.busy = False
+        if isinstance(exc, Cancelled):
+            return
         links = [("Grant consent", exc.url, "ndw-globus-consent-link")] if isinstance(exc, ConsentRequired) else []
         self.fail(exc, f"Listing {self.path}", links=links)
 
-    def _show_listing(self, listing) -> None:
-        self.list.disabled = False
+    def _show(self, folder: Folder, number: int, rows, total: int) -> None:
+        opened = folder is not self.folder
+        self.folder = folder
+        self.entries = [folder.seen[n] for n in rows.index]
+        with self.hold_trait_notifications():
+            self.path, self.total, self.page = folder.path, total, number
+        self.path_box.value = folder.path
+        if opened:
+            self.table.data = rows  # a new folder: its first page, nothing ticked
+            self.table.empty_text = "This folder is empty."
+        self.table.show_page(rows, total)
         self.succeed()
-        self.listing = listing
-        self.path = listing.path
-        self.path_box.value = listing.path
-        self.entries = listing.entries
-        self.total = listing.total if listing.total is not None else len(listing.entries)
-        self.list.options = [(_label(e), e["name"]) for e in listing.entries]
-        self.selected = []
-        pages = max(1, -(-self.total // self.page_size))
-        self.page_label.value = f"page {self.page + 1} of {pages} · {self.total} entries"
-        self.prev_button.disabled = self.page == 0
-        self.next_button.disabled = self.page >= pages - 1
+        self.activity = f"{total} entries in {folder.path}"
 
-    def select(self, *names: str) -> None:
-        """Select entries by name (what a click in the listing does)."""
-        self.list.value = tuple(names)
+    def _detail(self, name, _row) -> str:
+        entry = self.entry(name)
+        return detail_html(self.path, entry) if entry is not None else ""
 
 
-def _label(entry: dict) -> str:
-    if entry["type"] == "dir":
-        return f"{entry['name']}/"
-    return f"{entry['name']}  ({format_bytes(entry['size'])})"
+def _size_cell(size) -> str:
+    return "" if size is None or size != size else format_bytes(size)  # folders have no size here
 
 
 class GlobusBrowser(WidgetBase):
@@ -328,9 +372,16 @@ class GlobusBrowser(WidgetBase):
 
     Examples
     --------
-    >>> b = GlobusBrowser(client)                      # doctest: +SKIP
-    >>> b.search("NDW"); b.source.select("ds001"); b.selected      # doctest: +SKIP
-    ['/~/ds001']
+    >>> from neurodata_widgets.globus.client import GlobusClient
+    >>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+    >>> client = GlobusClient()                                       # here: the sandbox's Globus
+    >>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see GlobusLogin)
+    >>> b = GlobusBrowser(client); b.wait_background()                # fills both panes in the background
+    >>> b.source.collection == sandbox.info()["globus"]["source_collection"]
+    True
+    >>> b.source.go("/ds001/"); b.source.select("README", "sub-01"); b.selected
+    ['/ds001/README', '/ds001/sub-01']
+    >>> client.logout()
     """
 
     selected = List(help="paths selected in the source pane").tag(sync=True)
@@ -345,8 +396,8 @@ class GlobusBrowser(WidgetBase):
         self.destination = CollectionPane(self.client, "Destination", page_size)
         self.source.add_class("ndw-globus-source")
         self.destination.add_class("ndw-globus-destination")
-        self.search_button.on_click(lambda _: self.search(self.query.value))
-        self.query.on_submit(lambda _: self.search(self.query.value))
+        self.search_button.on_click(lambda _: self.search(self.query.value, wait=False))
+        self.query.on_submit(lambda _: self.search(self.query.value, wait=False))
         self.source.observe(self._sync_selection, names=["selected", "path"])
         self.badge = SandboxBadge(self.client.service.get("transfer_url"))
         super().__init__([style(), self.badge,
@@ -356,18 +407,26 @@ class GlobusBrowser(WidgetBase):
                                        layout={"justify_content": "space-between", "flex_flow": "row wrap"})],
                          **kwargs)
         self.add_class("ndw-globus-browser")
-        self.client.on_login(lambda user: self.search())  # a login anywhere (e.g. the portal's card) fills the panes
+        # a login anywhere (e.g. the portal's card) fills the panes
+        self.client.on_login(lambda user: self.search(wait=False))
         if self.client.logged_in:
-            self.search()
+            self.search(wait=False)
 
-    def search(self, text: str = "") -> list[dict]:
-        """Find collections (all of yours when ``text`` is empty) and offer them in both panes."""
-        self.busy("searching collections")
-        try:
-            found = self.client.search(text, scope=None if text else "my-endpoints")
-        except Exception as exc:
-            self.fail(exc, "Searching collections")
+    def search(self, text: str = "", wait: bool = True) -> list[dict]:
+        """Find collections (all of yours when ``text`` is empty) and offer them in both panes.
+
+        ``wait=False`` (a click) asks in the background and returns ``[]`` at once.
+        """
+        def find():
+            return self.client.search(text, scope=None if text else "my-endpoints")
+
+        self.in_background(find, self._found, "searching collections", "Searching collections", latest=True)
+        if not wait:
             return []
+        self.wait_background(None)
+        return self.collections
+
+    def _found(self, found: list[dict]) -> None:
         self.collections = found
         self.succeed()
         self.activity = f"{len(found)} collections"
@@ -379,21 +438,41 @@ class GlobusBrowser(WidgetBase):
             self.destination.picker.value = found[1]["id"]
         if not found:
             self.banner.show("No collections matched.", "info", "Try another search.")
-        return found
+
+    def wait_background(self, timeout: float | None = 60) -> None:
+        """Wait for the search and for both panes' listings (tests and scripts)."""
+        super().wait_background(timeout)
+        for pane in (self.source, self.destination):
+            pane.wait_background(timeout)
 
     def _sync_selection(self, change=None):
         self.selected = [self.source.join(n) for n in self.source.selected]
 
 
 class TransferPanel(WidgetBase):
-    """Transfer options, Submit, and a live table of tasks (progress, rate, cancel, link).
+    """Transfer options, Submit, and a live row per task (progress, rate, Cancel, a link to its page).
+
+    Submitting waits on Globus in the background: the panel says when Globus is being retried, and Cancel
+    stops the submission before Globus accepts it (a task accepted meanwhile is cancelled on Globus).
 
     Examples
     --------
-    >>> panel = TransferPanel(client, browser=browser)    # doctest: +SKIP
-    >>> panel.submit_button.click()                        # doctest: +SKIP
-    >>> panel.tasks[-1]["status"]                          # doctest: +SKIP
-    'ACTIVE'
+    >>> from neurodata_widgets.globus.client import GlobusClient
+    >>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+    >>> client = GlobusClient()                                       # here: the sandbox's Globus
+    >>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see GlobusLogin)
+    >>> browser = GlobusBrowser(client); panel = TransferPanel(client, browser=browser)
+    >>> browser.wait_background()
+    >>> client.mkdir(sandbox.info()["globus"]["destination_collection"], "/panel-example/")
+    >>> browser.source.go("/ds001/"); browser.source.select("participants.tsv", "sub-01")
+    >>> browser.destination.go("/panel-example/")
+    >>> panel.label.value = "two items"
+    >>> panel.submit_button.click(); panel.wait_background()          # submits in the background
+    >>> task = panel.tasks[-1]; task["label"]
+    'two items'
+    >>> panel.jobs[task["task_id"]].result(timeout=60)["status"]     # its row follows it to the end
+    'SUCCEEDED'
+    >>> client.logout()
     """
 
     tasks = List(help="submitted tasks: task_id, label, status").tag(sync=True)
@@ -402,6 +481,7 @@ class TransferPanel(WidgetBase):
         self.client = _client(client)
         self.browser = browser
         self.jobs: dict = {}
+        self._stop = threading.Event()  # set by Cancel: the submission under way is not retried
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
@@ -411,12 +491,20 @@ class TransferPanel(WidgetBase):
         self.verify = widgets.Checkbox(value=True, description="verify checksum", indent=False)
         self.submit_button = widgets.Button(description="Transfer", icon="exchange", button_style="primary")
         self.submit_button.add_class("ndw-globus-transfer")
+        self.waiting = widgets.HTML()
+        self.waiting.add_class("ndw-globus-submitting")
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning",
+                                            tooltip="Stop submitting this transfer", layout={"width": "auto"})
+        self.cancel_button.add_class("ndw-globus-cancel-submit")
+        self.waiting_row = widgets.HBox([self.waiting, self.cancel_button],
+                                        layout={"flex_flow": "row wrap", "align_items": "center", "display": "none"})
         self.table = widgets.VBox()
         self.table.add_class("ndw-globus-tasks")
-        self.submit_button.on_click(lambda _: self.submit_selection())
+        self.submit_button.on_click(lambda _: self.submit_selection(wait=False))
+        self.cancel_button.on_click(lambda _: self.cancel_submission())
         super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
-                                                layout={"flex_flow": "row wrap"}), self.banner, self.table],
-                         **kwargs)
+                                                layout={"flex_flow": "row wrap"}), self.waiting_row,
+                          self.banner, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
         self.client.on_login(lambda user: self.follow_active())
         if self.client.logged_in:
@@ -443,7 +531,7 @@ class TransferPanel(WidgetBase):
         """Call ``callback(task_id)`` after each submitted transfer."""
         self.register("submit", callback, remove)
 
-    def submit_selection(self) -> str | None:
+    def submit_selection(self, wait: bool = True) -> str | None:
         """Transfer what is selected in the browser's source pane into the destination pane's folder."""
         b = self.browser
         if b is None:
@@ -456,31 +544,85 @@ class TransferPanel(WidgetBase):
                   dst.join(e["name"]) + ("/" if e["type"] == "dir" else ""), e["type"] == "dir") for e in entries if e]
         known = all(e and e["type"] == "file" for e in entries)
         expected = sum(e["size"] for e in entries) if known and entries else None
-        return self.submit(src.collection, dst.collection, items, expected, on_done=lambda job: dst.refresh())
+        return self.submit(src.collection, dst.collection, items, expected, wait=wait,
+                           on_done=lambda job: dst.refresh(wait=False))
 
-    def submit(self, source: str, destination: str, items, expected_bytes=None, on_done=None) -> str | None:
-        """Submit ``items`` (``(src, dst, recursive)``) and add a live row for the task."""
-        self.busy("submitting the transfer")
-        try:
-            task_id = transfer_ops.submit(self.client, source, destination, items, label=self.label.value,
-                                          sync_level=self.sync_level.value or None,
-                                          verify_checksum=self.verify.value)
-        except Exception as exc:
+    def submit(self, source: str, destination: str, items, expected_bytes=None, on_done=None,
+               wait: bool = True) -> str | None:
+        """Submit ``items`` (``(src, dst, recursive)``) and add a live row for the task.
+
+        ``wait=False`` (a click) submits in the background and returns ``None`` at once; the task id then
+        arrives through :meth:`on_submit` and :attr:`tasks`.
+        """
+        options = dict(label=self.label.value, sync_level=self.sync_level.value or None,
+                       verify_checksum=self.verify.value)
+        self._stop.set()
+        stop = self._stop = threading.Event()
+        done: list = []
+
+        def send():
+            with self.client.retries.reporting(self._retrying, cancel=stop):
+                task_id = transfer_ops.submit(self.client, source, destination, items, **options)
+            if stop.is_set():  # Globus accepted it just as the user gave up: a cancelled transfer must not run
+                transfer_ops.cancel(self.client, task_id)
+                self.banner.show(f"Globus had accepted the transfer before Cancel took effect; task {task_id} "
+                                 "was cancelled on Globus.", "info")
+            return task_id
+
+        def accepted(task_id):
+            self._waiting(None)
+            label = options["label"] or f"task {task_id[:8]}"
+            self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
+            self._add_row(task_id, label, expected_bytes, on_done)
+            self.succeed(status=Status.RUNNING)
+            self.activity = f"submitted {task_id}"
+            done.append(task_id)
+            self.emit("submit", task_id)
+
+        def failed(exc):
+            self._waiting(None)
             self.fail(exc, "Submitting the transfer")
+
+        self._waiting("Submitting the transfer…")
+        self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
+        if not wait:
             return None
-        label = self.label.value or f"task {task_id[:8]}"
-        self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
-        self._add_row(task_id, label, expected_bytes, on_done)
-        self.succeed(status=Status.RUNNING)
-        self.activity = f"submitted {task_id}"
-        self.emit("submit", task_id)
-        return task_id
+        self.wait_background(None)
+        return done[0] if done else None
+
+    def cancel_submission(self) -> threading.Thread | None:
+        """Stop submitting (Cancel): Globus is not asked again, and a late acceptance is cancelled on Globus.
+
+        Returns the submission's thread, left to end on its own (``None`` when nothing was being submitted).
+        """
+        self._stop.set()
+        abandoned = self.stop_waiting()
+        if abandoned is None:
+            return None
+        self._waiting(None)
+        self.succeed("Stopped submitting the transfer.", kind="info",
+                     hint="Nothing was started; select files and press Transfer to try again.")
+        self.activity = "submission cancelled"
+        return abandoned
+
+    def _retrying(self, message: str) -> None:
+        self._waiting(f"Submitting the transfer: {message}")
+        self.busy(message)
+
+    def _waiting(self, text: str | None) -> None:
+        """Show (or with ``None`` hide) the line saying what the submission waits for, with its Cancel."""
+        self.submit_button.disabled = text is not None
+        self.waiting_row.layout.display = "none" if text is None else None
+        self.waiting.value = ("" if text is None else
+                              f'<span class="ndw ndw-muted"><i class="fa fa-spinner fa-spin"></i> {escape(text)}</span>')
 
     def _add_row(self, task_id, label, expected_bytes, on_done):
         state = widgets.HTML('<span class="ndw-badge ndw-globus-task-status">ACTIVE</span>')
         link = widgets.HTML(f'<a class="ndw-globus-task-link" href="{escape(self.client.web_url(task_id))}" '
                             f'target="_blank" rel="noopener">details</a>')
         progress = JobProgress()
+        progress.cancel_button.add_class("ndw-globus-task-cancel")  # cancels the task on Globus
+        progress.cancel_button.tooltip = "Cancel this transfer on Globus"
         row = widgets.VBox([widgets.HBox([widgets.HTML(f"<b>{escape(label)}</b>"), state, link]), progress])
         row.add_class("ndw-globus-task")
 
@@ -502,9 +644,20 @@ class RegisterBox(WidgetBase):
 
     Examples
     --------
-    >>> box = RegisterBox(client, browser=browser, dataset="/data/my-ds")    # doctest: +SKIP
-    >>> box.register_button.click(); box.value                              # doctest: +SKIP
+    >>> import datalad.api as dl
+    >>> from neurodata_widgets.globus.client import GlobusClient
+    >>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
+    >>> client = GlobusClient()                                       # here: the sandbox's Globus
+    >>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see GlobusLogin)
+    >>> ds = dl.create(tmp / "my-ds", result_renderer="disabled")
+    >>> browser = GlobusBrowser(client); browser.wait_background()
+    >>> browser.source.picker.value = sandbox.info()["globus"]["public_collection"]   # anyone may read it
+    >>> browser.source.go("/ds001/"); browser.source.select("README", "sub-01")    # a folder is skipped
+    >>> box = RegisterBox(client, browser=browser, dataset=ds.path)
+    >>> box.register_button.click(); box.wait_background()            # registers in the background
+    >>> box.value
     ['inputs/README']
+    >>> client.logout()
     """
 
     value = List(help="dataset paths registered by the last click").tag(sync=True)
@@ -518,31 +671,39 @@ class RegisterBox(WidgetBase):
         self.folder = widgets.Text(value="inputs", description="Folder", layout={"width": "260px"})
         self.register_button = widgets.Button(description="Register in dataset", icon="link")
         self.register_button.add_class("ndw-globus-register")
-        self.register_button.on_click(lambda _: self.register())
+        self.register_button.on_click(lambda _: self.register(wait=False))
         super().__init__([widgets.HBox([self.dataset, self.folder, self.register_button],
                                        layout={"flex_flow": "row wrap"}), self.banner], **kwargs)
         self.add_class("ndw-globus-register-box")
 
-    def register(self) -> list:
-        """Record the selected source files in the dataset and save."""
+    def register(self, wait: bool = True) -> list:
+        """Record the selected source files in the dataset and save (``wait=False``: in the background)."""
         from .annex import register
 
-        self.busy("registering")
         pane = self.browser.source if self.browser else None
         files = [pane.join(n) for n in pane.selected if (pane.entry(n) or {}).get("type") == "file"] if pane else []
-        try:
+        dataset, folder = self.dataset.value, self.folder.value
+
+        def work():
             if not files:
                 from ..errors import UserError
 
                 raise UserError("Select one or more files (not folders) in the source pane.", "")
-            done = register(self.dataset.value, self.client, pane.collection, files, dest=self.folder.value)
-        except Exception as exc:
+            return register(dataset, self.client, pane.collection, files, dest=folder)
+
+        def failed(exc):
             links = ([("Allow HTTPS access to this collection", exc.url, "ndw-globus-consent-link")]
                      if isinstance(exc, ConsentRequired) else [])  # first HTTPS use: allow the collection's scope
+            self.value = []
             self.fail(exc, "Registering", links=links)
-            return []
-        self.value = [d["path"] for d in done]
-        self.succeed(f"Registered {len(done)} file(s) in {self.dataset.value}; `datalad get` fetches them when "
-                     "needed.", Status.DONE)
-        self.activity = f"registered {len(done)} file(s)"
+
+        def registered(done):
+            self.value = [d["path"] for d in done]
+            self.succeed(f"Registered {len(done)} file(s) in {dataset}; `datalad get` fetches them when "
+                         "needed.", Status.DONE)
+            self.activity = f"registered {len(done)} file(s)"
+
+        self.in_background(work, registered, "registering", on_error=failed)
+        if wait:
+            self.wait_background(None)
         return self.value

@@ -29,7 +29,6 @@ import gzip
 import json
 import os
 import random
-import shutil
 import struct
 import subprocess
 import sys
@@ -87,14 +86,9 @@ def _read_info(root: Path) -> dict | None:
 
 
 def _rmtree(path: Path) -> None:
-    # annexed objects are read-only: make them writable before removing
-    for dirpath, dirnames, _ in os.walk(path):
-        for d in dirnames:
-            try:
-                os.chmod(os.path.join(dirpath, d), 0o755)
-            except OSError:
-                pass
-    shutil.rmtree(path, ignore_errors=True)
+    from ..repo import remove_tree  # annexed objects are read-only: the one remover knows
+
+    remove_tree(path)
 
 
 # ----------------------------------------------------------------------------------------

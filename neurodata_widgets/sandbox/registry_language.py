@@ -1,12 +1,15 @@
 """The stand-in registry's own reading of DataLad-Registry's search language.
 
-Apart from the grammar (a fact of the registry's language), independent of
-:mod:`neurodata_widgets.search` on purpose: the stand-in is what our client and catalog are
-tested against. It parses with lark's Earley parser as the registry does, then turns the tree
-into a predicate over one record, the way PostgreSQL evaluates the registry's SQL:
+Written from the registry's source (``datalad_registry/search.py`` and the ``dataset-urls``
+route), independent of :mod:`neurodata_widgets.search` on purpose: the stand-in is what our
+client and catalog are tested against, so it must not share their grammar or their mistakes
+(``tests/test_architecture.py`` checks that it imports nothing of the search package's parser).
+It parses with lark's Earley parser as the registry does, then turns the tree into a predicate
+over one record, the way PostgreSQL evaluates the SQL the registry builds:
 
-* ``ILIKE '%v%'``: a literal substring after per-character lower-casing (``C.UTF-8``
-  ctype: simple case mapping, no ``ß`` → ``ss``, no accent folding);
+* ``ILIKE '%v%'`` (``%``, ``_`` and ``\\`` escaped): a literal substring after per-character
+  lower-casing (``C.UTF-8`` ctype: simple case mapping, no ``ß`` → ``ss``, no accent folding);
+  a NULL column never matches;
 * ``branches`` and ``extracted_metadata`` are searched in their JSONB text form
   (:func:`jsonb_text`: shorter keys first, ``", "`` and ``": "``, non-ASCII kept).
 
@@ -23,12 +26,55 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-# The registry's grammar is a fact shared with the toolkit's parser (the recorded cases check it
-# through this stand-in): its rules and their order decide Earley's choice between ambiguous
-# readings and name the terminals of lark's "Expected one of" lists.
-from ..search.query import REGISTRY_GRAMMAR as GRAMMAR
-
+# The columns a bare word is searched in, in the registry's order: it builds its ``field``
+# alternatives from this list, and the order is also the order of lark's terminals.
 FIELDS = ("url", "ds_id", "head", "head_describe", "tags", "branches", "metadata")
+# ``:`` alone means ``:?`` (contained in); the other operators parse but are not implemented
+# (the registry's transformer raises NotImplementedError, which Flask answers with a 500).
+OPERATORS = ("?", "=", ">", "~")
+
+# The registry's language as lark reads it. Earley resolves the grammar's ambiguities (an
+# upper-case keyword may also be a WORD, a known field name also an unknown one, words side by
+# side are an AND) by the order of each rule's alternatives, so that order is the registry's;
+# the literals keep lark's own terminal names (URL, COLON, LSQB, ...) because the registry's
+# 400 answers list them ("Expected one of: ...").
+GRAMMAR = r"""
+?start: query
+?query: chain
+
+// AND and OR share one level, left to right; a space between two operands is an AND
+?chain: operand
+    | chain ("OR" operand)+ -> any_of
+    | chain ("AND" operand)+ -> all_of
+    | chain operand+ -> all_of
+
+?operand: atom
+    | "NOT" atom -> negated
+
+?atom: "(" query ")"
+    | term
+
+?term: (column | unknown_column) ":" operator? (string | WORD) -> in_column
+    | WORD -> anywhere
+    | string -> anywhere
+
+?column: named
+    | metadata "[" extractors "]" -> in_extractors
+?extractors: WORD ("," WORD)*
+!named: """ + " | ".join(f'"{f}"' for f in FIELDS) + r"""
+!metadata: "metadata"
+!unknown_column: WORD
+// a rule of its own, not the bare terminal: lark's "Expected one of" lists then name
+// ESCAPED_STRING once where a value may follow, as the registry's answers do
+?string: ESCAPED_STRING
+!operator: """ + " | ".join(f'"{o}"' for o in OPERATORS) + r"""
+
+WORD: /[-_.*?+\w]+/
+%import common.ESCAPED_STRING
+%import common.WS
+%ignore WS
+"""
+
 
 class UnknownField(Exception):
     """A ``field:`` the registry does not know: its 400 "Grammar (syntax) error"."""
@@ -135,53 +181,55 @@ def _metadata(rec, v):
 
 FIELD_TESTS = {**{f: _text_field(f) for f in ("url", "ds_id", "head", "head_describe", "tags")},
                "branches": _branches, "metadata": _metadata}
+assert tuple(FIELD_TESTS) == FIELDS  # a bare word ORs the fields in this order
+
+
+def _anywhere(value):
+    return lambda rec: any(test(rec, value) for test in FIELD_TESTS.values())
+
+
+def _in_extractors(names, value):
+    # extractor names compare exactly (=), the JSON text case-insensitively
+    return lambda rec: any(m["extractor_name"] in names and ilike(m["_text"], value)
+                           for m in rec.get("metadata") or ())
+
+
+def _in_column(column, operator, value_token):
+    """``column:value``: the column is read first, so an unknown one is the error raised."""
+    value = _value(value_token)
+    if column.data == "unknown_column":
+        raise UnknownField(f"Unknown field: '{column.children[0]}'. Known are: {', '.join(FIELDS)}")
+    if column.data == "in_extractors":  # children: the metadata rule, then one WORD or the extractors
+        found = column.children[1]
+        names = (found.value,) if hasattr(found, "type") else tuple(t.value for t in found.children)
+        match = _in_extractors(names, value)
+    else:
+        test = FIELD_TESTS[column.children[0].value]
+        match = lambda rec: test(rec, value)  # noqa: E731 - a closure over this term's value
+    if operator != "?":
+        raise NotImplementedOperator(f"Operation {operator} is not implemented")
+    return match
 
 
 def _build(node):
-    """Post-order, left to right, like lark's Transformer: the first error met is the one raised."""
-    from lark import Token
-
-    if isinstance(node, Token):  # the start rule collapsed to a single word or string
-        v = _value(node)
-        return lambda rec: any(t(rec, v) for t in FIELD_TESTS.values())
-    kind = node.data
-    if kind == "unknown_field_error":
-        raise UnknownField(f"Unknown field: '{node.children[0]}'. Known are: {', '.join(FIELDS)}")
-    children = [c if isinstance(c, Token) else _build(c) if c.data not in ("field", "field_select", "op",
-                                                                              "metadata_field")
-                else c for c in node.children]
-    if kind == "or_search":
-        return lambda rec: any(c(rec) for c in children)
-    if kind == "and_search":
-        return lambda rec: all(c(rec) for c in children)
-    if kind == "not_expr":
-        inner = children[0]
-        return lambda rec: not inner(rec)
-    if kind in ("search_word", "search_string"):
-        return _build(children[0])
-    if kind == "field_matched":
-        target, value = children[0], _value(children[-1])
-        op = children[1].children[0].value if len(children) == 3 else "?"
-        if target.data == "field_select":
-            extractors = _extractors(target.children[1])
-            test = None
-        else:
-            test = FIELD_TESTS[target.children[0].value]
-        if op != "?":
-            raise NotImplementedOperator(f"Operation {op} is not implemented")
-        if test is not None:
-            return lambda rec: test(rec, value)
-        return lambda rec: any(m["extractor_name"] in extractors and ilike(m["_text"], value)
-                               for m in rec.get("metadata") or ())
+    """A predicate for a parse tree, built bottom-up and left to right as the registry's lark
+    Transformer does: of several bad terms, the first one (in that order) gives the error."""
+    if hasattr(node, "type"):  # a query of one bare word or string
+        return _anywhere(_value(node))
+    kind, children = node.data, node.children
+    if kind == "in_column":
+        operator = children[1].children[0].value if len(children) == 3 else "?"
+        return _in_column(children[0], operator, children[-1])
+    if kind == "anywhere":
+        return _anywhere(_value(children[0]))
+    parts = [_build(child) for child in children]
+    if kind == "any_of":
+        return lambda rec: any(part(rec) for part in parts)
+    if kind == "all_of":
+        return lambda rec: all(part(rec) for part in parts)
+    if kind == "negated":
+        return lambda rec: not parts[0](rec)
     raise AssertionError(f"unexpected rule {kind}")  # pragma: no cover - the grammar has no other
-
-
-def _extractors(node) -> tuple:
-    from lark import Token
-
-    if isinstance(node, Token):
-        return (node.value,)
-    return tuple(t.value for t in node.children)
 
 
 def compile_search(text: str):

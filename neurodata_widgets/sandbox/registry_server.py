@@ -5,8 +5,8 @@ Routes: ``GET /api/v2/dataset-urls``, ``GET /api/v2/dataset-urls/{id}``,
 read-only registry does. The records are ``repo_url`` rows in the format of
 ``records.json`` (``--registry-records FILE``), else the demo datasets, their clones and
 synthetic datasets. It is its own implementation of the registry's behaviour (search in
-:mod:`.registry_language`, parameters in :mod:`.registry_params`) and never asks the
-toolkit's :class:`~neurodata_widgets.search.catalog.Catalog`: it is what our client and
+:mod:`.registry_language`, its own grammar; parameters in :mod:`.registry_params`) and never asks the
+toolkit's query parser or :class:`~neurodata_widgets.search.catalog.Catalog`: it is what our client and
 catalog are checked against.
 
 Examples

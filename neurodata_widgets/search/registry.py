@@ -101,7 +101,14 @@ class RegistryClient:
         resp = self.http.get(self.base_url + API + path, params=params)
         if resp.status_code >= 400:
             raise registry_error(resp, self.base_url)
-        return resp.json()
+        try:
+            return resp.json()
+        except ValueError:  # a login page, a proxy's notice or a web site: not a registry's API
+            kind = resp.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+            raise RegistryError(f"{self.base_url} answered with a web page ({kind}), not a registry's data.",
+                                resp.status_code, "Check the registry address (NDW_REGISTRY_URL): it is the "
+                                "address /api/v2 hangs from. A login page or a proxy in between answers like "
+                                "this too.") from None
 
     def search(self, query: str | None = None, page: int = 1, per_page: int = 20, order_by: str = "last_update_dt",
                order_dir: str = "desc", return_metadata: str | None = None, **filters) -> dict:

@@ -7,31 +7,44 @@ import ipywidgets as widgets
 from traitlets import Dict, Int, Unicode
 
 from ..config import setting
-from ..datasets import ops
+from ..errors import UserError
 from ..jobs import Job
 from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase
+from ..ui.colors import COLORS
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
+from ..ui.table import PagedTable
 from ..ui.theme import CSS
-from .query import HELP, ParsedQuery, QueryError
 from .backends import backend as default_backend
-from .records import (facet_query, facets, match_count, results_frame, summary,
-                       used_as_subdataset_query)
+from .install import folder_name, install_datasets
+from .query import HELP, ParsedQuery, QueryError
+from .records import facet_query, facets, match_count, results_frame, summary, used_as_subdataset_query
+from .results import ORDER_OPTIONS, SHOWN, SORT_KEYS, detail_html, table_frame  # noqa: F401 - ORDER_OPTIONS: API
 
-ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
-                 ("size", "annexed_files_in_wt_size"), ("annex keys", "annex_key_count")]
-STYLE = """<style>
-.ndw-search-row { border-bottom: 1px solid #eaeef2; align-items: center; }
-.ndw-search-row .widget-html { margin: 0 4px; }
-.ndw-search-dsid button, .ndw-search-dsid { font-family: monospace; }
-.ndw-search-error pre { color: #c62828; margin: 2px 0; }
-.ndw-stats b { font-size: 16px; }
+STYLE = f"""<style>
+.ndw-search-results {{ flex: 1 1 320px; min-width: 0; }}
+.ndw-search-url {{ overflow-wrap: anywhere; }}
+a.ndw-search-url {{ color: {COLORS['primary']}; text-decoration: underline; }}
+.ndw-search-facets {{ margin-left: 12px; }}
+.ndw-search-detail {{ display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 4px 0; }}
+.ndw-search-detail dt {{ color: {COLORS['muted']}; }}
+.ndw-search-detail dd {{ margin: 0; overflow-wrap: anywhere; }}
+.ndw-search-error pre {{ color: {COLORS['error']}; margin: 2px 0; }}
+.ndw-stats b {{ font-size: 16px; }}
 </style>"""
+
+
+NO_ROW = '<span class="ndw-muted">Click a row for its details; tick rows to install several at once.</span>'
 
 
 class DatasetSearch(WidgetBase):
     """Search datasets with DataLad-Registry's language: results, stats, facets, clones, reuse, install.
+
+    The results are one table (:class:`~neurodata_widgets.ui.table.PagedTable`) that the registry (or catalog)
+    pages and sorts on its side: a header click sorts by that field, a page turn asks for that page, each
+    in the background with a loading bar and Cancel. Tick rows to install several datasets; click a row to
+    see its metadata, its clones and where it is used as a subdataset.
 
     Parameters
     ----------
@@ -59,16 +72,20 @@ class DatasetSearch(WidgetBase):
     (0, 'ready', 'No dataset matches.')
     """
 
-    value = Unicode("", help="the query last run").tag(sync=True)
+    value = Unicode("", help="the query whose results are shown").tag(sync=True)
     total = Int(0, help="number of dataset URLs matching the query").tag(sync=True)
-    page = Int(1, help="current page, from 1").tag(sync=True)
-    selected = Dict(help="the chosen result (url, ds_id, ...), {} when none").tag(sync=False)
+    page = Int(1, help="page shown, from 1").tag(sync=True)
+    selected = Dict(help="the active result (url, ds_id, ...: the row clicked), {} when none").tag(sync=False)
 
     def __init__(self, backend=None, query: str = "", per_page: int = 10, install_dir: str | None = None,
                  wait: bool = True, **kwargs):
         self.backend = default_backend(backend)
         self.per_page = per_page
         self._page_data: dict = {}
+        self._records: dict = {}  # id -> record of every page of this search seen (checked rows outlive their page)
+        self._shown = ("", 0, "last update", False)  # query, page, sort header, ascending of what the table shows
+        self._driving = 0  # > 0 while this widget (not a user) sets the table's page or order
+        self._in_flight = None  # the query of the new search under way
         self._query = None  # the current query, parsed once (a ParsedQuery; None lists everything)
         self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
                                       layout=widgets.Layout(flex="1 1 auto", width="auto"))
@@ -83,41 +100,44 @@ class DatasetSearch(WidgetBase):
         self.error_box.add_class("ndw-search-error")
         self.stats = widgets.HTML()
         self.stats.add_class("ndw-search-stats")
-        self.order = widgets.Dropdown(options=ORDER_OPTIONS, value="last_update_dt", description="Sort by",
-                                      layout=widgets.Layout(width="230px"))
-        self.direction = widgets.ToggleButtons(options=[("desc", "desc"), ("asc", "asc")], value="desc",
-                                               style={"button_width": "50px"})
-        self.prev_button = widgets.Button(description="Prev", icon="chevron-left", layout=widgets.Layout(width="80px"))
-        self.next_button = widgets.Button(description="Next", icon="chevron-right", layout=widgets.Layout(width="80px"))
-        self.page_label = widgets.Label()
-        self.rows = widgets.VBox(layout=widgets.Layout(flex="1 1 auto", width="auto"))
-        self.rows.add_class("ndw-search-results")
-        self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px", flex="0 0 240px"))
+        self.table = PagedTable(remote=True, columns=SHOWN, page_size=per_page, detail=self._detail,
+                                sortable=list(SORT_KEYS), caption="datasets found", cancellable=True,
+                                layout=widgets.Layout(flex="1 1 320px", min_width="0", width="auto"))
+        self.table.empty_text = "No dataset matches."
+        self.table.add_class("ndw-search-results")
+        self._set_view(0, "last update", False)  # newest first, as the registry lists
+        self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px", flex="0 1 240px"))
         self.facet_box.add_class("ndw-search-facets")
-        self.selection = widgets.HTML()
+        self.selection = widgets.HTML(NO_ROW)
         self.selection.add_class("ndw-search-selection")
+        self.clones_button = widgets.Button(description="Clones", icon="clone", disabled=True,
+                                            layout=widgets.Layout(width="auto"),
+                                            tooltip="every URL of this dataset (ds_id:<id>)")
+        self.clones_button.add_class("ndw-search-clones")
         self.reuse_button = widgets.Button(description="Used as subdataset", icon="sitemap", disabled=True,
                                            layout=widgets.Layout(width="auto"),
                                            tooltip="datasets whose core metadata names this one as a subdataset")
         self.reuse_button.add_class("ndw-search-reuse")
         self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
-                                        description="Into", layout=widgets.Layout(width="380px"))
+                                        description="Into", layout=widgets.Layout(width="380px", max_width="100%"))
         self.install_button = widgets.Button(description="Install", icon="download", disabled=True,
-                                             button_style="success")
+                                             button_style="success", tooltip="clone the ticked datasets (or the "
+                                             "row clicked) into the folder")
         self.install_button.add_class("ndw-search-install")
         self.progress = JobProgress()
 
         # every request from a click goes to the registry (or catalog) off the kernel's main thread
-        self.search_button.on_click(lambda _: self.search(self.query_box.value, wait=False))
+        self.search_button.on_click(lambda _: self._search_clicked())
         self.query_box.observe(self._typed, names="value")
         self.help_button.observe(lambda ch: setattr(self.help.layout, "display", None if ch["new"] else "none"),
                                  names="value")
-        self.prev_button.on_click(lambda _: self.go(self.page - 1, wait=False))
-        self.next_button.on_click(lambda _: self.go(self.page + 1, wait=False))
-        self.order.observe(lambda _: self.go(1, wait=False), names="value")
-        self.direction.observe(lambda _: self.go(1, wait=False), names="value")
+        self.table.on_request(self._requested)
+        self.table.on_cancel(self.cancel)
+        self.table.observe(self._activated, names="active")
+        self.table.observe(self._checked, names="selected")
+        self.clones_button.on_click(lambda _: self.click_ds_id(self.selected.get("ds_id", ""), wait=False))
         self.reuse_button.on_click(lambda _: self.used_as_subdataset(self.selected.get("ds_id", ""), wait=False))
-        self.install_button.on_click(lambda _: self.install())
+        self.install_button.on_click(lambda _: self._install_clicked())
         self.progress.on_done(self._installed)
 
         super().__init__(**kwargs)
@@ -125,15 +145,15 @@ class DatasetSearch(WidgetBase):
         self.add_class("ndw")
         source = widgets.HTML(f'<span class="ndw-muted">searching {escape(getattr(self.backend, "label", None) or self._label())}</span>')
         self.badge = SandboxBadge(getattr(self.backend, "base_url", None))
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.children = [
             widgets.HTML(CSS + STYLE, layout=widgets.Layout(height="0px")), self.badge,
             widgets.HBox([self.query_box, self.search_button, self.help_button]), source, self.help,
             self.error_box, self.banner, self.stats,
-            widgets.HBox([self.order, self.direction, self.prev_button, self.next_button, self.page_label],
-                         layout=widgets.Layout(flex_flow="row wrap")),
-            widgets.HBox([self.rows, self.facet_box]),
-            widgets.HBox([self.selection, self.reuse_button], layout=widgets.Layout(flex_flow="row wrap")),
-            widgets.HBox([self.install_dir, self.install_button], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.table, self.facet_box], layout=widgets.Layout(flex_flow="row wrap",
+                                                                              align_items="flex-start")),
+            widgets.HBox([self.selection, self.clones_button, self.reuse_button], layout=wrap),
+            widgets.HBox([self.install_dir, self.install_button], layout=wrap),
             self.progress,
         ]
         # an empty box lists every dataset, newest first: the tab never opens blank
@@ -144,11 +164,11 @@ class DatasetSearch(WidgetBase):
 
     # -- callbacks ------------------------------------------------------------------------------
     def on_select(self, callback, remove: bool = False) -> None:
-        """Call ``callback(record)`` when the user chooses a result (a dict with url, ds_id, ...)."""
+        """Call ``callback(record)`` when the user clicks a result (a dict with url, ds_id, ...)."""
         self.register("select", callback, remove)
 
     def on_install(self, callback, remove: bool = False) -> None:
-        """Call ``callback(path)`` with the path of a dataset once Install finished cloning it."""
+        """Call ``callback(path)`` with the path of each dataset Install cloned, once it is there."""
         self.register("install", callback, remove)
 
     # -- searching ------------------------------------------------------------------------------
@@ -161,50 +181,119 @@ class DatasetSearch(WidgetBase):
             self.query_box.value = query
         finally:
             self._typing = False
-        return self.go(1, wait=wait)
+        return self._fetch(1, fresh=True, wait=wait)
+
+    def _search_clicked(self) -> None:
+        # leaving the box (to click Search) already sent the query: searching it twice would, on the second
+        # answer, reset the row a quick user has clicked meanwhile
+        running = self.__dict__.get("_background")
+        if not (self.query_box.value == self.value == self._in_flight and running is not None and running.is_alive()):
+            self.search(self.query_box.value, wait=False)
 
     def _typed(self, change) -> None:
         if change["new"] != self.value and not getattr(self, "_typing", False):  # Enter with a new query
             self.search(change["new"], wait=False)
 
     def go(self, page: int, wait: bool = True):
-        """Show page ``page`` of the current query.
+        """Show page ``page`` (from 1) of the current query, as a click on the table's pager does.
 
         The registry (or catalog) is asked off the kernel's main thread. ``wait=False`` (what clicks do) returns
-        at once with the widget ``loading``; an answer to an older request arriving after a newer one is dropped.
-        Returns the thread asking (``None`` once answered, with ``wait``).
+        at once with the table busy (Cancel stops waiting); an answer to an older request arriving after a newer
+        one is dropped. Returns the thread asking (``None`` once answered, with ``wait``).
         """
-        self.error_box.value = ""
+        page = max(1, int(page))
+        self._set_view(page - 1, self.table.sort_by, self.table.ascending, busy=True)
+        return self._fetch(page, wait=wait)
+
+    def sort(self, by: str, ascending: bool = False, wait: bool = True):
+        """Sort by a column (``"size"``) or a registry field (``"annexed_files_in_wt_size"``), from page 1,
+        as a click on that column's header does."""
+        header = next((h for h, key in ORDER_OPTIONS if by in (h, key)), None)
+        if header is None:
+            raise UserError(f"The registry cannot sort by {by!r}.",
+                            f"Sort by one of: {', '.join(h for h, _ in ORDER_OPTIONS)}.")
+        self._set_view(0, header, ascending, busy=True)
+        return self._fetch(1, wait=wait)
+
+    def _requested(self, page, _page_size, _sort_by, _ascending) -> None:
+        """A page turn or a header click in the table (the table is already busy)."""
+        if not self._driving:
+            self._fetch(page + 1, wait=False)
+
+    def _set_view(self, page: int, sort_by: str, ascending: bool, busy: bool = False) -> None:
+        """Set the table's page and order without it asking for rows (this widget asks itself)."""
+        self._driving += 1
+        try:
+            self.table.sort_by, self.table.ascending, self.table.page = sort_by, bool(ascending), page
+        finally:
+            self._driving -= 1
+        self.table.busy = busy
+
+    def _order(self) -> tuple[str, str]:
+        return SORT_KEYS.get(self.table.sort_by, "last_update_dt"), "asc" if self.table.ascending else "desc"
+
+    def _fetch(self, page: int, fresh: bool = False, wait: bool = True):
+        if fresh:
+            self.error_box.value = ""
         try:
             # parsed once: syntax errors are shown before anything is asked; an empty box lists everything,
             # newest first
             query = ParsedQuery(self.value) if self.value.strip() else None
         except QueryError as exc:
-            self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # a search still under way is moot
+            self.abandon_background()  # a search still under way is moot
             self._query_failed(exc)
             return None
-        backend, asked = self.backend, dict(page=max(1, page), per_page=self.per_page, order_by=self.order.value,
-                                            order_dir=self.direction.value, return_metadata="content")
+        order_by, order_dir = self._order()
+        self._in_flight = self.value if fresh else self._in_flight
+        backend, asked = self.backend, dict(page=page, per_page=self.per_page, order_by=order_by,
+                                            order_dir=order_dir, return_metadata="content")
+        shown_query = self.value
 
         def ask():
             result = backend.search(query, **asked)
             # the catalog counts facets over every match: also a query, so also off the main thread
-            return result, (backend.facets(query) if hasattr(backend, "facets") else None)
+            return result, (backend.facets(query) if fresh and hasattr(backend, "facets") else None)
 
         def failed(exc):  # the widget stays usable; the banner says what happened
             if isinstance(exc, QueryError):  # e.g. a registry refusing a catalog-only operator
                 self._query_failed(exc)
                 return
-            self._clear()
-            self.fail(exc, "Searching")
+            if fresh:
+                self._clear()
+            else:
+                self._restore_view()
+            self.fail(exc, "Searching" if fresh else f"Loading page {page}")
             self.activity = "The search failed."
 
-        thread = self.in_background(ask, lambda answer: self._show(query, *answer), "searching", on_error=failed,
-                                    latest=True)
+        self.table.busy_text = (f"Searching {self._where()}…" if fresh else f"Loading page {page}…")
+        self.table.busy = True
+        thread = self.in_background(ask, lambda answer: self._show(shown_query, query, *answer, fresh=fresh),
+                                    "searching", on_error=failed, latest=True)
         if wait:
             self.wait_background(None)
             return None
         return thread
+
+    def _where(self) -> str:
+        return "the catalog" if getattr(self.backend, "path", None) is not None else "the registry"
+
+    def cancel(self) -> None:
+        """Stop waiting for the search or page under way (the loading bar's Cancel).
+
+        The table stays as it was and is usable at once; the registry's answer, should it still come, is ignored.
+        """
+        was_waiting = self.abandon_background()
+        self._restore_view()
+        if was_waiting:
+            self.succeed(f"Stopped waiting for {self._where()}.", kind="info",
+                         hint="It was slow to answer; search again, or turn the page, to retry.")
+            self.activity = f"Stopped waiting for {self._where()}."
+
+    def _restore_view(self) -> None:
+        """Put the table's page, order and query back to what its rows are (after a Cancel or a failure)."""
+        query, page, sort_by, ascending = self._shown
+        self.value = query
+        self._set_view(page, sort_by, ascending)
 
     def _query_failed(self, exc: QueryError) -> None:
         self._clear()
@@ -212,12 +301,20 @@ class DatasetSearch(WidgetBase):
         self.banner.show(exc.message.splitlines()[0], "error", exc.hint)
         self.error, self.status, self.activity = exc.message, Status.ERROR, "The query has an error."
 
-    def _show(self, query, result: dict, found_facets) -> None:
+    def _show(self, shown_query: str, query, result: dict, found_facets, fresh: bool) -> None:
         self._page_data = result
         self._query = query
-        self._found_facets = found_facets
+        records = [r for r in result.get("dataset_urls") or [] if isinstance(r, dict)]
+        frame = table_frame(records)
+        if fresh:
+            self._records = {}
+            self._found_facets = found_facets
+            self.table.data = frame  # a new search: nothing ticked, first page
+        self._records.update(zip(frame.index, records))
         self.total = match_count(result)
-        self.page = result["cur_pg_num"]
+        self.page = int(result.get("cur_pg_num") or 1)
+        self.table.show_page(frame, self.total)  # ends the busy state
+        self._shown = (shown_query, self.table.page, self.table.sort_by, self.table.ascending)
         self.succeed()
         if not self.value.strip():
             self.activity = f"{self.total} dataset URL{'s' if self.total != 1 else ''} in the catalog."
@@ -233,16 +330,24 @@ class DatasetSearch(WidgetBase):
 
     def _clear(self) -> None:
         self._page_data = {}
+        self._records = {}
+        self._found_facets = None
         self.total = 0
-        self.rows.children = []
+        self.table.data = table_frame([])
+        self.table.busy = False
+        self._shown = (self.value, 0, self.table.sort_by, self.table.ascending)
         self.facet_box.children = []
         self.stats.value = ""
-        self.page_label.value = ""
 
     @property
     def results(self):
         """The current page of results as a DataFrame (url, ds_id, annexed files, size, last update, ...)."""
         return results_frame(self._page_data or {"dataset_urls": []})
+
+    @property
+    def checked(self) -> list[dict]:
+        """The results whose boxes are ticked (on any page of this search), in the order they were ticked."""
+        return [self._records[label] for label in self.table.selected if label in self._records]
 
     @property
     def stats_summary(self) -> dict:
@@ -257,38 +362,11 @@ class DatasetSearch(WidgetBase):
             f'<b class="ndw-stat-urls">{s["dataset_urls"]}</b> dataset URLs · '
             f'<b class="ndw-stat-files">{s["annexed_files"]}</b> annexed files · '
             f'<b class="ndw-stat-size">{escape(format_bytes(s["annexed_size"]))}</b></div>')
-        pages = max(1, -(-self.total // self.per_page))
-        self.page_label.value = f"page {self.page} of {pages} · {self.total} URLs"
-        self.prev_button.disabled = self.page <= 1
-        self.next_button.disabled = self.page >= pages
-        header = widgets.HTML('<div class="ndw ndw-muted" style="display:flex;gap:8px">'
-                              "<b style='width:42%'>url</b><b style='width:28%'>ds_id</b><b>files</b><b>size</b>"
-                              "<b>last update</b></div>")
-        rows = [header] + [self._row(rec) for rec in self._page_data["dataset_urls"]]
-        if len(rows) == 1:
-            rows.append(widgets.HTML('<p class="ndw-muted ndw-search-empty">No dataset matches.</p>'))
-        self.rows.children = rows
         self._render_facets()
 
-    def _row(self, rec: dict):
-        ds_id = rec.get("ds_id") or ""
-        url = widgets.HTML(f'<span class="ndw-search-url" title="{escape(rec.get("url"))}">{escape(rec.get("url"))}</span>',
-                           layout=widgets.Layout(width="42%"))
-        dsid = widgets.Button(description=ds_id[:18] + ("…" if len(ds_id) > 18 else "") if ds_id else "(none)",
-                              tooltip=f"clones: ds_id:{ds_id}" if ds_id else "", disabled=not ds_id,
-                              layout=widgets.Layout(width="28%"))
-        dsid.add_class("ndw-search-dsid")
-        dsid.on_click(lambda _, d=ds_id: self.click_ds_id(d, wait=False))
-        files = rec.get("annexed_files_in_wt_count")
-        info = widgets.HTML(f'{escape("" if files is None else files)} · '
-                            f'{escape(format_bytes(rec.get("annexed_files_in_wt_size")))} · '
-                            f'{escape((rec.get("last_update_dt") or "")[:10])}')
-        choose = widgets.Button(description="Select", icon="check", layout=widgets.Layout(width="90px"))
-        choose.add_class("ndw-search-select")
-        choose.on_click(lambda _, r=rec: self.select(r))
-        row = widgets.HBox([url, dsid, info, choose], layout=widgets.Layout(width="100%"))
-        row.add_class("ndw-search-row")
-        return row
+    def _detail(self, label, _row) -> str:
+        record = self._records.get(label)
+        return detail_html(record) if record is not None else ""
 
     def _render_facets(self) -> None:
         found = self._facets()
@@ -309,10 +387,44 @@ class DatasetSearch(WidgetBase):
             return self._found_facets
         return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
 
+    # -- choosing rows --------------------------------------------------------------------------
+    def _activated(self, change) -> None:
+        self._choose(self._records.get(change["new"]) if change["new"] is not None else None)
+
+    def _choose(self, record) -> None:
+        self.selected = dict(record) if record else {}
+        ds_id = self.selected.get("ds_id") or ""
+        self.selection.value = (f'<span class="ndw-search-chosen">{escape(self.selected.get("url"))}</span>'
+                                if record else NO_ROW)
+        self.clones_button.disabled = self.reuse_button.disabled = not ds_id
+        self.clones_button.tooltip = f"every URL of this dataset: ds_id:{ds_id}" if ds_id else ""
+        self._checked(None)
+        if record:
+            self.emit("select", self.selected)
+
+    def _checked(self, _change) -> None:
+        n = len(self.table.selected)
+        self.install_button.description = f"Install {n}" if n > 1 else "Install"
+        self.install_button.disabled = not (n or self.selected)
+
+    def select(self, record) -> None:
+        """Make a result the active row, as a click on it does (a record dict, or its index on the page)."""
+        if isinstance(record, int):
+            record = self._page_data["dataset_urls"][record]
+        label = next((k for k in self.table.data.index if self._records.get(k, {}).get("url") == record.get("url")),
+                     None)
+        if label is None:  # not on this page (a record from elsewhere): chosen without a row
+            self._choose(record)
+        elif self.table.active == label:
+            self._choose(self._records[label])
+        else:
+            self.table.active = label
+
     # -- actions --------------------------------------------------------------------------------
     def click_ds_id(self, ds_id: str, wait: bool = True) -> None:
         """Show every URL of this dataset (its clones): runs ``ds_id:<id>``."""
-        self.search(f"ds_id:{ds_id}", wait=wait)
+        if ds_id:
+            self.search(f"ds_id:{ds_id}", wait=wait)
 
     def used_as_subdataset(self, ds_id: str, wait: bool = True) -> None:
         """Show the datasets that use ``ds_id`` as a subdataset."""
@@ -324,36 +436,46 @@ class DatasetSearch(WidgetBase):
         term = facet_query(facet, value)
         self.search(f"({self.value}) AND {term}" if self.value.strip() else term, wait=wait)
 
-    def select(self, record) -> None:
-        """Choose a result (a record dict, or its index on the current page)."""
-        if isinstance(record, int):
-            record = self._page_data["dataset_urls"][record]
-        self.selected = dict(record)
-        self.selection.value = (f'<span class="ndw-search-chosen">Selected <code>{escape(record.get("url"))}</code>'
-                                f'</span>')
-        self.reuse_button.disabled = not record.get("ds_id")
-        self.install_button.disabled = False
-        self.emit("select", self.selected)
+    def chosen(self) -> list[dict]:
+        """What Install acts on: the ticked results, else the active one."""
+        return self.checked or ([self.selected] if self.selected else [])
 
-    def install(self, target: str | None = None) -> Job:
-        """Clone the selected dataset into ``target`` (default: the folder box / its name) in the background."""
-        if not self.selected:
-            raise ValueError("select a result first")
-        source = self.selected["url"]
-        name = Path(source.rstrip("/").removesuffix("/.git").removesuffix(".git")).name or "dataset"
-        path = Path(target) if target else Path(self.install_dir.value).expanduser() / name
+    def install(self, into: str | None = None) -> Job:
+        """Clone the ticked datasets (else the active one) into the folder ``into`` (default: the Into box),
+        in the background, with progress and Cancel. The job's result is the list of paths."""
+        records = self.chosen()
+        if not records:
+            raise UserError("Choose a dataset to install first.", "Tick its box in the results, or click its row.")
+        urls = [r["url"] for r in records]
+        folder = Path(into or self.install_dir.value).expanduser()
+        self._kept: list = []
+        label = f"Install {folder_name(urls[0])}" if len(urls) == 1 else f"Install {len(urls)} datasets"
+        job = Job(lambda job: install_datasets(urls, folder, job, self._kept), label=label)
+        if self.progress.job is not None and not self.progress.job.done:
+            raise UserError("An install is still running.", "Wait for it to finish, or cancel it.")
+        self.busy(f"installing {len(urls)} dataset{'s' if len(urls) > 1 else ''}", Status.RUNNING)
+        return self.progress.run(job)  # its end reaches _installed
 
-        def clone(job):
-            job.report(done=0, total=1, unit="datasets", message=f"cloning {source}")
-            job.check()
-            cloned = ops.clone(source, path)
-            job.report(done=1, total=1, unit="datasets", message=cloned)
-            return cloned
-
-        return self.progress.run(Job(clone, label=f"Install {name}"))
+    def _install_clicked(self) -> None:
+        try:
+            self.install()
+        except Exception as exc:  # e.g. a clone still running: say so, lose nothing
+            self.fail(exc, "Install")
 
     def _installed(self, job: Job) -> None:
-        if job.state != "done":
+        if job.state == "cancelled":
+            kept = getattr(self, "_kept", [])
+            self.status, self.activity = Status.CANCELLED, f"{job.label}: cancelled."
+            if kept:
+                self.banner.show(f"{job.label}: cancelled. Kept the {len(kept)} already cloned: "
+                                 f"{', '.join(kept)}.", "warn", "The one being cloned was removed.")
             return
-        self.succeed(f"Installed {job.result()}.", Status.DONE, "Open it in the Explorer tab to get its files.")
-        self.emit("install", job.result())
+        if job.state != "done":
+            self.status, self.error = Status.FAILED, self.progress.banner.message
+            self.activity = f"{job.label}: failed."
+            return
+        paths = job.result()
+        where = f"{paths[0]}" if len(paths) == 1 else f"{len(paths)} datasets in {Path(paths[0]).parent}"
+        self.succeed(f"Installed {where}.", Status.DONE, "Open it in the Explorer tab to get its files.")
+        for path in paths:
+            self.emit("install", path)

@@ -188,22 +188,20 @@ class WidgetBase(widgets.VBox):
         thread.start()
         return thread
 
-    def cancel_background(self) -> bool:
-        """Stop the work started by :meth:`in_background`: its answer is dropped and no later step of it runs.
+    def abandon_background(self) -> bool:
+        """Stop waiting for the work under way (a Cancel): its late answer, or error, is ignored.
 
-        The work stops at its next :meth:`stop_if_cancelled` (a git process already started runs to its end,
-        unseen). Returns whether anything was running. The widget is ``ready`` again at once.
+        The thread itself runs on until its server answers or times out (a request on the wire cannot be
+        taken back), but nothing waits for it: :meth:`wait_background` returns at once. Returns whether
+        something was under way.
         """
-        running = self.__dict__.get("_background")
-        if running is None or not running.is_alive():
-            return False
-        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
+        thread = self.__dict__.get("_background")
+        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # its answer is now superseded
         self.__dict__["_background"] = None
-        self.status = Status.READY
-        return True
+        return thread is not None and thread.is_alive()
 
     def stop_if_cancelled(self) -> None:
-        """Inside background work: raise :class:`~neurodata_widgets.jobs.Cancelled` if it was cancelled or
+        """Inside background work: raise :class:`~neurodata_widgets.jobs.Cancelled` if it was abandoned (a Cancel) or
         superseded by a newer request (call it between steps, e.g. between git processes)."""
         mine = getattr(_worker, "ticket", None)
         if mine is not None and mine[0] == id(self) and mine[1] != self.__dict__.get("_ticket"):
@@ -225,6 +223,15 @@ class WidgetBase(widgets.VBox):
             thread.join(left)
             if self.__dict__.get("_background") is thread:  # no newer request started meanwhile
                 return
+
+    def stop_waiting(self) -> threading.Thread | None:
+        """Give up on the background work under way (Cancel): its answer, if it ever comes, is dropped.
+
+        The widget is free for the next request at once. Returns the abandoned thread (``None`` if none ran).
+        """
+        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
+        thread, self.__dict__["_background"] = self.__dict__.get("_background"), None
+        return thread if thread is not None and thread.is_alive() else None
 
     def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
         """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""

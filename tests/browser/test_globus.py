@@ -1,11 +1,29 @@
-"""The Globus dashboard in Voila + Chromium: log in by pasted code, browse, transfer, see it complete."""
+"""The Globus dashboard in Voila + Chromium: log in by pasted code, browse in the table, transfer, see it complete.
+
+Also what a slow Globus looks like: a hanging listing is cancelled from the table, and a submission that
+Globus answers with a 503 says "retrying…" until it goes through.
+"""
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def test_login_browse_transfer(dashboard, sandbox):
+def _logged_in(dashboard):
+    """The Globus dashboard, logged in; returns the page and its source pane."""
     page = dashboard.open("globus.ipynb")
+    page.wait_for_selector(".ndw-globus-login, .ndw-globus-username", timeout=30_000)
+    _log_in(page)
+    return page, page.locator(".ndw-globus-source")
+
+
+def _log_in(page):
+    """Log in with a pasted code, as a user does (the session's earlier login may already be stored)."""
+    if page.locator(".ndw-globus-username").count() and page.locator(".ndw-globus-username").is_visible():
+        return
     page.locator(".ndw-globus-login").click()
     link = page.locator("a.ndw-globus-login-link")
     link.wait_for(timeout=30_000)
@@ -22,22 +40,71 @@ def test_login_browse_transfer(dashboard, sandbox):
     assert page.locator(".ndw-globus-username").inner_text(timeout=30_000) == "demo@globusid.org"
     assert page.locator(".ndw-globus-code input").input_value() == ""
 
-    source = page.locator(".ndw-globus-source .ndw-globus-listing select")
-    source.locator("option", has_text="ds001").wait_for(timeout=30_000)
-    source.select_option(label="ds001/")
-    page.locator(".ndw-globus-source button", has_text="Open").click()
-    source.locator("option", has_text="participants.tsv").wait_for(timeout=30_000)
-    source.select_option(label="sub-02/")
+
+def _row(pane, name):
+    return pane.locator(".ndw-dt-table tbody tr", has_text=name).first
+
+
+def test_login_tick_rows_and_transfer_them(dashboard, sandbox, tick_row):
+    page, source = _logged_in(dashboard)
+    _row(source, "ds001").dblclick(timeout=30_000)  # a double-click opens a folder
+    _row(source, "participants.tsv").wait_for(timeout=30_000)
+    expect(source.locator(".ndw-globus-path input")).to_have_value("/ds001/")
+    source.locator(".ndw-dt-table th", has_text="name").click()  # sorted by name: README, participants, sub-*
+    expect(source.locator(".ndw-dt-table th", has_text="name")).to_have_attribute("aria-sort", "ascending")
+    _row(source, "participants.tsv").locator("input[type=checkbox]").click()
+    _row(source, "sub-02").locator("input[type=checkbox]").click(modifiers=["Shift"])  # a range
+    expect(source.locator(".ndw-dt-info")).to_contain_text("3 selected", timeout=30_000)
     page.locator(".ndw-globus-label input").fill("browser test")
     page.locator(".ndw-globus-transfer").click()
     status = page.locator(".ndw-globus-task-status").first
     status.filter(has_text="SUCCEEDED").wait_for(timeout=60_000)
     assert page.locator(".ndw-globus-task a.ndw-globus-task-link").first.get_attribute("href").startswith(
         "http://127.0.0.1:")
-    destination = page.locator(".ndw-globus-destination .ndw-globus-listing select")
-    destination.locator("option", has_text="sub-02").wait_for(timeout=30_000)
+    destination = page.locator(".ndw-globus-destination")
+    _row(destination, "sub-02").wait_for(timeout=30_000)  # the destination pane lists what arrived
     copied = sandbox["globus"].collection_dir(sandbox.info()["globus"]["destination_collection"])
     assert (copied / "sub-02" / "anat" / "sub-02_T1w.nii.gz").stat().st_size > 1_000_000
+    assert (copied / "sub-01" / "anat" / "sub-01_T1w.nii.gz").exists() and (copied / "participants.tsv").exists()
+
+
+def test_cancel_a_hanging_listing(dashboard, sandbox):
+    page, source = _logged_in(dashboard)
+    _row(source, "ds001").wait_for(timeout=30_000)
+    sandbox["globus"].faults.set(hang=20, pattern="/ls$")  # Globus holds every listing back
+    try:
+        _row(source, "ds001").dblclick()
+        busy = source.locator(".ndw-dt-busy")
+        expect(busy).to_contain_text("listing /ds001/", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "globus-listing-hangs.png"))  # the busy table with its Cancel
+        busy.locator(".ndw-dt-cancel").click()
+        expect(busy).to_be_hidden(timeout=30_000)  # usable at once: the folder shown before stays
+        expect(source.locator(".ndw-banner")).to_contain_text("Stopped waiting", timeout=30_000)
+        expect(source.locator(".ndw-globus-path input")).to_have_value("/")
+    finally:
+        sandbox["globus"].faults.clear()
+    _row(source, "ds001").dblclick()  # asking again works while the late answer is still on its way
+    _row(source, "participants.tsv").wait_for(timeout=30_000)
+
+
+def test_a_retried_submission_says_retrying(dashboard, sandbox):
+    page, source = _logged_in(dashboard)
+    _row(source, "ds001").dblclick(timeout=30_000)
+    _row(source, "README").locator("input[type=checkbox]").click(timeout=30_000)
+    page.locator(".ndw-globus-label input").fill("retried in the browser")
+    globus = sandbox["globus"]
+    globus.faults.set(status=503, pattern="/transfer$")
+    try:
+        page.locator(".ndw-globus-transfer").click()
+        expect(page.locator(".ndw-globus-submitting")).to_contain_text("Globus answered 503, retrying…",
+                                                                       timeout=30_000)
+        expect(page.locator(".ndw-globus-cancel-submit")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "globus-submission-retrying.png"))
+    finally:
+        globus.faults.clear()  # Globus recovers: the next try goes through
+    task = page.locator(".ndw-globus-task", has_text="retried in the browser")
+    task.locator(".ndw-globus-task-status", has_text="SUCCEEDED").wait_for(timeout=60_000)
+    expect(page.locator(".ndw-globus-submitting")).to_be_hidden()
 
 
 def test_login_by_automatic_callback_then_logout(dashboard):

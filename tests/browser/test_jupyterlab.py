@@ -129,7 +129,17 @@ def lab_page(browser):
     assert not lab.ours(), f"browser console errors: {lab.ours()}"
 
 
-def _every_look(lab: LabPage, name: str, layout_problems) -> dict:
+def _xnat_tree_readable(page, contrast) -> list[str]:
+    """The XNAT tree's headers, rows and ▾ toggles stand out from the theme's background."""
+    tree = page.locator(".ndw-xnat-tree")
+    row = tree.locator(".ndw-dt-table tbody tr", has_text="DEMO_PUBLIC").first
+    found = [("headers", contrast(tree.locator(".ndw-dt-table th", has_text="details")), 4.5),
+             ("rows", contrast(tree.locator(".ndw-dt-table td", has_text="subject").first), 4.5),
+             ("the ▾ toggle", contrast(row.locator(".ndw-dt-twist")), 3)]
+    return [f"XNAT tree {what} have contrast {value:.2f}:1" for what, value, least in found if value < least]
+
+
+def _every_look(lab: LabPage, name: str, layout_problems, contrast) -> dict:
     """Switch through both themes and both widths (no re-run); the problems found in each look."""
     page, found = lab.page, {}
     for theme in THEMES:
@@ -142,13 +152,15 @@ def _every_look(lab: LabPage, name: str, layout_problems) -> dict:
             page.locator(OUTPUTS).filter(has=page.locator(".jupyter-widgets")).first.scroll_into_view_if_needed()
             page.screenshot(path=os.path.join(ARTIFACTS, f"lab-{name}-{theme}-{width}.png"))
             problems = layout_problems(page, OUTPUTS)
+            if name == "xnat":
+                problems += _xnat_tree_readable(page, contrast)
             if problems:
                 found[f"{theme} {width}px"] = problems
     return found
 
 
 @pytest.mark.parametrize("name", ["explorer", "globus", "portal", "provenance", "search", "xnat"])
-def test_dashboard_holds_in_both_themes_at_both_widths(lab_page, lab, demo, layout_check, name):
+def test_dashboard_holds_in_both_themes_at_both_widths(lab_page, lab, demo, layout_check, contrast, name):
     page = lab_page.run(lab, f"{name}.ipynb")
     page.locator(f"{OUTPUTS} {SHOWN[name]}").first.wait_for(timeout=120_000)
     page.wait_for_timeout(1000)  # anywidget front ends draw after the kernel said ready
@@ -159,5 +171,12 @@ def test_dashboard_holds_in_both_themes_at_both_widths(lab_page, lab, demo, layo
     if name == "provenance":
         expect(page.locator(".ndw-lineage-graph g.ndw-node-run").first).to_be_visible(timeout=60_000)
         assert page.locator(".ndw-lineage-graph .ndw-lg-view").bounding_box()["width"] > 200
-    problems = _every_look(lab_page, name, layout_check)
+    if name == "xnat":  # logged in (the sandbox's demo login is filled in), a project expanded with its ▸
+        page.locator(".ndw-xnat-login-button").click()
+        tree = page.locator(".ndw-xnat-tree")
+        row = tree.locator(".ndw-dt-table tbody tr", has_text="DEMO_PUBLIC").first
+        row.wait_for(timeout=120_000)
+        row.locator(".ndw-dt-twist").click()
+        expect(tree.locator(".ndw-dt-table tbody tr", has_text="sub-001").first).to_be_visible(timeout=60_000)
+    problems = _every_look(lab_page, name, layout_check, contrast)
     assert not problems, "\n".join(f"{look}: {p}" for look, ps in problems.items() for p in ps)

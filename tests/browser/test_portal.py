@@ -28,10 +28,12 @@ def test_search_install_get_and_lineage(dashboard, demo, tmp_path, tick_row):
     # type a search and open a result: the demo superdataset
     box.fill(f'url:"{demo["superdataset"]}"')  # a substring: the registry has no exact match (':=')
     search.locator(".ndw-search-button").click()
-    rows = search.locator(".ndw-search-row").filter(
+    rows = search.locator(".ndw-dt-table tbody tr").filter(
         has=page.locator(f'.ndw-search-url[title="{demo["superdataset"]}"]'))
-    expect(rows).to_have_count(1, timeout=30_000)
-    rows.first.locator(".ndw-search-select").click()
+    # the superdataset and its two subdatasets (the newest datasets, listed on opening, give way)
+    expect(search.locator(".ndw-dt-info")).to_have_text("3 rows", timeout=30_000)
+    expect(rows).to_have_count(1)
+    rows.first.locator("td").nth(2).click()  # its row: the active row, which Install takes when nothing is ticked
     expect(search.locator(".ndw-search-selection")).to_contain_text(demo["superdataset"], timeout=30_000)
     # install it (a clone without content) and land in the explorer
     search.locator(".widget-text", has_text="Into").locator("input").fill(str(tmp_path))

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
+from neurodata_widgets.globus import transfer
 from neurodata_widgets.globus.client import GlobusClient
 from neurodata_widgets.globus.widgets import GlobusBrowser, GlobusLogin, TransferPanel
 
@@ -50,36 +52,78 @@ def test_login_widget_shows_a_bad_code_and_stays_usable(globus, tmp_path):
     assert login.status == "waiting"
 
 
-def test_browser_navigates_pages_and_transfers_with_live_rows(client, globus):
+def _browser(client, globus):
+    """A browser on the sandbox's source and destination collections, listed."""
+    info = globus.info()
+    browser = GlobusBrowser(client)
+    browser.wait_background()  # the collections are found in the background
+    browser.source.picker.value = info["source_collection"]
+    browser.destination.picker.value = info["destination_collection"]
+    browser.wait_background()
+    return browser
+
+
+def _ls_requests(globus):
+    return [query for method, path, query in globus.requests if path.endswith("/ls")]
+
+
+def test_browser_pages_a_large_folder_on_the_server(client, globus):
     info = globus.info()
     globus.make_many(info["source_collection"], "/many", 10_000)
-    browser = GlobusBrowser(client)
-    assert len(browser.collections) >= 2
-    src, dst = browser.source, browser.destination
-    src.picker.value = info["source_collection"]
-    dst.picker.value = info["destination_collection"]
+    src = _browser(client, globus).source
     src.select("many")
     src.open_selected()
-    assert src.path == "/many/" and src.total == 10_000 and len(src.list.options) == 100
-    src.next_button.click()  # a click lists in the background
-    src.wait_background(30)
-    assert src.page == 1 and src.entries[0]["name"] == "file-00100.dat"
+    assert src.path == "/many/" and src.total == 10_000 and src.table.total == 10_000
+    assert len(src.entries) == 100 and src.table.busy is False
+    globus.reset_stats()
+    src.turn(+1)  # the first request brought Transfer's first 1000 entries: no new request
+    assert src.page == 1 and src.entries[0]["name"] == "file-00100.dat" and _ls_requests(globus) == []
+    src.turn(+20)  # beyond them: Transfer is asked for that page only
+    assert src.page == 21 and src.entries[0]["name"] == "file-02100.dat"
+    assert [(q["offset"], q["limit"]) for q in _ls_requests(globus)] == [("2100", "100")]
+    globus.reset_stats()
+    src.table.sort_by, src.table.ascending = "size", False  # a header click: Transfer sorts a large folder
+    src.wait_background()
+    assert _ls_requests(globus)[-1]["orderby"] == "size DESC"  # the latest request is the one shown
+    assert src.table.busy is False and src.page == 0
     src.up_button.click()
     src.wait_background(30)
-    assert src.path == "/"
-    src.select("ds001")
-    src.open_selected()
+    assert src.path == "/" and src.page == 0
+
+
+def test_ticking_rows_opening_folders_and_transferring_them(client, globus):
+    info = globus.info()
+    browser = _browser(client, globus)
+    src, dst = browser.source, browser.destination
+    src.table.open_row("ds001")  # a double-click (or Enter) on a folder opens it
+    src.wait_background()
+    assert src.path == "/ds001/" and "participants.tsv" in src.table.html.value
+    src.table.open_row("README")  # on a file: its detail
+    assert src.table.active == "README" and "/ds001/README" in src.table.detail and "bytes" in src.table.detail
     src.hidden_box.value = True
+    src.wait_background()
     assert ".bidsignore" in [e["name"] for e in src.entries]
-    src.select("README", "participants.tsv", "sub-01")
-    assert browser.selected == ["/ds001/README", "/ds001/participants.tsv", "/ds001/sub-01"]
+    globus.reset_stats()
+    src.table.sort_by, src.table.ascending = "size", False  # a small folder is sorted here, without asking
+    src.wait_background()
+    sizes = [e["size"] for e in src.entries if e["type"] == "file"]
+    assert sizes == sorted(sizes, reverse=True) and _ls_requests(globus) == []
+    src.table.sort_by, src.table.ascending = "name", True
+    src.wait_background()
+    names = [e["name"] for e in src.entries]
+    src.table.click_row(names.index("README"))
+    src.table.click_row(names.index("sub-01"), shift=True)  # a shift-click ticks the range
+    ticked = names[names.index("README"):names.index("sub-01") + 1]
+    assert src.selected == ticked and browser.selected == ["/ds001/" + n for n in ticked]
+    assert "participants.tsv" in ticked and len(src.table.selected_rows()) == len(ticked)
     dst.go("/")
     panel = TransferPanel(client, browser=browser)
     submitted = []
     panel.on_submit(submitted.append)
     panel.label.value = "from widgets"
-    panel.submit_button.click()
-    assert submitted and panel.tasks[-1]["label"] == "from widgets"
+    panel.submit_button.click()  # submits in the background
+    panel.wait_background()
+    assert submitted and panel.tasks[-1]["label"] == "from widgets" and panel.status == "running"
     job = panel.jobs[submitted[0]]
     job.result(timeout=60)
     _wait(lambda: panel.tasks[-1]["status"] == "SUCCEEDED")
@@ -88,19 +132,19 @@ def test_browser_navigates_pages_and_transfers_with_live_rows(client, globus):
 
 
 def test_panel_cancel_and_errors_keep_widgets_usable(client, globus):
-    info = globus.info()
-    browser = GlobusBrowser(client)
-    browser.source.picker.value = info["source_collection"]
-    browser.destination.picker.value = info["destination_collection"]
+    browser = _browser(client, globus)
     panel = TransferPanel(client, browser=browser)
     panel.submit_button.click()  # nothing selected
-    assert "Nothing is selected" in panel.error
+    panel.wait_background()
+    assert "Nothing is selected" in panel.error and not panel.submit_button.disabled
     browser.source.select("ds001")
     task_id = panel.submit_selection()
     progress = panel.table.children[0].children[1]
-    progress.cancel_button.click()
+    assert "ndw-globus-task-cancel" in progress.cancel_button._dom_classes
+    progress.cancel_button.click()  # the row's Cancel cancels the task on Globus
     panel.jobs[task_id].wait(30)
     _wait(lambda: progress.state == "cancelled")
+    assert any(r["task_id"] == task_id and r["status"] == "FAILED" for r in transfer.task_records(client))
     browser.source.go("/does/not/exist/")
     assert browser.source.error.startswith("Listing /does/not/exist/: Not found on Globus")
     browser.source.go("/")
@@ -109,7 +153,9 @@ def test_panel_cancel_and_errors_keep_widgets_usable(client, globus):
 
 def test_browser_offers_consent_link(new_app_client, globus):
     browser = GlobusBrowser(new_app_client)
+    browser.wait_background()
     browser.source.picker.value = globus.info()["consent_collection"]
+    browser.wait_background()
     assert "ndw-globus-consent-link" in browser.source.banner.value
     assert "needs your consent" in browser.source.error
 
@@ -121,14 +167,13 @@ def test_browser_fills_itself_after_a_login_elsewhere(globus, consent, tmp_path)
     login.login_button.click()
     href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
     login.submit(consent(href))
+    browser.wait_background()
     assert len(browser.collections) == 4
     assert browser.source.collection == globus.info()["source_collection"] and browser.source.total >= 2
     assert browser.destination.collection == globus.info()["destination_collection"]
 
 
 def test_panel_follows_tasks_already_running(client, globus):
-    from neurodata_widgets.globus import transfer
-
     info = globus.info()
     globus.tasks.paused.set()  # keep it running while the panel starts
     try:
@@ -158,8 +203,10 @@ def test_denied_callback_login_is_shown_in_the_widget(globus, tmp_path):
 
 def _pane_on_source(client, globus):
     browser = GlobusBrowser(client)
+    browser.wait_background()
     pane = browser.source
     pane.picker.value = globus.info()["source_collection"]
+    browser.wait_background()
     seen = []
     pane.observe(lambda ch: seen.append(ch["new"]), names="activity")
     return pane, seen
@@ -189,4 +236,97 @@ def test_a_globus_500_that_stays_ends_in_the_error(client, globus):
         pane.wait_background(60)
     assert seen[-1] == "Globus answered 500, retrying…"  # the last word before giving up
     assert pane.status == "error" and pane.banner.kind == "error" and "500" in pane.error
-    assert "retrying" not in pane.page_label.value
+    assert not pane.table.busy
+
+
+def test_cancel_a_hanging_listing_the_pane_is_usable_at_once(client, globus):
+    pane = _browser(client, globus).source
+    globus.faults.set(hang=3, pattern="/ls$")  # Globus holds the answer back
+    pane.go("/ds001/", wait=False)
+    assert pane.table.busy and pane.table.cancellable and "listing /ds001/" in pane.table.busy_text
+    assert pane.status == "loading"
+    heard = []
+    pane.table.on_cancel(lambda *_: heard.append("cancel"))
+    pane.table.cancel()  # the Cancel in the table
+    abandoned = [t for t in threading.enumerate() if t.name == "ndw-CollectionPane"]
+    assert heard and abandoned and not pane.table.busy and pane.status == "ready" and pane.path == "/"
+    assert "Stopped waiting" in pane.banner.value
+    globus.faults.clear()
+    pane.go("/ds001/derivatives-none/", wait=True)  # usable at once: the next listing answers
+    assert pane.error.startswith("Listing /ds001/derivatives-none/")
+    pane.go("/ds001/sub-01/")
+    assert [e["name"] for e in pane.entries] == ["anat"]
+    for thread in abandoned:
+        thread.join(30)  # the late answer for /ds001/ arrives ... and is ignored
+    assert pane.path == "/ds001/sub-01/" and [e["name"] for e in pane.entries] == ["anat"]
+
+
+def _panel_with_selection(client, globus):
+    browser = _browser(client, globus)
+    browser.source.go("/ds001/")
+    browser.source.select("participants.tsv")
+    return TransferPanel(client, browser=browser)
+
+
+def test_a_retried_submission_says_retrying_and_then_goes_through(client, globus):
+    panel = _panel_with_selection(client, globus)
+    seen = []
+
+    def recover(change):  # Globus comes back once the panel said it is retrying
+        seen.append(panel.waiting.value)
+        if "retrying" in change["new"]:
+            globus.faults.clear()
+
+    panel.observe(recover, names="activity")
+    globus.faults.set(status=503, pattern="/transfer$")
+    panel.label.value = "retried"
+    panel.submit_button.click()
+    panel.wait_background()
+    assert any("Globus answered 503, retrying…" in text for text in seen)
+    assert panel.tasks[-1]["label"] == "retried" and panel.error == ""
+    assert panel.waiting_row.layout.display == "none" and not panel.submit_button.disabled
+
+
+def test_cancel_a_retried_submission_before_globus_accepts_it(client, globus):
+    panel = _panel_with_selection(client, globus)
+    abandoned = []
+    panel.observe(lambda ch: "retrying" in ch["new"] and abandoned.append(panel.cancel_submission()),
+                  names="activity")
+    globus.faults.set(status=503, pattern="/transfer$")
+    globus.reset_stats()
+    panel.label.value = "never"
+    panel.submit_button.click()
+    _wait(lambda: abandoned)
+    assert panel.status == "ready" and "Stopped submitting" in panel.banner.value
+    assert panel.waiting_row.layout.display == "none" and not panel.submit_button.disabled
+    abandoned[0].join(30)  # the pause before the next try ended at once: Globus was asked once only
+    assert globus.stats["POST /v0.10/transfer"] == 1 and panel.tasks == []
+    globus.faults.clear()
+    assert "never" not in [t["label"] for t in transfer.task_records(client, limit=100)]
+
+
+def test_a_submission_accepted_after_cancel_is_cancelled_on_globus(client, globus):
+    panel = _panel_with_selection(client, globus)
+    globus.faults.set(hang=2, pattern="/transfer$")  # Globus accepts it, late
+    globus.tasks.paused.set()  # and would keep it running
+    globus.reset_stats()
+    try:
+        panel.label.value = "too late"
+        panel.submit(*_items(panel), wait=False)
+        _wait(lambda: globus.stats["POST /v0.10/transfer"] >= 1)
+        abandoned = panel.cancel_submission()
+        assert abandoned is not None and panel.status == "ready" and panel.tasks == []
+        abandoned.join(30)
+    finally:
+        globus.faults.clear()
+        globus.tasks.paused.clear()
+    late = [t for t in transfer.task_records(client, limit=100) if t["label"] == "too late"]
+    assert late and panel.tasks == []
+    doc = transfer.task(client, late[0]["task_id"])  # cancelled on Globus
+    assert doc["status"] == "FAILED" and doc["fatal_error"]["code"] == "CANCELED"
+    assert "cancelled on Globus" in panel.banner.value
+
+
+def _items(panel):
+    src, dst = panel.browser.source, panel.browser.destination
+    return src.collection, dst.collection, [("/ds001/participants.tsv", "/late/participants.tsv", False)]

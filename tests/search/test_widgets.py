@@ -3,8 +3,11 @@ import threading
 import time
 from unittest.mock import Mock
 
+from pathlib import Path
+
 import pytest
 
+from neurodata_widgets.errors import UserError
 from neurodata_widgets.search.catalog import Catalog
 from neurodata_widgets.search.ingest import import_source
 from neurodata_widgets.search.registry import RegistryClient
@@ -28,50 +31,90 @@ def raw_id(widget, demo):
     return results[results["url"] == demo["subdatasets"][0]].iloc[0]["ds_id"]
 
 
-def test_search_shows_results_and_stats(backend):
+def settle(widget, status, seconds=60):
+    """Wait until the widget says ``status`` (it hears of a job's end just after the job ends)."""
+    for _ in range(seconds * 20):
+        if widget.status == status:
+            return
+        time.sleep(0.05)
+
+
+def label_of(widget, url):
+    """The table row (its label) showing ``url`` on the current page."""
+    return next(label for label, rec in widget._records.items() if rec["url"] == url and label in widget.table.data.index)
+
+
+def test_search_shows_results_and_stats_in_the_table(backend):
     w = DatasetSearch(backend, per_page=3)
     w.search("url:ndw-lab")
     assert w.total == 5 and w.activity == "5 dataset URLs match."
     assert list(w.results.columns[:6]) == ["id", "url", "ds_id", "annexed_files_in_wt_count",
                                            "annexed_files_in_wt_size", "last_update_dt"]
-    assert len(w.results) == 3 and len(w.rows.children) == 1 + 3
+    t = w.table
+    assert t.remote and t.total == 5 and t.pages == 2 and len(t.rows) == 3 and not t.busy
+    assert t.headers == ["url", "ds_id", "annexed files", "size", "annex keys", "last update"]
+    assert list(t.data.index) == list(w.results.id)  # the registry's ids: unique across pages
     s = w.stats_summary
     assert s["dataset_urls"] == 5 and s["unique_datasets"] == 4
     assert '<b class="ndw-stat-urls">5</b>' in w.stats.value
-    w.next_button.click()
+    t.page = 1  # the pager's Next: the registry is asked for page 2 (the table is busy meanwhile)
     w.wait_background(60)
-    assert w.page == 2 and len(w.results) == 2
-    assert w.next_button.disabled and not w.prev_button.disabled
+    assert w.page == 2 and len(w.results) == 2 and len(t.rows) == 2 and not t.busy
+    assert set(w.results.url).isdisjoint(set(results_of(w, 1, backend)))
 
 
-def test_sorting(backend):
-    w = DatasetSearch(backend, per_page=100)
+def results_of(widget, page, backend):
+    return [r["url"] for r in backend.search(widget._query, page=page, per_page=widget.per_page)["dataset_urls"]]
+
+
+def test_a_header_click_sorts_on_the_registry_side(backend):
+    w = DatasetSearch(backend, per_page=3)
     w.search("url:ndw-lab")
-    w.order.value = "url"
-    w.direction.value = "asc"
+    assert w.table.sortable == ["last update", "url", "annexed files", "size", "annex keys"]  # not ds_id
+    assert (w.table.sort_by, w.table.ascending) == ("last update", False)  # newest first
+    w.table.page = 1
     w.wait_background(60)
-    assert list(w.results.url) == sorted(w.results.url)
-    w.order.value = "annexed_files_in_wt_size"
-    w.direction.value = "desc"
+    w.table.sort_by = "url"  # a click on the "url" header (the JavaScript sets both at once)
+    w.table.ascending = True
     w.wait_background(60)
+    assert w.page == 1 and w.table.page == 0  # a new order starts over
+    urls = list(w.results.url)
+    everything = [r["url"] for r in backend.search("url:ndw-lab", per_page=100, order_by="url",
+                                                   order_dir="asc")["dataset_urls"]]
+    assert urls == everything[:3] and urls == sorted(urls)
+    w.sort("size", ascending=False)  # the same from Python, by column or by registry field
     sizes = [x for x in w.results.annexed_files_in_wt_size if x == x]
     assert sizes == sorted(sizes, reverse=True)
+    with pytest.raises(UserError, match="cannot sort by 'ds_id'"):
+        w.sort("ds_id")
 
 
-def test_clicking_a_ds_id_shows_its_clones_and_reuse(backend, demo):
+def test_the_active_row_shows_its_metadata_and_leads_to_its_clones_and_reuse(backend, demo):
     w = DatasetSearch(backend)
+    selected = Mock()
+    w.on_select(selected)
     ds_id = raw_id(w, demo)
-    button = next(c.children[1] for c in w.rows.children[1:])
-    button.click()
+    w.table.active = label_of(w, demo["subdatasets"][0])  # a click on the row
+    selected.assert_called_once()
+    assert selected.call_args[0][0]["url"] == demo["subdatasets"][0] and w.selected["ds_id"] == ds_id
+    detail = w.table.detail
+    assert f'<code class="ndw-search-detail-dsid">{ds_id}</code>' in detail
+    assert "<dt>BIDS datatypes</dt><dd>anat, func</dd>" in detail and "<dt>participants</dt>" in detail
+    assert not w.clones_button.disabled and not w.reuse_button.disabled
+    w.clones_button.click()
     w.wait_background(60)
     assert w.value == f"ds_id:{ds_id}"
     assert set(w.results.url) == {demo["subdatasets"][0], "https://github.com/ndw-lab/ndw-demo-raw.git"}
-    w.select(0)
+    github = label_of(w, "https://github.com/ndw-lab/ndw-demo-raw.git")
+    w.table.active = github
+    assert ('<a class="ndw-search-url" href="https://github.com/ndw-lab/ndw-demo-raw.git" target="_blank"'
+            in w.table.detail)  # a web address is a link; a local path is text
     w.reuse_button.click()
     w.wait_background(60)
     assert set(w.results.url) >= {"https://github.com/ndw-lab/replication-study.git",
                                   "https://github.com/ndw-lab/visual-meta-analysis.git", demo["superdataset"]}
     assert ds_id not in set(w.results.ds_id)
+    assert w.table.active is None and w.selected == {} and w.clones_button.disabled  # a new search, no row yet
 
 
 def test_query_errors_are_shown_inline_and_the_widget_stays_usable(backend):
@@ -79,7 +122,7 @@ def test_query_errors_are_shown_inline_and_the_widget_stays_usable(backend):
     w.query_box.value = "url:"
     assert w.error.startswith("Syntax error at position 5")
     assert "<pre>url:\n    ^</pre>" in w.error_box.value
-    assert w.banner.kind == "error" and w.total == 0
+    assert w.banner.kind == "error" and w.total == 0 and w.table.total == 0 and not w.table.busy
     w.search("colour:red")
     assert "Known are: url, ds_id" in w.banner.message
     w.search("replication")
@@ -97,35 +140,61 @@ def test_facets_refine_the_query(backend):
                                   "https://github.com/ndw-lab/visual-meta-analysis.git"}
 
 
-def test_select_and_install_hand_the_dataset_on(backend, demo, tmp_path):
-    w = DatasetSearch(backend, install_dir=str(tmp_path))
-    selected, installed = Mock(), Mock()
-    w.on_select(selected)
+def test_ticked_rows_on_two_pages_are_installed_together(backend, demo, tmp_path):
+    w = DatasetSearch(backend, per_page=1, install_dir=str(tmp_path))
+    installed = Mock()
     w.on_install(installed)
-    raw_id(w, demo)
-    next(c.children[3] for c in w.rows.children[1:]).click()  # the row's Select button
-    selected.assert_called_once()
-    assert selected.call_args[0][0]["url"] == demo["subdatasets"][0]
-    assert not w.install_button.disabled
+    w.search(f'url:"{demo["root"]}"')  # the demo's datasets on this machine: superdataset, raw, derivatives
+    assert w.total == 3 and w.install_button.disabled
+    w.table.click_row(0)  # tick the first page's row ...
+    first = w.checked[0]["url"]
+    w.table.page = 1  # ... turn the page and tick that one too
+    w.wait_background(60)
+    w.table.click_row(0)
+    chosen = [r["url"] for r in w.checked]
+    assert chosen[0] == first and len(chosen) == 2 and w.install_button.description == "Install 2"
     job = w.install()
-    path = job.result(timeout=120)
+    paths = job.result(timeout=240)
     assert w.progress.job is job
-    assert path == str(tmp_path / "raw") and (tmp_path / "raw" / ".datalad" / "config").exists()
-    for _ in range(200):  # listeners run just after the result is set
-        if installed.called:
+    assert paths == [str(tmp_path / Path(u).name) for u in chosen]
+    assert all((Path(p) / ".datalad" / "config").exists() for p in paths)
+    for _ in range(1200):  # listeners run just after the job ended
+        if installed.call_count == 2:
             break
         time.sleep(0.05)
-    installed.assert_called_once_with(path)
-    assert w.activity == f"Installed {path}."
+    assert [c.args[0] for c in installed.call_args_list] == paths
+    assert w.activity == f"Installed 2 datasets in {tmp_path}."
+
+
+def test_install_without_ticks_takes_the_active_row_and_refuses_to_overwrite(backend, demo, tmp_path):
+    w = DatasetSearch(backend, install_dir=str(tmp_path))
+    raw_id(w, demo)
+    with pytest.raises(UserError, match="Choose a dataset"):
+        w.install()
+    w.select(0)  # the raw dataset's row, as a click
+    assert not w.install_button.disabled and w.install_button.description == "Install"
+    assert w.install().result(timeout=120) == [str(tmp_path / "raw")]
+    w.install_button.click()  # again: the folder is there now
+    settle(w, "failed")
+    assert w.status == "failed" and "Install would overwrite" in w.progress.banner.message
+    assert "Choose another folder" in w.progress.banner.hint
 
 
 def test_html_from_records_is_escaped(tmp_path):
     cat = Catalog(tmp_path / "x.sqlite")
-    cat.add([dict(RECORDS[0], url="https://evil.example/<img src=x onerror=alert(1)>")])
+    cat.add([dict(RECORDS[0], url="https://evil.example/<img src=x onerror=alert(1)>", head_describe="<b>v1</b>"),
+             dict(RECORDS[1], url="javascript:alert(1)")])
     w = DatasetSearch(cat)
-    w.search("evil")
-    html = w.rows.children[1].children[0].value
-    assert "<img" not in html and "&lt;img" in html
+    w.search("evil OR javascript")
+    cells = " ".join(c for row in w.table.rows for c in row["cells"])
+    assert "<img" not in cells and "&lt;img" in cells
+    assert 'href="javascript' not in cells  # only web addresses become links
+    details = []
+    for label in w.table.data.index:
+        w.table.active = label  # each row's detail
+        details.append(w.table.detail)
+    assert len(details) == 2 and not any("<img" in d or "<b>v1" in d or 'href="javascript' in d for d in details)
+    assert any("<dt>version</dt><dd>&lt;b&gt;v1&lt;/b&gt;</dd>" in d for d in details)
 
 
 def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults):
