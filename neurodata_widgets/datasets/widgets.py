@@ -16,7 +16,7 @@ from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
-from ..ui.theme import CSS, COLORS
+from ..ui.theme import CSS, COLORS, tint
 from . import ops
 from .state import DatasetState, repositories
 
@@ -28,11 +28,12 @@ ICONS = {"directory": '<i class="fa fa-folder"></i>', "subdataset": '<i class="f
          "annexed": '<i class="fa fa-file-o"></i>', "git": '<i class="fa fa-file-text-o"></i>'}
 
 BAR_CSS = f"""<style>
-.ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: #eceff1;
-  margin: 4px 0; }}
+.ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden;
+  background: {tint(COLORS['muted'], 22)}; margin: 4px 0; }}
 .ndw-storage-bar .ndw-bar span {{ display: block; height: 100%; }}
 .ndw-bar-present {{ background: {COLORS['ok']}; }}
-.ndw-bar-free {{ background: repeating-linear-gradient(45deg, {COLORS['ok']}, {COLORS['ok']} 4px, #a5d6a7 4px, #a5d6a7 8px); }}
+.ndw-bar-free {{ background: repeating-linear-gradient(45deg, {COLORS['ok']}, {COLORS['ok']} 4px, {tint(COLORS['ok'], 40)} 4px,
+  {tint(COLORS['ok'], 40)} 8px); }}
 .ndw-bar-get {{ background: {COLORS['accent']}; }}
 .ndw-crumbs {{ font-family: monospace; }}
 </style>"""
@@ -219,7 +220,8 @@ class DatasetExplorer(WidgetBase):
             self.table.busy_text = f"{self.activity[:1].upper()}{self.activity[1:]} …"
 
     def _cancel_listing(self) -> None:
-        if self.cancel_background():
+        if self.abandon_background():
+            self.status = Status.READY
             self.banner.show("Listing cancelled.", "info", "Press Refresh to list the folder again.")
 
     @observe("path")

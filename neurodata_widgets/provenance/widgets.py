@@ -280,7 +280,8 @@ class ProvenanceViewer(WidgetBase):
         with self._queue_lock:
             self._queue.clear()
             self._turn = False
-        if self.cancel_background():
+        if self.abandon_background():
+            self.status = Status.READY
             self.banner.show("Stopped reading the history.", "info", "Press Refresh to read it again.")
 
     def _show_busy(self, change) -> None:
