@@ -74,7 +74,11 @@ def details(node: Node, children: list | None) -> str:
     else:
         parts = []
     parts = [str(p) for p in parts if _known(p)]
-    if children is not None and node.level not in ("resource", "file"):
+    if node.level == "scan" and children:  # what a user wants of a scan: how many files, not how many resources
+        counts = [c.info.get("file_count") for c in children]
+        files = _count(sum(int(n) for n in counts if _known(n)), "file")
+        parts.append(files if len(children) == 1 else f"{_children_summary(children)} · {files}")
+    elif children is not None and node.level not in ("resource", "file"):
         parts.append(_children_summary(children) or f"no {NOUN[CHILD[node.level]]}s")
     return " · ".join(parts)
 

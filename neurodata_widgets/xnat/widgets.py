@@ -129,6 +129,8 @@ class XnatBrowser(WidgetBase):
     'demo'
     >>> browser = XnatBrowser(client)
     >>> browser.toggle(browser.roots[0]); browser.select(browser.roots[0])
+    >>> browser.table.data.loc["DEMO_PUBLIC", ["name", "kind", "details"]].tolist()  # the row the table draws
+    ['DEMO_PUBLIC', 'project', 'Demo Public · 3 subjects']
     >>> browser.to_dataframe().loc[0, ["subject", "session", "name"]].tolist()
     ['sub-001', 'sub-001_MR1', 'sub-001_MR1_1_0001.dcm']
     """
@@ -396,8 +398,9 @@ class XnatBrowser(WidgetBase):
 
     def select(self, node: Node, value: bool = True) -> None:
         """Select (or unselect) a node, as ticking its box does."""
-        keys = [k for k in self.selected if k != node.key]
-        self._set_selected(keys + [node.key] if value else keys)
+        with self._drawing:
+            keys = [k for k in self.selected if k != node.key]
+            self._set_selected(keys + [node.key] if value else keys)
 
     def _set_selected(self, keys: list) -> None:
         self.selected = keys
@@ -410,12 +413,14 @@ class XnatBrowser(WidgetBase):
             self._syncing = False
 
     def _table_selected(self, change) -> None:
-        # a tick in the table: rows not shown (under a collapsed node, filtered out) stay selected
-        if self._syncing:
-            return
-        shown = set(self.table.data.index)
-        ticked = [k for k in change["new"] if k in shown]
-        self._set_selected([k for k in self.selected if k not in shown] + ticked)
+        # a tick in the table: rows not shown (under a collapsed node, filtered out) stay selected.
+        # A tick made while a listing's thread redraws waits for it, then wins over the redraw.
+        with self._drawing:
+            if self._syncing:
+                return
+            shown = set(self.table.data.index)
+            ticked = [k for k in change["new"] if k in shown]
+            self._set_selected([k for k in self.selected if k not in shown] + ticked)
 
     @property
     def selected_nodes(self) -> list:

@@ -83,5 +83,10 @@ def test_xnat_slow_listing_cancel_server_gone_then_back(dashboard, faults):
     assert "Could not reach the server" in banner.inner_text()
     faults["xnat"].start()
     _row(page, "DEMO_PUBLIC").locator(".ndw-dt-twist").click()
-    _row(page, "sub-001")
+    _expand(page, "sub-001")
     assert page.locator(".ndw-xnat-browser .ndw-banner-error").count() == 0
+    # on a laptop's half screen the expanded tree still fits: no sideways scrolling of the page
+    page.set_viewport_size({"width": 480, "height": 900})
+    _row(page, "sub-001_MR1").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 2

@@ -52,7 +52,8 @@ def test_login_browse_select_and_details(pair, server):
     assert server.stats["total"] == 5
     details, kinds = _column(browser, "details"), _column(browser, "kind")
     assert details["DEMO_PRIVATE"] == "Demo Private · 3 subjects" and details["DEMO_PRIVATE/sub-002"] == "2 sessions"
-    assert kinds[scan.key] == "scan" and details[scan.key].startswith("T2w · ")
+    assert kinds[scan.key] == "scan" and details[scan.key].startswith("T2w · ") and details[scan.key].endswith(
+        " · 2 files")  # listed: its files counted
     assert browser.table.data.loc[scan.key, "_depth"] == 3 and browser.table.data.loc[scan.key, "_expanded"]
     assert kinds[scan.key + "/DICOM"] == "resource" and details[scan.key + "/DICOM"] == "DICOM · 2 files"
     browser.show_details(scan)
