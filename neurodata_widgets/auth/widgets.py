@@ -55,10 +55,10 @@ class LoginForm(WidgetBase):
         self.prefix, self.service = prefix, service
         self.store = store
         self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
-                                layout=widgets.Layout(width="420px", max_width="100%"), continuous_update=False)
-        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px", max_width="100%"))
+                                layout=widgets.Layout(width="420px"), continuous_update=False)
+        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
         self.password = widgets.Password(description="Password",
-                                         layout=widgets.Layout(width="260px", max_width="100%"))
+                                         layout=widgets.Layout(width="260px"))
         self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
         self.remember = widgets.Checkbox(value=False, description="Remember me", indent=False,
                                          layout=widgets.Layout(width="auto"))
@@ -74,6 +74,8 @@ class LoginForm(WidgetBase):
         self.anonymous.observe(self._toggle_anonymous, names="value")
         self.url.observe(lambda _: self._hint_saved_soon(), names="value")
         self.remember.observe(self._say_where_remembered, names="value")
+        for field in (self.url, self.user, self.password):  # never wider than the login card (ndw-fit)
+            field.add_class("ndw-fit")
         for part in ("url", "user", "password", "anonymous", "remember", "remember_where", "login_button",
                      "logout_button", "cancel_button", "who"):
             getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")
@@ -86,7 +88,6 @@ class LoginForm(WidgetBase):
         self.status = Status.LOGGED_OUT
         self.add_class(f"{prefix}-login")
         self._hint_thread: threading.Thread | None = None
-        self._attempt_here = threading.local()  # which login attempt the thread running connect() serves
         self._hint_saved_soon()
 
     # -- for subclasses ------------------------------------------------------------------------------
@@ -132,14 +133,9 @@ class LoginForm(WidgetBase):
         self.busy(f"logging in to {url or self.service}")
         password, self.password.value = self.password.value, ""  # never keep it in widget state
         args = (url, self.user.value.strip() or None, password or None, self.anonymous.value, self.remember.value)
-        attempt = self.__dict__["_attempt"] = self.__dict__.get("_attempt", 0) + 1
-
-        def work():
-            self._attempt_here.wanted = lambda: self.__dict__.get("_attempt") == attempt
-            return self.connect(*args)
 
         self._waiting(url or self.service)
-        self.in_background(work, self._logged_in, on_error=self._login_failed, latest=True)
+        self.in_background(lambda: self.connect(*args), self._logged_in, on_error=self._login_failed, latest=True)
         if not wait:
             return False
         self.wait_background(None)
@@ -150,13 +146,17 @@ class LoginForm(WidgetBase):
 
         A subclass whose server answers late checks it before adopting the new session.
         """
-        wanted = getattr(self._attempt_here, "wanted", None)
-        return wanted() if wanted is not None else True
+        from ..jobs import Cancelled
+
+        try:
+            self.stop_if_cancelled()
+        except Cancelled:
+            return False
+        return True
 
     def cancel_login(self) -> None:
         """Stop waiting for the login under way (a slow or hanging server): the form is usable at once."""
-        self.__dict__["_attempt"] = self.__dict__.get("_attempt", 0) + 1
-        if self.stop_waiting() is None and not self.status.busy:
+        if not self.abandon_background() and not self.status.busy:
             return
         self._waiting(None)
         self.value = ""

@@ -53,10 +53,10 @@ class GlobusLogin(WidgetBase):
     >>> login = GlobusLogin(GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"]))
     >>> url = login.start()                   # what Login does: show the link
     >>> login.code_box.value = code_shown(press_consent(url))   # you: open it, press Allow, paste the code
-    >>> login.submit_button.click(); login.wait_background()          # logs in in the background
+    >>> login.submit_button.click(); login.wait_background()          # a click logs in in the background
     >>> login.user
     'demo@globusid.org'
-    >>> login.logout_button.click()
+    >>> login.logout_button.click(); login.wait_background()
     """
 
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
@@ -80,9 +80,10 @@ class GlobusLogin(WidgetBase):
         self.submit_button.add_class("ndw-globus-submit-code")
         self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
+        # exchanging a code and revoking tokens wait on Globus: clicks do so in the background
         self.submit_button.on_click(lambda _: self.submit(self.code_box.value, wait=False))
         self.code_box.on_submit(lambda _: self.submit(self.code_box.value, wait=False))
-        self.logout_button.on_click(lambda _: self.logout())
+        self.logout_button.on_click(lambda _: self.logout(wait=False))
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
         self.badge = SandboxBadge(self.client.service.get("auth_url"))
         super().__init__([style(), self.badge,
@@ -125,18 +126,23 @@ class GlobusLogin(WidgetBase):
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
 
     def submit(self, code: str, wait: bool = True) -> None:
-        """Finish a copy-paste login with ``code`` (``wait=False``, the button: off the kernel's main thread)."""
+        """Finish a copy-paste login with ``code`` (``wait=False``: in the background, as a click does)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
         self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Logging in…</span>'
-        self.in_background(lambda: self.client.finish_login(code), on_error=lambda exc: self._fail(exc, "Logging in"),
-                           activity="logging in", latest=True)
+        self.in_background(lambda: self.client.finish_login(code), None, "logging in",
+                           on_error=lambda exc: self._fail(exc, "Logging in"), latest=True)
         if wait:
             self.wait_background(None)
 
-    def logout(self) -> None:
-        self.client.logout()
-        self._show(None)
-        self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+    def logout(self, wait: bool = True) -> None:
+        """Log out and revoke the tokens (``wait=False``: in the background, as a click does)."""
+        def logged_out(_):
+            self._show(None)
+            self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+
+        self.in_background(self.client.logout, logged_out, "logging out", "Logging out", latest=True)
+        if wait:
+            self.wait_background(None)
 
     def _restore(self):
         # a stored login is checked with Globus off the kernel's main thread: the page shows at once
@@ -213,6 +219,7 @@ class CollectionPane(WidgetBase):
         self.folder: Folder | None = None  # the folder shown
         self.entries: list = []  # the current page's file documents
         self._stop = threading.Event()  # set by Cancel: the request under way is not retried
+        self._asking = None  # the thread of the latest request (what Cancel leaves behind)
         self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
         self.path_box = widgets.Text(value="/~/", layout={"flex": "1 1 120px", "width": "auto", "min_width": "0"})
         self.path_box.add_class("ndw-globus-path")
@@ -300,9 +307,9 @@ class CollectionPane(WidgetBase):
         Returns the request's thread, left to end on its own (``None`` when nothing was waiting).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self.table.busy = False
         if self.folder is not None:
             self.path, self.path_box.value = self.folder.path, self.folder.path
@@ -333,20 +340,23 @@ class CollectionPane(WidgetBase):
 
         def fetch():
             # globus-sdk retries a failing Globus for up to half a minute: the busy line says so meanwhile
-            with self.client.retries.reporting(self._retrying, cancel=stop):
+            with self.client.retries.reporting(lambda message: self._retrying(message, stop), cancel=stop):
                 return folder.page(number, self.page_size, sort_by, ascending)
 
         self.table.busy_text = f"listing {folder.path} …"
         self.table.cancellable = True
         self.table.busy = True
-        self.in_background(fetch, lambda answer: self._show(folder, number, *answer), f"listing {folder.path}",
-                           on_error=self._listing_failed, latest=True)
+        self._asking = self.in_background(fetch, lambda answer: self._show(folder, number, *answer),
+                                          f"listing {folder.path}", on_error=self._listing_failed, latest=True)
         if wait:
             self.wait_background(None)
 
-    def _retrying(self, message: str) -> None:
+    def _retrying(self, message: str, stop: threading.Event) -> None:
+        if stop.is_set():  # given up on: the pane has moved on
+            return
         self.table.busy_text = message
-        self.busy(message)
+        self.status = Status.LOADING
+        self.activity = message  # last: whoever watches it sees the pane as it now is
 
     def _listing_failed(self, exc) -> None:
         self.table.busy = False
@@ -493,6 +503,7 @@ class TransferPanel(WidgetBase):
         self.browser = browser
         self.jobs: dict = {}
         self._stop = threading.Event()  # set by Cancel: the submission under way is not retried
+        self._asking = None  # the thread of the latest submission (what Cancel leaves behind)
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
@@ -520,6 +531,8 @@ class TransferPanel(WidgetBase):
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
                           self.banner, self.looking, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
+        if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
+            browser.observe(self._selection_changed, names="selected")
         self.client.on_login(lambda user: self.follow_active(wait=False))
         if self.client.logged_in:
             self.follow_active(wait=False)  # the page shows at once, the running tasks follow
@@ -560,6 +573,10 @@ class TransferPanel(WidgetBase):
         if self._follow_thread is not None:
             self._follow_thread.join(timeout)
 
+    def _selection_changed(self, change) -> None:
+        n = len(change["new"])
+        self.submit_button.description = f"Transfer {n} item{'s' if n != 1 else ''}" if n else "Transfer"
+
     def on_submit(self, callback, remove: bool = False) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""
         self.register("submit", callback, remove)
@@ -594,7 +611,7 @@ class TransferPanel(WidgetBase):
         done: list = []
 
         def send():
-            with self.client.retries.reporting(self._retrying, cancel=stop):
+            with self.client.retries.reporting(lambda message: self._retrying(message, stop), cancel=stop):
                 task_id = transfer_ops.submit(self.client, source, destination, items, **options)
             if stop.is_set():  # Globus accepted it just as the user gave up: a cancelled transfer must not run
                 transfer_ops.cancel(self.client, task_id)
@@ -617,7 +634,7 @@ class TransferPanel(WidgetBase):
             self.fail(exc, "Submitting the transfer")
 
         self._waiting("Submitting the transfer…")
-        self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
+        self._asking = self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
         if not wait:
             return None
         self.wait_background(None)
@@ -629,18 +646,21 @@ class TransferPanel(WidgetBase):
         Returns the submission's thread, left to end on its own (``None`` when nothing was being submitted).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self._waiting(None)
         self.succeed("Stopped submitting the transfer.", kind="info",
                      hint="Nothing was started; select files and press Transfer to try again.")
         self.activity = "submission cancelled"
         return abandoned
 
-    def _retrying(self, message: str) -> None:
+    def _retrying(self, message: str, stop: threading.Event) -> None:
+        if stop.is_set():  # given up on: the panel has moved on
+            return
         self._waiting(f"Submitting the transfer: {message}")
-        self.busy(message)
+        self.status = Status.LOADING
+        self.activity = message  # last: whoever watches it sees the panel as it now is
 
     def _waiting(self, text: str | None) -> None:
         """Show (or with ``None`` hide) the line saying what the submission waits for, with its Cancel."""

@@ -7,6 +7,7 @@ Mixed into :class:`~neurodata_widgets.sandbox.globus_server.GlobusServer` next t
 """
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 
@@ -24,6 +25,16 @@ def _identity(user: dict) -> dict:
             "identity_provider": user["identity_provider"], "identity_type": "login", "status": "used"}
 
 
+def user_route(handler):
+    """An Auth API route called with an Auth access token (else Auth's 401 "Call must be authenticated");
+    the handler is called as ``handler(self, req, rec)`` with the token's record (``sub``, ``scope``, ...)."""
+    @functools.wraps(handler)
+    def route(self, req):
+        rec = self._token_record(req)
+        return self._auth_error(401, "Call must be authenticated") if rec is None else handler(self, req, rec)
+    return route
+
+
 class AuthApiMixin:
     """Auth's resource routes; the host class is an :class:`~.globus_auth.AuthMixin`."""
 
@@ -32,10 +43,8 @@ class AuthApiMixin:
         with self._lock:
             return dict(self._access[token]) if token else None
 
-    def _userinfo(self, req):
-        rec = self._token_record(req)
-        if rec is None:
-            return self._auth_error(401, "Call must be authenticated")
+    @user_route
+    def _userinfo(self, req, rec):
         if rec["sub"] != DEMO_USER["sub"]:  # a client identity (client_credentials)
             return json_response({"sub": rec["sub"], "preferred_username": f"{rec['sub']}@clients.auth.globus.org",
                                   "name": None, "email": None})
@@ -68,10 +77,8 @@ class AuthApiMixin:
                                                "identity_provider": None, "status": "unused"})
         return json_response({"identities": found})
 
-    def _consents_of(self, req):
-        rec = self._token_record(req)
-        if rec is None:
-            return self._auth_error(401, "Call must be authenticated")
+    @user_route
+    def _consents_of(self, req, rec):
         who = req.match["identity"]
         if who != rec["sub"]:
             return self._auth_error(403, "You may only view your own consents")
