@@ -133,7 +133,6 @@ class LoginForm(WidgetBase):
         self.busy(f"logging in to {url or self.service}")
         password, self.password.value = self.password.value, ""  # never keep it in widget state
         args = (url, self.user.value.strip() or None, password or None, self.anonymous.value, self.remember.value)
-
         self._waiting(url or self.service)
         self.in_background(lambda: self.connect(*args), self._logged_in, on_error=self._login_failed, latest=True)
         if not wait:
@@ -159,9 +158,9 @@ class LoginForm(WidgetBase):
         if not self.abandon_background() and not self.status.busy:
             return
         self._waiting(None)
-        self.value = ""
-        self._show_who()
-        self.succeed(f"Stopped waiting for {self.url.value.strip() or self.service}.", Status.LOGGED_OUT,
+        self._show_who()  # whoever was logged in before stays logged in
+        self.succeed(f"Stopped waiting for {self.url.value.strip() or self.service}.",
+                     Status.LOGGED_IN if self.value else Status.LOGGED_OUT,
                      hint="The server is slow or not answering; try again later, or check the address.", kind="info")
 
     def _waiting(self, where: str | None) -> None:
