@@ -5,7 +5,10 @@ parentheses, quoted JSON fragment) are answered by the catalog's indexes (``ours
 SQLite data, by the registry's way, ``LIKE '%v%'`` checked on every row (``baseline``). Both produce
 the full set of matching ids. A last row times the worst hostile shape that has an answer
 (groups nested five deep), split into statements by the catalog. The build row compares loading the records with the trigram indexes
-against loading the rows alone (what the scan needs). ``NDW_BENCH_SEARCH_N`` scales the corpus.
+against loading the rows alone (what the scan needs). The page-turn rows time what the search
+widget does on "next page" (a request on a new thread, so a new SQLite connection): with each
+search's matches shared across the catalog's connections (``ours``) and without (``baseline``:
+matched again on each connection). ``NDW_BENCH_SEARCH_N`` scales the corpus.
 """
 from __future__ import annotations
 
@@ -20,6 +23,15 @@ from sizes import pick  # noqa: E402
 N = int(os.environ.get("NDW_BENCH_SEARCH_N", pick("100000", "300")))
 REPEAT_OURS = pick(25, 2)
 REPEAT_SCAN = pick(3, 1)
+PAGE_TURNS = pick(10, 2)
+PER_PAGE = 20
+# searches people page through: broad ones, where matching is most of a page's time
+PAGE_QUERIES = {
+    "bare word": "bold",
+    "OR with parentheses": "(haxby OR ds02345) AND metadata[bids_dataset]:func",
+    "NOT (most of the catalog)": "NOT url:github",
+    "5 nested x OR (y AND (...))": "haxby OR (url:github AND (" * 5 + "metadata:bold" + "))" * 5,
+}
 
 
 def _queries() -> dict:
@@ -91,7 +103,43 @@ def run():
         rows.append({"name": "hostile query p50: 5 nested x OR (y AND (...))", "unit": "ms",
                      "ours": 1000 * statistics.median(ours_t), "baseline": 1000 * statistics.median(scan_t),
                      "target": "<= 1", "note": f"{len(ours_ids)} matches; {REPEAT_SCAN} runs each after a warm-up"})
+        rows += page_turn_rows(Path(tmp) / "bench.sqlite")
         cat.close()
+    return rows
+
+
+def _page_turns(path, query: str, match_cache: int) -> tuple:
+    """Show the first page of ``query``, then turn pages the widget's way: each request on a new
+    thread, so on a new SQLite connection. Returns the page-turn times and the pages' URLs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from neurodata_widgets.search.catalog import Catalog
+
+    cat = Catalog(path, time_limit=3600, match_cache=match_cache)
+    cat.search(query, per_page=PER_PAGE)
+    times, shown = [], []
+    for page in range(2, PAGE_TURNS + 2):
+        start = time.perf_counter()
+        with ThreadPoolExecutor(1) as pool:
+            found = pool.submit(cat.search, query, per_page=PER_PAGE, page=page).result()
+        times.append(time.perf_counter() - start)
+        shown.append([r["url"] for r in found["dataset_urls"]])
+    cat.close()
+    return times, shown, found["collection_stats"]["summary"]["ds_count"]
+
+
+def page_turn_rows(path) -> list:
+    """Page-turn time in the search widget: matches shared across connections (ours) vs matched
+    again on each worker thread's connection (baseline, ``match_cache=0``), same catalog file."""
+    rows = []
+    for shape, query in PAGE_QUERIES.items():
+        base_t, base_pages, count = _page_turns(path, query, match_cache=0)
+        ours_t, our_pages, _ = _page_turns(path, query, match_cache=8)
+        assert our_pages == base_pages, f"{shape}: shared and fresh matches show different pages"
+        rows.append({"name": f"page turn p50: {shape}", "unit": "ms", "ours": 1000 * statistics.median(ours_t),
+                     "baseline": 1000 * statistics.median(base_t), "target": "<= 0.5",
+                     "note": f"{query} -> {count} matches; {PAGE_TURNS} turns of {PER_PAGE} rows, each on a new "
+                             f"thread and connection; baseline: no match sharing across connections"})
     return rows
 
 

@@ -1,14 +1,17 @@
 """Register files on a Globus collection in a DataLad dataset, so ``datalad get`` fetches them later.
 
-Each file is recorded under the ``globus://<collection id>/<path>`` URL form that
-git-annex-remote-globus uses. A special remote named ``globus-<id prefix>``
-(:mod:`.annex_remote`, datalad-next's ``uncurl`` plus a Globus lookup) claims those URLs and
-rewrites them to the collection's HTTPS access (``https_server``, looked up again at get time),
-where a token for the collection's own HTTPS scope is sent (none for a public collection).
-The token is kept in DataLad's credential store (realm = the collection's HTTPS realm),
-the same place ``datalad credentials`` manages, so ``datalad get`` on the command line
-works too; :func:`refresh_credential` renews it from the Globus login, and a failing
-command-line get says how to log in again.
+:func:`register` does what CONP's tools do (see :mod:`.conp`): it sets up the dataset's
+``globus`` special remote (``git annex initremote globus type=external externaltype=globus
+encryption=none endpoint=<collection id> fileprefix=``), records each file under the URL
+``globus://<collection id>/<path on the collection>`` and marks it present on that remote
+(``git annex registerurl``, ``git annex setpresentkey``). One program,
+``git-annex-remote-globus`` (:mod:`.remote`), reads these datasets and CONP's alike: at get time
+it looks the collection's HTTPS address up again (a server may move) and uses the toolkit's
+Globus login, the one the notebook's login widget and ``git-annex-remote-globus setup`` share.
+So a plain ``datalad get`` on the command line works too, and a failing one says how to log in.
+
+Datasets registered by earlier versions (a ``globus-<id prefix>`` remote of type ``ndw-globus``)
+stay readable: ``git-annex-remote-ndw-globus`` is the same program.
 
 Examples
 --------
@@ -17,96 +20,69 @@ Examples
 >>> from neurodata_widgets.globus.client import GlobusClient
 >>> from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
 >>> ds = dl.create(tmp / "my-ds", result_renderer="disabled")
->>> client = GlobusClient()
+>>> client = GlobusClient()                                                   # the toolkit's login
 >>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see the client)
 >>> collection_id = sandbox.info()["globus"]["public_collection"]           # public: no collection token
 >>> register(ds.path, client, collection_id, ["/ds001/README"], dest="inputs")
-[{'path': 'inputs/README', 'url': 'globus://1c5e.../ds001/README', 'key': 'VURL--globus...'}]
->>> [r["status"] for r in get(ds.path, client, ["inputs/README"])]      # renews the token first
+[{'path': 'inputs/README', 'url': 'globus://1c5e.../ds001/README', 'key': 'VURL-s44--globus...'}]
+>>> [r["status"] for r in get(ds.path, client, ["inputs/README"])]
 ['ok']
 >>> client.logout()
 """
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote
 
 from .. import repo
 from ..errors import UserError
+from .conp import REMOTE, conp_remotes, conp_url, ensure_conp_remote, find_collection, is_collection_id, record_urls
+
+HINT = "Check the dataset is a DataLad dataset with an annex, and that you are logged in to Globus."
 
 
 def globus_url(collection_id: str, path: str) -> str:
-    """``globus://<collection>/<path>`` (path without leading slash, percent-encoded)."""
-    return f"globus://{collection_id}/{quote(path.lstrip('/'))}"
+    """``globus://<collection>/<path>`` (path without leading slash, percent-encoded): CONP's form with no prefix.
 
-
-def remote_name(collection_id: str) -> str:
-    return f"globus-{collection_id[:8]}"
-
-
-def credential_name(collection_id: str) -> str:
-    return f"globus-{collection_id}"
-
-
-HINT = "Check the dataset is a DataLad dataset with an annex."
-
-
-def _git(ds_path, *args, input=None) -> str:
-    return repo.run(ds_path, *args, input=input, hint=HINT)
-
-
-def ensure_remote(ds_path, collection_id: str, https_server: str) -> str:
-    """Create (once) the special remote that turns ``globus://`` URLs into HTTPS requests.
-
-    It is :mod:`~neurodata_widgets.globus.annex_remote` (datalad-next's ``uncurl`` that looks the
-    collection's address and token up again at get time and says how to log in when a get fails).
+    >>> globus_url("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001", "/ds001/sub 01.tsv")
+    'globus://1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001/ds001/sub%2001.tsv'
     """
-    name = remote_name(collection_id)
-    if name in _git(ds_path, "remote").split():
-        return name
-    match = f"globus://{collection_id}/(?P<path>.*)$"
-    _git(ds_path, "annex", "initremote", name, "type=external", "externaltype=ndw-globus", "encryption=none",
-         "autoenable=true", f"match={match}", f"url={https_server.rstrip('/')}/{{path}}")
-    return name
+    return conp_url(collection_id, "", path)
 
 
-def refresh_credential(ds_path, client, collection_id: str, https_server: str | None = None) -> str | None:
-    """Store a live token for the collection's own HTTPS scope as the DataLad credential of its HTTPS realm.
+def remote_name(ds_path, collection_id: str) -> str:
+    """The dataset's Globus remote for this collection, or the name a new one gets.
 
-    Returns the realm, or ``None`` for a public collection (nothing is stored).
+    The first collection gets ``globus``, the name CONP's instructions use
+    (``git annex enableremote globus``); another one ``globus-<first 8 characters of its id>``.
     """
-    import requests
-    from datalad.api import Dataset
-    from datalad_next.credman import CredentialManager
-    from datalad_next.utils.http_helpers import get_auth_realm
-    from datalad_next.utils.requests_auth import parse_www_authenticate
+    remotes = conp_remotes(ds_path)
+    mine = [r["name"] for r in remotes if r["endpoint"].strip().lower() == collection_id.lower()]
+    if mine:
+        return mine[0]
+    taken = {r["name"] for r in remotes} | set(repo.run(ds_path, "remote", check=False).split())
+    return REMOTE if REMOTE not in taken else f"{REMOTE}-{collection_id[:8]}"
 
-    https_server = https_server or client.collection(collection_id)["https_server"]
-    if client.collection_is_public(collection_id, https_server):
-        return None  # anyone may read it: no token is stored, none is sent
-    client.collection_token(collection_id)  # the first time: ConsentRequired, with the link to allow it
-    probe = https_server.rstrip("/") + "/"
-    answer = requests.head(probe, timeout=10)
-    header = answer.headers.get("www-authenticate")
-    if not header:
-        raise UserError(f"The collection's HTTPS access ({https_server}) did not ask for a token.",
-                        "Check the collection allows HTTPS access.")
-    realm = get_auth_realm(probe, parse_www_authenticate(header), scheme="bearer")
-    CredentialManager(Dataset(str(ds_path)).config).set(
-        credential_name(collection_id), type="token", realm=realm, secret=client.access_token(collection_id, fresh=True))
-    return realm
+
+def ensure_access(client, collection_id: str, https_server: str) -> None:
+    """Raise now, with the link to allow it, if the login cannot read the collection over HTTPS yet.
+
+    A public collection needs nothing; another one needs a token of its own HTTPS scope
+    (:class:`~.client.ConsentRequired` the first time), which the remote then finds in the login.
+    """
+    if not client.collection_is_public(collection_id, https_server):
+        client.collection_token(collection_id)
 
 
 def register(dataset, client, collection_id: str, paths, dest: str = "", fast: bool = True,
              message: str | None = None) -> list[dict]:
-    """Record files of a collection in ``dataset`` (under ``dest``) and save.
+    """Record files of a collection in ``dataset`` (under ``dest``) the way CONP does, and save.
 
     Parameters
     ----------
     dataset : path
         An existing DataLad dataset.
     client : GlobusClient
-        A logged-in client (its token goes to DataLad's credential store).
+        The toolkit's logged-in client (``git-annex-remote-globus`` uses the same login).
     collection_id : str
     paths : list of str
         File paths on the collection.
@@ -124,8 +100,8 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
     https_server = client.collection(collection_id).get("https_server")
     if not https_server:
         raise UserError("This collection offers no HTTPS access.", "Pick a Globus Connect Server v5 collection.")
-    refresh_credential(ds.path, client, collection_id, https_server)
-    ensure_remote(ds.path, collection_id, https_server)
+    ensure_access(client, collection_id, https_server)
+    uuid = ensure_conp_remote(ds.path, collection_id, "", remote_name(ds.path, collection_id))
     lines, planned = [], []
     for path in paths:
         target = PurePosixPath(dest) / PurePosixPath(path).name if dest else PurePosixPath(PurePosixPath(path).name)
@@ -133,54 +109,41 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
         url = globus_url(collection_id, path)
         lines.append(f"{url} {target}")
         planned.append({"path": str(target), "url": url})
+    # addurl asks the globus remote (CLAIMURL, CHECKURL: the file's size on the collection) and makes the keys
     args = ["addurl", "--with-files"] + (["--fast"] if fast else [])
-    results = repo.annex_json(ds.path, *args, items=lines, check=True, hint=HINT)
+    results = repo.annex_json(ds.path, *args, items=lines, check=False, hint=HINT)
     failed = [r for r in results if not r.get("success")]
-    if failed:
+    if failed or len(results) < len(lines):
         why = "; ".join(" ".join(r.get("error-messages", [])) or r.get("file", "?") for r in failed)
-        raise UserError(f"Registering {len(failed)} file(s) failed: {why}", "Check you are logged in to Globus.")
+        raise UserError(f"Registering {len(lines) - len(results) + len(failed)} file(s) failed: {why}",
+                        "Check you are logged in to Globus (the toolkit's login) and the files are on the collection.")
     keys = {r.get("file"): r.get("key") for r in results}
-    ds.save(path=[p["path"] for p in planned], message=message or f"Register {len(planned)} file(s) from Globus "
-            f"collection {collection_id}", result_renderer="disabled")
     for p in planned:
         p["key"] = keys.get(p["path"])
+    record_urls(ds.path, uuid, [(p["key"], p["url"]) for p in planned])
+    ds.save(path=[p["path"] for p in planned], message=message or f"Register {len(planned)} file(s) from Globus "
+            f"collection {collection_id}", result_renderer="disabled")
     return planned
 
 
-def uncurl_remotes(ds_path) -> dict:
-    """``{remote name: collection id}`` of the Globus (uncurl) remotes :func:`ensure_remote` set up."""
-    names = set(_git(ds_path, "remote").split())
-    found = {}
-    log = repo.run(ds_path, "cat-file", "-p", "git-annex:remote.log", check=False)
-    for line in log.splitlines():
-        fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
-        if fields.get("name") in names and fields.get("match", "").startswith("globus://"):
-            found[fields["name"]] = fields["match"][len("globus://"):].split("/", 1)[0]
-    return found
-
-
 def globus_remotes(ds_path) -> dict:
-    """Every Globus remote of the dataset: ``{name: collection}``.
+    """Every Globus remote of the dataset: ``{name: collection}`` (an id, or the name CONP's remotes carry).
 
-    The uncurl remotes :func:`register` made (collection id), and CONP's ``globus`` remotes
-    (``externaltype=globus``; their ``endpoint`` setting, a collection name or id), which the
-    ``git-annex-remote-globus`` program of this toolkit serves (see :mod:`.conp`).
+    All are served by ``git-annex-remote-globus`` (see :mod:`.conp` and :mod:`.remote`).
     """
-    from .conp import conp_remotes
-
-    found = uncurl_remotes(ds_path)
-    found.update({r["name"]: r["endpoint"] for r in conp_remotes(ds_path)})
-    return found
+    return {r["name"]: r["endpoint"] for r in conp_remotes(ds_path)}
 
 
 def get(dataset, client, paths=".") -> list[dict]:
-    """``datalad get`` after renewing the Globus credential of every Globus remote of the dataset."""
+    """``datalad get``, after checking that the login can read every Globus collection of the dataset.
+
+    A collection the login has not been allowed to read over HTTPS raises
+    :class:`~.client.ConsentRequired` with the link, instead of a failed get.
+    """
     from datalad.api import Dataset
 
     ds = Dataset(str(dataset))
-    for name, collection_id in uncurl_remotes(ds.path).items():  # CONP remotes read the login themselves
-        https_server = client.collection(collection_id)["https_server"].rstrip("/")
-        refresh_credential(ds.path, client, collection_id, https_server)
-        # the address now (a server may have moved since registration); local config overrides the recorded one
-        _git(ds.path, "config", f"remote.{name}.uncurl-url", https_server + "/{path}")
+    for endpoint in set(globus_remotes(ds.path).values()):
+        collection = client.collection(endpoint) if is_collection_id(endpoint) else find_collection(client, endpoint)
+        ensure_access(client, collection["id"], collection["https_server"])
     return ds.get(paths, result_renderer="disabled", on_failure="ignore")

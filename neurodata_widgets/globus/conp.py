@@ -37,6 +37,8 @@ from ..errors import UserError
 
 SCHEME = "globus://"
 REMOTE = "globus"
+# the remote type register() wrote before it wrote CONP's (read by the same program, see .remote)
+LEGACY_TYPE = "ndw-globus"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 
@@ -73,6 +75,16 @@ def collection_path(url: str, endpoint: str) -> str | None:
 
 def is_collection_id(text: str) -> bool:
     return bool(UUID_RE.match((text or "").strip()))
+
+
+def legacy_endpoint(match: str) -> str:
+    """The collection id in the ``match=globus://<id>/(?P<path>.*)$`` setting of an ``ndw-globus`` remote.
+
+    >>> legacy_endpoint("globus://1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001/(?P<path>.*)$")
+    '1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001'
+    """
+    parts = split_url(match or "")
+    return parts[0] if parts and is_collection_id(parts[0]) else ""
 
 
 def find_collection(client, endpoint: str) -> dict:
@@ -128,16 +140,19 @@ def _unescape(value: str) -> str:
 
 
 def conp_remotes(ds_path) -> list[dict]:
-    """The dataset's CONP-style Globus remotes: ``name``, ``uuid``, ``endpoint``, ``fileprefix``, ``enabled``.
+    """The dataset's Globus remotes: ``name``, ``uuid``, ``endpoint``, ``fileprefix``, ``enabled``, ``externaltype``.
 
-    ``enabled`` says whether this clone has run ``git annex enableremote <name>`` (without it,
-    ``datalad get`` reports the files as not available).
+    CONP's ``externaltype=globus`` remotes, and the ``ndw-globus`` ones earlier versions of
+    :func:`~neurodata_widgets.globus.annex.register` set up (their ``endpoint`` is the collection
+    id of their ``match`` setting). ``enabled`` says whether this clone has run
+    ``git annex enableremote <name>`` (without it, ``datalad get`` reports the files as not available).
     """
     out = repo.run(ds_path, "config", "--get-regexp", r"^remote\..*\.annex-uuid$", check=False)
     enabled = {line.split()[1] for line in out.splitlines() if len(line.split()) == 2}
-    return [{"name": c.get("name", ""), "uuid": c["uuid"], "endpoint": c.get("endpoint", ""),
+    return [{"name": c.get("name", ""), "uuid": c["uuid"], "externaltype": c["externaltype"],
+             "endpoint": c.get("endpoint") or legacy_endpoint(c.get("match", "")),
              "fileprefix": c.get("fileprefix", ""), "enabled": c["uuid"] in enabled}
-            for c in remote_configs(ds_path) if c.get("externaltype") == "globus"]
+            for c in remote_configs(ds_path) if c.get("externaltype") in (REMOTE, LEGACY_TYPE)]
 
 
 def _annex(ds_path, *args, input=None) -> str:
@@ -150,14 +165,25 @@ def ensure_conp_remote(ds_path, endpoint: str, fileprefix: str, name: str = REMO
 
     The same command CONP's tools run: ``git annex initremote globus type=external
     externaltype=globus encryption=none endpoint=... fileprefix=...``, or ``enableremote``
-    (with the new settings) when the dataset already has one.
+    (with the new settings) when the dataset already has one that is not enabled here or
+    has other settings.
     """
     settings = [f"endpoint={endpoint}", f"fileprefix={fileprefix}"]
-    if any(c.get("name") == name for c in remote_configs(ds_path)):
-        _annex(ds_path, "enableremote", name, *settings)
-    else:
+    found = next((r for r in conp_remotes(ds_path) if r["name"] == name), None)
+    if found is None:
         _annex(ds_path, "initremote", name, "type=external", "externaltype=globus", "encryption=none", *settings)
+    elif not (found["enabled"] and (found["endpoint"], found["fileprefix"]) == (endpoint, fileprefix)):
+        _annex(ds_path, "enableremote", name, *settings)
     return next(r["uuid"] for r in conp_remotes(ds_path) if r["name"] == name)
+
+
+def record_urls(ds_path, uuid: str, pairs) -> None:
+    """CONP's registration of ``(key, url)`` pairs: ``git annex registerurl`` of each URL, then
+    ``git annex setpresentkey <key> <uuid> 1`` (the key is on the remote ``uuid``)."""
+    pairs = list(pairs)
+    if pairs:
+        _annex(ds_path, "registerurl", "--batch", input="".join(f"{key} {url}\n" for key, url in pairs))
+        _annex(ds_path, "setpresentkey", "--batch", input="".join(f"{key} {uuid} 1\n" for key, _ in pairs))
 
 
 def register_files(dataset, endpoint: str, fileprefix: str, paths=(), client=None) -> list[dict]:
@@ -205,11 +231,9 @@ def register_files(dataset, endpoint: str, fileprefix: str, paths=(), client=Non
             elif expect is not None and have != expect:
                 r["problem"] = f"{have} bytes on the collection, {expect} in the dataset"
     good = [r for r in records if not r["problem"]]
-    if good:
-        _annex(dataset, "registerurl", "--batch", input="".join(f"{r['key']} {r['url']}\n" for r in good))
-        _annex(dataset, "setpresentkey", "--batch", input="".join(f"{r['key']} {uuid} 1\n" for r in good))
-        for r in good:
-            r["registered"] = True
+    record_urls(dataset, uuid, [(r["key"], r["url"]) for r in good])
+    for r in good:
+        r["registered"] = True
     return records
 
 

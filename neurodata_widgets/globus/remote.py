@@ -18,6 +18,12 @@ same protocol to git-annex with the same settings, so after ``pip install neurod
   to that collection's server. Progress goes to git-annex as it arrives.
 * Read-only, like the original: storing or removing content is refused with a message.
 
+The toolkit's own :func:`~neurodata_widgets.globus.annex.register` writes the same remote (with
+the collection's id as ``endpoint``), so this one program serves both. Datasets registered by
+earlier versions of the toolkit have an ``externaltype=ndw-globus`` remote whose ``match``
+setting names the collection: ``git-annex-remote-ndw-globus`` is this program too
+(:class:`LegacyGlobusRemote`), so they keep working.
+
 Examples
 --------
 >>> from neurodata_widgets.globus.remote import GlobusRemote
@@ -33,7 +39,7 @@ from annexremote import Master, RemoteError, SpecialRemote
 
 from .. import errors
 from ..datasets.content import key_size as _key_size
-from .conp import SCHEME, collection_path, find_collection
+from .conp import SCHEME, collection_path, find_collection, legacy_endpoint
 from .configured import not_configured as _not_configured, toolkit_client
 
 log = logging.getLogger(__name__)
@@ -75,6 +81,8 @@ class GlobusRemote(SpecialRemote):
     def _read_config(self):
         self.endpoint = self.annex.getconfig("endpoint").strip()
         self.fileprefix = self.annex.getconfig("fileprefix").strip()
+        if not self.endpoint and "match" in self.configs:  # a remote an earlier register() set up
+            self.endpoint = legacy_endpoint(self.annex.getconfig("match"))
 
     def getcost(self):
         return 200  # expensiveRemoteCost: a wide-area download
@@ -206,13 +214,15 @@ class GlobusRemote(SpecialRemote):
         if self._session is None:
             self._session = session()
         cid = collection["id"]
-        headers = {"Authorization": f"Bearer {self._https_token(cid)}"} if cid in self._needs_token else {}
+        headers = self._bearer(cid) if cid in self._needs_token else {}
         response = self._session.get(url, headers=headers, stream=True)
         if response.status_code in (401, 403) and not headers:
             response.close()
             self._needs_token.add(cid)  # this collection is not public: the rest of this run sends the token
-            headers = {"Authorization": f"Bearer {self._https_token(cid)}"}
-            response = self._session.get(url, headers=headers, stream=True)
+            response = self._session.get(url, headers=self._bearer(cid), stream=True)
+        if response.status_code in (401, 403):  # the stored token may have been ended early: renew it once
+            response.close()
+            response = self._session.get(url, headers=self._bearer(cid, fresh=True), stream=True)
         with response:
             if response.status_code == 404:
                 raise RemoteError(f"The file {path} is missing on Globus collection {self.endpoint!r}.")
@@ -237,19 +247,38 @@ class GlobusRemote(SpecialRemote):
             raise RemoteError(f"Downloaded {done} bytes of {path}, the dataset expects {expected}: "
                               "the file on the collection has changed.")
 
-    def _https_token(self, collection_id: str) -> str:
-        """A token of the collection's own HTTPS scope (sent to that collection's server only)."""
+    def _bearer(self, collection_id: str, fresh: bool = False) -> dict:
+        """The header with a token of the collection's own HTTPS scope (sent to that collection's server
+        only); ``fresh`` asks Globus Auth for a new one instead of the stored one."""
         from .client import ConsentRequired, LoginRequired
 
         try:
-            return self.client().collection_token(collection_id)
+            token = self.client().collection_token(collection_id)  # the first time: ConsentRequired
+            if fresh:
+                token = self.client().access_token(collection_id, fresh=True)
+            return {"Authorization": f"Bearer {token}"}
         except (ConsentRequired, LoginRequired) as exc:
             raise RemoteError(f"Globus collection {self.endpoint!r} needs a login for downloads and yours does not "
                               f"cover it yet. Run: git-annex-remote-globus setup --collection {collection_id} "
                               "(it prints the link to allow it), or allow it in the notebook's Globus login.") from exc
 
 
-def main(argv=None) -> int:
+class LegacyGlobusRemote(GlobusRemote):
+    """The same remote under the ``ndw-globus`` type earlier versions of ``register()`` wrote.
+
+    Their settings were ``match=globus://<collection id>/(?P<path>.*)$`` and
+    ``url=<the collection's HTTPS address then>/{path}``, and their URLs already have this
+    remote's form (``globus://<collection id>/<path>``): the collection comes from ``match``, its
+    address is looked up again at get time like any other, and ``url`` is ignored.
+    """
+
+    def __init__(self, annex):
+        super().__init__(annex)
+        self.configs.update({"match": "globus://<collection id>/(?P<path>.*)$ (set by earlier versions)",
+                             "url": "the collection's HTTPS address when registered (no longer used)"})
+
+
+def main(argv=None, remote_class=GlobusRemote) -> int:
     """Entry point: ``setup`` (and ``register``) from a terminal, else the git-annex protocol on stdin/stdout."""
     argv = sys.argv[1:] if argv is None else argv
     if argv:
@@ -260,9 +289,14 @@ def main(argv=None) -> int:
     sys.stdout = sys.stderr  # the protocol owns stdout: a stray print must not reach git-annex
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     master = Master(output)
-    master.LinkRemote(GlobusRemote(master))
+    master.LinkRemote(remote_class(master))
     master.Listen()
     return 0
+
+
+def legacy_main() -> int:
+    """Entry point of ``git-annex-remote-ndw-globus``, for datasets registered by earlier versions."""
+    return main(remote_class=LegacyGlobusRemote)
 
 
 if __name__ == "__main__":  # pragma: no cover

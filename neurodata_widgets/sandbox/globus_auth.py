@@ -23,6 +23,7 @@ Error bodies have the shapes of ``globus_sdk.testing``'s recorded Auth responses
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import time
@@ -35,7 +36,7 @@ from .globus_scopes import AUTH_RS, TRANSFER_RS, TRANSFER_SCOPE, parse, paths, r
 from .runner import Response, json_response, text_response
 
 __all__ = ["AUTH_RS", "TRANSFER_RS", "TRANSFER_SCOPE", "DEMO_CLIENT_ID", "CLI_CLIENT_IDS", "DEMO_USER", "AuthMixin",
-           "press_consent", "code_shown"]
+           "app_route", "press_consent", "code_shown"]
 
 DEMO_CLIENT_ID = "5bd2fa9c-6b2e-4b8e-9d4b-5a7e0c4f0b10"
 # globus-cli's native app ids (production and GLOBUS_SDK_ENVIRONMENT=sandbox); it templates an instance from them
@@ -44,6 +45,17 @@ DEMO_USER = {"sub": "b7c1a0d2-3c4e-4f5a-8b9c-0d1e2f3a4b5c", "preferred_username"
              "name": "Demo Researcher", "email": "demo@neurodata-widgets.invalid",
              "organization": "Neurodata Widgets Sandbox", "identity_provider": "41143743-f3c8-4d60-bbdb-eeecaba85bd9",
              "identity_provider_display_name": "Globus ID"}
+
+
+def app_route(handler):
+    """An Auth route only a registered app may call (the token endpoint, revoke, introspect, validate, the
+    app's own document): the app authenticates as :meth:`AuthMixin._authenticated_client` checks (else Auth's
+    ``invalid_client`` 401), and the handler is called as ``handler(self, req, app)``."""
+    @functools.wraps(handler)
+    def route(self, req):
+        app, err = self._authenticated_client(req)
+        return err if err is not None else handler(self, req, app)
+    return route
 
 
 def iso(t: float | None = None) -> str:
@@ -239,10 +251,8 @@ class AuthMixin:
         return text_response(_page("Globus sandbox: native app authorization code", body))
 
     # -- the token endpoint --------------------------------------------------------------------
-    def _token(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _token(self, req, app):
         p = req.params
         grant = p.get("grant_type")
         if grant == "authorization_code":
@@ -278,10 +288,8 @@ class AuthMixin:
                 return json_response({"error": "invalid_scope"}, 400)
         return json_response({"error": "unsupported_grant_type"}, 400)
 
-    def _revoke(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _revoke(self, req, app):
         token = req.params.get("token", "")
         with self._lock:
             rec = self._access.get(token) or self._refresh.get(token)

@@ -7,10 +7,11 @@ Mixed into :class:`~neurodata_widgets.sandbox.globus_server.GlobusServer` next t
 """
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 
-from .globus_auth import DEMO_USER, iso
+from .globus_auth import DEMO_USER, app_route, iso
 from .globus_oidc import openid_configuration
 from .globus_scopes import AUTH_RS
 from .runner import json_response
@@ -24,6 +25,16 @@ def _identity(user: dict) -> dict:
             "identity_provider": user["identity_provider"], "identity_type": "login", "status": "used"}
 
 
+def user_route(handler):
+    """An Auth API route called with an Auth access token (else Auth's 401 "Call must be authenticated");
+    the handler is called as ``handler(self, req, rec)`` with the token's record (``sub``, ``scope``, ...)."""
+    @functools.wraps(handler)
+    def route(self, req):
+        rec = self._token_record(req)
+        return self._auth_error(401, "Call must be authenticated") if rec is None else handler(self, req, rec)
+    return route
+
+
 class AuthApiMixin:
     """Auth's resource routes; the host class is an :class:`~.globus_auth.AuthMixin`."""
 
@@ -32,10 +43,8 @@ class AuthApiMixin:
         with self._lock:
             return dict(self._access[token]) if token else None
 
-    def _userinfo(self, req):
-        rec = self._token_record(req)
-        if rec is None:
-            return self._auth_error(401, "Call must be authenticated")
+    @user_route
+    def _userinfo(self, req, rec):
         if rec["sub"] != DEMO_USER["sub"]:  # a client identity (client_credentials)
             return json_response({"sub": rec["sub"], "preferred_username": f"{rec['sub']}@clients.auth.globus.org",
                                   "name": None, "email": None})
@@ -68,10 +77,8 @@ class AuthApiMixin:
                                                "identity_provider": None, "status": "unused"})
         return json_response({"identities": found})
 
-    def _consents_of(self, req):
-        rec = self._token_record(req)
-        if rec is None:
-            return self._auth_error(401, "Call must be authenticated")
+    @user_route
+    def _consents_of(self, req, rec):
         who = req.match["identity"]
         if who != rec["sub"]:
             return self._auth_error(403, "You may only view your own consents")
@@ -80,10 +87,8 @@ class AuthApiMixin:
                      if c["effective_identity"] == who]
         return json_response({"consents": found})
 
-    def _introspect(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _introspect(self, req, app):
         token = req.params.get("token", "")
         with self._lock:
             rec = self._access.get(token)
@@ -97,11 +102,9 @@ class AuthApiMixin:
                               "iat": int(rec["iat"]), "nbf": int(rec["iat"]), "aud": [rec["rs"], rec["client"]],
                               "iss": self.url})
 
-    def _validate(self, req):
+    @app_route
+    def _validate(self, req, app):
         """``{"active": bool}``: is the token (access or refresh) live and issued to the calling app?"""
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
         token = req.params.get("token", "")
         with self._lock:
             access, refresh = self._access.get(token), self._refresh.get(token)
@@ -126,18 +129,14 @@ class AuthApiMixin:
                       "secret": secret, "created": iso()}
         return json_response({"client": doc, "included": {"client_credential": credential}})
 
-    def _get_client(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _get_client(self, req, app):
         if app["id"] != req.match["client"]:
             return self._auth_error(403, "An app may only read itself")
         return json_response({"client": {k: v for k, v in app.items() if k != "secret"}})
 
-    def _delete_client(self, req):
-        app, err = self._authenticated_client(req)
-        if err:
-            return err
+    @app_route
+    def _delete_client(self, req, app):
         if app["id"] != req.match["client"]:
             return self._auth_error(403, "An app may only delete itself")
         with self._lock:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import atexit
 import fnmatch
+import functools
 import os
 import random
 import secrets
@@ -63,6 +64,26 @@ COLLECTIONS = [
      "A public guest collection: anyone may read it over HTTPS", True, False, True),
 ]
 SEED_BYTES = 1_500_000  # per image; small enough for fast tests, large enough to see progress
+
+
+def transfer_route(collection: bool = False, consent_check: bool = True):
+    """A Transfer route's common opening: the request must carry a live Transfer token (else Transfer's 401).
+
+    With ``collection``, the endpoint named in the path (``ep``) must exist (else 404) and, when
+    ``consent_check``, have the user's ``data_access`` consent if it needs one (else Transfer's
+    ConsentRequired 403); the handler is then called as ``handler(self, req, collection)``.
+    """
+    def wrap(handler):
+        @functools.wraps(handler)
+        def route(self, req):
+            if (err := self._authed(req)) is not None:
+                return err
+            if not collection:
+                return handler(self, req)
+            found, err = self._collection(req, consent_check)
+            return err if err is not None else handler(self, req, found)
+        return route
+    return wrap
 
 
 class GlobusServer(AuthMixin, AuthApiMixin, Service):
@@ -263,9 +284,8 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         return c, None
 
     # -- transfer: endpoints -------------------------------------------------------------------
+    @transfer_route()
     def _endpoint_search(self, req):
-        if (err := self._authed(req)):
-            return err
         text = req.query.get("filter_fulltext", "").lower()
         scope = req.query.get("filter_scope", "all")
         if not text and scope == "all":
@@ -278,18 +298,12 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         return json_response({"DATA_TYPE": "endpoint_list", "DATA": page, "offset": offset, "limit": limit,
                               "has_next_page": offset + limit < len(found)})
 
-    def _endpoint(self, req):
-        if (err := self._authed(req)):
-            return err
-        c, err = self._collection(req, consent_check=False)
-        return err or json_response(self._endpoint_doc(c))
+    @transfer_route(collection=True, consent_check=False)
+    def _endpoint(self, req, c):
+        return json_response(self._endpoint_doc(c))
 
-    def _ls(self, req):
-        if (err := self._authed(req)):
-            return err
-        c, err = self._collection(req)
-        if err:
-            return err
+    @transfer_route(collection=True)
+    def _ls(self, req, c):
         q = req.query
         path = q.get("path") or "/~/"
         try:
@@ -325,13 +339,9 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
                               "rename_supported": True, "symlink_supported": False,
                               "offset": offset, "limit": limit, "total": total})
 
-    def _stat(self, req):
+    @transfer_route(collection=True)
+    def _stat(self, req, c):
         """One file's or folder's document, as ``ls`` lists it (``globus stat``)."""
-        if (err := self._authed(req)):
-            return err
-        c, err = self._collection(req)
-        if err:
-            return err
         path = req.query.get("path", "")
         try:
             target = self._resolve(c["id"], path)
@@ -343,12 +353,8 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
                 f"Message: No such file or directory\n---\nDetails: Error: '{path}' not found", req)
         return json_response(_file_doc(_Entry(target)))
 
-    def _mkdir(self, req):
-        if (err := self._authed(req)):
-            return err
-        c, err = self._collection(req)
-        if err:
-            return err
+    @transfer_route(collection=True)
+    def _mkdir(self, req, c):
         path = (req.json() or {}).get("path", "")
         target = self._resolve(c["id"], path)
         if target.exists():
@@ -360,12 +366,8 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
                               "message": "The directory was created successfully",
                               "request_id": secrets.token_urlsafe(6), "resource": req.path}, 202)
 
-    def _rename(self, req):
-        if (err := self._authed(req)):
-            return err
-        c, err = self._collection(req)
-        if err:
-            return err
+    @transfer_route(collection=True)
+    def _rename(self, req, c):
         doc = req.json() or {}
         old, new = self._resolve(c["id"], doc.get("old_path", "")), self._resolve(c["id"], doc.get("new_path", ""))
         if not old.exists():
@@ -375,34 +377,40 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
                               "request_id": secrets.token_urlsafe(6), "resource": req.path})
 
     # -- transfer: tasks -----------------------------------------------------------------------
+    @transfer_route()
     def _submission_id(self, req):
-        return self._authed(req) or json_response({"DATA_TYPE": "submission_id", "value": str(uuid.uuid4())})
+        return json_response({"DATA_TYPE": "submission_id", "value": str(uuid.uuid4())})
 
+    @transfer_route()
     def _submit_transfer(self, req):
-        return self._authed(req) or self.tasks.submit(req, "TRANSFER")
+        return self.tasks.submit(req, "TRANSFER")
 
+    @transfer_route()
     def _submit_delete(self, req):
-        return self._authed(req) or self.tasks.submit(req, "DELETE")
+        return self.tasks.submit(req, "DELETE")
 
+    @transfer_route()
     def _task_list(self, req):
-        return self._authed(req) or self.tasks.list(req)
+        return self.tasks.list(req)
 
+    @transfer_route()
     def _task(self, req):
-        if (err := self._authed(req)):
-            return err
         task = self.tasks.get(req.match["task"])
         if task is None:
             return self._transfer_error(404, "TaskNotFound", f"Task {req.match['task']} not found", req)
         return json_response(task)
 
+    @transfer_route()
     def _cancel(self, req):
-        return self._authed(req) or self.tasks.cancel(req, req.match["task"])
+        return self.tasks.cancel(req, req.match["task"])
 
+    @transfer_route()
     def _successful(self, req):
-        return self._authed(req) or self.tasks.successful(req, req.match["task"])
+        return self.tasks.successful(req, req.match["task"])
 
+    @transfer_route()
     def _events(self, req):
-        return self._authed(req) or self.tasks.events(req, req.match["task"])
+        return self.tasks.events(req, req.match["task"])
 
     # -- collection HTTPS access -----------------------------------------------------------------
     def _https_get(self, req):

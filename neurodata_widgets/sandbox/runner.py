@@ -410,7 +410,8 @@ class Sandbox:
     services : list of str, optional
         Names to start (default: all available).
     demo : bool
-        Build (or reuse) the demo datasets and report their paths under ``"demo"``.
+        Build (or reuse) the demo datasets and report their paths under ``"demo"``; the XNAT's sessions then
+        also have resources of their own (a ``QC`` report), as real ones often do.
     demo_dir : path, optional
         Where the demo datasets live (default ``$NDW_DEMO_DIR`` or the cache dir).
     options : dict, optional
@@ -426,7 +427,9 @@ class Sandbox:
         self.demo = demo
         self.demo_dir = demo_dir
         self.demo_info: dict = {}
-        options = options or {}
+        options = dict(options or {})
+        if demo and "xnat" in wanted:
+            options["xnat"] = {"session_resources": True, **options.get("xnat", {})}
         self.services = {n: classes[n](**options.get(n, {})) for n in wanted}
         self.published: Path | None = None
 

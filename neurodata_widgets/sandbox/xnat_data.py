@@ -88,10 +88,15 @@ class XnatArchive:
     """The data a sandbox XNAT serves (a mixin of :class:`~.xnat_server.XnatServer`)."""
 
     def build_archive(self, seed=0, projects=(), subjects=3, sessions=2, scans=3, files=2, file_size=2048,
-                      digests=True) -> None:
-        """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files."""
+                      digests=True, session_resources=False) -> None:
+        """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files.
+
+        ``session_resources``: every session also gets a resource of its own (``QC``, one small report), as
+        many real XNAT sessions have.
+        """
         self.digests = digests  # older XNAT data often has no digest in its catalogs
         self.file_size = file_size
+        self.session_resources = session_resources
         self.projects: dict = {}
         self.experiments: dict = {}
         self._digests: dict = {}
@@ -99,9 +104,9 @@ class XnatArchive:
         rng = random.Random(seed)
         for pid, access in projects:
             self.add_project(pid, access, subjects, sessions, scans, files, rng)
-    def _new_resource(self, label: str, files=None) -> XResource:
+    def _new_resource(self, label: str, files=None, format: str = "DICOM", content: str = "RAW") -> XResource:
         self._counter["R"] += 1
-        return XResource(self._counter["R"], label, files=list(files or []))
+        return XResource(self._counter["R"], label, format, content, files=list(files or []))
 
     def add_project(self, pid, accessibility="public", subjects=3, sessions=2, scans=3, files=2, rng=None):
         """Generate a project of ``subjects`` x ``sessions`` x ``scans`` x ``files``."""
@@ -126,6 +131,10 @@ class XnatArchive:
                               max(256, int(self.file_size * rng.uniform(0.8, 1.2))), rng.getrandbits(32))
                         for n in range(files)])
                     exp.scans[scan.id] = scan
+                if getattr(self, "session_resources", False):
+                    report = f"{exp.label}: {scans} scans reviewed\n".encode()
+                    exp.resources["QC"] = self._new_resource(
+                        "QC", [XFile("qc/report.txt", len(report), 0, data=report)], format="TXT", content="QC")
         return project
 
     def add_file(self, experiment: str, scan: str | None, name: str, data: bytes, resource: str = "DICOM",
@@ -137,8 +146,9 @@ class XnatArchive:
         """
         exp = self.experiments[experiment]
         holder = exp.resources if scan is None else exp.scans[scan].resources
-        if resource not in holder:
-            holder[resource] = self._new_resource(resource)
+        if resource not in holder:  # XNAT leaves a new resource's format empty unless it holds DICOM
+            holder[resource] = self._new_resource(resource, **({} if resource == "DICOM" else
+                                                              {"format": "", "content": ""}))
         xfile = XFile(name, len(data), 0, digest, data)
         holder[resource].files.append(xfile)
         return xfile

@@ -74,6 +74,8 @@ class XnatServer(XnatArchive, Service):
         Whether anonymous (guest) access is enabled.
     digests : bool
         Whether file listings carry md5 digests.
+    session_resources : bool
+        Whether every session has a resource of its own (``QC``), besides its scans' resources.
     session_timeout : float
         Seconds of inactivity after which a JSESSION is forgotten (XNAT's default: 15 minutes).
     """
@@ -114,7 +116,7 @@ class XnatServer(XnatArchive, Service):
 
     def __init__(self, seed: int = 0, projects=None, subjects: int = 3, sessions: int = 2, scans: int = 3,
                  files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True,
-                 session_timeout: float = 900.0, **kwargs):
+                 session_timeout: float = 900.0, session_resources: bool = False, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.guest = guest
         self.session_timeout = session_timeout
@@ -123,7 +125,7 @@ class XnatServer(XnatArchive, Service):
         self.sessions: dict = {}  # JSESSIONID -> [user name or None (guest), last use]
         if projects is None:
             projects = [("DEMO_PUBLIC", "public"), ("DEMO_PROTECTED", "protected"), ("DEMO_PRIVATE", "private")]
-        self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests)
+        self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests, session_resources)
 
     # -- service plumbing -------------------------------------------------------------------------
     def route(self, req):

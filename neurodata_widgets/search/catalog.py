@@ -19,6 +19,7 @@ Examples
 """
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import threading
@@ -28,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
 
+from .matches import SharedMatches
 from .query import Not, Or, QueryError, tree_of
 from .records import facets, jsonb_order, metadata_text, now_iso  # noqa: F401 - now_iso kept importable here
 from .sql import fits_one_statement, to_scan_sql, to_sql
@@ -46,6 +48,8 @@ CREATE TABLE IF NOT EXISTS datasets (
   annexed_files_in_wt_size INTEGER, git_objects_kb INTEGER, last_update_dt TEXT, source TEXT);
 CREATE INDEX IF NOT EXISTS datasets_ds_id ON datasets(ds_id COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS datasets_url_nocase ON datasets(url COLLATE NOCASE);
+-- the unique-dataset statistics join the hits to every URL of their ds_id (exact, not NOCASE)
+CREATE INDEX IF NOT EXISTS datasets_ds_id_size ON datasets(ds_id, annexed_files_in_wt_size);
 CREATE TABLE IF NOT EXISTS metadata (
   id INTEGER PRIMARY KEY, url_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
   extractor_name TEXT NOT NULL, extractor_version TEXT, extraction_parameter TEXT, extracted_metadata TEXT,
@@ -55,6 +59,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS ds_fts USING fts5(url, ds_id, head, head_desc
   content='datasets', content_rowid='id', tokenize='trigram', columnsize=0);
 CREATE VIRTUAL TABLE IF NOT EXISTS md_fts USING fts5(extractor_name, extracted_metadata,
   content='metadata', content_rowid='id', tokenize='trigram', columnsize=0);
+CREATE TABLE IF NOT EXISTS catalog_writes (
+  id INTEGER PRIMARY KEY CHECK (id = 1), file TEXT NOT NULL, generation INTEGER NOT NULL);
+INSERT OR IGNORE INTO catalog_writes VALUES (1, lower(hex(randomblob(8))), 0);
 """
 
 # the indexes follow the tables through triggers; a bulk load drops them and rebuilds the indexes once
@@ -120,9 +127,12 @@ class Catalog:
     ----------
     path : str or Path
         The SQLite file (created when missing); ``":memory:"`` for a throwaway one.
+    match_cache : int
+        How many searches' matches are kept for every thread's connection to reuse (a page turn
+        on another thread then matches nothing again); 0 keeps them per connection only.
     """
 
-    def __init__(self, path, time_limit: float = TIME_LIMIT):
+    def __init__(self, path, time_limit: float = TIME_LIMIT, match_cache: int = 8):
         self.path = str(path)
         self.time_limit = time_limit
         self._local = threading.local()
@@ -131,7 +141,7 @@ class Catalog:
             self._shared = self._open()
         self._lock = threading.RLock()
         self._samples: dict = {}  # table -> trigram counts in a sample of rows (cleared on writes)
-        self._writes = 0
+        self.matches = SharedMatches(match_cache)  # what searches matched, for every connection
         self._hits: dict = {}  # id(connection) -> which query's matches its temp.hits table holds
         with self._lock:
             fresh = not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'md_fts'").fetchone()
@@ -178,11 +188,10 @@ class Catalog:
         """Insert or replace registry-shaped records (``url``, fields, ``metadata`` list); returns the count."""
         n = 0
         with self._lock:
-            self._samples.clear()
-            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             conn.execute("BEGIN")
             try:
+                self._written(conn)
                 for rec in records:
                     self._upsert(conn, rec, source)
                     n += 1
@@ -201,14 +210,13 @@ class Catalog:
         """
         n = 0
         with self._lock:
-            self._samples.clear()
-            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             conn.executescript("DROP TRIGGER IF EXISTS datasets_ai; DROP TRIGGER IF EXISTS datasets_ad;"
                                "DROP TRIGGER IF EXISTS metadata_ai; DROP TRIGGER IF EXISTS metadata_ad;")
             with self._bulk_mode(conn):
                 try:
                     conn.execute("BEGIN")
+                    self._written(conn)
                     # into an empty catalog nothing needs replacing, unless a URL comes twice
                     replace = conn.execute("SELECT 1 FROM datasets LIMIT 1").fetchone() is not None
                     for rec in records:
@@ -248,13 +256,23 @@ class Catalog:
     def reindex(self) -> None:
         """Rebuild both trigram indexes from the tables."""
         with self._lock:
-            self._samples.clear()
-            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             with self._bulk_mode(conn):
                 conn.execute("BEGIN")
+                self._written(conn)
                 self._reindex(conn)
                 conn.execute("COMMIT")
+
+    def _written(self, conn) -> None:
+        """Called in every write transaction: moves the write generation on (in the file, so every
+        connection and process sees it when the transaction commits) and forgets derived counts."""
+        self._samples.clear()
+        conn.execute("UPDATE catalog_writes SET generation = generation + 1")
+
+    @staticmethod
+    def _generation(conn) -> tuple:
+        """``(file's random name, write count)``: names what the catalog holds, for every connection."""
+        return tuple(conn.execute("SELECT file, generation FROM catalog_writes").fetchone())
 
     @staticmethod
     def _reindex(conn) -> None:
@@ -294,10 +312,9 @@ class Catalog:
         """Drop these URLs (and their metadata)."""
         urls = list(urls)
         with self._lock:
-            self._samples.clear()
-            self._writes += 1  # what temp.hits holds is stale
             conn = self.conn
             conn.execute("BEGIN")
+            self._written(conn)
             for url in urls:
                 conn.execute("DELETE FROM metadata WHERE url_id IN (SELECT id FROM datasets WHERE url = ?)", (url,))
                 conn.execute("DELETE FROM datasets WHERE url = ?", (url,))
@@ -439,11 +456,14 @@ class Catalog:
         with self._lock:
             conn = self.conn
             with self._bounded(conn, query):
-                total = self._collect(conn, query, filters)
+                total, found = self._collect(conn, query, filters)
             rows = conn.execute(f"SELECT d.* FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY "
                                 f"d.{order_by} {order_dir.upper()} NULLS LAST, d.id LIMIT ? OFFSET ?",
                                 (per_page, (page - 1) * per_page)).fetchall()
-            stats = self._stats(conn)
+            stats = found.stats if found is not None and found.stats is not None else self._stats(conn)
+            if found is not None:  # the same on every page: computed once per search
+                found.stats = stats
+            stats = copy.deepcopy(stats)
             items = [self._record(conn, r, return_metadata) for r in rows]
         pages = max(1, -(-total // per_page))
         base = {k: v for k, v in {"search": None if query is None else str(query), "per_page": per_page, "order_by": order_by,
@@ -457,19 +477,33 @@ class Catalog:
                 "next_pg": link(page + 1) if page < pages else None, "first_pg": link(1), "last_pg": link(pages),
                 "dataset_urls": items, "collection_stats": stats}
 
-    def _collect(self, conn, query, filters) -> int:
-        """Fill ``temp.hits`` with the matches; a search followed by its facets computes them once."""
+    def _collect(self, conn, query, filters):
+        """Fill ``temp.hits`` with the matches; returns ``(count, shared Matches or None)``.
+
+        A search matches once: its next pages and facets on this connection reuse ``temp.hits``;
+        another connection (a page turn on a worker thread) loads the ids this one shared.
+        """
         tree = self._tree(query) if query is not None else None
-        version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another connection writes
-        key = (tree, tuple(sorted((k, v) for k, v in filters.items() if v is not None)), self._writes, version)
-        known = self._hits.get(id(conn))
-        if known is not None and known[0] == key and conn.execute(
+        key = (tree, tuple(sorted((k, v) for k, v in filters.items() if v is not None)))
+        generation = self._generation(conn)
+        shared = self.matches.get(generation, key)
+        held = self._hits.get(id(conn))
+        if held is not None and held[0] == (generation, key) and conn.execute(
                 "SELECT 1 FROM temp.sqlite_master WHERE name = 'hits'").fetchone():  # not a new connection's id
-            return known[1]
+            return held[1], shared
         self._hits.pop(id(conn), None)
-        count = self._fill_hits(conn, tree, filters)
-        self._hits[id(conn)] = (key, count)
-        return count
+        if shared is not None:
+            conn.execute("DROP TABLE IF EXISTS temp.hits")
+            conn.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY)")
+            conn.execute("INSERT INTO temp.hits SELECT value FROM json_each(?)", (shared.ids,))
+            count = shared.count
+        else:
+            count = self._fill_hits(conn, tree, filters)
+            if self.matches.size > 0 and self._generation(conn) == generation:  # nothing written meanwhile
+                ids = conn.execute("SELECT json_group_array(id) FROM temp.hits").fetchone()[0]
+                shared = self.matches.put(generation, key, ids, count)
+        self._hits[id(conn)] = ((generation, key), count)
+        return count, shared
 
     def _fill_hits(self, conn, query, filters) -> int:
         conn.execute("DROP TABLE IF EXISTS temp.hits")

@@ -357,6 +357,16 @@ class XnatClient:
                                    "file_count": "file_count", "file_size": "file_size"},
                            numeric=("file_count", "file_size"))
 
+    def session_contents(self, experiment: str):
+        """What a session holds: ``(scans, resources)``, its scans and its own (session-level) resources.
+
+        The two listings are asked for at once, so a slow server costs one round trip, not two.
+        """
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ndw-xnat-session") as pool:
+            scans = pool.submit(self.scans, experiment)
+            resources = pool.submit(self.resources, experiment)
+            return scans.result(), resources.result()
+
     def files(self, experiment: str, scan: str | None = "ALL", resource: str | None = None):
         """Files of a session's scans (``scan="ALL"``), of some scans (``"1,3"``), of one resource, or of a
         session-level resource (``scan=None``).

@@ -21,16 +21,28 @@ from ..config import sandbox_login, setting
 from ..jobs import Job
 from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase
-from ..ui.html import escape, format_bytes
+from ..ui.html import format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
+from ..ui.table import PagedTable
 from .client import Node, XnatClient, ensure_url
+from .tree import CHILD, COLUMNS, NOUN, detail_html, details, name, path, tree_frame
 
 log = logging.getLogger(__name__)
 
-CHILD = {"project": "subject", "subject": "experiment", "experiment": "scan", "scan": "resource", "resource": "file"}
-NOUN = {"subject": "subjects", "experiment": "sessions", "scan": "scans", "resource": "resources", "file": "files"}
-MAX_ROWS = 200  # children shown per node; the filter narrows larger listings
+
+
+def _where(node: Node | None) -> str:
+    """A node as a user reads it in a message: DEMO/sub-01/sub-01_MR1/2 (session labels, not XNAT IDs)."""
+    return "/".join(path(node)) if node is not None else "projects"
+
+
+def _records(frame) -> list:
+    return frame.to_dict("records")
+
+
+def _size(n) -> str:
+    return "" if n is None or str(n) in ("<NA>", "nan") else format_bytes(n)
 
 
 def _client(client) -> XnatClient:
@@ -95,35 +107,19 @@ class XnatLogin(LoginForm):
         return self.client.saved_login()
 
 
-class _Row(widgets.HBox):
-    def __init__(self, browser, node: Node, depth: int):
-        self.node = node
-        leaf = node.level == "file"
-        self.expand = widgets.Button(description="" if leaf else "▸", layout=widgets.Layout(width="32px"),
-                                     disabled=leaf, tooltip="expand")
-        self.check = widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="24px"))
-        self.label = widgets.Button(description=browser.label(node), tooltip=node.key,
-                                    layout=widgets.Layout(width="auto", max_width="520px"))
-        self.label.style.button_color = "transparent"
-        self.expand.add_class("ndw-xnat-expand")
-        self.check.add_class("ndw-xnat-check")
-        self.label.add_class("ndw-xnat-label")
-        self.expand.on_click(lambda _: browser.toggle(node, wait=False))  # a click never blocks the kernel
-        self.label.on_click(lambda _: browser.show_details(node))
-        self.check.observe(lambda ch: browser._on_check(node, ch["new"]), names="value")
-        super().__init__([widgets.HTML("", layout=widgets.Layout(width=f"{18 * depth}px")), self.expand,
-                          self.check, self.label])
-        self.add_class("ndw-xnat-row")
-        self.add_class(f"ndw-xnat-{node.level}")
-
-
 class XnatBrowser(WidgetBase):
     """Browse an XNAT lazily: each node expands with one request; select, inspect, download or track.
+
+    The tree is the one table component in tree mode: ▸/▾ expands a row, its checkbox (shift-click for a
+    range) chooses what to download or track, and the active row shows every detail XNAT gave. A session's
+    rows hold its scans and its own (session-level) resources.
 
     Parameters
     ----------
     client : XnatClient, optional
         A logged-in client; without one the browser waits for :meth:`set_client` (e.g. from ``XnatLogin.on_login``).
+    page_size : int
+        Rows of the (expanded) tree per page.
 
     Examples
     --------
@@ -133,6 +129,8 @@ class XnatBrowser(WidgetBase):
     'demo'
     >>> browser = XnatBrowser(client)
     >>> browser.toggle(browser.roots[0]); browser.select(browser.roots[0])
+    >>> browser.table.data.loc["DEMO_PUBLIC", ["name", "kind", "details"]].tolist()  # the row the table draws
+    ['DEMO_PUBLIC', 'project', 'Demo Public · 3 subjects']
     >>> browser.to_dataframe().loc[0, ["subject", "session", "name"]].tolist()
     ['sub-001', 'sub-001_MR1', 'sub-001_MR1_1_0001.dcm']
     """
@@ -140,44 +138,43 @@ class XnatBrowser(WidgetBase):
     selected = List(Unicode(), help="keys of the selected nodes (project/subject/experiment/scan/resource/file)"
                     ).tag(sync=True)
 
-    def __init__(self, client: XnatClient | None = None, **kwargs):
+    def __init__(self, client: XnatClient | None = None, page_size: int = 25, **kwargs):
         self.client = client
         self.roots: list = []
         self.children_of: dict = {}  # node key -> list[Node]
         self.expanded: set = set()
         self.nodes: dict = {}  # key -> Node
-        self._rows: dict = {}
         self._loading: dict = {}  # node key -> the thread listing its children
-        self.loading = widgets.HTML()
-        self.cancel_button = widgets.Button(description="Cancel", icon="stop", layout=widgets.Layout(width="auto",
-                                                                                                      display="none"))
-        self.cancel_button.add_class("ndw-xnat-cancel")
-        self.cancel_button.on_click(lambda _: self.cancel_loading())
+        self._drawing = threading.RLock()  # one redraw at a time (listings finish on their own threads)
+        self._syncing = False  # True while the browser itself sets the table's selection
+        self.table = PagedTable(tree=True, columns=COLUMNS, page_size=page_size, sortable=[],
+                                formatters={"size": _size},
+                                detail=self._detail, caption="XNAT projects, subjects, sessions, scans and files",
+                                empty_text="Log in to list the projects.")
+        self.table.add_class("ndw-xnat-tree")
+        self.table.on_toggle(self._toggled)
+        self.table.on_cancel(lambda *_: self.cancel_loading())
+        self.table.observe(self._table_selected, names="selected")
         self.filter = widgets.Text(placeholder="filter by name…", description="Filter",
-                                   layout=widgets.Layout(width="300px"), continuous_update=False)
+                                   layout=widgets.Layout(width="300px", max_width="100%"), continuous_update=False)
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.tree = widgets.VBox(layout=widgets.Layout(max_height="420px", overflow_y="auto", flex="3 1 320px",
-                                                       min_width="0"))
-        self.details = widgets.HTML('<p class="ndw-muted">Click a name to see its details.</p>',
-                                    layout=widgets.Layout(flex="2 1 240px", min_width="0"))
         self.folder = widgets.Text(value=str(setting("xnat_download_dir", None, Path.home() / "xnat-downloads")),
                                    description="Folder", layout=widgets.Layout(width="420px", max_width="100%"))
         self.download_button = widgets.Button(description="Download", icon="download", button_style="primary")
         self.dataset = widgets.Text(value=str(setting("xnat_dataset", None, Path.home() / "xnat-dataset")),
                                     description="Dataset", layout=widgets.Layout(width="420px", max_width="100%"))
         self.pathfmt = widgets.Text(value="{subject}/{session}/{scan}/", description="Layout",
-                                    layout=widgets.Layout(width="300px"))
+                                    layout=widgets.Layout(width="300px", max_width="100%"))
         self.register_only = widgets.Checkbox(value=True, description="register only (fetch later with datalad get)",
                                               indent=False)
         self.track_button = widgets.Button(description="Track in dataset", icon="database")
         self.selection_label = widgets.HTML("0 selected")
         self.progress = JobProgress()
         self.filter.observe(lambda _: self.render(), names="value")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(lambda _: self.refresh(wait=False))
         self.download_button.on_click(lambda _: self.download())
         self.track_button.on_click(lambda _: self.track())
-        for w, cls in ((self.filter, "ndw-xnat-filter"), (self.tree, "ndw-xnat-tree"),
-                       (self.details, "ndw-xnat-details"), (self.folder, "ndw-xnat-folder"),
+        for w, cls in ((self.filter, "ndw-xnat-filter"), (self.folder, "ndw-xnat-folder"),
                        (self.download_button, "ndw-xnat-download"), (self.dataset, "ndw-xnat-dataset"),
                        (self.track_button, "ndw-xnat-track"), (self.selection_label, "ndw-xnat-selection")):
             w.add_class(cls)
@@ -185,8 +182,7 @@ class XnatBrowser(WidgetBase):
         wrap = {"flex_flow": "row wrap", "align_items": "center"}
         super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.badge, self.banner,
                           widgets.HBox([self.filter, self.refresh_button, self.selection_label], layout=wrap),
-                          widgets.HBox([self.loading, self.cancel_button], layout=wrap),
-                          widgets.HBox([self.tree, self.details], layout={"flex_flow": "row wrap"}),
+                          self.table,
                           widgets.HBox([self.folder, self.download_button], layout=wrap),
                           widgets.HBox([self.dataset, self.pathfmt], layout=wrap),
                           widgets.HBox([self.register_only, self.track_button], layout=wrap), self.progress],
@@ -198,6 +194,7 @@ class XnatBrowser(WidgetBase):
         if client is not None and client.connected:
             self.refresh()
         else:
+            self.render(reset=True)
             self.banner.show("Log in to browse XNAT.", "info")
 
     # -- data -------------------------------------------------------------------------------------------
@@ -216,23 +213,28 @@ class XnatBrowser(WidgetBase):
         if client is self.client:
             self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the project list (collapses the tree; keeps nothing stale)."""
+    def refresh(self, wait: bool = True) -> None:
+        """Reload the project list (collapses the tree; keeps nothing stale).
+
+        ``wait=False`` (the Refresh button) lists in the background, with the table's busy bar and Cancel.
+        """
+        self._loading.clear()
+        self._show_loading()
         self.children_of.clear()
         self.expanded.clear()
         self.nodes.clear()
-        self._rows.clear()
         self.selected = []
         self.roots = []
-        if self.client is None or not self.client.connected:
-            self.render()
+        connected = self.client is not None and self.client.connected
+        self.table.empty_text = "No projects you may read." if connected else "Log in to list the projects."
+        self.render(reset=True)
+        if not connected:
             self.banner.show("Log in to browse XNAT.", "info")
-            return
-        if self._run(lambda: self._list(None), "Listing projects") is not None:
-            self.roots = self.children_of[""]
-            self.succeed()
-            self.activity = f"{len(self.roots)} projects"
-        self.render()
+        elif not wait:
+            self._start_loading(None)
+        elif self._run(lambda: self._store(None, self._list(None)), "Listing projects") is not None:
+            self._listed(None)
+            self.render()
 
     def _run(self, fn, context):
         """Run ``fn``; on error show it (the widget stays usable) and return ``None``."""
@@ -245,48 +247,48 @@ class XnatBrowser(WidgetBase):
         return result
 
     def _list(self, node: Node | None) -> list:
+        """``node``'s children, with one request (a session: its scans and its own resources, at once)."""
         c = self.client
         if node is None:
-            frame, make = c.projects(), lambda r: Node("project", r["id"], info=r)
+            children = [Node("project", r["id"], info=r) for r in _records(c.projects())]
         elif node.level == "project":
-            frame, make = c.subjects(node.project), lambda r: Node("subject", node.project, r["label"], info=r)
+            children = [Node("subject", node.project, r["label"], info=r) for r in _records(c.subjects(node.project))]
         elif node.level == "subject":
-            frame = c.experiments(node.project, node.subject)
-            make = lambda r: Node("experiment", node.project, node.subject, r["id"], r["label"], info=r)  # noqa: E731
+            children = [Node("experiment", node.project, node.subject, r["id"], r["label"], info=r)
+                        for r in _records(c.experiments(node.project, node.subject))]
         elif node.level == "experiment":
-            frame = c.scans(node.experiment)
-            make = lambda r: Node("scan", node.project, node.subject, node.experiment, node.session, r["id"],  # noqa
-                                  info=r)
+            scans, resources = c.session_contents(node.experiment)
+            children = [Node("scan", node.project, node.subject, node.experiment, node.session, r["id"], info=r)
+                        for r in _records(scans)]
+            children += [Node("resource", node.project, node.subject, node.experiment, node.session, "",
+                              r["label"] or str(r["id"]), info=r) for r in _records(resources)]
         elif node.level == "scan":
-            frame = c.resources(node.experiment, node.scan)
-            make = lambda r: Node("resource", node.project, node.subject, node.experiment, node.session,  # noqa
-                                  node.scan, r["label"], info=r)
+            children = [Node("resource", node.project, node.subject, node.experiment, node.session, node.scan,
+                             r["label"] or str(r["id"]), info=r) for r in _records(c.resources(node.experiment,
+                                                                                                node.scan))]
         else:
-            frame = c.files(node.experiment, node.scan, node.resource)
-            make = lambda r: Node("file", node.project, node.subject, node.experiment, node.session,  # noqa
-                                  node.scan, node.resource, r["name"], info=r)
-        children = [make(r) for r in frame.to_dict("records")]
+            children = [Node("file", node.project, node.subject, node.experiment, node.session, node.scan,
+                             node.resource, r["name"], info=r)
+                        for r in _records(c.files(node.experiment, node.scan, node.resource))]
+        return children
+
+    def _store(self, node: Node | None, children: list) -> list:
         for child in children:
             self.nodes[child.key] = child
         self.children_of["" if node is None else node.key] = children
         return children
 
     def label(self, node: Node) -> str:
-        info = node.info
-        text = {"project": node.project, "subject": node.subject, "experiment": node.session or node.experiment,
-                "scan": f"{node.scan} · {info.get('type', '')}", "resource": node.resource,
-                "file": f"{node.name} ({format_bytes(info.get('size'))})"}[node.level]
-        kids = self.children_of.get(node.key)
-        if kids is not None and node.level != "file":
-            text += f"  ({len(kids)} {NOUN[CHILD[node.level]]})"
-        return text
+        """The node's row as one line of text: its name and details (what the filter searches)."""
+        text = details(node, self.children_of.get(node.key))
+        return f"{name(node)}  ({text})" if text else name(node)
 
     # -- interaction ------------------------------------------------------------------------------------
     def toggle(self, node: Node, wait: bool = True) -> None:
         """Expand (listing its children with one request the first time) or collapse a node.
 
-        ``wait=False`` (a click) lists in a background thread: the page stays live, the node shows that it
-        is loading, and Cancel gives up waiting on a slow or hanging server.
+        ``wait=False`` (a click) lists in a background thread: the page stays live, the table shows that it
+        is listing, and its Cancel gives up waiting on a slow or hanging server.
         """
         if node.key in self.expanded:
             self.expanded.discard(node.key)
@@ -298,55 +300,74 @@ class XnatBrowser(WidgetBase):
                 self._start_loading(node)
             return
         else:
-            if self._run(lambda: self._list(node), f"Listing {node.key}") is None:
+            if self._run(lambda: self._store(node, self._list(node)), f"Listing {_where(node)}") is None:
                 return
             self._listed(node)
         self.render()
 
-    def _listed(self, node: Node) -> None:
+    def _toggled(self, label) -> None:
+        # ▸/▾, ArrowRight/ArrowLeft in the table: never blocks the kernel
+        node = self.nodes.get(label)
+        if node is not None and node.level != "file":
+            self.toggle(node, wait=False)
+
+    def _listed(self, node: Node | None) -> None:
+        if node is None:
+            self.roots = self.children_of[""]
+            self.succeed()
+            self.activity = f"{len(self.roots)} projects"
+            return
         self.expanded.add(node.key)
-        count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]]
+        count, noun = len(self.children_of[node.key]), NOUN[CHILD[node.level]] + "s"
         if not count and node.level == "project":  # XNAT lists only what this account may read
             who = "as a guest" if self.client.user == "guest" else f"as {self.client.user}"
-            self.succeed(f"No {noun} you may read in {node.key} (logged in {who}).", kind="info",
+            self.succeed(f"No {noun} you may read in {_where(node)} (logged in {who}).", kind="info",
                          hint="Ask the project's owner for access if you expected data.")
         else:
             self.succeed()
-            self.activity = f"{count} {noun} in {node.key}"
+            self.activity = f"{count} {'items' if node.level == 'experiment' else noun} in {_where(node)}"
 
-    def _start_loading(self, node: Node) -> None:
-        self.busy(f"listing {node.key}")
+    def _start_loading(self, node: Node | None, expand: bool = True) -> None:
+        """List ``node``'s children (``None``: the projects) on a thread; ``expand`` it when they arrive."""
+        self.busy(f"listing {_where(node)}")
+        key = "" if node is None else node.key
 
         def work():
+            children, error = None, None
             try:
-                self._list(node)
-                error = None
+                children = self._list(node)
             except Exception as exc:  # shown below, unless the user gave up on it
                 error = exc
-            if self._loading.pop(node.key, None) is not threading.current_thread():
-                return  # cancelled: the user has moved on
+            if self._loading.pop(key, None) is not threading.current_thread():
+                return  # cancelled, or the tree was reloaded (another login): the answer is stale
             self._show_loading()
+            if children is not None:
+                self._store(node, children)
             if error is not None:
-                self.fail(error, f"Listing {node.key}")
-            else:
+                self.fail(error, f"Listing {_where(node)}")
+            elif expand:
                 self._listed(node)
+            else:
+                self.succeed()
             self.render()
+            self.table.refresh_detail()
 
-        thread = threading.Thread(target=work, name=f"ndw-xnat-list-{node.key}", daemon=True)
-        self._loading[node.key] = thread
+        thread = threading.Thread(target=work, name=f"ndw-xnat-list-{key or 'projects'}", daemon=True)
+        self._loading[key] = thread
         self._show_loading()
+        if expand:  # its row says "listing…" (a detail's listing may start while the table draws: no redraw)
+            self.render()
         thread.start()
 
     def _show_loading(self) -> None:
         keys = list(self._loading)
-        if keys:
-            self.loading.value = (f'<span class="ndw ndw-muted ndw-xnat-loading"><i class="fa fa-spinner fa-spin">'
-                                  f'</i> Listing {escape(", ".join(keys))}…</span>')
-        else:
-            self.loading.value = ""
-        self.cancel_button.layout.display = None if keys else "none"
-        for key, row in self._rows.items():
-            row.expand.disabled = key in self._loading or row.node.level == "file"
+        with self.table.hold_sync():
+            self.table.busy_text = f"Listing {', '.join(self._key_where(k) for k in keys)}…" if keys else ""
+            self.table.cancellable = bool(keys)
+            self.table.busy = bool(keys)
+
+    def _key_where(self, key: str) -> str:
+        return _where(self.nodes.get(key)) if key else "projects"
 
     def cancel_loading(self) -> None:
         """Stop waiting for the listings under way (the server's late answers are ignored)."""
@@ -354,8 +375,9 @@ class XnatBrowser(WidgetBase):
         self._loading.clear()
         self._show_loading()
         if given_up:
-            self.succeed(f"Stopped waiting for {', '.join(given_up)}.", kind="info",
+            self.succeed(f"Stopped waiting for {', '.join(self._key_where(k) for k in given_up)}.", kind="info",
                          hint="The server was slow to answer; expand again to retry.")
+            self.render()
 
     def wait_loading(self, timeout: float = 30) -> None:
         """Wait for listings started by clicks (tests and scripts)."""
@@ -363,17 +385,12 @@ class XnatBrowser(WidgetBase):
             thread.join(timeout)
 
     def expand_path(self, *names: str) -> Node:
-        """Expand down a path of labels (project, subject, session label, scan id, ...) and return the last node."""
+        """Expand down a path of names (project, subject, session label or ID, scan id, resource, file) and
+        return the last node."""
         level = self.roots
         node = None
-        for name in names:
-            node = next(n for n in level if name in (n.project if n.level == "project" else "",
-                                                     n.subject if n.level == "subject" else "",
-                                                     n.session if n.level == "experiment" else "",
-                                                     n.experiment if n.level == "experiment" else "",
-                                                     n.scan if n.level == "scan" else "",
-                                                     n.resource if n.level == "resource" else "",
-                                                     n.name if n.level == "file" else ""))
+        for wanted in names:
+            node = next(n for n in level if wanted in (name(n), n.experiment if n.level == "experiment" else ""))
             if node.key not in self.expanded and node.level != "file":
                 self.toggle(node)
             level = self.children_of.get(node.key, [])
@@ -381,73 +398,63 @@ class XnatBrowser(WidgetBase):
 
     def select(self, node: Node, value: bool = True) -> None:
         """Select (or unselect) a node, as ticking its box does."""
-        row = self._rows.get(node.key)
-        if row is not None:
-            row.check.value = value
-        else:
-            self._on_check(node, value)
+        with self._drawing:
+            keys = [k for k in self.selected if k != node.key]
+            self._set_selected(keys + [node.key] if value else keys)
 
-    def _on_check(self, node: Node, value: bool) -> None:
-        keys = [k for k in self.selected if k != node.key]
-        self.selected = keys + [node.key] if value else keys
-        self.selection_label.value = f"{len(self.selected)} selected"
+    def _set_selected(self, keys: list) -> None:
+        self.selected = keys
+        self.selection_label.value = f"{len(keys)} selected"
+        shown = self.table.data.index if self.table.data is not None else []
+        self._syncing = True
+        try:
+            self.table.selected = [k for k in keys if k in shown]
+        finally:
+            self._syncing = False
+
+    def _table_selected(self, change) -> None:
+        # a tick in the table: rows not shown (under a collapsed node, filtered out) stay selected.
+        # A tick made while a listing's thread redraws waits for it, then wins over the redraw.
+        with self._drawing:
+            if self._syncing:
+                return
+            shown = set(self.table.data.index)
+            ticked = [k for k in change["new"] if k in shown]
+            self._set_selected([k for k in self.selected if k not in shown] + ticked)
 
     @property
     def selected_nodes(self) -> list:
         return [self.nodes[k] for k in self.selected if k in self.nodes]
 
     def show_details(self, node: Node) -> None:
-        """Details of a node in the side pane (scans: type, quality, file count, size: one request)."""
-        info = {k: v for k, v in node.info.items() if str(v) not in ("", "nan", "<NA>", "None")}
-        rows = [("level", node.level), ("path", node.key)] + list(info.items())
-        if node.level == "scan":
-            res = self._run(lambda: self.client.resources(node.experiment, node.scan), f"Details of {node.key}")
-            if res is not None:
-                rows += [("files", int(res["file_count"].fillna(0).sum())),
-                         ("size", format_bytes(int(res["file_size"].fillna(0).sum())))]
-        body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-        self.details.value = f'<table class="ndw-table ndw-xnat-details-table">{body}</table>'
+        """Make ``node`` the active row; its detail lists every field (a scan: its files and size too)."""
+        if node.level == "scan" and node.key not in self.children_of:
+            self._run(lambda: self._store(node, self._list(node)), f"Details of {_where(node)}")
+        self.table.active = node.key
+        self.table.refresh_detail()
 
-    def render(self) -> None:
-        """Rebuild the visible rows (filter applied, row widgets reused)."""
-        needle = self.filter.value.strip().lower()
-        visible = []
+    def _detail(self, label, _row) -> str:
+        node = self.nodes.get(label)
+        if node is None:
+            return ""
+        if node.level == "scan" and node.key not in self.children_of and node.key not in self._loading:
+            self._start_loading(node, expand=False)  # its files and size: one request, in the background
+        return detail_html(node, self.children_of.get(node.key))
 
-        def walk(nodes, depth):
-            shown = 0
-            for node in nodes:
-                kids = self.children_of.get(node.key, [])
-                match = not needle or needle in self.label(node).lower()
-                below = []
-                if node.key in self.expanded:
-                    mark = len(visible)
-                    visible.append(None)  # placeholder for this node
-                    walk(kids, depth + 1)
-                    below = visible[mark + 1:]
-                    if not match and not any(below):
-                        del visible[mark:]
-                        continue
-                    visible[mark] = self._row(node, depth)
-                elif match:
-                    visible.append(self._row(node, depth))
+    def render(self, reset: bool = False) -> None:
+        """Redraw the tree's rows (filter applied; selection, active row and page kept)."""
+        with self._drawing:
+            frame = tree_frame(self.roots, self.children_of, self.expanded, self.filter.value, self._loading)
+            self._syncing = True
+            try:
+                if reset:
+                    self.table.data = frame
                 else:
-                    continue
-                shown += 1
-                if shown >= MAX_ROWS:
-                    visible.append(widgets.HTML(f'<span class="ndw-muted">… {len(nodes) - MAX_ROWS} more; '
-                                                f'use the filter</span>'))
-                    break
-
-        walk(self.roots, 0)
-        self.tree.children = [w for w in visible if w is not None]
-
-    def _row(self, node: Node, depth: int) -> _Row:
-        row = self._rows.get(node.key)
-        if row is None:
-            row = self._rows[node.key] = _Row(self, node, depth)
-        row.label.description = self.label(node)
-        row.expand.description = "" if node.level == "file" else ("▾" if node.key in self.expanded else "▸")
-        return row
+                    self.table.update(frame)
+                self.table.selected = [k for k in self.selected if k in frame.index]
+            finally:
+                self._syncing = False
+            self.selection_label.value = f"{len(self.selected)} selected"
 
     # -- actions ----------------------------------------------------------------------------------------
     def to_dataframe(self):

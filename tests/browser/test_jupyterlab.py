@@ -106,3 +106,18 @@ def test_portal_login_card_keeps_the_password_field_in_view(lab_page, lab, demo)
     assert p["x"] + p["width"] <= c["x"] + c["width"] + 1, "the password field is cut off by its card"
     server = page.locator(".ndw-login-panel input[type=text]").first.bounding_box()
     assert server["x"] + server["width"] <= c["x"] + c["width"] + 1, "the server field runs out of its card"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_xnat_tree_table_in_jupyterlab(lab_page, lab, sandbox, contrast, theme):
+    """The XNAT tree in JupyterLab: log in, expand a project with its ▸, rows and headers readable in the theme."""
+    page = _run_notebook(lab_page, lab, "xnat.ipynb", theme)
+    page.locator(".ndw-xnat-login-button").click()  # the sandbox's demo login is filled in
+    tree = page.locator(".ndw-xnat-tree")
+    row = tree.locator(".ndw-dt-table tbody tr", has_text="DEMO_PUBLIC").first
+    row.wait_for(timeout=120_000)
+    row.locator(".ndw-dt-twist").click()
+    expect(tree.locator(".ndw-dt-table tbody tr", has_text="sub-001").first).to_be_visible(timeout=60_000)
+    assert contrast(tree.locator(".ndw-dt-table th", has_text="details")) >= 4.5, f"headers in {THEMES[theme]}"
+    assert contrast(tree.locator(".ndw-dt-table td", has_text="subject").first) >= 4.5, f"rows in {THEMES[theme]}"
+    assert contrast(row.locator(".ndw-dt-twist")) >= 3, f"the ▾ is hard to see in {THEMES[theme]}"

@@ -31,6 +31,18 @@ def client(globus, consent, tmp_path):
 
 
 @pytest.fixture
+def toolkit_client(globus, consent, tmp_path, monkeypatch):
+    """The toolkit's own login (``GlobusClient()``, the default token file of a fresh configuration folder),
+    the one ``git-annex-remote-globus`` reads in git-annex's processes."""
+    from neurodata_widgets.globus.client import GlobusClient
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "toolkit-config"))
+    c = GlobusClient()
+    c.finish_login(consent(c.start_login("code")))
+    return c
+
+
+@pytest.fixture
 def new_app_client(globus, consent, tmp_path):
     """A logged-in GlobusClient of a newly registered native app: Globus Auth remembers consents per
     user and app, so this one has granted nothing beyond the login yet."""

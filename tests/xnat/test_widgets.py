@@ -32,6 +32,11 @@ def test_wrong_password_reads_well_and_is_cleared(pair, server):
     assert "Log in to browse" in browser.banner.message
 
 
+def _column(browser, column):
+    """The tree's rows as the table holds them: node key -> the value of ``column``."""
+    return browser.table.data[column].to_dict()
+
+
 def test_login_browse_select_and_details(pair, server):
     login, browser = pair
     seen = []
@@ -43,19 +48,68 @@ def test_login_browse_select_and_details(pair, server):
     assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED", "DEMO_PRIVATE"]
     server.reset_stats()
     scan = browser.expand_path("DEMO_PRIVATE", "sub-002", "sub-002_MR1", "2")
-    assert server.stats["total"] == 4  # one request per expanded level
-    labels = [row.label.description for row in browser.tree.children]
-    assert "DEMO_PRIVATE  (3 subjects)" in labels and "sub-002  (2 sessions)" in labels
+    # one request per level; a session's scans and its own resources are asked for at once
+    assert server.stats["total"] == 5
+    details, kinds = _column(browser, "details"), _column(browser, "kind")
+    assert details["DEMO_PRIVATE"] == "Demo Private · 3 subjects" and details["DEMO_PRIVATE/sub-002"] == "2 sessions"
+    assert kinds[scan.key] == "scan" and details[scan.key].startswith("T2w · ") and details[scan.key].endswith(
+        " · 2 files")  # listed: its files counted
+    assert browser.table.data.loc[scan.key, "_depth"] == 3 and browser.table.data.loc[scan.key, "_expanded"]
+    assert kinds[scan.key + "/DICOM"] == "resource" and details[scan.key + "/DICOM"] == "DICOM · 2 files"
     browser.show_details(scan)
-    assert "T2w" in browser.details.value and "<th>files</th><td>2</td>" in browser.details.value
+    assert browser.table.active == scan.key
+    assert "T2w" in browser.table.detail and "<th>files</th><td>2</td>" in browser.table.detail
     browser.select(scan)
     browser.select(browser.nodes["DEMO_PRIVATE/sub-001"])
     assert len(browser.selected) == 2 and "2 selected" in browser.selection_label.value
+    assert set(browser.table.selected) == {scan.key, "DEMO_PRIVATE/sub-001"}
     frame = browser.to_dataframe()
     assert len(frame) == 2 + 2 * 3 * 2 and set(frame["subject"]) == {"sub-001", "sub-002"}
     browser.filter.value = "MR1"
-    shown = [row.label.description for row in browser.tree.children]
-    assert any("sub-002_MR1" in s for s in shown) and not any("sub-003" in s for s in shown)
+    shown = _column(browser, "name").values()
+    assert "sub-002_MR1" in shown and "sub-003" not in shown
+    browser.filter.value = ""
+
+
+def test_ticks_in_the_tree_shift_ranges_and_collapsing(pair, server):
+    """Rows are ticked in the table itself; a shift-click ticks a range; a collapsed row's ticks are kept."""
+    login, browser = pair
+    _log_in(login, server)
+    session = browser.expand_path("DEMO_PRIVATE", "sub-001", "sub-001_MR2")
+    page = list(browser.table.page_rows().index)
+    first, last = page.index(session.key + "/1"), page.index(session.key + "/3")
+    browser.table.click_row(first)
+    browser.table.click_row(last, shift=True)  # scans 1 to 3
+    scans = [f"{session.key}/{n}" for n in "123"]
+    assert browser.selected == scans and "3 selected" in browser.selection_label.value
+    browser.toggle(browser.nodes["DEMO_PRIVATE/sub-001"])  # collapse: the scans' rows go, their ticks stay
+    assert session.key not in browser.table.data.index and browser.table.selected == []
+    assert browser.selected == scans and [n.scan for n in browser.selected_nodes] == ["1", "2", "3"]
+    browser.table.click_row(list(browser.table.page_rows().index).index("DEMO_PRIVATE/sub-002"))
+    assert browser.selected == scans + ["DEMO_PRIVATE/sub-002"]
+    browser.toggle(browser.nodes["DEMO_PRIVATE/sub-001"])  # expand again: the ticks show again
+    assert set(browser.table.selected) == set(scans) | {"DEMO_PRIVATE/sub-002"}
+    browser.table.click_row(list(browser.table.page_rows().index).index(scans[1]))  # untick one
+    assert set(browser.selected) == {"DEMO_PRIVATE/sub-002", scans[0], scans[2]}
+    frame = browser.to_dataframe()
+    assert len(frame) == 2 * 3 * 2 + 2 * 2 and set(frame["session"]) == {"sub-001_MR2", "sub-002_MR1", "sub-002_MR2"}
+
+
+def test_the_tree_pages(server):
+    """A long expanded tree is cut into pages; expanding keeps the page the user is on."""
+    client = XnatClient(server.url, timeout=(2.0, 2.0))
+    client.login("demo", server.info()["password"])
+    browser = XnatBrowser(client, page_size=5)
+    browser.expand_path("DEMO_PUBLIC", "sub-001")
+    assert browser.table.total == 3 + 3 + 2 and browser.table.pages == 2
+    browser.table.page = 1
+    assert list(browser.table.page_rows()["name"]) == ["sub-003", "DEMO_PROTECTED", "DEMO_PRIVATE"]
+    browser.table.toggle_row("DEMO_PRIVATE")
+    browser.wait_loading(30)
+    assert browser.table.page == 1 and browser.table.total == 11
+    assert list(browser.table.page_rows()["name"]) == ["sub-003", "DEMO_PROTECTED", "DEMO_PRIVATE", "sub-001",
+                                                       "sub-002"]
+    client.logout()
 
 
 def test_download_from_the_browser(pair, server, tmp_path):
@@ -220,3 +274,45 @@ def test_no_demo_password_for_a_server_that_is_not_the_sandbox(sandbox):
     assert client.saved_login() is None
     login = XnatLogin(XnatClient("https://xnat.example.org"))
     assert not login.badge.shown and "demo credentials" not in login.banner.message
+
+
+def test_session_resources_are_rows_to_select_download_and_track(pair, server, tmp_path, request):
+    """A session's own resources sit beside its scans: listed, ticked, downloaded and tracked like a scan's."""
+    import datalad.api as dl
+
+    exp = server.projects["DEMO_PUBLIC"].subjects[1].experiments[0]
+    server.add_file(exp.id, None, "qc/report.txt", b"all scans usable\n", resource="QC")
+    login, browser = pair
+    login.remember.value = True  # `datalad get` of the tracked file finds this login in DataLad's store
+    _log_in(login, server)
+    request.addfinalizer(lambda: login.client.store.remove(login.client.credential_name))
+    session = browser.expand_path("DEMO_PUBLIC", exp.subject.label, exp.label)
+    kinds, details = _column(browser, "kind"), _column(browser, "details")
+    qc = next(n for n in browser.children_of[session.key] if kinds[n.key] == "session resource")
+    assert qc.resource == "QC" and qc.scan == "" and details[qc.key] == "1 file"
+    assert details[session.key].endswith("3 scans · 1 session resource")
+    rows = list(browser.table.data.index)
+    assert rows.index(qc.key) == rows.index(session.key + "/3") + 1  # under its session, after the scans
+    assert browser.table.data.loc[qc.key, "_depth"] == browser.table.data.loc[session.key + "/1", "_depth"]
+    browser.table.toggle_row(qc.key)  # its files, as under a scan's resource
+    browser.wait_loading(30)
+    assert _column(browser, "name")[qc.key + "/qc/report.txt"] == "qc/report.txt"
+    assert browser.table.data.loc[qc.key, "size"] == len(b"all scans usable\n")
+    browser.table.active = qc.key
+    assert "<th>kind</th><td>session resource</td>" in browser.table.detail
+    browser.table.click_row(list(browser.table.page_rows().index).index(qc.key))  # tick it in the table
+    assert browser.selected == [qc.key]
+    assert browser.to_dataframe()[["scan", "resource", "name"]].values.tolist() == [["", "QC", "qc/report.txt"]]
+    browser.folder.value = str(tmp_path / "dl")
+    job = browser.download()
+    assert job.wait(60) and job.state == "done", browser.progress.banner.message
+    report = tmp_path / "dl" / exp.subject.label / exp.label / "QC" / "qc" / "report.txt"
+    assert report.read_bytes() == b"all scans usable\n"
+    browser.dataset.value = str(tmp_path / "tracked")
+    job = browser.track()
+    assert job.wait(120) and job.state == "done", browser.progress.banner.message
+    ds = dl.Dataset(str(tmp_path / "tracked"))
+    tracked = f"{exp.subject.label}/{exp.label}/QC/qc/report.txt"
+    assert ds.repo.get_annexed_files() == [tracked] and not ds.repo.file_has_content(tracked)
+    ds.get(tracked)  # fetched from the XNAT through the URL it was registered with
+    assert (ds.pathobj / tracked).read_bytes() == b"all scans usable\n"
