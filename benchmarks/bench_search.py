@@ -116,7 +116,9 @@ def _page_turns(path, query: str, match_cache: int) -> tuple:
     from neurodata_widgets.search.catalog import Catalog
 
     cat = Catalog(path, time_limit=3600, match_cache=match_cache)
+    start = time.perf_counter()
     cat.search(query, per_page=PER_PAGE)
+    first = time.perf_counter() - start
     times, shown = [], []
     for page in range(2, PAGE_TURNS + 2):
         start = time.perf_counter()
@@ -125,21 +127,27 @@ def _page_turns(path, query: str, match_cache: int) -> tuple:
         times.append(time.perf_counter() - start)
         shown.append([r["url"] for r in found["dataset_urls"]])
     cat.close()
-    return times, shown, found["collection_stats"]["summary"]["ds_count"]
+    return first, times, shown, found["collection_stats"]["summary"]["ds_count"]
 
 
 def page_turn_rows(path) -> list:
     """Page-turn time in the search widget: matches shared across connections (ours) vs matched
     again on each worker thread's connection (baseline, ``match_cache=0``), same catalog file."""
-    rows = []
+    rows, firsts = [], ([], [])
     for shape, query in PAGE_QUERIES.items():
-        base_t, base_pages, count = _page_turns(path, query, match_cache=0)
-        ours_t, our_pages, _ = _page_turns(path, query, match_cache=8)
+        base_first, base_t, base_pages, count = _page_turns(path, query, match_cache=0)
+        ours_first, ours_t, our_pages, _ = _page_turns(path, query, match_cache=8)
         assert our_pages == base_pages, f"{shape}: shared and fresh matches show different pages"
+        firsts[0].append(ours_first)
+        firsts[1].append(base_first)
         rows.append({"name": f"page turn p50: {shape}", "unit": "ms", "ours": 1000 * statistics.median(ours_t),
                      "baseline": 1000 * statistics.median(base_t), "target": "<= 0.5",
                      "note": f"{query} -> {count} matches; {PAGE_TURNS} turns of {PER_PAGE} rows, each on a new "
                              f"thread and connection; baseline: no match sharing across connections"})
+    # the price: the first page orders every match once (then any page is a slice of that order)
+    rows.append({"name": "first page, sum over the page-turn queries", "unit": "ms", "ours": 1000 * sum(firsts[0]),
+                 "baseline": 1000 * sum(firsts[1]), "target": "<= 1.5",
+                 "note": "the search itself: matching, statistics, and (ours) the full order of the matches"})
     return rows
 
 

@@ -73,6 +73,9 @@ class GitError(UserError, RuntimeError):
         why = self.stderr[-600:] or f"exit code {returncode}"
         super().__init__(f"git {shown} failed in {self.path}: {why}",
                          hint or "Check that the folder is a DataLad dataset (git and git-annex) and try again.")
+        # a banner leads with git's last words only (usually its "fatal: …" line); the rest is under Details
+        last = next((line.strip() for line in reversed(why.splitlines()) if line.strip()), why)
+        self.message = f"git {shown} failed in {self.path}: {last[:200]}"
 
 
 def _argv(path, args) -> list[str]:

@@ -55,10 +55,10 @@ class LoginForm(WidgetBase):
         self.prefix, self.service = prefix, service
         self.store = store
         self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
-                                layout=widgets.Layout(width="420px", max_width="100%"), continuous_update=False)
-        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px", max_width="100%"))
+                                layout=widgets.Layout(width="420px"), continuous_update=False)
+        self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
         self.password = widgets.Password(description="Password",
-                                         layout=widgets.Layout(width="260px", max_width="100%"))
+                                         layout=widgets.Layout(width="260px"))
         self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
         self.remember = widgets.Checkbox(value=False, description="Remember me", indent=False,
                                          layout=widgets.Layout(width="auto"))
@@ -71,6 +71,8 @@ class LoginForm(WidgetBase):
         self.anonymous.observe(self._toggle_anonymous, names="value")
         self.url.observe(lambda _: self._hint_saved_soon(), names="value")
         self.remember.observe(self._say_where_remembered, names="value")
+        for field in (self.url, self.user, self.password):  # never wider than the login card (ndw-fit)
+            field.add_class("ndw-fit")
         for part in ("url", "user", "password", "anonymous", "remember", "remember_where", "login_button",
                      "logout_button", "who"):
             getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")

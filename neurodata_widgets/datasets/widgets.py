@@ -16,7 +16,7 @@ from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
-from ..ui.theme import CSS, COLORS
+from ..ui.theme import CSS, COLORS, tint
 from . import ops
 from .state import DatasetState, repositories
 
@@ -28,11 +28,12 @@ ICONS = {"directory": '<i class="fa fa-folder"></i>', "subdataset": '<i class="f
          "annexed": '<i class="fa fa-file-o"></i>', "git": '<i class="fa fa-file-text-o"></i>'}
 
 BAR_CSS = f"""<style>
-.ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden; background: #eceff1;
-  margin: 4px 0; }}
+.ndw-storage-bar .ndw-bar {{ display: flex; height: 14px; border-radius: 7px; overflow: hidden;
+  background: {tint(COLORS['muted'], 22)}; margin: 4px 0; }}
 .ndw-storage-bar .ndw-bar span {{ display: block; height: 100%; }}
 .ndw-bar-present {{ background: {COLORS['ok']}; }}
-.ndw-bar-free {{ background: repeating-linear-gradient(45deg, {COLORS['ok']}, {COLORS['ok']} 4px, #a5d6a7 4px, #a5d6a7 8px); }}
+.ndw-bar-free {{ background: repeating-linear-gradient(45deg, {COLORS['ok']}, {COLORS['ok']} 4px, {tint(COLORS['ok'], 40)} 4px,
+  {tint(COLORS['ok'], 40)} 8px); }}
 .ndw-bar-get {{ background: {COLORS['accent']}; }}
 .ndw-crumbs {{ font-family: monospace; }}
 </style>"""
@@ -49,6 +50,9 @@ class DatasetExplorer(WidgetBase):
     ----------
     dataset : path or DatasetState, optional
         The top dataset (default: ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset).
+    wait : bool
+        Wait for the first listing (code and tests). ``wait=False`` (what dashboards do) returns at once: the
+        table shows "Listing …" with Cancel until git has answered, and the page stays live meanwhile.
 
     Examples
     --------
@@ -68,7 +72,7 @@ class DatasetExplorer(WidgetBase):
     path = Unicode("", help="folder shown, relative to the top dataset").tag(sync=True)
     selected = List(help="paths (relative to the top dataset) that get/drop/install act on").tag(sync=True)
 
-    def __init__(self, dataset=None, page_size: int = 25, **kwargs):
+    def __init__(self, dataset=None, page_size: int = 25, wait: bool = True, **kwargs):
         self.state: DatasetState | None = None
         self.listing = None
         self.totals: dict = {}
@@ -89,6 +93,8 @@ class DatasetExplorer(WidgetBase):
         self.table = PagedTable(columns=["item", "size", "on disk"], page_size=page_size,
                                 caption="files, folders and subdatasets")
         self.table.on_open(self._open_row)
+        self.table.cancellable = True
+        self.table.on_cancel(self._cancel_listing)
         self.get_button = widgets.Button(description="Get", icon="download", button_style="primary")
         self.drop_button = widgets.Button(description="Drop", icon="trash")
         self.install_button = widgets.Button(description="Install", icon="plus")
@@ -131,7 +137,7 @@ class DatasetExplorer(WidgetBase):
         self.get_button.on_click(lambda _: self._guard(self.get))
         self.drop_button.on_click(lambda _: self._guard(lambda: self.drop(wait=False)))
         self.install_button.on_click(lambda _: self._guard(self.install))
-        self.whereis_button.on_click(lambda _: self._guard(self.show_whereis))
+        self.whereis_button.on_click(lambda _: self._guard(lambda: self.show_whereis(wait=False)))
         self.provenance_button.on_click(lambda _: self._guard(self.open_provenance))
         self.confirm_button.on_click(lambda _: self._guard(self._confirm_unsafe))
         self.keep_button.on_click(lambda _: self._cancel_unsafe())
@@ -149,13 +155,10 @@ class DatasetExplorer(WidgetBase):
                           self.storage, self.banner, self.table, actions, self.confirm_box, self.progress,
                           self.report, self.detail, self.provenance_area], **kwargs)
         self.add_class("ndw-explorer")
+        self.observe(self._show_busy, names="status")
         if isinstance(dataset, DatasetState):
             self.state = dataset
-            self.value = str(dataset.root)
-        else:
-            if not dataset:
-                dataset = default_dataset()
-            self.value = str(Path(dataset).expanduser().resolve())
+        self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait)
 
     # -- public hooks -----------------------------------------------------------------------
     def on_open_provenance(self, callback, remove: bool = False) -> None:
@@ -170,23 +173,60 @@ class DatasetExplorer(WidgetBase):
         self.register("dataset_change", callback, remove)
 
     # -- navigation ---------------------------------------------------------------------------
+    def open_dataset(self, dataset, wait: bool = True) -> None:
+        """Show the dataset at path ``dataset`` (what setting :attr:`value` does).
+
+        ``wait=False`` (the portal handing a dataset over) returns at once; the listing follows when git has
+        answered, and a dataset asked for later wins over one that answers late.
+        """
+        self._wait_for_listing = wait
+        try:
+            self.value = str(Path(dataset).expanduser().resolve())
+        finally:
+            self._wait_for_listing = True
+
     @observe("value")
     def _dataset_changed(self, change) -> None:
+        self._open(change["new"], getattr(self, "_wait_for_listing", True))
+
+    def _open(self, root: str, wait: bool) -> None:
+        known = self.state if self.state is not None and str(self.state.root) == root else None
+        self.state = None  # until the new one answers, clicks have no old dataset to act on
         self.path = ""
-        try:
-            if self.state is None or str(self.state.root) != change["new"]:
-                self.state = DatasetState(change["new"])
-        except Exception as exc:
-            self.state = None
-            self._show_error(exc, f"Opening {change['new']}")
-            return
-        self.error = ""
-        self.refresh()
-        self.emit("dataset_change", change["new"])
+
+        def read():
+            state = known or DatasetState(root)  # asks git whether this is a repository
+            self.stop_if_cancelled()
+            return state, self._read(state, "", rescan=False)
+
+        def show(answer):
+            self.state, listing = answer
+            self._show_listing(listing)
+            self.emit("dataset_change", root)
+
+        def failed(exc):
+            self.listing = None
+            self.table.data = None
+            self._show_error(exc, f"Opening {root}")
+
+        self.in_background(read, show, f"listing {Path(root).name}", on_error=failed, latest=True)
+        if wait:
+            self.wait_background(None)
+
+    def _show_busy(self, change) -> None:
+        """While git is asked for a listing, the table says so (with Cancel); a running job has its own bar."""
+        self.table.busy = change["new"] == Status.LOADING
+        if self.table.busy:
+            self.table.busy_text = f"{self.activity[:1].upper()}{self.activity[1:]} …"
+
+    def _cancel_listing(self) -> None:
+        if self.abandon_background():
+            self.status = Status.READY
+            self.banner.show("Listing cancelled.", "info", "Press Refresh to list the folder again.")
 
     @observe("path")
     def _path_changed(self, change) -> None:
-        wait, self._wait_for_listing = getattr(self, "_wait_for_listing", True), True
+        wait = getattr(self, "_wait_for_listing", True)
         if self.state is not None:
             self.refresh(wait=wait)
 
@@ -225,18 +265,13 @@ class DatasetExplorer(WidgetBase):
         git and git-annex are asked off the kernel's main thread; ``wait=False`` returns at once (the widget is
         ``loading`` until the listing shows) and a listing asked for later wins over one that answers late.
         """
-        if self.state is None:
-            return None
+        if self.state is None:  # the dataset never opened (cancelled, failed): try again
+            return self._open(self.value, wait) if self.value else None
         state, path = self.state, self.path
         where = path or state.root.name
 
         def read():
-            if rescan:
-                state.refresh()
-            # fills the state's caches, so showing the listing below asks git nothing more
-            answer = (state.dataset_info(path), state.listing(path), state.totals(path))
-            state.datasets()
-            return answer
+            return self._read(state, path, rescan)
 
         def failed(exc):
             self._show_error(exc, f"Listing {where}")
@@ -246,6 +281,17 @@ class DatasetExplorer(WidgetBase):
             self.wait_background(None)
             return None
         return thread
+
+    def _read(self, state: DatasetState, path: str, rescan: bool):
+        """What a listing shows, asked of git and git-annex step by step (a Cancel stops between steps)."""
+        if rescan:
+            state.refresh()
+        answer = [state.dataset_info(path)]
+        for step in (state.listing, state.totals):  # fill the state's caches: showing asks git nothing more
+            self.stop_if_cancelled()
+            answer.append(step(path))
+        state.datasets()
+        return tuple(answer)
 
     def _show_listing(self, answer) -> None:
         info, frame, self.totals = answer
@@ -422,28 +468,42 @@ class DatasetExplorer(WidgetBase):
         self.confirm_box.layout.display = "none"
         self.confirm_text.value = ""
 
-    def show_whereis(self) -> None:
-        """Show where the selected file's content is (or which repositories hold a folder's content)."""
+    def show_whereis(self, wait: bool = True) -> None:
+        """Show where the selected file's content is (or which repositories hold a folder's content).
+
+        git-annex is asked off the kernel's main thread; ``wait=False`` (the button) returns at once.
+        """
         rows = self._selected_rows()
         if len(rows) != 1:
             self.banner.show("Select one file or folder to see where its content is.", "info")
             return
-        row = rows[0]
-        if row["kind"] == "annexed":
-            locations = self.state.whereis(row["path"])
-            body = table([{"repository": w["description"], "here": "yes" if w["here"] else "",
-                           "urls": " ".join(w["urls"])} for w in locations], ["repository", "here", "urls"])
-            title = f"{len(locations)} cop{'y' if len(locations) == 1 else 'ies'} of"
-        elif row["kind"] == "git":
-            body, title = "<p>Stored in git: every clone has it.</p>", "In git:"
-        else:
-            dataset, inner = self.state.locate(row["path"])
-            repos = repositories(self.state.root / dataset, inner)
-            body = table([{"repository": r["description"], "here": "yes" if r["here"] else "",
-                           "holds": format_bytes(r["bytes"])} for r in repos], ["repository", "here", "holds"])
-            title = "Repositories holding content of"
-        self.detail.value = (f'<div class="ndw ndw-card"><b>{escape(title)}</b> <code>{escape(row["path"])}</code>'
-                             f'{body}</div>')
+        row, state = rows[0], self.state
+
+        def ask() -> str:
+            if row["kind"] == "annexed":
+                locations = state.whereis(row["path"])
+                body = table([{"repository": w["description"], "here": "yes" if w["here"] else "",
+                               "urls": " ".join(w["urls"])} for w in locations], ["repository", "here", "urls"])
+                title = f"{len(locations)} cop{'y' if len(locations) == 1 else 'ies'} of"
+            elif row["kind"] == "git":
+                body, title = "<p>Stored in git: every clone has it.</p>", "In git:"
+            else:
+                dataset, inner = state.locate(row["path"])
+                repos = repositories(state.root / dataset, inner)
+                body = table([{"repository": r["description"], "here": "yes" if r["here"] else "",
+                               "holds": format_bytes(r["bytes"])} for r in repos], ["repository", "here", "holds"])
+                title = "Repositories holding content of"
+            return (f'<div class="ndw ndw-card"><b>{escape(title)}</b> <code>{escape(row["path"])}</code>'
+                    f'{body}</div>')
+
+        def show(html: str) -> None:
+            self.detail.value = html
+            self.succeed()
+
+        self.in_background(ask, show, f"asking where {row['path']} is", latest=True,
+                           on_error=lambda exc: self._show_error(exc, f"Where is {row['path']}"))
+        if wait:
+            self.wait_background(None)
 
     def open_provenance(self) -> None:
         """Ask whoever listens (the portal's provenance viewer) to show the selected file's history."""
@@ -460,13 +520,13 @@ class DatasetExplorer(WidgetBase):
         except ImportError:
             self.banner.show("The provenance viewer is not available in this installation.", "info")
             return
-        viewer = ProvenanceViewer(dataset)
+        viewer = ProvenanceViewer(dataset, wait=False)
         self.provenance_area.clear_output()
         with self.provenance_area:
             from IPython.display import display
 
             display(viewer)
-        viewer.show_file(file_path)
+        viewer.show_file(file_path, wait=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _run(self, job: Job, then=None) -> Job:
@@ -498,8 +558,10 @@ class DatasetExplorer(WidgetBase):
             self.report.value = ('<div class="ndw ndw-results">' + table(
                 [{"path": r["path"], "status": r["status"], "message": r["message"]} for r in summary["problems"]],
                 ["path", "status", "message"]) + "</div>")
-            self.banner.show(f"{job.label}: {len(summary['problems'])} of {len(self.results)} paths not done",
-                             "warn", summary["problems"][0]["message"][:300])
+            first = summary["problems"][0]
+            self.banner.show(f"{job.label}: {len(summary['problems'])} of {len(self.results)} paths not done.",
+                             "warn", "The list below says why for each path; the others are done.",
+                             details=f"{first['path']}: {first['message']}")
         elif job.state == "cancelled":
             self.banner.show(f"{job.label}: cancelled", "warn",
                              "What arrived completely is kept; nothing partial is left in the dataset.")

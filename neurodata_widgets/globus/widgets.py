@@ -53,10 +53,10 @@ class GlobusLogin(WidgetBase):
     >>> login = GlobusLogin(GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"]))
     >>> url = login.start()                   # what Login does: show the link
     >>> login.code_box.value = code_shown(press_consent(url))   # you: open it, press Allow, paste the code
-    >>> login.submit_button.click()
+    >>> login.submit_button.click(); login.wait_background()          # a click logs in in the background
     >>> login.user
     'demo@globusid.org'
-    >>> login.logout_button.click()
+    >>> login.logout_button.click(); login.wait_background()
     """
 
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
@@ -80,9 +80,10 @@ class GlobusLogin(WidgetBase):
         self.submit_button.add_class("ndw-globus-submit-code")
         self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
-        self.submit_button.on_click(lambda _: self.submit(self.code_box.value))
-        self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
-        self.logout_button.on_click(lambda _: self.logout())
+        # exchanging a code and revoking tokens wait on Globus: clicks do so in the background
+        self.submit_button.on_click(lambda _: self.submit(self.code_box.value, wait=False))
+        self.code_box.on_submit(lambda _: self.submit(self.code_box.value, wait=False))
+        self.logout_button.on_click(lambda _: self.logout(wait=False))
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
         self.badge = SandboxBadge(self.client.service.get("auth_url"))
         super().__init__([style(), self.badge,
@@ -124,18 +125,23 @@ class GlobusLogin(WidgetBase):
         if mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
 
-    def submit(self, code: str) -> None:
-        """Finish a copy-paste login with ``code``."""
+    def submit(self, code: str, wait: bool = True) -> None:
+        """Finish a copy-paste login with ``code`` (``wait=False``: in the background, as a click does)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
-        try:
-            self.client.finish_login(code)
-        except Exception as exc:
-            self._fail(exc, "Logging in")
+        self.in_background(lambda: self.client.finish_login(code), None, "logging in",
+                           on_error=lambda exc: self._fail(exc, "Logging in"), latest=True)
+        if wait:
+            self.wait_background(None)
 
-    def logout(self) -> None:
-        self.client.logout()
-        self._show(None)
-        self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+    def logout(self, wait: bool = True) -> None:
+        """Log out and revoke the tokens (``wait=False``: in the background, as a click does)."""
+        def logged_out(_):
+            self._show(None)
+            self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+
+        self.in_background(self.client.logout, logged_out, "logging out", "Logging out", latest=True)
+        if wait:
+            self.wait_background(None)
 
     def _restore(self):
         user = None
@@ -202,6 +208,7 @@ class CollectionPane(WidgetBase):
         self.folder: Folder | None = None  # the folder shown
         self.entries: list = []  # the current page's file documents
         self._stop = threading.Event()  # set by Cancel: the request under way is not retried
+        self._asking = None  # the thread of the latest request (what Cancel leaves behind)
         self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
         self.path_box = widgets.Text(value="/~/", layout={"flex": "1 1 120px", "width": "auto", "min_width": "0"})
         self.path_box.add_class("ndw-globus-path")
@@ -289,9 +296,9 @@ class CollectionPane(WidgetBase):
         Returns the request's thread, left to end on its own (``None`` when nothing was waiting).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self.table.busy = False
         if self.folder is not None:
             self.path, self.path_box.value = self.folder.path, self.folder.path
@@ -328,8 +335,8 @@ class CollectionPane(WidgetBase):
         self.table.busy_text = f"listing {folder.path} …"
         self.table.cancellable = True
         self.table.busy = True
-        self.in_background(fetch, lambda answer: self._show(folder, number, *answer), f"listing {folder.path}",
-                           on_error=self._listing_failed, latest=True)
+        self._asking = self.in_background(fetch, lambda answer: self._show(folder, number, *answer),
+                                          f"listing {folder.path}", on_error=self._listing_failed, latest=True)
         if wait:
             self.wait_background(None)
 
@@ -482,6 +489,7 @@ class TransferPanel(WidgetBase):
         self.browser = browser
         self.jobs: dict = {}
         self._stop = threading.Event()  # set by Cancel: the submission under way is not retried
+        self._asking = None  # the thread of the latest submission (what Cancel leaves behind)
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
@@ -506,6 +514,8 @@ class TransferPanel(WidgetBase):
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
                           self.banner, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
+        if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
+            browser.observe(self._selection_changed, names="selected")
         self.client.on_login(lambda user: self.follow_active())
         if self.client.logged_in:
             self.follow_active()
@@ -526,6 +536,10 @@ class TransferPanel(WidgetBase):
             self._add_row(doc["task_id"], label, None, None)
             added.append(doc["task_id"])
         return added
+
+    def _selection_changed(self, change) -> None:
+        n = len(change["new"])
+        self.submit_button.description = f"Transfer {n} item{'s' if n != 1 else ''}" if n else "Transfer"
 
     def on_submit(self, callback, remove: bool = False) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""
@@ -584,7 +598,7 @@ class TransferPanel(WidgetBase):
             self.fail(exc, "Submitting the transfer")
 
         self._waiting("Submitting the transfer…")
-        self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
+        self._asking = self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
         if not wait:
             return None
         self.wait_background(None)
@@ -596,9 +610,9 @@ class TransferPanel(WidgetBase):
         Returns the submission's thread, left to end on its own (``None`` when nothing was being submitted).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self._waiting(None)
         self.succeed("Stopped submitting the transfer.", kind="info",
                      hint="Nothing was started; select files and press Transfer to try again.")

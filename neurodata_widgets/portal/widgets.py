@@ -190,7 +190,7 @@ class Portal(widgets.VBox):
         def explorer():
             from ..datasets.widgets import DatasetExplorer
 
-            w = DatasetExplorer(self.dataset)
+            w = DatasetExplorer(self.dataset, wait=False)  # the tab shows at once; the listing follows
             w.on_open_provenance(self._open_provenance)
             w.on_dataset_change(lambda path: setattr(self, "dataset", path))
             return w
@@ -198,7 +198,7 @@ class Portal(widgets.VBox):
         def provenance():
             from ..provenance.widgets import ProvenanceViewer
 
-            return ProvenanceViewer(self.dataset)
+            return ProvenanceViewer(self.dataset, wait=False)  # the runs follow when git has answered
 
         def xnat():
             from ..xnat.widgets import XnatBrowser
@@ -243,7 +243,7 @@ class Portal(widgets.VBox):
         for title in ("Explorer", "Provenance"):
             widget = self.built.get(title)
             if widget is not None and widget.value != change["new"]:
-                widget.value = change["new"]
+                widget.open_dataset(change["new"], wait=False)
 
     def _selected(self, record) -> None:
         # a result that is a dataset on this machine opens at once; remote ones need Install first
@@ -261,7 +261,7 @@ class Portal(widgets.VBox):
         self.dataset = str(dataset_path)
         viewer = self.open_tab("Provenance")
         if viewer is not None:
-            viewer.show_file(file_path)
+            viewer.show_file(file_path, wait=False)
 
 
 class LoginPanel(widgets.HBox):

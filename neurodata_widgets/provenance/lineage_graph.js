@@ -6,8 +6,8 @@ function render({ model, el }) {
   tools.className = "ndw-lg-tools";
   const view = document.createElement("div");
   view.className = "ndw-lg-view";
-  view.style.cssText = "overflow:hidden;width:100%;max-width:100%;touch-action:none;cursor:grab;" +
-    "border:1px solid var(--jp-border-color2,#eaeef2);border-radius:4px;";
+  view.style.cssText = "overflow:hidden;width:100%;max-width:100%;box-sizing:border-box;touch-action:none;" +
+    "cursor:grab;border:1px solid var(--jp-border-color2,#eaeef2);border-radius:4px;";
   el.append(tools, view);
   let box = null; // the viewBox shown: [x, y, w, h]
   let full = null; // the whole graph

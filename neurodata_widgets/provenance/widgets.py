@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from pathlib import Path
 
 import anywidget
@@ -88,6 +89,13 @@ class ProvenanceViewer(WidgetBase):
     ----------
     dataset : path or Provenance, optional
         The dataset (default: ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset).
+    wait : bool
+        Wait until the run records are read (code and tests). ``wait=False`` (what dashboards do) returns at
+        once: the runs table shows "Reading the history …" with Cancel, and the page stays live meanwhile.
+
+    Git is asked off the kernel's main thread, one request after the other in the order asked: reading the
+    history, a refresh, the lineage of a file, a run's detail. The Python methods wait for their answer
+    (``wait=True``); clicks do not.
 
     Examples
     --------
@@ -95,14 +103,21 @@ class ProvenanceViewer(WidgetBase):
     >>> viewer.show_file("figures/mean_intensity.png")
     >>> len(viewer.graph.lineage.runs)     # the plot and the smoothing it was computed from
     2
+    >>> later = ProvenanceViewer(demo["superdataset"], wait=False)   # returns at once
+    >>> later.show_file("figures/mean_intensity.png", wait=False)  # drawn once the history is read
+    >>> later.wait_background(); later.graph.focus
+    'file:figures/mean_intensity.png'
     """
 
     value = Unicode("", help="path of the dataset shown").tag(sync=True)
     selected = Unicode("", help="commit of the selected run").tag(sync=True)
     file = Unicode("", help="path (relative to the dataset) whose lineage is shown").tag(sync=True)
 
-    def __init__(self, dataset=None, **kwargs):
+    def __init__(self, dataset=None, wait: bool = True, **kwargs):
         super().__init__(**kwargs)
+        self._queue: list = []  # git requests waiting their turn (see _in_turn)
+        self._queue_lock = threading.Lock()
+        self._turn = False  # a request is being answered
         self.add_class("ndw-provenance")
         self.text_filter = widgets.Text(placeholder="message, command, author", description="Search",
                                         continuous_update=False, layout=widgets.Layout(width="280px"))
@@ -116,6 +131,8 @@ class ProvenanceViewer(WidgetBase):
         self.table = PagedTable(columns=TABLE_COLUMNS, page_size=10, formatters={"exit": _exit_badge},
                                 checkable=False, caption="runs, newest first")
         self.table.add_class("ndw-provenance-runs")
+        self.table.cancellable = True
+        self.table.on_cancel(self.cancel)
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-run-detail")
         self.rerun_button = widgets.Button(description="Rerun…", icon="repeat", disabled=True)
@@ -156,18 +173,20 @@ class ProvenanceViewer(WidgetBase):
         self.path_filter.observe(self._apply_filters, names="value")
         self.since.observe(self._apply_filters, names="value")
         self.until.observe(self._apply_filters, names="value")
-        self.refresh_button.on_click(lambda _: self.refresh())
+        self.refresh_button.on_click(lambda _: self.refresh(wait=False))
         self.csv_button.on_click(lambda _: self.export_runs())
         self.table.observe(self._on_table_select, names="active")
         self.rerun_button.on_click(lambda _: self.ask_rerun())
-        self.update_button.on_click(lambda _: self.ask_update())
+        self.update_button.on_click(lambda _: self.ask_update(wait=False))
         self.scan_button.on_click(lambda _: self.find_stale())
         self.scan_progress.on_done(self._scan_done)
-        self.stale_list.observe(lambda ch: self.show_file(ch["new"]) if ch["new"] else None, names="value")
+        self.stale_list.observe(lambda ch: self.show_file(ch["new"], wait=False) if ch["new"] else None,
+                                names="value")
         self.confirm_button.on_click(lambda _: self.start_rerun())
         self.cancel_confirm.on_click(lambda _: self._hide_confirm())
-        self.file_button.on_click(lambda _: self.show_file(self.file_box.value))
-        self.file_box.observe(lambda ch: self.show_file(ch["new"]) if ch["new"] in self.file_box.options else None,
+        self.file_button.on_click(lambda _: self.show_file(self.file_box.value, wait=False))
+        self.file_box.observe(lambda ch: self.show_file(ch["new"], wait=False)
+                              if ch["new"] in self.file_box.options and ch["new"] != self.file else None,
                               names="value")
         self.graph.on_click(self._on_graph_click)
         self.progress.on_done(self._rerun_done)
@@ -186,11 +205,11 @@ class ProvenanceViewer(WidgetBase):
         self.provenance: Provenance | None = None
         self.pending: list = []  # runs waiting for the user's confirmation
         self.shown_runs: list = []  # the runs the filters let through, newest first
+        self.observe(self._show_busy, names="status")
         if isinstance(dataset, Provenance):
             self.provenance = dataset
-            self.value = str(dataset.history.path)
-        else:
-            self.value = str(default_dataset(dataset))
+        self.open_dataset(dataset.history.path if isinstance(dataset, Provenance) else default_dataset(dataset),
+                          wait)
 
     # -- data ---------------------------------------------------------------------------------------
     @property
@@ -218,31 +237,124 @@ class ProvenanceViewer(WidgetBase):
         """The lineage graph shown, as W3C PROV-JSON."""
         return self.graph.lineage.to_prov() if self.graph.lineage else {}
 
+    # -- git off the main thread, one request after the other ---------------------------------------
+    def _in_turn(self, work, then, activity: str, context: str, wait: bool) -> None:
+        """Run ``work()`` off the kernel's main thread after the requests asked before it; ``then(answer)``.
+
+        In order, because each builds on the one before (the lineage of a file needs the history read).
+        ``wait`` waits for this answer (and those before it).
+        """
+        with self._queue_lock:
+            self._queue.append((work, then, activity, context))
+        self._next_turn()
+        if wait:
+            self.wait_background(None)
+
+    def _next_turn(self) -> None:
+        with self._queue_lock:
+            if self._turn or not self._queue:
+                return
+            self._turn = True
+            work, then, activity, context = self._queue.pop(0)
+
+        def done(answer):
+            try:
+                then(answer)
+                if self.status == Status.LOADING:
+                    self.status = Status.READY
+            finally:
+                self._turn = False
+                self._next_turn()
+
+        def failed(exc):
+            try:
+                self._fail(exc, context)
+            finally:
+                self._turn = False
+                self._next_turn()
+
+        self.in_background(work, done, activity, on_error=failed, latest=True)
+
+    def cancel(self) -> None:
+        """Stop waiting for git (the Cancel of the runs table): what was asked is dropped, the widget is usable."""
+        with self._queue_lock:
+            self._queue.clear()
+            self._turn = False
+        if self.abandon_background():
+            self.status = Status.READY
+            self.banner.show("Stopped reading the history.", "info", "Press Refresh to read it again.")
+
+    def _show_busy(self, change) -> None:
+        """While git is asked, the runs table says what for (with Cancel); a rerun has its own progress bar."""
+        self.table.busy = change["new"] == Status.LOADING
+        if self.table.busy:
+            self.table.busy_text = f"{self.activity[:1].upper()}{self.activity[1:]} …"
+
+    # -- opening and refreshing ------------------------------------------------------------------
+    def open_dataset(self, dataset, wait: bool = True) -> None:
+        """Show the runs of the dataset at path ``dataset`` (what setting :attr:`value` does).
+
+        ``wait=False`` (the portal handing a dataset over) returns at once; the runs follow.
+        """
+        self._wait_for_open = wait
+        try:
+            self.value = str(dataset)
+        finally:
+            self._wait_for_open = True
+
     @observe("value")
     def _open(self, change) -> None:
-        self.busy(f"reading the history of {self.value}")
-        try:
-            if self.provenance is None or str(self.provenance.history.path) != str(Path(self.value).resolve()):
-                self.provenance = Provenance(self.value)
-        except Exception as exc:
-            self.provenance = None
+        path, known = self.value, self.provenance
+        if known is not None and str(known.history.path) != str(Path(path).resolve()):
+            known = None
+        self.provenance = None  # until the new history is read, nothing acts on the old one
+
+        def failed_to_read():
             self.selected = self.file = ""
             self.detail.value = self.legend.value = self.export.value = self.graph.svg = ""
             self._apply_filters()
-            self._fail(exc, f"Reading the history of {self.value}")
-            return
-        self.succeed()  # an error about an earlier dataset no longer holds
-        self._reload()
 
-    def refresh(self) -> int:
-        """Read new commits (only those) and redraw; return the number of new runs."""
-        if self.provenance is None:
-            return 0
-        before = self._heads()
-        added = self._read_new()
-        if added is not None and (added or self._heads() != before):  # a plain commit can make results stale
+        def read():
+            try:
+                return known or Provenance(path)
+            except Exception:
+                failed_to_read()
+                raise
+
+        def show(provenance):
+            self.provenance = provenance
+            self.succeed()  # an error about an earlier dataset no longer holds
             self._reload()
-        return added or 0
+
+        self._in_turn(read, show, f"reading the history of {Path(path).name}", f"Reading the history of {path}",
+                      getattr(self, "_wait_for_open", True))
+
+    def refresh(self, wait: bool = True) -> int:
+        """Read new commits (only those) and redraw; return the number of new runs (``0`` with ``wait=False``)."""
+        if self.provenance is None:  # the history was never read (cancelled, failed): read it again
+            if self.value:
+                self._wait_for_open = wait
+                try:
+                    self._open(None)
+                finally:
+                    self._wait_for_open = True
+            return 0
+        added = []
+
+        def read():
+            before = self._heads()
+            new = self.provenance.history.refresh()
+            return new, self._heads() != before
+
+        def show(answer):
+            new, moved = answer
+            added.append(new)
+            self.succeed()  # an error of an earlier refresh no longer holds
+            if new or moved:  # a plain commit can make results stale
+                self._reload()
+
+        self._in_turn(read, show, "reading new commits", "Refreshing the history", wait)
+        return added[0] if added else 0
 
     def _heads(self) -> dict:
         return {p: log.head for p, log in self.provenance.history.logs.items()}
@@ -286,15 +398,22 @@ class ProvenanceViewer(WidgetBase):
 
     def _on_table_select(self, change) -> None:
         if change["new"] and change["new"] != self.selected:
-            self.select_run(change["new"])
+            self.select_run(change["new"], wait=False)
 
     # -- run detail and rerun -----------------------------------------------------------------------
-    def select_run(self, commit: str) -> None:
-        """Show the detail of the run whose commit starts with ``commit``."""
-        run = self.provenance.history.find(commit) if commit and self.provenance else None
-        self.selected = run.commit if run else ""
-        self._show_run_in_table()
-        self._show_detail()
+    def select_run(self, commit: str, wait: bool = True) -> None:
+        """Show the detail of the run whose commit starts with ``commit``.
+
+        The detail counts the changed lines with git, off the main thread; ``wait=False`` (a click on a row
+        or a run node) returns at once.
+        """
+        def select(_):
+            run = self.provenance.history.find(commit) if commit and self.provenance else None
+            self.selected = run.commit if run else ""
+            self._show_run_in_table()
+            self._show_detail()
+
+        self._in_turn(lambda: None, select, "reading the run", "Showing the run", wait)
 
     def _show_run_in_table(self) -> None:
         """Make the selected run the table's active row, turning to its page (a graph click lands here too)."""
@@ -363,14 +482,22 @@ class ProvenanceViewer(WidgetBase):
         if run is not None:
             self._ask([run], f"Rerun <code>{escape(run.short)}</code> ({escape(run.message)})?")
 
-    def ask_update(self) -> None:
-        """Show the runs that bring the current file up to date (upstream first), with a confirmation."""
-        runs = update_plan(self.provenance, self.file) if self.file else []
-        if runs:
-            self._ask(runs, f"Bring <code>{escape(self.file)}</code> up to date with {len(runs)} rerun(s)?")
-        elif self.file:
-            self.banner.show(f"{self.file} cannot be recomputed from this dataset.", "warn",
-                             "The runs that made it were ran from a different dataset: open that one.")
+    def ask_update(self, wait: bool = True) -> None:
+        """Show the runs that bring the current file up to date (upstream first), with a confirmation.
+
+        Finding them traces the file's lineage with git, off the main thread (``wait=False``: the button).
+        """
+        path, provenance = self.file, self.provenance
+
+        def ask(runs):
+            if runs:
+                self._ask(runs, f"Bring <code>{escape(path)}</code> up to date with {len(runs)} rerun(s)?")
+            elif path:
+                self.banner.show(f"{path} cannot be recomputed from this dataset.", "warn",
+                                 "The runs that made it were ran from a different dataset: open that one.")
+
+        self._in_turn(lambda: update_plan(provenance, path) if path and provenance else [], ask,
+                      f"finding what brings {path} up to date", "Finding the reruns", wait)
 
     def _ask(self, runs: list, question: str) -> None:
         self.pending = runs
@@ -420,25 +547,57 @@ class ProvenanceViewer(WidgetBase):
         self._reload()  # last: sets the status back to ready
 
     # -- lineage ------------------------------------------------------------------------------------
-    def show_file(self, path: str) -> None:
-        """Select ``path`` (relative to the dataset, or absolute inside it) and show its lineage."""
+    def show_file(self, path: str, wait: bool = True) -> None:
+        """Select ``path`` (relative to the dataset, or absolute inside it) and show its lineage.
+
+        ``wait=False`` (a pick in the page) returns at once; the graph follows when git has answered.
+        """
         path = str(path or "").strip()
         if not path:
             return
-        root = str(self.provenance.history.path) if self.provenance else ""
+        root = str(Path(self.value).resolve()) if self.value else ""
         if root and path.startswith(root + "/"):
             path = path[len(root) + 1:]
         if self.file == path:
-            self._show_lineage()
-        self.file = path
+            self._show_lineage(wait)
+            return
+        self._wait_for_lineage = wait
+        try:
+            self.file = path
+        finally:
+            self._wait_for_lineage = True
+
+    def show_a_result(self, wait: bool = True) -> None:
+        """Show the lineage of a computed file: a figure if there is one, else the newest run's first output.
+
+        What a dashboard opens on; with ``wait=False`` it follows once the history is read.
+        """
+        def pick(_):
+            computed = list(self.file_box.options)
+            start = next((f for f in computed if f.startswith("figures/")), computed[0] if computed else "")
+            if start:
+                self.file = start  # drawn here, off the main thread
+        self._in_turn(lambda: None, pick, "choosing a result", "Showing a result", wait)
 
     @observe("file")
     def _file_changed(self, change) -> None:
         if self.file_box.value != self.file:
             self.file_box.value = self.file
-        self._show_lineage()
+        self._show_lineage(getattr(self, "_wait_for_lineage", True))
 
-    def _show_lineage(self) -> None:
+    def _show_lineage(self, wait: bool = True) -> None:
+        if not self.file:
+            return
+        if self._background_thread_is_mine():
+            self._draw_lineage()  # already off the main thread (a reload after reading the history)
+            return
+        self._in_turn(lambda: None, lambda _: self._draw_lineage(), f"tracing {self.file}", f"Tracing {self.file}",
+                      wait)
+
+    def _background_thread_is_mine(self) -> bool:
+        return threading.current_thread() is self.__dict__.get("_background")
+
+    def _draw_lineage(self) -> None:
         if not self.provenance or not self.file:
             return
         try:
@@ -491,9 +650,9 @@ class ProvenanceViewer(WidgetBase):
     def _on_graph_click(self, node: str) -> None:
         kind, _, ident = node.partition(":")
         if kind == "file":
-            self.show_file(ident)
+            self.show_file(ident, wait=False)
         elif kind == "run":
-            self.select_run(ident)
+            self.select_run(ident, wait=False)
 
     def _fail(self, exc, context) -> None:
         self.fail(exc, context)

@@ -184,6 +184,12 @@ FIELD_TESTS = {**{f: _text_field(f) for f in ("url", "ds_id", "head", "head_desc
 assert tuple(FIELD_TESTS) == FIELDS  # a bare word ORs the fields in this order
 
 
+def _is_token(node) -> bool:
+    from lark import Token
+
+    return isinstance(node, Token)
+
+
 def _anywhere(value):
     return lambda rec: any(test(rec, value) for test in FIELD_TESTS.values())
 
@@ -201,7 +207,7 @@ def _in_column(column, operator, value_token):
         raise UnknownField(f"Unknown field: '{column.children[0]}'. Known are: {', '.join(FIELDS)}")
     if column.data == "in_extractors":  # children: the metadata rule, then one WORD or the extractors
         found = column.children[1]
-        names = (found.value,) if hasattr(found, "type") else tuple(t.value for t in found.children)
+        names = (found.value,) if _is_token(found) else tuple(t.value for t in found.children)
         match = _in_extractors(names, value)
     else:
         test = FIELD_TESTS[column.children[0].value]
@@ -214,7 +220,7 @@ def _in_column(column, operator, value_token):
 def _build(node):
     """A predicate for a parse tree, built bottom-up and left to right as the registry's lark
     Transformer does: of several bad terms, the first one (in that order) gives the error."""
-    if hasattr(node, "type"):  # a query of one bare word or string
+    if _is_token(node):  # a query of one bare word or string
         return _anywhere(_value(node))
     kind, children = node.data, node.children
     if kind == "in_column":

@@ -24,6 +24,7 @@ import json
 import sqlite3
 import threading
 import time
+from array import array
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -453,17 +454,26 @@ class Catalog:
         if order_dir not in ("asc", "desc"):
             raise ValueError("order_dir must be asc or desc")
         page, per_page = max(1, int(page)), max(1, min(MAX_PER_PAGE, int(per_page)))
+        order = f"d.{order_by} {order_dir.upper()} NULLS LAST, d.id"
         with self._lock:
             conn = self.conn
             with self._bounded(conn, query):
-                total, found = self._collect(conn, query, filters)
-            rows = conn.execute(f"SELECT d.* FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY "
-                                f"d.{order_by} {order_dir.upper()} NULLS LAST, d.id LIMIT ? OFFSET ?",
-                                (per_page, (page - 1) * per_page)).fetchall()
-            stats = found.stats if found is not None and found.stats is not None else self._stats(conn)
-            if found is not None:  # the same on every page: computed once per search
-                found.stats = stats
-            stats = copy.deepcopy(stats)
+                total, found = self._collect(conn, query, filters, table=False)
+                if found is None:  # matches kept by this connection only: the page from its table
+                    rows = conn.execute(f"SELECT d.* FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY "
+                                        f"{order} LIMIT ? OFFSET ?", (per_page, (page - 1) * per_page)).fetchall()
+                    stats = self._stats(conn)
+                else:  # shared: ordered and counted once per search, then any page is a slice
+                    ordered = found.orders.get(order)
+                    if ordered is None or found.stats is None:
+                        self._collect(conn, query, filters)  # the matches into this connection's table
+                        if ordered is None:
+                            ordered = found.orders[order] = array("q", (r[0] for r in conn.execute(
+                                f"SELECT d.id FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY {order}")))
+                        if found.stats is None:
+                            found.stats = self._stats(conn)
+                    rows = self._rows(conn, ordered[(page - 1) * per_page: page * per_page])
+                    stats = copy.deepcopy(found.stats)
             items = [self._record(conn, r, return_metadata) for r in rows]
         pages = max(1, -(-total // per_page))
         base = {k: v for k, v in {"search": None if query is None else str(query), "per_page": per_page, "order_by": order_by,
@@ -477,11 +487,21 @@ class Catalog:
                 "next_pg": link(page + 1) if page < pages else None, "first_pg": link(1), "last_pg": link(pages),
                 "dataset_urls": items, "collection_stats": stats}
 
-    def _collect(self, conn, query, filters):
+    @staticmethod
+    def _rows(conn, ids) -> list:
+        """The datasets rows of these ids, in this order."""
+        if not len(ids):
+            return []
+        found = {r["id"]: r for r in conn.execute(
+            f"SELECT * FROM datasets WHERE id IN ({','.join('?' * len(ids))})", list(ids))}
+        return [found[i] for i in ids if i in found]
+
+    def _collect(self, conn, query, filters, table: bool = True):
         """Fill ``temp.hits`` with the matches; returns ``(count, shared Matches or None)``.
 
         A search matches once: its next pages and facets on this connection reuse ``temp.hits``;
-        another connection (a page turn on a worker thread) loads the ids this one shared.
+        another connection (a page turn on a worker thread) loads the ids this one shared, or with
+        ``table=False`` only gets them (what it needs may be in them already: order, statistics).
         """
         tree = self._tree(query) if query is not None else None
         key = (tree, tuple(sorted((k, v) for k, v in filters.items() if v is not None)))
@@ -491,6 +511,8 @@ class Catalog:
         if held is not None and held[0] == (generation, key) and conn.execute(
                 "SELECT 1 FROM temp.sqlite_master WHERE name = 'hits'").fetchone():  # not a new connection's id
             return held[1], shared
+        if shared is not None and not table:
+            return shared.count, shared
         self._hits.pop(id(conn), None)
         if shared is not None:
             conn.execute("DROP TABLE IF EXISTS temp.hits")

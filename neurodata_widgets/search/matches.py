@@ -30,11 +30,15 @@ from dataclasses import dataclass, field
 @dataclass
 class Matches:
     """What one search matched: ``ids`` (a JSON array, loaded by SQLite's ``json_each``), their
-    ``count`` and, once computed, the registry's ``collection_stats`` over them."""
+    ``count`` and, once computed, the registry's ``collection_stats`` over them and the ids in
+    each order asked for (``orders``: SQL ORDER BY -> ids), so that any page is a slice.
+
+    The catalog fills ``stats`` and ``orders`` under its own lock."""
 
     ids: str
     count: int
     stats: dict | None = field(default=None)
+    orders: dict = field(default_factory=dict)
 
 
 class SharedMatches:

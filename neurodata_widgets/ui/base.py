@@ -38,6 +38,7 @@ from traitlets import Unicode
 from .banner import StatusBanner
 
 log = logging.getLogger("neurodata_widgets")
+_worker = threading.local()  # the request a background thread works for (see WidgetBase.stop_if_cancelled)
 
 
 class Status(str, enum.Enum):
@@ -131,9 +132,9 @@ class WidgetBase(widgets.VBox):
     # -- status and banner together -----------------------------------------------------------------
     def busy(self, activity: str = "", status: str = Status.LOADING) -> None:
         """Say the widget is waiting (``activity`` in words); the banner keeps what it showed."""
-        self.status = status
-        if activity:
+        if activity:  # first: a status observer reads it
             self.activity = activity
+        self.status = status
 
     def succeed(self, message: str = "", status: str = Status.READY, hint: str = "", kind: str = "ok") -> None:
         """The action worked: clear any error; show ``message`` (or nothing)."""
@@ -164,6 +165,7 @@ class WidgetBase(widgets.VBox):
             return self.__dict__.get("_ticket") != ticket
 
         def run():
+            _worker.ticket = (id(self), ticket)
             try:
                 result = work()
             except Exception as exc:
@@ -198,6 +200,15 @@ class WidgetBase(widgets.VBox):
         self.__dict__["_background"] = None
         return thread is not None and thread.is_alive()
 
+    def stop_if_cancelled(self) -> None:
+        """Inside background work: raise :class:`~neurodata_widgets.jobs.Cancelled` if it was abandoned (a Cancel) or
+        superseded by a newer request (call it between steps, e.g. between git processes)."""
+        mine = getattr(_worker, "ticket", None)
+        if mine is not None and mine[0] == id(self) and mine[1] != self.__dict__.get("_ticket"):
+            from ..jobs import Cancelled
+
+            raise Cancelled("cancelled")
+
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts).
 
@@ -212,15 +223,6 @@ class WidgetBase(widgets.VBox):
             thread.join(left)
             if self.__dict__.get("_background") is thread:  # no newer request started meanwhile
                 return
-
-    def stop_waiting(self) -> threading.Thread | None:
-        """Give up on the background work under way (Cancel): its answer, if it ever comes, is dropped.
-
-        The widget is free for the next request at once. Returns the abandoned thread (``None`` if none ran).
-        """
-        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
-        thread, self.__dict__["_background"] = self.__dict__.get("_background"), None
-        return thread if thread is not None and thread.is_alive() else None
 
     def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
         """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""

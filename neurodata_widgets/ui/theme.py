@@ -7,6 +7,10 @@ from .colors import COLORS
 from .html import escape
 
 
+# the whole width of the box a control sits in, less the side margins ipywidgets gives every control
+FULL = "calc(100% - 2 * var(--jp-widgets-margin, 2px))"
+
+
 def tint(color: str, percent: int = 14) -> str:
     """A faint background of ``color`` that reads on light and dark themes alike."""
     return f"color-mix(in srgb, {color} {percent}%, transparent)"
@@ -52,6 +56,8 @@ CSS = f"""
 .ndw {{ font-family: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
         font-size: 14px; color: {COLORS['text']}; }}
 .ndw-header {{ background: {COLORS['primary']}; color: white; padding: 10px 16px; border-radius: 6px; }}
+/* the header's widget spans its output exactly: ipywidgets' 2 px side margins would push it past a 100 % width */
+.jupyter-widgets.ndw-header-box {{ margin-left: 0; margin-right: 0; }}
 .ndw-header h1 {{ font-size: 20px; margin: 0; color: white; }}
 .ndw-header p {{ margin: 2px 0 0 0; opacity: .9; }}
 .ndw-banner {{ padding: 6px 10px; border-radius: 4px; margin: 4px 0; color: {COLORS['text']};
@@ -62,7 +68,7 @@ CSS = f"""
 .ndw-banner-error {{ background: {tint(COLORS['error'])}; border-left-color: {COLORS['error']}; }}
 .ndw-search-row.widget-hbox {{ flex-wrap: nowrap !important; }}  /* a result is one line; long URLs end in … */
 .ndw-search-row .ndw-search-url {{ display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
-.ndw-search-row > .widget-html {{ min-width: 0; }}
+.ndw-search-row > .widget-html, .ndw-search-row > .widget-html > .widget-html-content {{ min-width: 0; }}
 .ndw-banner-box.widget-hbox {{ flex-wrap: nowrap !important; }}  /* Dismiss stays beside the message */
 .ndw-banner .ndw-hint {{ color: {COLORS['muted']}; display: block; font-size: 12px; }}
 .ndw-banner-details {{ font-size: 12px; color: {COLORS['muted']}; }}
@@ -87,17 +93,21 @@ a.ndw-link-button:hover {{ filter: brightness(1.1); }}
 .ndw-nowrap-buttons .jupyter-button, .jupyter-widgets.jupyter-button {{ white-space: nowrap; min-width: fit-content; }}
 /* rows of controls wrap instead of running off the page, at any width */
 .ndw-portal .widget-hbox, .ndw-wrap {{ flex-wrap: wrap; }}
-.ndw-portal .widget-inline-hbox {{ max-width: 100%; }}
-.ndw-portal .widget-inline-hbox input, .ndw-portal .widget-inline-hbox select {{ min-width: 0; }}
+/* a control never wider than its box, its own 2 px side margins included */
+.ndw-portal .widget-inline-hbox, .jupyter-widgets.ndw-fit {{ max-width: {FULL}; }}
+.ndw-portal .widget-inline-hbox input, .ndw-portal .widget-inline-hbox select, .ndw-fit input {{ min-width: 0; }}
+/* the portal's tab titles stay whole: on a narrow page the tabs wrap onto a second row instead of "Proven…" */
+.ndw-portal .jupyter-widget-tab > .lm-TabBar > .lm-TabBar-content {{ flex-wrap: wrap; }}
+.ndw-portal .jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab {{ flex: 0 0 auto; min-width: fit-content; }}
 @media (max-width: 700px) {{
   .ndw-table {{ font-size: 12px; }} .ndw-header h1 {{ font-size: 17px; }}
   .jp-OutputArea-output .widget-hbox {{ flex-wrap: wrap; }}
-  .jp-OutputArea-output .widget-inline-hbox {{ max-width: 100%; flex-wrap: wrap; }}
+  .jp-OutputArea-output .widget-inline-hbox {{ max-width: {FULL}; flex-wrap: wrap; }}
   .jp-OutputArea-output .widget-inline-hbox input, .jp-OutputArea-output .widget-inline-hbox select {{ min-width: 0; }}
   .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-password,
   .jp-OutputArea-output .widget-dropdown, .jp-OutputArea-output .widget-select-multiple,
   .jp-OutputArea-output .widget-text input {{ max-width: 100%; }}
-  .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-dropdown {{ width: 100% !important; }}
+  .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-dropdown {{ width: {FULL} !important; }}
 }}
 </style>
 """
@@ -111,8 +121,10 @@ def style() -> widgets.HTML:
 def header(title: str, subtitle: str = "") -> widgets.HTML:
     """The dashboard header (same on every page)."""
     sub = f"<p>{escape(subtitle)}</p>" if subtitle else ""
-    return widgets.HTML(f'{CSS}<div class="ndw ndw-header"><h1>{escape(title)}</h1>{sub}</div>',
+    html = widgets.HTML(f'{CSS}<div class="ndw ndw-header"><h1>{escape(title)}</h1>{sub}</div>',
                         layout=widgets.Layout(width="100%"))
+    html.add_class("ndw-header-box")
+    return html
 
 
 def ready() -> widgets.HTML:

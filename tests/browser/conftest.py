@@ -190,3 +190,140 @@ _CONTRAST = """(el) => {
 def contrast():
     """``contrast(locator)``: WCAG contrast ratio of an element's text against the background behind it."""
     return lambda locator: locator.evaluate(_CONTRAST)
+
+
+# -- layouts that hold: what a user would see break at a width or in a theme ---------------------------
+# One pass over the widgets drawn in the output areas (Voila and JupyterLab name them alike) returns, in
+# words, every problem found:
+# - a widget box whose content is wider than the box (it shows a scrollbar or cuts its content off);
+#   deliberate scrollers (a table's scroll container, the lineage graph's view) and their insides are
+#   allowed to scroll, and so are text fields (a long path scrolls inside its input);
+# - a button whose words wrap onto a second line ("reru/n") or are cut off;
+# - an input cut off by a box around it (the password field of the login card);
+# - text whose contrast against what is behind it is under 3:1 (the effective background: the
+#   translucent tints of banners and rows composed over the first opaque colour behind them);
+# - an error banner shown.
+SCROLLERS = (".ndw-dt-scroll", ".ndw-lg-view", ".jp-OutputArea-output pre")
+CONTRAST_TEXT = ("th", "td", ".ndw-banner-message", ".ndw-hint", ".ndw-dt-info", ".ndw-header h1", ".widget-label",
+                 "a.ndw-link-button", ".ndw-muted", "button:not(:disabled)", ".lm-TabBar-tabLabel")
+MIN_CONTRAST = 3.0
+
+_LAYOUT = """([outputs, scrollers, textSelectors, minContrast]) => {
+  const problems = [];
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return false;
+    const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const say = (el) => {
+    const cls = [...el.classList].filter((c) => /^(ndw|widget|jupyter-widget|lm-|jp-)/.test(c)).slice(0, 3);
+    const text = (el.innerText || el.value || el.placeholder || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
+    return `<${el.tagName.toLowerCase()}${cls.length ? '.' + cls.join('.') : ''}>${text ? ' "' + text + '"' : ''}`;
+  };
+  const inScroller = (el) => scrollers.some((s) => el.closest(s));
+  const areas = [...document.querySelectorAll(outputs)].filter(
+    (o) => shown(o) && o.querySelector('.jupyter-widgets, .ndw'));
+  // colours as [r, g, b, a] on 0-255 (rgb()/rgba() and Chromium's color(srgb r g b / a) for color-mix)
+  const colour = (css) => {
+    const n = (css.match(/-?[\\d.]+(e-?\\d+)?/g) || []).map(Number);
+    if (css.startsWith('rgb')) return n.length >= 3 ? [n[0], n[1], n[2], n.length > 3 ? n[3] : 1] : null;
+    if (css.startsWith('color(srgb')) return n.length >= 3 ? [n[0] * 255, n[1] * 255, n[2] * 255,
+                                                             n.length > 3 ? n[3] : 1] : null;
+    return null;
+  };
+  const over = (top, bottom) => [0, 1, 2].map((i) => top[3] * top[i] + (1 - top[3]) * bottom[i]).concat([1]);
+  const behind = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = colour(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 0.999) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    if (layers.length && layers[layers.length - 1][3] >= 0.999) bg = layers.pop();
+    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg;
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ownText = (el) => [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  for (const area of areas) {
+    const box = area.getBoundingClientRect();
+    // 1. widget boxes narrower than their content (the area itself included)
+    for (const el of [area, ...area.querySelectorAll('*')]) {
+      if (el.closest('svg') || ['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON', 'OPTION'].includes(el.tagName)) continue;
+      if (inScroller(el) || !shown(el)) continue;
+      const s = getComputedStyle(el);
+      if (s.textOverflow === 'ellipsis') continue;  // cut with "…" on purpose
+      if (el !== area && s.overflowX === 'visible') continue;  // it spills: the box around it is checked
+      if (el.scrollWidth > el.clientWidth + 1) {
+        const right = el.getBoundingClientRect().left + el.clientWidth;
+        const wide = [...el.querySelectorAll('*')].filter((d) => shown(d) && !d.closest('svg')
+          && d.getBoundingClientRect().right > right + 1);
+        const culprit = wide.filter((d) => !wide.some((o) => o !== d && d.contains(o)))[0];
+        problems.push(`${say(el)} is ${el.scrollWidth}px wide inside ${el.clientWidth}px`
+                      + (culprit ? `: ${say(culprit)} sticks out` : ''));
+      }
+    }
+    // 2. buttons: words on one line, not cut off
+    for (const b of area.querySelectorAll('button')) {
+      if (!shown(b) || !b.innerText.trim()) continue;
+      const range = document.createRange(); range.selectNodeContents(b);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1 && b.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(b).lineHeight || 20)) {
+        problems.push(`button ${say(b)} wraps onto ${lines.size} lines`);
+      }
+      if (b.scrollWidth > b.clientWidth + 1) problems.push(`button ${say(b)} is cut off (${b.scrollWidth}px in ${b.clientWidth}px)`);
+    }
+    // 3. inputs fully inside every box that would cut them
+    for (const input of area.querySelectorAll('input, select, textarea')) {
+      if (!shown(input) || inScroller(input) || input.type === 'checkbox' && input.closest('.ndw-dt')) continue;
+      const r = input.getBoundingClientRect();
+      for (let e = input.parentElement; e && e !== area.parentElement; e = e.parentElement) {
+        if (getComputedStyle(e).overflowX === 'visible' && e !== area) continue;
+        const c = e.getBoundingClientRect();
+        const right = c.left + e.clientLeft + e.clientWidth;
+        if (r.right > right + 1 || r.left < c.left - 1) {
+          problems.push(`input ${say(input)} is cut off by ${say(e)} (${Math.round(r.left)}-${Math.round(r.right)}px`
+                        + ` shown in ${Math.round(c.left)}-${Math.round(right)}px)`);
+          break;
+        }
+      }
+    }
+    // 4. text readable against what is behind it
+    const seen = new Set();
+    for (const sel of textSelectors) {
+      for (const el of [...area.querySelectorAll(sel)].slice(0, 40)) {
+        if (seen.has(el) || !shown(el) || !(ownText(el) || el.tagName === 'BUTTON' || el.tagName === 'TH')) continue;
+        seen.add(el);
+        const s = getComputedStyle(el);
+        if (parseFloat(s.opacity) < 1) continue;
+        const fg = colour(s.color); if (!fg) continue;
+        const bg = behind(el);
+        const ratio = (a, b) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        const value = ratio(lum(over(fg, bg)), lum(bg));
+        if (value < minContrast) problems.push(`text ${say(el)} has contrast ${value.toFixed(2)}:1 `
+                                               + `(${s.color} on rgb(${bg.slice(0, 3).map(Math.round)}))`);
+      }
+    }
+    // 5. no error banner
+    for (const banner of area.querySelectorAll('.ndw-banner-error')) {
+      if (shown(banner)) problems.push(`an error is shown: ${say(banner)}`);
+    }
+  }
+  if (!areas.length) problems.push('no widget output found');
+  return [...new Set(problems)];
+}"""
+
+
+def layout_problems(page, outputs: str = ".jp-OutputArea-output") -> list[str]:
+    """Every layout, wrap, clip, contrast or error problem of the widgets drawn in ``outputs``, in words."""
+    return page.evaluate(_LAYOUT, [outputs, list(SCROLLERS), list(CONTRAST_TEXT), MIN_CONTRAST])
+
+
+@pytest.fixture
+def layout_check():
+    """``layout_check(page, outputs=...)``: the list of problems (see :func:`layout_problems`)."""
+    return layout_problems

@@ -1,5 +1,6 @@
 """How the dashboards look and feel: reference images, the dark theme, the table, the lineage graph."""
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -7,6 +8,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DASHBOARDS = ["portal", "explorer", "provenance", "search", "xnat", "globus"]
 
 # a node's box fill and its label's fill, as computed by the browser (rgb(...) or color(srgb ...))
@@ -20,13 +22,29 @@ def _luminance(css: str) -> float:
     return sum(w * c for w, c in zip((0.2126, 0.7152, 0.0722), channels))
 
 
+# what a dashboard shows once its first answer arrived (listings come from the background after "ready")
+SHOWN = {"explorer": ".ndw-explorer .ndw-dt-table tbody tr", "provenance": ".ndw-lineage-graph g.ndw-node-run"}
+
+
 @pytest.mark.parametrize("name", DASHBOARDS)
-def test_dashboard_matches_its_reference_image(dashboard, demo, reference_image, name):
+def test_dashboard_matches_its_reference_image_and_holds_at_480_px(dashboard, demo, reference_image, layout_check,
+                                                                   name):
     page = dashboard.open(f"{name}.ipynb")
+    if name in SHOWN:
+        page.locator(SHOWN[name]).first.wait_for(timeout=60_000)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)  # anywidget front ends draw after the kernel said ready
     assert page.locator(".ndw-header").first.bounding_box()["y"] < 60  # the page starts with its header
     reference_image(page, name)
+    # the same page, not run again, at 1280 px and on a half laptop screen: nothing cut, wrapped or unreadable
+    problems = {1280: layout_check(page)}
+    page.set_viewport_size({"width": 480, "height": 800})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / f"looks-{name}-480.png"), full_page=True)
+    problems[480] = layout_check(page)
+    page.set_viewport_size({"width": 1280, "height": 800})  # the page's own screenshot at the end
+    assert not problems[1280] and not problems[480], "\n".join(
+        f"{width}px: {p}" for width, found in problems.items() for p in found)
 
 
 def test_dark_theme_lineage_graph_fits_and_a_run_node_selects_its_row(dashboard, demo, contrast):

@@ -44,7 +44,8 @@ def test_whereis_detail_and_provenance_link(demo_clone):
     ex = DatasetExplorer(str(demo_clone))
     ex.open_folder("raw/sub-01/anat")
     ex.selected = ["raw/sub-01/anat/sub-01_T1w.nii.gz"]
-    ex.whereis_button.click()
+    ex.whereis_button.click()  # git-annex is asked off the main thread
+    ex.wait_background()
     assert "store-storage" in ex.detail.value
     seen = []
     ex.on_open_provenance(lambda dataset, path: seen.append((dataset, path)))
@@ -126,7 +127,8 @@ def test_names_from_the_dataset_are_escaped(tmp_path):
     ex = DatasetExplorer(ds.path)
     assert "<img" not in ex.table.html.value and "&lt;img src=x" in ex.table.html.value
     ex.selected = [name]
-    ex.whereis_button.click()
+    ex.whereis_button.click()  # git-annex is asked off the main thread
+    ex.wait_background()
     assert "<img" not in ex.detail.value
 
 
@@ -192,3 +194,66 @@ def test_checking_last_copies_happens_off_the_main_thread(solo, monkeypatch):
     gate.set()
     ex.wait_background(120)
     assert ex.status == "waiting" and "only-here.bin" in ex.confirm_text.value
+
+
+def test_first_listing_waits_off_the_main_thread_then_shows(demo_clone, monkeypatch):
+    """A slow git (a huge dataset, a network file system): the constructor returns at once, the table says
+    what it waits for, then the listing shows."""
+    release, listing = threading.Event(), threading.Event()
+    real = DatasetState.listing
+
+    def slow_listing(state, path=""):
+        listing.set()
+        assert release.wait(60)
+        return real(state, path)
+
+    monkeypatch.setattr(DatasetState, "listing", slow_listing)
+    ex = DatasetExplorer(str(demo_clone), wait=False)
+    assert listing.wait(30)
+    assert ex.status == "loading" and ex.table.busy and ex.table.cancellable
+    assert ex.table.busy_text.startswith("Listing ") and ex.listing is None
+    release.set()
+    ex.wait_background()
+    assert ex.status == "ready" and not ex.table.busy
+    assert list(ex.table.data.index[:2]) == ["derivatives", "raw"]
+
+
+def test_cancel_stops_a_listing_and_refresh_lists_again(demo_clone, monkeypatch):
+    release, listing, totals = threading.Event(), threading.Event(), []
+    real_listing, real_totals = DatasetState.listing, DatasetState.totals
+
+    def hanging_listing(state, path=""):
+        listing.set()
+        release.wait(60)
+        return real_listing(state, path)
+
+    def counted_totals(state, path=""):
+        totals.append(path)
+        return real_totals(state, path)
+
+    monkeypatch.setattr(DatasetState, "listing", hanging_listing)
+    monkeypatch.setattr(DatasetState, "totals", counted_totals)
+    changes = []
+    ex = DatasetExplorer(str(demo_clone), wait=False)
+    ex.on_dataset_change(changes.append)
+    assert listing.wait(30)
+    worker = ex.__dict__["_background"]
+    ex.table.cancel()  # the Cancel of the loading bar
+    assert ex.status == "ready" and not ex.table.busy
+    assert ex.banner.kind == "info" and "Refresh" in ex.banner.hint
+    release.set()
+    worker.join(60)
+    # the work stopped at its next step: no totals asked, nothing shown, no dataset announced
+    assert totals == [] and ex.listing is None and changes == []
+    monkeypatch.setattr(DatasetState, "listing", real_listing)
+    ex.refresh_button.click()
+    ex.wait_background()
+    assert ex.status == "ready" and ex.banner.kind == "" and len(ex.listing) > 0
+    assert changes == [str(demo_clone)]
+
+
+def test_a_dataset_that_is_not_one_says_so_without_freezing(tmp_path):
+    ex = DatasetExplorer(str(tmp_path), wait=False)
+    ex.wait_background()
+    assert ex.status == "failed" and "not a DataLad dataset" in ex.error
+    assert not ex.table.busy and ex.banner.kind == "error"

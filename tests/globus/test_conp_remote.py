@@ -217,7 +217,8 @@ def test_explorer_gets_and_drops_through_the_globus_remote(conp, sandbox, own_lo
     login()
     ex = DatasetExplorer(str(clone))
     ex.selected = ["participants.tsv"]
-    ex.whereis_button.click()
+    ex.whereis_button.click()  # git-annex is asked off the main thread
+    ex.wait_background()
     url = conp_url(info["endpoint"], info["fileprefix"], "participants.tsv")
     assert url in ex.detail.value and f"Globus collection {info['endpoint']}" in ex.detail.value
     ex.selected = ["sub-01"]

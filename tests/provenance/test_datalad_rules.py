@@ -115,7 +115,8 @@ def test_refresh_sees_sidecar_records_fetched_later(tmp_path):
     assert [r.message for r in h.runs] == ["inline"] and "datalad get" in h.problems[0]["problem"]
     assert h.refresh() == 0
     clone.get(".datalad/runinfo", **QUIET)  # what the problem message advises
-    v.refresh_button.click()
+    v.refresh_button.click()  # git is asked off the main thread
+    v.wait_background()
     assert [r.message for r in h.runs] == ["with sidecar", "inline"] and h.problems == []
     assert v.table.data["message"].tolist() == ["with sidecar", "inline"]
     assert h.runs[0].cmd == "echo side > s.txt" and v.banner.message == ""

@@ -46,7 +46,8 @@ def test_viewer_on_demo_table_filters_and_detail(demo):
     assert len(v.table.data) == 0
     v.since.value = None
     rerun = v.runs[0]
-    v.table.active = rerun.commit  # a click on its row
+    v.table.active = rerun.commit  # a click on its row: git counts the changed lines off the main thread
+    v.wait_background()
     assert v.selected == rerun.commit
     assert "python3 code/summarize.py" in v.detail.value and f"datalad rerun {rerun.commit}" in v.detail.value
     assert "Rerun of" in v.detail.value and "1 modified" in v.detail.value
@@ -67,11 +68,13 @@ def test_viewer_lineage_graph_and_clicks(demo):
     smooth = next(n for n, d in v.graph.lineage.nodes.items() if d.get("label") == "Smooth the T1w images")
     # a click arrives from the front end as a custom message
     v.graph._on_front_end(v.graph, {"event": "click", "node": smooth}, [])
+    v.wait_background()
     assert v.selected == smooth.split(":", 1)[1] and v.graph.focus == smooth
     assert v.table.active == v.selected  # the run clicked in the graph is the active row of the runs table
     assert v.table.page == list(v.table.sorted_data().index).index(v.selected) // v.table.page_size
     assert "ndw-focus" in re.search(rf'<g class="([^"]+)" data-node="{smooth}"', v.graph.svg).group(1)
     v.graph.click("file:code/smooth.py")
+    v.wait_background()
     assert v.file == "code/smooth.py" and "source" in v.legend.value
     href = re.search(r'href="data:application/json;base64,([^"]+)"', v.export.value).group(1)
     assert json.loads(base64.b64decode(href)) == v.to_prov()
@@ -179,11 +182,13 @@ def test_refresh_button_picks_up_a_plain_commit(chain_rw):
     v = ProvenanceViewer(Provenance(chain_rw))
     v.show_file("b.txt")
     assert "up to date" in v.legend.value
-    v.refresh_button.click()
+    v.refresh_button.click()  # git is asked off the main thread
+    v.wait_background()
     assert "up to date" in v.legend.value and len(v.table.data) == 2
     write(chain_rw / "a.txt", "edited outside the viewer\n")
     dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
     v.refresh_button.click()  # no new run, but b is stale now
+    v.wait_background()
     assert "stale" in v.legend.value and len(v.table.data) == 2
 
 
@@ -233,3 +238,87 @@ def test_failed_command_record_shows_its_exit_code(chain_rw):
     assert 'ndw-badge-error">3<' in v.table.html.value
     v.select_run(v.runs[0].commit)
     assert 'ndw-badge-error">exit 3<' in v.detail.value
+
+
+def test_opening_waits_off_the_main_thread_shows_busy_then_the_runs(demo, monkeypatch):
+    """A slow history read (a huge dataset, a slow disk): the constructor returns at once and the runs table
+    says what it waits for; the runs and a file asked for meanwhile follow."""
+    import threading
+
+    from neurodata_widgets.provenance import widgets as module
+
+    release, reading = threading.Event(), threading.Event()
+
+    class SlowProvenance(Provenance):
+        def __init__(self, path):
+            reading.set()
+            assert release.wait(60)
+            super().__init__(path)
+
+    monkeypatch.setattr(module, "Provenance", SlowProvenance)
+    v = ProvenanceViewer(demo["superdataset"], wait=False)
+    assert reading.wait(30)
+    assert v.status == "loading" and v.table.busy and v.table.cancellable
+    assert "Reading the history of ndw-demo" in v.table.busy_text and v.runs == []
+    v.show_a_result(wait=False)  # asked while the history is read: done after it
+    release.set()
+    v.wait_background()
+    assert v.status == "ready" and not v.table.busy and len(v.table.data) == 5
+    assert v.file == "figures/mean_intensity.png" and v.graph.focus == "file:figures/mean_intensity.png"
+
+
+def test_cancel_stops_reading_the_history_and_refresh_reads_it_again(demo, monkeypatch):
+    import threading
+
+    from neurodata_widgets.provenance import widgets as module
+
+    release, reading, finished = threading.Event(), threading.Event(), []
+
+    class HangingProvenance(Provenance):
+        def __init__(self, path):
+            reading.set()
+            release.wait(60)
+            super().__init__(path)
+            finished.append(path)
+
+    monkeypatch.setattr(module, "Provenance", HangingProvenance)
+    v = ProvenanceViewer(demo["superdataset"], wait=False)
+    assert reading.wait(30)
+    v.show_file("figures/mean_intensity.png", wait=False)  # waits its turn behind the read
+    worker = v.__dict__["_background"]
+    v.table.cancel()  # the Cancel of the loading bar
+    assert v.status == "ready" and not v.table.busy and v.banner.kind == "info"
+    assert "Press Refresh" in v.banner.hint
+    release.set()
+    worker.join(60)
+    assert finished  # the read ended (git is not killed mid-way) ...
+    # the late answer is dropped: no runs shown, the queued lineage never drawn
+    assert v.provenance is None and v.runs == [] and v.graph.svg == ""
+    monkeypatch.setattr(module, "Provenance", Provenance)
+    v.refresh_button.click()  # reads it again
+    v.wait_background()
+    assert v.status == "ready" and len(v.table.data) == 5 and v.banner.kind == ""
+
+
+def test_a_failed_refresh_says_what_to_do_and_the_next_success_clears_it(chain_rw, monkeypatch):
+    from neurodata_widgets.provenance.history import History
+    from neurodata_widgets.repo import GitError
+
+    v = ProvenanceViewer(Provenance(chain_rw))
+    real = History.refresh
+
+    def broken(self):
+        raise GitError(["log", "--format=%H"], chain_rw, 128,
+                       "error: object file .git/objects/12/34abcd is empty\nfatal: unable to read tree 1234abcd")
+
+    monkeypatch.setattr(History, "refresh", broken)
+    v.refresh_button.click()
+    v.wait_background()
+    assert v.status == "error" and v.banner.kind == "error" and not v.table.busy
+    assert v.error.startswith("Refreshing the history: ") and v.banner.hint  # a sentence and what to do
+    assert v.error.endswith("fatal: unable to read tree 1234abcd") and "object file" not in v.error
+    assert "object file .git/objects/12/34abcd is empty" in v.banner.details  # git's other words, folded
+    monkeypatch.setattr(History, "refresh", real)
+    v.refresh_button.click()
+    v.wait_background()
+    assert v.status == "ready" and v.error == "" and v.banner.kind == ""

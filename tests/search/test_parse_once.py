@@ -137,3 +137,20 @@ def test_many_threads_turning_pages_at_once_match_once(tmp_path):
         found = list(pool.map(lambda n: urls(cat.search(q, per_page=1, page=n)), pages))
     assert found == [urls(fresh.search(q, per_page=1, page=n)) for n in pages]
     assert cat.fills == 1
+
+
+def test_shared_pages_are_the_pages_of_a_fresh_search_in_every_order(tmp_path):
+    from neurodata_widgets.search.catalog import ORDER_KEYS
+
+    cat = CountingCatalog(tmp_path / "c.sqlite")
+    cat.add(RECORDS + [{"url": "https://example.org/no-counts-haxby"}])  # missing values sort last both ways
+    fresh = Catalog(tmp_path / "c.sqlite", match_cache=0)
+    for query in (ParsedQuery("haxby"), ParsedQuery("NOT url:github"), None):
+        total = fresh.search(query)["collection_stats"]["summary"]["ds_count"]
+        for order_by in ORDER_KEYS:
+            for order_dir in ("asc", "desc"):
+                for page in range(1, -(-total // 3) + 2):  # one page past the end too
+                    asked = dict(per_page=3, page=page, order_by=order_by, order_dir=order_dir)
+                    ours = on_a_thread(cat.search, query, **asked) if page % 2 else cat.search(query, **asked)
+                    assert ours == fresh.search(query, **asked), (str(query), asked)
+    assert cat.fills == 3  # once per search, whatever the order and page
