@@ -329,7 +329,7 @@ class CollectionPane(WidgetBase):
 
         def fetch():
             # globus-sdk retries a failing Globus for up to half a minute: the busy line says so meanwhile
-            with self.client.retries.reporting(self._retrying, cancel=stop):
+            with self.client.retries.reporting(lambda message: self._retrying(message, stop), cancel=stop):
                 return folder.page(number, self.page_size, sort_by, ascending)
 
         self.table.busy_text = f"listing {folder.path} …"
@@ -340,9 +340,12 @@ class CollectionPane(WidgetBase):
         if wait:
             self.wait_background(None)
 
-    def _retrying(self, message: str) -> None:
+    def _retrying(self, message: str, stop: threading.Event) -> None:
+        if stop.is_set():  # given up on: the pane has moved on
+            return
         self.table.busy_text = message
-        self.busy(message)
+        self.status = Status.LOADING
+        self.activity = message  # last: whoever watches it sees the pane as it now is
 
     def _listing_failed(self, exc) -> None:
         self.table.busy = False
@@ -575,7 +578,7 @@ class TransferPanel(WidgetBase):
         done: list = []
 
         def send():
-            with self.client.retries.reporting(self._retrying, cancel=stop):
+            with self.client.retries.reporting(lambda message: self._retrying(message, stop), cancel=stop):
                 task_id = transfer_ops.submit(self.client, source, destination, items, **options)
             if stop.is_set():  # Globus accepted it just as the user gave up: a cancelled transfer must not run
                 transfer_ops.cancel(self.client, task_id)
@@ -619,9 +622,12 @@ class TransferPanel(WidgetBase):
         self.activity = "submission cancelled"
         return abandoned
 
-    def _retrying(self, message: str) -> None:
+    def _retrying(self, message: str, stop: threading.Event) -> None:
+        if stop.is_set():  # given up on: the panel has moved on
+            return
         self._waiting(f"Submitting the transfer: {message}")
-        self.busy(message)
+        self.status = Status.LOADING
+        self.activity = message  # last: whoever watches it sees the panel as it now is
 
     def _waiting(self, text: str | None) -> None:
         """Show (or with ``None`` hide) the line saying what the submission waits for, with its Cancel."""
