@@ -89,7 +89,21 @@ def widget_js_root() -> Path:
     return cache
 
 
-html_static_path = ["_static", str(widget_js_root())]
+def anywidget_js_root() -> Path:
+    """A folder holding ``ndw-anywidget/index.js``: the front end of anywidget (the toolkit's table is one),
+    as the installed anywidget package ships it for RequireJS, so its widgets render offline too."""
+    import shutil
+
+    import anywidget
+
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "neurodata-widgets" / "handbook-anywidget"
+    (folder / "ndw-anywidget").mkdir(parents=True, exist_ok=True)
+    # copied on every build: the pages must carry the front end of the anywidget installed with them
+    shutil.copy(Path(anywidget.__file__).with_name("nbextension") / "index.js", folder / "ndw-anywidget" / "index.js")
+    return folder
+
+
+html_static_path = ["_static", str(widget_js_root()), str(anywidget_js_root())]
 nb_ipywidgets_js = {
     "ndw-widgets/require.js": {},
     "ndw-widgets-config.js": {},

@@ -217,11 +217,11 @@ class GlobusRemote(SpecialRemote):
         headers = self._bearer(cid) if cid in self._needs_token else {}
         response = self._session.get(url, headers=headers, stream=True)
         if response.status_code in (401, 403) and not headers:
-            response.close()
+            _release(response)
             self._needs_token.add(cid)  # this collection is not public: the rest of this run sends the token
             response = self._session.get(url, headers=self._bearer(cid), stream=True)
         if response.status_code in (401, 403):  # the stored token may have been ended early: renew it once
-            response.close()
+            _release(response)
             response = self._session.get(url, headers=self._bearer(cid, fresh=True), stream=True)
         with response:
             if response.status_code == 404:
@@ -261,6 +261,15 @@ class GlobusRemote(SpecialRemote):
             raise RemoteError(f"Globus collection {self.endpoint!r} needs a login for downloads and yours does not "
                               f"cover it yet. Run: git-annex-remote-globus setup --collection {collection_id} "
                               "(it prints the link to allow it), or allow it in the notebook's Globus login.") from exc
+
+
+def _release(response) -> None:
+    """Read a refused answer's short body, then close it: the connection goes back to the pool
+    instead of being reset under the server (closing with unread data sends a TCP reset)."""
+    try:
+        _ = response.content
+    finally:
+        response.close()
 
 
 class LegacyGlobusRemote(GlobusRemote):

@@ -53,10 +53,10 @@ class GlobusLogin(WidgetBase):
     >>> login = GlobusLogin(GlobusClient(globus["auth_url"], globus["transfer_url"], globus["client_id"]))
     >>> url = login.start()                   # what Login does: show the link
     >>> login.code_box.value = code_shown(press_consent(url))   # you: open it, press Allow, paste the code
-    >>> login.submit_button.click()
+    >>> login.submit_button.click(); login.wait_background()          # a click logs in in the background
     >>> login.user
     'demo@globusid.org'
-    >>> login.logout_button.click()
+    >>> login.logout_button.click(); login.wait_background()
     """
 
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
@@ -80,9 +80,10 @@ class GlobusLogin(WidgetBase):
         self.submit_button.add_class("ndw-globus-submit-code")
         self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
-        self.submit_button.on_click(lambda _: self.submit(self.code_box.value))
-        self.code_box.on_submit(lambda _: self.submit(self.code_box.value))
-        self.logout_button.on_click(lambda _: self.logout())
+        # exchanging a code and revoking tokens wait on Globus: clicks do so in the background
+        self.submit_button.on_click(lambda _: self.submit(self.code_box.value, wait=False))
+        self.code_box.on_submit(lambda _: self.submit(self.code_box.value, wait=False))
+        self.logout_button.on_click(lambda _: self.logout(wait=False))
         self.mode_toggle.observe(lambda ch: setattr(self, "mode", ch["new"]), names="value")
         self.badge = SandboxBadge(self.client.service.get("auth_url"))
         super().__init__([style(), self.badge,
@@ -124,18 +125,23 @@ class GlobusLogin(WidgetBase):
         if mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
 
-    def submit(self, code: str) -> None:
-        """Finish a copy-paste login with ``code``."""
+    def submit(self, code: str, wait: bool = True) -> None:
+        """Finish a copy-paste login with ``code`` (``wait=False``: in the background, as a click does)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
-        try:
-            self.client.finish_login(code)
-        except Exception as exc:
-            self._fail(exc, "Logging in")
+        self.in_background(lambda: self.client.finish_login(code), None, "logging in",
+                           on_error=lambda exc: self._fail(exc, "Logging in"), latest=True)
+        if wait:
+            self.wait_background(None)
 
-    def logout(self) -> None:
-        self.client.logout()
-        self._show(None)
-        self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+    def logout(self, wait: bool = True) -> None:
+        """Log out and revoke the tokens (``wait=False``: in the background, as a click does)."""
+        def logged_out(_):
+            self._show(None)
+            self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
+
+        self.in_background(self.client.logout, logged_out, "logging out", "Logging out", latest=True)
+        if wait:
+            self.wait_background(None)
 
     def _restore(self):
         user = None
@@ -202,6 +208,7 @@ class CollectionPane(WidgetBase):
         self.folder: Folder | None = None  # the folder shown
         self.entries: list = []  # the current page's file documents
         self._stop = threading.Event()  # set by Cancel: the request under way is not retried
+        self._asking = None  # the thread of the latest request (what Cancel leaves behind)
         self.picker = widgets.Dropdown(description=title, options=[], layout={"width": "98%"})
         self.path_box = widgets.Text(value="/~/", layout={"flex": "1 1 120px", "width": "auto", "min_width": "0"})
         self.path_box.add_class("ndw-globus-path")
@@ -289,9 +296,9 @@ class CollectionPane(WidgetBase):
         Returns the request's thread, left to end on its own (``None`` when nothing was waiting).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self.table.busy = False
         if self.folder is not None:
             self.path, self.path_box.value = self.folder.path, self.folder.path
@@ -322,20 +329,23 @@ class CollectionPane(WidgetBase):
 
         def fetch():
             # globus-sdk retries a failing Globus for up to half a minute: the busy line says so meanwhile
-            with self.client.retries.reporting(self._retrying, cancel=stop):
+            with self.client.retries.reporting(lambda message: self._retrying(message, stop), cancel=stop):
                 return folder.page(number, self.page_size, sort_by, ascending)
 
         self.table.busy_text = f"listing {folder.path} …"
         self.table.cancellable = True
         self.table.busy = True
-        self.in_background(fetch, lambda answer: self._show(folder, number, *answer), f"listing {folder.path}",
-                           on_error=self._listing_failed, latest=True)
+        self._asking = self.in_background(fetch, lambda answer: self._show(folder, number, *answer),
+                                          f"listing {folder.path}", on_error=self._listing_failed, latest=True)
         if wait:
             self.wait_background(None)
 
-    def _retrying(self, message: str) -> None:
+    def _retrying(self, message: str, stop: threading.Event) -> None:
+        if stop.is_set():  # given up on: the pane has moved on
+            return
         self.table.busy_text = message
-        self.busy(message)
+        self.status = Status.LOADING
+        self.activity = message  # last: whoever watches it sees the pane as it now is
 
     def _listing_failed(self, exc) -> None:
         self.table.busy = False
@@ -482,6 +492,9 @@ class TransferPanel(WidgetBase):
         self.browser = browser
         self.jobs: dict = {}
         self._stop = threading.Event()  # set by Cancel: the submission under way is not retried
+        self._asking = None  # the thread of the latest submission (what Cancel leaves behind)
+        self._following = None  # the thread looking for tasks already running
+        self._rows_lock = threading.Lock()
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
@@ -506,26 +519,46 @@ class TransferPanel(WidgetBase):
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
                           self.banner, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
-        self.client.on_login(lambda user: self.follow_active())
+        if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
+            browser.observe(self._selection_changed, names="selected")
+        self.client.on_login(lambda user: self.follow_active(wait=False))
         if self.client.logged_in:
-            self.follow_active()
+            self.follow_active(wait=False)
 
-    def follow_active(self) -> list[str]:
-        """Add live rows for tasks still running on Globus (after a reload or a kernel restart)."""
-        try:
-            running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
-        except Exception as exc:
-            self.fail(exc, "Listing running transfers")
-            return []
-        added = []
-        for doc in reversed(running):
-            if doc["task_id"] in self.jobs:
-                continue
-            label = doc.get("label") or f"task {doc['task_id'][:8]}"
-            self.tasks = self.tasks + [{"task_id": doc["task_id"], "label": label, "status": doc["status"]}]
-            self._add_row(doc["task_id"], label, None, None)
-            added.append(doc["task_id"])
+    def follow_active(self, wait: bool = True) -> list[str]:
+        """Add live rows for tasks still running on Globus (after a reload or a kernel restart).
+
+        Returns the task ids added; ``wait=False`` (on a login, when the panel is built) asks Globus in a thread
+        of its own, so neither the page nor a Transfer click waits for it.
+        """
+        added: list = []
+
+        def follow():
+            try:
+                running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
+            except Exception as exc:
+                self.fail(exc, "Listing running transfers")
+                return
+            for doc in reversed(running):
+                label = doc.get("label") or f"task {doc['task_id'][:8]}"
+                if self._add_row(doc["task_id"], label, None, None):
+                    added.append(doc["task_id"])
+
+        thread = self._following = threading.Thread(target=follow, name="ndw-globus-follow", daemon=True)
+        thread.start()
+        if wait:
+            thread.join()
         return added
+
+    def wait_background(self, timeout: float | None = 60) -> None:
+        """Wait for a submission and for the look for running tasks (tests and scripts)."""
+        super().wait_background(timeout)
+        if self._following is not None:
+            self._following.join(timeout)
+
+    def _selection_changed(self, change) -> None:
+        n = len(change["new"])
+        self.submit_button.description = f"Transfer {n} item{'s' if n != 1 else ''}" if n else "Transfer"
 
     def on_submit(self, callback, remove: bool = False) -> None:
         """Call ``callback(task_id)`` after each submitted transfer."""
@@ -561,7 +594,7 @@ class TransferPanel(WidgetBase):
         done: list = []
 
         def send():
-            with self.client.retries.reporting(self._retrying, cancel=stop):
+            with self.client.retries.reporting(lambda message: self._retrying(message, stop), cancel=stop):
                 task_id = transfer_ops.submit(self.client, source, destination, items, **options)
             if stop.is_set():  # Globus accepted it just as the user gave up: a cancelled transfer must not run
                 transfer_ops.cancel(self.client, task_id)
@@ -571,9 +604,7 @@ class TransferPanel(WidgetBase):
 
         def accepted(task_id):
             self._waiting(None)
-            label = options["label"] or f"task {task_id[:8]}"
-            self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
-            self._add_row(task_id, label, expected_bytes, on_done)
+            self._add_row(task_id, options["label"] or f"task {task_id[:8]}", expected_bytes, on_done)
             self.succeed(status=Status.RUNNING)
             self.activity = f"submitted {task_id}"
             done.append(task_id)
@@ -584,7 +615,7 @@ class TransferPanel(WidgetBase):
             self.fail(exc, "Submitting the transfer")
 
         self._waiting("Submitting the transfer…")
-        self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
+        self._asking = self.in_background(send, accepted, "submitting the transfer", on_error=failed, latest=True)
         if not wait:
             return None
         self.wait_background(None)
@@ -596,18 +627,21 @@ class TransferPanel(WidgetBase):
         Returns the submission's thread, left to end on its own (``None`` when nothing was being submitted).
         """
         self._stop.set()
-        abandoned = self.stop_waiting()
-        if abandoned is None:
+        if not self.abandon_background():
             return None
+        abandoned = self._asking
         self._waiting(None)
         self.succeed("Stopped submitting the transfer.", kind="info",
                      hint="Nothing was started; select files and press Transfer to try again.")
         self.activity = "submission cancelled"
         return abandoned
 
-    def _retrying(self, message: str) -> None:
+    def _retrying(self, message: str, stop: threading.Event) -> None:
+        if stop.is_set():  # given up on: the panel has moved on
+            return
         self._waiting(f"Submitting the transfer: {message}")
-        self.busy(message)
+        self.status = Status.LOADING
+        self.activity = message  # last: whoever watches it sees the panel as it now is
 
     def _waiting(self, text: str | None) -> None:
         """Show (or with ``None`` hide) the line saying what the submission waits for, with its Cancel."""
@@ -616,7 +650,13 @@ class TransferPanel(WidgetBase):
         self.waiting.value = ("" if text is None else
                               f'<span class="ndw ndw-muted"><i class="fa fa-spinner fa-spin"></i> {escape(text)}</span>')
 
-    def _add_row(self, task_id, label, expected_bytes, on_done):
+    def _add_row(self, task_id, label, expected_bytes, on_done) -> bool:
+        """A live row for the task (and its entry in :attr:`tasks`); ``False`` if it has one already."""
+        with self._rows_lock:  # a submission and the look for running tasks may both find a new task
+            if task_id in self.jobs:
+                return False
+            self.jobs[task_id] = None
+            self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
         state = widgets.HTML('<span class="ndw-badge ndw-globus-task-status">ACTIVE</span>')
         link = widgets.HTML(f'<a class="ndw-globus-task-link" href="{escape(self.client.web_url(task_id))}" '
                             f'target="_blank" rel="noopener">details</a>')
@@ -629,14 +669,17 @@ class TransferPanel(WidgetBase):
         def status_changed(doc):
             kind = {"SUCCEEDED": "ok", "FAILED": "error"}.get(doc["status"], "info")
             state.value = f'<span class="ndw-badge ndw-badge-{kind} ndw-globus-task-status">{escape(doc["status"])}</span>'
-            self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
+            with self._rows_lock:
+                self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
 
         job = transfer_ops.watch(self.client, task_id, expected_bytes, label, on_status=status_changed)
         if on_done:
             progress.on_done(on_done)
-        self.jobs[task_id] = job
-        self.table.children = (row,) + tuple(self.table.children)
+        with self._rows_lock:
+            self.jobs[task_id] = job
+            self.table.children = (row,) + tuple(self.table.children)
         progress.run(job)
+        return True
 
 
 class RegisterBox(WidgetBase):

@@ -524,6 +524,8 @@ class Catalog:
             if self.matches.size > 0 and self._generation(conn) == generation:  # nothing written meanwhile
                 ids = conn.execute("SELECT json_group_array(id) FROM temp.hits").fetchone()[0]
                 shared = self.matches.put(generation, key, ids, count)
+        if len(self._hits) > 64:  # mostly connections of finished worker threads: forget them
+            self._hits.clear()
         self._hits[id(conn)] = ((generation, key), count)
         return count, shared
 

@@ -58,6 +58,11 @@ def _count(value) -> str:
     return "" if value is None or value != value else f"{int(value):,}"
 
 
+def _figure(text: str) -> Markup:
+    """A number, size or date: kept on one line (a narrow window scrolls the table instead)."""
+    return Markup(f'<span class="ndw-search-figure">{escape(text)}</span>')
+
+
 def table_frame(records):
     """The records as the results table's frame: shown columns by header, indexed by the record's ``id``.
 
@@ -68,12 +73,12 @@ def table_frame(records):
     rows, labels = [], []
     for i, rec in enumerate(records):
         labels.append(rec.get("id") if rec.get("id") is not None else f"row {i}")
+        size = rec.get("annexed_files_in_wt_size")
         rows.append({"url": url_cell(rec.get("url")), "ds_id": ds_id_cell(rec.get("ds_id")),
-                     "annexed files": _count(rec.get("annexed_files_in_wt_count")),
-                     "size": "" if rec.get("annexed_files_in_wt_size") is None
-                     else format_bytes(rec.get("annexed_files_in_wt_size")),
-                     "annex keys": _count(rec.get("annex_key_count")),
-                     "last update": str(rec.get("last_update_dt") or "")[:10]})
+                     "annexed files": _figure(_count(rec.get("annexed_files_in_wt_count"))),
+                     "size": _figure("" if size is None else format_bytes(size)),
+                     "annex keys": _figure(_count(rec.get("annex_key_count"))),
+                     "last update": _figure(str(rec.get("last_update_dt") or "")[:10])})
     return pd.DataFrame(rows, index=pd.Index(labels, name="id"), columns=SHOWN)
 
 

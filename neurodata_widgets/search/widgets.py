@@ -24,7 +24,8 @@ from .results import ORDER_OPTIONS, SHOWN, SORT_KEYS, detail_html, table_frame  
 
 STYLE = f"""<style>
 .ndw-search-results {{ flex: 1 1 320px; min-width: 0; }}
-.ndw-search-url {{ overflow-wrap: anywhere; }}
+.ndw-search-url {{ display: inline-block; min-width: 16ch; overflow-wrap: anywhere; }}
+.ndw-search-figure, .ndw-search-dsid {{ white-space: nowrap; }}
 a.ndw-search-url {{ color: {COLORS['primary']}; text-decoration: underline; }}
 .ndw-search-facets {{ margin-left: 12px; }}
 .ndw-search-detail {{ display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 4px 0; }}

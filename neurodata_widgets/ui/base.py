@@ -224,15 +224,6 @@ class WidgetBase(widgets.VBox):
             if self.__dict__.get("_background") is thread:  # no newer request started meanwhile
                 return
 
-    def stop_waiting(self) -> threading.Thread | None:
-        """Give up on the background work under way (Cancel): its answer, if it ever comes, is dropped.
-
-        The widget is free for the next request at once. Returns the abandoned thread (``None`` if none ran).
-        """
-        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
-        thread, self.__dict__["_background"] = self.__dict__.get("_background"), None
-        return thread if thread is not None and thread.is_alive() else None
-
     def fail(self, exc: BaseException, context: str = "", status: str = Status.ERROR, links=()) -> None:
         """Show ``exc`` as a readable message (traceback to the log) and set ``status``."""
         self.banner.show_error(exc, context, links=links)

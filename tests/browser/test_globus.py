@@ -55,6 +55,7 @@ def test_login_tick_rows_and_transfer_them(dashboard, sandbox, tick_row):
     _row(source, "participants.tsv").locator("input[type=checkbox]").click()
     _row(source, "sub-02").locator("input[type=checkbox]").click(modifiers=["Shift"])  # a range
     expect(source.locator(".ndw-dt-info")).to_contain_text("3 selected", timeout=30_000)
+    expect(page.locator(".ndw-globus-transfer")).to_contain_text("Transfer 3 items", timeout=30_000)  # kernel knows
     page.locator(".ndw-globus-label input").fill("browser test")
     page.locator(".ndw-globus-transfer").click()
     status = page.locator(".ndw-globus-task-status").first
@@ -90,7 +91,9 @@ def test_cancel_a_hanging_listing(dashboard, sandbox):
 def test_a_retried_submission_says_retrying(dashboard, sandbox):
     page, source = _logged_in(dashboard)
     _row(source, "ds001").dblclick(timeout=30_000)
-    _row(source, "README").locator("input[type=checkbox]").click(timeout=30_000)
+    _row(source, "participants.tsv").wait_for(timeout=30_000)  # in ds001 now (the top folder has a README too)
+    _row(source, "participants.tsv").locator("input[type=checkbox]").click()
+    expect(page.locator(".ndw-globus-transfer")).to_contain_text("Transfer 1 item", timeout=30_000)
     page.locator(".ndw-globus-label input").fill("retried in the browser")
     globus = sandbox["globus"]
     globus.faults.set(status=503, pattern="/transfer$")

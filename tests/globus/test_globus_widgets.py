@@ -33,13 +33,15 @@ def test_login_widget_code_flow_and_logout(globus, consent, tmp_path):
     assert login.status == "waiting" and "ndw-globus-login-link" in login.link.value
     href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
     login.code_box.value = consent(href)
-    login.submit_button.click()
+    login.submit_button.click()  # in the background
+    login.wait_background()
     assert login.logged_in and login.user == "demo@globusid.org" and users
     assert login.code_box.value == ""
     token = client.storage.get_token_data("transfer.api.globus.org").access_token
     assert token not in _state_text()  # tokens never reach synced state
     login.logout_button.click()
-    assert not login.logged_in and not client.logged_in
+    login.wait_background()
+    assert not login.logged_in and not client.logged_in and login.status == "logged out"
 
 
 def test_login_widget_shows_a_bad_code_and_stays_usable(globus, tmp_path):
@@ -47,6 +49,7 @@ def test_login_widget_shows_a_bad_code_and_stays_usable(globus, tmp_path):
     login.login_button.click()
     login.code_box.value = "wrong"
     login.submit_button.click()
+    login.wait_background()
     assert "did not accept" in login.error and login.banner.kind == "error"
     login.login_button.click()
     assert login.status == "waiting"
@@ -118,6 +121,10 @@ def test_ticking_rows_opening_folders_and_transferring_them(client, globus):
     assert "participants.tsv" in ticked and len(src.table.selected_rows()) == len(ticked)
     dst.go("/")
     panel = TransferPanel(client, browser=browser)
+    src.table.click_row(names.index("README"))  # unticked, and ticked again: the button counts what it moves
+    assert panel.submit_button.description == f"Transfer {len(ticked) - 1} items"
+    src.table.click_row(names.index("README"))
+    assert panel.submit_button.description == f"Transfer {len(ticked)} items"
     submitted = []
     panel.on_submit(submitted.append)
     panel.label.value = "from widgets"
@@ -179,7 +186,8 @@ def test_panel_follows_tasks_already_running(client, globus):
     try:
         task_id = transfer.submit(client, info["source_collection"], info["destination_collection"],
                                   [("/ds001/", "/followed/", True)], label="started elsewhere")
-        panel = TransferPanel(client)
+        panel = TransferPanel(client)  # looks for running tasks in the background
+        panel.wait_background()
         assert task_id in panel.jobs and panel.tasks[-1]["label"] == "started elsewhere"
         assert panel.follow_active() == []  # not twice
     finally:

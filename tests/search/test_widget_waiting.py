@@ -35,7 +35,7 @@ def arrived(service, **params) -> bool:
 def test_cancel_abandons_a_hanging_search_at_once_and_ignores_its_late_answer(registry, faults):
     w = DatasetSearch(RegistryClient(registry))
     before = w.total
-    faults["registry"].faults.set(hang=6, pattern="dataset-urls")
+    faults["registry"].faults.set(hang=15, pattern="dataset-urls")  # outlasts the next search, even on a busy machine
     hanging = w.search("replication", wait=False)
     assert arrived(faults["registry"], search="replication")
     assert w.table.busy and w.table.cancellable and w.status == "loading"
