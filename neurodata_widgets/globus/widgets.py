@@ -493,6 +493,8 @@ class TransferPanel(WidgetBase):
         self.jobs: dict = {}
         self._stop = threading.Event()  # set by Cancel: the submission under way is not retried
         self._asking = None  # the thread of the latest submission (what Cancel leaves behind)
+        self._following = None  # the thread looking for tasks already running
+        self._rows_lock = threading.Lock()
         self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
@@ -519,26 +521,40 @@ class TransferPanel(WidgetBase):
         self.add_class("ndw-globus-transfer-panel")
         if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
             browser.observe(self._selection_changed, names="selected")
-        self.client.on_login(lambda user: self.follow_active())
+        self.client.on_login(lambda user: self.follow_active(wait=False))
         if self.client.logged_in:
-            self.follow_active()
+            self.follow_active(wait=False)
 
-    def follow_active(self) -> list[str]:
-        """Add live rows for tasks still running on Globus (after a reload or a kernel restart)."""
-        try:
-            running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
-        except Exception as exc:
-            self.fail(exc, "Listing running transfers")
-            return []
-        added = []
-        for doc in reversed(running):
-            if doc["task_id"] in self.jobs:
-                continue
-            label = doc.get("label") or f"task {doc['task_id'][:8]}"
-            self.tasks = self.tasks + [{"task_id": doc["task_id"], "label": label, "status": doc["status"]}]
-            self._add_row(doc["task_id"], label, None, None)
-            added.append(doc["task_id"])
+    def follow_active(self, wait: bool = True) -> list[str]:
+        """Add live rows for tasks still running on Globus (after a reload or a kernel restart).
+
+        Returns the task ids added; ``wait=False`` (on a login, when the panel is built) asks Globus in a thread
+        of its own, so neither the page nor a Transfer click waits for it.
+        """
+        added: list = []
+
+        def follow():
+            try:
+                running = transfer_ops.task_records(self.client, limit=50, status="ACTIVE")
+            except Exception as exc:
+                self.fail(exc, "Listing running transfers")
+                return
+            for doc in reversed(running):
+                label = doc.get("label") or f"task {doc['task_id'][:8]}"
+                if self._add_row(doc["task_id"], label, None, None):
+                    added.append(doc["task_id"])
+
+        thread = self._following = threading.Thread(target=follow, name="ndw-globus-follow", daemon=True)
+        thread.start()
+        if wait:
+            thread.join()
         return added
+
+    def wait_background(self, timeout: float | None = 60) -> None:
+        """Wait for a submission and for the look for running tasks (tests and scripts)."""
+        super().wait_background(timeout)
+        if self._following is not None:
+            self._following.join(timeout)
 
     def _selection_changed(self, change) -> None:
         n = len(change["new"])
@@ -588,9 +604,7 @@ class TransferPanel(WidgetBase):
 
         def accepted(task_id):
             self._waiting(None)
-            label = options["label"] or f"task {task_id[:8]}"
-            self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
-            self._add_row(task_id, label, expected_bytes, on_done)
+            self._add_row(task_id, options["label"] or f"task {task_id[:8]}", expected_bytes, on_done)
             self.succeed(status=Status.RUNNING)
             self.activity = f"submitted {task_id}"
             done.append(task_id)
@@ -636,7 +650,13 @@ class TransferPanel(WidgetBase):
         self.waiting.value = ("" if text is None else
                               f'<span class="ndw ndw-muted"><i class="fa fa-spinner fa-spin"></i> {escape(text)}</span>')
 
-    def _add_row(self, task_id, label, expected_bytes, on_done):
+    def _add_row(self, task_id, label, expected_bytes, on_done) -> bool:
+        """A live row for the task (and its entry in :attr:`tasks`); ``False`` if it has one already."""
+        with self._rows_lock:  # a submission and the look for running tasks may both find a new task
+            if task_id in self.jobs:
+                return False
+            self.jobs[task_id] = None
+            self.tasks = self.tasks + [{"task_id": task_id, "label": label, "status": "ACTIVE"}]
         state = widgets.HTML('<span class="ndw-badge ndw-globus-task-status">ACTIVE</span>')
         link = widgets.HTML(f'<a class="ndw-globus-task-link" href="{escape(self.client.web_url(task_id))}" '
                             f'target="_blank" rel="noopener">details</a>')
@@ -649,14 +669,17 @@ class TransferPanel(WidgetBase):
         def status_changed(doc):
             kind = {"SUCCEEDED": "ok", "FAILED": "error"}.get(doc["status"], "info")
             state.value = f'<span class="ndw-badge ndw-badge-{kind} ndw-globus-task-status">{escape(doc["status"])}</span>'
-            self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
+            with self._rows_lock:
+                self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
 
         job = transfer_ops.watch(self.client, task_id, expected_bytes, label, on_status=status_changed)
         if on_done:
             progress.on_done(on_done)
-        self.jobs[task_id] = job
-        self.table.children = (row,) + tuple(self.table.children)
+        with self._rows_lock:
+            self.jobs[task_id] = job
+            self.table.children = (row,) + tuple(self.table.children)
         progress.run(job)
+        return True
 
 
 class RegisterBox(WidgetBase):

@@ -186,7 +186,8 @@ def test_panel_follows_tasks_already_running(client, globus):
     try:
         task_id = transfer.submit(client, info["source_collection"], info["destination_collection"],
                                   [("/ds001/", "/followed/", True)], label="started elsewhere")
-        panel = TransferPanel(client)
+        panel = TransferPanel(client)  # looks for running tasks in the background
+        panel.wait_background()
         assert task_id in panel.jobs and panel.tasks[-1]["label"] == "started elsewhere"
         assert panel.follow_active() == []  # not twice
     finally:
