@@ -323,8 +323,9 @@ class CollectionPane(WidgetBase):
         return self.folder.seen.get(name) if self.folder is not None else None
 
     def join(self, name: str) -> str:
-        base = self.path if self.path.endswith("/") else self.path + "/"
-        return base + name
+        """The path of ``name`` in the folder shown (not one still being listed: its rows are what is ticked)."""
+        shown = self.folder.path if self.folder is not None else self.path
+        return (shown if shown.endswith("/") else shown + "/") + name
 
     # -- listing in the background ------------------------------------------------------------------
     def _list(self, number: int, wait: bool, folder: Folder | None = None) -> None:
@@ -381,7 +382,7 @@ class CollectionPane(WidgetBase):
 
     def _detail(self, name, _row) -> str:
         entry = self.entry(name)
-        return detail_html(self.path, entry) if entry is not None else ""
+        return detail_html(self.folder.path, entry) if entry is not None else ""
 
 
 def _size_cell(size) -> str:
