@@ -140,19 +140,6 @@ class LoginForm(WidgetBase):
         self.wait_background(None)
         return self.status == Status.LOGGED_IN
 
-    def still_wanted(self) -> bool:
-        """Inside :meth:`connect`: whether this login is still wanted (no Cancel, no newer login since).
-
-        A subclass whose server answers late checks it before adopting the new session.
-        """
-        from ..jobs import Cancelled
-
-        try:
-            self.stop_if_cancelled()
-        except Cancelled:
-            return False
-        return True
-
     def cancel_login(self) -> None:
         """Stop waiting for the login under way (a slow or hanging server): the form is usable at once."""
         if not self.abandon_background() and not self.status.busy:

@@ -184,8 +184,12 @@ class GlobusClient:
         """Call ``callback(url, mode)`` whenever a login (or consent) flow starts."""
         self._flow_callbacks.append(callback)
 
-    def finish_login(self, code: str) -> dict:
-        """Exchange the code, store the tokens (0600) and return who logged in."""
+    def finish_login(self, code: str, still_wanted=None) -> dict:
+        """Exchange the code, store the tokens (0600) and return who logged in.
+
+        ``still_wanted()`` is asked once Globus answered: ``False`` (the user cancelled meanwhile) revokes the new
+        tokens and keeps the stored login as it was, so a late answer never replaces it.
+        """
         import globus_sdk
 
         if self._flow is None:
@@ -199,6 +203,15 @@ class GlobusClient:
         except globus_sdk.AuthAPIError as exc:
             raise errors.UserError("Globus did not accept that code.",
                                    "Codes work once and expire after ten minutes: press Login again.") from exc
+        if still_wanted is not None and not still_wanted():
+            for data in tokens.by_resource_server.values():
+                for token in (data.get("access_token"), data.get("refresh_token")):
+                    if token:
+                        try:
+                            self.auth.oauth2_revoke_token(token)
+                        except Exception:  # unused tokens expire on their own
+                            log.warning("revoking an unwanted token failed", exc_info=True)
+            raise errors.UserError("The login was cancelled.", "Press Log in again.")
         with self._lock:
             self.storage.store_token_response(tokens)
             os.chmod(self.storage.filepath, 0o600)

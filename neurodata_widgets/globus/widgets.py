@@ -78,7 +78,12 @@ class GlobusLogin(WidgetBase):
         self.code_box.add_class("ndw-globus-code")
         self.submit_button = widgets.Button(description="Submit code", icon="check")
         self.submit_button.add_class("ndw-globus-submit-code")
-        self.code_row = widgets.HBox([self.code_box, self.submit_button], layout={"flex_flow": "row wrap"})
+        # exchanging the code waits on Globus: Cancel gives up on a slow or hanging one
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", layout={"display": "none"})
+        self.cancel_button.add_class("ndw-globus-cancel-login")
+        self.cancel_button.on_click(lambda _: self.cancel_login())
+        self.code_row = widgets.HBox([self.code_box, self.submit_button, self.cancel_button],
+                                     layout={"flex_flow": "row wrap"})
         self.login_button.on_click(lambda _: self.start())
         # exchanging a code and revoking tokens wait on Globus: clicks do so in the background
         self.submit_button.on_click(lambda _: self.submit(self.code_box.value, wait=False))
@@ -129,8 +134,14 @@ class GlobusLogin(WidgetBase):
         """Finish a copy-paste login with ``code`` (``wait=False``: in the background, as a click does)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
         self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Logging in…</span>'
-        self.in_background(lambda: self.client.finish_login(code), None, "logging in",
-                           on_error=lambda exc: self._fail(exc, "Logging in"), latest=True)
+        self.submit_button.disabled, self.cancel_button.layout.display = True, None
+
+        def failed(exc):
+            self._submitted()
+            self._fail(exc, "Logging in")
+
+        self.in_background(lambda: self.client.finish_login(code, still_wanted=self.still_wanted), None,
+                           "logging in", on_error=failed, latest=True)
         if wait:
             self.wait_background(None)
 
@@ -143,6 +154,19 @@ class GlobusLogin(WidgetBase):
         self.in_background(self.client.logout, logged_out, "logging out", "Logging out", latest=True)
         if wait:
             self.wait_background(None)
+
+    def cancel_login(self) -> None:
+        """Stop waiting for Globus to accept the code (Cancel): usable at once; a late answer is revoked."""
+        if not self.abandon_background():
+            return
+        self._submitted()
+        self._show(self.client.user() if self.logged_in else None)
+        self.succeed("Stopped waiting for Globus.", Status.LOGGED_IN if self.logged_in else Status.LOGGED_OUT,
+                     hint="Globus is slow or not answering; press Log in again later (a code works once).",
+                     kind="info")
+
+    def _submitted(self) -> None:
+        self.submit_button.disabled, self.cancel_button.layout.display = False, "none"
 
     def _restore(self):
         # a stored login is checked with Globus off the kernel's main thread: the page shows at once
@@ -162,6 +186,7 @@ class GlobusLogin(WidgetBase):
         self.in_background(self.client.user, checked, on_error=stale, activity="checking the stored login")
 
     def _logged_in(self, user):
+        self._submitted()
         self._show(user)
         self.succeed(f"Logged in as {user.get('preferred_username')}", Status.LOGGED_IN)
         self.emit("login", user)

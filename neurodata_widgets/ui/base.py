@@ -209,6 +209,19 @@ class WidgetBase(widgets.VBox):
 
             raise Cancelled("cancelled")
 
+    def still_wanted(self) -> bool:
+        """Inside background work: ``False`` once it was abandoned (a Cancel) or superseded (a newer request).
+
+        Work whose answer changes shared state (a login) asks it before adopting the answer.
+        """
+        from ..jobs import Cancelled
+
+        try:
+            self.stop_if_cancelled()
+        except Cancelled:
+            return False
+        return True
+
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts).
 

@@ -343,3 +343,27 @@ def test_a_submission_accepted_after_cancel_is_cancelled_on_globus(client, globu
 def _items(panel):
     src, dst = panel.browser.source, panel.browser.destination
     return src.collection, dst.collection, [("/ds001/participants.tsv", "/late/participants.tsv", False)]
+
+
+def test_cancel_while_globus_hangs_on_the_code_then_its_late_tokens_are_revoked(globus, consent, tmp_path):
+    import time
+
+    login = GlobusLogin(GlobusClient(token_file=tmp_path / "t.json"))
+    login.login_button.click()
+    href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    login.code_box.value = consent(href)
+    globus.faults.set(hang=60, pattern="/token$")  # Globus holds the code exchange back
+    try:
+        login.submit_button.click()  # returns at once: the exchange waits in the background
+        assert "Logging in…" in login.who.value and login.cancel_button.layout.display is None
+        login.cancel_button.click()
+        assert login.status == "logged out" and "Stopped waiting for Globus" in login.banner.message
+        assert login.cancel_button.layout.display == "none" and not login.submit_button.disabled
+        revoked = globus.stats["POST /v2/oauth2/token/revoke"]
+    finally:
+        globus.faults.clear()  # Globus recovers: the cancelled exchange's tokens arrive now, unwanted
+    deadline = time.monotonic() + 60
+    while globus.stats["POST /v2/oauth2/token/revoke"] == revoked:
+        assert time.monotonic() < deadline, "the late tokens were never revoked"
+        time.sleep(0.1)
+    assert not login.logged_in and not login.client.logged_in and login.status == "logged out"
