@@ -21,7 +21,7 @@ def pair(server):
 def _log_in(login, server, password=None):
     login.user.value = "demo"
     login.password.value = password or server.info()["password"]
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
 
 
 def test_wrong_password_reads_well_and_is_cleared(pair, server):
@@ -174,10 +174,10 @@ def test_errors_are_readable_and_the_browser_recovers(pair, server):
 def test_unreachable_server_at_login(server):
     login = XnatLogin(XnatClient("http://127.0.0.1:9", timeout=(1.0, 1.0)))
     login.anonymous.value = True
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.status == "error" and "Could not reach" in login.error
     login.url.value = server.url
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.status == "logged in" and login.value == "guest"
     login.logout_button.click()
     assert login.value == "" and login.status == "logged out"
@@ -188,7 +188,7 @@ def test_track_from_the_browser(pair, server, tmp_path):
 
     login, browser = pair
     login.anonymous.value = True
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.value == "guest"
     browser.select(browser.expand_path("DEMO_PUBLIC", "sub-003"))
     browser.dataset.value = str(tmp_path / "tracked")
@@ -229,7 +229,7 @@ def test_saved_login_is_offered(server):
         assert login.user.placeholder == "saved: demo"
         for typed in ("", "demo"):  # empty fields, or the saved user without a password
             login.user.value = typed
-            login.login_button.click()
+            login.login_button.click(); login.wait_background()
             assert login.value == "demo", login.error
             login.logout()
     finally:
@@ -250,7 +250,7 @@ def test_a_browser_follows_its_clients_logins(server):
     login = XnatLogin(client)
     assert browser.roots == []
     login.anonymous.value = True
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
     login.logout_button.click()
     assert browser.roots == [] and "Log in to browse" in browser.banner.message
@@ -262,7 +262,7 @@ def test_the_chosen_sandbox_demo_login_is_filled_in(sandbox):
     login = XnatLogin(XnatClient(info["url"]))
     assert login.user.value == info["user"] and login.password.value == ""
     assert "demo credentials" in login.banner.message and login.badge.shown
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.value == info["user"] and login.password.value == ""
     assert info["password"] not in str(login.get_state()) + str(login.banner.get_state())
     login.logout()
