@@ -316,3 +316,29 @@ def test_session_resources_are_rows_to_select_download_and_track(pair, server, t
     assert ds.repo.get_annexed_files() == [tracked] and not ds.repo.file_has_content(tracked)
     ds.get(tracked)  # fetched from the XNAT through the URL it was registered with
     assert (ds.pathobj / tracked).read_bytes() == b"all scans usable\n"
+
+
+def test_a_hanging_login_is_cancelled_and_its_late_answer_ends_unused(server):
+    import time
+
+    login = XnatLogin(XnatClient(server.url))
+    login.anonymous.value = True
+    server.faults.set(hang=60)
+    try:
+        login.login_button.click()  # returns at once: the login waits in the background
+        assert login.status == "loading" and login.login_button.disabled
+        assert login.cancel_button.layout.display is None and "Logging in to" in login.who.value
+        login.cancel_button.click()
+        assert login.status == "logged out" and "Stopped waiting" in login.banner.message
+        assert not login.login_button.disabled and login.cancel_button.layout.display == "none"
+        ended = server.stats["DELETE /data/JSESSION"]
+    finally:
+        server.faults.clear()  # the server recovers: the cancelled login's answer arrives now
+    deadline = time.monotonic() + 60
+    while server.stats["DELETE /data/JSESSION"] == ended:  # the late session is ended on the server
+        assert time.monotonic() < deadline, "the late session was never ended"
+        time.sleep(0.1)
+    assert login.value == "" and login.status == "logged out" and not login.client.connected
+    login.login_button.click(); login.wait_background()  # and the next login works
+    assert login.value == "guest" and login.client.connected
+    login.logout()
