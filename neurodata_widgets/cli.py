@@ -35,6 +35,16 @@ def _wait_forever(stop_check=None) -> None:
             return
 
 
+def _slow_down(sandbox, latency: float | None, say: bool = True) -> None:
+    """``--latency``: every service answers that many seconds late (to see what a slow server looks like)."""
+    if latency:
+        for service in sandbox.services.values():
+            service.faults.set(latency=latency)
+    if latency and say:
+        print(f"Every sandbox service answers {latency:g} s late (--latency); change it while it runs with "
+              "POST /_sandbox/faults on a service's URL.", flush=True)
+
+
 def cmd_sandbox(args) -> int:
     from .config import read_published, sandbox_file
     from .sandbox.runner import Sandbox, SandboxBusy
@@ -49,6 +59,7 @@ def cmd_sandbox(args) -> int:
     sandbox.start()
     try:
         path = sandbox.publish(target)
+        _slow_down(sandbox, args.latency, say=not args.json)  # with --json the first line is the JSON
         info = sandbox.info()
         if args.json:
             print(json.dumps(info), flush=True)
@@ -100,6 +111,7 @@ def cmd_demo(args) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print("Building the demo datasets (first run only) and starting the sandbox…", flush=True)
     sandbox = Sandbox(demo_dir=args.demo_dir).start()
+    _slow_down(sandbox, args.latency)
     with open(log_path, "a", encoding="utf-8") as log:
         server = VoilaServer(portal, port=port, preheat=args.preheat, log=log,
                              env={**os.environ, "NDW_LOG_FILE": str(log_path)})
@@ -135,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-dir", default=None)
     p.add_argument("--preheat", type=int, default=1, help="kernels kept started and executed ahead (0: none)")
     p.add_argument("--log", default=None, help="log file (default $NDW_LOG_FILE or ~/.cache/neurodata-widgets/demo.log)")
+    p.add_argument("--latency", type=float, default=None, metavar="SECONDS",
+                   help="every sandbox service answers this late: try the dashboards on a slow server")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sandbox", help="serve the sandbox services until interrupted")
@@ -143,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry-records", metavar="FILE", default=None,
                    help="the registry serves exactly the rows in FILE (a JSON list of repo_url rows with metadata)")
     p.add_argument("--demo-dir", default=None)
+    p.add_argument("--latency", type=float, default=None, metavar="SECONDS",
+                   help="every service answers this late (a slow server); POST /_sandbox/faults changes it")
     p.add_argument("--file", default=None, help="file to publish to (default $NDW_SANDBOX_FILE or "
                    "~/.cache/neurodata-widgets/sandbox.json)")
     p.add_argument("services", nargs="*", help="services to start (default: all)")

@@ -38,6 +38,19 @@ def test_sandbox_json_first_line(demo, tmp_path):
         assert _stop(proc) == 0
 
 
+def test_sandbox_latency_slows_every_answer_and_can_be_changed_while_it_runs(tmp_path):
+    proc = _start(["sandbox", "--json", "--no-demo", "--latency", "0.5", "registry"], tmp_path)
+    try:
+        url = json.loads(proc.stdout.readline())["registry"]["url"]
+        with urllib.request.urlopen(url + "/_sandbox/faults", timeout=5) as r:
+            assert json.load(r)["latency"] == 0.5
+        clear = urllib.request.Request(url + "/_sandbox/faults", method="DELETE")
+        with urllib.request.urlopen(clear, timeout=5) as r:
+            assert json.load(r)["latency"] == 0.0
+    finally:
+        assert _stop(proc) == 0
+
+
 @pytest.mark.slow
 def test_demo_serves_portal_and_ctrl_c_stops_everything(demo, tmp_path):
     from neurodata_widgets.sandbox.runner import free_port

@@ -42,7 +42,7 @@ class LoginForm(WidgetBase):
     ...     def connect(self, url, user, password, anonymous, remember):
     ...         return "guest" if anonymous else user
     >>> form = EchoLogin("https://example.org", "ada")
-    >>> form.password.value = "secret"; form.login_button.click()
+    >>> form.password.value = "secret"; form.login_button.click(); form.wait_background()   # logs in in the background
     >>> form.value, form.status, form.password.value
     ('ada', 'logged in', '')
     """
@@ -65,8 +65,11 @@ class LoginForm(WidgetBase):
         self.remember_where = widgets.HTML(layout=widgets.Layout(display="none"))
         self.login_button = widgets.Button(description="Log in", icon="sign-in", button_style="primary")
         self.logout_button = widgets.Button(description="Log out", icon="sign-out", disabled=True)
+        # a login on a slow or hanging server waits in the background; Cancel gives up on it
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", layout=widgets.Layout(display="none"))
         self.who = widgets.HTML('<span class="ndw-muted">Not logged in.</span>')
-        self.login_button.on_click(lambda _: self.login())
+        self.login_button.on_click(lambda _: self.login(wait=False))
+        self.cancel_button.on_click(lambda _: self.cancel_login())
         self.logout_button.on_click(lambda _: self.logout())
         self.anonymous.observe(self._toggle_anonymous, names="value")
         self.url.observe(lambda _: self._hint_saved_soon(), names="value")
@@ -74,13 +77,13 @@ class LoginForm(WidgetBase):
         for field in (self.url, self.user, self.password):  # never wider than the login card (ndw-fit)
             field.add_class("ndw-fit")
         for part in ("url", "user", "password", "anonymous", "remember", "remember_where", "login_button",
-                     "logout_button", "who"):
+                     "logout_button", "cancel_button", "who"):
             getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")
         wrap = widgets.Layout(flex_flow="row wrap", max_width="100%")
         super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.url,
                           widgets.HBox([self.user, self.password], layout=wrap),
                           widgets.HBox([self.anonymous, self.remember], layout=wrap), self.remember_where,
-                          widgets.HBox([self.login_button, self.logout_button, self.who], layout=wrap), self.banner],
+                          widgets.HBox([self.login_button, self.cancel_button, self.logout_button, self.who], layout=wrap), self.banner],
                          **kwargs)
         self.status = Status.LOGGED_OUT
         self.add_class(f"{prefix}-login")
@@ -120,25 +123,67 @@ class LoginForm(WidgetBase):
                                      f'</span>{warn}')
         self.remember_where.layout.display = None
 
-    def login(self) -> bool:
-        """Log in with the form's values; ``True`` on success (errors go to the banner)."""
-        self.busy(f"logging in to {self.url.value.strip() or self.service}")
+    def login(self, wait: bool = True) -> bool:
+        """Log in with the form's values; ``True`` on success (errors go to the banner).
+
+        ``wait=False`` (the Log in button) logs in off the kernel's main thread: the form says "Logging in…" and
+        offers Cancel meanwhile, and returns ``False`` at once (:meth:`wait_background` waits).
+        """
+        url = self.url.value.strip()
+        self.busy(f"logging in to {url or self.service}")
         password, self.password.value = self.password.value, ""  # never keep it in widget state
-        try:
-            name = self.connect(self.url.value.strip(), self.user.value.strip() or None, password or None,
-                                self.anonymous.value, self.remember.value)
-        except Exception as exc:
-            self.value = ""
-            self.fail(exc, "Logging in")
-            self._show_who()
+        args = (url, self.user.value.strip() or None, password or None, self.anonymous.value, self.remember.value)
+        self._waiting(url or self.service)
+        self.in_background(lambda: self.connect(*args), self._logged_in, on_error=self._login_failed, latest=True)
+        if not wait:
             return False
+        self.wait_background(None)
+        return self.status == Status.LOGGED_IN
+
+    def still_wanted(self) -> bool:
+        """Inside :meth:`connect`: whether this login is still wanted (no Cancel, no newer login since).
+
+        A subclass whose server answers late checks it before adopting the new session.
+        """
+        from ..jobs import Cancelled
+
+        try:
+            self.stop_if_cancelled()
+        except Cancelled:
+            return False
+        return True
+
+    def cancel_login(self) -> None:
+        """Stop waiting for the login under way (a slow or hanging server): the form is usable at once."""
+        if not self.abandon_background() and not self.status.busy:
+            return
+        self._waiting(None)
+        self._show_who()  # whoever was logged in before stays logged in
+        self.succeed(f"Stopped waiting for {self.url.value.strip() or self.service}.",
+                     Status.LOGGED_IN if self.value else Status.LOGGED_OUT,
+                     hint="The server is slow or not answering; try again later, or check the address.", kind="info")
+
+    def _waiting(self, where: str | None) -> None:
+        """Show (``where``) or hide (``None``) that a login is under way, with its Cancel."""
+        self.login_button.disabled = where is not None
+        self.cancel_button.layout.display = None if where is not None else "none"
+        if where is not None:
+            self.who.value = f'<span class="ndw-muted {self.prefix}-busy">Logging in to {escape(where)}…</span>'
+
+    def _login_failed(self, exc) -> None:
+        self._waiting(None)
+        self.value = ""
+        self.fail(exc, "Logging in")
+        self._show_who()
+
+    def _logged_in(self, name: str) -> None:
+        self._waiting(None)
         self.value = name
         self._show_who()
         self.succeed(f"Logged in to {self.url.value.strip() or self.service} as {name}.", Status.LOGGED_IN)
         if self.remember.value and not self.anonymous.value:
             self._hint_saved()
         self.emit("login", self.login_result())
-        return True
 
     def logout(self) -> None:
         self.disconnect()

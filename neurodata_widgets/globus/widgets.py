@@ -128,6 +128,7 @@ class GlobusLogin(WidgetBase):
     def submit(self, code: str, wait: bool = True) -> None:
         """Finish a copy-paste login with ``code`` (``wait=False``: in the background, as a click does)."""
         self.code_box.value = ""  # the code is single-use; never leave it in the page
+        self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Logging in…</span>'
         self.in_background(lambda: self.client.finish_login(code), None, "logging in",
                            on_error=lambda exc: self._fail(exc, "Logging in"), latest=True)
         if wait:
@@ -144,13 +145,21 @@ class GlobusLogin(WidgetBase):
             self.wait_background(None)
 
     def _restore(self):
-        user = None
-        if self.client.logged_in:
-            try:
-                user = self.client.user()
-            except Exception:  # stale tokens (e.g. an old sandbox): just log in again
-                self.client.forget()
-        self._show(user)
+        # a stored login is checked with Globus off the kernel's main thread: the page shows at once
+        self._show(None)
+        if not self.client.logged_in:
+            return
+        self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Checking your stored Globus login…</span>'
+
+        def checked(user):
+            if self.status.busy:  # not when a login started meanwhile (its link stays)
+                self._show(user)
+
+        def stale(exc):  # stale tokens (e.g. an old sandbox): just log in again
+            self.client.forget()
+            checked(None)
+
+        self.in_background(self.client.user, checked, on_error=stale, activity="checking the stored login")
 
     def _logged_in(self, user):
         self._show(user)
@@ -172,6 +181,8 @@ class GlobusLogin(WidgetBase):
 
     def _fail(self, exc, context):
         # the login stays where it was (waiting for a code, logged out): the banner says what to do next
+        if not self.logged_in:  # no "Logging in…" left behind
+            self.who.value = '<span class="ndw ndw-muted">Not logged in</span>'
         self.fail(exc, context, self.status if not self.status.busy else Status.LOGGED_OUT)
 
 
@@ -312,8 +323,9 @@ class CollectionPane(WidgetBase):
         return self.folder.seen.get(name) if self.folder is not None else None
 
     def join(self, name: str) -> str:
-        base = self.path if self.path.endswith("/") else self.path + "/"
-        return base + name
+        """The path of ``name`` in the folder shown (not one still being listed: its rows are what is ticked)."""
+        shown = self.folder.path if self.folder is not None else self.path
+        return (shown if shown.endswith("/") else shown + "/") + name
 
     # -- listing in the background ------------------------------------------------------------------
     def _list(self, number: int, wait: bool, folder: Folder | None = None) -> None:
@@ -370,7 +382,7 @@ class CollectionPane(WidgetBase):
 
     def _detail(self, name, _row) -> str:
         entry = self.entry(name)
-        return detail_html(self.path, entry) if entry is not None else ""
+        return detail_html(self.folder.path, entry) if entry is not None else ""
 
 
 def _size_cell(size) -> str:
@@ -513,11 +525,12 @@ class TransferPanel(WidgetBase):
                                         layout={"flex_flow": "row wrap", "align_items": "center", "display": "none"})
         self.table = widgets.VBox()
         self.table.add_class("ndw-globus-tasks")
+        self.looking = widgets.HTML()  # says that tasks still running on Globus are being looked for
         self.submit_button.on_click(lambda _: self.submit_selection(wait=False))
         self.cancel_button.on_click(lambda _: self.cancel_submission())
         super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
-                          self.banner, self.table], **kwargs)
+                          self.banner, self.looking, self.table], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
         if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
             browser.observe(self._selection_changed, names="selected")
@@ -539,11 +552,15 @@ class TransferPanel(WidgetBase):
             except Exception as exc:
                 self.fail(exc, "Listing running transfers")
                 return
+            finally:
+                self.looking.value = ""
             for doc in reversed(running):
                 label = doc.get("label") or f"task {doc['task_id'][:8]}"
                 if self._add_row(doc["task_id"], label, None, None):
                     added.append(doc["task_id"])
 
+        self.looking.value = ('<span class="ndw ndw-muted ndw-globus-looking"><i class="fa fa-spinner fa-spin"></i> '
+                              'Looking for transfers still running on Globus…</span>')
         thread = self._following = threading.Thread(target=follow, name="ndw-globus-follow", daemon=True)
         thread.start()
         if wait:

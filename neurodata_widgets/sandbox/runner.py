@@ -137,13 +137,14 @@ class Faults:
     cut_after : int
         Close the connection after this many body bytes (a cut download).
     hang : float
-        Sleep this long before answering matching requests (a timeout).
+        Hold matching requests back this long before answering (a timeout), or until the faults are
+        changed or cleared (a server that recovers: what it held back is answered then).
     """
 
     _FIELDS = ("latency", "status", "fraction", "pattern", "cut_after", "hang")
 
     def __init__(self, seed: int = 0):
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified on every change: held-back requests re-check
         self._random = random.Random(seed)
         self.clear()
 
@@ -155,6 +156,7 @@ class Faults:
             self.pattern = None
             self.cut_after = None
             self.hang = 0.0
+            self._lock.notify_all()
 
     def set(self, **settings) -> "Faults":
         unknown = set(settings) - set(self._FIELDS)
@@ -163,7 +165,13 @@ class Faults:
         with self._lock:
             for key, value in settings.items():
                 setattr(self, key, value)
+            self._lock.notify_all()
         return self
+
+    def hold(self, seconds: float) -> None:
+        """Hold a request back ``seconds``, or less if the faults change meanwhile."""
+        with self._lock:
+            self._lock.wait(seconds)  # a set() or clear() wakes it: the server recovered, answer now
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self._FIELDS}
@@ -211,10 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
                       self.headers, body, client=self.client_address)
         service._count(req)
         fault = service.faults.decide(req.path)
-        if service.faults.latency:
+        if service.faults.latency and not req.path.startswith("/_sandbox/"):  # its controls answer at once
             time.sleep(service.faults.latency)
         if fault.get("hang"):
-            time.sleep(fault["hang"])
+            service.faults.hold(fault["hang"])
         try:
             if fault.get("status"):
                 resp = service.error_response(int(fault["status"]), req)
@@ -223,7 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a sandbox bug shows as a 500 with its text, like a real server
             log.exception("sandbox %s failed on %s %s", service.name, req.method, req.path)
             resp = service.error_response(500, req, message=f"{type(exc).__name__}: {exc}")
-        self._send(resp, fault.get("cut_after"))
+        try:
+            self._send(resp, fault.get("cut_after"))
+        finally:
+            service.stats["answered"] += 1  # tests wait for a held-back answer to have gone out
 
     def _send(self, resp: Response, cut_after: int | None):
         self.send_response(resp.status)

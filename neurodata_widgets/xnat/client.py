@@ -154,12 +154,15 @@ class XnatClient:
         return self._http is not None
 
     def login(self, user: str | None = None, password: str | None = None, *, anonymous: bool = False,
-              credential: str | None = None, remember: bool = False, url: str | None = None) -> str:
+              credential: str | None = None, remember: bool = False, url: str | None = None,
+              still_wanted=None) -> str:
         """Log in and return the user name XNAT reports (``"guest"`` when anonymous).
 
         Without ``user``/``password`` the named ``credential`` (default: the URL's host) is looked
         up in DataLad's credential store; ``credential="anonymous"`` or ``anonymous=True`` logs in
-        as guest. ``remember=True`` saves a user/password under the credential name.
+        as guest. ``remember=True`` saves a user/password under the credential name. ``still_wanted()``
+        is asked once the server answered: ``False`` (the user cancelled meanwhile) ends the new session and
+        leaves the client as it was, so a late answer never replaces a newer login.
         """
         import xnat
 
@@ -189,7 +192,6 @@ class XnatClient:
                 raise errors.UserError("Enter a password (or log in anonymously).",
                                        "Tick 'remember' to keep it in the DataLad credential store.")
             password = stored["password"]
-        self.logout()
         try:
             session = xnat.connect(self.url, user=user, password=password, no_parse_model=True,
                                    logger=logging.getLogger("neurodata_widgets.xnat.xnatpy"),
@@ -202,6 +204,13 @@ class XnatClient:
                                        "Check the address: use the XNAT's home page, e.g. https://xnat.example.org "
                                        "(without /data or /app/...).") from exc
             raise
+        if still_wanted is not None and not still_wanted():
+            try:
+                session.disconnect()
+            except Exception:
+                log.debug("ending an unwanted XNAT session failed", exc_info=True)
+            raise errors.UserError("The login was cancelled.", "Log in again when the server answers.")
+        self.logout()
         if remember and user and not anonymous:
             self.store.save(name, user, password, realm=self.url)
         self._xnat = session

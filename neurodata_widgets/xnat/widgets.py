@@ -63,7 +63,7 @@ class XnatLogin(LoginForm):
     >>> login = XnatLogin()
     >>> login.on_login(lambda client: print(client.user))
     >>> login.url.value, login.user.value = xnat["url"], "demo"
-    >>> login.password.value = xnat["password"]; login.login_button.click()
+    >>> login.password.value = xnat["password"]; login.login_button.click(); login.wait_background()
     demo
     """
 
@@ -93,7 +93,8 @@ class XnatLogin(LoginForm):
         if demo and user in (None, demo["user"]):
             # the sandbox's demo login: the password is read here, never put into a widget
             user, password, remember = demo["user"], demo["password"], False
-        return self.client.login(user, password, anonymous=anonymous, remember=remember, url=url)
+        return self.client.login(user, password, anonymous=anonymous, remember=remember, url=url,
+                                 still_wanted=self.still_wanted)
 
     def disconnect(self) -> None:
         self.client.logout()

@@ -119,6 +119,11 @@ def test_ticking_rows_opening_folders_and_transferring_them(client, globus):
     ticked = names[names.index("README"):names.index("sub-01") + 1]
     assert src.selected == ticked and browser.selected == ["/ds001/" + n for n in ticked]
     assert "participants.tsv" in ticked and len(src.table.selected_rows()) == len(ticked)
+    globus.faults.set(hang=2, pattern="/ls$")
+    src.go("/ds001/code/", wait=False)  # while another folder is being listed, the ticked rows keep their paths
+    assert browser.selected == ["/ds001/" + n for n in ticked]
+    src.cancel_listing()
+    globus.faults.clear()
     dst.go("/")
     panel = TransferPanel(client, browser=browser)
     src.table.click_row(names.index("README"))  # unticked, and ticked again: the button counts what it moves

@@ -48,18 +48,18 @@ def test_login_form_clears_the_password_and_reports():
     calls = []
     form.on_login(calls.append)
     form.password.value = "wrong"
-    form.login_button.click()
+    form.login_button.click(); form.wait_background()
     assert form.status == "error" and form.error.startswith("Logging in: Permission denied")
     assert form.password.value == "" and calls == []
     form.password.value = "right"
-    form.login_button.click()
+    form.login_button.click(); form.wait_background()
     assert (form.value, form.status, calls) == ("ada", "logged in", [form])
     assert "ndw-test-user-name" in form.who.value and not form.logout_button.disabled
     form.logout_button.click()
     assert form.value == "" and form.logout_button.disabled
     form.anonymous.value = True
     assert form.user.disabled and form.password.disabled
-    form.login_button.click()
+    form.login_button.click(); form.wait_background()
     assert form.value == "guest"
     assert "ndw-test-login" in form._dom_classes and "ndw-test-password" in form.password._dom_classes
 

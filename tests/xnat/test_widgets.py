@@ -21,7 +21,7 @@ def pair(server):
 def _log_in(login, server, password=None):
     login.user.value = "demo"
     login.password.value = password or server.info()["password"]
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
 
 
 def test_wrong_password_reads_well_and_is_cleared(pair, server):
@@ -174,10 +174,10 @@ def test_errors_are_readable_and_the_browser_recovers(pair, server):
 def test_unreachable_server_at_login(server):
     login = XnatLogin(XnatClient("http://127.0.0.1:9", timeout=(1.0, 1.0)))
     login.anonymous.value = True
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.status == "error" and "Could not reach" in login.error
     login.url.value = server.url
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.status == "logged in" and login.value == "guest"
     login.logout_button.click()
     assert login.value == "" and login.status == "logged out"
@@ -188,7 +188,7 @@ def test_track_from_the_browser(pair, server, tmp_path):
 
     login, browser = pair
     login.anonymous.value = True
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.value == "guest"
     browser.select(browser.expand_path("DEMO_PUBLIC", "sub-003"))
     browser.dataset.value = str(tmp_path / "tracked")
@@ -229,7 +229,7 @@ def test_saved_login_is_offered(server):
         assert login.user.placeholder == "saved: demo"
         for typed in ("", "demo"):  # empty fields, or the saved user without a password
             login.user.value = typed
-            login.login_button.click()
+            login.login_button.click(); login.wait_background()
             assert login.value == "demo", login.error
             login.logout()
     finally:
@@ -250,7 +250,7 @@ def test_a_browser_follows_its_clients_logins(server):
     login = XnatLogin(client)
     assert browser.roots == []
     login.anonymous.value = True
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
     login.logout_button.click()
     assert browser.roots == [] and "Log in to browse" in browser.banner.message
@@ -262,7 +262,7 @@ def test_the_chosen_sandbox_demo_login_is_filled_in(sandbox):
     login = XnatLogin(XnatClient(info["url"]))
     assert login.user.value == info["user"] and login.password.value == ""
     assert "demo credentials" in login.banner.message and login.badge.shown
-    login.login_button.click()
+    login.login_button.click(); login.wait_background()
     assert login.value == info["user"] and login.password.value == ""
     assert info["password"] not in str(login.get_state()) + str(login.banner.get_state())
     login.logout()
@@ -316,3 +316,29 @@ def test_session_resources_are_rows_to_select_download_and_track(pair, server, t
     assert ds.repo.get_annexed_files() == [tracked] and not ds.repo.file_has_content(tracked)
     ds.get(tracked)  # fetched from the XNAT through the URL it was registered with
     assert (ds.pathobj / tracked).read_bytes() == b"all scans usable\n"
+
+
+def test_a_hanging_login_is_cancelled_and_its_late_answer_ends_unused(server):
+    import time
+
+    login = XnatLogin(XnatClient(server.url))
+    login.anonymous.value = True
+    server.faults.set(hang=60)
+    try:
+        login.login_button.click()  # returns at once: the login waits in the background
+        assert login.status == "loading" and login.login_button.disabled
+        assert login.cancel_button.layout.display is None and "Logging in to" in login.who.value
+        login.cancel_button.click()
+        assert login.status == "logged out" and "Stopped waiting" in login.banner.message
+        assert not login.login_button.disabled and login.cancel_button.layout.display == "none"
+        ended = server.stats["DELETE /data/JSESSION"]
+    finally:
+        server.faults.clear()  # the server recovers: the cancelled login's answer arrives now
+    deadline = time.monotonic() + 60
+    while server.stats["DELETE /data/JSESSION"] == ended:  # the late session is ended on the server
+        assert time.monotonic() < deadline, "the late session was never ended"
+        time.sleep(0.1)
+    assert login.value == "" and login.status == "logged out" and not login.client.connected
+    login.login_button.click(); login.wait_background()  # and the next login works
+    assert login.value == "guest" and login.client.connected
+    login.logout()
