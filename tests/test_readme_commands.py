@@ -35,7 +35,8 @@ ex.get()
 assert ex.wait(300)
 got = (ex.status, ex.banner.message, ex.totals["present_bytes"] - before)
 ex.selected = [FIGURE]
-ex.whereis_button.click()
+ex.whereis_button.click()  # git-annex is asked off the main thread
+ex.wait_background()
 where = ex.detail.value
 ex.selected = [FIGURE]
 ex.drop_button.click()

@@ -66,9 +66,6 @@ CSS = f"""
 .ndw-banner-ok {{ background: {tint(COLORS['ok'])}; border-left-color: {COLORS['ok']}; }}
 .ndw-banner-warn {{ background: {tint(COLORS['warn'])}; border-left-color: {COLORS['warn']}; }}
 .ndw-banner-error {{ background: {tint(COLORS['error'])}; border-left-color: {COLORS['error']}; }}
-.ndw-search-row.widget-hbox {{ flex-wrap: nowrap !important; }}  /* a result is one line; long URLs end in … */
-.ndw-search-row .ndw-search-url {{ display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
-.ndw-search-row > .widget-html, .ndw-search-row > .widget-html > .widget-html-content {{ min-width: 0; }}
 .ndw-banner-box.widget-hbox {{ flex-wrap: nowrap !important; }}  /* Dismiss stays beside the message */
 .ndw-banner .ndw-hint {{ color: {COLORS['muted']}; display: block; font-size: 12px; }}
 .ndw-banner-details {{ font-size: 12px; color: {COLORS['muted']}; }}

@@ -30,7 +30,7 @@ OUTPUTS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
 SHOWN = {"explorer": ".ndw-explorer .ndw-dt-table tbody tr",
          "provenance": ".ndw-provenance-runs .ndw-dt-table tbody tr",
          "portal": ".ndw-portal .ndw-login-panel",
-         "search": ".ndw-search",
+         "search": ".ndw-search-results .ndw-dt-table tbody tr",
          "xnat": ".ndw-xnat-login",
          "globus": ".jupyter-widgets .ndw-header"}
 # JupyterLab's own start-up noise in the console (not ours): a missing favicon, its news and extension checks
