@@ -6,6 +6,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The code-alongs log in to the sandbox, store credentials and make datasets. They do it in a folder of
+# the build, never in the builder's own configuration, keyring or git config: building the handbook must
+# not log anyone out of (or into) anything. The executing kernels inherit this environment.
+_STATE = ROOT / "handbook" / "_build" / "state"
+_STATE.mkdir(parents=True, exist_ok=True)
+(_STATE / "gitconfig").write_text("[user]\n\tname = neurodata-widgets handbook\n"
+                                  "\temail = handbook@neurodata-widgets.invalid\n")
+os.environ.update({
+    "XDG_CONFIG_HOME": str(_STATE / "config"),
+    "XDG_DATA_HOME": str(_STATE / "data"),
+    "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+    "GIT_CONFIG_GLOBAL": str(_STATE / "gitconfig"),
+    "NDW_SANDBOX_FILE": str(_STATE / "sandbox.json"),
+})
+
 project = "neurodata-widgets handbook"
 author = "neurodata-widgets developers"
 copyright = "2026, neurodata-widgets developers"

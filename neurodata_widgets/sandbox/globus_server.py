@@ -320,17 +320,19 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         filters = [f for f in q.get("filter", "").split("/") if f]
         limit = min(int(q.get("limit", 100000)), 100000)
         offset = int(q.get("offset", 0))
-        entries = sorted(os.scandir(target), key=lambda e: (not e.is_dir(), e.name))
-        docs = []
-        total = 0
-        for e in entries:
-            if not show_hidden and e.name.startswith("."):
-                continue
-            if not _passes(e, filters):
-                continue
-            total += 1
-            if offset < total <= offset + limit:
-                docs.append(_file_doc(e))
+        try:
+            order = _orderby(q.get("orderby", ""))
+        except ValueError as exc:
+            return self._transfer_error(400, "ClientError.BadRequest", str(exc), req)
+        kept = [e for e in os.scandir(target)
+                if (show_hidden or not e.name.startswith(".")) and _passes(e, filters)]
+        kept.sort(key=lambda e: (not e.is_dir(), e.name))  # folders first, then by name, unless asked otherwise
+        listed = [_file_doc(e) for e in kept]
+        for field, descending in reversed(order):  # the first option decides first: stable sorts, last to first
+            listed.sort(key=lambda d: (d.get(field) is None, d.get(field) or 0 if field == "size"
+                                       else str(d.get(field) or "")), reverse=descending)
+        total = len(listed)
+        docs = listed[offset:offset + limit]
         inside = target.relative_to(c["path"].resolve()).as_posix()
         rel = "/" if inside == "." else f"/{inside}/"
         # Transfer answers with the requested path normalised to end in "/" (clients append names to it)
@@ -458,6 +460,22 @@ def _file_doc(entry: os.DirEntry) -> dict:
             "link_user": None, "name": entry.name, "permissions": oct(st.st_mode & 0o777)[2:].rjust(4, "0"),
             "size": st.st_size if not entry.is_dir() else 4096, "type": "dir" if entry.is_dir() else "file",
             "user": "ndw"}
+
+
+_ORDERABLE = ("name", "type", "size", "last_modified", "permissions", "user", "group", "link_target")
+
+
+def _orderby(text: str) -> list:
+    """``orderby`` of an ``ls``: comma-separated fields, each optionally followed by ``ASC`` or ``DESC``."""
+    order = []
+    for option in filter(None, (o.strip() for o in text.split(","))):
+        words = option.split()
+        field = words[0]
+        direction = words[1].upper() if len(words) > 1 else "ASC"
+        if field not in _ORDERABLE or direction not in ("ASC", "DESC") or len(words) > 2:
+            raise ValueError(f"Invalid orderby option '{option}'")
+        order.append((field, direction == "DESC"))
+    return order
 
 
 def _passes(entry: os.DirEntry, filters: list) -> bool:

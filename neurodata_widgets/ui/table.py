@@ -118,8 +118,11 @@ class PagedTable(anywidget.AnyWidget):
         self._cancelled = widgets.CallbackDispatcher()
         if tree and sortable is None:
             sortable = []  # sorting a tree would tear children from their parents
+        self._hush = 1  # the initial page size and order are not a user's request for a page
+        self._shown_view = (0, "", True)  # remote mode: the page, order and direction the rows drawn are of
         super().__init__(page_size=page_size, checkable=checkable, caption=caption, remote=remote, tree=tree,
                          sortable=sortable, **kwargs)
+        self._hush = 0
         self.html = _PageHTML(self)
         self.on_msg(self._on_front_end)
         self.data = data
@@ -174,6 +177,7 @@ class PagedTable(anywidget.AnyWidget):
             if self.active is not None and self.active not in set(self._data.index):
                 self.active = None
             self.busy = False
+        self._shown_view = (self.page, self.sort_by, self.ascending)
         self._remember_page()
         self._render()
         self._render_detail()
@@ -259,8 +263,14 @@ class PagedTable(anywidget.AnyWidget):
         self._requested.register_callback(callback, remove=remove)
 
     def cancel(self) -> None:
-        """Press the loading bar's Cancel: the ``on_cancel`` callbacks run and the table stops being busy."""
-        self.busy = False
+        """Press the loading bar's Cancel: the ``on_cancel`` callbacks run and the table stops being busy.
+
+        In remote mode the page number and order go back to those of the rows still shown.
+        """
+        with self._quietly():
+            self.busy = False
+            if self.remote:
+                self.page, self.sort_by, self.ascending = self._shown_view
         for callback in list(self._cancelled.callbacks):
             callback()
 

@@ -224,6 +224,7 @@ def test_paged_table_remote_pages_come_from_the_owner_and_selection_outlives_the
         t.show_page(ordered.iloc[page * size:(page + 1) * size], len(server))
 
     t = PagedTable(remote=True, page_size=10, sortable=["n"])
+    assert not t.busy  # building it asks for nothing
     t.on_request(answer)
     t.show_page(server.iloc[:10], len(server))
     assert (t.total, t.pages, len(t.rows)) == (42, 5, 10) and t.sortable == ["n"]
@@ -237,6 +238,11 @@ def test_paged_table_remote_pages_come_from_the_owner_and_selection_outlives_the
     t.ascending = False
     assert t.page_rows()["url"].iloc[0] == "u041" and not t.busy
     assert t.selected == ["k002", "k041"]
+    t.on_request(answer, remove=True)
+    t.page = 3  # the owner is still fetching when Cancel is pressed: the counter goes back to the rows shown
+    assert t.busy
+    t.cancel()
+    assert (t.page, t.sort_by, t.ascending, t.busy) == (0, "n", False, False)
 
 
 def test_paged_table_busy_bar_cancel_reaches_the_owner():
