@@ -70,7 +70,7 @@ class LoginForm(WidgetBase):
         self.who = widgets.HTML('<span class="ndw-muted">Not logged in.</span>')
         self.login_button.on_click(lambda _: self.login(wait=False))
         self.cancel_button.on_click(lambda _: self.cancel_login())
-        self.logout_button.on_click(lambda _: self.logout())
+        self.logout_button.on_click(lambda _: self.logout(wait=False))
         self.anonymous.observe(self._toggle_anonymous, names="value")
         self.url.observe(lambda _: self._hint_saved_soon(), names="value")
         self.remember.observe(self._say_where_remembered, names="value")
@@ -172,11 +172,18 @@ class LoginForm(WidgetBase):
             self._hint_saved()
         self.emit("login", self.login_result())
 
-    def logout(self) -> None:
-        self.disconnect()
-        self.value = ""
-        self._show_who()
-        self.succeed("Logged out.", Status.LOGGED_OUT, kind="info")
+    def logout(self, wait: bool = True) -> None:
+        """End the session (``wait=False``, the Log out button: the server is told in the background)."""
+        def logged_out(_=None):
+            self.value = ""
+            self._show_who()
+            self.succeed("Logged out.", Status.LOGGED_OUT, kind="info")
+
+        self.logout_button.disabled = True
+        self.who.value = f'<span class="ndw-muted {self.prefix}-busy">Logging out…</span>'
+        self.in_background(self.disconnect, logged_out, "logging out", on_error=logged_out, latest=True)
+        if wait:
+            self.wait_background(None)
 
     def _toggle_anonymous(self, change):
         self.user.disabled = self.password.disabled = change["new"]

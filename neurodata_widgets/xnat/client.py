@@ -231,19 +231,19 @@ class XnatClient:
 
     def logout(self) -> None:
         """End the XNAT session (ignores a server that is already gone)."""
-        if self._xnat is not None:
-            try:
-                self._xnat.disconnect()
-            except Exception:  # the server may be down; the local session ends regardless
-                log.debug("XNAT logout failed", exc_info=True)
-        was_connected = self._http is not None
-        if self._http is not None:
-            self._http.close()
+        # the local session ends first: a slow server answering the logout late never ends a newer login
+        session, http = self._xnat, self._http
         self._xnat = self._http = None
         self._login = None
         self.user = None
-        if was_connected:
+        if http is not None:
+            http.close()
             self._notify()
+        if session is not None:
+            try:
+                session.disconnect()
+            except Exception:  # the server may be down; the local session has ended regardless
+                log.debug("XNAT logout failed", exc_info=True)
 
     def saved_login(self, name: str | None = None) -> dict | None:
         """The login stored in DataLad's credential store for ``name`` (default: this server's), else ``None``."""

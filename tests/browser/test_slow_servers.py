@@ -139,6 +139,17 @@ def test_xnat_login_and_tree_on_a_hanging_then_slow_server(dashboard, faults):
     expect(tree.locator(".ndw-dt-busy")).to_be_hidden()
     xnat.faults.clear()
 
+    # logging out of a hanging server: "Logging out…" while it is told, the page answers meanwhile
+    xnat.faults.set(hang=HANG)
+    page.locator(".ndw-xnat-logout-button").click()
+    expect(busy).to_contain_text("Logging out", timeout=30_000)
+    page.locator(".ndw-xnat-remember input").check()
+    expect(page.locator(".ndw-xnat-remember-where")).to_be_visible(timeout=30_000)
+    expect(busy).to_be_visible()
+    xnat.faults.clear()  # the server recovers and answers the logout
+    expect(page.locator(".ndw-xnat-who")).to_contain_text("Not logged in", timeout=30_000)
+    expect(page.locator(".ndw-xnat-login .ndw-banner-info")).to_contain_text("Logged out")
+
 
 def test_portal_shows_and_answers_while_every_server_hangs(dashboard, faults):
     for service in faults.services.values():

@@ -55,7 +55,7 @@ def test_login_form_clears_the_password_and_reports():
     form.login_button.click(); form.wait_background()
     assert (form.value, form.status, calls) == ("ada", "logged in", [form])
     assert "ndw-test-user-name" in form.who.value and not form.logout_button.disabled
-    form.logout_button.click()
+    form.logout_button.click(); form.wait_background()
     assert form.value == "" and form.logout_button.disabled
     form.anonymous.value = True
     assert form.user.disabled and form.password.disabled

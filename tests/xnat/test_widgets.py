@@ -179,7 +179,7 @@ def test_unreachable_server_at_login(server):
     login.url.value = server.url
     login.login_button.click(); login.wait_background()
     assert login.status == "logged in" and login.value == "guest"
-    login.logout_button.click()
+    login.logout_button.click(); login.wait_background()
     assert login.value == "" and login.status == "logged out"
 
 
@@ -252,7 +252,7 @@ def test_a_browser_follows_its_clients_logins(server):
     login.anonymous.value = True
     login.login_button.click(); login.wait_background()
     assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED"]
-    login.logout_button.click()
+    login.logout_button.click(); login.wait_background()
     assert browser.roots == [] and "Log in to browse" in browser.banner.message
 
 
