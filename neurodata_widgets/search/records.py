@@ -40,18 +40,23 @@ def results_frame(page: dict):
 
 def summary(stats: dict) -> dict:
     """The four figures of the registry's "Show details": unique datasets, URLs, annexed files, size."""
-    dl = stats.get("datalad_ds_stats", {})
-    unique = dl.get("unique_ds_stats", {})
-    pure = stats.get("pure_annex_ds_stats", {})
+    def part(d, key):
+        value = d.get(key) if isinstance(d, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    unique = part(part(stats, "datalad_ds_stats"), "unique_ds_stats")
+    pure = part(stats, "pure_annex_ds_stats")
 
     def pick(d, *names):
         for n in names:  # the registry renamed these once; accept both
-            if d.get(n) is not None:
-                return d[n]
+            value = d.get(n) if isinstance(d, dict) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return value  # a figure that is not a number (a broken or hostile server) counts as none
         return 0
 
-    return {"unique_datasets": stats.get("summary", {}).get("unique_ds_count", pick(unique, "ds_count")),
-            "dataset_urls": stats.get("summary", {}).get("ds_count", 0),
+    total = part(stats, "summary")
+    return {"unique_datasets": pick(total, "unique_ds_count") or pick(unique, "ds_count"),
+            "dataset_urls": pick(total, "ds_count"),
             "annexed_files": pick(unique, "annexed_file_count") + pick(pure, "annexed_file_count"),
             "annexed_size": pick(unique, "annexed_files_size", "size_of_annexed_files")
             + pick(pure, "annexed_files_size", "size_of_annexed_files")}

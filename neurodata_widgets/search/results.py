@@ -155,7 +155,8 @@ def _refs(value) -> str:
 def detail_html(record) -> str:
     """The active row's detail: its URL as a link, its ds_id, version, what its metadata says, its numbers.
 
-    The actions (clones, used as subdataset) are buttons of the widget, next to this.
+    With a ds_id it ends with two actions (``data-action`` buttons the table reports): *Clones* lists
+    every URL of the dataset, *Used as subdataset* the datasets that include it.
     """
     rows = [("url", str(url_cell(record.get("url")))),
             ("ds_id", f'<code class="ndw-search-detail-dsid">{escape(record.get("ds_id") or "(none)")}</code>')]
@@ -168,7 +169,16 @@ def detail_html(record) -> str:
     if not _extracted(record):
         rows.append(("metadata", '<span class="ndw-muted">none returned for this dataset</span>'))
     cells = "".join(f"<dt>{escape(label)}</dt><dd>{html}</dd>" for label, html in rows)
-    return f'<dl class="ndw-search-detail">{cells}</dl>'
+    actions = ""
+    if record.get("ds_id"):
+        ds_id = escape(record["ds_id"])
+        actions = ('<div class="ndw-search-actions">'
+                   f'<button class="jupyter-button ndw-search-clones" data-action="clones" '
+                   f'title="every URL of this dataset: ds_id:{ds_id}">Clones</button>'
+                   '<button class="jupyter-button ndw-search-reuse" data-action="reuse" '
+                   'title="datasets whose core metadata names this one as a subdataset">Used as subdataset</button>'
+                   '</div>')
+    return f'<dl class="ndw-search-detail">{cells}</dl>{actions}'
 
 
 __all__ = ["ORDER_OPTIONS", "SORT_KEYS", "HEADER_OF", "SHOWN", "table_frame", "url_cell", "ds_id_cell",

@@ -33,7 +33,21 @@ a.ndw-search-url {{ color: {COLORS['primary']}; text-decoration: underline; }}
 .ndw-search-detail dd {{ margin: 0; overflow-wrap: anywhere; }}
 .ndw-search-error pre {{ color: {COLORS['error']}; margin: 2px 0; }}
 .ndw-stats b {{ font-size: 16px; }}
+.ndw-search-actions {{ display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 2px 0; }}
+.ndw-search-actions button {{ width: auto; height: 26px; padding: 0 12px; cursor: pointer; color: {COLORS['text']};
+                              background: var(--jp-layout-color0, #fff); border: 1px solid {COLORS['border']};
+                              border-radius: 2px; }}
+.ndw-search-actions button:hover {{ border-color: {COLORS['primary']}; }}
 </style>"""
+
+
+def _figure(value) -> str:
+    """A count from the registry, grouped by thousands as the table's cells are (anything else escaped).
+
+    >>> _figure(430423), _figure("<b>")
+    ('430,423', '&lt;b&gt;')
+    """
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else escape(value)
 
 
 NO_ROW = '<span class="ndw-muted">Click a row for its details; tick rows to install several at once.</span>'
@@ -111,14 +125,6 @@ class DatasetSearch(WidgetBase):
         self.facet_box.add_class("ndw-search-facets")
         self.selection = widgets.HTML(NO_ROW)
         self.selection.add_class("ndw-search-selection")
-        self.clones_button = widgets.Button(description="Clones", icon="clone", disabled=True,
-                                            layout=widgets.Layout(width="auto"),
-                                            tooltip="every URL of this dataset (ds_id:<id>)")
-        self.clones_button.add_class("ndw-search-clones")
-        self.reuse_button = widgets.Button(description="Used as subdataset", icon="sitemap", disabled=True,
-                                           layout=widgets.Layout(width="auto"),
-                                           tooltip="datasets whose core metadata names this one as a subdataset")
-        self.reuse_button.add_class("ndw-search-reuse")
         self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
                                         description="Into", layout=widgets.Layout(width="380px", max_width="100%"))
         self.install_button = widgets.Button(description="Install", icon="download", disabled=True,
@@ -136,8 +142,7 @@ class DatasetSearch(WidgetBase):
         self.table.on_cancel(self.cancel)
         self.table.observe(self._activated, names="active")
         self.table.observe(self._checked, names="selected")
-        self.clones_button.on_click(lambda _: self.click_ds_id(self.selected.get("ds_id", ""), wait=False))
-        self.reuse_button.on_click(lambda _: self.used_as_subdataset(self.selected.get("ds_id", ""), wait=False))
+        self.table.on_action(self._row_action)  # Clones / Used as subdataset, in the row's detail
         self.install_button.on_click(lambda _: self._install_clicked())
         self.progress.on_done(self._installed)
 
@@ -153,7 +158,7 @@ class DatasetSearch(WidgetBase):
             self.error_box, self.banner, self.stats,
             widgets.HBox([self.table, self.facet_box], layout=widgets.Layout(flex_flow="row wrap",
                                                                               align_items="flex-start")),
-            widgets.HBox([self.selection, self.clones_button, self.reuse_button], layout=wrap),
+            self.selection,
             widgets.HBox([self.install_dir, self.install_button], layout=wrap),
             self.progress,
         ]
@@ -359,9 +364,9 @@ class DatasetSearch(WidgetBase):
         s = self.stats_summary
         self.stats.value = (
             '<div class="ndw ndw-card ndw-stats">'
-            f'<b class="ndw-stat-unique">{s["unique_datasets"]}</b> unique datasets · '
-            f'<b class="ndw-stat-urls">{s["dataset_urls"]}</b> dataset URLs · '
-            f'<b class="ndw-stat-files">{s["annexed_files"]}</b> annexed files · '
+            f'<b class="ndw-stat-unique">{_figure(s["unique_datasets"])}</b> unique datasets · '
+            f'<b class="ndw-stat-urls">{_figure(s["dataset_urls"])}</b> dataset URLs · '
+            f'<b class="ndw-stat-files">{_figure(s["annexed_files"])}</b> annexed files · '
             f'<b class="ndw-stat-size">{escape(format_bytes(s["annexed_size"]))}</b></div>')
         self._render_facets()
 
@@ -394,11 +399,8 @@ class DatasetSearch(WidgetBase):
 
     def _choose(self, record) -> None:
         self.selected = dict(record) if record else {}
-        ds_id = self.selected.get("ds_id") or ""
         self.selection.value = (f'<span class="ndw-search-chosen">{escape(self.selected.get("url"))}</span>'
                                 if record else NO_ROW)
-        self.clones_button.disabled = self.reuse_button.disabled = not ds_id
-        self.clones_button.tooltip = f"every URL of this dataset: ds_id:{ds_id}" if ds_id else ""
         self._checked(None)
         if record:
             self.emit("select", self.selected)
@@ -422,6 +424,13 @@ class DatasetSearch(WidgetBase):
             self.table.active = label
 
     # -- actions --------------------------------------------------------------------------------
+    def _row_action(self, action: str, label) -> None:
+        ds_id = (self._records.get(label) or {}).get("ds_id") or ""
+        if action == "clones":
+            self.click_ds_id(ds_id, wait=False)
+        elif action == "reuse":
+            self.used_as_subdataset(ds_id, wait=False)
+
     def click_ds_id(self, ds_id: str, wait: bool = True) -> None:
         """Show every URL of this dataset (its clones): runs ``ds_id:<id>``."""
         if ds_id:

@@ -69,7 +69,8 @@ function render({ model, el }) {
     const info = document.createElement("span");
     info.className = "ndw-dt-info";
     const nSel = (model.get("selected") || []).length;
-    info.textContent = `${model.get("total")} rows` + (nSel ? ` · ${nSel} selected` : "") +
+    const total = model.get("total");
+    info.textContent = `${total} ${total === 1 ? "row" : "rows"}` + (nSel ? ` · ${nSel} selected` : "") +
       (pages > 1 ? ` · page ${page + 1} of ${pages}` : "");
     const pager = document.createElement("span");
     pager.className = "ndw-dt-pager";
@@ -223,6 +224,17 @@ function render({ model, el }) {
       tbody.appendChild(tr);
     }
     table.appendChild(tbody);
+    // a button or link the owner put in a cell or in the detail with data-action="name": the owner's
+    // on_action callbacks get the name and the row (the active row, for the detail)
+    tbody.addEventListener("click", (event) => {
+      const el = event.target.closest("[data-action]");
+      if (!el || !tbody.contains(el)) return;
+      event.preventDefault();
+      event.stopPropagation();
+      const tr = el.closest("tr");
+      const key = tr.classList.contains("ndw-dt-detail") ? model.get("active") : rows[Number(tr.dataset.index)].key;
+      send({ event: "action", action: el.dataset.action, key });
+    });
 
     table.addEventListener("keydown", (event) => {
       const current = rows.findIndex((r) => keyOf(r.key) === keyOf(model.get("active")));

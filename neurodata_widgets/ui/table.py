@@ -116,6 +116,7 @@ class PagedTable(anywidget.AnyWidget):
         self._toggled = widgets.CallbackDispatcher()
         self._requested = widgets.CallbackDispatcher()
         self._cancelled = widgets.CallbackDispatcher()
+        self._acted = widgets.CallbackDispatcher()
         if tree and sortable is None:
             sortable = []  # sorting a tree would tear children from their parents
         self._hush = 1  # the initial page size and order are not a user's request for a page
@@ -262,6 +263,21 @@ class PagedTable(anywidget.AnyWidget):
         """
         self._requested.register_callback(callback, remove=remove)
 
+    def act(self, action: str, label=None) -> None:
+        """Press the element marked ``data-action="<action>"`` in row ``label``'s cells or detail (default: the
+        active row): the ``on_action`` callbacks get ``(action, label)``."""
+        label = self.active if label is None else label
+        for callback in list(self._acted.callbacks):
+            callback(action, label)
+
+    def on_action(self, callback, remove: bool = False) -> None:
+        """Call ``callback(action, label)`` when a ``data-action`` button in a cell or in the detail is pressed.
+
+        Cells and details are HTML built by the owner; ``<button data-action="clones">`` in them is how a row
+        offers actions of its own.
+        """
+        self._acted.register_callback(callback, remove=remove)
+
     def cancel(self) -> None:
         """Press the loading bar's Cancel: the ``on_cancel`` callbacks run and the table stops being busy.
 
@@ -291,6 +307,8 @@ class PagedTable(anywidget.AnyWidget):
             self.toggle_row(label)
         elif event == "cancel":
             self.cancel()
+        elif event == "action" and isinstance(content.get("action"), str):
+            self.act(content["action"], label)
 
     # -- view ----------------------------------------------------------------------------------
     @contextmanager

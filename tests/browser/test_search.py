@@ -3,6 +3,8 @@ Cancel during a slow registry, a bad query."""
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import ARTIFACTS
+
 pytestmark = pytest.mark.browser
 
 ROWS = ".ndw-search-results .ndw-dt-table tbody tr:not(.ndw-dt-detail)"
@@ -40,7 +42,8 @@ def test_a_row_detail_shows_the_metadata_and_leads_to_the_clones(dashboard, demo
     detail = page.locator(".ndw-search-results .ndw-dt-detail")
     expect(detail).to_contain_text("BIDS datatypes", timeout=30_000)
     ds_id = detail.locator(".ndw-search-detail-dsid").inner_text()
-    page.locator(".ndw-search-clones").click()
+    page.screenshot(path=str(ARTIFACTS / "search-row-detail.png"), full_page=True)
+    detail.locator(".ndw-search-clones").click()  # the row's own action, inside its detail
     # ds_id:<id> lists every URL of the dataset: the demo's raw folder and its GitHub clone
     page.locator(".ndw-stat-urls", has_text="2").wait_for(timeout=30_000)
     expect(rows).to_have_count(2, timeout=30_000)

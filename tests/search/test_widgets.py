@@ -100,8 +100,8 @@ def test_the_active_row_shows_its_metadata_and_leads_to_its_clones_and_reuse(bac
     detail = w.table.detail
     assert f'<code class="ndw-search-detail-dsid">{ds_id}</code>' in detail
     assert "<dt>BIDS datatypes</dt><dd>anat, func</dd>" in detail and "<dt>participants</dt>" in detail
-    assert not w.clones_button.disabled and not w.reuse_button.disabled
-    w.clones_button.click()
+    assert 'data-action="clones"' in detail and 'data-action="reuse"' in detail  # the row's own actions
+    w.table._on_front_end(w.table, {"event": "action", "action": "clones", "key": w.table.active}, [])  # a click
     w.wait_background(60)
     assert w.value == f"ds_id:{ds_id}"
     assert set(w.results.url) == {demo["subdatasets"][0], "https://github.com/ndw-lab/ndw-demo-raw.git"}
@@ -109,12 +109,12 @@ def test_the_active_row_shows_its_metadata_and_leads_to_its_clones_and_reuse(bac
     w.table.active = github
     assert ('<a class="ndw-search-url" href="https://github.com/ndw-lab/ndw-demo-raw.git" target="_blank"'
             in w.table.detail)  # a web address is a link; a local path is text
-    w.reuse_button.click()
+    w.table.act("reuse")
     w.wait_background(60)
     assert set(w.results.url) >= {"https://github.com/ndw-lab/replication-study.git",
                                   "https://github.com/ndw-lab/visual-meta-analysis.git", demo["superdataset"]}
     assert ds_id not in set(w.results.ds_id)
-    assert w.table.active is None and w.selected == {} and w.clones_button.disabled  # a new search, no row yet
+    assert w.table.active is None and w.selected == {} and w.table.detail == ""  # a new search, no row yet
 
 
 def test_query_errors_are_shown_inline_and_the_widget_stays_usable(backend):
@@ -280,3 +280,16 @@ def test_an_empty_catalog_says_what_to_configure(tmp_path):
     assert "catalog is empty" in w.banner.message and "NDW_REGISTRY_URL" in w.banner.hint
     w.search("haxby")
     assert w.banner.message == "" and w.activity == "No dataset matches."
+
+
+def test_stats_are_grouped_by_thousands_and_a_broken_stats_block_is_no_crash():
+    from neurodata_widgets.search.records import summary
+
+    real = {"summary": {"unique_ds_count": 53, "ds_count": 66},
+            "datalad_ds_stats": {"unique_ds_stats": {"annexed_file_count": 430423, "annexed_files_size": 10**13}},
+            "pure_annex_ds_stats": {"annexed_file_count": 7, "annexed_files_size": 5}}
+    assert summary(real) == {"unique_datasets": 53, "dataset_urls": 66, "annexed_files": 430430,
+                             "annexed_size": 10**13 + 5}
+    hostile = {"summary": {"ds_count": "<img src=x onerror=alert(1)>"}, "datalad_ds_stats": ["not", "a", "dict"],
+               "pure_annex_ds_stats": {"annexed_file_count": "12", "annexed_files_size": None}}
+    assert summary(hostile) == {"unique_datasets": 0, "dataset_urls": 0, "annexed_files": 0, "annexed_size": 0}

@@ -337,3 +337,16 @@ def test_explorer_refresh_click_rereads_the_disk_in_the_background(demo_clone):
     assert ex.__dict__.get("_background") is not None  # the click handed the disk work to a thread
     ex.wait_background(120)
     assert "new-notes.txt" in list(ex.listing["name"]) and ex.status == "ready" and ex.error == ""
+
+
+def test_paged_table_row_actions_reach_the_owner_with_their_row():
+    t = PagedTable(pd.DataFrame({"name": ["a", "b"]}, index=["ka", "kb"]),
+                   detail=lambda label, row: f'<button data-action="more">more of {escape(row["name"])}</button>')
+    pressed = []
+    t.on_action(lambda action, label: pressed.append((action, label)))
+    t.active = "kb"
+    assert 'data-action="more"' in t.detail
+    t._on_front_end(t, {"event": "action", "action": "more", "key": "kb"}, [])  # the click in the detail
+    t._on_front_end(t, {"event": "action", "action": ["not", "a", "name"], "key": "kb"}, [])  # ignored
+    t.act("again")  # from Python: the active row
+    assert pressed == [("more", "kb"), ("again", "kb")]
