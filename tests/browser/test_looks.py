@@ -47,6 +47,25 @@ def test_dashboard_matches_its_reference_image_and_holds_at_480_px(dashboard, de
         f"{width}px: {p}" for width, found in problems.items() for p in found)
 
 
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_dashboard_in_voila_dark_theme_holds_at_both_widths(dashboard, demo, layout_check, name):
+    """Voila's dark theme (``?theme=dark``), at 1280 px and 480 px: nothing cut, wrapped or unreadable."""
+    page = dashboard.open(f"{name}.ipynb", query="theme=dark")
+    if name in SHOWN:
+        page.locator(SHOWN[name]).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # anywidget front ends draw after the kernel said ready
+    assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false", "the dark theme is not on"
+    problems = {1280: layout_check(page)}
+    page.set_viewport_size({"width": 480, "height": 800})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / f"looks-{name}-dark-480.png"), full_page=True)
+    problems[480] = layout_check(page)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert not problems[1280] and not problems[480], "\n".join(
+        f"{width}px: {p}" for width, found in problems.items() for p in found)
+
+
 def test_dark_theme_lineage_graph_fits_and_a_run_node_selects_its_row(dashboard, demo, contrast):
     page = dashboard.open("provenance.ipynb", query="theme=dark")
     header = page.locator(".ndw-provenance-runs .ndw-table th").first
