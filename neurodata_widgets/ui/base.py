@@ -203,8 +203,7 @@ class WidgetBase(widgets.VBox):
     def stop_if_cancelled(self) -> None:
         """Inside background work: raise :class:`~neurodata_widgets.jobs.Cancelled` if it was abandoned (a Cancel) or
         superseded by a newer request (call it between steps, e.g. between git processes)."""
-        mine = getattr(_worker, "ticket", None)
-        if mine is not None and mine[0] == id(self) and mine[1] != self.__dict__.get("_ticket"):
+        if not self.still_wanted():
             from ..jobs import Cancelled
 
             raise Cancelled("cancelled")
@@ -214,13 +213,8 @@ class WidgetBase(widgets.VBox):
 
         Work whose answer changes shared state (a login) asks it before adopting the answer.
         """
-        from ..jobs import Cancelled
-
-        try:
-            self.stop_if_cancelled()
-        except Cancelled:
-            return False
-        return True
+        mine = getattr(_worker, "ticket", None)
+        return mine is None or mine[0] != id(self) or mine[1] == self.__dict__.get("_ticket")
 
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the work started by :meth:`in_background`, and for any newer request (tests and scripts).
