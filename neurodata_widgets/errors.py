@@ -93,7 +93,7 @@ def shorten_urls(text: str) -> str:
     return _QUERY.sub(r"\1?…", str(text or ""))
 
 
-def _all_text(exc) -> str:
+def all_text(exc) -> str:
     """Everything an exception says: its text, a command's error stream, the failed results' messages."""
     parts = [str(exc), str(getattr(exc, "stderr", "") or ""), str(getattr(exc, "hint", "") or "")]
     failed = getattr(exc, "failed", None) or getattr(exc, "rows", None) or []
@@ -120,7 +120,7 @@ def describe(exc: BaseException) -> tuple[str, str]:
         found = translator(exc)
         if found:
             return found
-    found = identity_problem(_all_text(exc))  # whatever command said it, the same sentence and the way out
+    found = identity_problem(all_text(exc))  # whatever command said it, the same sentence and the way out
     if found:
         return found
     if isinstance(exc, UserError):

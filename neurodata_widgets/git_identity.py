@@ -288,7 +288,7 @@ def identity(path=None) -> Identity:
 # -- errors: git's and git-annex's ways of saying they do not know who you are -----------------------------------
 IDENTITY_SYMPTOMS = ("author identity unknown", "committer identity unknown", "please tell me who you are",
                      "unable to auto-detect email address", "empty ident name", "auto-detection is disabled",
-                     "failed to read sha from git commit-tree")
+                     "failed to read sha from git commit-tree", "configure git before using datalad")
 
 
 def is_identity_problem(text: str) -> bool:

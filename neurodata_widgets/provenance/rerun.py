@@ -62,7 +62,7 @@ def rerun(history, run, job=None) -> list[dict]:
     """
     import datalad.api as dl
 
-    from ..errors import UserError
+    from ..errors import UserError, all_text, identity_problem
     from .gitlog import git
 
     if run.foreign:
@@ -77,9 +77,12 @@ def rerun(history, run, job=None) -> list[dict]:
     clean = not git(dataset, "status", "--porcelain", "--untracked-files=normal").strip()
     try:
         rows = _rerun_rows(dl, history, run, dataset, job, expected)
-    except BaseException:
+    except BaseException as exc:
         if clean:
             _restore(dataset, head)
+        found = identity_problem(all_text(exc))
+        if found:  # DataLad's raw CommandError about the author: say it as a sentence, with the way out
+            raise UserError(*found) from exc
         raise
     failed = [r for r in rows if r["status"] in ("error", "impossible")]
     if failed:
