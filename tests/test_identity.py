@@ -228,3 +228,41 @@ def test_an_install_git_annex_cannot_record_says_why(monkeypatch, demo, tmp_path
     assert "git needs to know who you are" in message and "neurodata-widgets identity" in hint
     assert "URL" not in hint and "commit-tree" not in message
     assert not (tmp_path / "installed" / Path(demo["superdataset"]).name).exists()
+
+
+def test_the_page_asks_once_and_the_form_changes_the_identity(fresh_account, monkeypatch, tmp_path):
+    from neurodata_widgets.ui.identity import IdentityLine
+
+    line = IdentityLine()
+    assert line.value == who(fresh_account) and line.source == "toolkit"
+    assert "is this you?" in line.text.value and line.keep_button.layout.display is None
+    line.keep_button.click()  # asked once: kept, not asked again
+    assert git_identity.identity().chosen and line.keep_button.layout.display == "none"
+    assert "is this you?" not in IdentityLine().text.value
+    line.change_button.click()
+    assert line.form.layout.display is None and line.name.value == fresh_account.name
+    line.email.value = "not an address"
+    line.save_button.click()
+    assert "is not an email address" in line.error.value and git_identity.identity().email == fresh_account.email
+    line.name.value, line.email.value = "Ada Lovelace", "ada@example.org"
+    line.save_button.click()
+    assert line.form.layout.display == "none" and line.value == "Ada Lovelace <ada@example.org>"
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    assert authors(repo) == {"Ada Lovelace <ada@example.org>"}
+    mine = tmp_path / "gitconfig"
+    mine.write_text("[user]\n\tname = Grace Hopper\n\temail = grace@example.org\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(mine))
+    own = IdentityLine()
+    assert own.source == "git" and "your git identity" in own.text.value
+    assert own.change_button.layout.display == "none" and own.keep_button.layout.display == "none"
+
+
+def test_the_portal_shows_who_changes_are_saved_as(fresh_account, tmp_path):
+    import ipywidgets as widgets
+
+    from neurodata_widgets.portal.widgets import Portal
+
+    portal = Portal(dataset=str(tmp_path), logins=widgets.HBox(), factories={t: widgets.HBox for t in Portal.TABS})
+    assert portal.identity in portal.children and portal.identity.value == who(fresh_account)
