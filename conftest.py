@@ -38,12 +38,14 @@ def _user_state():
 _REAL_USER: dict = {}
 
 
-def pytest_configure(config):
-    # the user's real git config and keyring, fingerprinted before anything runs (compared at the end)
-    user_state = _user_state()
+def _isolate() -> None:
+    """Replace the user's folders and git configuration with the session's, before anything is imported.
+
+    It runs when this file is loaded: pytest loads it before the slices' conftest files, some of which import
+    the toolkit (whose import applies its git identity to the environment it finds).
+    """
     _REAL_USER.update(home=Path.home(), config_home=os.environ.get("XDG_CONFIG_HOME"),
                       data_home=os.environ.get("XDG_DATA_HOME"))
-    _REAL_USER["before"] = user_state.snapshot(_REAL_USER["home"], _REAL_USER["config_home"], _REAL_USER["data_home"])
     real_cache = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
     os.environ.setdefault("NDW_REAL_PIP_CACHE", os.environ.get("PIP_CACHE_DIR") or str(Path(real_cache) / "pip"))
     env = {
@@ -66,7 +68,22 @@ def pytest_configure(config):
     (_SESSION_TMP / "gitconfig").write_text("[user]\n\tuseConfigOnly = true\n")
     (_SESSION_TMP / "gitconfig-system").write_text("")
     os.environ.update(env)
+
+
+_isolate()
+
+
+def pytest_configure(config):
+    # the user's real git config and keyring, fingerprinted before anything runs (compared at the end)
+    user_state = _user_state()
+    _REAL_USER["before"] = user_state.snapshot(_REAL_USER["home"], _REAL_USER["config_home"], _REAL_USER["data_home"])
     ARTIFACTS.mkdir(exist_ok=True)
+    import sys
+
+    if "neurodata_widgets" in sys.modules:  # imported before this file (a plugin): apply to the session's config
+        from neurodata_widgets import git_identity
+
+        git_identity.apply()
 
 
 def pytest_sessionfinish(session, exitstatus):

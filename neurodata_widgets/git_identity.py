@@ -272,7 +272,6 @@ def identity(path=None) -> Identity:
 
     ``source`` says which: ``"git"`` when your own git configuration or ``GIT_AUTHOR_*`` provide it.
     """
-    apply()
     ours = toolkit_identity()
     if os.environ.get("GIT_AUTHOR_NAME") and os.environ.get("GIT_AUTHOR_EMAIL") and not os.environ.get(_FALLBACK):
         return Identity(os.environ["GIT_AUTHOR_NAME"], os.environ["GIT_AUTHOR_EMAIL"], source="git", chosen=True)
