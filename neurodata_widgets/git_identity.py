@@ -33,13 +33,10 @@ neurodata_widgets.user_error.UserError: A name is needed: git records it with ev
 """
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import os
-import socket
-import subprocess
-from dataclasses import dataclass
+import zlib
+from collections import namedtuple
 from pathlib import Path
 
 from .user_error import UserError
@@ -50,8 +47,7 @@ _ENV_KEYS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_C
 _FALLBACK = "NDW_GIT_IDENTITY_ENV"  # set when the identity went into GIT_AUTHOR_* (system config switched off)
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(namedtuple("Identity", "name email source chosen", defaults=("toolkit", False))):
     """The name and email commits are made with, and where they come from.
 
     ``source`` is ``"toolkit"`` (this toolkit's per-environment identity) or ``"git"`` (the user's
@@ -59,10 +55,7 @@ class Identity:
     user confirmed or set the toolkit's identity (the page asks once while it is ``False``).
     """
 
-    name: str
-    email: str
-    source: str = "toolkit"
-    chosen: bool = False
+    __slots__ = ()
 
     def line(self) -> str:
         """What the page shows: ``Changes are saved as Name <email>``."""
@@ -87,11 +80,8 @@ def _account() -> tuple[str, str]:
         user = user or entry.pw_name
     except (ImportError, KeyError, OSError):
         pass
-    if not user:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):  # pragma: no cover - a process without an account
-            user = "user"
+    if not user:  # pragma: no cover - a process without an account
+        user = os.environ.get("USER") or os.environ.get("LOGNAME") or "user"
     return user, full
 
 
@@ -100,7 +90,7 @@ def default_identity() -> Identity:
     user, full = _account()
     hub = os.environ.get("JUPYTERHUB_USER")
     name = hub or full or user
-    host = socket.gethostname() or "localhost"
+    host = os.uname().nodename or "localhost"
     if "." not in host:
         host += ".local"  # git itself refuses an address without a domain
     email = os.environ.get("EMAIL") or f"{''.join(c for c in user if c.isalnum() or c in '._-') or 'user'}@{host}"
@@ -200,6 +190,8 @@ def _original_system() -> str:
 
 def _default_system_file() -> str:
     """git's own system config file (``/etc/gitconfig`` on most systems), read from git when it has one."""
+    import subprocess
+
     try:
         out = subprocess.run(["git", "config", "--system", "--list", "--show-origin", "-z"], capture_output=True,
                              text=True, timeout=20, env={k: v for k, v in os.environ.items()
@@ -225,7 +217,7 @@ def apply() -> None:
         target_original = original
     else:
         target_original = original or _default_system_file()
-    digest = hashlib.sha1(target_original.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    digest = f"{zlib.crc32(target_original.encode('utf-8', 'surrogateescape')):08x}"
     try:
         wrapper = _store().parent / f"{WRAPPER_PREFIX}{digest}.gitconfig"
         _write_wrapper(wrapper, target_original, ident)
@@ -256,6 +248,8 @@ def _apply_by_environment() -> None:
 
 def _configured(key: str, cwd=None) -> tuple[str, str] | None:
     """``(value, origin file)`` of ``key`` in git's configuration as seen from ``cwd``, or ``None``."""
+    import subprocess
+
     try:
         proc = subprocess.run(["git", "config", "--show-origin", "-z", "--get", key], capture_output=True, text=True,
                               timeout=20, cwd=str(cwd) if cwd else None)
