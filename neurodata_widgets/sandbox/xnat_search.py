@@ -38,6 +38,8 @@ FAMILY = {
     "xnat:mrscandata": "scan", "xnat:imagescandata": "scan",
     "fs:fsdata": "assessor", "xnat:qcassessmentdata": "assessor", "xnat:imageassessordata": "assessor",
     "xnat:deriveddata": "assessor",
+    # other modalities' sessions: the sandbox has none, a search for them finds nothing
+    **{f"xnat:{m}sessiondata": "session" for m in ("pet", "ct", "eeg", "meg", "us", "xa", "cr")},
 }
 # xsiTypes each search element or listing filter stands for
 MEMBERS = {
@@ -218,6 +220,10 @@ def run(bundle: dict, rows_of) -> tuple:
     resolved = [split_field(e, f) for e, f in fields]
     wanted = {fam for fam, _, _ in resolved} | _families(bundle["where"])
     candidates = rows_of(root_family, root, "scan" in wanted and root_family == "session")
+    members = MEMBERS.get(root.lower(), {root} if root_family in ("session", "assessor") else None)
+    if members is not None:  # a type finds itself and its subtypes
+        members = {m.lower() for m in members}
+        candidates = [r for r in candidates if str(r[root_family].get("xsitype", "")).lower() in members]
     columns, seen = [], set()
     for fam, name, element in resolved:
         col = column_name(root_family, fam, name, element)
