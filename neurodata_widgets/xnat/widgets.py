@@ -185,7 +185,7 @@ class XnatBrowser(WidgetBase):
         self.search_button = widgets.Button(description="Search sessions", icon="search")
         self.search_clear = widgets.Button(description="All projects", icon="times",
                                            tooltip="Leave the search: list every project again")
-        self.search_button.on_click(lambda _: self.search())
+        self.search_button.on_click(lambda _: self.search(wait=False))
         self.search_clear.on_click(lambda _: self.refresh())
         self.search_button.add_class("ndw-xnat-search")
         self.progress = JobProgress()
@@ -258,12 +258,13 @@ class XnatBrowser(WidgetBase):
             self._listed(None)
             self.render()
 
-    def search(self, project=None, subject=None, modality=None, date_from=None, date_to=None):
+    def search(self, project=None, subject=None, modality=None, date_from=None, date_to=None, wait: bool = True):
         """Find sessions with XNAT's search (arguments default to the search box's fields) and show them in the
         tree: their projects and subjects, expanded, holding only the sessions found (each lists its scans,
         resources and assessors when opened). "All projects" (or :meth:`refresh`) leaves the search.
 
         Returns the sessions found (a DataFrame, see :meth:`XnatClient.search_sessions`), ``None`` on error.
+        ``wait=False`` (the button) searches in the background and returns its thread.
         """
         wanted = {"project": project if project is not None else self.search_project.value.strip(),
                   "subject": subject if subject is not None else self.search_subject.value.strip(),
@@ -273,9 +274,15 @@ class XnatBrowser(WidgetBase):
         if self.client is None or not self.client.connected:
             self.banner.show("Log in to search XNAT.", "info")
             return None
+        if not wait:
+            return self.in_background(lambda: self.client.search_sessions(**wanted),
+                                      lambda found: self._show_found(found, wanted), "searching sessions",
+                                      "Searching sessions")
         found = self._run(lambda: self.client.search_sessions(**wanted), "Searching sessions")
-        if found is None:
-            return None
+        return None if found is None else self._show_found(found, wanted)
+
+    def _show_found(self, found, wanted: dict):
+        """The sessions of a search as the tree: projects > subjects > sessions, expanded."""
         self._loading.clear()
         self.children_of.clear()
         self.expanded.clear()

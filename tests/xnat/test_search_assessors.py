@@ -184,3 +184,21 @@ def test_listing_paging_types_and_wildcards(dclient, derived):
     some = dclient.result_set("/data/experiments", project="DEMO_PU*", label="*_MR2")
     assert sorted(some["ID"]) == sorted(e.id for e in derived.experiments.values()
                                         if e.project == "DEMO_PUBLIC" and e.label.endswith("_MR2"))
+
+
+def test_the_search_button_works_in_the_background(dclient, derived):
+    from neurodata_widgets.xnat.widgets import XnatBrowser
+
+    browser = XnatBrowser(dclient)
+    browser.search_project.value = "DEMO_PUBLIC"
+    browser.search_modality.value = "MR"
+    browser.search_button.click()
+    browser.wait_background(30)
+    public = [e for e in derived.experiments.values() if e.project == "DEMO_PUBLIC"]
+    sessions = browser.table.data[browser.table.data["kind"] == "session"]
+    assert sorted(sessions["name"]) == sorted(e.label for e in public)
+    assert f"{len(public)} sessions found" in browser.activity
+    browser.search_from.value = "someday"
+    browser.search_button.click()
+    browser.wait_background(30)
+    assert "is not a date" in browser.error and len(browser.roots) == 1  # the tree stays as it was
