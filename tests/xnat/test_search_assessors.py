@@ -202,3 +202,40 @@ def test_the_search_button_works_in_the_background(dclient, derived):
     browser.search_button.click()
     browser.wait_background(30)
     assert "is not a date" in browser.error and len(browser.roots) == 1  # the tree stays as it was
+
+
+def _post_search(server, xml, fmt="json"):
+    import requests
+
+    info = server.info()
+    return requests.post(server.url + "/data/search", params={"format": fmt}, data=xml,
+                         auth=(info["user"], info["password"]), timeout=10)
+
+
+def test_standin_search_shapes(derived):
+    xdat = 'xmlns:xdat="http://nrg.wustl.edu/security"'
+    scans = (f'<xdat:bundle {xdat}><xdat:root_element_name>xnat:mrScanData</xdat:root_element_name>'
+             '<xdat:search_field><xdat:element_name>xnat:mrScanData</xdat:element_name><xdat:field_ID>TYPE'
+             '</xdat:field_ID><xdat:sequence>0</xdat:sequence></xdat:search_field>'
+             '<xdat:search_field><xdat:element_name>xnat:mrSessionData</xdat:element_name><xdat:field_ID>LABEL'
+             '</xdat:field_ID><xdat:sequence>1</xdat:sequence></xdat:search_field>'
+             '<xdat:search_where method="AND"><xdat:criteria><xdat:schema_field>xnat:mrScanData/TYPE</xdat:schema_field>'
+             '<xdat:comparison_type>=</xdat:comparison_type><xdat:value>t1w</xdat:value></xdat:criteria>'
+             '</xdat:search_where></xdat:bundle>')
+    answer = _post_search(derived, scans).json()["ResultSet"]
+    # one row per scan; a foreign field's column carries its element; names lower-case
+    assert [c["key"] for c in answer["Columns"]] == ["type", "xnat_mrsessiondata_label"]
+    t1 = [(e.label, s.type) for e in derived.experiments.values() for s in e.scans.values() if s.type == "T1w"]
+    assert sorted((r["xnat_mrsessiondata_label"], r["type"]) for r in answer["Result"]) == sorted(t1)
+    assert answer["totalRecords"] == str(len(t1))
+    csv_text = _post_search(derived, scans, "csv").text
+    assert csv_text.splitlines()[0] == '"type","xnat_mrsessiondata_label"'
+    # assessors are searchable by their own types
+    fs = (f'<xdat:bundle {xdat}><xdat:root_element_name>fs:fsData</xdat:root_element_name>'
+          '<xdat:search_where method="AND"/></xdat:bundle>')
+    rows = _post_search(derived, fs).json()["ResultSet"]["Result"]
+    assert sorted(r["expt_id"] for r in rows) == sorted(a.id for e in derived.experiments.values()
+                                                        for a in e.assessors.values() if a.xsi_type == "fs:fsData")
+    # a broken document: XNAT's status page (HTML, not well-formed XML), 400
+    bad = _post_search(derived, "<xdat:bundle")
+    assert bad.status_code == 400 and bad.text.startswith("<html>") and "<h3>" in bad.text and "<br>" in bad.text
