@@ -187,7 +187,11 @@ class XnatBrowser(WidgetBase):
                                            tooltip="Leave the search: list every project again")
         self.search_button.on_click(lambda _: self.search(wait=False))
         self.search_clear.on_click(lambda _: self.refresh())
-        self.search_button.add_class("ndw-xnat-search")
+        for w, cls in ((self.search_button, "ndw-xnat-search"), (self.search_project, "ndw-xnat-search-project"),
+                       (self.search_subject, "ndw-xnat-search-subject"),
+                       (self.search_modality, "ndw-xnat-search-modality"), (self.search_from, "ndw-xnat-search-from"),
+                       (self.search_to, "ndw-xnat-search-to"), (self.search_clear, "ndw-xnat-search-clear")):
+            w.add_class(cls)
         self.progress = JobProgress()
         self.filter.observe(lambda _: self.render(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh(wait=False))
