@@ -20,7 +20,14 @@ Our client, datalad-xnat, xnatpy (also in its model mode) and pyxnat run against
 * resources with numeric ids (addressed by id or label) on scans and on the session itself;
   files listed as ``.../resources/<id>/files/<catalog path>`` (sub-folders kept, ``Name`` the base
   name, ``cat_ID`` the resource id), downloads with ``Content-Length`` and ``Range``, and
-  ``format=zip`` archives of a scan, a resource or a session.
+  ``format=zip`` archives of a scan, a resource or a session;
+* assessors (``assessors=True``: FreeSurfer ``fs:fsData``, QC ``xnat:qcAssessmentData``):
+  ``/data/experiments/E/assessors[/A]`` (also project-scoped), their "out" resources and files at
+  ``.../assessors/A/out/resources/...``, and ``/data/experiments/A`` itself;
+* search (:mod:`.xnat_search`): ``POST /data/search`` with XNAT's search document, and on
+  ``/data/experiments`` the ``xsiType`` filter (with subtypes), field filters with ``*`` wildcards,
+  xpath ``columns=`` (named lower-case; a scan column gives one row per scan), ``limit``/``offset``;
+* errors under ``/data`` as Restlet 1.1's status page (HTML with an unclosed ``<br>``, not XML).
 
 Projects are ``public`` (guest may read), ``protected`` (listed to everyone, data only
 for members) or ``private`` (invisible to non-members). The data is generated from a seed
