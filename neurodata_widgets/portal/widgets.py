@@ -169,8 +169,11 @@ class Portal(widgets.VBox):
 
         self.badge = SandboxBadge()
         self.badge.update(*service_urls())  # visible at once, not only inside the folded login cards
+        from ..ui.identity import IdentityLine
+
+        self.identity = IdentityLine()  # who the changes are saved as (asked once on a fresh account)
         super().__init__([theme.header("Neurodata portal", "Find data, get at it, see how results came to be"),
-                          self.badge, self.logins, self.status_bar, self.tabs], **kwargs)
+                          self.badge, self.identity, self.logins, self.status_bar, self.tabs], **kwargs)
         self.add_class("ndw-portal")
         self.observe(self._on_dataset, names="dataset")
         self.dataset = default_dataset(dataset)
