@@ -87,6 +87,8 @@ class GlobusRemote(SpecialRemote):
         self._session = None
         self._checked = False  # the login was checked in this run
         self._down = ""  # set once something this run needs is down: every later request fails with it
+        self._told: set = set()  # keys already told about the outage
+        self._marker_path = None
 
     # -- setup -------------------------------------------------------------------------------
     def initremote(self):
@@ -104,6 +106,17 @@ class GlobusRemote(SpecialRemote):
             raise RemoteError("This globus remote has no endpoint setting: "
                               "git annex enableremote globus endpoint=<collection name or id>")
         self.info = {"endpoint": self.endpoint, "fileprefix": self.fileprefix or "(none)"}
+        self._no_retry_pauses()
+
+    def _no_retry_pauses(self) -> None:
+        """A clone enabled without ``setup``: from the next run on, git-annex does not pause before retrying
+        each file of an outage (see :func:`.conp.no_retry_pauses`; this run keeps what git-annex read)."""
+        from .conp import no_retry_pauses
+
+        try:
+            no_retry_pauses(".")
+        except Exception:  # noqa: BLE001 - a read-only repository: nothing to tune
+            log.info("could not tune git-annex's retry pauses", exc_info=True)
 
     def _read_config(self):
         self.endpoint = self.annex.getconfig("endpoint").strip()
@@ -207,7 +220,15 @@ class GlobusRemote(SpecialRemote):
         return False
 
     def transfer_retrieve(self, key, local_file):
-        self._fail_if_down()
+        self._fail_if_down(key)
+        try:
+            self._retrieve(key, local_file)
+        except RemoteError:
+            if self._down:
+                self._told.add(key)
+            raise
+
+    def _retrieve(self, key, local_file):
         paths = self._paths(key)
         if not paths:
             raise RemoteError(f"No globus:// URL of collection {self.endpoint!r} is registered for this file.")
@@ -339,7 +360,7 @@ class GlobusRemote(SpecialRemote):
                 _release(response)
                 self._needs_token.add(cid)  # this collection is not public: the rest of this run sends the token
                 response = self._session.get(url, headers={**headers, **self._bearer(cid)}, stream=True)
-            elif response.status_code in (401, 403):  # the stored token may have been ended early: renew it once
+            if response.status_code in (401, 403):  # the stored token may have been ended early: renew it once
                 _release(response)
                 response = self._session.get(url, headers={**headers, **self._bearer(cid, fresh=True)}, stream=True)
         except requests.exceptions.RequestException as exc:
@@ -375,17 +396,22 @@ class GlobusRemote(SpecialRemote):
         self._write_marker(host)
         return RemoteError(self._down)
 
-    def _fail_if_down(self) -> None:
+    def _fail_if_down(self, key: str = "") -> None:
         if not self._down:
             self._read_marker()
         if self._down:
+            if key and key in self._told:  # git-annex retrying the same file: the sentence was said for it already
+                raise RemoteError("(git-annex tried again: the same outage)")
+            self._told.add(key)
             raise RemoteError(self._down)
 
     def _marker(self) -> Path | None:
-        try:
-            return Path(self.annex.getgitdir()) / "annex" / MARKER
-        except Exception:  # noqa: BLE001 - no git dir (a unit test's fake annex): no memory across restarts
-            return None
+        if self._marker_path is None:  # asked once: every file of the run would otherwise ask git-annex again
+            try:
+                self._marker_path = Path(self.annex.getgitdir()) / "annex" / MARKER
+            except Exception:  # noqa: BLE001 - no git dir (a unit test's fake annex): no memory across restarts
+                self._marker_path = False
+        return self._marker_path or None
 
     def _write_marker(self, host: str) -> None:
         marker = self._marker()

@@ -69,8 +69,12 @@ def _dataset_remotes(dataset) -> list[dict]:
     from .conp import conp_remotes
 
     top = repo.run(dataset, "rev-parse", "--show-toplevel", check=False).strip()
-    if not top or not repo.run(top, "config", "--get", "annex.uuid", check=False).strip():
+    if not top:
         return []
+    if not repo.config(top, "annex.uuid"):  # a plain `git clone` of a dataset: git-annex sets it up as it would
+        if not repo.run(top, "for-each-ref", "--count=1", "refs/remotes/*/git-annex", check=False).strip():
+            return []
+        repo.annex(top, "init", "--quiet", check=False)
     try:
         remotes = conp_remotes(top)
     except Exception:  # noqa: BLE001 - not an annex with a git-annex branch: nothing to enable
@@ -86,9 +90,11 @@ def enable_and_verify(dataset, remotes, yes: bool = False) -> int:
     import re
 
     from .. import repo
+    from .conp import no_retry_pauses
 
     for r in remotes:
         top, name = r["top"], r["name"]
+        no_retry_pauses(top)
         shown = repo.annex(top, "enableremote", name, hint="Check the dataset's git-annex branch is fetched.") \
             if not r["enabled"] else ""
         if "verifyremote" not in shown and repo.config(top, f"remote.{name}.annex-verified") == "manual":
