@@ -1,4 +1,4 @@
-"""Configuration: arguments first, then ``NDW_*`` environment variables, then configuration files, then the chosen sandbox.
+"""Configuration: arguments, then ``NDW_*`` environment variables, then configuration files, then the chosen sandbox.
 
 A configuration file is TOML with the settings' names in lower case, without ``NDW_``
 (``globus_client_id = "..."``). The first file that names a setting wins: the user's

@@ -87,7 +87,7 @@ class GlobusRemote(SpecialRemote):
         self._session = None
         self._checked = False  # the login was checked in this run
         self._down = ""  # set once something this run needs is down: every later request fails with it
-        self._told: set = set()  # keys already told about the outage
+        self._told: dict = {}  # key -> what its last try was told (a retry is told it briefly)
         self._marker_path = None
 
     # -- setup -------------------------------------------------------------------------------
@@ -220,12 +220,13 @@ class GlobusRemote(SpecialRemote):
         return False
 
     def transfer_retrieve(self, key, local_file):
-        self._fail_if_down(key)
         try:
+            self._fail_if_down()
             self._retrieve(key, local_file)
-        except RemoteError:
-            if self._down:
-                self._told.add(key)
+        except RemoteError as exc:
+            if self._told.get(key) == str(exc):  # git-annex retrying the file: the sentence was said for it already
+                raise RemoteError("(git-annex tried again: the same answer)") from None
+            self._told[key] = str(exc)
             raise
 
     def _retrieve(self, key, local_file):
@@ -396,13 +397,10 @@ class GlobusRemote(SpecialRemote):
         self._write_marker(host)
         return RemoteError(self._down)
 
-    def _fail_if_down(self, key: str = "") -> None:
+    def _fail_if_down(self) -> None:
         if not self._down:
             self._read_marker()
         if self._down:
-            if key and key in self._told:  # git-annex retrying the same file: the sentence was said for it already
-                raise RemoteError("(git-annex tried again: the same outage)")
-            self._told.add(key)
             raise RemoteError(self._down)
 
     def _marker(self) -> Path | None:
