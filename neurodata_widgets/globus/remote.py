@@ -84,6 +84,7 @@ class GlobusRemote(SpecialRemote):
         self._client = None
         self._collection: dict | None = None
         self._needs_token: set = set()
+        self._headers: dict = {}  # collection id -> its Authorization header, for this run
         self._session = None
         self._checked = False  # the login was checked in this run
         self._down = ""  # set once something this run needs is down: every later request fails with it
@@ -164,6 +165,7 @@ class GlobusRemote(SpecialRemote):
 
     def _call(self, fn, *args, **kwargs):
         """Run a Globus call; every failure becomes a RemoteError worded for the user."""
+        from ..config import log_file
         from .client import ConsentRequired, LoginRequired
 
         try:
@@ -181,6 +183,10 @@ class GlobusRemote(SpecialRemote):
             if down:
                 raise self._outage(down, exc) from exc
             message, hint = errors.describe(exc)
+            if hint == errors.see_the_log():  # no details follow in a terminal: say where they can be found
+                log.info("%s", message, exc_info=exc)
+                hint = (f"Details are in {log_file()}." if log_file() else
+                        "Run it again with NDW_LOG_FILE=<a file> set to keep the details there.")
             raise RemoteError(f"{message} {hint}".strip()) from exc
 
     def _named(self) -> str:
@@ -443,11 +449,14 @@ class GlobusRemote(SpecialRemote):
         only); ``fresh`` asks Globus Auth for a new one instead of the stored one."""
         from .client import ConsentRequired, LoginRequired
 
+        if not fresh and collection_id in self._headers:  # the token file is read once per run, not per file
+            return self._headers[collection_id]
         try:
             token = self.client().collection_token(collection_id)  # the first time: ConsentRequired
             if fresh:
                 token = self.client().access_token(collection_id, fresh=True)
-            return {"Authorization": f"Bearer {token}"}
+            self._headers[collection_id] = {"Authorization": f"Bearer {token}"}
+            return self._headers[collection_id]
         except (ConsentRequired, LoginRequired) as exc:
             raise RemoteError(f"Globus collection {self.endpoint!r} needs a login for downloads and yours does not "
                               f"cover it yet. Run: git-annex-remote-globus setup --collection {collection_id} "

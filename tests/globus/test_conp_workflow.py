@@ -244,3 +244,18 @@ def test_conp_url_of_odd_names_round_trips():
         url = conp_url("NDW Demo Open Data", "/p", rel)
         assert " " not in url and "#" not in url
         assert collection_path(url, "NDW Demo Open Data") == "/p/" + rel
+
+
+def test_login_widget_without_a_client_id_explains_how_to_register_one(tmp_path, monkeypatch):
+    from neurodata_widgets import config
+    from neurodata_widgets.globus.client import GlobusClient
+    from neurodata_widgets.globus.widgets import GlobusLogin
+
+    for name in ("NDW_GLOBUS_CLIENT_ID", "GLOBUS_SDK_SERVICE_URL_AUTH", "GLOBUS_SDK_SERVICE_URL_TRANSFER",
+                 "NDW_SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(config, "_STARTED_HERE", {})  # a fresh user: no sandbox chosen in this process either
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    login = GlobusLogin(GlobusClient(token_file=tmp_path / "t.json"))
+    assert login.login_button.disabled
+    assert "Register a thick client or script" in login.banner.hint and "config.toml" in login.banner.hint
