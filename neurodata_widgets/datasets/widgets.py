@@ -9,8 +9,9 @@ import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
 from ..errors import UserError
+from ..user_error import NotADataset
 from ..jobs import Job
-from ..portal.defaults import default_dataset
+from ..portal.defaults import chosen_dataset, default_dataset
 from ..ui.banner import StatusBanner
 from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
@@ -158,7 +159,10 @@ class DatasetExplorer(WidgetBase):
         self.observe(self._show_busy, names="status")
         if isinstance(dataset, DatasetState):
             self.state = dataset
-        self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait)
+        # nothing named a dataset: the current folder is tried, and if it is none the explorer asks for one calmly
+        unchosen = not dataset and chosen_dataset() is None
+        self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait,
+                          chosen=not unchosen)
 
     # -- public hooks -----------------------------------------------------------------------
     def on_open_provenance(self, callback, remove: bool = False) -> None:
@@ -173,23 +177,26 @@ class DatasetExplorer(WidgetBase):
         self.register("dataset_change", callback, remove)
 
     # -- navigation ---------------------------------------------------------------------------
-    def open_dataset(self, dataset, wait: bool = True) -> None:
+    def open_dataset(self, dataset, wait: bool = True, chosen: bool = True) -> None:
         """Show the dataset at path ``dataset`` (what setting :attr:`value` does).
 
         ``wait=False`` (the portal handing a dataset over) returns at once; the listing follows when git has
         answered, and a dataset asked for later wins over one that answers late.
         """
         self._wait_for_listing = wait
+        self._unchosen = not chosen
         try:
             self.value = str(Path(dataset).expanduser().resolve())
         finally:
             self._wait_for_listing = True
+            self._unchosen = False
 
     @observe("value")
     def _dataset_changed(self, change) -> None:
         self._open(change["new"], getattr(self, "_wait_for_listing", True))
 
     def _open(self, root: str, wait: bool) -> None:
+        calm = getattr(self, "_unchosen", False)  # opened on the current folder because nothing named a dataset
         known = self.state if self.state is not None and str(self.state.root) == root else None
         self.state = None  # until the new one answers, clicks have no old dataset to act on
         self.path = ""
@@ -207,7 +214,7 @@ class DatasetExplorer(WidgetBase):
         def failed(exc):
             self.listing = None
             self.table.data = None
-            self._show_error(exc, f"Opening {root}")
+            self._show_error(exc, f"Opening {root}", calm)
 
         self.in_background(read, show, f"listing {Path(root).name}", on_error=failed, latest=True)
         if wait:
@@ -314,7 +321,7 @@ class DatasetExplorer(WidgetBase):
         shown = frame.copy()
         shown.index = frame["path"]
         shown["item"] = [Markup(f"{ICONS.get(k, '')} {escape(n)} " + badge(s, STATE_BADGES.get(s, "neutral"))
-                                + (badge(k) if k in ("annexed", "git", "subdataset") else ""))
+                                + (badge(k) if k in ("annexed", "subdataset") else ""))
                          for n, k, s in zip(frame["name"], frame["kind"], frame["state"])]
         shown["size"] = frame["size"].to_numpy()  # positional: the shown frame is indexed by path
         shown["on disk"] = frame["on_disk"].to_numpy()
@@ -582,7 +589,16 @@ class DatasetExplorer(WidgetBase):
         except Exception as exc:
             self._show_error(exc, "")
 
-    def _show_error(self, exc, context) -> None:
+    def _show_error(self, exc, context, calm: bool = False) -> None:
+        if calm and isinstance(exc, NotADataset):  # nothing chosen (opened in a plain folder): ask for one calmly
+            self.state = None
+            self.crumbs.value = ""
+            self.storage.value = ""
+            self.error = ""
+            self.status = Status.READY
+            self.banner.show(f"No dataset is open: {exc.path} is not a DataLad dataset.", "info",
+                             NotADataset.WELCOME_HINT)
+            return
         self.fail(exc, context, Status.FAILED)
 
 

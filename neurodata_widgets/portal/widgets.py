@@ -170,7 +170,7 @@ class Portal(widgets.VBox):
         self.badge = SandboxBadge()
         self.badge.update(*service_urls())  # visible at once, not only inside the folded login cards
         super().__init__([theme.header("Neurodata portal", "Find data, get at it, see how results came to be"),
-                          self.badge, self.logins, self.status_bar, self.tabs], **kwargs)
+                          self.badge, self.logins, self.tabs, self.status_bar], **kwargs)
         self.add_class("ndw-portal")
         self.observe(self._on_dataset, names="dataset")
         self.dataset = default_dataset(dataset)

@@ -90,6 +90,11 @@ a.ndw-link-button:hover {{ filter: brightness(1.1); }}
 .ndw-nowrap-buttons .jupyter-button, .jupyter-widgets.jupyter-button {{ white-space: nowrap; min-width: fit-content; }}
 /* rows of controls wrap instead of running off the page, at any width */
 .ndw-portal .widget-hbox, .ndw-wrap {{ flex-wrap: wrap; }}
+/* the status bar sits under the tabs and sticks to the window's bottom: a job row appearing moves nothing */
+.ndw-portal > .ndw-status-bar {{ position: sticky; bottom: 0; z-index: 10; background: var(--jp-layout-color1, #fff); }}
+.ndw-portal > .ndw-status-bar:not(:empty) {{ border-top: 1px solid var(--jp-border-color2, #e0e0e0); }}
+/* one "demo sandbox" badge per page: the portal's own, under its title */
+.ndw-portal > * .ndw-sandbox-badge-box {{ display: none !important; }}
 /* a control never wider than its box, its own 2 px side margins included */
 .ndw-portal .widget-inline-hbox, .jupyter-widgets.ndw-fit {{ max-width: {FULL}; }}
 .ndw-portal .widget-inline-hbox input, .ndw-portal .widget-inline-hbox select, .ndw-fit input {{ min-width: 0; }}
