@@ -132,6 +132,7 @@ class DatasetSearch(WidgetBase):
         self.selection.add_class("ndw-search-selection")
         self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
                                         description="Into", layout=widgets.Layout(width="380px", max_width="100%"))
+        self.install_dir.add_class("ndw-search-into")
         self.install_button = widgets.Button(description="Install", icon="download", disabled=True,
                                              button_style="success", tooltip="clone the ticked datasets (or the "
                                              "row clicked) into the folder")

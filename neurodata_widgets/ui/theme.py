@@ -93,6 +93,7 @@ a.ndw-link-button:hover {{ filter: brightness(1.1); }}
 /* rows of controls wrap instead of running off the page, at any width */
 .ndw-portal .widget-hbox, .ndw-wrap {{ flex-wrap: wrap; }}
 /* JupyterLab greys inactive tab titles and card headers to 4.45:1; ours read at the body text's contrast */
+.ndw-login-card-toggle.jupyter-button {{ justify-content: flex-start; text-align: left; font-weight: 600; }}
 .ndw-portal .lm-TabBar-tab, .ndw-portal .lm-TabBar-tabLabel, .ndw-portal .jupyter-widget-Collapse-header,
 .ndw-portal .jupyter-widget-Collapse-header span {{ color: {COLORS['text']} !important; }}
 /* the status bar sits under the tabs and sticks to the window's bottom: a job row appearing moves nothing */

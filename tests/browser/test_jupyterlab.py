@@ -178,8 +178,7 @@ def test_dashboard_holds_in_both_themes_at_both_widths(lab_page, lab, demo, layo
     page.locator(f"{OUTPUTS} {SHOWN[name]}").first.wait_for(timeout=120_000)
     page.wait_for_timeout(1000)  # anywidget front ends draw after the kernel said ready
     if name == "portal":  # the login card opened: its fields must fit it
-        card = page.locator(".ndw-login-panel .jupyter-widget-Accordion, .ndw-login-panel .widget-accordion").first
-        card.locator(".lm-AccordionPanel-title, .jupyter-widget-Collapse-header, .p-Collapse-header").first.click()
+        page.locator(".ndw-login-panel .ndw-login-card-toggle").first.click()
         expect(page.locator(".ndw-login-panel input[type=password]").first).to_be_visible(timeout=60_000)
     if name == "provenance":
         expect(page.locator(".ndw-lineage-graph g.ndw-node-run").first).to_be_visible(timeout=60_000)
