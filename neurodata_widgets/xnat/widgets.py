@@ -565,8 +565,12 @@ class XnatBrowser(WidgetBase):
         self.status, self.activity = job.state, f"{job.label}: {job.state}"
         self.error = self.progress.banner.message if job.state == "failed" else ""
         if job.state == "done":  # say where the files went
-            where = self.folder.value.strip() if job.label == "Download" else self.dataset.value.strip()
-            self.progress.banner.show(f"{job.label}: done", "ok", f"The files are in {where}.")
+            if job.label == "Download":
+                hint = f"The files are in {self.folder.value.strip()}."
+            else:  # tracked files are links whose content DataLad fetches on demand
+                hint = (f"The files are registered in {self.dataset.value.strip()}; their content is not "
+                        "downloaded yet: `datalad get <path>` (or Get in the Explorer) fetches it when needed.")
+            self.progress.banner.show(f"{job.label}: done", "ok", hint)
 
     def download(self) -> Job | None:
         """Download the selection into the folder box's path (a background job with progress and Cancel)."""
