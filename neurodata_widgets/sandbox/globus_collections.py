@@ -103,16 +103,18 @@ def endpoint_doc(c: dict, https_server: str, host_display_name: str | None = Non
             POLICY_TIMEOUT_MINS if c["policy"] else None),
         "authentication_timeout_mins": POLICY_TIMEOUT_MINS if c["policy"] else None,
         "authentication_policy_id": c["policy"], "last_accessed_time": None, "https_server": https_server,
+        "associated_flow_policy": None, "auto_delete_timeout": None, "skip_auto_delete": None,
+        "guest_collection_activity_notification_policy": None, "preserve_modtime": None, "is_go_storage": False,
+        "restrict_transfers_to_high_assurance": "all" if c["policy"] else None,
+        "sharing_target_endpoint": None, "sharing_target_root_path": None,
+        "my_effective_roles": (["administrator", "access_manager", "activity_manager", "activity_monitor"]
+                               if c["owner"] is DEMO else []),
         "DATA": ([{"DATA_TYPE": "server", "hostname": "gridftp.neurodata-sandbox.invalid", "id": 985,
                    "uri": "gsiftp://gridftp.neurodata-sandbox.invalid:2811", "port": 2811, "scheme": "gsiftp",
                    "subject": "/O=Grid/OU=Sandbox/CN=host/gridftp.neurodata-sandbox.invalid"}] if v4 else []),
     }
-    if not has_https(c):
+    if not has_https(c):  # Globus Connect Personal and GCSv4 (older GCSv4 documents lack the key altogether)
         doc["https_server"] = None
-    if v4:  # a GCSv4 document has no v5 keys at all (see globus_sdk.testing's get_endpoint)
-        for key in ("https_server", "gcs_manager_url", "tlsftp_server", "high_assurance",
-                    "authentication_assurance_timeout", "authentication_timeout_mins", "authentication_policy_id"):
-            doc.pop(key)
     return doc
 
 
