@@ -105,5 +105,6 @@ class BookmarksMixin:
             return err
         with self._lock:
             self.bookmarks.pop(found["id"], None)
-        return json_response({"DATA_TYPE": "result", "code": "Deleted", "message": "Bookmark deleted successfully",
-                              "request_id": secrets.token_urlsafe(6)[:9], "resource": req.path})
+        return json_response({"DATA_TYPE": "result", "code": "Deleted",
+                              "message": f"Bookmark '{found['id']}' deleted successfully",
+                              "request_id": secrets.token_urlsafe(6)[:9], "resource": f"/bookmark/{found['id']}"})

@@ -111,7 +111,9 @@ def endpoint_doc(c: dict, https_server: str, host_display_name: str | None = Non
                                if c["owner"] is DEMO else []),
         "DATA": ([{"DATA_TYPE": "server", "hostname": "gridftp.neurodata-sandbox.invalid", "id": 985,
                    "uri": "gsiftp://gridftp.neurodata-sandbox.invalid:2811", "port": 2811, "scheme": "gsiftp",
-                   "subject": "/O=Grid/OU=Sandbox/CN=host/gridftp.neurodata-sandbox.invalid"}] if v4 else []),
+                   "subject": "/O=Grid/OU=Sandbox/CN=host/gridftp.neurodata-sandbox.invalid", "is_connected": True,
+                   "is_paused": False, "incoming_data_port_start": None, "incoming_data_port_end": None,
+                   "outgoing_data_port_start": None, "outgoing_data_port_end": None}] if v4 else []),
     }
     if not has_https(c):  # Globus Connect Personal and GCSv4 (older GCSv4 documents lack the key altogether)
         doc["https_server"] = None

@@ -218,14 +218,14 @@ class TaskRunner:
         if task["status"] in TERMINAL:
             return json_response({"DATA_TYPE": "result", "code": "TaskComplete",
                                   "message": "The task completed before the cancel request was processed.",
-                                  "request_id": uuid.uuid4().hex[:9], "resource": req.path})
+                                  "request_id": uuid.uuid4().hex[:9], "resource": f"/task/{task_id}/cancel"})
         self._extra[task_id]["cancel"].set()
         deadline = time.time() + 5
         while task["status"] not in TERMINAL and time.time() < deadline:
             time.sleep(0.01)
         return json_response({"DATA_TYPE": "result", "code": "Canceled",
                               "message": "The task has been cancelled successfully.",
-                              "request_id": uuid.uuid4().hex[:9], "resource": req.path})
+                              "request_id": uuid.uuid4().hex[:9], "resource": f"/task/{task_id}/cancel"})
 
     # -- the work ------------------------------------------------------------------------------
     def _event(self, tid, code, description, details, is_error=False):
