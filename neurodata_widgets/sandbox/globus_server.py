@@ -287,7 +287,8 @@ class GlobusServer(AuthMixin, AuthApiMixin, BookmarksMixin, Service):
                 403, "ConsentRequired", "Missing required data_access consent", req, required_scopes=[scope],
                 authorization_parameters={"session_message": "Missing required data_access consent",
                                           "required_scopes": [scope]})
-        self.used(cid)
+        if consent_check:  # reading its document is no use of it
+            self.used(cid)
         return c, None
 
     def _policy_met(self, req, policy: str) -> bool:
