@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 DOCS_OUT ?= handbook/_build/html
 
-.PHONY: demo test test-fast bench docs install chromium clean sandbox update-references
+.PHONY: demo test test-fast bench docs install chromium dcm2niix clean sandbox update-references
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,13 +30,23 @@ chromium:
 	  echo "error: $(CHROMIUM) is missing. Install it with: sudo apt-get install chromium" >&2; exit 1; \
 	fi
 
+# Debian's dcm2niix: the tests and the code-along convert the sandbox's DICOM series with it
+dcm2niix:
+	@if command -v dcm2niix >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+	  echo "Installing Debian's dcm2niix…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcm2niix >/dev/null; \
+	else \
+	  echo "error: dcm2niix is missing. Install it with: sudo apt-get install dcm2niix" >&2; exit 1; \
+	fi
+
 demo: $(STAMP)
 	$(VENV)/bin/neurodata-widgets demo $(DEMO_ARGS)
 
 sandbox: $(STAMP)
 	$(VENV)/bin/neurodata-widgets sandbox
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium dcm2niix
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # everything but the browser and notebook tests
@@ -50,7 +60,7 @@ update-references: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
-docs: $(STAMP)
+docs: $(STAMP) dcm2niix
 	$(PY) -m sphinx -W --keep-going -b html handbook $(DOCS_OUT)
 
 clean:
