@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 DOCS_OUT ?= handbook/_build/html
 
-.PHONY: demo test test-fast bench docs install chromium dcm2niix clean sandbox update-references
+.PHONY: demo test test-fast bench docs install chromium dcm2niix bids-validator clean sandbox update-references
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,13 +40,22 @@ dcm2niix:
 	  echo "error: dcm2niix is missing. Install it with: sudo apt-get install dcm2niix" >&2; exit 1; \
 	fi
 
+# the BIDS validator (npm, runs on Debian's node) checks the demo's raw dataset in the tests
+BIDS_VALIDATOR := $(VENV)/node/node_modules/.bin/bids-validator
+bids-validator: $(BIDS_VALIDATOR)
+$(BIDS_VALIDATOR): $(STAMP)
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "error: npm is missing. Install it with: sudo apt-get install nodejs npm" >&2; exit 1; fi; }
+	npm install --silent --prefix $(VENV)/node --no-audit --no-fund bids-validator@1.15.0
+
 demo: $(STAMP)
 	$(VENV)/bin/neurodata-widgets demo $(DEMO_ARGS)
 
 sandbox: $(STAMP)
 	$(VENV)/bin/neurodata-widgets sandbox
 
-test: $(STAMP) chromium dcm2niix
+test: $(STAMP) chromium dcm2niix bids-validator
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # everything but the browser and notebook tests

@@ -91,7 +91,7 @@ def to_uint8(array, low: float = 1.0, high: float = 99.5):
 
 def png_bytes(image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    image.save(buf, format="PNG", compress_level=1)  # fast: previews are small and short-lived
     return buf.getvalue()
 
 
@@ -121,9 +121,10 @@ def slices_png(slices: list, aspects: list, height: int = 160) -> bytes:
 def nifti_slices(path) -> tuple:
     """``(slices, aspects, shape)``: the sagittal, coronal and axial middle slices of a NIfTI image.
 
-    Read through nibabel's array proxy: each slice is read on its own (for a 4-D image, of the first
-    volume), never the whole image at once. Shown as in a radiological viewer's neurological convention:
-    superior up, anterior up in the axial view.
+    Read through nibabel's array proxy in the file's own type (never converted to floating point as a
+    whole): an uncompressed file is memory-mapped and only the pages under the three slices are read; a
+    gzip stream cannot be read out of order, so it is decompressed once (of a 4-D image, the first
+    volume's slices are shown). Shown in the neurological convention: superior up, anterior up (axial).
     """
     import nibabel as nib
     import numpy as np
@@ -132,12 +133,11 @@ def nifti_slices(path) -> tuple:
     image = nib.as_closest_canonical(image) if _cheap_to_reorient(image) else image
     shape = image.shape
     zooms = image.header.get_zooms()[:3]
-    proxy = image.dataobj
-    extra = (0,) * (len(shape) - 3)
+    volume = volume_view(image)
     x, y, z = (n // 2 for n in shape[:3])
-    sagittal = np.asarray(proxy[(x, slice(None), slice(None)) + extra])  # (y, z)
-    coronal = np.asarray(proxy[(slice(None), y, slice(None)) + extra])  # (x, z)
-    axial = np.asarray(proxy[(slice(None), slice(None), z) + extra])  # (x, y)
+    sagittal = np.asarray(volume[x, :, :])  # (y, z)
+    coronal = np.asarray(volume[:, y, :])  # (x, z)
+    axial = np.asarray(volume[:, :, z])  # (x, y)
     # rows top to bottom: superior first (sagittal, coronal); anterior first (axial)
     planes = [np.flipud(sagittal.T), np.flipud(coronal.T), np.flipud(axial.T)]
     scaled = to_uint8(np.concatenate([p.ravel() for p in planes]))
@@ -147,6 +147,16 @@ def nifti_slices(path) -> tuple:
         start += plane.size
     aspects = [zooms[1] / zooms[2], zooms[0] / zooms[2], zooms[0] / zooms[1]]
     return out, aspects, tuple(int(n) for n in shape)
+
+
+def volume_view(image):
+    """The image's voxels without a copy where possible: a memory map of an uncompressed file (nothing read
+    yet), else the array proxy's data in its stored type."""
+    import numpy as np
+
+    if len(image.shape) > 3:  # the first volume only: a contiguous block at the start of the file
+        return np.asanyarray(image.dataobj[(Ellipsis,) + (0,) * (len(image.shape) - 3)])
+    return np.asanyarray(image.dataobj)
 
 
 def _cheap_to_reorient(image) -> bool:

@@ -78,8 +78,6 @@ def _dataset(series: Series, index: int):
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian
 
-    from .phantom import phantom_slice
-
     geo = geometry(series)
     study = uid("study", series.session_id)
     sop = uid("instance", series.session_id, series.scan_id, index)
@@ -139,8 +137,16 @@ def _dataset(series: Series, index: int):
     ds.PixelRepresentation = 0
     ds.WindowCenter = "500"
     ds.WindowWidth = "1000"
-    ds.PixelData = phantom_slice(series.side, index, series.slices, series.scan_type).tobytes()
+    ds.PixelData = _pixels(series.side, index, series.slices, series.scan_type)
     return ds
+
+
+@functools.lru_cache(maxsize=256)
+def _pixels(side: int, index: int, slices: int, scan_type: str) -> bytes:
+    # every subject's scan of a type is the same phantom: a slice is computed once, then only encoded
+    from .phantom import phantom_slice
+
+    return phantom_slice(side, index, slices, scan_type).tobytes()
 
 
 def instance_bytes(series: Series, index: int) -> bytes:
