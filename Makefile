@@ -64,7 +64,7 @@ test-fast: $(STAMP)
 
 # the dashboards' reference images (tests/browser/reference/): only after looking at test-artifacts/looks-*.png
 update-references: $(STAMP) chromium
-	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py -k reference_image $(PYTEST_ARGS)
+	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py tests/browser/test_previews.py -k reference_image $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
