@@ -8,7 +8,9 @@ One listing of the scan's files and one file: the preview costs a few kilobytes.
 Examples
 --------
 >>> from neurodata_widgets.xnat.client import XnatClient
->>> client = XnatClient(sandbox["xnat"]["url"]); client.login(anonymous=True)
+>>> client = XnatClient(sandbox.info()["xnat"]["url"])
+>>> client.login(anonymous=True)
+'guest'
 >>> exp = client.experiments("DEMO_PUBLIC").iloc[0]["id"]
 >>> p = scan_preview(client, exp, "1")
 >>> p.kind, p.source, p.alt.startswith("Snapshot of scan 1")
