@@ -122,3 +122,19 @@ def test_scan_preview_without_snapshot_renders_one_instance(tmp_path):
         assert "Middle slice of scan 1" in preview.alt
     finally:
         server.stop()
+
+
+def test_browser_scan_detail_shows_the_preview_fetched_once(imaging, guest):
+    from neurodata_widgets.xnat.widgets import XnatBrowser
+
+    exp = next(iter(imaging.experiments.values()))
+    browser = XnatBrowser(guest)
+    scan = browser.expand_path("IMG", exp.subject.label, exp.label, "2")
+    browser.wait_loading()
+    imaging.requests.clear()
+    assert browser.preview(scan).source == "snapshot"
+    browser.show_details(scan)
+    html = browser._detail(scan.key, None)
+    assert '<div class="ndw-xnat-preview"' in html and 'alt="Snapshot of scan 2 of ' in html
+    browser.preview(scan)  # cached: no second fetch
+    assert len([p for _, p, _ in imaging.requests if p.endswith("_qc.gif")]) == 1
