@@ -74,13 +74,18 @@ def geometry(series: Series) -> dict:
     return {"spacing": FOV_MM / series.side, "thickness": EXTENT_MM / series.slices}
 
 
-def _dataset(series: Series, index: int):
+# placeholders of the template instance (same widths as the values that replace them)
+_NUMBER, _Z = "+7777777", "+77777.777"
+
+
+def _dataset(series: Series, index: int | None):
+    """The dataset of instance ``index``; ``None``: the series' template, with placeholders for what varies."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian
 
     geo = geometry(series)
     study = uid("study", series.session_id)
-    sop = uid("instance", series.session_id, series.scan_id, index)
+    sop = uid("instance", series.session_id, series.scan_id, "template" if index is None else index)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = MR_IMAGE_STORAGE
     meta.MediaStorageSOPInstanceUID = sop
@@ -97,7 +102,7 @@ def _dataset(series: Series, index: int):
     ds.SOPInstanceUID = sop
     ds.StudyDate = ds.SeriesDate = ds.AcquisitionDate = ds.ContentDate = date
     ds.StudyTime = ds.SeriesTime = "100000.000000"
-    ds.AcquisitionTime = ds.ContentTime = f"{100000 + index % 60:06d}.000000"
+    ds.AcquisitionTime = ds.ContentTime = "100000.000000"
     ds.AccessionNumber = _text(series.session_id, 16)
     ds.Modality = "MR"
     ds.Manufacturer = "NDW sandbox"
@@ -120,13 +125,13 @@ def _dataset(series: Series, index: int):
     ds.SeriesInstanceUID = uid("series", series.session_id, series.scan_id)
     ds.StudyID = _text(series.session_label, 16)
     ds.SeriesNumber = f"{int(series.scan_id) if series.scan_id.isdigit() else 0:08d}"
-    ds.InstanceNumber = f"{index + 1:08d}"
-    z = -EXTENT_MM / 2 + (index + 0.5) * geo["thickness"]
+    ds.InstanceNumber = _NUMBER if index is None else f"{index + 1:08d}"
+    z = _Z if index is None else _num(_z(series, index))
     corner = -FOV_MM / 2 + geo["spacing"] / 2
-    ds.ImagePositionPatient = [_num(corner), _num(corner), _num(z)]
+    ds.ImagePositionPatient = [_num(corner), _num(corner), z]
     ds.ImageOrientationPatient = ["1", "0", "0", "0", "1", "0"]
     ds.FrameOfReferenceUID = uid("frame", series.session_id)
-    ds.SliceLocation = _num(z)
+    ds.SliceLocation = z
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.Rows = ds.Columns = series.side
@@ -137,8 +142,24 @@ def _dataset(series: Series, index: int):
     ds.PixelRepresentation = 0
     ds.WindowCenter = "500"
     ds.WindowWidth = "1000"
-    ds.PixelData = _pixels(series.side, index, series.slices, series.scan_type)
+    ds.PixelData = (b"\0" * (series.side * series.side * 2) if index is None
+                    else _pixels(series.side, index, series.slices, series.scan_type))
     return ds
+
+
+def _z(series: Series, index: int) -> float:
+    return -EXTENT_MM / 2 + (index + 0.5) * geometry(series)["thickness"]
+
+
+def _encode(ds) -> bytes:
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=512)
+def _template(series: Series) -> bytes:
+    return _encode(_dataset(series, None))
 
 
 @functools.lru_cache(maxsize=256)
@@ -150,16 +171,25 @@ def _pixels(side: int, index: int, slices: int, scan_type: str) -> bytes:
 
 
 def instance_bytes(series: Series, index: int) -> bytes:
-    """Instance ``index`` (0-based, inferior to superior) of the series as a DICOM Part 10 file."""
-    buf = io.BytesIO()
-    _dataset(series, index).save_as(buf, enforce_file_format=True)
-    return buf.getvalue()
+    """Instance ``index`` (0-based, inferior to superior) of the series as a DICOM Part 10 file.
+
+    The series' template is encoded once; an instance is the template with its own UID, number,
+    position and pixels written over the placeholders (every one has a fixed width), which is
+    what lets a listing with md5 digests of thousands of instances answer quickly.
+    """
+    data = _template(series)
+    template_uid = uid("instance", series.session_id, series.scan_id, "template").encode()
+    data = data.replace(template_uid, uid("instance", series.session_id, series.scan_id, index).encode())
+    data = data.replace(_NUMBER.encode(), f"{index + 1:08d}".encode())
+    data = data.replace(_Z.encode(), _num(_z(series, index)).encode())
+    pixels = _pixels(series.side, index, series.slices, series.scan_type)
+    return data[: len(data) - len(pixels)] + pixels
 
 
 @functools.lru_cache(maxsize=64)
 def instance_size(side: int) -> int:
     """The size of every instance of a ``side`` x ``side`` series (all varying fields have a fixed width)."""
-    return len(instance_bytes(Series("E", "L", "S", "L", "2024-01-01", "1", "T1w", "", side, 1), 0))
+    return len(_template(Series("E", "L", "S", "L", "2024-01-01", "1", "T1w", "", side, 1)))
 
 
 def snapshot_names(session_id: str, scan_id: str) -> tuple:
