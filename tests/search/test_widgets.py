@@ -225,6 +225,19 @@ def test_remote_mode_refuses_catalog_extensions_with_a_message(sandbox):
     assert w.error == "" and w.total >= 1
 
 
+@pytest.mark.parametrize("query, reason", [("\nhaxby", "first line is blank"),
+                                           (" ".join(["bold"] * 101), "more than 100 words")])
+def test_queries_the_registry_would_refuse_or_choke_on_are_never_sent(sandbox, query, reason):
+    service = sandbox["registry"]
+    w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
+    w.wait_background(None)
+    service.reset_stats()
+    w.search(query)
+    assert reason in w.error and w.status == "error" and not w.table.busy
+    assert service.stats["total"] == 0  # refused here, before sending: nothing left running on the registry
+    assert "pydantic" not in w.error.lower() and "regex" not in w.error
+
+
 class GatedBackend:
     """A stand-in in front of a real backend: requests for a query in ``gates`` wait until the test opens it."""
 
