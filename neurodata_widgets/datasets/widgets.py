@@ -136,8 +136,8 @@ class DatasetExplorer(WidgetBase):
         self.clone_button.on_click(lambda _: self._guard(self.clone))
         self._after_job = None
 
-        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep",
-                     "viewer"):
+        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm",
+                     "keep", "viewer"):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         # clicks list folders and check last copies off the kernel's main thread: git and git-annex can be slow
         self.up_button.on_click(lambda _: self.up(wait=False))

@@ -2,9 +2,9 @@
 
 Data comes from a seeded generator; a scan's DICOM files are a real series of the phantom,
 one instance per slice, encoded on request (:mod:`.xnat_images`), so a project of 20 000
-files costs no disk. With ``snapshots`` every scan also has XNAT's ``SNAPSHOTS`` resource. Resources have numeric ids (unique on the
-site, as XNAT's ``xnat_abstractresource_id``) and hold files by their catalog path, which may
-have sub-folders; sessions may have resources of their own.
+files costs no disk. With ``snapshots`` every scan also has XNAT's ``SNAPSHOTS`` resource.
+Resources have numeric ids (unique on the site, as XNAT's ``xnat_abstractresource_id``) and hold
+files by their catalog path, which may have sub-folders; sessions may have resources of their own.
 
 Examples
 --------

@@ -690,7 +690,8 @@ class XnatServer(XnatArchive, Service):
             return self._zip(found, f"{exp.label}_scans" if req.match.group("scan") else
                              found[0][1].label if req.match.group("a") and found else exp.label)
         rows = [{"Name": f.basename, "Size": str(f.size), "URI": self._file_uri(e, scan, r, f),
-                 "collection": r.label, "file_tags": "", "file_format": r.format, "file_content": f.file_content or r.content,
+                 "collection": r.label, "file_tags": "", "file_format": r.format,
+                 "file_content": f.file_content or r.content,
                  "cat_ID": str(r.id), "digest": self.md5(f) if self.digests else ""}
                 for e, scan, r in found for f in r.files]
         return self._table(req, rows, ["Name", "Size", "URI", "collection", "file_tags", "file_format",
