@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 DEMO_ARGS ?=
 DOCS_OUT ?= handbook/_build/html
 
-.PHONY: demo test test-fast bench docs install chromium clean sandbox update-references
+.PHONY: demo test test-fast bench docs install chromium dcm2niix bids-validator clean sandbox update-references
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,25 @@ chromium:
 	  echo "error: $(CHROMIUM) is missing. Install it with: sudo apt-get install chromium" >&2; exit 1; \
 	fi
 
+# Debian's dcm2niix: the tests and the code-along convert the sandbox's DICOM series with it
+dcm2niix:
+	@if command -v dcm2niix >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+	  echo "Installing Debian's dcm2niix…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcm2niix >/dev/null; \
+	else \
+	  echo "error: dcm2niix is missing. Install it with: sudo apt-get install dcm2niix" >&2; exit 1; \
+	fi
+
+# the BIDS validator (npm, runs on Debian's node) checks the demo's raw dataset in the tests
+BIDS_VALIDATOR := $(VENV)/node/node_modules/.bin/bids-validator
+bids-validator: $(BIDS_VALIDATOR)
+$(BIDS_VALIDATOR): $(STAMP)
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "error: npm is missing. Install it with: sudo apt-get install nodejs npm" >&2; exit 1; fi; }
+	npm install --silent --prefix $(VENV)/node --no-audit --no-fund bids-validator@1.15.0
+
 demo: $(STAMP)
 	$(VENV)/bin/neurodata-widgets demo $(DEMO_ARGS)
 
@@ -43,7 +62,7 @@ $(NODE_TOOLS): Makefile
 	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4
 	@touch $(NODE_TOOLS)
 
-test: $(STAMP) chromium $(NODE_TOOLS)
+test: $(STAMP) chromium dcm2niix bids-validator $(NODE_TOOLS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # everything but the browser and notebook tests
@@ -52,12 +71,12 @@ test-fast: $(STAMP)
 
 # the dashboards' reference images (tests/browser/reference/): only after looking at test-artifacts/looks-*.png
 update-references: $(STAMP) chromium
-	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py -k reference_image $(PYTEST_ARGS)
+	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py tests/browser/test_previews.py -k reference_image $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
-docs: $(STAMP)
+docs: $(STAMP) dcm2niix
 	$(PY) -m sphinx -W --keep-going -b html handbook $(DOCS_OUT)
 
 clean:

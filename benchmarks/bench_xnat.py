@@ -18,6 +18,8 @@ from sizes import pick
 SUBJECTS, SESSIONS, SCANS, FILES = pick((30, 2, 10, 5), (2, 1, 2, 2))
 LATENCY = 0.02
 DL_FILES, DL_SIZE, WORKERS, REPS = pick((500, 250_000, 4, 5), (20, 1000, 2, 1))
+# a scan's preview: a 128 x 128 x 96 series (one instance per slice), 20 ms latency per request
+PV_SLICES, PV_SIZE, PV_REPS = pick((96, 32_768, 5), (8, 2048, 1))
 
 
 def _client(server):
@@ -82,6 +84,45 @@ def _plain_loop(urls, target, session):
 
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(one, enumerate(urls)))
+
+
+def _preview_rows():
+    """A scan's preview (its snapshot, else one DICOM instance) vs downloading the whole scan."""
+    from neurodata_widgets.sandbox.xnat_server import XnatServer
+    from neurodata_widgets.xnat.client import Node
+    from neurodata_widgets.xnat.download import download
+    from neurodata_widgets.xnat.preview import scan_preview
+
+    rows = []
+    for snapshots in (True, False):
+        server = XnatServer(projects=[("PV", "public")], subjects=1, sessions=1, scans=1, files=PV_SLICES,
+                            file_size=PV_SIZE, snapshots=snapshots).start()
+        tmp = tempfile.mkdtemp(prefix="ndw-bench-preview-")
+        try:
+            client = _client(server)
+            exp = next(iter(server.experiments.values()))
+            server.faults.set(latency=LATENCY)
+            ours, base, fetched = [], [], 0
+            for rep in range(PV_REPS):
+                start = time.perf_counter()
+                preview = scan_preview(client, exp.id, "1")
+                ours.append(time.perf_counter() - start)
+                fetched = preview.nbytes
+                start = time.perf_counter()
+                manifest = client.manifest([Node("scan", "PV", exp.subject.label, exp.id, exp.label, "1")])
+                manifest = manifest[manifest["resource"] == "DICOM"]
+                download(client, manifest, os.path.join(tmp, str(rep)), workers=WORKERS)
+                base.append(time.perf_counter() - start)
+            total = int(manifest["size"].sum())
+        finally:
+            server.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+        what = "snapshot" if snapshots else "one DICOM instance rendered (no snapshot on the server)"
+        rows.append({"name": f"xnat scan preview ({'snapshot' if snapshots else 'DICOM instance'}) vs downloading "
+                             "the scan", "unit": "s", "ours": min(ours), "baseline": min(base), "target": "<= 0.1",
+                     "note": f"{what}: {fetched / 1e3:.0f} kB vs {PV_SLICES} instances, {total / 1e6:.1f} MB, "
+                             f"{WORKERS} workers; {LATENCY * 1000:.0f} ms latency, best of {PV_REPS}"})
+    return rows
 
 
 class _Remote:
@@ -189,4 +230,4 @@ def _search_rows():
 
 
 def run():
-    return _manifest_rows() + _search_rows() + _download_rows()
+    return _manifest_rows() + _search_rows() + _download_rows() + _preview_rows()

@@ -8,10 +8,11 @@ from pathlib import Path
 import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
-from ..errors import UserError
-from ..user_error import NotADataset
+from ..errors import UserError, describe
 from ..jobs import Job
 from ..portal.defaults import chosen_dataset, default_dataset
+from ..preview import NIFTI, absent_preview, preview_file, suffix
+from ..user_error import NotADataset
 from ..ui.banner import StatusBanner
 from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
@@ -116,6 +117,14 @@ class DatasetExplorer(WidgetBase):
         self.report = widgets.HTML()
         self.detail = widgets.HTML()
         self.detail.add_class("ndw-whereis")
+        self.preview_area = widgets.HTML()
+        self.preview_area.add_class("ndw-explorer-preview")
+        self.viewer_button = widgets.Button(description="Open viewer", icon="eye", disabled=True,
+                                            tooltip="Open the selected NIfTI image in an interactive viewer")
+        self.viewer_area = widgets.VBox()
+        self.viewer_area.add_class("ndw-explorer-viewer-area")
+        self._preview_ticket = 0
+        self._preview_thread: threading.Thread | None = None
         self.provenance_area = widgets.Output()
         self.datasets_dropdown = widgets.Dropdown(description="Dataset", layout=widgets.Layout(width="320px"))
         self.datasets_dropdown.add_class("ndw-explorer-datasets")
@@ -154,8 +163,8 @@ class DatasetExplorer(WidgetBase):
         self.last_command = ""  # the datalad command line of the last action (shown in ``command``)
         self._after_job = None
 
-        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep",
-                     "save", "push", "trust", "distrust"):
+        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm",
+                     "keep", "viewer", "save", "push", "trust", "distrust"):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         # clicks list folders and check last copies off the kernel's main thread: git and git-annex can be slow
         self.up_button.on_click(lambda _: self.up(wait=False))
@@ -169,11 +178,12 @@ class DatasetExplorer(WidgetBase):
         self.provenance_button.on_click(lambda _: self._guard(self.open_provenance))
         self.confirm_button.on_click(lambda _: self._guard(self._confirm_unsafe))
         self.keep_button.on_click(lambda _: self._cancel_unsafe())
+        self.viewer_button.on_click(lambda _: self._guard(self.open_viewer))
         self.table.observe(self._on_table_select, names="selected")
         self.progress.on_done(self._job_done)
 
         actions = widgets.HBox([self.get_button, self.drop_button, self.install_button, self.whereis_button,
-                                self.provenance_button, self.jobs, self.unsafe],
+                                self.provenance_button, self.viewer_button, self.jobs, self.unsafe],
                               layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([widgets.HTML(CSS + BAR_CSS, layout=widgets.Layout(height="0px")),
                           widgets.HBox([self.clone_source, self.clone_target, self.clone_button],
@@ -181,7 +191,7 @@ class DatasetExplorer(WidgetBase):
                           widgets.HBox([self.datasets_dropdown, self.up_button, self.open_button, self.refresh_button,
                                         self.crumbs], layout=widgets.Layout(flex_flow="row wrap")),
                           self.storage, self.banner, self.table, actions, self.confirm_box, self.progress,
-                          self.command, self.report, self.detail,
+                          self.command, self.report, self.detail, self.preview_area, self.viewer_area,
                           widgets.HBox([self.save_message, self.save_button, self.push_to, self.push_button,
                                         self.changes], layout=widgets.Layout(flex_flow="row wrap")), self.verify_box,
                           self.provenance_area], **kwargs)
@@ -420,6 +430,7 @@ class DatasetExplorer(WidgetBase):
     def _selection_changed(self, change) -> None:
         if self.state is not None and self.listing is not None:
             self._render_storage()
+            self.show_preview(wait=False)
         if list(self.table.selected) != list(change["new"]):
             known = set(self.table.data.index) if self.table.data is not None else set()
             if all(p in known for p in change["new"]):
@@ -549,6 +560,69 @@ class DatasetExplorer(WidgetBase):
                            on_error=lambda exc: self._show_error(exc, f"Where is {row['path']}"))
         if wait:
             self.wait_background(None)
+
+    # -- previews ---------------------------------------------------------------------------------
+    def _previewed_row(self) -> dict | None:
+        rows = self._selected_rows()
+        return rows[0] if len(rows) == 1 and rows[0].get("kind") in ("annexed", "git") else None
+
+    def show_preview(self, wait: bool = True) -> None:
+        """Preview the selected file (an image's middle slices, a table's first rows, a text's start), or say
+        what getting it would cost. Rendered off the kernel's main thread; a newer selection wins."""
+        row, state = self._previewed_row(), self.state
+        self._preview_ticket += 1
+        ticket = self._preview_ticket
+        is_nifti = bool(row) and row.get("state") == "present" and suffix(row["path"]) in NIFTI
+        self.viewer_button.disabled = not is_nifti
+        if row is None:
+            self.preview_area.value = ""
+            return
+        self.preview_area.value = f'<p class="ndw-muted">Previewing {escape(row["path"])}…</p>'
+
+        def work():
+            try:
+                html = self._preview_of(state, row)
+            except Exception as exc:  # a file no reader understands: say so, keep the explorer usable
+                log.info("preview of %s failed", row["path"], exc_info=True)
+                html = f'<p class="ndw-muted">No preview of {escape(row["path"])}: {escape(describe(exc)[0])}</p>'
+            if ticket == self._preview_ticket:
+                self.preview_area.value = f'<div class="ndw ndw-card ndw-preview">{html}</div>'
+
+        self._preview_thread = threading.Thread(target=work, name="ndw-explorer-preview", daemon=True)
+        self._preview_thread.start()
+        if wait:
+            self._preview_thread.join(60)
+
+    @staticmethod
+    def _preview_of(state, row: dict) -> str:
+        import pandas as pd
+
+        path = state.root / row["path"]
+        name = Path(row["path"]).name
+        if row.get("state") == "absent":
+            sources = [w["description"] or w["uuid"] for w in state.whereis(row["path"])]
+            size = row.get("size")
+            return absent_preview(name, None if pd.isna(size) else int(size), sources).html
+        return preview_file(path, name).html
+
+    def open_viewer(self):
+        """Open the selected NIfTI image in an interactive viewer (NiiVue, in the page: works offline)."""
+        row = self._previewed_row()
+        if row is None or suffix(row["path"]) not in NIFTI or row.get("state") != "present":
+            self.banner.show("Select one NIfTI image whose content is here to open the viewer.", "info",
+                             "Get it first if it is absent.")
+            return None
+        from ipyniivue import NiiVue
+
+        viewer = NiiVue(height=360)
+        viewer.load_volumes([{"path": str(self.state.root / row["path"])}])
+        close = widgets.Button(description="Close viewer", icon="times")
+        close.add_class("ndw-explorer-viewer-close")
+        close.on_click(lambda _: setattr(self.viewer_area, "children", ()))
+        label = widgets.HTML(f'<p>Viewer: <code>{escape(row["path"])}</code> (drag to move the crosshair, '
+                             "scroll to change slices)</p>")
+        self.viewer_area.children = (label, viewer, close)
+        return viewer
 
     def open_provenance(self) -> None:
         """Ask whoever listens (the portal's provenance viewer) to show the selected file's history."""

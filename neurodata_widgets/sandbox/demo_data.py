@@ -3,12 +3,12 @@
 Layout under the demo directory (``$NDW_DEMO_DIR``, default ``~/.cache/neurodata-widgets/demo``)::
 
     ndw-demo/                 superdataset (code/, figures/, results/)
-      raw/                    subdataset: BIDS-style, annexed NIfTI-like images
+      raw/                    subdataset: a valid BIDS dataset, annexed NIfTI images of the sandbox's phantom
       derivatives/            subdataset: computed from raw (has a run record of its own)
     store/                    RIA store holding every annexed file (the offline ``store`` sibling)
     info.json                 written last: the build is complete
 
-History: ``datalad run`` smooth (raw -> derivatives), plot (derivatives -> figure),
+History: ``datalad run`` smooth (raw -> derivatives: nibabel reads the raw images), plot (derivatives -> figure),
 summarize (derivatives -> table), a checksum run inside ``derivatives``, a change to
 the summary code and a ``datalad rerun`` of the summary.
 
@@ -34,7 +34,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-FORMAT = 1  # bump when the layout changes: older caches are rebuilt
+FORMAT = 2  # bump when the layout changes: older caches are rebuilt
 NAME = "ndw-demo"
 SUBJECTS = ("01", "02", "03")
 IDENTITY = {"name": "NDW Demo", "email": "demo@neurodata-widgets.invalid"}
@@ -94,53 +94,75 @@ def _rmtree(path: Path) -> None:
 # ----------------------------------------------------------------------------------------
 # content generators (deterministic)
 # ----------------------------------------------------------------------------------------
-def fake_nifti(seed: int, voxels: int) -> bytes:
-    """A gzipped NIfTI-1-like file: a 348-byte header with the right magic and random int16 data."""
-    rng = random.Random(seed)
-    header = bytearray(352)
-    struct.pack_into("<i", header, 0, 348)
-    struct.pack_into("<8h", header, 40, 3, 128, voxels // 128, 1, 1, 1, 1, 1)
-    struct.pack_into("<h", header, 70, 4)  # datatype int16
-    struct.pack_into("<f", header, 108, 352.0)  # vox_offset
-    header[344:348] = b"n+1\0"
-    data = struct.pack(f"<{voxels}h", *(rng.randint(0, 1000) for _ in range(voxels)))
-    return gzip.compress(bytes(header) + data, mtime=0)
+ANAT_SHAPE = (40, 48, 40)  # voxels of 4 mm
+BOLD_SHAPE = (20, 24, 20, 6)  # voxels of 8 mm, six volumes
+TR = 2.0
+
+
+def phantom_nifti(seed: int, shape: tuple, zoom: float, scan_type: str = "T1w", tr: float | None = None) -> bytes:
+    """A gzipped NIfTI-1 image of the sandbox's phantom (RAS+, ``zoom`` mm voxels) with a little seeded noise.
+
+    A 4-D ``shape`` repeats the volume (a BOLD run with ``tr`` seconds between volumes), each with its own noise.
+    """
+    import gzip as _gzip
+
+    import nibabel as nib
+    import numpy as np
+
+    from .phantom import phantom_volume
+
+    rng = np.random.default_rng(seed)
+    volume = phantom_volume(shape[:3], scan_type).astype(np.float32)
+    frames = shape[3] if len(shape) > 3 else 1
+    data = np.stack([volume + rng.normal(0, 15, volume.shape) for _ in range(frames)], axis=-1)
+    data = np.clip(data if len(shape) > 3 else data[..., 0], 0, None).astype(np.int16)
+    affine = np.diag([zoom, zoom, zoom, 1.0])
+    affine[:3, 3] = [-(n - 1) * zoom / 2 for n in shape[:3]]  # the volume's centre at the origin
+    image = nib.Nifti1Image(data, affine)
+    image.header.set_xyzt_units("mm", "sec")
+    image.header.set_qform(affine, code=1)
+    image.header.set_sform(affine, code=1)
+    if tr is not None:
+        image.header["pixdim"][4] = tr
+    return _gzip.compress(image.to_bytes(), mtime=0)
 
 
 SMOOTH_PY = '''\
-"""Smooth every T1w image of a BIDS dataset (a running mean over the voxels)."""
-import glob, gzip, os, struct, sys
+"""Smooth every T1w image of a BIDS dataset (a 3 x 3 x 3 box mean) and write a brain mask of it."""
+import glob, os, sys
+
+import nibabel as nib
+import numpy as np
 
 src, dst = sys.argv[1], sys.argv[2]
 os.makedirs(dst, exist_ok=True)
 for path in sorted(glob.glob(os.path.join(src, "sub-*", "anat", "*_T1w.nii.gz"))):
-    raw = gzip.decompress(open(path, "rb").read())
-    header, data = raw[:352], raw[352:]
-    vals = struct.unpack("<%dh" % (len(data) // 2), data)
-    smooth = [sum(vals[max(0, i - 2):i + 3]) // len(vals[max(0, i - 2):i + 3]) for i in range(len(vals))]
+    image = nib.load(path)
+    data = image.get_fdata()
+    padded = np.pad(data, 1, mode="edge")
+    smooth = sum(padded[i:i + data.shape[0], j:j + data.shape[1], k:k + data.shape[2]]
+                 for i in range(3) for j in range(3) for k in range(3)) / 27
     name = os.path.basename(path).replace("_T1w", "_desc-smooth_T1w")
-    with open(os.path.join(dst, name), "wb") as out:
-        out.write(gzip.compress(header + struct.pack("<%dh" % len(smooth), *smooth), mtime=0))
+    nib.save(nib.Nifti1Image(smooth.astype(np.float32), image.affine, image.header), os.path.join(dst, name))
     print("smoothed", name)
 '''
 
 PLOT_PY = '''\
-"""Bar chart (PNG, standard library only) of the mean intensity per subject."""
-import glob, gzip, os, struct, sys, zlib
+"""Bar chart (PNG written with the standard library) of the mean intensity per subject."""
+import glob, os, struct, sys, zlib
+
+import nibabel as nib
 
 src, out = sys.argv[1], sys.argv[2]
-means = []
-for path in sorted(glob.glob(os.path.join(src, "*.nii.gz"))):
-    data = gzip.decompress(open(path, "rb").read())[352:]
-    vals = struct.unpack("<%dh" % (len(data) // 2), data)
-    means.append(sum(vals) / len(vals))
+means = [float(nib.load(p).get_fdata().mean()) for p in sorted(glob.glob(os.path.join(src, "*.nii.gz")))]
+top = max(means + [1.0])
 w, h, bar = 60 * max(1, len(means)), 120, 40
 rows = []
 for y in range(h):
     row = bytearray([0])
     for x in range(w):
         i, inside = x // 60, x % 60 < bar
-        filled = inside and i < len(means) and (h - y) <= means[i] / 1000 * h * 1.6
+        filled = inside and i < len(means) and (h - y) <= means[i] / top * h * 0.9
         row += bytes((31, 119, 180) if filled else (255, 255, 255))
     rows.append(bytes(row))
 def chunk(kind, data):
@@ -154,17 +176,18 @@ print("wrote", out)
 
 SUMMARIZE_PY = '''\
 """Summary table of the smoothed images: one row per subject."""
-import glob, gzip, os, struct, sys
+import glob, os, sys
+
+import nibabel as nib
 
 src, out = sys.argv[1], sys.argv[2]
 os.makedirs(os.path.dirname(out), exist_ok=True)
 with open(out, "w") as fh:
     fh.write("\\t".join(COLUMNS) + "\\n")
     for path in sorted(glob.glob(os.path.join(src, "*.nii.gz"))):
-        data = gzip.decompress(open(path, "rb").read())[352:]
-        vals = struct.unpack("<%dh" % (len(data) // 2), data)
-        row = {"subject": os.path.basename(path).split("_")[0], "mean": "%.2f" % (sum(vals) / len(vals)),
-               "max": str(max(vals))}
+        data = nib.load(path).get_fdata()
+        row = {"subject": os.path.basename(path).split("_")[0], "mean": "%.2f" % data.mean(),
+               "max": "%.2f" % data.max()}
         fh.write("\\t".join(row[c] for c in COLUMNS) + "\\n")
 '''
 
@@ -226,19 +249,28 @@ def _build(root: Path) -> dict:
         "Authors": ["Ada Lovelace", "Santiago Ramón y Cajal"], "DatasetType": "raw"}, indent=2) + "\n")
     _write(raw.pathobj / "participants.tsv",
            "participant_id\tage\tsex\n" + "".join(f"sub-{s}\t{20 + i * 7}\t{'FM'[i % 2]}\n" for i, s in enumerate(SUBJECTS)))
-    _write(raw.pathobj / "README", "Raw T1w and BOLD images of three subjects (synthetic).\n")
+    _write(raw.pathobj / "README", "Raw T1w and BOLD images of three subjects: a synthetic head phantom "
+           "(Shepp-Logan-like ellipsoids) with a little noise, the same phantom the sandbox XNAT serves as DICOM.\n")
+    _write(raw.pathobj / "participants.json", json.dumps({
+        "age": {"Description": "age at the scan", "Units": "year"},
+        "sex": {"Description": "sex", "Levels": {"F": "female", "M": "male"}}}, indent=2) + "\n")
+    _write(raw.pathobj / "task-rest_bold.json", json.dumps({"TaskName": "rest", "RepetitionTime": TR}, indent=2) + "\n")
     for i, sub in enumerate(SUBJECTS):
-        _write(raw.pathobj / f"sub-{sub}/anat/sub-{sub}_T1w.nii.gz", fake_nifti(100 + i, 16384))
-        _write(raw.pathobj / f"sub-{sub}/func/sub-{sub}_task-rest_bold.nii.gz", fake_nifti(200 + i, 32768))
+        _write(raw.pathobj / f"sub-{sub}/anat/sub-{sub}_T1w.nii.gz", phantom_nifti(100 + i, ANAT_SHAPE, 4.0))
+        _write(raw.pathobj / f"sub-{sub}/anat/sub-{sub}_T1w.json", json.dumps({
+            "Modality": "MR", "MagneticFieldStrength": 3, "Manufacturer": "NDW sandbox",
+            "SeriesDescription": "MPRAGE sag 1mm", "RepetitionTime": 2.3, "EchoTime": 0.003}, indent=2) + "\n")
+        _write(raw.pathobj / f"sub-{sub}/func/sub-{sub}_task-rest_bold.nii.gz",
+               phantom_nifti(200 + i, BOLD_SHAPE, 8.0, "bold", tr=TR))
         _write(raw.pathobj / f"sub-{sub}/func/sub-{sub}_task-rest_bold.json",
-               json.dumps({"RepetitionTime": 2.0, "TaskName": "rest"}, indent=2) + "\n")
+               json.dumps({"RepetitionTime": TR, "TaskName": "rest"}, indent=2) + "\n")
     clock.tick()
     raw.save(message="Add raw data of three subjects", result_renderer="disabled")
     clock.tick()
     deriv = sup.create("derivatives", cfg_proc="text2git", description="derived data", result_renderer="disabled")
     _write(deriv.pathobj / "dataset_description.json", json.dumps({
         "Name": "NDW visual demo derivatives", "BIDSVersion": "1.8.0", "DatasetType": "derivative",
-        "GeneratedBy": [{"Name": "code/smooth.py"}]}, indent=2) + "\n")
+        "GeneratedBy": [{"Name": "code/smooth.py", "Description": "3 x 3 x 3 box mean of the raw T1w images"}]}, indent=2) + "\n")
     _write(deriv.pathobj / "code/checksums.py", CHECKSUMS_PY)
     deriv.save(message="Describe the derivatives", result_renderer="disabled")
     for name, text in (("smooth.py", SMOOTH_PY), ("plot.py", PLOT_PY), ("summarize.py", summarize_code(["subject", "mean"]))):

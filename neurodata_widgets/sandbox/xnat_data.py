@@ -1,9 +1,10 @@
 """The sandbox XNAT's archive: projects, subjects, sessions, scans, resources and files, generated from a seed.
 
-Data comes from a seeded generator; file contents are tiny DICOM-like blobs made on the
-fly, so a project of 20 000 files costs no disk. Resources have numeric ids (unique on the
-site, as XNAT's ``xnat_abstractresource_id``) and hold files by their catalog path, which may
-have sub-folders; sessions may have resources of their own.
+Data comes from a seeded generator; a scan's DICOM files are a real series of the phantom,
+one instance per slice, encoded on request (:mod:`.xnat_images`), so a project of 20 000
+files costs no disk. With ``snapshots`` every scan also has XNAT's ``SNAPSHOTS`` resource.
+Resources have numeric ids (unique on the site, as XNAT's ``xnat_abstractresource_id``) and hold
+files by their catalog path, which may have sub-folders; sessions may have resources of their own.
 
 Examples
 --------
@@ -32,6 +33,8 @@ class XFile:
     seed: int
     digest: str | None = None  # overrides the true md5 (to simulate a corrupt catalog)
     data: bytes | None = None  # explicit content (hostile-name tests)
+    image: tuple | None = None  # (xnat_images.Series, slice index) or ("snapshot", Series, thumbnail)
+    file_content: str = ""  # the file's own content label (XNAT's snapshots: ORIGINAL, THUMBNAIL)
 
     @property
     def basename(self) -> str:
@@ -118,17 +121,19 @@ class XnatArchive:
     """The data a sandbox XNAT serves (a mixin of :class:`~.xnat_server.XnatServer`)."""
 
     def build_archive(self, seed=0, projects=(), subjects=3, sessions=2, scans=3, files=2, file_size=2048,
-                      digests=True, session_resources=False, assessors=False) -> None:
+                      digests=True, session_resources=False, assessors=False, snapshots=False) -> None:
         """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files.
 
         ``session_resources``: every session also gets a resource of its own (``QC``, one small report), as
         many real XNAT sessions have. ``assessors``: every session also gets derived data (a FreeSurfer
         ``fs:fsData`` when its first scan is usable, and an ``xnat:qcAssessmentData``), made after all
-        sessions so the sessions' IDs do not depend on it.
+        sessions so the sessions' IDs do not depend on it. ``snapshots``: every scan has XNAT's ``SNAPSHOTS``
+        resource.
         """
         self.digests = digests  # older XNAT data often has no digest in its catalogs
         self.file_size = file_size
         self.session_resources = session_resources
+        self.snapshots = snapshots
         self.projects: dict = {}
         self.experiments: dict = {}
         self._digests: dict = {}
@@ -139,6 +144,7 @@ class XnatArchive:
         if assessors:
             for exp in list(self.experiments.values()):
                 self.add_assessors(exp, rng)
+
     def _new_resource(self, label: str, files=None, format: str = "DICOM", content: str = "RAW") -> XResource:
         self._counter["R"] += 1
         return XResource(self._counter["R"], label, format, content, files=list(files or []))
@@ -161,16 +167,34 @@ class XnatArchive:
                 for k in range(scans):
                     stype, desc = SCAN_TYPES[k % len(SCAN_TYPES)]
                     scan = XScan(str(k + 1), stype, rng.choice(QUALITIES), desc)
-                    scan.resources["DICOM"] = self._new_resource("DICOM", [
-                        XFile(f"{exp.label}_{scan.id}_{n + 1:04d}.dcm",
-                              max(256, int(self.file_size * rng.uniform(0.8, 1.2))), rng.getrandbits(32))
-                        for n in range(files)])
+                    self._add_series(exp, scan, files, rng)
                     exp.scans[scan.id] = scan
                 if getattr(self, "session_resources", False):
                     report = f"{exp.label}: {scans} scans reviewed\n".encode()
                     exp.resources["QC"] = self._new_resource(
                         "QC", [XFile("qc/report.txt", len(report), 0, data=report)], format="TXT", content="QC")
         return project
+
+    def _add_series(self, exp: "XExperiment", scan: XScan, slices: int, rng) -> None:
+        """The scan's DICOM series (one instance per slice) and, with ``snapshots``, its ``SNAPSHOTS``."""
+        from .xnat_images import Series, instance_size, matrix_side, snapshot_gif, snapshot_names
+
+        series = Series(exp.id, exp.label, exp.subject.id, exp.subject.label, exp.date, scan.id, scan.type,
+                        scan.series_description, matrix_side(self.file_size), max(1, slices))
+        size = instance_size(series.side)
+        seeds = []
+        for _ in range(slices):  # the generator's draws as before real images, so the same seed gives the same site
+            rng.uniform(0.8, 1.2)
+            seeds.append(rng.getrandbits(32))
+        scan.resources["DICOM"] = self._new_resource("DICOM", [
+            XFile(f"{exp.label}_{scan.id}_{n + 1:04d}.dcm", size, seeds[n], image=(series, n))
+            for n in range(slices)])
+        if getattr(self, "snapshots", False):
+            files = [XFile(name, len(snapshot_gif(scan.type, series.side, series.slices, thumb)), 0,
+                           image=("snapshot", series, thumb), file_content="THUMBNAIL" if thumb else "ORIGINAL")
+                     for name, thumb in zip(snapshot_names(exp.id, scan.id), (False, True))]
+            resource = self._new_resource("SNAPSHOTS", files, format="GIF", content="")
+            scan.resources["SNAPSHOTS"] = resource
 
     def add_assessors(self, exp: XExperiment, rng=None) -> list:
         """Give session ``exp`` its derived data (see :data:`ASSESSOR_KINDS`); the new assessors."""
@@ -218,13 +242,18 @@ class XnatArchive:
         return xfile
 
     def content(self, xfile: XFile) -> bytes:
-        """The bytes of a file: a 128-byte preamble, ``DICM``, a few tags, then seeded filler."""
+        """The bytes of a file: a DICOM instance, a snapshot GIF, or the explicit content it was added with."""
+        from .xnat_images import instance_bytes, snapshot_gif
+
         if xfile.data is not None:
             return xfile.data
-        head = b"\0" * 128 + b"DICM" + f"(0010,0010) {xfile.name}\n".encode()
+        if xfile.image and xfile.image[0] == "snapshot":
+            _, series, thumb = xfile.image
+            return snapshot_gif(series.scan_type, series.side, series.slices, thumb)
+        if xfile.image:
+            return instance_bytes(*xfile.image)
         block = hashlib.sha256(xfile.seed.to_bytes(8, "little")).digest() * 2
-        body = (block * (xfile.size // len(block) + 1))[: max(0, xfile.size - len(head))]
-        return (head + body)[: xfile.size]
+        return (block * (xfile.size // len(block) + 1))[: xfile.size]
 
     def md5(self, xfile: XFile) -> str:
         key = id(xfile)

@@ -52,6 +52,7 @@ import secrets
 import time
 import zipfile
 from http import HTTPStatus
+from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
 from .runner import Response, Service, json_response, text_response
@@ -75,9 +76,10 @@ class XnatServer(XnatArchive, Service):
     projects : list of tuple, optional
         ``(id, accessibility)`` pairs; default a public, a protected and a private demo project.
     subjects, sessions, scans, files : int
-        Subjects per project, sessions per subject, scans per session, files per scan.
+        Subjects per project, sessions per subject, scans per session, files per scan (a scan's DICOM
+        series has one instance per slice: ``files`` slices).
     file_size : int
-        Approximate size in bytes of each generated file.
+        Approximate size in bytes of each instance's pixel data (it sets the image matrix: 2048 gives 32 x 32).
     guest : bool
         Whether anonymous (guest) access is enabled.
     digests : bool
@@ -87,6 +89,8 @@ class XnatServer(XnatArchive, Service):
     assessors : bool
         Whether sessions have derived data: a FreeSurfer (``fs:fsData``) and a QC
         (``xnat:qcAssessmentData``) assessor, each with a resource of files.
+    snapshots : bool
+        Whether every scan has XNAT's ``SNAPSHOTS`` resource (a GIF of its middle slice and a thumbnail).
     session_timeout : float
         Seconds of inactivity after which a JSESSION is forgotten (XNAT's default: 15 minutes).
     """
@@ -131,7 +135,8 @@ class XnatServer(XnatArchive, Service):
 
     def __init__(self, seed: int = 0, projects=None, subjects: int = 3, sessions: int = 2, scans: int = 3,
                  files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True,
-                 session_timeout: float = 900.0, session_resources: bool = False, assessors: bool = False, **kwargs):
+                 session_timeout: float = 900.0, session_resources: bool = False, assessors: bool = False,
+                 snapshots: bool = False, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.guest = guest
         self.session_timeout = session_timeout
@@ -141,7 +146,7 @@ class XnatServer(XnatArchive, Service):
         if projects is None:
             projects = [("DEMO_PUBLIC", "public"), ("DEMO_PROTECTED", "protected"), ("DEMO_PRIVATE", "private")]
         self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests, session_resources,
-                           assessors)
+                           assessors=assessors, snapshots=snapshots)
 
     # -- service plumbing -------------------------------------------------------------------------
     def route(self, req):
@@ -685,7 +690,8 @@ class XnatServer(XnatArchive, Service):
             return self._zip(found, f"{exp.label}_scans" if req.match.group("scan") else
                              found[0][1].label if req.match.group("a") and found else exp.label)
         rows = [{"Name": f.basename, "Size": str(f.size), "URI": self._file_uri(e, scan, r, f),
-                 "collection": r.label, "file_tags": "", "file_format": r.format, "file_content": r.content,
+                 "collection": r.label, "file_tags": "", "file_format": r.format,
+                 "file_content": f.file_content or r.content,
                  "cat_ID": str(r.id), "digest": self.md5(f) if self.digests else ""}
                 for e, scan, r in found for f in r.files]
         return self._table(req, rows, ["Name", "Size", "URI", "collection", "file_tags", "file_format",
@@ -717,7 +723,7 @@ class XnatServer(XnatArchive, Service):
         data = self.content(xfile)
         headers = {"Accept-Ranges": "bytes",
                    "Content-Disposition": f'attachment; filename="{quote(xfile.basename)}"'}
-        ctype = "application/dicom" if xfile.basename.lower().endswith(".dcm") else "application/octet-stream"
+        ctype = _CONTENT_TYPES.get(PurePosixPath(xfile.basename.lower()).suffix, "application/octet-stream")
         rng = req.headers.get("Range", "")
         if rng.startswith("bytes=") and rng[6:].split("-")[0].isdigit():
             start = int(rng[6:].split("-")[0])
@@ -735,6 +741,7 @@ DISPLAY_FIELDS = {
     "xnat:mrScanData": ("MR Scan", ["ID", "TYPE", "QUALITY", "SERIES_DESCRIPTION"]),
 }
 
+_CONTENT_TYPES = {".dcm": "application/dicom", ".gif": "image/gif", ".png": "image/png", ".txt": "text/plain"}
 # Restlet 1.1's default descriptions: the <h3> of its status page when XNAT gives no reason of its own
 _RESTLET_REASONS = {
     400: "The request could not be understood by the server due to malformed syntax",

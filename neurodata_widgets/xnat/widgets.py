@@ -16,12 +16,13 @@ from pathlib import Path
 import ipywidgets as widgets
 from traitlets import List, Unicode
 
+from .. import errors
 from ..auth.widgets import LoginForm
 from ..config import sandbox_login, setting
 from ..jobs import Job
 from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase
-from ..ui.html import format_bytes
+from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
 from ..ui.table import PagedTable
@@ -146,6 +147,8 @@ class XnatBrowser(WidgetBase):
         self.expanded: set = set()
         self.nodes: dict = {}  # key -> Node
         self._loading: dict = {}  # node key -> the thread listing its children
+        self.previews: dict = {}  # scan key -> its ScanPreview (or an error's message): fetched once, kept
+        self._previewing: dict = {}  # scan key -> the thread fetching its preview
         self._drawing = threading.RLock()  # one redraw at a time (listings finish on their own threads)
         self._syncing = False  # True while the browser itself sets the table's selection
         self.table = PagedTable(tree=True, columns=COLUMNS, page_size=page_size, sortable=[],
@@ -525,7 +528,54 @@ class XnatBrowser(WidgetBase):
             return ""
         if node.level == "scan" and node.key not in self.children_of and node.key not in self._loading:
             self._start_loading(node, expand=False)  # its files and size: one request, in the background
-        return detail_html(node, self.children_of.get(node.key))
+        html = detail_html(node, self.children_of.get(node.key))
+        return html + self._preview_html(node) if node.level == "scan" else html
+
+    # -- scan previews ------------------------------------------------------------------------------------
+    def preview(self, node: Node, wait: bool = True):
+        """The scan's preview (its snapshot, else its middle DICOM instance), fetched once off the main thread.
+
+        Returns the :class:`~.preview.ScanPreview` once there (``None`` while fetching with ``wait=False``).
+        """
+        if node.key not in self.previews and node.key not in self._previewing:
+            self._start_preview(node)
+        thread = self._previewing.get(node.key)
+        if wait and thread is not None:
+            thread.join(60)
+        answer = self.previews.get(node.key)
+        return answer if not isinstance(answer, str) else None
+
+    def _start_preview(self, node: Node) -> None:
+        client = self.client
+
+        def work():
+            from .preview import scan_preview
+
+            try:
+                answer = scan_preview(client, node.experiment, node.scan, node.session)
+            except Exception as exc:  # the detail says so; the tree stays usable
+                log.info("preview of %s failed", node.key, exc_info=True)
+                answer = "No preview: " + " ".join(errors.describe(exc))
+            if self._previewing.pop(node.key, None) is threading.current_thread() and client is self.client:
+                self.previews[node.key] = answer
+                if self.table.active == node.key:
+                    self.table.refresh_detail()
+
+        thread = threading.Thread(target=work, name=f"ndw-xnat-preview-{node.key}", daemon=True)
+        self._previewing[node.key] = thread
+        thread.start()
+
+    def _preview_html(self, node: Node) -> str:
+        answer = self.previews.get(node.key)
+        if answer is None:
+            if node.key not in self._previewing:
+                self._start_preview(node)
+            body = '<p class="ndw-muted">Loading preview…</p>'
+        elif isinstance(answer, str):
+            body = f'<p class="ndw-muted">{escape(answer)}</p>'
+        else:
+            body = answer.html
+        return f'<div class="ndw-xnat-preview" aria-live="polite">{body}</div>'
 
     def render(self, reset: bool = False) -> None:
         """Redraw the tree's rows (filter applied; selection, active row and page kept)."""

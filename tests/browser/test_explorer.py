@@ -19,12 +19,12 @@ def test_explorer_get_and_drop_a_file(dashboard, demo_clone, tick_row):
     explorer.locator(".ndw-explorer-open").click()
     expect(explorer.locator(".ndw-crumbs").first).to_contain_text("figures", timeout=30_000)
     expect(storage).to_have_attribute("data-present", "0", timeout=30_000)
-    expect(storage).to_have_attribute("data-total", "398")
+    expect(storage).to_have_attribute("data-total", "407")
 
     tick_row(explorer, "mean_intensity.png")
-    expect(storage).to_contain_text("get selection adds 398 B", timeout=30_000)
+    expect(storage).to_contain_text("get selection adds 407 B", timeout=30_000)
     explorer.locator(".ndw-explorer-get").click()
-    expect(storage).to_have_attribute("data-present", "398", timeout=60_000)
+    expect(storage).to_have_attribute("data-present", "407", timeout=60_000)
     expect(explorer.locator(".ndw-explorer-banner")).to_contain_text("Get: done", timeout=30_000)
 
     tick_row(explorer, "mean_intensity.png")

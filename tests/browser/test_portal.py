@@ -50,7 +50,7 @@ def test_search_install_get_and_lineage(dashboard, demo, tmp_path, tick_row):
     expect(storage).to_have_attribute("data-present", "0", timeout=30_000)
     tick_row(explorer, "mean_intensity.png")
     explorer.locator(".ndw-explorer-get").click()
-    expect(storage).to_have_attribute("data-present", "398", timeout=60_000)
+    expect(storage).to_have_attribute("data-present", "407", timeout=60_000)
     assert (tmp_path / "ndw-demo" / "figures" / "mean_intensity.png").read_bytes()[:4] == b"\x89PNG"
     # an account with no git identity: git-annex noted the clone and the get under the identity the page shows
     shown = page.locator(".ndw-identity-line")

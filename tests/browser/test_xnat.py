@@ -55,9 +55,12 @@ def test_xnat_login_expand_tick_a_range_download(dashboard, sandbox, tmp_path):
     page.locator(".ndw-xnat-folder input").press("Enter")
     page.locator(".ndw-xnat-download").click()
     page.get_by_text("Download: done").wait_for(timeout=60_000)
-    files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    every = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    files = [f for f in every if not f.endswith(".gif")]
     assert files == ["sub-002/sub-002_MR1/3/sub-002_MR1_3_0001.dcm", "sub-002/sub-002_MR1/3/sub-002_MR1_3_0002.dcm",
                      "sub-002/sub-002_MR1/QC/qc/report.txt"]
+    # the scan's SNAPSHOTS resource comes along, as from XNAT
+    assert [f.rsplit("_", 2)[-2:] for f in every if f.endswith(".gif")] == [["3", "qc.gif"], ["qc", "t.gif"]]
     assert (target / files[0]).read_bytes()[128:132] == b"DICM"
     assert b"reviewed" in (target / files[2]).read_bytes()
 

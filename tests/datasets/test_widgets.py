@@ -18,9 +18,9 @@ def test_listing_badges_and_storage_bar(demo_clone):
     assert "ndw-badge-warn" in ex.table.html.value and "absent" in ex.table.html.value
     assert 'data-present="' in ex.storage.value
     ex.selected = ["figures"]
-    assert "get selection adds" in ex.storage.value and "398 B" in ex.storage.value
+    assert "get selection adds" in ex.storage.value and "407 B" in ex.storage.value
     ex.open_folder("figures")
-    assert "<td>398 B</td><td>0 B</td>" in ex.table.html.value  # size of absent content, nothing on disk
+    assert "<td>407 B</td><td>0 B</td>" in ex.table.html.value  # size of absent content, nothing on disk
 
 
 def test_get_then_drop_changes_the_storage_bar(demo_clone):
@@ -30,8 +30,8 @@ def test_get_then_drop_changes_the_storage_bar(demo_clone):
     ex.selected = [FIGURE]
     _wait(ex, ex.get())
     assert ex.status == "done"
-    assert ex.totals["present_bytes"] == before + 398
-    assert f'data-present="{before + 398}"' in ex.storage.value
+    assert ex.totals["present_bytes"] == before + 407
+    assert f'data-present="{before + 407}"' in ex.storage.value
     assert ex.listing.set_index("path").loc[FIGURE, "state"] == "present"
     ex.selected = [FIGURE]
     ex.drop_button.click()
