@@ -71,5 +71,5 @@ def test_login_search_install_and_get_with_the_keyboard_alone(dashboard, demo, t
     page.keyboard.press(" ")
     tab_to(page, ".ndw-explorer-get")
     page.keyboard.press("Enter")
-    expect(explorer.locator(".ndw-storage")).to_have_attribute("data-present", "398", timeout=120_000)
+    expect(explorer.locator(".ndw-storage")).to_have_attribute("data-present", "407", timeout=120_000)
     assert (tmp_path / "ndw-demo" / "figures" / "mean_intensity.png").read_bytes()[:4] == b"\x89PNG"
