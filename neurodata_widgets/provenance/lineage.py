@@ -109,6 +109,8 @@ class Provenance:
         self._trees: dict = {}
         self._index_key = None
         self._produced: dict = {}
+        self._written: dict = {}  # path -> the newest run that wrote it (any content)
+        self._edits: dict = {}    # path -> commit that gave it its current content after its run
         self._current: dict = {}
         self._ancestors: dict = {}
 
@@ -147,14 +149,16 @@ class Provenance:
         for prefix, log in self.history.logs.items():
             if log.head:
                 current.update({p: b for p, b in self._own_tree(prefix, log.head).items()})
-        produced = {}
+        produced, written = {}, {}
         by_commit = {r.commit: r for r in self.history.runs}
         for run in self.history.runs:  # newest first: the latest run writing a blob wins
             for path, blob in run.blobs.items():
                 produced.setdefault((path, blob), run)
+                written.setdefault(path, run)
             for path, blob in self._reproduced_by_rerun(run, by_commit):
                 produced.setdefault((path, blob), run)
-        self._index_key, self._current, self._produced = key, current, produced
+        self._index_key, self._current, self._produced, self._written = key, current, produced, written
+        self._edits = {}
 
     def _reproduced_by_rerun(self, run: RunRecord, by_commit: dict):
         """Outputs a rerun wrote again with identical content (git shows no change, DataLad saves none).
@@ -181,6 +185,61 @@ class Provenance:
         """The run that wrote the current content of ``path``, or ``None`` (source or hand-edited file)."""
         blob = self.current().get(path)
         return self._produced.get((path, blob)) if blob else None
+
+    def changed_since_run(self, path: str) -> dict | None:
+        """``{"run", "commit"}`` when ``path`` was written by a run and edited since, else ``None``.
+
+        The file's current content is not what any run wrote (a hand edit, a merge, a
+        ``git checkout`` of another version): ``run`` is the newest run that wrote ``path``,
+        ``commit`` the commit that gave the file the content it has now.
+        """
+        found = self.changed_files([path])
+        return found.get(path)
+
+    def changed_files(self, paths=None) -> dict:
+        """``{path: {"run", "commit"}}`` for every file (of ``paths``) changed since the run that wrote it.
+
+        The commits are found with one ``git log`` per run concerned, not one per file.
+        """
+        current = self.current()
+        wanted = current if paths is None else paths
+        found = {}
+        for path in wanted:
+            blob, run = current.get(path), self._written.get(path)
+            if blob and run is not None and (path, blob) not in self._produced:
+                found[path] = run
+        missing: dict = {}
+        for path, run in found.items():
+            if path not in self._edits:
+                missing.setdefault(run.commit, (run, []))[1].append(path)
+        for run, group in missing.values():
+            self._edits.update(self._edit_commits(run, group))
+        return {path: {"run": run, "commit": self._edits.get(path, "")} for path, run in sorted(found.items())}
+
+    def _edit_commits(self, run: RunRecord, paths: list) -> dict:
+        """For each of ``paths`` (written by ``run``): the commit after it that set its current content."""
+        from .gitlog import parse_log
+
+        out: dict = {}
+        home: dict = {}
+        for path in paths:
+            home.setdefault(self.history.dataset_of(path), []).append(path)
+        current = self.current()
+        for prefix, group in home.items():
+            log = self.history.logs[prefix]
+            rel = {(p[len(prefix) + 1:] if prefix else p): p for p in group}
+            since = run.commit if run.dataset == prefix else run.super_commit  # a half folded into its run
+            span = [f"{since}..{log.head}"] if since and _is_ancestor(log.path, since, log.head) else [log.head]
+            text = git(log.path, "log", "-z", "--format=%x01%H%x00%P%x00%x00%x00%x00%x00", "--raw", "--no-abbrev",
+                       "--no-renames", "--root", "--diff-merges=first-parent", *span, "--", *rel, check=False)
+            for c in parse_log(text):  # newest first: a commit of its own wins over a merge bringing it
+                for _, name, _, new_blob, _ in c["changes"]:
+                    full = rel.get(name)
+                    if full and new_blob == current.get(full):
+                        merge = len(c["parents"]) > 1
+                        if full not in out or (out[full][1] and not merge):
+                            out[full] = (c["commit"], merge)
+        return {p: sha for p, (sha, _) in out.items()}
 
     def run_tree(self, run: RunRecord) -> dict:
         return self.tree(run.dataset, run.commit)
@@ -264,23 +323,48 @@ class Provenance:
         return {p: self._produced[(p, b)] for p, b in current.items() if (p, b) in self._produced}
 
     def stale_files(self, job=None) -> list[dict]:
-        """Every computed file that is out of date: ``[{path, commit, message, reasons}]``.
+        """Every result that is out of date or rests on one: ``[{path, commit, message, state, reasons}]``.
 
+        ``state`` is ``stale`` (an input changed after its run), ``changed`` (edited since the
+        run that wrote it: see :meth:`changed_since_run`) or ``upstream`` (computed, through
+        any number of runs, from a stale or changed result: the B and C of a chain A→B→C).
         Reads one tree per producing run; ``job`` (a :class:`~neurodata_widgets.jobs.Job`)
         gets progress and can cancel.
         """
         computed = sorted(self.computed_files().items())
-        found = []
+        found: dict = {}
         for i, (path, run) in enumerate(computed):
             if job is not None:
                 job.check()
                 job.report(done=i, total=len(computed), unit="files", message=path)
             reasons = self.staleness(path)
             if reasons:
-                found.append({"path": path, "commit": run.commit, "message": run.message, "reasons": reasons})
+                found[path] = {"path": path, "commit": run.commit, "message": run.message, "state": "stale",
+                               "reasons": reasons}
+        for path, edit in self.changed_files().items():
+            run = edit["run"]
+            found[path] = {"path": path, "commit": run.commit, "message": run.message, "state": "changed",
+                           "edited_by": edit["commit"], "reasons": [_changed_reason(path, edit)]}
+        # downstream: a result computed from a listed one, through any number of runs
+        used_by: dict = {}
+        for path, run in computed:
+            for q in self.inputs(run):
+                used_by.setdefault(q, []).append(path)
+        todo = sorted(found)
+        while todo:
+            up = todo.pop(0)
+            why = "is stale" if found[up]["state"] == "stale" else (
+                "was changed since its run" if found[up]["state"] == "changed" else "rests on an out-of-date result")
+            for down in used_by.get(up, ()):
+                if down in found:
+                    continue
+                run = self.producer(down)
+                found[down] = {"path": down, "commit": run.commit, "message": run.message, "state": "upstream",
+                               "reasons": [f"computed from {up}, which {why}"]}
+                todo.append(down)
         if job is not None:
             job.report(done=len(computed), total=len(computed), unit="files", message="")
-        return found
+        return [found[p] for p in sorted(found)]
 
     def is_current(self, run: RunRecord) -> bool:
         """Whether some file still holds content this run wrote."""
@@ -336,10 +420,14 @@ class Provenance:
             return
         reasons = self.staleness(path)
         run = self.producer(path)
+        edit = None if run is not None else self.changed_since_run(path)
         graph.nodes[nid] = {"id": nid, "kind": "file", "label": posixpath.basename(path) or path, "path": path,
                             "dataset": self.history.dataset_of(path), "exists": path in self.current(),
                             "computed": run is not None, "stale": bool(reasons), "stale_upstream": False,
-                            "reasons": reasons, "focus": nid == graph.focus}
+                            "changed": edit is not None, "changed_by": edit["commit"] if edit else "",
+                            "changed_run": edit["run"].commit if edit else "",
+                            "reasons": reasons + ([_changed_reason(path, edit)] if edit else []),
+                            "focus": nid == graph.focus}
 
     def _add_run(self, graph: Lineage, run: RunRecord) -> None:
         nid = run_id(run)
@@ -365,6 +453,11 @@ class Provenance:
             for down in graph.downstream_of(nid):
                 if down != nid:
                     graph.nodes[down]["stale_upstream"] = True
+
+
+def _changed_reason(path: str, edit: dict) -> str:
+    by = f" by commit {edit['commit'][:8]}" if edit.get("commit") else ""
+    return f"{path} was changed{by} since its run {edit['run'].short}"
 
 
 def lineage(path, file: str, upstream: bool = True, downstream: bool = True, depth: int = 8) -> Lineage:

@@ -75,8 +75,12 @@ def rerun(history, run, job=None) -> list[dict]:
     expected = max(1, len(run.blobs))
     if job is not None:
         job.report(done=0, total=expected, unit="files", message=f"datalad rerun {run.short}")
-    for res in dl.rerun(revision=run.commit, dataset=str(dataset), return_type="generator",
-                        result_renderer="disabled", on_failure="ignore"):
+    # --since=<first parent>: the range of the commit alone. For a run whose command made commits (a
+    # two-parent merge) this keeps the command's own commits in the range, so DataLad replays the run on
+    # top of HEAD; without it DataLad drops them and rebuilds the branch from the merge's first parent,
+    # leaving every later commit off the branch.
+    for res in dl.rerun(revision=run.commit, since=f"{run.commit}^", dataset=str(dataset),
+                        return_type="generator", result_renderer="disabled", on_failure="ignore"):
         path = res.get("path") or ""
         try:
             rel = posixpath.relpath(path, str(history.path)) if path else ""
@@ -111,7 +115,7 @@ def update_plan(provenance, path: str) -> list:
     for node in graph.nodes.values():
         if node["kind"] == "file" and (node["stale"] or node["stale_upstream"]):
             run = provenance.producer(node["path"])
-            if run is not None and not run.foreign:  # DataLad reruns those only from the dataset that ran them
+            if run is not None and run.rerunnable:  # as DataLad: not a run ran elsewhere, on a root or octopus
                 runs["run:" + run.commit] = run
     # a run's upstream holds the upstream of every run it depends on: fewer ancestors go first
     return [runs[n] for n in sorted(runs, key=lambda n: len(graph.upstream_of(n)))]
