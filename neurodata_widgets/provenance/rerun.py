@@ -69,6 +69,9 @@ def rerun(history, run, job=None) -> list[dict]:
         raise UserError(f"Run {run.short} was ran from a different dataset ({run.dsid}): DataLad would skip or "
                         "cherry-pick it here, not run it.",
                         "Open the dataset that ran it (usually the superdataset) and rerun it there.")
+    if run.shape_reason:
+        raise UserError(f"DataLad will not rerun this commit: {run.shape_reason}.",
+                        "Rerun the runs before or after it, or run its command again with 'datalad run'.")
     dataset = history.path / run.dataset if run.dataset else history.path
     head = git(dataset, "rev-parse", "HEAD").strip()
     rows = []

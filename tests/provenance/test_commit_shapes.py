@@ -20,12 +20,13 @@ import datalad.api as dl
 import pytest
 
 from neurodata_widgets import repo
+from neurodata_widgets.errors import UserError
 from neurodata_widgets.provenance.history import History
 from neurodata_widgets.provenance.lineage import Provenance
-from neurodata_widgets.provenance.rerun import update_plan
+from neurodata_widgets.provenance.rerun import rerun, update_plan
 from neurodata_widgets.provenance.widgets import ProvenanceViewer
 
-from .test_widgets import eventually, settle
+from .test_widgets import bring_up_to_date, eventually, settle
 
 QUIET = {"result_renderer": "disabled"}
 BIN = str(Path(sys.executable).parent)  # datalad and git-annex of this environment
@@ -121,6 +122,8 @@ def test_root_commit_run_is_listed_with_datalads_reason_and_never_rerun(tmp_path
     datalad(ds, "save", "-m", "edit a", "a.txt")
     p.history.refresh()
     assert p.staleness("b.txt") and update_plan(p, "b.txt") == []  # stale, and DataLad would not rerun it
+    with pytest.raises(UserError, match="root commit; it will not be re-executed"):
+        rerun(p.history, run)
     v = ProvenanceViewer(p)
     v.select_run(root)
     assert v.rerun_button.disabled and "root commit; it will not be re-executed" in v.detail.value
@@ -185,12 +188,7 @@ def test_run_whose_command_commits_is_a_run_with_its_outputs_and_reruns(tmp_path
     assert edit and [r.commit for r in update_plan(p, "after.txt")] == to_rerun(report(ds, first_parent, "HEAD")[0])
     # the viewer reruns it where DataLad would
     v = ProvenanceViewer(p)
-    v.show_file("after.txt")
-    assert not v.update_button.disabled
-    v.ask_update()
-    v.confirm_button.click()
-    v.progress.job.result(timeout=180)
-    settle(v)
+    bring_up_to_date(v, "after.txt")
     assert (ds / "inner.txt").read_text() == "BETA\n" == (ds / "after.txt").read_text()
     assert git(ds, "merge-base", "--is-ancestor", edit, "HEAD") == ""  # on top of the newer commits, none lost
     newest = p.history.runs[0]

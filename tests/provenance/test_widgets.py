@@ -31,6 +31,16 @@ def settle(viewer, timeout=60):
         time.sleep(0.05)
 
 
+def bring_up_to_date(viewer, path: str, timeout=180) -> None:
+    """Show ``path``, press "Bring up to date…", confirm, and wait until the reruns are handled."""
+    viewer.show_file(path)
+    assert not viewer.update_button.disabled
+    viewer.ask_update()
+    viewer.confirm_button.click()
+    viewer.progress.job.result(timeout=timeout)
+    settle(viewer)
+
+
 def test_viewer_on_demo_table_filters_and_detail(demo):
     v = ProvenanceViewer(demo["superdataset"])
     assert v.status == "ready" and v.error == ""
