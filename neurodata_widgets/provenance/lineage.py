@@ -19,6 +19,7 @@ Examples
 """
 from __future__ import annotations
 
+import bisect
 import posixpath
 from dataclasses import dataclass, field
 
@@ -113,6 +114,7 @@ class Provenance:
         self._edits: dict = {}    # path -> commit that gave it its current content after its run
         self._current: dict = {}
         self._ancestors: dict = {}
+        self._names: dict = {}  # id(tree) -> (tree, its sorted names)
 
     # -- trees -----------------------------------------------------------------------------------
     def tree(self, prefix: str, commit: str) -> dict:
@@ -246,9 +248,37 @@ class Provenance:
 
     def inputs(self, run: RunRecord, at: str = "") -> dict:
         """``{path: blob}`` of the files the run's input globs matched at the run's commit (or at ``at``)."""
-        regexes = [pattern_regex(p) for p in run.input_paths if p]
         tree = self.tree(run.dataset, at) if at else self.run_tree(run)
-        return {p: b for p, b in tree.items() if any(r.match(p) for r in regexes) and p not in run.blobs}
+        return {p: b for p, b in self._matching(tree, run.input_paths).items() if p not in run.blobs}
+
+    def _matching(self, tree: dict, patterns) -> dict:
+        """``{path: blob}`` of ``tree`` that ``patterns`` match: a plain name is looked up, not scanned for.
+
+        A name that is not a file may be a folder: its files are found in the sorted names
+        (one sort per tree, kept), so a scan of 1000 results reads no tree from end to end.
+        """
+        found, globbed = {}, []
+        for pattern in filter(None, patterns):
+            if any(ch in pattern for ch in "*?["):
+                globbed.append(pattern_regex(pattern))
+                continue
+            name = posixpath.normpath(pattern)
+            if name in tree:
+                found[name] = tree[name]
+                continue
+            names = self._sorted_names(tree)
+            start = bisect.bisect_left(names, name + "/")
+            for other in names[start:bisect.bisect_left(names, name + "0")]:  # "0" follows "/"
+                found[other] = tree[other]
+        if globbed:
+            found.update({p: b for p, b in tree.items() if any(r.match(p) for r in globbed)})
+        return found
+
+    def _sorted_names(self, tree: dict) -> list:
+        kept = self._names.get(id(tree))
+        if kept is None or kept[0] is not tree:
+            kept = self._names[id(tree)] = (tree, sorted(tree))
+        return kept[1]
 
     def reproduced_at(self, run: RunRecord, path: str) -> str:
         """The later commit at which a rerun of ``run`` gave ``path`` identical content, else ``""``.
@@ -284,9 +314,8 @@ class Provenance:
                 reasons.append(f"{p} was removed after {when}")
             elif now != blob:
                 reasons.append(f"{p} changed after {when}")
-        regexes = [pattern_regex(p) for p in run.input_paths if p]
-        for p in sorted(current):
-            if p not in then and p not in run.blobs and any(r.match(p) for r in regexes):
+        for p in sorted(self._matching(current, run.input_paths)):
+            if p not in then and p not in run.blobs:
                 reasons.append(f"{p} is a new input since {when}")
         return reasons
 
