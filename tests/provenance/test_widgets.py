@@ -173,7 +173,7 @@ def test_bring_up_to_date_reruns_upstream_first(chain_rw):
     assert (chain_rw / "c.txt").read_text() == "CHANGED\n"
     g = Provenance(chain_rw).lineage("c.txt")
     assert g.stale == [] and not any(n["stale_upstream"] for n in g.nodes.values())
-    assert v.update_button.disabled and "up to date" in v.legend.value
+    assert eventually(lambda: v.update_button.disabled and 'ok">up to date<' in v.legend.value)
 
 
 def test_rerun_with_identical_outputs_says_so(chain_rw):
