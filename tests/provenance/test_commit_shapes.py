@@ -154,6 +154,10 @@ def test_octopus_merge_run_is_listed_with_datalads_reason_and_keeps_its_outputs(
     assert run.files == [("A", "o.txt")]  # its declared output; the merged branches are not its work
     p = Provenance(ds)
     assert p.producer("o.txt").commit == run.commit and p.producer("x.txt") is None
+    edit = put(ds, "x.txt", "x changed\n", "edit x")
+    p.history.refresh()
+    assert p.staleness("o.txt") == [f"x.txt changed after run {run.short}"]
+    assert update_plan(p, "o.txt") == [] == to_rerun(report(ds, f"{edit}~2", "HEAD")[0])  # nothing DataLad runs
     v = ProvenanceViewer(p)
     v.select_run(octopus)
     assert v.rerun_button.disabled and "merge commit; it will not be re-executed" in v.detail.value
