@@ -115,6 +115,7 @@ class Provenance:
         self._current: dict = {}
         self._ancestors: dict = {}
         self._names: dict = {}  # id(tree) -> (tree, its sorted names)
+        self._looked_up: dict = {}  # run commit -> its inputs, for runs naming plain files
 
     # -- trees -----------------------------------------------------------------------------------
     def tree(self, prefix: str, commit: str) -> dict:
@@ -248,8 +249,41 @@ class Provenance:
 
     def inputs(self, run: RunRecord, at: str = "") -> dict:
         """``{path: blob}`` of the files the run's input globs matched at the run's commit (or at ``at``)."""
+        if not at and run.commit in self._looked_up:
+            return dict(self._looked_up[run.commit])
         tree = self.tree(run.dataset, at) if at else self.run_tree(run)
         return {p: b for p, b in self._matching(tree, run.input_paths).items() if p not in run.blobs}
+
+    def _look_up_inputs(self, runs) -> None:
+        """Inputs of the runs that name plain files, asked in ONE ``git cat-file --batch-check`` per dataset.
+
+        A run with a glob, or a name that turns out to be a folder, keeps reading its tree.
+        """
+        asked: dict = {}
+        for run in runs:
+            if run.commit in self._looked_up or run.dataset not in self.history.logs:
+                continue
+            names = [posixpath.normpath(q) for q in filter(None, run.input_paths)]
+            if any(ch in q for q in names for ch in "*?[\n") or \
+                    any(self.history.dataset_of(q) != run.dataset for q in names):
+                continue
+            cut = len(run.dataset) + 1 if run.dataset else 0
+            asked.setdefault(run.dataset, []).extend((run, q, f"{run.commit}:{q[cut:]}") for q in names)
+        for prefix, queries in asked.items():
+            out = git(self.history.logs[prefix].path, "cat-file", "--batch-check",
+                      input="".join(f"{name}\n" for _, _, name in queries), check=False).splitlines()
+            found, folders = {}, set()
+            for (run, path, _), line in zip(queries, out):
+                sha, _, kind = line.partition(" ")
+                kind = kind.split(" ")[0]
+                if kind == "blob":
+                    found.setdefault(run.commit, {})[path] = sha
+                elif kind in ("tree", "commit"):  # a folder or a subdataset: its tree says what is below
+                    folders.add(run.commit)
+            for run, _, _ in queries:
+                if run.commit not in folders:
+                    self._looked_up[run.commit] = {p: b for p, b in found.get(run.commit, {}).items()
+                                                   if p not in run.blobs}
 
     def _matching(self, tree: dict, patterns) -> dict:
         """``{path: blob}`` of ``tree`` that ``patterns`` match: a plain name is looked up, not scanned for.
@@ -361,6 +395,7 @@ class Provenance:
         gets progress and can cancel.
         """
         computed = sorted(self.computed_files().items())
+        self._look_up_inputs(run for _, run in computed)
         found: dict = {}
         for i, (path, run) in enumerate(computed):
             if job is not None:
