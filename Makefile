@@ -36,7 +36,14 @@ demo: $(STAMP)
 sandbox: $(STAMP)
 	$(VENV)/bin/neurodata-widgets sandbox
 
-test: $(STAMP) chromium
+# npm tools of the browser tests: axe-core (WCAG checks inside the page)
+NODE_TOOLS := $(VENV)/node/.installed
+$(NODE_TOOLS): Makefile
+	@mkdir -p $(VENV)/node
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4
+	@touch $(NODE_TOOLS)
+
+test: $(STAMP) chromium $(NODE_TOOLS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # everything but the browser and notebook tests

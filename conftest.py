@@ -3,8 +3,10 @@
 This file sits at the top of the repository so that it serves both ``tests/`` and the
 docstring examples of ``neurodata_widgets/`` (run by ``--doctest-modules``), whichever
 folder or file pytest is given. The environment is isolated before anything runs: the
-user's cache, config and keyring are replaced by temporary folders, and git gets a fixed
-identity, so tests never touch a developer's real credentials and behave the same on CI.
+user's cache, config and keyring are replaced by temporary folders, and git gets no identity
+(as on a fresh Binder or hub account: the toolkit's own per-environment identity must do) and
+may not guess one from the host name, so tests never touch a developer's real credentials and
+behave the same on CI.
 
 A docstring example may use ``demo`` (the demo datasets: ``demo["superdataset"]`` ...),
 ``sandbox`` (the running stand-ins) and ``tmp`` (a fresh folder); each is provided only to
@@ -36,12 +38,14 @@ def _user_state():
 _REAL_USER: dict = {}
 
 
-def pytest_configure(config):
-    # the user's real git config and keyring, fingerprinted before anything runs (compared at the end)
-    user_state = _user_state()
+def _isolate() -> None:
+    """Replace the user's folders and git configuration with the session's, before anything is imported.
+
+    It runs when this file is loaded: pytest loads it before the slices' conftest files, some of which import
+    the toolkit (whose import applies its git identity to the environment it finds).
+    """
     _REAL_USER.update(home=Path.home(), config_home=os.environ.get("XDG_CONFIG_HOME"),
                       data_home=os.environ.get("XDG_DATA_HOME"))
-    _REAL_USER["before"] = user_state.snapshot(_REAL_USER["home"], _REAL_USER["config_home"], _REAL_USER["data_home"])
     real_cache = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
     os.environ.setdefault("NDW_REAL_PIP_CACHE", os.environ.get("PIP_CACHE_DIR") or str(Path(real_cache) / "pip"))
     env = {
@@ -51,15 +55,35 @@ def pytest_configure(config):
         "NDW_DEMO_DIR": os.environ.get("NDW_TEST_DEMO_DIR") or str(_SESSION_TMP / "demo"),
         "NDW_SANDBOX_FILE": str(_SESSION_TMP / "sandbox.json"),
         "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "GIT_AUTHOR_NAME": "NDW Tester", "GIT_AUTHOR_EMAIL": "tester@neurodata-widgets.invalid",
-        "GIT_COMMITTER_NAME": "NDW Tester", "GIT_COMMITTER_EMAIL": "tester@neurodata-widgets.invalid",
         "DATALAD_LOG_LEVEL": "WARNING",
         # credential properties go to the global git config: keep the developer's ~/.gitconfig untouched
         "GIT_CONFIG_GLOBAL": str(_SESSION_TMP / "gitconfig"),
+        # nor the machine's /etc/gitconfig (it could hold an identity)
+        "GIT_CONFIG_SYSTEM": str(_SESSION_TMP / "gitconfig-system"),
     }
-    (_SESSION_TMP / "gitconfig").write_text("[user]\n\tname = NDW Tester\n\temail = tester@neurodata-widgets.invalid\n")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL",
+                 "NDW_ORIGINAL_GIT_CONFIG_SYSTEM", "NDW_GIT_IDENTITY_ENV", "GIT_CONFIG_NOSYSTEM"):
+        os.environ.pop(name, None)
+    # no identity, and git may not make one up from the host name: only the toolkit's own identity commits
+    (_SESSION_TMP / "gitconfig").write_text("[user]\n\tuseConfigOnly = true\n")
+    (_SESSION_TMP / "gitconfig-system").write_text("")
     os.environ.update(env)
+
+
+_isolate()
+
+
+def pytest_configure(config):
+    # the user's real git config and keyring, fingerprinted before anything runs (compared at the end)
+    user_state = _user_state()
+    _REAL_USER["before"] = user_state.snapshot(_REAL_USER["home"], _REAL_USER["config_home"], _REAL_USER["data_home"])
     ARTIFACTS.mkdir(exist_ok=True)
+    import sys
+
+    if "neurodata_widgets" in sys.modules:  # imported before this file (a plugin): apply to the session's config
+        from neurodata_widgets import git_identity
+
+        git_identity.apply()
 
 
 def pytest_sessionfinish(session, exitstatus):

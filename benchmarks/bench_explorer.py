@@ -41,6 +41,7 @@ def _run(cmd, cwd, **kw):
 
 
 def _env():
+    """The environment of this benchmark's own dataset building (a fixed identity for its fixture commits)."""
     env = dict(os.environ)
     env.setdefault("GIT_AUTHOR_NAME", "Bench")
     env.setdefault("GIT_AUTHOR_EMAIL", "bench@neurodata-widgets.invalid")
@@ -146,9 +147,7 @@ def run():
     from neurodata_widgets.config import cache_dir
     from neurodata_widgets.datasets.state import DatasetState
 
-    for key, value in _env().items():
-        if key.startswith("GIT_"):
-            os.environ.setdefault(key, value)
+    # the toolkit's own calls (listing, get, drop) run as a fresh account's: with the toolkit's git identity only
     root = cache_dir() / "bench"
     root.mkdir(parents=True, exist_ok=True)
     build_start = time.perf_counter()

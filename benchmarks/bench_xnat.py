@@ -62,7 +62,8 @@ def _manifest_rows():
     shape = f"{SUBJECTS}x{SESSIONS}x{SCANS}x{FILES}, {LATENCY * 1000:.0f} ms latency"
     return [{"name": "xnat manifest: requests", "unit": "requests", "ours": ours_r, "baseline": base_r,
              "target": "<= 0.1",
-             "note": f"two listings per session (scan files, session resources) vs one per object ({shape})"},
+             "note": f"three listings per session (scan files, session resources, assessors) vs one per object "
+                     f"({shape})"},
             {"name": "xnat manifest: wall time", "unit": "s", "ours": ours_t, "baseline": base_t,
              "target": "<= 0.2", "note": f"same listings ({shape})"}]
 
@@ -138,5 +139,54 @@ def _download_rows():
                      "checks type, size and digest, and renames complete files"}]
 
 
+SEARCH_PROJECTS, SEARCH_SUBJECTS, SEARCH_SESSIONS = pick((20, 10, 2), (3, 2, 1))
+SEARCH_REPS = pick(5, 1)
+
+
+def _walk_search(client, date_from, date_to):
+    """The anchor: list every project's experiments (one request each) and filter the dates here."""
+    ids = []
+    for _, project in client.projects().iterrows():
+        frame = client.experiments(project["id"])
+        ids += [r["id"] for _, r in frame.iterrows() if date_from <= r["date"] <= date_to]
+    return sorted(ids)
+
+
+def _search_rows():
+    from neurodata_widgets.sandbox.xnat_server import XnatServer
+
+    projects = [(f"P{i:02d}", "public") for i in range(SEARCH_PROJECTS)]
+    server = XnatServer(projects=projects, subjects=SEARCH_SUBJECTS, sessions=SEARCH_SESSIONS, scans=1, files=1,
+                        file_size=256).start()
+    try:
+        client = _client(server)
+        server.faults.set(latency=LATENCY)
+        date_from, date_to = pick(("2024-03-01", "2024-06-30"), ("2024-01-01", "2024-12-31"))
+        times = {"ours": [], "base": []}
+        requests = {}
+        for _ in range(SEARCH_REPS):
+            server.reset_stats()
+            start = time.perf_counter()
+            ours = sorted(client.search_sessions(modality="MR", date_from=date_from, date_to=date_to)["id"])
+            times["ours"].append(time.perf_counter() - start)
+            requests["ours"] = server.stats["total"]
+            server.reset_stats()
+            start = time.perf_counter()
+            base = _walk_search(client, date_from, date_to)
+            times["base"].append(time.perf_counter() - start)
+            requests["base"] = server.stats["total"]
+            assert ours == base and ours, "the search and the walk found different sessions"
+    finally:
+        server.stop()
+    shape = (f"{SEARCH_PROJECTS} projects x {SEARCH_SUBJECTS} subjects x {SEARCH_SESSIONS} sessions, "
+             f"{len(ours)} in the date range, {int(LATENCY * 1000)} ms latency per request")
+    return [{"name": "xnat session search (project, modality, dates): time", "unit": "s",
+             "ours": min(times["ours"]), "baseline": min(times["base"]), "target": "<= 0.2",
+             "note": f"one POST /data/search vs a per-project listing walk filtered locally; best of {SEARCH_REPS} "
+                     f"({shape})"},
+            {"name": "xnat session search: requests", "unit": "requests", "ours": requests["ours"],
+             "baseline": requests["base"], "target": "<= 0.1", "note": shape}]
+
+
 def run():
-    return _manifest_rows() + _download_rows()
+    return _manifest_rows() + _search_rows() + _download_rows()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 
 from . import config as _config
+from . import git_identity as _git_identity
 from . import tools as _tools
 
 __version__ = "0.1.0"
@@ -23,6 +24,8 @@ __version__ = "0.1.0"
 _tools.ensure_tools_on_path()
 # NDW_LOG_FILE (the demo sets it): tracebacks go there, and error banners name it
 _config.setup_log_file()
+# a fresh account has no git identity: commits get the toolkit's per-environment one (yours wins when set)
+_git_identity.apply()
 
 # public name -> "module:attribute"; slices add their names here
 _LAZY = {
@@ -51,6 +54,8 @@ _LAZY = {
     "lineage": "neurodata_widgets.provenance.lineage:lineage",
     "DatasetState": "neurodata_widgets.datasets.state:DatasetState",
     "DatasetExplorer": "neurodata_widgets.datasets.widgets:DatasetExplorer",
+    "identity": "neurodata_widgets.git_identity:identity",
+    "set_identity": "neurodata_widgets.git_identity:set_identity",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -1,4 +1,4 @@
-"""Command line: ``neurodata-widgets demo | sandbox | demo-data | catalog``.
+"""Command line: ``neurodata-widgets demo | sandbox | demo-data | catalog | identity``.
 
 ``demo`` builds the demo datasets, starts the sandbox and serves the portal
 dashboard with Voila on http://127.0.0.1:8866 (another free port, said so, if that one is
@@ -6,6 +6,7 @@ taken); a second demo refuses and names the running one. Voila, its kernels and 
 log to one file (``--log``), which error messages name. Ctrl-C stops everything it started
 and removes the file it published. ``sandbox`` serves the sandbox services until interrupted;
 ``--json`` prints one JSON object on its first line (service name -> url, credentials, ...).
+``identity`` shows who the toolkit's commits are made by, and ``--name``/``--email`` change it.
 """
 from __future__ import annotations
 
@@ -137,6 +138,28 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def cmd_identity(args) -> int:
+    from .errors import UserError
+    from .git_identity import identity, set_identity, toolkit_identity
+
+    if args.name is not None or args.email is not None:
+        current = toolkit_identity()
+        try:
+            set_identity(args.name if args.name is not None else current.name,
+                         args.email if args.email is not None else current.email)
+        except UserError as exc:
+            print(f"error: {exc.message} {exc.hint}".strip(), file=sys.stderr)
+            return 2
+    found = identity()
+    print(f"{found.line()}.")
+    if found.source == "git":
+        print("That is your own git identity (git config user.name / user.email); it wins over the toolkit's.")
+    else:
+        print(("You chose it" if found.chosen else "It is the toolkit's default for this environment")
+              + "; change it with: neurodata-widgets identity --name \"Your Name\" --email you@example.org")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurodata-widgets", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo-dir", default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if present")
     p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("identity", help="show or set who the toolkit's commits are made by (when git has no "
+                       "identity of yours)")
+    p.add_argument("--name", default=None, help="your name, as git records it with every change")
+    p.add_argument("--email", default=None, help="your email address, as git records it")
+    p.set_defaults(func=cmd_identity)
 
     from .search.cli import add_catalog_parser  # cheap: argparse only
 

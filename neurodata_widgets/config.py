@@ -1,4 +1,11 @@
-"""Configuration: arguments first, then ``NDW_*`` environment variables, then the chosen sandbox.
+"""Configuration: arguments, then ``NDW_*`` environment variables, then configuration files, then the chosen sandbox.
+
+A configuration file is TOML with the settings' names in lower case, without ``NDW_``
+(``globus_client_id = "..."``). The first file that names a setting wins: the user's
+(``~/.config/neurodata-widgets/config.toml``), then the installation's
+(``<sys.prefix>/etc/neurodata-widgets/config.toml``, one per environment: a hub's), then the
+machine's (``/etc/neurodata-widgets/config.toml``). So an administrator sets a hub's Globus
+client id once, for every user.
 
 The sandbox is never stumbled into: a widget talks to a stand-in only when one was chosen,
 by starting a :class:`~neurodata_widgets.sandbox.runner.Sandbox` in this process or with
@@ -51,13 +58,48 @@ def config_dir() -> Path:
 
 
 def setting(name: str, value=None, default=None):
-    """Resolve one setting: explicit ``value``, else ``$NDW_<NAME>``, else ``default``."""
+    """Resolve one setting: explicit ``value``, else ``$NDW_<NAME>``, else a configuration file, else ``default``."""
     if value not in (None, ""):
         return value
     env = os.environ.get("NDW_" + name.upper())
     if env not in (None, ""):
         return env
+    for path in config_files():
+        found = _read_config_file(path).get(name.lower())
+        if found not in (None, ""):
+            return str(found)
     return default
+
+
+def config_files() -> list[Path]:
+    """The configuration files read, first wins: the user's, this installation's (``sys.prefix``), the machine's."""
+    import sys
+
+    return [config_dir() / "config.toml", Path(sys.prefix) / "etc" / APP_NAME / "config.toml",
+            Path("/etc") / APP_NAME / "config.toml"]
+
+
+_PARSED: dict = {}  # path -> (mtime, settings)
+
+
+def _read_config_file(path: Path) -> dict:
+    """The settings of one TOML file (``{}`` when it is missing); a broken file says where it is broken."""
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return {}
+    cached = _PARSED.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"The configuration file {path} cannot be read: {exc}.",
+                        'Fix it (TOML: one `name = "value"` per line) or remove it.') from exc
+    _PARSED[path] = (mtime, data)
+    return data
 
 
 def demo_dir(value=None) -> Path:

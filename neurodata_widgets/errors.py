@@ -93,12 +93,36 @@ def shorten_urls(text: str) -> str:
     return _QUERY.sub(r"\1?…", str(text or ""))
 
 
+def all_text(exc) -> str:
+    """Everything an exception says: its text, a command's error stream, the failed results' messages."""
+    parts = [str(exc), str(getattr(exc, "stderr", "") or ""), str(getattr(exc, "hint", "") or "")]
+    failed = getattr(exc, "failed", None) or getattr(exc, "rows", None) or []
+    for res in failed if isinstance(failed, list) else [failed]:
+        if isinstance(res, dict):
+            parts += [str(res.get("message", "")), str(res.get("error_message", ""))]
+    return "\n".join(parts)
+
+
+def identity_problem(text: str) -> tuple[str, str] | None:
+    """The sentence and hint when ``text`` is git or git-annex failing for want of a name and email, else ``None``.
+
+    >>> identity_problem("git-annex: failed to read sha from git commit-tree")[0]
+    'git needs to know who you are to record this change, and no name and email are set up for it.'
+    """
+    from .git_identity import identity_hint, is_identity_problem
+
+    return identity_hint() if is_identity_problem(text) else None
+
+
 def describe(exc: BaseException) -> tuple[str, str]:
     """Return ``(message, hint)`` for an exception."""
     for translator in _TRANSLATORS:
         found = translator(exc)
         if found:
             return found
+    found = identity_problem(all_text(exc))  # whatever command said it, the same sentence and the way out
+    if found:
+        return found
     if isinstance(exc, UserError):
         return exc.message, exc.hint
     found = _incomplete_results(exc)

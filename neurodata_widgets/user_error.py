@@ -20,3 +20,23 @@ class UserError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class NotADataset(UserError):
+    """The folder asked for is not a DataLad dataset (a dashboard then asks for one rather than failing).
+
+    Examples
+    --------
+    >>> err = NotADataset("/home/ada")
+    >>> err.path, err.message
+    ('/home/ada', '/home/ada is not a DataLad dataset.')
+    """
+
+    def __init__(self, path, hint: str = "Choose the folder of a dataset (it has a .datalad folder), "
+                                          "or clone one first."):
+        self.path = str(path)
+        super().__init__(f"{self.path} is not a DataLad dataset.", hint)
+
+    #: what a dashboard says when it opened on such a folder by default (nothing was chosen yet)
+    WELCOME_HINT = ("Install one from the Search tab, clone one with Clone (a URL or a path), "
+                    "or choose a dataset's folder.")

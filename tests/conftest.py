@@ -39,10 +39,8 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 @pytest.fixture(scope="session")
 def plain_home(tmp_path_factory):
-    """A fresh HOME with only what a user has: a git identity."""
-    home = tmp_path_factory.mktemp("plain-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = New User\n\temail = new.user@example.org\n")
-    return home
+    """A fresh HOME as a new account has it: empty (no ~/.gitconfig, so no git identity)."""
+    return tmp_path_factory.mktemp("plain-home")
 
 
 @pytest.fixture(scope="session")

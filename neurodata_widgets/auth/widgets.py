@@ -16,6 +16,7 @@ from traitlets import Unicode
 
 from ..ui.base import Status, WidgetBase
 from ..ui.html import escape
+from ..ui.secret import SecretInput
 from ..ui.theme import CSS
 from .credentials import CredentialStore, credential_name, storage_description
 
@@ -57,8 +58,9 @@ class LoginForm(WidgetBase):
         self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
                                 layout=widgets.Layout(width="420px"), continuous_update=False)
         self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
-        self.password = widgets.Password(description="Password",
-                                         layout=widgets.Layout(width="260px"))
+        # the typed password stays in the kernel and the browser's input, never in saved widget state
+        self.password = SecretInput(description="Password", layout=widgets.Layout(width="260px"))
+        self.password.on_submit(lambda _: self.login(wait=False))
         self.anonymous = widgets.Checkbox(value=False, description="Anonymous (guest)", indent=False)
         self.remember = widgets.Checkbox(value=False, description="Remember me", indent=False,
                                          layout=widgets.Layout(width="auto"))

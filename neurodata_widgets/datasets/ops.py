@@ -64,7 +64,10 @@ def _message(res: dict) -> str:
         extra = " ".join(str(m) for m in extra)
     if extra and extra not in str(msg):
         msg = f"{msg}: {extra}" if msg else extra
-    return str(msg).strip()
+    from ..errors import identity_problem
+
+    found = identity_problem(str(msg))
+    return " ".join(found) if found else str(msg).strip()
 
 
 def _record(root: Path, res: dict, action: str, sizes: dict) -> dict:

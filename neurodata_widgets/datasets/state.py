@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import repo
 from ..errors import UserError
+from ..user_error import NotADataset
 from ..globus.conp import conp_remotes, registered_urls
 from .content import (SCAN_COLUMNS, git_dir, hashdirmixed, key_size, present_keys,  # noqa: F401  (state's API too)
                       scan)
@@ -146,8 +147,7 @@ class DatasetState:
     def __init__(self, root):
         self.root = Path(root).expanduser().resolve()
         if not is_dataset(self.root):
-            raise UserError(f"{self.root} is not a DataLad dataset.",
-                            "Choose the folder of a dataset (it has a .datalad folder), or clone one first.")
+            raise NotADataset(self.root)
         self._scans: dict = {}
         self._datasets = None
 

@@ -9,15 +9,17 @@ import ipywidgets as widgets
 from traitlets import List, Unicode, observe
 
 from ..errors import UserError
+from ..user_error import NotADataset
 from ..jobs import Job
-from ..portal.defaults import default_dataset
+from ..portal.defaults import chosen_dataset, default_dataset
 from ..ui.banner import StatusBanner
 from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
 from ..ui.theme import CSS, COLORS, tint
-from . import ops
+from . import ops, publish
+from .commands import command_line
 from .state import DatasetState, repositories
 
 log = logging.getLogger(__name__)
@@ -125,9 +127,35 @@ class DatasetExplorer(WidgetBase):
         self.clone_target = widgets.Text(placeholder="into folder", layout=widgets.Layout(width="30%"))
         self.clone_button = widgets.Button(description="Clone", icon="clone")
         self.clone_button.on_click(lambda _: self._guard(self.clone))
+        # sharing what was done: save the changes, push them to a sibling
+        self.save_message = widgets.Text(placeholder="what changed (the save's message)", description="Save",
+                                         layout=widgets.Layout(width="340px"))
+        self.save_button = widgets.Button(description="Save", icon="floppy-o", tooltip="datalad save")
+        self.push_to = widgets.Dropdown(description="Push to", options=[], layout=widgets.Layout(width="240px"))
+        self.push_button = widgets.Button(description="Push", icon="upload", tooltip="datalad push --to <sibling>")
+        self.changes = widgets.HTML()
+        self.changes.add_class("ndw-explorer-changes")
+        self.save_button.on_click(lambda _: self._guard(self.save))
+        self.push_button.on_click(lambda _: self._guard(self.push))
+        # git-annex asks before it pushes through a special remote it has not been told to trust
+        self.verify_text = widgets.HTML()
+        self.trust_button = widgets.Button(description="Trust it and push", button_style="warning", icon="check",
+                                           layout=widgets.Layout(width="auto"))
+        self.distrust_button = widgets.Button(description="Not now", icon="times")
+        self.verify_box = widgets.VBox([self.verify_text, widgets.HBox([self.trust_button, self.distrust_button])],
+                                       layout=widgets.Layout(display="none"))
+        self.verify_box.add_class("ndw-explorer-verify")
+        self.trust_button.on_click(lambda _: self._guard(self._trust_and_push))
+        self.distrust_button.on_click(lambda _: self._close_verify())
+        self._pending_verify: tuple | None = None
+        # what the last action did, as the datalad command a terminal or a script would run
+        self.command = widgets.HTML()
+        self.command.add_class("ndw-explorer-command")
+        self.last_command = ""  # the datalad command line of the last action (shown in ``command``)
         self._after_job = None
 
-        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep"):
+        for name in ("clone", "up", "open", "refresh", "get", "drop", "install", "whereis", "provenance", "confirm", "keep",
+                     "save", "push", "trust", "distrust"):
             getattr(self, f"{name}_button").add_class(f"ndw-explorer-{name}")  # stable hooks for browser tests
         # clicks list folders and check last copies off the kernel's main thread: git and git-annex can be slow
         self.up_button.on_click(lambda _: self.up(wait=False))
@@ -153,12 +181,18 @@ class DatasetExplorer(WidgetBase):
                           widgets.HBox([self.datasets_dropdown, self.up_button, self.open_button, self.refresh_button,
                                         self.crumbs], layout=widgets.Layout(flex_flow="row wrap")),
                           self.storage, self.banner, self.table, actions, self.confirm_box, self.progress,
-                          self.report, self.detail, self.provenance_area], **kwargs)
+                          self.command, self.report, self.detail,
+                          widgets.HBox([self.save_message, self.save_button, self.push_to, self.push_button,
+                                        self.changes], layout=widgets.Layout(flex_flow="row wrap")), self.verify_box,
+                          self.provenance_area], **kwargs)
         self.add_class("ndw-explorer")
         self.observe(self._show_busy, names="status")
         if isinstance(dataset, DatasetState):
             self.state = dataset
-        self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait)
+        # nothing named a dataset: the current folder is tried, and if it is none the explorer asks for one calmly
+        unchosen = not dataset and chosen_dataset() is None
+        self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait,
+                          chosen=not unchosen)
 
     # -- public hooks -----------------------------------------------------------------------
     def on_open_provenance(self, callback, remove: bool = False) -> None:
@@ -173,23 +207,26 @@ class DatasetExplorer(WidgetBase):
         self.register("dataset_change", callback, remove)
 
     # -- navigation ---------------------------------------------------------------------------
-    def open_dataset(self, dataset, wait: bool = True) -> None:
+    def open_dataset(self, dataset, wait: bool = True, chosen: bool = True) -> None:
         """Show the dataset at path ``dataset`` (what setting :attr:`value` does).
 
         ``wait=False`` (the portal handing a dataset over) returns at once; the listing follows when git has
         answered, and a dataset asked for later wins over one that answers late.
         """
         self._wait_for_listing = wait
+        self._unchosen = not chosen
         try:
             self.value = str(Path(dataset).expanduser().resolve())
         finally:
             self._wait_for_listing = True
+            self._unchosen = False
 
     @observe("value")
     def _dataset_changed(self, change) -> None:
         self._open(change["new"], getattr(self, "_wait_for_listing", True))
 
     def _open(self, root: str, wait: bool) -> None:
+        calm = getattr(self, "_unchosen", False)  # opened on the current folder because nothing named a dataset
         known = self.state if self.state is not None and str(self.state.root) == root else None
         self.state = None  # until the new one answers, clicks have no old dataset to act on
         self.path = ""
@@ -207,7 +244,7 @@ class DatasetExplorer(WidgetBase):
         def failed(exc):
             self.listing = None
             self.table.data = None
-            self._show_error(exc, f"Opening {root}")
+            self._show_error(exc, f"Opening {root}", calm)
 
         self.in_background(read, show, f"listing {Path(root).name}", on_error=failed, latest=True)
         if wait:
@@ -291,10 +328,13 @@ class DatasetExplorer(WidgetBase):
             self.stop_if_cancelled()
             answer.append(step(path))
         state.datasets()
+        self.stop_if_cancelled()
+        answer.append((publish.changes(state.root), publish.siblings(state.root)))  # for Save and Push
         return tuple(answer)
 
     def _show_listing(self, answer) -> None:
-        info, frame, self.totals = answer
+        info, frame, self.totals, sharing = answer
+        self._render_sharing(*sharing)
         self.listing = frame
         self.table.data = self._display_frame(frame)
         self.selected = []
@@ -314,7 +354,7 @@ class DatasetExplorer(WidgetBase):
         shown = frame.copy()
         shown.index = frame["path"]
         shown["item"] = [Markup(f"{ICONS.get(k, '')} {escape(n)} " + badge(s, STATE_BADGES.get(s, "neutral"))
-                                + (badge(k) if k in ("annexed", "git", "subdataset") else ""))
+                                + (badge(k) if k in ("annexed", "subdataset") else ""))
                          for n, k, s in zip(frame["name"], frame["kind"], frame["state"])]
         shown["size"] = frame["size"].to_numpy()  # positional: the shown frame is indexed by path
         shown["on disk"] = frame["on_disk"].to_numpy()
@@ -403,7 +443,8 @@ class DatasetExplorer(WidgetBase):
         paths = self._targets()
         root, state = self.state.root, self.state
         jobs = self.jobs.value if self.jobs.value > 1 else None
-        return self._run(Job(lambda job: ops.get(root, paths, jobs=jobs, job=job, state=state), label="Get"))
+        return self._run(Job(lambda job: ops.get(root, paths, jobs=jobs, job=job, state=state), label="Get"),
+                         command=command_line("get", root, paths, jobs=jobs))
 
     def clone(self, source: str | None = None, target: str | None = None) -> Job:
         """Clone a dataset (no content) in the background, then show it."""
@@ -415,14 +456,16 @@ class DatasetExplorer(WidgetBase):
 
         def show(result):
             self.value = str(result)
-        return self._run(Job(lambda job: ops.clone(source, target, job=job), label="Clone"), then=show)
+        return self._run(Job(lambda job: ops.clone(source, target, job=job), label="Clone"), then=show,
+                         command=command_line("clone", source=source, target=target))
 
     def install(self) -> Job:
         """Install the selected (or shown) not-installed subdatasets."""
         paths = self._targets()
         root = self.state.root
         state = self.state
-        return self._run(Job(lambda job: ops.install(root, paths, job=job, state=state), label="Install"))
+        return self._run(Job(lambda job: ops.install(root, paths, job=job, state=state), label="Install"),
+                         command=command_line("install", root, paths))
 
     def drop(self, wait: bool = True) -> Job | None:
         """Drop the selection's content; with the unsafe box ticked, first ask about last copies.
@@ -433,12 +476,14 @@ class DatasetExplorer(WidgetBase):
         paths = self._targets()
         root, state = self.state.root, self.state
         if not self.unsafe.value:
-            return self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop"))
+            return self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop"),
+                             command=command_line("drop", root, paths))
         started = []
 
         def ask_or_drop(lost):
             if not lost:
-                started.append(self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop")))
+                started.append(self._run(Job(lambda job: ops.drop(root, paths, job=job, state=state), label="Drop"),
+                                         command=command_line("drop", root, paths)))
                 return
             self._pending_unsafe = (paths, lost)
             names = "".join(f"<li><code>{escape(p)}</code></li>" for p in lost[:20])
@@ -529,10 +574,71 @@ class DatasetExplorer(WidgetBase):
         viewer.show_file(file_path, wait=False)
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def _run(self, job: Job, then=None) -> Job:
+    def save(self, message: str | None = None) -> Job:
+        """Save the dataset's changes (``datalad save``, subdatasets included) with the message box's text."""
+        message = (self.save_message.value if message is None else message).strip()
+        root = self.state.root
+
+        def saved(_):
+            self.save_message.value = ""
+        return self._run(Job(lambda job: publish.save(root, message, job=job), label="Save"), then=saved,
+                         command=command_line("save", root, message=message))
+
+    def push(self, to: str | None = None) -> Job:
+        """Push the saved history (and wanted content) to a sibling (``datalad push --to``)."""
+        to = to or self.push_to.value or ""
+        if not to:
+            raise UserError("This dataset has no sibling to push to.",
+                            "Add one with `datalad siblings add -d <dataset> -s <name> --url <url>`, or "
+                            "`datalad create-sibling-ria`/`create-sibling-github`, then press Refresh.")
+        root = self.state.root
+        self._close_verify()
+
+        def push(job):
+            try:
+                return publish.push(root, to, job=job)
+            except Exception as exc:
+                name = publish.unverified_remote(exc)
+                if name:  # show what git-annex asks the user to confirm, with the push's error
+                    self._pending_verify = (to, name, *publish.remote_configuration(root, name))
+                raise
+        return self._run(Job(push, label="Push"), command=command_line("push", root, to=to))
+
+    def _ask_to_verify(self) -> None:
+        to, name, config, _ = self._pending_verify
+        self.verify_text.value = (
+            '<div class="ndw ndw-banner ndw-banner-warn">git-annex pushes through the special remote '
+            f'<b>{escape(name)}</b> only once you trust it. Its configuration (from the dataset):'
+            f'<pre>{escape(config)}</pre>Is this a location you expected this dataset to use?</div>')
+        self.verify_box.layout.display = None
+
+    def _close_verify(self) -> None:
+        self.verify_box.layout.display = "none"
+
+    def _trust_and_push(self) -> Job | None:
+        if self._pending_verify is None:
+            return None
+        to, name, _, safe_id = self._pending_verify
+        self._pending_verify = None
+        self._close_verify()
+        publish.verify_remote(self.state.root, name, safe_id)
+        return self.push(to)
+
+    def _render_sharing(self, pending: int, names: list) -> None:
+        """How many changes wait for a save, and which siblings a push can go to."""
+        self.changes.value = ('<span class="ndw-muted">nothing to save</span>' if not pending else
+                              f'<span class="ndw-badge ndw-badge-warn">{pending} unsaved '
+                              f'change{"s" if pending != 1 else ""}</span>')
+        if list(self.push_to.options) != names:
+            self.push_to.options = names
+        self.push_button.disabled = not names
+
+    def _run(self, job: Job, then=None, command: str = "") -> Job:
         self._after_job = then
         self.error = ""
         self.report.value = ""
+        self._command = command
+        self.command.value = ""
         self.busy(job.label, Status.RUNNING)
         self._idle.clear()
         self.progress.run(job)
@@ -554,6 +660,8 @@ class DatasetExplorer(WidgetBase):
         summary = ops.summarize(self.results)
         if job.state == "failed":
             self._show_error(job.error, job.label)
+            if self._pending_verify is not None and job.label == "Push":
+                self._ask_to_verify()
         elif summary["problems"]:
             self.report.value = ('<div class="ndw ndw-results">' + table(
                 [{"path": r["path"], "status": r["status"], "message": r["message"]} for r in summary["problems"]],
@@ -570,6 +678,10 @@ class DatasetExplorer(WidgetBase):
             folder = outcome if job.label == "Clone" and isinstance(outcome, str) else self.value
             where = f"The files are in {folder}." if job.label in ("Get", "Install", "Clone") else ""
             self.banner.show(f"{job.label}: done ({counts}; {format_bytes(summary['bytes'])})", "ok", where)
+        if getattr(self, "_command", "") and job.state in ("done", "failed"):
+            self.last_command = self._command
+            self.command.value = ('<div class="ndw ndw-command"><span class="ndw-muted">The same in a terminal:'
+                                  f'</span> <code>{escape(self._command)}</code></div>')
         if job.state == "done" and self._after_job is not None:
             self._after_job(outcome)
         self._after_job = None
@@ -582,7 +694,16 @@ class DatasetExplorer(WidgetBase):
         except Exception as exc:
             self._show_error(exc, "")
 
-    def _show_error(self, exc, context) -> None:
+    def _show_error(self, exc, context, calm: bool = False) -> None:
+        if calm and isinstance(exc, NotADataset):  # nothing chosen (opened in a plain folder): ask for one calmly
+            self.state = None
+            self.crumbs.value = ""
+            self.storage.value = ""
+            self.error = ""
+            self.status = Status.READY
+            self.banner.show(f"No dataset is open: {exc.path} is not a DataLad dataset.", "info",
+                             NotADataset.WELCOME_HINT)
+            return
         self.fail(exc, context, Status.FAILED)
 
 

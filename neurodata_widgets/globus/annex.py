@@ -31,6 +31,8 @@ Examples
 """
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path, PurePosixPath
 
 from .. import repo
@@ -50,17 +52,31 @@ def globus_url(collection_id: str, path: str) -> str:
 
 
 def remote_name(ds_path, collection_id: str) -> str:
-    """The dataset's Globus remote for this collection, or the name a new one gets.
+    """The dataset's Globus remote for this collection, or a name no remote has yet.
 
     The first collection gets ``globus``, the name CONP's instructions use
-    (``git annex enableremote globus``); another one ``globus-<first 8 characters of its id>``.
+    (``git annex enableremote globus``); another one ``globus-<start of its id>``, as long a start
+    as it takes to be a name no other remote (or git remote) has: a collection never takes over
+    another's remote, whatever its id looks like.
+
+    >>> import datalad.api as dl
+    >>> ds = dl.create(tmp / "names", result_renderer="disabled")
+    >>> remote_name(ds.path, "1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001")
+    'globus'
     """
     remotes = conp_remotes(ds_path)
-    mine = [r["name"] for r in remotes if r["endpoint"].strip().lower() == collection_id.lower()]
+    mine = [r["name"] for r in remotes if r["endpoint"].strip().lower() == collection_id.strip().lower()]
     if mine:
         return mine[0]
     taken = {r["name"] for r in remotes} | set(repo.run(ds_path, "remote", check=False).split())
-    return REMOTE if REMOTE not in taken else f"{REMOTE}-{collection_id[:8]}"
+    if REMOTE not in taken:
+        return REMOTE
+    slug = re.sub(r"[^A-Za-z0-9_.]+", "-", collection_id.strip()).strip("-.").lower() or "collection"
+    for cut in (8, 13, 18, 23, len(slug)):  # whole groups of a UUID: 1c5e4a52, 1c5e4a52-0a47, ...
+        name = f"{REMOTE}-{slug[:cut].rstrip('-.')}"
+        if name not in taken:
+            return name
+    return next(f"{REMOTE}-{slug}-{n}" for n in itertools.count(2) if f"{REMOTE}-{slug}-{n}" not in taken)
 
 
 def ensure_access(client, collection_id: str, https_server: str) -> None:

@@ -14,10 +14,17 @@ from ..config import running_sandbox, setting
 from .client import GlobusClient
 
 
+REGISTER_APP = ("Register one, once, at https://app.globus.org/settings/developers: choose \"Register a thick "
+                "client or script that will be installed and run by users on their devices\", give it any name, "
+                "and copy its Client UUID. Put it in the environment as NDW_GLOBUS_CLIENT_ID=<id>, or in "
+                "~/.config/neurodata-widgets/config.toml as globus_client_id = \"<id>\" (for a whole hub: "
+                "in <environment>/etc/neurodata-widgets/config.toml or /etc/neurodata-widgets/config.toml).")
+
+
 def not_configured() -> str:
-    """What to do when no Globus is configured (said by the remote and its command line)."""
-    return ("Globus is not configured for neurodata-widgets: set NDW_GLOBUS_CLIENT_ID to your native app's "
-            "client id (or start `neurodata-widgets sandbox` to use the sandbox).")
+    """What to do when no Globus is configured (said by the remote, its command line and the login widget)."""
+    return ("Globus needs a client id for neurodata-widgets before you can log in. " + REGISTER_APP
+            + " (To try the toolkit without Globus: `neurodata-widgets sandbox`.)")
 
 
 def toolkit_client(required: bool = True):

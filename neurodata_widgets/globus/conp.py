@@ -174,7 +174,21 @@ def ensure_conp_remote(ds_path, endpoint: str, fileprefix: str, name: str = REMO
         _annex(ds_path, "initremote", name, "type=external", "externaltype=globus", "encryption=none", *settings)
     elif not (found["enabled"] and (found["endpoint"], found["fileprefix"]) == (endpoint, fileprefix)):
         _annex(ds_path, "enableremote", name, *settings)
+    no_retry_pauses(ds_path)
     return next(r["uuid"] for r in conp_remotes(ds_path) if r["name"] == name)
+
+
+def no_retry_pauses(ds_path) -> None:
+    """Set ``annex.retrydelay=0`` in this clone unless someone set it already.
+
+    DataLad runs ``git annex get -c annex.retry=3``, and git-annex pauses 1, 2, 4 s before retrying
+    each failed file (this git-annex reads no per-remote setting for it). The globus remote already
+    retries what is worth it (a busy Globus once, a cut download from where it stopped), and during an
+    outage it answers at once, so those pauses alone would make a 200-file get take ten minutes to fail.
+    git-annex still retries; only the pauses go.
+    """
+    if not repo.config(ds_path, "annex.retrydelay"):
+        repo.run(ds_path, "config", "annex.retrydelay", "0", check=False)
 
 
 def record_urls(ds_path, uuid: str, pairs) -> None:
@@ -292,5 +306,5 @@ def enable_hint(ds_path) -> str:
     names = [r["name"] for r in conp_remotes(ds_path) if not r["enabled"]]
     if not names:
         return ""
-    return (f"This dataset keeps files on Globus (remote {names[0]!r}): run `git annex enableremote {names[0]}` "
-            "in the dataset, check and verify it as git-annex asks, and log in with `git-annex-remote-globus setup`.")
+    return (f"This dataset keeps files on Globus (remote {names[0]!r}): run `git-annex-remote-globus setup` in the "
+            f"dataset (it logs you in, runs `git annex enableremote {names[0]}` and verifies it once you say yes).")

@@ -3,7 +3,10 @@
 ``git-annex-remote-globus setup`` logs in with the toolkit's Globus login in copy-paste-code
 mode (it works over SSH and in JupyterHub terminals): open the printed link, allow, paste
 the code. ``--collection NAME_OR_ID`` also asks for what that collection needs (its HTTPS
-download scope, and a data_access consent when it requires one).
+download scope, and a data_access consent when it requires one). Run inside a dataset (or with
+``--dataset``), it then enables the dataset's Globus remotes and, once you said yes to their
+configuration, verifies them as git-annex asks (``git annex verifyremote <name> --safe <id>``);
+``--yes`` says yes without asking. Without a Globus client id it says how to register one.
 
 ``git-annex-remote-globus register --endpoint NAME --fileprefix PREFIX [PATH...]`` is CONP's
 registration step (initremote + registerurl + setpresentkey) with a check of every file on
@@ -33,6 +36,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--collection", action="append", default=[], metavar="NAME_OR_ID",
                    help="also consent to what this collection needs (repeatable)")
     s.add_argument("--logout", action="store_true", help="revoke and forget the stored login")
+    s.add_argument("--dataset", default=".", help="enable and verify this dataset's Globus remotes (default: here)")
+    s.add_argument("--yes", action="store_true", help="use the dataset's Globus remotes without asking")
     r = sub.add_parser("register", help="register a dataset's annexed files as living on a collection (CONP's way)")
     r.add_argument("--endpoint", required=True, help="collection display name (or id)")
     r.add_argument("--fileprefix", default="", help="path on the collection before the dataset's files")
@@ -45,8 +50,68 @@ def parser() -> argparse.ArgumentParser:
 def run(argv) -> int:
     args = parser().parse_args(argv)
     if args.command == "setup":
-        return login(args.collection, logout=args.logout)
+        remotes = [] if args.logout else _dataset_remotes(args.dataset)
+        then = ("Now: datalad get <path>." if remotes else
+                "Now, in a clone of the dataset: git-annex-remote-globus setup again (or git annex enableremote "
+                "globus), then datalad get <path>.")
+        status = login(args.collection, logout=args.logout, then="" if remotes else then)
+        if status == 0 and remotes:
+            status = _reporting_errors(enable_and_verify, args.dataset, remotes, args.yes)
+            if status == 0:
+                print(then)
+        return status
     return _reporting_errors(register, args)
+
+
+def _dataset_remotes(dataset) -> list[dict]:
+    """The Globus remotes of the dataset at ``dataset`` that still need enabling or verifying here."""
+    from .. import repo
+    from .conp import conp_remotes
+
+    top = repo.run(dataset, "rev-parse", "--show-toplevel", check=False).strip()
+    if not top:
+        return []
+    if not repo.config(top, "annex.uuid"):  # a plain `git clone` of a dataset: git-annex sets it up as it would
+        if not repo.run(top, "for-each-ref", "--count=1", "refs/remotes/*/git-annex", check=False).strip():
+            return []
+        repo.annex(top, "init", "--quiet", check=False)
+    try:
+        remotes = conp_remotes(top)
+    except Exception:  # noqa: BLE001 - not an annex with a git-annex branch: nothing to enable
+        return []
+    return [dict(r, top=top) for r in remotes
+            if not r["enabled"] or repo.config(top, f"remote.{r['name']}.annex-verified") == "manual"]
+
+
+def enable_and_verify(dataset, remotes, yes: bool = False) -> int:
+    """``git annex enableremote`` each remote, show its configuration, and on yes verify it
+    (``git annex verifyremote <name> --safe <id>``, the step this git-annex requires before it uses a
+    remote someone else configured, and before it lets you push)."""
+    import re
+
+    from .. import repo
+    from .conp import no_retry_pauses
+
+    for r in remotes:
+        top, name = r["top"], r["name"]
+        no_retry_pauses(top)
+        shown = repo.annex(top, "enableremote", name, hint="Check the dataset's git-annex branch is fetched.") \
+            if not r["enabled"] else ""
+        if "verifyremote" not in shown and repo.config(top, f"remote.{name}.annex-verified") == "manual":
+            shown = repo.annex(top, "verifyremote", name, check=False)
+        found = re.findall(rf"verifyremote {re.escape(name)} --safe (\S+)", shown)
+        if not found:
+            print(f"Enabled the dataset's Globus remote {name!r}.")
+            continue
+        where = f"collection {r['endpoint']!r}" + (f", files under {r['fileprefix']!r}" if r["fileprefix"] else "")
+        print(f"The dataset's remote {name!r} reads from Globus {where} (read-only: nothing is ever sent there).")
+        answer = "y" if yes else input(f"Use it (git annex verifyremote {name} --safe {found[-1]})? [Y/n] ")
+        if answer.strip().lower() not in ("", "y", "yes"):
+            print(f"Not using {name!r} (left unverified): git-annex fetches nothing through it in this clone.")
+            return 1
+        repo.annex(top, "verifyremote", name, "--safe", found[-1])
+        print(f"Verified the dataset's Globus remote {name!r}.")
+    return 0
 
 
 def _reporting_errors(fn, *args, **kwargs) -> int:
@@ -89,7 +154,7 @@ def _setup(collections: list[str], logout: bool, then: str) -> int:
     if extra:
         _login(client, list(LOGIN_SCOPES) + extra, why=f"for {', '.join(collections)}")
     user = client.user()
-    print(f"Logged in to Globus as {user.get('preferred_username', '?')}. {then}".rstrip())
+    print(f"Logged in to Globus as {user.get('preferred_username', '?')}. {then}".rstrip(), flush=True)
     return 0
 
 

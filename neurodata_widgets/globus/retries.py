@@ -37,15 +37,16 @@ import threading
 class RetryReporter:
     """Tells the code waiting in this thread that globus-sdk is about to retry its request."""
 
-    def __init__(self):
+    def __init__(self, max_retries: int | None = None):
         self._local = threading.local()  # each waiting widget works in its own thread: only it is told
         self._retried = (429, 500, 502, 503, 504)
+        self.max_retries = max_retries  # None: the SDK's own number (a command-line tool wants fewer)
 
     def retry_config(self):
         """A :class:`globus_sdk.transport.RetryConfig` whose first check is :meth:`check` (it only watches)."""
         from globus_sdk.transport import RetryConfig
 
-        config = RetryConfig()
+        config = RetryConfig() if self.max_retries is None else RetryConfig(max_retries=self.max_retries)
         self._retried = config.transient_error_status_codes
         config.checks.register_check(self.check)  # first: the SDK's own checks are added after it
         config.backoff = self._cancellable(config)
@@ -71,6 +72,8 @@ class RetryReporter:
         cancel = getattr(self._local, "cancel", None)
         if cancel is not None and cancel.is_set():
             return RetryCheckResult.do_not_retry  # the caller gave up: the answer at hand is the last
+        if ctx.exception is not None and unreachable(ctx.exception):
+            return RetryCheckResult.do_not_retry  # refused or no route: asking again in a second changes nothing
         callback = getattr(self._local, "callback", None)
         if callback is not None:
             status = getattr(ctx.response, "status_code", None)
@@ -98,10 +101,40 @@ class RetryReporter:
         return backoff
 
 
+def unreachable(exc) -> str:
+    """Why nothing listens at the other end (``"refused the connection"``, ``"is unreachable"``, ``"is unknown"``),
+    or ``""`` for any other failure (a timeout, a dropped connection: those are worth another try).
+
+    >>> unreachable(ConnectionRefusedError(111, "Connection refused"))
+    'refused the connection'
+    >>> unreachable(TimeoutError("timed out"))
+    ''
+    """
+    import errno
+    import socket
+
+    seen, todo = set(), [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ConnectionRefusedError):
+            return "refused the connection"
+        if isinstance(e, socket.gaierror):
+            return "is unknown (its name does not resolve)"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
+            return "is unreachable (no route to it)"
+        todo += [getattr(e, "__cause__", None), getattr(e, "__context__", None), getattr(e, "reason", None),
+                 getattr(e, "underlying_exception", None)]
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+    return ""
+
+
 def _is_connection_problem(exc) -> bool:
     import requests
 
     return isinstance(exc, requests.RequestException)
 
 
-__all__ = ["RetryReporter"]
+__all__ = ["RetryReporter", "unreachable"]

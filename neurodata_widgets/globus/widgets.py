@@ -98,9 +98,10 @@ class GlobusLogin(WidgetBase):
         self.add_class("ndw-globus-login-widget")
         if not self.client.client_id:  # nothing configured: say what to configure, start nothing
             self.login_button.disabled = True
+            from .configured import REGISTER_APP
+
             self.banner.show("Globus needs this app's client id before you can log in.", "info",
-                             "Register a native app (\"thick client\") at https://app.globus.org/settings/developers "
-                             "and set NDW_GLOBUS_CLIENT_ID to its client id before starting Jupyter or Voila.")
+                             REGISTER_APP + " Then restart the kernel (or Voila).")
         self.client.on_login(self._logged_in)
         self.client.on_flow(self._flow_started)
         self.client.on_login_error(lambda exc: self._fail(exc, "Logging in"))

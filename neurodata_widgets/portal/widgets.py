@@ -169,8 +169,11 @@ class Portal(widgets.VBox):
 
         self.badge = SandboxBadge()
         self.badge.update(*service_urls())  # visible at once, not only inside the folded login cards
+        from ..ui.identity import IdentityLine
+
+        self.identity = IdentityLine()  # who the changes are saved as (asked once on a fresh account)
         super().__init__([theme.header("Neurodata portal", "Find data, get at it, see how results came to be"),
-                          self.badge, self.logins, self.status_bar, self.tabs], **kwargs)
+                          self.badge, self.identity, self.logins, self.tabs, self.status_bar], **kwargs)
         self.add_class("ndw-portal")
         self.observe(self._on_dataset, names="dataset")
         self.dataset = default_dataset(dataset)
@@ -264,6 +267,45 @@ class Portal(widgets.VBox):
             viewer.show_file(file_path, wait=False)
 
 
+class LoginCard(widgets.VBox):
+    """A login folded under a button saying who is logged in; the button opens it (a click, Enter or Space).
+
+    A button rather than an accordion header: it takes the keyboard's focus and says whether it is open
+    (``aria-pressed``), so the login is reachable without a mouse.
+    """
+
+    def __init__(self, login, **kwargs):
+        self.toggle = widgets.ToggleButton(value=False, icon="chevron-right", layout=widgets.Layout(width="100%"))
+        self.toggle.add_class("ndw-login-card-toggle")
+        self.login = login
+        login.layout.display = "none"
+        self.toggle.observe(self._fold, names="value")
+        super().__init__([self.toggle, login], layout=widgets.Layout(flex="1 1 320px", min_width="280px"), **kwargs)
+        self.add_class("ndw-login-card")
+
+    @property
+    def title(self) -> str:
+        return self.toggle.description
+
+    @title.setter
+    def title(self, text: str) -> None:
+        self.toggle.description = text
+        self.toggle.tooltip = f"{text} (press to {'close' if self.toggle.value else 'open'} the login)"
+
+    @property
+    def opened(self) -> bool:
+        return self.toggle.value
+
+    def unfold(self, opened: bool = True) -> None:
+        """Open (or with ``False`` close) the card, as its button does."""
+        self.toggle.value = opened
+
+    def _fold(self, change) -> None:
+        self.login.layout.display = None if change["new"] else "none"
+        self.toggle.icon = "chevron-down" if change["new"] else "chevron-right"
+        self.title = self.title
+
+
 class LoginPanel(widgets.HBox):
     """XNAT and Globus logins side by side (each a collapsible card showing who is logged in)."""
 
@@ -274,16 +316,15 @@ class LoginPanel(widgets.HBox):
         for title, login, user_trait in (("XNAT", self.xnat, "value"), ("Globus", self.globus, "user")):
             if login is None:
                 continue
-            acc = widgets.Accordion(children=[login], layout=widgets.Layout(flex="1 1 320px", min_width="280px"))
-            acc.selected_index = None
+            card = LoginCard(login)
 
-            def retitle(change=None, acc=acc, title=title, login=login, user_trait=user_trait):
+            def retitle(change=None, card=card, title=title, login=login, user_trait=user_trait):
                 user = getattr(login, user_trait, "")
-                acc.set_title(0, f"{title}: logged in as {user}" if user else f"{title}: not logged in")
+                card.title = f"{title}: logged in as {user}" if user else f"{title}: not logged in"
 
             login.observe(retitle, names=[user_trait])
             retitle()
-            cards.append(acc)
+            cards.append(card)
         super().__init__(cards, layout=widgets.Layout(flex_flow="row wrap", width="100%"), **kwargs)
         self.add_class("ndw-login-panel")
 

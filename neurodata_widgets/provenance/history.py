@@ -42,12 +42,11 @@ class History:
     """
 
     def __init__(self, path, recursive: bool = True):
-        from ..errors import UserError
+        from ..user_error import NotADataset
 
         self.path = Path(path).expanduser().resolve()
         if not (self.path / ".git").exists():
-            raise UserError(f"{self.path} is not a DataLad dataset (no git repository there).",
-                            "Choose the folder of a dataset, e.g. one made with 'datalad create'.")
+            raise NotADataset(self.path, "Choose the folder of a dataset, e.g. one made with 'datalad create'.")
         self.recursive = recursive
         self.logs: dict[str, DatasetLog] = {}
         self.runs: list[RunRecord] = []

@@ -11,10 +11,29 @@ function render({ model, el }) {
   el.append(tools, view);
   let box = null; // the viewBox shown: [x, y, w, h]
   let full = null; // the whole graph
+  let moved = false; // the user zoomed or panned: a resize keeps their view
+  // labels are drawn at 100% (never larger, so three nodes are not giant) and at least at READABLE of it
+  // (a wide graph in a narrow window is panned rather than shrunk to unreadable text)
+  const READABLE = 0.75;
 
   const apply = () => {
     const svg = view.querySelector("svg");
     if (svg && box) svg.setAttribute("viewBox", box.map((v) => v.toFixed(1)).join(" "));
+  };
+  const readable = () => {
+    // the view at a readable scale: the whole graph when it fits, else its left part (drag to see the rest)
+    const svg = view.querySelector("svg");
+    if (!svg || !full) return;
+    const width = Math.max(1, view.clientWidth || 640);
+    const scale = Math.max(READABLE, Math.min(1, width / Math.max(1, full[2])));
+    const height = Math.min(520, Math.max(120, full[3] * scale));
+    const w = width / scale;
+    const h = height / scale;
+    const x = full[2] <= w ? full[0] - (w - full[2]) / 2 : full[0];
+    const y = full[3] <= h ? full[1] - (h - full[3]) / 2 : full[1];
+    svg.style.height = height + "px";
+    box = [x, y, w, h];
+    apply();
   };
   const zoom = (factor, cx = 0.5, cy = 0.5) => {
     if (!box) return;
@@ -22,11 +41,15 @@ function render({ model, el }) {
     const nw = Math.max(full[2] / 20, Math.min(full[2] * 4, w * factor));
     const nh = nw * (h / w);
     box = [x + (w - nw) * cx, y + (h - nh) * cy, nw, nh];
+    moved = true;
     apply();
   };
   const fit = () => {
     if (!full) return;
     box = full.slice();
+    moved = true;
+    const svg = view.querySelector("svg");
+    if (svg) svg.style.height = Math.min(520, Math.max(120, full[3] * view.clientWidth / Math.max(1, full[2]))) + "px";
     apply();
   };
   for (const [label, title, action] of [["+", "Zoom in", () => zoom(0.8)], ["−", "Zoom out", () => zoom(1.25)],
@@ -52,12 +75,9 @@ function render({ model, el }) {
     const vb = (svg.getAttribute("viewBox") || "0 0 100 100").split(/\s+/).map(Number);
     const same = full && full.join(" ") === vb.join(" ");
     full = vb;
-    if (!same || !box) box = vb.slice(); // a click redraws the same graph: keep the zoom and position
-    // fit the panel's width; tall graphs keep a readable height and are panned
     svg.removeAttribute("width");
     svg.removeAttribute("height");
     svg.style.width = "100%";
-    svg.style.height = Math.min(520, Math.max(160, vb[3])) + "px";
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     svg.querySelectorAll("[data-node]").forEach((node) => {
       const choose = (event) => {
@@ -71,8 +91,16 @@ function render({ model, el }) {
         if (event.key === "Enter" || event.key === " ") choose(event);
       });
     });
-    apply();
+    if (same && box) { // a click redraws the same graph: keep the zoom and position
+      svg.style.height = lastHeight;
+      apply();
+    } else {
+      moved = false;
+      readable();
+    }
+    lastHeight = svg.style.height;
   };
+  let lastHeight = "";
 
   let drag = null;
   view.addEventListener("pointerdown", (event) => {
@@ -85,6 +113,7 @@ function render({ model, el }) {
     const scale = drag.box[2] / Math.max(1, view.clientWidth);
     box = [drag.box[0] - (event.clientX - drag.x) * scale, drag.box[1] - (event.clientY - drag.y) * scale,
            drag.box[2], drag.box[3]];
+    moved = true;
     apply();
   });
   const stop = () => { drag = null; };
@@ -99,5 +128,11 @@ function render({ model, el }) {
 
   draw();
   model.on("change:svg", draw);
+  // drawn while its tab was hidden (no width yet) or the window changed: lay out again, unless the user moved it
+  if (typeof ResizeObserver !== "undefined") {
+    const watcher = new ResizeObserver(() => { if (!moved) { readable(); lastHeight = (view.querySelector("svg") || {style: {}}).style.height; } });
+    watcher.observe(view);
+    return () => watcher.disconnect();
+  }
 }
 export default { render };

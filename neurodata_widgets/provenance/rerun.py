@@ -62,7 +62,7 @@ def rerun(history, run, job=None) -> list[dict]:
     """
     import datalad.api as dl
 
-    from ..errors import UserError
+    from ..errors import UserError, all_text, identity_problem
     from .gitlog import git
 
     if run.foreign:
@@ -74,10 +74,39 @@ def rerun(history, run, job=None) -> list[dict]:
                         "Rerun the runs before or after it, or run its command again with 'datalad run'.")
     dataset = history.path / run.dataset if run.dataset else history.path
     head = git(dataset, "rev-parse", "HEAD").strip()
-    rows = []
     expected = max(1, len(run.blobs))
     if job is not None:
         job.report(done=0, total=expected, unit="files", message=f"datalad rerun {run.short}")
+    clean = not git(dataset, "status", "--porcelain", "--untracked-files=normal").strip()
+    try:
+        rows = _rerun_rows(dl, history, run, dataset, job, expected)
+    except BaseException as exc:
+        if clean:
+            _restore(dataset, head)
+        found = identity_problem(all_text(exc))
+        if found:  # DataLad's raw CommandError about the author: say it as a sentence, with the way out
+            raise UserError(*found) from exc
+        raise
+    failed = [r for r in rows if r["status"] in ("error", "impossible")]
+    if failed:
+        if clean:
+            _restore(dataset, head)  # a failed rerun leaves the dataset as it was: nothing staged, changed or new
+        first = failed[0]
+        error = UserError(f"datalad rerun {run.short} failed: {first['action']} {first['path']}: {first['message']}",
+                          "Check the command's inputs are available (datalad get) and the dataset is saved; "
+                          "the dataset was left as it was.")
+        error.rows = rows
+        raise error
+    if git(dataset, "rev-parse", "HEAD").strip() == head:
+        # the command ran and wrote the same files: DataLad saved nothing, the run is done all the same
+        remember_reproduced(history, run, head)
+    return rows  # the caller refreshes the history (and sees whether a new record was made)
+
+
+def _rerun_rows(dl, history, run, dataset, job, expected) -> list[dict]:
+    from ..errors import identity_problem
+
+    rows = []
     # --since=<first parent>: the range of the commit alone. For a run whose command made commits (a
     # two-parent merge) this keeps the command's own commits in the range, so DataLad replays the run on
     # top of HEAD; without it DataLad drops them and rebuilds the branch from the merge's first parent,
@@ -92,23 +121,23 @@ def rerun(history, run, job=None) -> list[dict]:
         message = res.get("message") or ""
         if isinstance(message, tuple):
             message = message[0] % message[1:] if len(message) > 1 else message[0]
+        found = identity_problem(str(message))
+        message = " ".join(found) if found else message
         rows.append({"action": res.get("action", ""), "path": rel, "status": res.get("status", ""),
                      "message": str(message)})
         if job is not None:
             job.check()
             files = sum(1 for r in rows if r["action"] in ("save", "add") and r["status"] in ("ok", "notneeded"))
             job.report(done=min(files, expected), files_done=len(rows), message=f"{res.get('action', '')} {rel}")
-    failed = [r for r in rows if r["status"] in ("error", "impossible")]
-    if failed:
-        first = failed[0]
-        error = UserError(f"datalad rerun {run.short} failed: {first['action']} {first['path']}: {first['message']}",
-                          "Check the command's inputs are available (datalad get) and the dataset is saved.")
-        error.rows = rows
-        raise error
-    if git(dataset, "rev-parse", "HEAD").strip() == head:
-        # the command ran and wrote the same files: DataLad saved nothing, the run is done all the same
-        remember_reproduced(history, run, head)
-    return rows  # the caller refreshes the history (and sees whether a new record was made)
+    return rows
+
+
+def _restore(dataset, head: str) -> None:
+    """Put a dataset that was clean at ``head`` back as it was: its commit, index, files; what the run made goes."""
+    from .gitlog import git
+
+    git(dataset, "reset", "--quiet", "--hard", head)
+    git(dataset, "clean", "--quiet", "-d", "--force")  # new files the failed command wrote (ignored files stay)
 
 
 def update_plan(provenance, path: str) -> list:

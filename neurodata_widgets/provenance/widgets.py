@@ -11,11 +11,12 @@ import ipywidgets as widgets
 from traitlets import Unicode, observe
 
 from ..jobs import Job
-from ..portal.defaults import default_dataset
+from ..portal.defaults import chosen_dataset, default_dataset
 from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
+from ..user_error import NotADataset
 from ..ui.theme import CSS
 from .graph import to_svg
 from .lineage import Provenance, file_id
@@ -218,8 +219,10 @@ class ProvenanceViewer(WidgetBase):
         self.observe(self._show_busy, names="status")
         if isinstance(dataset, Provenance):
             self.provenance = dataset
+        # nothing named a dataset: the current folder is tried, and if it is none the viewer asks for one calmly
+        unchosen = not isinstance(dataset, Provenance) and chosen_dataset(dataset) is None
         self.open_dataset(dataset.history.path if isinstance(dataset, Provenance) else default_dataset(dataset),
-                          wait)
+                          wait, chosen=not unchosen)
 
     # -- data ---------------------------------------------------------------------------------------
     @property
@@ -301,20 +304,24 @@ class ProvenanceViewer(WidgetBase):
             self.table.busy_text = f"{self.activity[:1].upper()}{self.activity[1:]} …"
 
     # -- opening and refreshing ------------------------------------------------------------------
-    def open_dataset(self, dataset, wait: bool = True) -> None:
+    def open_dataset(self, dataset, wait: bool = True, chosen: bool = True) -> None:
         """Show the runs of the dataset at path ``dataset`` (what setting :attr:`value` does).
 
-        ``wait=False`` (the portal handing a dataset over) returns at once; the runs follow.
+        ``wait=False`` (the portal handing a dataset over) returns at once; the runs follow. ``chosen=False``:
+        nothing named this folder (a dashboard tries the current one), so "not a dataset" asks for one calmly.
         """
         self._wait_for_open = wait
+        self._unchosen = not chosen
         try:
             self.value = str(dataset)
         finally:
             self._wait_for_open = True
+            self._unchosen = False
 
     @observe("value")
     def _open(self, change) -> None:
         path, known = self.value, self.provenance
+        calm = getattr(self, "_unchosen", False)
         if known is not None and str(known.history.path) != str(Path(path).resolve()):
             known = None
         self.provenance = None  # until the new history is read, nothing acts on the old one
@@ -327,11 +334,21 @@ class ProvenanceViewer(WidgetBase):
         def read():
             try:
                 return known or Provenance(path)
+            except NotADataset as exc:
+                failed_to_read()
+                if calm:  # nothing named a dataset and the current folder is none: ask for one, calmly
+                    return exc
+                raise
             except Exception:
                 failed_to_read()
                 raise
 
         def show(provenance):
+            if isinstance(provenance, NotADataset):
+                self.error, self.status = "", Status.READY
+                self.banner.show(f"No dataset is open: {provenance.path} is not a DataLad dataset.", "info",
+                                 "Open a dataset in the Explorer or install one from Search; its runs show here.")
+                return
             if provenance is not known:
                 self.stale_found = None  # asked about another dataset
                 self.stale_list.layout.display = "none"

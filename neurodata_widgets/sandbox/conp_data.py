@@ -64,42 +64,50 @@ def publish_on_collection(server, collection_id: str, fileprefix: str = FILEPREF
     return base
 
 
-def build_conp_dataset(server, collection_id: str, target, fileprefix: str = FILEPREFIX) -> dict:
+def build_conp_dataset(server, collection_id: str, target, fileprefix: str = FILEPREFIX,
+                       files: dict | None = None) -> dict:
     """One CONP dataset for one collection; returns ``url`` (to clone), ``endpoint``, ``fileprefix``, ``files``.
 
     ``target`` must not exist yet. The maintainer's work happens in ``target + '-maintainer'``;
-    ``target`` is the published (content-free) repository users clone.
+    ``target`` is the published (content-free) repository users clone. ``files`` (``{path: bytes}``)
+    are published on the collection instead of the example files.
     """
     import datalad.api as dl
 
     from .. import repo
-    from ..globus.conp import conp_url
+    from ..globus.conp import conp_url, record_urls
 
     target = Path(target)
     endpoint = server.collections[collection_id]["display_name"]
-    source = publish_on_collection(server, collection_id, fileprefix)
+    if files is None:
+        source = publish_on_collection(server, collection_id, fileprefix)
+    else:
+        source = server.collection_dir(collection_id) / fileprefix.strip("/")
+        for rel, content in files.items():
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
+            (source / rel).write_bytes(content)
+    names = list(FILES if files is None else files)
     work = target.with_name(target.name + "-maintainer")
     ds = dl.create(path=str(work), result_renderer="disabled")
-    for rel in FILES:  # the maintainer's download of the published data
+    for rel in names:  # the maintainer's download of the published data
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         (work / rel).write_bytes((source / rel).read_bytes())
     (work / "README.md").write_text(f"# CONP sandbox example on {endpoint}\n\nFiles live on Globus; "
                                     "`git annex enableremote globus` then `datalad get`.\n")
-    ds.save(path=[str(work / rel) for rel in FILES], message="Add the published files", result_renderer="disabled")
+    ds.save(path=[str(work / rel) for rel in names], message="Add the published files", result_renderer="disabled")
     ds.save(path=str(work / "README.md"), to_git=True, message="Describe the dataset", result_renderer="disabled")
     repo.annex(work, "initremote", "globus", "type=external", "externaltype=globus",
          "encryption=none", f"endpoint={endpoint}", f"fileprefix={fileprefix}")
     uuid = repo.config(work, "remote.globus.annex-uuid")
-    for rel in FILES:  # CONP's retrieve: key from the symlink, then setpresentkey and registerurl
-        key = os.readlink(work / rel).rsplit("/", 1)[-1]
-        repo.annex(work, "setpresentkey", key, uuid, "1")
-        repo.annex(work, "registerurl", key, conp_url(endpoint, fileprefix, rel))
+    # CONP's retrieve: key from the symlink, then registerurl and setpresentkey (here in batch mode)
+    record_urls(work, uuid, [(os.readlink(work / rel).rsplit("/", 1)[-1], conp_url(endpoint, fileprefix, rel))
+                             for rel in names])
     # the published copy holds no content: users can only get files from Globus
     repo.annex(work, "drop", "--force", ".")
     repo.annex(work, "dead", "here")
     repo.run(target.parent, "clone", "--bare", "--quiet", str(work), str(target))
     return {"url": str(target), "maintainer": str(work), "endpoint": endpoint, "collection": collection_id,
-            "fileprefix": fileprefix, "files": list(FILES), "uuid": uuid}
+            "fileprefix": fileprefix, "files": names, "uuid": uuid}
 
 
 def build_conp_datasets(server, root) -> dict:

@@ -41,7 +41,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import deque
 from pathlib import Path
+from urllib.parse import unquote
 
 from ..ui.html import escape
 from .globus_auth import (AUTH_RS, DEMO_CLIENT_ID, DEMO_USER, TRANSFER_RS, TRANSFER_SCOPE,  # noqa: F401
@@ -121,6 +123,7 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
             atexit.register(shutil.rmtree, root, True)
         self.root = Path(root)
         self.collections: dict = {}
+        self.https_reads = deque(maxlen=1000)  # (path, Range header) of each file its collections' HTTPS servers served
         for cid, display, description, seeded, consent, public in COLLECTIONS:
             path = self.root / cid
             path.mkdir(parents=True, exist_ok=True)
@@ -431,12 +434,17 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
             if sent:
                 challenge += ', error="invalid_token"'
             return Response(401, b"authentication required", "text/plain", {"WWW-Authenticate": challenge})
+        try:  # the path arrives percent-encoded (UTF-8): "a%20b%23c" is the file "a b#c", as GCS reads it
+            path = unquote(req.match["path"], encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            return text_response("bad path encoding", 400, "text/plain")
         try:
-            target = self._resolve(cid, "/" + req.match["path"])
+            target = self._resolve(cid, "/" + path)
         except PermissionError:
             return text_response("forbidden", 403, "text/plain")
         if not target.is_file():
             return text_response("not found", 404, "text/plain")
+        self.https_reads.append(("/" + path, req.headers.get("Range")))  # what tests of resuming look at
         return file_response(target, range_header=req.headers.get("Range"))
 
 

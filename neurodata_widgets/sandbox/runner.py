@@ -440,7 +440,7 @@ class Sandbox:
         self.demo_info: dict = {}
         options = dict(options or {})
         if demo and "xnat" in wanted:
-            options["xnat"] = {"session_resources": True, **options.get("xnat", {})}
+            options["xnat"] = {"session_resources": True, "assessors": True, **options.get("xnat", {})}
         self.services = {n: classes[n](**options.get(n, {})) for n in wanted}
         self.published: Path | None = None
 

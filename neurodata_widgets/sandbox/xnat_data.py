@@ -65,6 +65,36 @@ class XExperiment:
     date: str
     scans: dict = field(default_factory=dict)  # id -> XScan
     resources: dict = field(default_factory=dict)  # session-level: label -> XResource
+    assessors: dict = field(default_factory=dict)  # id -> XAssessor (derived data: FreeSurfer, QC)
+
+
+@dataclass
+class XAssessor:
+    """Derived data of a session (XNAT's ``xnat:imageAssessorData`` kinds): its own ID from the site's
+    experiment sequence, a label unique in the project, and "out" resources holding its files."""
+
+    id: str
+    label: str
+    xsi_type: str  # fs:fsData, xnat:qcAssessmentData, ...
+    session: "XExperiment"
+    date: str
+    resources: dict = field(default_factory=dict)  # label -> XResource
+
+    @property
+    def project(self) -> str:
+        return self.session.project
+
+
+# the assessor kinds the sandbox makes: xsiType, label suffix, resource label, files (catalog path, text)
+ASSESSOR_KINDS = [
+    ("fs:fsData", "freesurfer", "DATA", [
+        ("stats/aseg.stats", "# Title Segmentation Statistics\n# Measure BrainSeg, BrainSegVol, Brain Segmentation Volume, "
+                             "{vol}, mm^3\n"),
+        ("stats/lh.aparc.stats", "# Title Cortical Parcellation Statistics\n# hemi lh\n"),
+        ("scripts/recon-all.log", "recon-all -s {label} -all\nrecon-all finished without error\n")]),
+    ("xnat:qcAssessmentData", "QC", "QC", [
+        ("qc_report.txt", "{label}: {scans} scans reviewed, overall rating {rating}\n")]),
+]
 
 
 @dataclass
@@ -88,11 +118,13 @@ class XnatArchive:
     """The data a sandbox XNAT serves (a mixin of :class:`~.xnat_server.XnatServer`)."""
 
     def build_archive(self, seed=0, projects=(), subjects=3, sessions=2, scans=3, files=2, file_size=2048,
-                      digests=True, session_resources=False) -> None:
+                      digests=True, session_resources=False, assessors=False) -> None:
         """Generate ``projects`` (``(id, accessibility)`` pairs) of subjects x sessions x scans x files.
 
         ``session_resources``: every session also gets a resource of its own (``QC``, one small report), as
-        many real XNAT sessions have.
+        many real XNAT sessions have. ``assessors``: every session also gets derived data (a FreeSurfer
+        ``fs:fsData`` when its first scan is usable, and an ``xnat:qcAssessmentData``), made after all
+        sessions so the sessions' IDs do not depend on it.
         """
         self.digests = digests  # older XNAT data often has no digest in its catalogs
         self.file_size = file_size
@@ -104,6 +136,9 @@ class XnatArchive:
         rng = random.Random(seed)
         for pid, access in projects:
             self.add_project(pid, access, subjects, sessions, scans, files, rng)
+        if assessors:
+            for exp in list(self.experiments.values()):
+                self.add_assessors(exp, rng)
     def _new_resource(self, label: str, files=None, format: str = "DICOM", content: str = "RAW") -> XResource:
         self._counter["R"] += 1
         return XResource(self._counter["R"], label, format, content, files=list(files or []))
@@ -136,6 +171,35 @@ class XnatArchive:
                     exp.resources["QC"] = self._new_resource(
                         "QC", [XFile("qc/report.txt", len(report), 0, data=report)], format="TXT", content="QC")
         return project
+
+    def add_assessors(self, exp: XExperiment, rng=None) -> list:
+        """Give session ``exp`` its derived data (see :data:`ASSESSOR_KINDS`); the new assessors."""
+        rng = rng or random.Random(exp.id)
+        made = []
+        first = next(iter(exp.scans.values()), None)
+        for xsi_type, suffix, resource, files in ASSESSOR_KINDS:
+            if xsi_type == "fs:fsData" and (first is None or first.quality == "unusable"):
+                continue  # FreeSurfer needs a usable anatomical scan
+            self._counter["E"] += 1
+            label = f"{exp.label}_{suffix}"
+            assessor = XAssessor(f"XNAT_E{self._counter['E']:05d}", label, xsi_type, exp, exp.date)
+            values = {"label": label, "scans": len(exp.scans), "vol": f"{rng.uniform(9e5, 1.3e6):.1f}",
+                      "rating": rng.choice(["pass", "pass", "questionable"])}
+            texts = [(name, text.format(**values).encode()) for name, text in files]
+            assessor.resources[resource] = self._new_resource(
+                resource, [XFile(name, len(data), 0, data=data) for name, data in texts], format="TXT",
+                content=suffix.upper())
+            exp.assessors[assessor.id] = assessor
+            made.append(assessor)
+        return made
+
+    def assessor(self, key: str, scope: str | None = None):
+        """The assessor with ID ``key`` (or label, within project ``scope``), else ``None``."""
+        for exp in self.experiments.values():
+            for a in exp.assessors.values():
+                if key == a.id or (key == a.label and scope in (None, a.project)):
+                    return a
+        return None
 
     def add_file(self, experiment: str, scan: str | None, name: str, data: bytes, resource: str = "DICOM",
                  digest: str | None = None) -> XFile:

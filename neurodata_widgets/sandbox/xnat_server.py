@@ -20,7 +20,14 @@ Our client, datalad-xnat, xnatpy (also in its model mode) and pyxnat run against
 * resources with numeric ids (addressed by id or label) on scans and on the session itself;
   files listed as ``.../resources/<id>/files/<catalog path>`` (sub-folders kept, ``Name`` the base
   name, ``cat_ID`` the resource id), downloads with ``Content-Length`` and ``Range``, and
-  ``format=zip`` archives of a scan, a resource or a session.
+  ``format=zip`` archives of a scan, a resource or a session;
+* assessors (``assessors=True``: FreeSurfer ``fs:fsData``, QC ``xnat:qcAssessmentData``):
+  ``/data/experiments/E/assessors[/A]`` (also project-scoped), their "out" resources and files at
+  ``.../assessors/A/out/resources/...``, and ``/data/experiments/A`` itself;
+* search (:mod:`.xnat_search`): ``POST /data/search`` with XNAT's search document, and on
+  ``/data/experiments`` the ``xsiType`` filter (with subtypes), field filters with ``*`` wildcards,
+  xpath ``columns=`` (named lower-case; a scan column gives one row per scan), ``limit``/``offset``;
+* errors under ``/data`` as Restlet 1.1's status page (HTML with an unclosed ``<br>``, not XML).
 
 Projects are ``public`` (guest may read), ``protected`` (listed to everyone, data only
 for members) or ``private`` (invisible to non-members). The data is generated from a seed
@@ -48,7 +55,8 @@ from http import HTTPStatus
 from urllib.parse import quote, unquote
 
 from .runner import Response, Service, json_response, text_response
-from .xnat_data import XExperiment, XFile, XnatArchive, XProject, XResource, XScan, XSubject
+from . import xnat_search
+from .xnat_data import XAssessor, XExperiment, XFile, XnatArchive, XProject, XResource, XScan, XSubject
 from .xnat_schemas import SCHEMAS, schema_text
 from .xnat_tables import FORMATS, render_item, render_table, wanted_format
 
@@ -76,13 +84,17 @@ class XnatServer(XnatArchive, Service):
         Whether file listings carry md5 digests.
     session_resources : bool
         Whether every session has a resource of its own (``QC``), besides its scans' resources.
+    assessors : bool
+        Whether sessions have derived data: a FreeSurfer (``fs:fsData``) and a QC
+        (``xnat:qcAssessmentData``) assessor, each with a resource of files.
     session_timeout : float
         Seconds of inactivity after which a JSESSION is forgotten (XNAT's default: 15 minutes).
     """
 
     name = "xnat"
     _E = r"^/data/experiments/(?P<e>[^/]+)"
-    _R = r"(?:/scans/(?P<scan>[^/]+))?"
+    # a scan's resources, or an assessor's (its "out" resources; "in" resources are its inputs)
+    _R = r"(?:/scans/(?P<scan>[^/]+)|/assessors/(?P<a>[^/]+)(?:/(?:out|in))?)?"
     routes = [
         ("GET", r"^/$", "_root"),
         ("GET", r"^/app/template/(Index|Login)\.vm$", "_page"),
@@ -98,6 +110,7 @@ class XnatServer(XnatArchive, Service):
         ("GET", r"^/xapi/schemas/(?P<name>.+)$", "_schema"),
         ("GET", r"^/data/search/elements/?$", "_search_elements"),
         ("GET", r"^/data/search/elements/(?P<type>[^/]+)/?$", "_search_fields"),
+        ("POST", r"^/data/search/?$", "_search"),
         ("GET", r"^/data/projects/?$", "_projects"),
         ("GET", r"^/data/projects/(?P<p>[^/]+)/?$", "_project_item"),
         ("GET", r"^/data/(?:projects/(?P<p>[^/]+)/)?subjects/?$", "_subjects"),
@@ -108,6 +121,8 @@ class XnatServer(XnatArchive, Service):
         ("GET", _E + r"/?$", "_experiment"),
         ("GET", _E + r"/scans/?$", "_scans"),
         ("GET", _E + r"/scans/(?P<scan>[^/]+)/?$", "_scan"),
+        ("GET", _E + r"/assessors/?$", "_assessors"),
+        ("GET", _E + r"/assessors/(?P<a>[^/]+)/?$", "_assessor"),
         ("GET", _E + _R + r"/resources/?$", "_resources"),
         ("GET", _E + _R + r"/resources/(?P<r>[^/]+)/?$", "_resource"),
         ("GET", _E + _R + r"(?:/resources/(?P<r>[^/]+))?/files/?$", "_files"),
@@ -116,7 +131,7 @@ class XnatServer(XnatArchive, Service):
 
     def __init__(self, seed: int = 0, projects=None, subjects: int = 3, sessions: int = 2, scans: int = 3,
                  files: int = 2, file_size: int = 2048, guest: bool = True, digests: bool = True,
-                 session_timeout: float = 900.0, session_resources: bool = False, **kwargs):
+                 session_timeout: float = 900.0, session_resources: bool = False, assessors: bool = False, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.guest = guest
         self.session_timeout = session_timeout
@@ -125,7 +140,8 @@ class XnatServer(XnatArchive, Service):
         self.sessions: dict = {}  # JSESSIONID -> [user name or None (guest), last use]
         if projects is None:
             projects = [("DEMO_PUBLIC", "public"), ("DEMO_PROTECTED", "protected"), ("DEMO_PRIVATE", "private")]
-        self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests, session_resources)
+        self.build_archive(seed, projects, subjects, sessions, scans, files, file_size, digests, session_resources,
+                           assessors)
 
     # -- service plumbing -------------------------------------------------------------------------
     def route(self, req):
@@ -156,16 +172,20 @@ class XnatServer(XnatArchive, Service):
         self.sessions.clear()
 
     def error_response(self, status, req, message=None, headers=None) -> Response:
-        """Errors as XNAT 1.8 sends them: under ``/data`` Restlet's status page (the reason in ``<h3>``,
-        which xnatpy and pyxnat read), elsewhere Tomcat 9's."""
+        """Errors as XNAT 1.8 sends them: under ``/data`` Restlet 1.1's status page (the reason in ``<h3>``,
+        which xnatpy and pyxnat read; an unclosed ``<br>`` makes it HTML, not XML, so pyxnat takes the
+        whole page as the message), elsewhere Tomcat 9's."""
         phrase = HTTPStatus(status).phrase
-        message = html.escape(message or phrase)  # it may echo the request
+        message = html.escape(message or _RESTLET_REASONS.get(status, phrase))  # it may echo the request
         headers = dict(headers or {})
         if status == 401:
             headers.setdefault("WWW-Authenticate", 'Basic realm="XNAT"')
         if req.path.startswith("/data/"):
+            section = _RFC_SECTIONS.get(status, "10")
             body = (f"<html>\n<head>\n   <title>Status page</title>\n</head>\n<body>\n<h3>{message}</h3>"
-                    f"<p>{phrase}</p>\n</body>\n</html>\n")
+                    f'<p>You can get technical details <a href="http://www.w3.org/Protocols/rfc2616/'
+                    f'rfc2616-sec10.html#sec{section}">here</a>.<br>\n'
+                    f'Please continue your visit at our <a href="/">home page</a>.\n</p>\n</body>\n</html>\n')
         else:
             title = f"HTTP Status {status} \u2013 {phrase}"
             body = (f'<!doctype html><html lang="en"><head><title>{title}</title></head><body><h1>{title}</h1>'
@@ -394,22 +414,115 @@ class XnatServer(XnatArchive, Service):
                 "URI": f"/data/experiments/{e.id}"}
 
     def _experiments(self, req):
+        """XNAT's experiment listing: ``xsiType=`` (a type and its subtypes; default every subject assessor, i.e.
+        sessions, not derived data), filters on fields or xpaths with ``*`` wildcards, xpath ``columns=``
+        (named lower-cased; a scan column gives one row per scan), then ``offset``/``limit``."""
         groups = req.match.groupdict()
-        pid = groups.get("p") or req.query.get("project")
-        sid = groups.get("s") or req.query.get("subject_ID") or req.query.get("subject_label")
-        projects = self._readable(req, pid)
-        if groups.get("s") and groups.get("p") and projects and not self._find_subject(req, sid, pid):
+        pid = groups.get("p")
+        sid = groups.get("s")
+        if groups.get("s") and groups.get("p") and self._readable(req, pid) \
+                and not self._find_subject(req, sid, pid):
             return self.error_response(404, req)
-        rows = []
-        for project in projects:
-            for subject in project.subjects:
-                if sid and unquote(sid) not in (subject.id, subject.label):
-                    continue
-                rows += [self._exp_row(e) for e in subject.experiments]
+        xsi = req.query.get("xsiType") or "xnat:subjectAssessorData"
+        members = xnat_search.MEMBERS.get(xsi.lower())
+        if members is None:
+            return self.error_response(400, req, f"Invalid xsiType: {xsi}")
+        wanted = [c for c in (req.query.get("columns") or "").split(",") if c]
+        paths = [c for c in wanted if "/" in c]
+        try:
+            resolved = {c: xnat_search.split_field(*c.split("/", 1)) for c in paths}
+            root = "assessor" if members <= {"fs:fsData", "xnat:qcAssessmentData"} else "session"
+            scans = any(fam == "scan" for fam, _, _ in resolved.values())
+            rows = [r for r in self._search_rows(req, root, pid, scans) if r[root]["xsitype"] in members]
+            if sid:  # the path's subject: its ID or, within a project, its label
+                rows = [r for r in rows if unquote(sid) in (r["subject"]["id"], r["subject"]["label"])]
+            rows = [r for r in rows if self._listing_filter(req, r, root)]
+        except xnat_search.SearchError as exc:
+            return self.error_response(400, req, str(exc))
+        table = []
+        for r in rows:
+            obj = r[root]["_obj"]
+            entry = self._exp_row(obj) if root == "session" else dict(
+                self._assessor_row(obj), subject_ID=r["subject"]["id"], subject_label=r["subject"]["label"])
+            for column, (fam, name, _) in resolved.items():
+                entry[column.lower()] = xnat_search.resolve(r, fam, name)
+            table.append(entry)
+        start = int(req.query.get("offset") or 0) if str(req.query.get("offset") or "0").isdigit() else 0
+        limit = req.query.get("limit")
+        table = table[start:start + int(limit)] if str(limit or "").isdigit() else table[start:]
+        if paths:  # XNAT writes xpath columns lower-cased
+            req.query["columns"] = ",".join(c.lower() if "/" in c else c for c in wanted)
         columns = ["ID", "project", "date", "xsiType", "label", "insert_date"]
-        if pid or sid:  # XNAT names the subject of every row once the listing is narrowed to a project/subject
+        if pid or sid or req.query.get("project") or req.query.get("subject_ID"):
+            # XNAT names the subject of every row once the listing is narrowed to a project/subject
             columns += ["subject_ID", "subject_label"]
-        return self._table(req, rows, columns, "Experiments")
+        return self._table(req, table, columns, "Experiments")
+
+    # query parameters of a listing that are not filters
+    _NOT_FILTERS = {"format", "columns", "xsiType", "limit", "offset", "sortBy", "sortOrder", "project_id"}
+
+    def _listing_filter(self, req, row, root) -> bool:
+        """Whether ``row`` passes every filter parameter (``project=DEMO*``, ``label=``, ``xnat:subjectData/label=``)."""
+        for key, value in req.query.items():
+            if key in self._NOT_FILTERS or not value:
+                continue
+            if "/" in key:
+                fam, name, _ = xnat_search.split_field(*key.split("/", 1))
+            else:
+                fam, name = root, key.lower()
+                if name == "subject_label":
+                    fam, name = "subject", "label"
+            have = xnat_search.resolve(row, fam, name)
+            if have is None and "/" not in key:
+                continue  # XNAT ignores parameters that name no field of the listing
+            if not any(xnat_search.wildcard(v, have or "") for v in value.split(",")):
+                return False
+        return True
+
+    def _search_rows(self, req, root: str, pid=None, scans: bool = False) -> list:
+        """Rows of ``root`` objects the caller may read, each ``{family: fields}`` (fields lower-cased)."""
+        rows = []
+        for project in self._readable(req, pid):
+            prow = {"id": project.id, "name": project.name, "description": project.description,
+                    "secondary_id": project.id, "_obj": project}
+            if root == "project":
+                rows.append({"project": prow})
+                continue
+            for subject in project.subjects:
+                srow = {"id": subject.id, "label": subject.label, "project": project.id,
+                        "insert_date": "2024-01-01 00:00:00.0", "_obj": subject}
+                if root == "subject":
+                    rows.append({"project": prow, "subject": srow})
+                    continue
+                for exp in subject.experiments:
+                    erow = {**{k.lower(): v for k, v in self._exp_row(exp).items()}, "modality": "MR",
+                            "scanner": "SIEMENS Prisma", "_obj": exp}
+                    base = {"project": prow, "subject": srow, "session": erow}
+                    if root == "assessor":
+                        rows += [dict(base, assessor={**{k.lower(): v for k, v in self._assessor_row(a).items()},
+                                                      "imagesession_id": exp.id, "session_label": exp.label,
+                                                      "_obj": a})
+                                 for a in exp.assessors.values()]
+                    elif root == "scan" or scans:
+                        rows += [dict(base, scan={**{k.lower(): v for k, v in self._scan_fields(exp, s).items()},
+                                                  "xsitype": "xnat:mrScanData", "_obj": s})
+                                 for s in exp.scans.values()]
+                    else:
+                        rows.append(base)
+        return rows
+
+    def _search(self, req):
+        """``POST /data/search``: a search XML document answered with a ResultSet (``format=`` json, csv, xml)."""
+        fmt = wanted_format(req.query)
+        if fmt not in FORMATS:
+            return self.error_response(415, req, f"Unsupported format {fmt}")
+        try:
+            bundle = xnat_search.parse_bundle(req.body or b"")
+            columns, rows = xnat_search.run(bundle, lambda root, element, scans: self._search_rows(
+                req, root, None, scans))
+        except xnat_search.SearchError as exc:
+            return self.error_response(400, req, str(exc))
+        return render_table(rows, columns, fmt, "Search", with_columns=True)
 
     def _no_resources(self, req):
         # project- and subject-level resources exist in XNAT; the sandbox has none
@@ -427,6 +540,11 @@ class XnatServer(XnatArchive, Service):
         return exp, self._guard(req, self.projects.get(exp.project) if exp else None)
 
     def _experiment(self, req):
+        assessor = self.assessor(unquote(req.match.group("e")), req.scope)
+        if assessor is not None:  # an assessor is an experiment too: /data/experiments/<its ID>
+            error = self._guard(req, self.projects.get(assessor.project))
+            fields = {k: v for k, v in self._assessor_row(assessor).items() if k not in ("URI", "xsiType")}
+            return error or render_item(assessor.xsi_type, fields, wanted_format(req.query))
         exp, error = self._experiment_for(req)
         if error:
             return error
@@ -444,6 +562,38 @@ class XnatServer(XnatArchive, Service):
     def _scan_fields(exp, s: XScan) -> dict:
         return {"ID": s.id, "type": s.type, "quality": s.quality, "series_description": s.series_description,
                 "image_session_ID": exp.id, "project": exp.project, "xnat_imagescandata_id": _scan_pk(exp, s)}
+
+    @staticmethod
+    def _assessor_row(a) -> dict:
+        return {"ID": a.id, "session_ID": a.session.id, "project": a.project, "date": a.date, "xsiType": a.xsi_type,
+                "label": a.label, "insert_date": "2024-01-01 00:00:00.0",
+                "URI": f"/data/experiments/{a.session.id}/assessors/{a.id}"}
+
+    def _assessors(self, req):
+        exp, error = self._experiment_for(req)
+        if error:
+            return error
+        xsi = req.query.get("xsiType")
+        members = xnat_search.MEMBERS.get(xsi.lower(), {xsi}) if xsi else None
+        rows = [self._assessor_row(a) for a in exp.assessors.values() if members is None or a.xsi_type in members]
+        return self._table(req, rows, _ASSESSOR_COLUMNS, "Assessors")
+
+    def _assessor_of(self, exp, key):
+        key = unquote(key)
+        return next((a for a in exp.assessors.values() if key in (a.id, a.label)), None)
+
+    def _assessor(self, req):
+        exp, error = self._experiment_for(req)
+        if error:
+            return error
+        a = self._assessor_of(exp, req.match.group("a"))
+        if a is None:
+            return self.error_response(404, req)
+        if wanted_format(req.query) == "zip":
+            return self._zip([(exp, a, r) for r in a.resources.values()], a.label)
+        fields = {k: v for k, v in self._assessor_row(a).items() if k not in ("URI", "xsiType", "session_ID")}
+        fields["imageSession_ID"] = exp.id
+        return render_item(a.xsi_type, fields, wanted_format(req.query))
 
     def _scans_of(self, exp, scan_id):
         if scan_id is None:
@@ -478,8 +628,14 @@ class XnatServer(XnatArchive, Service):
         exp, error = self._experiment_for(req)
         if error:
             return None, [], error
+        assessor_key = req.match.groupdict().get("a")
         scans = self._scans_of(exp, req.match.groupdict().get("scan"))
-        if scans is None:
+        if assessor_key:
+            assessor = self._assessor_of(exp, assessor_key)
+            if assessor is None:
+                return exp, [], self.error_response(404, req)
+            found = [(exp, assessor, r) for r in assessor.resources.values()]
+        elif scans is None:
             found = [(exp, None, r) for r in exp.resources.values()]
         elif not scans:
             return exp, [], self.error_response(404, req)
@@ -498,8 +654,9 @@ class XnatServer(XnatArchive, Service):
         if error:
             return error
         rows = [{"xnat_abstractresource_id": str(r.id), "label": r.label, "element_name": "xnat:resourceCatalog",
-                 "category": "scans" if scan else "resources", "cat_id": scan.id if scan else exp.id,
-                 "cat_desc": scan.series_description if scan else "", "format": r.format, "content": r.content,
+                 "category": _category(scan), "cat_id": scan.id if scan else exp.id,
+                 "cat_desc": getattr(scan, "series_description", "") if scan else "", "format": r.format,
+                 "content": r.content,
                  "tags": "", "file_count": str(len(r.files)), "file_size": str(sum(f.size for f in r.files))}
                 for _, scan, r in found]
         # XNAT's resource listing has a fixed column set and no URI (xnatpy builds one from the id)
@@ -517,8 +674,7 @@ class XnatServer(XnatArchive, Service):
     @staticmethod
     def _file_uri(exp, scan, r: XResource, xfile: XFile) -> str:
         # not URL-encoded: XNAT writes the catalog path as it is (sub-folders included)
-        base = f"/data/experiments/{exp.id}" + (f"/scans/{scan.id}" if scan else "")
-        return f"{base}/resources/{r.id}/files/{xfile.name}"
+        return f"/data/experiments/{exp.id}{_holder_path(scan)}/resources/{r.id}/files/{xfile.name}"
 
     def _files(self, req):
         exp, found, error = self._holders(req)
@@ -526,7 +682,8 @@ class XnatServer(XnatArchive, Service):
             return error
         fmt = wanted_format(req.query)
         if fmt == "zip":
-            return self._zip(found, f"{exp.label}_scans" if req.match.group("scan") else exp.label)
+            return self._zip(found, f"{exp.label}_scans" if req.match.group("scan") else
+                             found[0][1].label if req.match.group("a") and found else exp.label)
         rows = [{"Name": f.basename, "Size": str(f.size), "URI": self._file_uri(e, scan, r, f),
                  "collection": r.label, "file_tags": "", "file_format": r.format, "file_content": r.content,
                  "cat_ID": str(r.id), "digest": self.md5(f) if self.digests else ""}
@@ -539,7 +696,10 @@ class XnatServer(XnatArchive, Service):
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
             for exp, scan, r in found:
                 # XNAT puts archive members under <session>/scans/<scan>-<type>/resources/<label>/files/<path>
-                where = f"scans/{scan.id}-{scan.type}/" if scan else ""
+                if isinstance(scan, XAssessor):
+                    where = f"assessors/{scan.label}/out/"
+                else:
+                    where = f"scans/{scan.id}-{scan.type}/" if scan else ""
                 for f in r.files:
                     safe = "/".join(p for p in f.name.split("/") if p not in ("", ".", ".."))
                     zf.writestr(f"{exp.label}/{where}resources/{r.label}/files/{safe}", self.content(f))
@@ -575,8 +735,34 @@ DISPLAY_FIELDS = {
     "xnat:mrScanData": ("MR Scan", ["ID", "TYPE", "QUALITY", "SERIES_DESCRIPTION"]),
 }
 
+# Restlet 1.1's default descriptions: the <h3> of its status page when XNAT gives no reason of its own
+_RESTLET_REASONS = {
+    400: "The request could not be understood by the server due to malformed syntax",
+    401: "The request requires user authentication",
+    403: "The server understood the request, but is refusing to fulfill it",
+    404: "The server has not found anything matching the request URI",
+    405: "The method specified in the request is not allowed for the resource identified by the request URI",
+    415: "The server is refusing to service the request because the entity of the request is in a format not "
+         "supported by the requested resource for the requested method",
+    500: "The server encountered an unexpected condition which prevented it from fulfilling the request",
+}
+_RFC_SECTIONS = {400: "10.4.1", 401: "10.4.2", 403: "10.4.4", 404: "10.4.5", 405: "10.4.6", 415: "10.4.16",
+                 500: "10.5.1"}
+_ASSESSOR_COLUMNS = ["ID", "session_ID", "project", "date", "xsiType", "label", "insert_date"]
+
 _RESOURCE_COLUMNS = ["xnat_abstractresource_id", "label", "element_name", "category", "cat_id", "cat_desc",
                      "format", "content", "tags", "file_count", "file_size"]
+
+
+def _category(holder) -> str:
+    return "assessors" if isinstance(holder, XAssessor) else "scans" if holder else "resources"
+
+
+def _holder_path(holder) -> str:
+    """The part of a resource's path naming what holds it: a scan, an assessor ("out" resources) or the session."""
+    if isinstance(holder, XAssessor):
+        return f"/assessors/{holder.id}/out"
+    return f"/scans/{holder.id}" if holder else ""
 
 
 def _scan_pk(exp, scan) -> str:

@@ -185,8 +185,12 @@ class Catalog:
         return self.conn.execute("SELECT count(*) FROM datasets").fetchone()[0]
 
     # -- writing --------------------------------------------------------------------------------
-    def add(self, records, source: str = "") -> int:
-        """Insert or replace registry-shaped records (``url``, fields, ``metadata`` list); returns the count."""
+    def add(self, records, source: str = "", keep_ids: bool = False) -> int:
+        """Insert or replace registry-shaped records (``url``, fields, ``metadata`` list); returns the count.
+
+        ``keep_ids``: a record's ``id`` (and its metadata's) is kept when no other URL holds it, so ids read from a
+        registry work with its ``/dataset-urls/{id}`` and ``/url-metadata/{id}``.
+        """
         n = 0
         with self._lock:
             conn = self.conn
@@ -194,7 +198,7 @@ class Catalog:
             try:
                 self._written(conn)
                 for rec in records:
-                    self._upsert(conn, rec, source)
+                    self._upsert(conn, rec, source, keep_ids=keep_ids)
                     n += 1
                 conn.execute("COMMIT")
             except BaseException:
@@ -202,7 +206,8 @@ class Catalog:
                 raise
         return n
 
-    def bulk_add(self, records, source: str = "", batch: int = 5000, progress=None, reindex: bool = True) -> int:
+    def bulk_add(self, records, source: str = "", batch: int = 5000, progress=None, reindex: bool = True,
+                 keep_ids: bool = False) -> int:
         """Load many records fast: rows first, then each trigram index built in one pass.
 
         Meant for imports and fresh catalogs (the indexes are rebuilt over everything).
@@ -222,9 +227,9 @@ class Catalog:
                     replace = conn.execute("SELECT 1 FROM datasets LIMIT 1").fetchone() is not None
                     for rec in records:
                         try:
-                            self._upsert(conn, rec, source, replace)
+                            self._upsert(conn, rec, source, replace, keep_ids)
                         except sqlite3.IntegrityError:
-                            self._upsert(conn, rec, source)
+                            self._upsert(conn, rec, source, keep_ids=keep_ids)
                         n += 1
                         if progress and n % batch == 0:
                             progress(n)
@@ -280,7 +285,15 @@ class Catalog:
         conn.execute("INSERT INTO ds_fts(ds_fts) VALUES ('rebuild')")
         conn.execute("INSERT INTO md_fts(md_fts) VALUES ('rebuild')")
 
-    def _upsert(self, conn, rec: dict, source: str, replace: bool = True) -> int:
+    @staticmethod
+    def _free_id(conn, table: str, wanted, keep: bool):
+        """``wanted`` when it is to be kept and no row of ``table`` holds it, else ``None`` (a new id)."""
+        if not keep or not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
+            return None
+        taken = conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (wanted,)).fetchone()
+        return None if taken else wanted
+
+    def _upsert(self, conn, rec: dict, source: str, replace: bool = True, keep_ids: bool = False) -> int:
         url = str(rec["url"])
         if replace:
             conn.execute("DELETE FROM metadata WHERE url_id IN (SELECT id FROM datasets WHERE url = ?)", (url,))
@@ -293,20 +306,24 @@ class Catalog:
                   rec.get("annex_key_count"), rec.get("annexed_files_in_wt_count"),
                   rec.get("annexed_files_in_wt_size"), rec.get("git_objects_kb"),
                   rec.get("last_update_dt") or now_iso(), rec.get("source", source)]
-        cur = conn.execute("INSERT INTO datasets (url, ds_id, head, head_describe, branches, tags, annex_key_count,"
+        cur = conn.execute("INSERT INTO datasets (id, url, ds_id, head, head_describe, branches, tags, annex_key_count,"
                            " annexed_files_in_wt_count, annexed_files_in_wt_size, git_objects_kb, last_update_dt,"
-                           " source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
+                           " source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           [self._free_id(conn, "datasets", rec.get("id"), keep_ids), *values])
         url_id = cur.lastrowid
         rows = []
         for md in rec.get("metadata") or []:
             if "extracted_metadata" not in md:  # a reference (return_metadata=reference) holds no content
                 continue
-            rows.append((url_id, md["extractor_name"], md.get("extractor_version", ""),
+            rows.append((self._free_id(conn, "metadata", md.get("id"), keep_ids), url_id, md["extractor_name"],
+                         md.get("extractor_version", ""),
                          json.dumps(md.get("extraction_parameter") or {}), metadata_text(md["extracted_metadata"]),
                          md.get("dataset_describe", rec.get("head_describe") or ""),
                          md.get("dataset_version", rec.get("head") or "")))
-        conn.executemany("INSERT INTO metadata (url_id, extractor_name, extractor_version, extraction_parameter,"
-                         " extracted_metadata, dataset_describe, dataset_version) VALUES (?,?,?,?,?,?,?)", rows)
+        # one at a time: a kept id must be seen as taken by the next record's check
+        for row in rows:
+            conn.execute("INSERT INTO metadata (id, url_id, extractor_name, extractor_version, extraction_parameter,"
+                         " extracted_metadata, dataset_describe, dataset_version) VALUES (?,?,?,?,?,?,?,?)", row)
         return url_id
 
     def remove(self, urls) -> int:

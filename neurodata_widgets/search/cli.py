@@ -74,6 +74,9 @@ def cmd_import(args) -> int:
     except Exception as exc:
         return _fail(exc)
     print(f"{cat.path}: imported {result['imported']} records from {result['source']}")
+    if result.get("renumbered"):
+        print(f"{result['renumbered']} records took a new id: the catalog already held other datasets under "
+              "theirs (a fresh catalog keeps every registry id).")
     return 0
 
 

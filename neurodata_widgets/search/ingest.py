@@ -69,7 +69,12 @@ def load_records(source) -> list[dict]:
 
 
 def import_source(catalog: Catalog, source: str, query: str | None = None, job=None) -> dict:
-    """Import records from a registry base URL (every page, metadata content) or a JSON file."""
+    """Import records from a registry base URL (every page, metadata content) or a JSON file.
+
+    The records keep the registry's ids (a dataset's and its metadata's) where the catalog has no other URL under
+    that id, so ``catalog search`` ids work with the registry's ``/dataset-urls/{id}``; ``renumbered`` counts those
+    that had to take a new id (the catalog held another dataset under theirs).
+    """
     if str(source).startswith(("http://", "https://")):
         client = RegistryClient(source)
         records = []
@@ -82,5 +87,11 @@ def import_source(catalog: Catalog, source: str, query: str | None = None, job=N
     else:
         records = load_records(source)
         label = str(Path(source).resolve())
-    n = catalog.bulk_add(records, source=label) if len(records) > 1000 else catalog.add(records, source=label)
-    return {"imported": n, "source": label}
+    # records whose id is free go first: one that must take a new id then takes it beyond theirs
+    held = dict(catalog.conn.execute("SELECT id, url FROM datasets"))
+    records.sort(key=lambda r: held.get(r.get("id"), str(r["url"])) != str(r["url"]))
+    add = catalog.bulk_add if len(records) > 1000 else catalog.add
+    n = add(records, source=label, keep_ids=True)
+    ids = dict(catalog.conn.execute("SELECT url, id FROM datasets")) if records else {}
+    renumbered = sum(1 for r in records if isinstance(r.get("id"), int) and ids.get(str(r["url"])) != r["id"])
+    return {"imported": n, "source": label, "renumbered": renumbered}

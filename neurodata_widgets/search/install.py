@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UserError, identity_problem
 from ..jobs import Cancelled
 from ..repo import remove_tree
 from ..tools import command
@@ -89,6 +89,9 @@ def clone(url: str, path: Path, job=None) -> str:
             remove_tree(path)
         lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
         why = next((ln for ln in lines if "error" in ln.lower()), lines[-1] if lines else f"exit code {code}")
+        found = identity_problem(said)  # git-annex: "failed to read sha from git commit-tree"
+        if found:
+            raise UserError(f"Could not clone {url}: {found[0]}", found[1])
         raise UserError(f"Could not clone {url}: {why[:300]}",
                         "Check the URL can be reached from this machine (a path must exist here).")
     return str(path)

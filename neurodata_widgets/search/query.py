@@ -94,10 +94,14 @@ OP.2: "?" | "=" | ">" | "~"
 %ignore WS
 """
 
-# bounds that keep every query's time and memory small (and SQLite's limits out of reach)
+# bounds that keep every query's time and memory small (and SQLite's limits out of reach), the same for the
+# catalog and the registry, checked before anything is sent. DataLad-Registry's parser slows sharply with
+# length (50 words 1.6 s, 100 words 3.7 s, 256 words over 200 s while it keeps a CPU busy): at 100 words
+# its longest answer stays far inside our 60 s wait, so no request is left running after we stop waiting.
 MAX_LENGTH = 4000     # characters
-MAX_WORDS = 256       # words and quoted strings, the keywords AND, OR, NOT not counted
+MAX_WORDS = 100       # words and quoted strings, the keywords AND, OR, NOT counted too
 MAX_DEPTH = 16        # nested parentheses
+FIRST_LINE = re.compile(r".*\S.*")  # the registry's own check of its search parameter (a 422 otherwise)
 TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[-_.*?+\w]+|\S')
 
 HELP = """\
@@ -210,7 +214,10 @@ def _limits(text: str) -> int:
     if nul >= 0:
         raise _positioned("The query contains a NUL character, which cannot be searched for.", text, nul,
                           "Remove it.")
-    words = terms_seen = depth = 0
+    if not FIRST_LINE.match(text):
+        raise _positioned("The query's first line is blank, and DataLad-Registry refuses such a query.", text, 0,
+                          "Remove the empty line at the top: start the query on its first line.")
+    words = depth = 0
     for m in TOKENS.finditer(text):
         tok = m.group()
         if tok == "(":
@@ -222,10 +229,10 @@ def _limits(text: str) -> int:
             depth -= 1
         elif tok[0] == '"' or (tok[0] not in "()[]:," and text[m.end():m.end() + 1] not in (":", "[")):
             words += 1  # a field name before : or [ is part of its term
-            terms_seen += tok not in ("AND", "OR", "NOT")
-            if terms_seen > MAX_WORDS:
-                raise _positioned(f"The query has more than {MAX_WORDS} words.", text, m.start(),
-                                  "Split it into several searches.")
+            if words > MAX_WORDS:
+                raise _positioned(f"The query has more than {MAX_WORDS} words (AND, OR and NOT count too), and "
+                                  "DataLad-Registry takes minutes to read longer ones.", text, m.start(),
+                                  "Split it into several searches of up to 100 words each.")
     return words
 
 

@@ -138,6 +138,27 @@ class RegistryClient:
                 return
             page += 1
 
+    #: a registry has no facet endpoint: facets are counted over at most this many matches (pages of 100)
+    FACET_LIMIT = 500
+
+    def facets(self, query=None, limit: int = FACET_LIMIT) -> dict:
+        """Facet counts (datatype, modality, license, run records) over every match of ``query``.
+
+        Read in one fixed order, so sorting or paging the results changes no count. A search with more than
+        ``limit`` matches is counted over its first ``limit``; the answer then says so under ``"_counted"``
+        (``{"matches": n, "counted": limit}``).
+        """
+        records, total = [], 0
+        for page in self.pages(query, per_page=100, order_by="url", order_dir="asc", return_metadata="content"):
+            total = match_count(page)
+            records.extend(r for r in page.get("dataset_urls") or [] if isinstance(r, dict))
+            if len(records) >= limit:
+                break
+        found = facets(records[:limit])
+        if total > limit:
+            found["_counted"] = {"matches": total, "counted": limit}
+        return found
+
     def collection_stats(self, query: str | None = None) -> dict:
         """The registry's statistics of everything matching (``collection_stats``)."""
         return self.search(query, per_page=1)["collection_stats"]

@@ -9,8 +9,10 @@ Examples
 >>> rec = {"id": 7, "url": "https://example.org/ds<1>", "ds_id": "835db767-8b86-40a7-88e5-f1fdb74e2b78",
 ...        "annexed_files_in_wt_count": 3, "annexed_files_in_wt_size": 1500, "last_update_dt": "2025-03-14T09:26"}
 >>> frame = table_frame([rec])
->>> list(frame.index), list(frame.columns[:6])
-([7], ['url', 'ds_id', 'annexed files', 'size', 'annex keys', 'last update'])
+>>> list(frame.index), list(frame.columns)
+([7], ['dataset', 'annexed files', 'size', 'last update'])
+>>> name_of(rec), name_of({"url": "https://github.com/lab/study-42.git"})
+('ds<1>', 'study-42')
 >>> str(url_cell(rec["url"]))
 '<a class="ndw-search-url" href="https://example.org/ds&lt;1&gt;" target="_blank" rel="noopener noreferrer" title="https://example.org/ds&lt;1&gt;">https://example.org/ds&lt;1&gt;</a>'
 >>> summary_lines({"metadata": [{"extractor_name": "bids_dataset",
@@ -23,13 +25,16 @@ import json
 
 from ..ui.html import Markup, escape, format_bytes
 
-# the registry's order_by values, by the header a user clicks (every one of them is a column)
-ORDER_OPTIONS = [("last update", "last_update_dt"), ("url", "url"), ("annexed files", "annexed_files_in_wt_count"),
-                 ("size", "annexed_files_in_wt_size"), ("annex keys", "annex_key_count")]
+# the registry's order_by values, by the header a user clicks (every one of them is a column; "dataset" sorts
+# by the URL shown under the dataset's name)
+ORDER_OPTIONS = [("last update", "last_update_dt"), ("dataset", "url"), ("annexed files", "annexed_files_in_wt_count"),
+                 ("size", "annexed_files_in_wt_size")]
 SORT_KEYS = dict(ORDER_OPTIONS)
 HEADER_OF = {key: header for header, key in ORDER_OPTIONS}
-SHOWN = ["url", "ds_id", "annexed files", "size", "annex keys", "last update"]
+SHOWN = ["dataset", "annexed files", "size", "last update"]
 FIELD_OF = {"url": "url", "ds_id": "ds_id", **SORT_KEYS}
+#: a description is cut to this many characters in its row (the whole text is in the row's detail)
+DESCRIPTION_CHARS = 160
 
 
 def is_web_address(url) -> bool:
@@ -63,6 +68,32 @@ def _figure(text: str) -> Markup:
     return Markup(f'<span class="ndw-search-figure">{escape(text)}</span>')
 
 
+def name_of(record) -> str:
+    """A result's name: its metadata's name, else the last part of its URL (``.git`` left off)."""
+    named = dict(summary_lines(record)).get("name")
+    if named:
+        return named
+    url = str(record.get("url") or "").rstrip("/")
+    last = url.rpartition("/")[2] or url
+    return last[:-4] if last.endswith(".git") and len(last) > 4 else (last or "(no URL)")
+
+
+def dataset_cell(record) -> Markup:
+    """A result as a reader scans a catalogue: name, modalities and licence, a line of description, the URL."""
+    lines = dict(summary_lines(record))
+    badges = "".join(f'<span class="ndw-badge ndw-badge-info ndw-search-modality">{escape(m.strip())}</span>'
+                     for m in (lines.get("modalities") or lines.get("BIDS datatypes") or "").split(",")[:5]
+                     if m.strip() and not m.strip().startswith("(+"))
+    if lines.get("license"):
+        badges += f'<span class="ndw-badge ndw-search-license" title="licence">{escape(lines["license"])}</span>'
+    text = lines.get("description") or ""
+    cut = text if len(text) <= DESCRIPTION_CHARS else text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+    description = f'<div class="ndw-search-description">{escape(cut)}</div>' if cut else ""
+    return Markup(f'<div class="ndw-search-card"><b class="ndw-search-name">{escape(name_of(record))}</b> '
+                  f'<span class="ndw-search-badges">{badges}</span>{description}'
+                  f'<div class="ndw-search-where">{url_cell(record.get("url"))}</div></div>')
+
+
 def table_frame(records):
     """The records as the results table's frame: shown columns by header, indexed by the record's ``id``.
 
@@ -74,10 +105,9 @@ def table_frame(records):
     for i, rec in enumerate(records):
         labels.append(rec.get("id") if rec.get("id") is not None else f"row {i}")
         size = rec.get("annexed_files_in_wt_size")
-        rows.append({"url": url_cell(rec.get("url")), "ds_id": ds_id_cell(rec.get("ds_id")),
+        rows.append({"dataset": dataset_cell(rec),
                      "annexed files": _figure(_count(rec.get("annexed_files_in_wt_count"))),
                      "size": _figure("" if size is None else format_bytes(size)),
-                     "annex keys": _figure(_count(rec.get("annex_key_count"))),
                      "last update": _figure(str(rec.get("last_update_dt") or "")[:10])})
     return pd.DataFrame(rows, index=pd.Index(labels, name="id"), columns=SHOWN)
 
@@ -181,5 +211,6 @@ def detail_html(record) -> str:
     return f'<dl class="ndw-search-detail">{cells}</dl>{actions}'
 
 
-__all__ = ["ORDER_OPTIONS", "SORT_KEYS", "HEADER_OF", "SHOWN", "table_frame", "url_cell", "ds_id_cell",
+__all__ = ["ORDER_OPTIONS", "SORT_KEYS", "HEADER_OF", "SHOWN", "table_frame", "url_cell", "ds_id_cell", "name_of",
+           "dataset_cell",
            "summary_lines", "detail_html"]

@@ -136,7 +136,7 @@ FTS = {"ds": ("ds_fts", "datasets", TEXT_FIELDS), "md": ("md_fts", "metadata", (
 
 def _rarest(table: str, value: str, rarity) -> list | None:
     if rarity is None or len(value) < RARE_MIN or not value.isascii():
-        return None  # the tokenizer folds case beyond ASCII; a phrase is always right
+        return None  # beyond ASCII: a phrase, then the exact check of _fts_ids
     low = value.lower()
     counts = rarity(table, {low[i:i + 3] for i in range(len(low) - 2)})
     return sorted(counts, key=lambda t: (counts[t], t))[:3]
@@ -152,7 +152,15 @@ def _fts_ids(table: str, value: str, params, column: str | None) -> str:
     rare = _rarest(table, value, getattr(params, "rarity", None))
     if rare is None:
         params.append(f"{column} : {_fts_phrase(value)}" if column else _fts_phrase(value))
-        return f"SELECT rowid AS id FROM {fts} WHERE {fts} MATCH ?"
+        found = f"SELECT rowid AS id FROM {fts} WHERE {fts} MATCH ?"
+        if value.isascii():
+            return found
+        # the trigram tokenizer folds more than PostgreSQL's lower() does (ς->σ, ſ->s, ϖ->π, ϱ->ρ, ...): beyond
+        # ASCII the index only narrows the rows, and each is checked letter by letter as the registry compares
+        checked = [column] if column else list(columns)
+        params.extend([value] * len(checked))
+        check = " OR ".join(f"ndw_contains(r.{c}, ?)" for c in checked)
+        return f"SELECT r.id AS id FROM {base} r WHERE r.id IN ({found}) AND ({check})"
     expr = "(" + " AND ".join(_fts_phrase(t) for t in rare) + ")"
     params.append(f"{column} : {expr}" if column else expr)
     like = _like(value)

@@ -28,6 +28,11 @@ STYLE = f"""<style>
 .ndw-search-figure, .ndw-search-dsid {{ white-space: nowrap; }}
 a.ndw-search-url {{ color: {COLORS['primary']}; text-decoration: underline; }}
 .ndw-search-facets {{ margin-left: 12px; }}
+.ndw-search-card {{ min-width: 18ch; max-width: 60ch; white-space: normal; line-height: 1.35; }}
+.ndw-search-name {{ font-size: 14px; overflow-wrap: anywhere; }}
+.ndw-search-badges .ndw-badge {{ margin-right: 4px; }}
+.ndw-search-description {{ color: {COLORS['text']}; margin: 2px 0; overflow-wrap: anywhere; }}
+.ndw-search-where {{ font-size: 12px; }}
 .ndw-search-detail {{ display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 4px 0; }}
 .ndw-search-detail dt {{ color: {COLORS['muted']}; }}
 .ndw-search-detail dd {{ margin: 0; overflow-wrap: anywhere; }}
@@ -127,6 +132,7 @@ class DatasetSearch(WidgetBase):
         self.selection.add_class("ndw-search-selection")
         self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
                                         description="Into", layout=widgets.Layout(width="380px", max_width="100%"))
+        self.install_dir.add_class("ndw-search-into")
         self.install_button = widgets.Button(description="Install", icon="download", disabled=True,
                                              button_style="success", tooltip="clone the ticked datasets (or the "
                                              "row clicked) into the folder")
@@ -264,8 +270,9 @@ class DatasetSearch(WidgetBase):
             if isinstance(exc, QueryError):  # e.g. a registry refusing a catalog-only operator
                 self._query_failed(exc)
                 return
-            if fresh:
-                self._clear()
+            if fresh:  # the last results stay on screen under the error (the query typed stays in the box)
+                _, shown_page, sort_by, ascending = self._shown
+                self._set_view(shown_page, sort_by, ascending)
             else:
                 self._restore_view()
             self.fail(exc, "Searching" if fresh else f"Loading page {page}")
@@ -375,8 +382,13 @@ class DatasetSearch(WidgetBase):
         return detail_html(record) if record is not None else ""
 
     def _render_facets(self) -> None:
-        found = self._facets()
+        found = dict(self._facets())
+        counted = found.pop("_counted", None)
         children = [widgets.HTML("<b>Refine</b>")] if found else []
+        if found and counted:
+            children.append(widgets.HTML(f'<span class="ndw-muted ndw-search-facets-partial">counted over the first '
+                                         f'{_figure(counted["counted"])} of {_figure(counted["matches"])} '
+                                         'matches</span>'))
         for name, counts in found.items():
             children.append(widgets.HTML(f'<span class="ndw-muted">{escape(name)}</span>'))
             buttons = []
@@ -389,9 +401,9 @@ class DatasetSearch(WidgetBase):
         self.facet_box.children = children
 
     def _facets(self) -> dict:
-        if getattr(self, "_found_facets", None) is not None:  # the catalog counts over every match
+        if getattr(self, "_found_facets", None) is not None:  # counted over every match, whichever backend
             return self._found_facets
-        return facets(self._page_data.get("dataset_urls", []))  # a remote registry: this page's
+        return facets(self._page_data.get("dataset_urls", []))  # a backend that cannot count them: this page's
 
     # -- choosing rows --------------------------------------------------------------------------
     def _activated(self, change) -> None:

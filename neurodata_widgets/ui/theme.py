@@ -55,11 +55,13 @@ CSS = f"""
 <style>
 .ndw {{ font-family: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
         font-size: 14px; color: {COLORS['text']}; }}
-.ndw-header {{ background: {COLORS['primary']}; color: white; padding: 10px 16px; border-radius: 6px; }}
+/* darker than the theme's brand colour, so white text reads at >= 4.5:1 on light and dark themes alike */
+.ndw-header {{ background: color-mix(in srgb, {COLORS['primary']} 72%, #000); color: white; padding: 10px 16px;
+               border-radius: 6px; }}
 /* the header's widget spans its output exactly: ipywidgets' 2 px side margins would push it past a 100 % width */
 .jupyter-widgets.ndw-header-box {{ margin-left: 0; margin-right: 0; }}
 .ndw-header h1 {{ font-size: 20px; margin: 0; color: white; }}
-.ndw-header p {{ margin: 2px 0 0 0; opacity: .9; }}
+.ndw-header p {{ margin: 2px 0 0 0; }}
 .ndw-banner {{ padding: 6px 10px; border-radius: 4px; margin: 4px 0; color: {COLORS['text']};
               border-left: 4px solid transparent; overflow-wrap: anywhere; }}
 .ndw-banner-info {{ background: {tint(COLORS['info'])}; border-left-color: {COLORS['info']}; }}
@@ -90,6 +92,15 @@ a.ndw-link-button:hover {{ filter: brightness(1.1); }}
 .ndw-nowrap-buttons .jupyter-button, .jupyter-widgets.jupyter-button {{ white-space: nowrap; min-width: fit-content; }}
 /* rows of controls wrap instead of running off the page, at any width */
 .ndw-portal .widget-hbox, .ndw-wrap {{ flex-wrap: wrap; }}
+/* JupyterLab greys inactive tab titles and card headers to 4.45:1; ours read at the body text's contrast */
+.ndw-login-card-toggle.jupyter-button {{ justify-content: flex-start; text-align: left; font-weight: 600; }}
+.ndw-portal .lm-TabBar-tab, .ndw-portal .lm-TabBar-tabLabel, .ndw-portal .jupyter-widget-Collapse-header,
+.ndw-portal .jupyter-widget-Collapse-header span {{ color: {COLORS['text']} !important; }}
+/* the status bar sits under the tabs and sticks to the window's bottom: a job row appearing moves nothing */
+.ndw-portal > .ndw-status-bar {{ position: sticky; bottom: 0; z-index: 10; background: var(--jp-layout-color1, #fff); }}
+.ndw-portal > .ndw-status-bar:not(:empty) {{ border-top: 1px solid var(--jp-border-color2, #e0e0e0); }}
+/* one "demo sandbox" badge per page: the portal's own, under its title */
+.ndw-portal > * .ndw-sandbox-badge-box {{ display: none !important; }}
 /* a control never wider than its box, its own 2 px side margins included */
 .ndw-portal .widget-inline-hbox, .jupyter-widgets.ndw-fit {{ max-width: {FULL}; }}
 .ndw-portal .widget-inline-hbox input, .ndw-portal .widget-inline-hbox select, .ndw-fit input {{ min-width: 0; }}

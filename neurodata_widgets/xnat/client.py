@@ -36,10 +36,14 @@ from ..config import running_sandbox, setting
 
 log = logging.getLogger(__name__)
 
-MANIFEST_COLUMNS = ["project", "subject", "session", "experiment", "scan", "resource", "name", "size", "md5",
-                    "uri", "url"]
-# .../experiments/E[/scans/S]/resources/<id or label>/files/<catalog path, sub-folders kept>
-_FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)(?:/scans/(?P<scan>[^/]+))?/resources/(?P<r>[^/]+)/files/(?P<n>.+)$")
+MANIFEST_COLUMNS = ["project", "subject", "session", "experiment", "scan", "assessor", "resource", "name", "size",
+                    "md5", "uri", "url"]
+# .../experiments/E[/scans/S | /assessors/A[/out]]/resources/<id or label>/files/<catalog path, sub-folders kept>
+_FILE_URI = re.compile(r"/experiments/(?P<e>[^/]+)(?:/scans/(?P<scan>[^/]+)|/assessors/(?P<a>[^/]+)(?:/(?:out|in))?)?"
+                       r"/resources/(?P<r>[^/]+)/files/(?P<n>.+)$")
+# what a user calls XNAT's assessor types
+ASSESSOR_KINDS = {"fs:fsData": "FreeSurfer", "xnat:qcAssessmentData": "QC", "xnat:qcManualAssessorData": "manual QC",
+                  "proc:genProcData": "processing", "xnat:imageAssessorData": "assessor"}
 
 
 def default_url(value: str | None = None) -> str | None:
@@ -89,7 +93,9 @@ errors.register(_translate)
 class Node:
     """One item of the XNAT tree, enough to list its children and build its manifest.
 
-    ``level`` is ``project``, ``subject``, ``experiment``, ``scan``, ``resource`` or ``file``.
+    ``level`` is ``project``, ``subject``, ``experiment``, ``scan``, ``assessor``, ``resource`` or ``file``.
+    An assessor (derived data of a session: FreeSurfer, QC) stands where a scan would: its ID is
+    ``assessor`` (its label in ``info["label"]``), and its resources and files carry that ID too.
     """
 
     level: str
@@ -100,13 +106,18 @@ class Node:
     scan: str = ""
     resource: str = ""
     name: str = ""
+    assessor: str = ""  # assessor ID (the node is an assessor, or one of its resources or files)
     info: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def key(self) -> str:
-        parts = [self.project, self.subject, self.experiment, self.scan, self.resource, self.name]
-        return "/".join(p for p in parts[: ["project", "subject", "experiment", "scan", "resource",
-                                            "file"].index(self.level) + 1])
+        holder = self.scan or (f"assessors:{self.assessor}" if self.assessor else "")
+        parts = [self.project, self.subject, self.experiment, holder, self.resource, self.name]
+        depth = LEVELS.index("scan" if self.level == "assessor" else self.level) + 1
+        return "/".join(p for p in parts[:depth] if p)
+
+
+LEVELS = ["project", "subject", "experiment", "scan", "resource", "file"]
 
 
 class XnatClient:
@@ -355,35 +366,53 @@ class XnatClient:
         return self._frame(frame, {"ID": "id", "type": "type", "quality": "quality",
                                    "series_description": "series_description"})
 
-    def resources(self, experiment: str, scan: str | None = None):
-        """Resources of a scan, or of the session itself (``scan=None``).
+    def assessors(self, experiment: str):
+        """Assessors of a session (derived data: FreeSurfer, QC, ...): ``id, label, xsi_type, kind, date``."""
+        frame = self.result_set(f"/data/experiments/{experiment}/assessors")
+        out = self._frame(frame, {"ID": "id", "label": "label", "xsiType": "xsi_type", "date": "date"})
+        out.insert(3, "kind", [ASSESSOR_KINDS.get(t, t) for t in out["xsi_type"]])
+        return out
+
+    @staticmethod
+    def _holder(experiment: str, scan: str | None = None, assessor: str | None = None) -> str:
+        """The path of what holds resources: a scan, an assessor (its "out" resources) or the session."""
+        if assessor:
+            return f"/data/experiments/{experiment}/assessors/{assessor}/out"
+        return f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
+
+    def resources(self, experiment: str, scan: str | None = None, assessor: str | None = None):
+        """Resources of a scan, of an assessor (``assessor=`` its ID), or of the session itself (``scan=None``).
 
         Columns ``id, label, format, file_count, file_size``.
         """
-        where = f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
+        where = self._holder(experiment, scan, assessor)
         frame = self.result_set(where + "/resources")
         return self._frame(frame, {"xnat_abstractresource_id": "id", "label": "label", "format": "format",
                                    "file_count": "file_count", "file_size": "file_size"},
                            numeric=("file_count", "file_size"))
 
     def session_contents(self, experiment: str):
-        """What a session holds: ``(scans, resources)``, its scans and its own (session-level) resources.
+        """What a session holds: ``(scans, resources, assessors)``, its scans, its own (session-level)
+        resources and its assessors.
 
-        The two listings are asked for at once, so a slow server costs one round trip, not two.
+        The three listings are asked for at once, so a slow server costs one round trip, not three.
         """
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ndw-xnat-session") as pool:
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="ndw-xnat-session") as pool:
             scans = pool.submit(self.scans, experiment)
             resources = pool.submit(self.resources, experiment)
-            return scans.result(), resources.result()
+            assessors = pool.submit(self.assessors, experiment)
+            return scans.result(), resources.result(), assessors.result()
 
-    def files(self, experiment: str, scan: str | None = "ALL", resource: str | None = None):
-        """Files of a session's scans (``scan="ALL"``), of some scans (``"1,3"``), of one resource, or of a
-        session-level resource (``scan=None``).
+    def files(self, experiment: str, scan: str | None = "ALL", resource: str | None = None,
+              assessor: str | None = None):
+        """Files of a session's scans (``scan="ALL"``), of some scans (``"1,3"``), of one resource, of a
+        session-level resource (``scan=None``), or of an assessor (``assessor=`` its ID; all its resources).
 
-        Columns ``scan, resource, name, size, md5, format, content, uri``; ``name`` is the file's path in its
-        resource's catalog (sub-folders kept, so it is unique within the resource).
+        Columns ``scan, assessor, resource, name, size, md5, format, content, uri``; ``name`` is the file's path in
+        its resource's catalog (sub-folders kept, so it is unique within the resource); ``assessor`` is the ID
+        of the assessor holding it (else empty).
         """
-        path = f"/data/experiments/{experiment}" + (f"/scans/{scan}" if scan else "")
+        path = self._holder(experiment, scan, assessor)
         path += f"/resources/{resource}" if resource else ""
         frame = self.result_set(path + "/files")
         out = self._frame(frame, {"Name": "name", "Size": "size", "digest": "md5", "collection": "resource",
@@ -393,6 +422,7 @@ class XnatClient:
         parsed = [parse_file_uri(u or "") for u in out["uri"]]
         out["name"] = [p.get("name") or n for p, n in zip(parsed, out["name"])]
         out.insert(0, "scan", [p.get("scan") or "" for p in parsed])
+        out.insert(1, "assessor", [p.get("assessor") or "" for p in parsed])
         return out
 
     def session_files(self, experiment: str):
@@ -408,15 +438,49 @@ class XnatClient:
     def files_frame():
         import pandas as pd
 
-        return pd.DataFrame(columns=["scan", "name", "size", "md5", "resource", "format", "content", "uri"])
+        return pd.DataFrame(columns=["scan", "assessor", "name", "size", "md5", "resource", "format", "content",
+                                     "uri"])
+
+    def assessor_files(self, experiment: str):
+        """Files of every assessor of a session (one listing per assessor), ``assessor`` its label."""
+        import pandas as pd
+
+        assessors = self.assessors(experiment)
+        frames = []
+        for _, a in assessors.iterrows():
+            frame = self.files(experiment, None, None, a["id"])
+            frame["assessor"] = a["label"] or a["id"]
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else self.files_frame()
+
+    # -- search -------------------------------------------------------------------------------------------
+    def search_sessions(self, project=None, subject=None, modality=None, date_from=None, date_to=None):
+        """Sessions matching every given criterion, across the projects this account may read: one request to
+        XNAT's search engine (``POST /data/search``).
+
+        ``project`` and ``subject`` (a label or an ID) may hold ``*`` wildcards; ``modality`` is a DICOM code
+        (``MR``, ``PET``, ``CT``...); ``date_from``/``date_to`` (``YYYY-MM-DD`` or dates) bound the session date,
+        both ends included. Columns ``id, label, project, subject_id, subject_label, date, modality, xsi_type``.
+        """
+        from .search import search_document, sessions_frame
+
+        body = search_document(project, subject, modality, date_from, date_to)
+        response = self.http.post(self._base + "/data/search", params={"format": "json"}, data=body,
+                                  headers={"Content-Type": "text/xml"})
+        response.raise_for_status()
+        if "json" not in response.headers.get("Content-Type", ""):
+            raise errors.UserError("XNAT answered the search with a web page instead of data; the session may "
+                                   "have expired.", "Log in again.")
+        return sessions_frame(response.json().get("ResultSet", {}).get("Result", []))
 
     # -- manifests ----------------------------------------------------------------------------------------
     def manifest(self, selection, workers: int = 4) -> "pd.DataFrame":  # noqa: F821
         """Every file under the selected nodes: per session, one listing of its scans' files and one of its resources.
 
         ``selection`` is a list of :class:`Node`; ``workers`` sessions are listed at a time. Columns: ``project, subject, session,
-        experiment, scan, resource, name, size, md5, uri, url`` (one row per file, no duplicates). A whole session
-        includes its session-level resources (``scan`` empty); ``name`` is the path in the resource's catalog.
+        experiment, scan, assessor, resource, name, size, md5, uri, url`` (one row per file, no duplicates). A whole
+        session includes its session-level resources (``scan`` empty) and its assessors' files (``assessor`` the
+        assessor's label); ``name`` is the path in the resource's catalog.
         """
         import pandas as pd
 
@@ -436,6 +500,11 @@ class XnatClient:
                 entry = sessions.setdefault(node.experiment, (node.project, node.subject, node.session, set()))
                 if entry[3] is not None:
                     entry[3].add(node.scan)
+            elif node.level == "assessor" or (node.level == "resource" and node.assessor):
+                frame = self.files(node.experiment, None, node.resource or None, node.assessor)
+                label = node.info.get("label") if node.level == "assessor" else node.info.get("assessor_label")
+                frame["assessor"] = label or node.assessor
+                frames.append(self._label(frame, node.project, node.subject, node.session, node.experiment))
             elif node.level == "resource":
                 frame = self.files(node.experiment, node.scan or None, node.resource)
                 frames.append(self._label(frame, node.project, node.subject, node.session, node.experiment))
@@ -444,6 +513,7 @@ class XnatClient:
                 frames.append(pd.DataFrame([{"project": node.project, "subject": node.subject,
                                              "session": node.session, "experiment": node.experiment,
                                              "scan": node.scan, "resource": node.resource, "name": node.name,
+                                             "assessor": info.get("assessor_label") or node.assessor,
                                              "size": info.get("size"), "md5": info.get("md5", ""),
                                              "uri": info.get("uri", "")}]))
         def session_files(item):
@@ -452,8 +522,8 @@ class XnatClient:
             exp, (project, subject, label, scans) = item
             scan_spec = "ALL" if scans is None else ",".join(sorted(scans, key=_natural))
             frame = self.files(exp, scan_spec)
-            if scans is None:  # the whole session: its own resources too
-                frame = pd.concat([frame, self.session_files(exp)], ignore_index=True)
+            if scans is None:  # the whole session: its own resources and its assessors' files too
+                frame = pd.concat([frame, self.session_files(exp), self.assessor_files(exp)], ignore_index=True)
             return self._label(frame, project, subject, label, exp)
 
         # sessions are independent: a few in flight at once hide the server's latency
@@ -465,6 +535,7 @@ class XnatClient:
         out = out.drop_duplicates("uri").reset_index(drop=True)
         out["url"] = [self.file_url(u) for u in out["uri"]]
         out["size"] = pd.to_numeric(out["size"], errors="coerce").astype("Int64")
+        out["assessor"] = out["assessor"].fillna("") if "assessor" in out else ""
         return out[MANIFEST_COLUMNS]
 
     @staticmethod
@@ -482,7 +553,8 @@ def _natural(text: str):
 
 
 def parse_file_uri(uri: str) -> dict:
-    """``{experiment, scan, resource, name}`` of a file URI (``scan`` empty for a session-level resource).
+    """``{experiment, scan, assessor, resource, name}`` of a file URI (``scan`` and ``assessor`` empty for a
+    session-level resource).
 
     >>> parse_file_uri("/data/experiments/E1/scans/2/resources/17/files/runA/0001.dcm")["name"]
     'runA/0001.dcm'
@@ -490,7 +562,8 @@ def parse_file_uri(uri: str) -> dict:
     m = _FILE_URI.search(uri)
     if not m:
         return {}
-    return {"experiment": m["e"], "scan": m["scan"] or "", "resource": m["r"], "name": unquote(m["n"])}
+    return {"experiment": m["e"], "scan": m["scan"] or "", "assessor": m["a"] or "", "resource": m["r"],
+            "name": unquote(m["n"])}
 
 
 def _cookie(header: str, name: str) -> str | None:

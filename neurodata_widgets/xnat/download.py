@@ -64,7 +64,10 @@ def safe_relpath(pathfmt: str, fields: dict, name: str) -> str:
 
 
 def layout_fields(row: dict) -> dict:
-    """The fields a path format is filled with: a session-level resource stands where a scan would."""
+    """The fields a path format is filled with: an assessor (its label) or a session-level resource stands where a
+    scan would, so ``{subject}/{session}/{scan}/`` puts FreeSurfer's files in ``.../<session>_freesurfer/``."""
+    if not row.get("scan") and row.get("assessor"):
+        return dict(row, scan=row["assessor"])
     if not row.get("scan"):
         return dict(row, scan=row.get("resource") or "resources")
     return row

@@ -19,26 +19,38 @@ from __future__ import annotations
 from .client import Node
 
 COLUMNS = ["name", "kind", "details", "size"]
-CHILD = {"project": "subject", "subject": "experiment", "experiment": "scan", "scan": "resource", "resource": "file"}
-NOUN = {"subject": "subject", "experiment": "session", "scan": "scan", "resource": "resource", "file": "file"}
+CHILD = {"project": "subject", "subject": "experiment", "experiment": "scan", "scan": "resource",
+         "assessor": "resource", "resource": "file"}
+NOUN = {"subject": "subject", "experiment": "session", "scan": "scan", "assessor": "assessor", "resource": "resource",
+        "file": "file"}
 
 
 def kind(node: Node) -> str:
-    """What a user calls the node: XNAT's experiments are sessions; a resource may belong to the session itself."""
+    """What a user calls the node: XNAT's experiments are sessions; a resource may belong to the session itself
+    or to an assessor (derived data such as FreeSurfer's)."""
+    if node.level == "resource" and node.assessor:
+        return "assessor resource"
     if node.level == "resource" and not node.scan:
         return "session resource"
     return {"experiment": "session"}.get(node.level, node.level)
 
 
+def _holder(node: Node) -> str:
+    """What holds the node's resources, by name: a scan's ID or an assessor's label."""
+    return node.scan or (node.info.get("assessor_label") or node.info.get("label") or node.assessor
+                         if node.assessor else "")
+
+
 def name(node: Node) -> str:
     return {"project": node.project, "subject": node.subject, "experiment": node.session or node.experiment,
-            "scan": node.scan, "resource": node.resource, "file": node.name}[node.level]
+            "scan": node.scan, "assessor": _holder(node), "resource": node.resource, "file": node.name}[node.level]
 
 
 def path(node: Node) -> list:
     """The names from the project down to the node, as a user reads them (session labels, not IDs)."""
-    parts = [node.project, node.subject, node.session or node.experiment, node.scan, node.resource, node.name]
-    depth = ["project", "subject", "experiment", "scan", "resource", "file"].index(node.level) + 1
+    parts = [node.project, node.subject, node.session or node.experiment, _holder(node), node.resource, node.name]
+    level = "scan" if node.level == "assessor" else node.level
+    depth = ["project", "subject", "experiment", "scan", "resource", "file"].index(level) + 1
     return [p for p in parts[:depth] if p]
 
 
@@ -67,6 +79,8 @@ def details(node: Node, children: list | None) -> str:
         parts = [info.get("date")]
     elif node.level == "scan":
         parts = [info.get("type"), info.get("quality"), info.get("series_description")]
+    elif node.level == "assessor":
+        parts = [info.get("kind"), info.get("date")]
     elif node.level == "resource":
         parts = [info.get("format"), _count(int(info["file_count"]), "file") if _known(info.get("file_count")) else ""]
     elif node.level == "file":

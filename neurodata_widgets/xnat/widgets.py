@@ -170,6 +170,28 @@ class XnatBrowser(WidgetBase):
                                               indent=False)
         self.track_button = widgets.Button(description="Track in dataset", icon="database")
         self.selection_label = widgets.HTML("0 selected")
+        # XNAT's search: sessions across projects in one request; the results open in the tree
+        self.search_project = widgets.Text(placeholder="e.g. DEMO_* ", description="Project",
+                                           layout=widgets.Layout(width="220px", max_width="100%"))
+        self.search_subject = widgets.Text(placeholder="label or ID", description="Subject",
+                                           layout=widgets.Layout(width="220px", max_width="100%"))
+        self.search_modality = widgets.Combobox(options=["MR", "PET", "CT", "EEG", "MEG", "US"], placeholder="any",
+                                                description="Modality", ensure_option=False,
+                                                layout=widgets.Layout(width="200px", max_width="100%"))
+        self.search_from = widgets.Text(placeholder="YYYY-MM-DD", description="From",
+                                        layout=widgets.Layout(width="200px", max_width="100%"))
+        self.search_to = widgets.Text(placeholder="YYYY-MM-DD", description="To",
+                                      layout=widgets.Layout(width="200px", max_width="100%"))
+        self.search_button = widgets.Button(description="Search sessions", icon="search")
+        self.search_clear = widgets.Button(description="All projects", icon="times",
+                                           tooltip="Leave the search: list every project again")
+        self.search_button.on_click(lambda _: self.search(wait=False))
+        self.search_clear.on_click(lambda _: self.refresh())
+        for w, cls in ((self.search_button, "ndw-xnat-search"), (self.search_project, "ndw-xnat-search-project"),
+                       (self.search_subject, "ndw-xnat-search-subject"),
+                       (self.search_modality, "ndw-xnat-search-modality"), (self.search_from, "ndw-xnat-search-from"),
+                       (self.search_to, "ndw-xnat-search-to"), (self.search_clear, "ndw-xnat-search-clear")):
+            w.add_class(cls)
         self.progress = JobProgress()
         self.filter.observe(lambda _: self.render(), names="value")
         self.refresh_button.on_click(lambda _: self.refresh(wait=False))
@@ -182,6 +204,9 @@ class XnatBrowser(WidgetBase):
         self.badge = SandboxBadge(client.url if client is not None else None)
         wrap = {"flex_flow": "row wrap", "align_items": "center"}
         super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.badge, self.banner,
+                          widgets.HBox([self.search_project, self.search_subject, self.search_modality,
+                                        self.search_from, self.search_to, self.search_button, self.search_clear],
+                                       layout=wrap),
                           widgets.HBox([self.filter, self.refresh_button, self.selection_label], layout=wrap),
                           self.table,
                           widgets.HBox([self.folder, self.download_button], layout=wrap),
@@ -237,6 +262,57 @@ class XnatBrowser(WidgetBase):
             self._listed(None)
             self.render()
 
+    def search(self, project=None, subject=None, modality=None, date_from=None, date_to=None, wait: bool = True):
+        """Find sessions with XNAT's search (arguments default to the search box's fields) and show them in the
+        tree: their projects and subjects, expanded, holding only the sessions found (each lists its scans,
+        resources and assessors when opened). "All projects" (or :meth:`refresh`) leaves the search.
+
+        Returns the sessions found (a DataFrame, see :meth:`XnatClient.search_sessions`), ``None`` on error.
+        ``wait=False`` (the button) searches in the background and returns its thread.
+        """
+        wanted = {"project": project if project is not None else self.search_project.value.strip(),
+                  "subject": subject if subject is not None else self.search_subject.value.strip(),
+                  "modality": modality if modality is not None else self.search_modality.value.strip(),
+                  "date_from": date_from if date_from is not None else self.search_from.value.strip(),
+                  "date_to": date_to if date_to is not None else self.search_to.value.strip()}
+        if self.client is None or not self.client.connected:
+            self.banner.show("Log in to search XNAT.", "info")
+            return None
+        if not wait:
+            return self.in_background(lambda: self.client.search_sessions(**wanted),
+                                      lambda found: self._show_found(found, wanted), "searching sessions",
+                                      "Searching sessions")
+        found = self._run(lambda: self.client.search_sessions(**wanted), "Searching sessions")
+        return None if found is None else self._show_found(found, wanted)
+
+    def _show_found(self, found, wanted: dict):
+        """The sessions of a search as the tree: projects > subjects > sessions, expanded."""
+        self._loading.clear()
+        self.children_of.clear()
+        self.expanded.clear()
+        self.nodes.clear()
+        self.selected = []
+        projects: dict = {}
+        for r in _records(found):
+            subjects = projects.setdefault(r["project"], {})
+            subjects.setdefault(r["subject_label"] or r["subject_id"], []).append(r)
+        self.roots = self._store(None, [Node("project", p, info={"name": p}) for p in projects])
+        for pnode in self.roots:
+            subjects = [Node("subject", pnode.project, s, info={"label": s}) for s in projects[pnode.project]]
+            self._store(pnode, subjects)
+            self.expanded.add(pnode.key)
+            for snode in subjects:
+                self._store(snode, [Node("experiment", pnode.project, snode.subject, r["id"], r["label"], info=r)
+                                    for r in projects[pnode.project][snode.subject]])
+                self.expanded.add(snode.key)
+        criteria = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in wanted.items() if v) or "no criteria"
+        self.table.empty_text = f"No sessions match {criteria}."
+        self.succeed(f"{len(found)} session{'' if len(found) == 1 else 's'} found ({criteria}).", kind="info",
+                     hint="Open a session to see its scans and assessors; All projects leaves the search.")
+        self.activity = f"{len(found)} sessions found"
+        self.render(reset=True)
+        return found
+
     def _run(self, fn, context):
         """Run ``fn``; on error show it (the widget stays usable) and return ``None``."""
         try:
@@ -258,19 +334,28 @@ class XnatBrowser(WidgetBase):
             children = [Node("experiment", node.project, node.subject, r["id"], r["label"], info=r)
                         for r in _records(c.experiments(node.project, node.subject))]
         elif node.level == "experiment":
-            scans, resources = c.session_contents(node.experiment)
+            scans, resources, assessors = c.session_contents(node.experiment)
             children = [Node("scan", node.project, node.subject, node.experiment, node.session, r["id"], info=r)
                         for r in _records(scans)]
             children += [Node("resource", node.project, node.subject, node.experiment, node.session, "",
                               r["label"] or str(r["id"]), info=r) for r in _records(resources)]
+            children += [Node("assessor", node.project, node.subject, node.experiment, node.session,
+                              assessor=r["id"], info=r) for r in _records(assessors)]
+        elif node.level == "assessor":
+            label = node.info.get("label") or node.assessor
+            children = [Node("resource", node.project, node.subject, node.experiment, node.session, "",
+                             r["label"] or str(r["id"]), assessor=node.assessor, info=dict(r, assessor_label=label))
+                        for r in _records(c.resources(node.experiment, assessor=node.assessor))]
         elif node.level == "scan":
             children = [Node("resource", node.project, node.subject, node.experiment, node.session, node.scan,
                              r["label"] or str(r["id"]), info=r) for r in _records(c.resources(node.experiment,
                                                                                                 node.scan))]
         else:
+            extra = {"assessor_label": node.info.get("assessor_label")} if node.assessor else {}
             children = [Node("file", node.project, node.subject, node.experiment, node.session, node.scan,
-                             node.resource, r["name"], info=r)
-                        for r in _records(c.files(node.experiment, node.scan, node.resource))]
+                             node.resource, r["name"], assessor=node.assessor, info=dict(r, **extra))
+                        for r in _records(c.files(node.experiment, node.scan or None, node.resource,
+                                                  node.assessor or None))]
         return children
 
     def _store(self, node: Node | None, children: list) -> list:
@@ -480,8 +565,12 @@ class XnatBrowser(WidgetBase):
         self.status, self.activity = job.state, f"{job.label}: {job.state}"
         self.error = self.progress.banner.message if job.state == "failed" else ""
         if job.state == "done":  # say where the files went
-            where = self.folder.value.strip() if job.label == "Download" else self.dataset.value.strip()
-            self.progress.banner.show(f"{job.label}: done", "ok", f"The files are in {where}.")
+            if job.label == "Download":
+                hint = f"The files are in {self.folder.value.strip()}."
+            else:  # tracked files are links whose content DataLad fetches on demand
+                hint = (f"The files are registered in {self.dataset.value.strip()}; their content is not "
+                        "downloaded yet: `datalad get <path>` (or Get in the Explorer) fetches it when needed.")
+            self.progress.banner.show(f"{job.label}: done", "ok", hint)
 
     def download(self) -> Job | None:
         """Download the selection into the folder box's path (a background job with progress and Cancel)."""

@@ -25,7 +25,11 @@ def voila_url(sandbox):
     from neurodata_widgets.portal.serve import VoilaServer
 
     with open(ARTIFACTS / "voila.log", "w") as log:
-        with VoilaServer(REPO / "notebooks", env=dict(os.environ), tracebacks=True, log=log) as server:
+        # as a fresh account starts it: no git identity, not even the one this test process applied for itself
+        # (each kernel's import of the toolkit applies the toolkit's identity on its own)
+        env = {k: v for k, v in os.environ.items() if k != "NDW_ORIGINAL_GIT_CONFIG_SYSTEM"}
+        env["GIT_CONFIG_SYSTEM"] = os.environ.get("NDW_ORIGINAL_GIT_CONFIG_SYSTEM") or os.devnull
+        with VoilaServer(REPO / "notebooks", env=env, tracebacks=True, log=log) as server:
             yield server.url
 
 

@@ -49,6 +49,10 @@ def lab(sandbox, tmp_path_factory):
     news = settings / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # JupyterLab writes the widgets' state into the .ipynb on save (as many users have it set)
+    manager = settings / "@jupyter-widgets" / "jupyterlab-manager"
+    manager.mkdir(parents=True)
+    (manager / "plugin.jupyterlab-settings").write_text(json.dumps({"saveState": True}))
     port = free_port()
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(root / "ws"))
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
@@ -62,7 +66,7 @@ def lab(sandbox, tmp_path_factory):
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=root)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/lab", proc, 180)
-        yield f"http://127.0.0.1:{port}"
+        yield LabServer(f"http://127.0.0.1:{port}", root / "notebooks")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -71,6 +75,15 @@ def lab(sandbox, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+class LabServer(str):
+    """The JupyterLab address (a str, as the tests use it) and the folder it serves (``root``)."""
+
+    def __new__(cls, url: str, root):
+        self = super().__new__(cls, url)
+        self.root = str(root)
+        return self
 
 
 class LabPage:
@@ -165,8 +178,7 @@ def test_dashboard_holds_in_both_themes_at_both_widths(lab_page, lab, demo, layo
     page.locator(f"{OUTPUTS} {SHOWN[name]}").first.wait_for(timeout=120_000)
     page.wait_for_timeout(1000)  # anywidget front ends draw after the kernel said ready
     if name == "portal":  # the login card opened: its fields must fit it
-        card = page.locator(".ndw-login-panel .jupyter-widget-Accordion, .ndw-login-panel .widget-accordion").first
-        card.locator(".lm-AccordionPanel-title, .jupyter-widget-Collapse-header, .p-Collapse-header").first.click()
+        page.locator(".ndw-login-panel .ndw-login-card-toggle").first.click()
         expect(page.locator(".ndw-login-panel input[type=password]").first).to_be_visible(timeout=60_000)
     if name == "provenance":
         expect(page.locator(".ndw-lineage-graph g.ndw-node-run").first).to_be_visible(timeout=60_000)
@@ -180,3 +192,19 @@ def test_dashboard_holds_in_both_themes_at_both_widths(lab_page, lab, demo, layo
         expect(tree.locator(".ndw-dt-table tbody tr", has_text="sub-001").first).to_be_visible(timeout=60_000)
     problems = _every_look(lab_page, name, layout_check, contrast)
     assert not problems, "\n".join(f"{look}: {p}" for look, ps in problems.items() for p in ps)
+
+
+def test_a_typed_password_is_never_saved_with_the_notebook(lab_page, lab):
+    """Typed but not submitted, a password stays out of the .ipynb that JupyterLab saves with widget state."""
+    page = lab_page.run(lab, "xnat.ipynb")
+    box = page.locator(f"{OUTPUTS} .ndw-xnat-password input")
+    box.wait_for(timeout=120_000)
+    typed = "typed-not-submitted-7f3a"
+    box.fill(typed)
+    expect(box).to_have_value(typed)
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    saved = os.path.join(lab.root, "xnat.ipynb")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=60_000)
+    text = open(saved, encoding="utf-8").read()
+    assert "application/vnd.jupyter.widget-state+json" in text  # the widgets' state was saved with it
+    assert typed not in text

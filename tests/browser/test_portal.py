@@ -1,4 +1,5 @@
 """The portal in Voila + Chromium: the whole journey, search -> install -> explorer -> provenance."""
+import subprocess
 from urllib.parse import quote
 
 import pytest
@@ -51,6 +52,12 @@ def test_search_install_get_and_lineage(dashboard, demo, tmp_path, tick_row):
     explorer.locator(".ndw-explorer-get").click()
     expect(storage).to_have_attribute("data-present", "398", timeout=60_000)
     assert (tmp_path / "ndw-demo" / "figures" / "mean_intensity.png").read_bytes()[:4] == b"\x89PNG"
+    # an account with no git identity: git-annex noted the clone and the get under the identity the page shows
+    shown = page.locator(".ndw-identity-line")
+    expect(shown).to_contain_text("Changes are saved as")
+    noted = subprocess.run(["git", "-C", str(tmp_path / "ndw-demo"), "log", "-1", "--format=%an <%ae>", "git-annex"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert noted and noted in shown.inner_text()
     # open its lineage graph in the provenance tab
     tick_row(explorer, "mean_intensity.png")
     explorer.locator(".ndw-explorer-provenance").click()

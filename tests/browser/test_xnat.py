@@ -90,3 +90,24 @@ def test_xnat_slow_listing_cancel_server_gone_then_back(dashboard, faults):
     _row(page, "sub-001_MR1").wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 2
+
+
+def test_xnat_search_sessions_opens_them_in_the_tree_with_their_assessors(dashboard):
+    page = dashboard.open("xnat.ipynb")
+    page.locator(".ndw-xnat-anonymous input").check()
+    page.locator(".ndw-xnat-login-button").click()
+    page.locator(".ndw-xnat-user-name", has_text="guest").wait_for(timeout=30_000)
+    page.locator(".ndw-xnat-search-subject input").fill("sub-002")
+    page.locator(".ndw-xnat-search-modality input").fill("MR")
+    page.locator(".ndw-xnat-search").click()
+    expect(page.locator(".ndw-xnat-browser .ndw-banner")).to_contain_text("sessions found", timeout=30_000)
+    # a guest finds the public project's sessions only, already under their project and subject
+    rows = page.locator(".ndw-xnat-tree .ndw-dt-table tbody tr")
+    expect(rows.filter(has_text="DEMO_PUBLIC")).to_have_count(1)
+    expect(rows.filter(has_text="DEMO_PROTECTED")).to_have_count(0)  # listed to guests, not readable
+    session = _expand(page, "sub-002_MR1")
+    expect(session).to_contain_text("assessor")
+    qc = _row(page, "sub-002_MR1_QC")
+    expect(qc).to_contain_text("QC")
+    page.locator(".ndw-xnat-search-clear").click()
+    expect(rows.filter(has_text="DEMO_PROTECTED")).to_have_count(1, timeout=30_000)

@@ -257,3 +257,43 @@ def test_a_dataset_that_is_not_one_says_so_without_freezing(tmp_path):
     ex.wait_background()
     assert ex.status == "failed" and "not a DataLad dataset" in ex.error
     assert not ex.table.busy and ex.banner.kind == "error"
+
+
+def test_save_and_push_from_the_explorer_show_the_datalad_commands(demo_clone, tmp_path):
+    """Every action that changes a dataset says the datalad command that does the same; Save and Push work."""
+    import subprocess
+
+    ex = DatasetExplorer(str(demo_clone))
+    ex.selected = ["figures/mean_intensity.png"]
+    ex.get()
+    assert ex.wait(120) and ex.status == "done"
+    assert ex.last_command.startswith("datalad get -d") and "figures/mean_intensity.png" in ex.last_command
+    assert "The same in a terminal" in ex.command.value
+    assert "nothing to save" in ex.changes.value
+    (demo_clone / "notes on it.txt").write_text("what I saw\n")
+    ex.refresh()
+    assert "1 unsaved change" in ex.changes.value
+    ex.save_message.value = "Add my notes"
+    ex.save()
+    assert ex.wait(120) and ex.status == "done", ex.banner.message
+    log = subprocess.run(["git", "-C", str(demo_clone), "log", "-1", "--format=%s"], capture_output=True, text=True)
+    assert log.stdout.strip() == "Add my notes" and "nothing to save" in ex.changes.value
+    assert ex.last_command == f"datalad save -d {demo_clone} -m 'Add my notes'"
+    # a sibling to push to: a bare repository
+    bare = tmp_path / "shared.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    subprocess.run(["git", "-C", str(demo_clone), "remote", "add", "lab", str(bare)], check=True)
+    ex.refresh()
+    assert "lab" in ex.push_to.options and not ex.push_button.disabled
+    ex.push("lab")
+    assert ex.wait(120) and ex.status == "failed"  # git-annex guards a dataset's special remotes
+    assert "special remote 'store-storage' is unverified" in ex.banner.message
+    assert "git annex verifyremote store-storage" in ex.banner.hint
+    # the explorer shows what git-annex asks, and trusts the remote only when the user says so
+    assert ex.verify_box.layout.display is None and "ria+file://" in ex.verify_text.value
+    ex.trust_button.click()
+    assert ex.wait(120) and ex.status == "done", ex.banner.message
+    assert ex.verify_box.layout.display == "none"
+    pushed = subprocess.run(["git", "-C", str(bare), "log", "-1", "--format=%s"], capture_output=True, text=True)
+    assert pushed.stdout.strip() == "Add my notes"
+    assert ex.last_command == f"datalad push -d {demo_clone} --to lab"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from neurodata_widgets.git_identity import identity
 from neurodata_widgets.globus import annex
 
 OLD_DATASET = Path(__file__).parent / "fixtures" / "ndw-globus-dataset.bundle"
@@ -41,6 +42,11 @@ def test_register_then_datalad_get(toolkit_client, globus, tmp_path, allow_colle
     image = (tmp_path / "ds/inputs/sub-01_T1w.nii.gz").read_bytes()
     assert image == (globus.collection_dir(src) / "ds001/sub-01/anat/sub-01_T1w.nii.gz").read_bytes()
     assert ds.repo.is_under_annex(["inputs/README"])[0]
+    # no git identity in the tests: the registration and git-annex's notes carry the toolkit's identity
+    me = identity(ds.path)
+    assert me.source == "toolkit"
+    for branch in ("HEAD", "git-annex"):
+        assert _git(ds.path, "log", "-1", "--format=%an <%ae>", branch).stdout.strip() == f"{me.name} <{me.email}>"
 
 
 def test_register_box_from_browser_selection(toolkit_client, globus, tmp_path, allow_collection):

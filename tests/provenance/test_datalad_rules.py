@@ -14,6 +14,7 @@ from datetime import datetime
 import datalad.api as dl
 import pytest
 
+from neurodata_widgets.git_identity import identity
 from neurodata_widgets.errors import UserError
 from neurodata_widgets.provenance.history import History, runs_csv
 from neurodata_widgets.provenance.lineage import Provenance
@@ -266,7 +267,7 @@ def test_prov_json_export_reads_back_with_typed_names(tmp_path):
     doc = ProvDocument.deserialize(content=json.dumps(v.to_prov()), format="json")
     records = doc.get_records()
     (agent,) = [r for r in records if isinstance(r, ProvAgent)]
-    assert PROV["Person"] in agent.get_asserted_types() and agent.label == "NDW Tester"
+    assert PROV["Person"] in agent.get_asserted_types() and agent.label == identity().name
     entities = [r for r in records if isinstance(r, ProvEntity)]
     assert len(entities) == 3  # a.txt, b.txt and the image the container ran
     for entity in entities:

@@ -134,12 +134,23 @@ def test_hostile_queries_end_in_a_tree_or_a_positioned_error(shape):
 def test_the_bounds_themselves_parse():
     from neurodata_widgets.search.query import MAX_DEPTH, MAX_WORDS
 
-    assert len(list(terms(parse(" OR ".join(["a"] * MAX_WORDS))))) == MAX_WORDS
+    half = (MAX_WORDS + 1) // 2  # AND, OR and NOT count as words too
+    assert len(list(terms(parse(" OR ".join(["a"] * half))))) == half
     assert len(list(terms(parse(" ".join(["a"] * MAX_WORDS))))) == MAX_WORDS
     assert parse("(" * MAX_DEPTH + "a" + ")" * MAX_DEPTH) == Term("a")
-    with pytest.raises(QueryError, match="more than 256 words") as info:
+    with pytest.raises(QueryError, match=f"more than {MAX_WORDS} words") as info:
         parse(" ".join(["a"] * (MAX_WORDS + 1)))
     assert info.value.position == 2 * MAX_WORDS
+    with pytest.raises(QueryError, match=f"more than {MAX_WORDS} words"):
+        parse(" OR ".join(["a"] * (half + 1)))
+
+
+@pytest.mark.parametrize("text", ["\nhaxby", "   \nhaxby", "\t\r\nurl:gin OR haxby"])
+def test_a_blank_first_line_is_refused_as_the_registry_does(text):
+    with pytest.raises(QueryError, match="first line is blank") as info:
+        parse(text)
+    assert info.value.position == 0
+    assert parse("haxby\n\nurl:gin") == parse("haxby url:gin")  # blank lines further down are spaces
 
 
 def test_long_queries_keep_the_operators():

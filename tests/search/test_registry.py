@@ -117,3 +117,30 @@ def test_registry_errors_are_readable_messages(client):
     with pytest.raises(RegistryError) as info:
         client.dataset_url(10_000_000)
     assert info.value.status == 404
+
+
+def test_imported_records_keep_the_registrys_ids(client, tmp_path):
+    cat = Catalog(tmp_path / "ids.sqlite")
+    result = import_source(cat, client.base_url, query="url:ndw-lab")
+    assert result["renumbered"] == 0
+    for rec in cat.search("url:ndw-lab", per_page=100)["dataset_urls"]:
+        # a catalog id is the registry's: its /dataset-urls/{id} is the same dataset
+        assert client.dataset_url(rec["id"])["url"] == rec["url"]
+    # records that carry their metadata's ids (a database dump, as the recorded fixture) keep those too; the API's
+    # metadata content has none, so imports over HTTP number metadata afresh
+    from pathlib import Path
+
+    dump = Path(__file__).parent / "fixtures" / "registry" / "records.json"
+    fixture = Catalog(tmp_path / "dump.sqlite")
+    import_source(fixture, str(dump))
+    for rec in json.loads(dump.read_text(encoding="utf-8")):
+        assert fixture.dataset_url(rec["id"])["url"] == rec["url"]
+        for md in rec.get("metadata") or []:
+            assert fixture.url_metadata(md["id"])["extractor_name"] == md["extractor_name"]
+    # a catalog that already holds another dataset under an id gives the newcomer a new one, and says so
+    other = Catalog(tmp_path / "taken.sqlite")
+    first = client.search("url:ndw-lab", per_page=1)["dataset_urls"][0]
+    other.add([{"url": "https://example.org/mine", "id": first["id"]}], keep_ids=True)
+    again = import_source(other, client.base_url, query="url:ndw-lab")
+    assert again["renumbered"] == 1
+    assert other.dataset_url(first["id"])["url"] == "https://example.org/mine"

@@ -20,9 +20,15 @@ from neurodata_widgets.search.catalog import Catalog
 from neurodata_widgets.search.query import EARLEY_WORDS, QueryError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "registry"
+# letters PostgreSQL's lower() leaves alone while Unicode case folding (and SQLite's trigram index) maps them:
+# final sigma ς (σ), long s ſ (s), pi symbol ϖ (π), rho symbol ϱ (ρ); next to their folded forms and capitals
+FOLDED = ["γιώργος", "γιώργοσ", "ΓΙΏΡΓΟΣ", "ργος", "ργοσ", "ΠΑΠΑΔΌΠΟΥΛΟΣ", "ſtraße", "straße", "ϖϱϖ", "πρπ",
+          "ΠΡΠ", "ϖϱο", "ϱυχ", "ρυχ"]
 WORDS = ["github", "osf", "visual", "cortex", "bids_dataset", "metalad_core", "datacite_gin", "v1", "master",
          "git-annex", "hexsha", "zürich", "ÜBERARBEITUNG", "a_b", "100", "visual*", "e", "AND", "OR", "NOT",
-         "url", "metadata", "tags", "head", "1.0", "neuro-lab-alpha", "@type", "nothing42"]
+         "url", "metadata", "tags", "head", "1.0", "neuro-lab-alpha", "@type", "nothing42", *FOLDED]
+# a record holding those letters, beside the recorded ones
+EXTRA = {"name": "ϖϱϖ ſtraße ϱυχή", "description": "Kurſive ϖϱο study of Σ and ς", "url_tail": "%CF%96%CF%B1-study"}
 STRINGS = ['"visual cortex"', '"\\"pilot\\""', '"100%"', '"a b"', '"AND"', '"_"', '"C:\\\\data"', '""',
            '"\\"v1.0.0\\""', '"%"']
 EXTRACTORS = ["bids_dataset", "metalad_core", "datacite_gin", "no_such"]
@@ -64,11 +70,28 @@ def queries(count: int = 400, seed: int = 16) -> list[str]:
 QUERIES = queries()
 
 
+def records_with_folding_letters(folder: Path) -> Path:
+    """The recorded records plus one whose name, text and URL hold ς, ſ, ϖ and ϱ."""
+    import copy
+
+    records = json.loads((FIXTURES / "records.json").read_text(encoding="utf-8"))
+    extra = copy.deepcopy(records[-1])
+    extra.update(id=max(r["id"] for r in records) + 1, url="https://example.org/labs/" + EXTRA["url_tail"],
+                 ds_id="0f0f0f0f-1111-4222-8333-444455556666")
+    top = max(m["id"] for r in records for m in r.get("metadata") or [])
+    extra["metadata"] = [dict(extra["metadata"][0], id=top + 1,
+                              extracted_metadata={"Name": EXTRA["name"], "Description": EXTRA["description"]})]
+    path = folder / "records.json"
+    path.write_text(json.dumps(records + [extra], ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    rows = load_records(FIXTURES / "records.json")
+    path = records_with_folding_letters(tmp_path_factory.mktemp("records"))
+    rows = load_records(path)
     cat = Catalog(tmp_path_factory.mktemp("reading") / "records.sqlite")
-    cat.add(json.loads((FIXTURES / "records.json").read_text(encoding="utf-8")))
+    cat.add(json.loads(path.read_text(encoding="utf-8")))
     yield rows, cat
     cat.close()
 
@@ -98,6 +121,16 @@ def test_the_generated_queries_cover_the_language(both):
     assert 20 <= refused <= len(QUERIES) - 200  # errors and matches both well represented
     assert sum(1 for r in readings if r not in ("refused", [])) >= 100
     assert any(" OR " in q for q, r in zip(QUERIES, readings) if r != "refused")
+
+
+@pytest.mark.parametrize("query", [*FOLDED, *(f"metadata:{w}" for w in FOLDED), "url:ϖϱ", "url:πρ"])
+def test_letters_compared_as_postgresql_lower_does(both, query):
+    rows, cat = both
+    assert our_reading(cat, query) == registry_reading(rows, query)
+
+
+def test_the_folding_letters_are_tried():
+    assert sum(any(w in q for w in FOLDED) for q in QUERIES) >= 40
 
 
 @pytest.mark.parametrize("query", QUERIES)

@@ -52,7 +52,7 @@ def test_search_shows_results_and_stats_in_the_table(backend):
                                            "annexed_files_in_wt_size", "last_update_dt"]
     t = w.table
     assert t.remote and t.total == 5 and t.pages == 2 and len(t.rows) == 3 and not t.busy
-    assert t.headers == ["url", "ds_id", "annexed files", "size", "annex keys", "last update"]
+    assert t.headers == ["dataset", "annexed files", "size", "last update"]  # a result leads with its name
     assert list(t.data.index) == list(w.results.id)  # the registry's ids: unique across pages
     s = w.stats_summary
     assert s["dataset_urls"] == 5 and s["unique_datasets"] == 4
@@ -70,11 +70,11 @@ def results_of(widget, page, backend):
 def test_a_header_click_sorts_on_the_registry_side(backend):
     w = DatasetSearch(backend, per_page=3)
     w.search("url:ndw-lab")
-    assert w.table.sortable == ["last update", "url", "annexed files", "size", "annex keys"]  # not ds_id
+    assert w.table.sortable == ["last update", "dataset", "annexed files", "size"]  # "dataset": by its URL
     assert (w.table.sort_by, w.table.ascending) == ("last update", False)  # newest first
     w.table.page = 1
     w.wait_background(60)
-    w.table.sort_by = "url"  # a click on the "url" header (the JavaScript sets both at once)
+    w.table.sort_by = "dataset"  # a click on the "dataset" header (the JavaScript sets both at once)
     w.table.ascending = True
     w.wait_background(60)
     assert w.page == 1 and w.table.page == 0  # a new order starts over
@@ -199,14 +199,41 @@ def test_html_from_records_is_escaped(tmp_path):
 
 def test_a_failing_registry_is_reported_and_the_widget_recovers(sandbox, faults):
     w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
+    shown, rows = w.total, list(w.table.data.index)
+    assert shown > 1 and rows
     faults["registry"].faults.set(status=503, pattern="dataset-urls")
     w.search("replication")
     assert w.banner.kind == "error" and "HTTP 503" in w.banner.message
-    assert w.activity == "The search failed." and w.status == "error" and w.total == 0
+    assert w.activity == "The search failed." and w.status == "error"
+    # the last results stay on screen under the error (not "No dataset matches."), the query typed stays
+    assert w.total == shown and list(w.table.data.index) == rows and not w.table.busy
+    assert w.value == "replication"
     faults["registry"].faults.clear()
     w.search_button.click()
     w.wait_background(60)
     assert w.banner.kind == "" and w.total == 1
+
+
+def test_facets_count_every_match_of_a_registry_and_hold_when_sorted(sandbox):
+    from neurodata_widgets.search.records import facets
+
+    client = RegistryClient(sandbox.info()["registry"]["url"])
+    w = DatasetSearch(client, per_page=2)
+    w.search("")
+    every = [r for p in client.pages(None, per_page=100, return_metadata="content") for r in p["dataset_urls"]]
+    assert len(every) > 2 and w._facets() == facets(every)  # all matches, not the 2 rows shown
+    before = w._facets()
+    w.sort("size", ascending=True)
+    assert w._facets() == before  # a sort changes no count
+
+
+def test_results_lead_with_the_dataset_name(backend, demo):
+    w = DatasetSearch(backend, per_page=50)
+    w.search("url:ndw-lab")
+    cells = [str(c) for c in w.table.data["dataset"]]
+    assert all('class="ndw-search-name"' in c and 'class="ndw-search-url"' in c for c in cells)
+    names = [c.split('class="ndw-search-name">')[1].split("<")[0] for c in cells]
+    assert all(names) and not any(n.startswith(("http", "/")) for n in names)
 
 
 def test_the_search_opens_with_the_newest_datasets(backend):
@@ -223,6 +250,19 @@ def test_remote_mode_refuses_catalog_extensions_with_a_message(sandbox):
     assert "does not support the operator ':~'" in w.error and sandbox.info()["registry"]["url"] in w.error
     w.search("hippocampus OR ndw")  # and the widget goes on working
     assert w.error == "" and w.total >= 1
+
+
+@pytest.mark.parametrize("query, reason", [("\nhaxby", "first line is blank"),
+                                           (" ".join(["bold"] * 101), "more than 100 words")])
+def test_queries_the_registry_would_refuse_or_choke_on_are_never_sent(sandbox, query, reason):
+    service = sandbox["registry"]
+    w = DatasetSearch(RegistryClient(sandbox.info()["registry"]["url"]))
+    w.wait_background(None)
+    service.reset_stats()
+    w.search(query)
+    assert reason in w.error and w.status == "error" and not w.table.busy
+    assert service.stats["total"] == 0  # refused here, before sending: nothing left running on the registry
+    assert "pydantic" not in w.error.lower() and "regex" not in w.error
 
 
 class GatedBackend:

@@ -350,3 +350,21 @@ def test_paged_table_row_actions_reach_the_owner_with_their_row():
     t._on_front_end(t, {"event": "action", "action": ["not", "a", "name"], "key": "kb"}, [])  # ignored
     t.act("again")  # from Python: the active row
     assert pressed == [("more", "kb"), ("again", "kb")]
+
+
+def test_dashboards_opened_in_a_plain_folder_ask_for_a_dataset_calmly(tmp_path, monkeypatch):
+    """Nothing names a dataset and the current folder is none (a notebook opened in a home folder): no red error."""
+    from neurodata_widgets.datasets.widgets import DatasetExplorer
+    from neurodata_widgets.provenance.widgets import ProvenanceViewer
+
+    for name in ("NDW_DATASET", "NDW_SANDBOX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    ex, viewer = DatasetExplorer(), ProvenanceViewer()
+    for widget in (ex, viewer):
+        assert widget.status == "ready" and widget.error == "" and widget.banner.kind == "info"
+        assert "No dataset is open" in widget.banner.message and str(tmp_path) in widget.banner.message
+    assert "Search" in ex.banner.hint
+    (tmp_path / "other").mkdir()
+    ex.value = str(tmp_path / "other")  # chosen by name: then it is an error
+    assert ex.status == "failed" and "not a DataLad dataset" in ex.error

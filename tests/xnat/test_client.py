@@ -26,8 +26,8 @@ def test_manifest_takes_one_request_per_session(client, server):
     server.reset_stats()
     manifest = client.manifest([Node("project", "DEMO_PRIVATE")])
     assert len(manifest) == 3 * 2 * 3 * 2
-    # the experiment listing, then per session its scans' files and its own resources
-    assert server.stats["total"] == 1 + 3 * 2 * 2
+    # the experiment listing, then per session its scans' files, its own resources and its assessors
+    assert server.stats["total"] == 1 + 3 * 2 * 3
     assert manifest["url"].str.startswith(server.url).all()
     scans = client.manifest([Node("scan", "DEMO_PRIVATE", "sub-001", manifest["experiment"][0], "x", "1"),
                              Node("scan", "DEMO_PRIVATE", "sub-001", manifest["experiment"][0], "x", "2")])

@@ -158,3 +158,93 @@ def test_pyxnat_listings_and_file_get(xserver, tmp_path):
         assert any(q.get("format") == "csv" for _, p, q in xserver.requests if p.endswith("/subjects"))
     finally:
         intf.disconnect()
+
+
+@pytest.fixture
+def searched():
+    """A server with derived data (FreeSurfer and QC assessors) on its sessions."""
+    from neurodata_widgets.sandbox.xnat_server import XnatServer
+
+    server = XnatServer(seed=5, subjects=3, sessions=2, scans=3, files=1, assessors=True).start()
+    yield server
+    server.stop()
+
+
+def test_xnatpy_class_queries(searched):
+    import xnat
+
+    info = searched.info()
+    session = xnat.connect(info["url"], user=info["user"], password=info["password"])
+    try:
+        mr = session.classes.MrSessionData
+        public = [e for e in searched.experiments.values() if e.project == "DEMO_PUBLIC"]
+        found = mr.query().filter(mr.project == "DEMO_PUBLIC").all()
+        assert sorted(e.id for e in found) == sorted(e.id for e in public)
+        assert {type(e).__name__ for e in found} == {"MrSessionData"}
+        # an AND of two constraints, a LIKE pattern and a date comparison (xnatpy sends MM/DD/YYYY)
+        first = public[0]
+        one = mr.query().filter(mr.project == "DEMO_PUBLIC", mr.label.like(first.label[:7] + "%")).all()
+        assert sorted(e.label for e in one) == sorted(e.label for e in public if e.label.startswith(first.label[:7]))
+        import datetime
+        day = datetime.date.fromisoformat(first.date)
+        later = mr.query().filter(mr.project == "DEMO_PUBLIC").filter(mr.date >= day).all()
+        assert sorted(e.id for e in later) == sorted(e.id for e in public if e.date >= first.date)
+        # the CSV's columns are the display fields, lower-cased
+        header = mr.query().filter(mr.project == "DEMO_PUBLIC").tabulate_csv().splitlines()[0]
+        assert header == '"session_id","project","subject_id"'
+        frame = mr.query().filter(mr.project == "DEMO_PUBLIC").tabulate_pandas()
+        assert len(frame) == len(public)
+    finally:
+        session.disconnect()
+
+
+def test_pyxnat_where_array_scans_and_version(searched):
+    from pyxnat import Interface
+
+    info = searched.info()
+    intf = Interface(server=info["url"], user=info["user"], password=info["password"])
+    try:
+        assert intf.version()["version"] == "1.8.10"  # /data/version is a 404 page; pyxnat falls back to buildInfo
+        table = intf.select("xnat:mrSessionData", ["xnat:mrSessionData/SESSION_ID", "xnat:mrSessionData/LABEL",
+                                                   "xnat:subjectData/SUBJECT_LABEL"]).where(
+            [("xnat:mrSessionData/PROJECT", "=", "DEMO_PROTECTED"), ("xnat:subjectData/SUBJECT_LABEL", "LIKE", "*002"),
+             "AND"])
+        wanted = [e for e in searched.experiments.values()
+                  if e.project == "DEMO_PROTECTED" and e.subject.label.endswith("002")]
+        assert sorted(table.get("session_id")) == sorted(e.id for e in wanted)
+        assert set(table.get("xnat_subjectdata_subject_label")) == {wanted[0].subject.label}
+        everything = intf.select("xnat:mrSessionData", ["xnat:mrSessionData/SESSION_ID"]).all()
+        assert len(everything) == len(searched.experiments)
+        # one row per scan, the xpath columns lower-cased
+        scans = intf.array.scans(project_id="DEMO_PUBLIC")
+        public = [e for e in searched.experiments.values() if e.project == "DEMO_PUBLIC"]
+        assert len(scans) == sum(len(e.scans) for e in public)
+        assert sorted(scans.get("xnat:imagescandata/id")) == sorted(s for e in public for s in e.scans)
+        mr_scans = intf.array.mrscans(project_id="DEMO_PUBLIC")
+        assert len(mr_scans) == len(scans)
+        experiments = intf.array.experiments(project_id="DEMO_PUBLIC", experiment_type="xnat:mrSessionData")
+        assert sorted(experiments.get("ID")) == sorted(e.id for e in public)
+        # a wrong object is pyxnat's own error, not a crash inside its error parser
+        from pyxnat.core.errors import DatabaseError
+        with pytest.raises(DatabaseError):
+            intf._exec("/data/experiments/NOPE")
+    finally:
+        intf.disconnect()
+
+
+def test_pyxnat_and_xnatpy_reach_assessors(searched, tmp_path):
+    from pyxnat import Interface
+
+    info = searched.info()
+    exp = next(e for e in searched.experiments.values() if e.project == "DEMO_PUBLIC" and len(e.assessors) == 2)
+    intf = Interface(server=info["url"], user=info["user"], password=info["password"])
+    try:
+        experiment = intf.select.project("DEMO_PUBLIC").subject(exp.subject.label).experiment(exp.label)
+        assert sorted(experiment.assessors().get()) == sorted(exp.assessors)
+        fs = next(a for a in exp.assessors.values() if a.xsi_type == "fs:fsData")
+        names = experiment.assessor(fs.id).out_resource("DATA").files().get()
+        assert "aseg.stats" in names
+        got = experiment.assessor(fs.id).out_resource("DATA").file("stats/aseg.stats").get(str(tmp_path / "a"))
+        assert open(got, "rb").read().startswith(b"# Title Segmentation Statistics")
+    finally:
+        intf.disconnect()

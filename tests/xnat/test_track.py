@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from neurodata_widgets import errors
+from neurodata_widgets.git_identity import identity
 from neurodata_widgets.xnat.client import Node, XnatClient
 from neurodata_widgets.xnat.track import track
 
@@ -40,6 +41,12 @@ def test_track_then_drop_and_get_round_trip(remembered, server, tmp_path):
     first = target / report["path"][0]
     assert first.is_symlink() and not first.exists()  # registered, no content yet
     assert not ds.repo.dirty
+    # no git identity in the tests: the commits carry the toolkit's per-environment one
+    me = identity(target)
+    assert me.source == "toolkit"
+    log = subprocess.run(["git", "-C", str(target), "log", "-3", "--format=%an <%ae>"], capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    assert log[0] == f"{me.name} <{me.email}>"
     # `datalad get` fetches with the stored credential (private project), verifies the md5 key
     got = ds.get(".", result_renderer="disabled", return_type="list")
     assert sum(r["action"] == "get" and r["status"] == "ok" for r in got) == len(manifest)

@@ -48,8 +48,8 @@ def test_login_browse_select_and_details(pair, server):
     assert [n.project for n in browser.roots] == ["DEMO_PUBLIC", "DEMO_PROTECTED", "DEMO_PRIVATE"]
     server.reset_stats()
     scan = browser.expand_path("DEMO_PRIVATE", "sub-002", "sub-002_MR1", "2")
-    # one request per level; a session's scans and its own resources are asked for at once
-    assert server.stats["total"] == 5
+    # one request per level; a session's scans, its own resources and its assessors are asked for at once
+    assert server.stats["total"] == 6
     details, kinds = _column(browser, "details"), _column(browser, "kind")
     assert details["DEMO_PRIVATE"] == "Demo Private · 3 subjects" and details["DEMO_PRIVATE/sub-002"] == "2 sessions"
     assert kinds[scan.key] == "scan" and details[scan.key].startswith("T2w · ") and details[scan.key].endswith(
