@@ -27,6 +27,8 @@ CULL_INTERVAL_SECONDS = 60
 #: JupyterLab extensions a dashboard page must not load: jupyter-server-proxy's adds launcher tiles, and on a
 #: Voila page (no JupyterLab around it) it fails to load with an error in the browser's console
 LAB_ONLY_EXTENSIONS = ("@jupyterhub/jupyter-server-proxy",)
+#: the name of Voila's own (anonymous user) cookie when it runs under a path prefix
+VOILA_COOKIE = "neurodata-widgets-voila"
 
 
 def voila_command(target, port: int | None = None, preheat: int = 0, tracebacks: bool = False,
@@ -58,7 +60,9 @@ def voila_command(target, port: int | None = None, preheat: int = 0, tracebacks:
     cmd += [f"--VoilaConfiguration.extension_denylist={name}" for name in LAB_ONLY_EXTENSIONS]
     cmd += [f"--sock={sock}"] if sock else [f"--port={port}", f"--Voila.ip={ip}"]
     if base_url:
-        cmd.append(f"--Voila.base_url={base_url}")
+        # behind a Jupyter server's proxy Voila sees the server's host: with the default cookie name
+        # ("username-<host>") it would clear the server's login cookie and log the user out
+        cmd += [f"--Voila.base_url={base_url}", f"--IdentityProvider.cookie_name={VOILA_COOKIE}"]
     if server_url:
         cmd.append(f"--Voila.server_url={server_url}")
     if preheat:
