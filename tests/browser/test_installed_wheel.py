@@ -190,7 +190,7 @@ def test_serve_from_an_empty_folder_serves_every_dashboard_for_real_servers(inst
         page.get_by_role("tab", name="Search").click()  # the page answers
         expect(page.locator(".ndw-search")).to_contain_text("NDW_REGISTRY_URL", timeout=30_000)
         search = fetch(f"http://127.0.0.1:{port}/voila/render/search.ipynb", timeout=180)
-        assert "ndw-search" in search and "Traceback" not in search
+        assert "<title>search</title>" in search and "Traceback" not in search
     finally:
         if dash is not None:
             dash.close()
@@ -325,6 +325,9 @@ def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wh
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:  # CI containers run as root
         cmd.append("--allow-root")
+    copied = subprocess.run([installed_wheel.bin / "neurodata-widgets", "dashboards", "copy", "dashboards", "portal"],
+                            env=env, cwd=work, capture_output=True, text=True, timeout=120)
+    assert copied.returncode == 0, copied.stderr
     lab = Running(cmd, env, work)
     dash = None
     try:
@@ -357,6 +360,13 @@ def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wh
         assert unix_socket_answers(sock, "/")
         assert not _listening(voila[0]), "the portal's Voila listens on a TCP port"
         assert "/dashboards/portal.ipynb" in " ".join(voila[0].cmdline())  # the packaged portal
+        # Voila as the server's extension: a copy under the server's folder, offline template, no Lab-only extension
+        rendered = urllib.request.Request(f"http://127.0.0.1:{port}/voila/render/dashboards/portal.ipynb",
+                                          headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(rendered, timeout=300) as r:
+            html = r.read().decode()
+        assert "<title>portal</title>" in html and "cdn.jsdelivr.net" not in html
+        assert "jupyter-server-proxy" not in html
     finally:
         if dash is not None:
             dash.close()
