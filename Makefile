@@ -5,12 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+# the JupyterHub test's proxy (npm, run on Debian's node), kept inside the venv
+CHP := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 PYTEST_ARGS ?=
 # e.g. make demo DEMO_ARGS="--port 8870"; make docs DOCS_OUT=/tmp/html; NDW_BENCH_SIZE=tiny make bench
 DEMO_ARGS ?=
 DOCS_OUT ?= handbook/_build/html
 
-.PHONY: demo test test-fast bench docs install chromium clean sandbox update-references
+.PHONY: demo test test-fast bench docs install chromium clean sandbox update-references hub-proxy
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# configurable-http-proxy from npm for the JupyterHub test and benchmark (node: Debian's /usr/bin/node)
+$(CHP):
+	npm install --prefix $(VENV)/node --no-audit --no-fund --loglevel=error configurable-http-proxy@5
+
+hub-proxy: $(CHP)
 
 # Debian's chromium for the browser tests (never a downloaded browser build)
 chromium:
@@ -36,7 +44,7 @@ demo: $(STAMP)
 sandbox: $(STAMP)
 	$(VENV)/bin/neurodata-widgets sandbox
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium $(CHP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # everything but the browser and notebook tests
@@ -47,7 +55,7 @@ test-fast: $(STAMP)
 update-references: $(STAMP) chromium
 	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py -k reference_image $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) $(CHP)
 	$(PY) benchmarks/run.py
 
 docs: $(STAMP)

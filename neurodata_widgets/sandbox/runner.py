@@ -514,8 +514,52 @@ class Sandbox:
         os.replace(tmp, target)
         return target
 
+    def publish_accounts(self, names, folder) -> dict:
+        """One XNAT account per name, each published to ``folder/<name>.json`` for that user alone.
+
+        For a shared sandbox on a JupyterHub: every hub user gets an XNAT account and password of their own,
+        and a file holding only theirs (mode 0600; owned by the operating-system account of that name when
+        this runs as root), for that user's ``NDW_SANDBOX``. :meth:`stop` removes the files.
+        Returns ``{name: path}``.
+        """
+        import pwd
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o755)
+        services = self.info()
+        written = {}
+        for name in names:
+            path = folder / f"{name}.json"
+            mine = dict(services)
+            if "xnat" in self.services:
+                mine["xnat"] = self.services["xnat"].add_account(name)
+            if "globus" in mine:  # the demo user's token is not this user's
+                mine["globus"] = {k: v for k, v in mine["globus"].items() if k != "access_token"}
+            environ = {**self.environ(), "NDW_SANDBOX": str(path)}
+            if "xnat" in self.services:
+                environ["NDW_XNAT_USER"] = name
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"pid": os.getpid(), "services": mine, "environ": environ, "account": name}, fh)
+            if os.geteuid() == 0:
+                try:
+                    owner = pwd.getpwnam(name)
+                except KeyError:
+                    pass
+                else:
+                    os.chown(tmp, owner.pw_uid, owner.pw_gid)
+            os.replace(tmp, path)
+            written[name] = path
+        self._accounts = {**getattr(self, "_accounts", {}), **written}
+        return written
+
     def unpublish(self) -> None:
         """Remove the file :meth:`publish` wrote (if it is still ours): it holds the demo password."""
+        for path in getattr(self, "_accounts", {}).values():
+            path.unlink(missing_ok=True)
+        self._accounts = {}
         if self.published is None:
             return
         try:

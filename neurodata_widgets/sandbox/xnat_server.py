@@ -147,6 +147,14 @@ class XnatServer(XnatArchive, Service):
     def info(self) -> dict:
         return {"url": self.url, "user": "demo", "password": self.users["demo"]["password"]}
 
+    def add_account(self, name: str) -> dict:
+        """A user account of its own (a fresh password, the demo user's projects): one per hub user.
+
+        Returns this service's :meth:`info` as that account sees it. An existing account keeps its password.
+        """
+        entry = self.users.setdefault(name, {"password": secrets.token_urlsafe(12), "projects": "*"})
+        return {"url": self.url, "user": name, "password": entry["password"]}
+
     def environ(self) -> dict:
         # never the password: notebooks print their environment at times
         return {"NDW_XNAT_URL": self.url, "NDW_XNAT_USER": "demo"}
