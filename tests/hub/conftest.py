@@ -232,29 +232,3 @@ def hub(hub_env, tmp_path_factory):
         assert token not in log.read_text(), "the hub's log holds the admin token"
         for password in passwords.values():
             assert password not in log.read_text(), "the hub's log holds a user's password"
-
-
-# ------------------------------------------------------------------------------------------------------------
-# until the wheel fixture of tests/conftest.py lands: the same shape
-# ------------------------------------------------------------------------------------------------------------
-@dataclass
-class _Installed:
-    venv: Path
-    python: Path
-    bin: Path
-    wheel: Path
-
-
-@pytest.fixture(scope="session")
-def installed_wheel():
-    folder = Path(tempfile.mkdtemp(prefix="ndw-wheel-"))
-    os.chmod(folder, 0o755)
-    run([str(REPO / ".venv/bin/python"), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder), str(REPO)],
-        timeout=600)
-    wheel = next(folder.glob("neurodata_widgets-*.whl"))
-    venv = folder / "venv"
-    run(["/usr/bin/python3", "-m", "venv", str(venv)])
-    run([str(venv / "bin/python"), "-m", "pip", "install", "-q", f"{wheel}[dashboards]", "jupyter-server-proxy"],
-        timeout=900)
-    yield _Installed(venv, venv / "bin/python", venv / "bin", wheel)
-    shutil.rmtree(folder, ignore_errors=True)
