@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, USERS, as_user, wait_for
+from .harness import ARTIFACTS, USERS, as_user, user_processes, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 ANN, BEN = USERS
@@ -127,8 +127,6 @@ def browse_and_download(portal, target: Path):
 
 def voila_sockets(user) -> list[str]:
     """The unix sockets the user's launcher-started Voila listens on (from its command line)."""
-    from .conftest import user_processes
-
     found = []
     for pid in user_processes(user):
         try:
@@ -187,7 +185,7 @@ def test_two_users_on_one_hub(hub, browser):
             assert stat.S_IMODE(files["Globus token file"].stat().st_mode) == 0o600
 
         # --- nor reach the other's Voila (a unix socket in a private folder) ------------------------------
-        python = str(hub_env_python(hub))
+        python = str(hub.venv / "bin" / "python")
         for owner, other in ((ANN, BEN), (BEN, ANN)):
             sockets = voila_sockets(owner)
             assert sockets, f"no Voila of {owner} listens on a unix socket"
@@ -232,9 +230,3 @@ def test_two_users_on_one_hub(hub, browser):
     finally:
         for context in contexts.values():
             context.close()
-
-
-def hub_env_python(hub) -> Path:
-    """The users' environment's interpreter (from the hub's configuration copy)."""
-    text = (hub.folder / "jupyterhub_config.py").read_text()
-    return Path(re.search(r'^ENV = (["\'])(.*)\1', text, re.M).group(2)) / "bin" / "python"
