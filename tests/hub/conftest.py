@@ -5,6 +5,8 @@ Run as another account than root, every test here is skipped, saying why (CI run
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,11 +19,19 @@ def need_root():
 
 
 @pytest.fixture(scope="session")
-def hub_env(installed_wheel):
+def hub_env(request):
     """The single-user environment: the installed wheel's venv plus ``jupyterhub-singleuser``, as an admin sets
-    up ``/opt/neurodata-widgets`` (the same JupyterHub version as the hub's)."""
+    up ``/opt/neurodata-widgets`` (the same JupyterHub version as the hub's).
+
+    ``NDW_HUB_TEST_VENV=/path/to/venv`` reuses one made by ``harness.user_environment`` (while working on this test).
+    """
     need_root()
     import jupyterhub
+
+    if os.environ.get("NDW_HUB_TEST_VENV"):
+        venv = Path(os.environ["NDW_HUB_TEST_VENV"])
+        return SimpleNamespace(venv=venv, bin=venv / "bin", python=venv / "bin" / "python")
+    installed_wheel = request.getfixturevalue("installed_wheel")
 
     if not (installed_wheel.bin / "jupyterhub-singleuser").exists():
         run([installed_wheel.python, "-m", "pip", "install", "-q", f"jupyterhub=={jupyterhub.__version__}"],
