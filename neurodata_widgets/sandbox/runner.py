@@ -11,7 +11,7 @@ HTTP by a script driving a separate ``neurodata-widgets sandbox`` process::
 
     POST /_sandbox/faults   {"latency": 0.02, "status": 500, "fraction": 0.5, "pattern": "/files"}
     DELETE /_sandbox/faults
-    POST /_sandbox/expire
+    POST /_sandbox/expire        {} or {"user": "ann"} (that account's sessions only)
     GET  /_sandbox/stats
 
 Examples
@@ -344,8 +344,9 @@ class Service:
         """Environment variables that point clients (and dashboards) at this service."""
         return {}
 
-    def expire(self) -> None:
-        """Invalidate sessions/tokens so clients see expiry (subclasses override)."""
+    def expire(self, user: str | None = None) -> None:
+        """Invalidate sessions/tokens so clients see expiry (subclasses override; ``user``: that account's only,
+        where the service has accounts)."""
 
     # -- routing -------------------------------------------------------------------------------
     def route(self, req: Request) -> Response:
@@ -395,8 +396,12 @@ class Service:
         return json_response(self.faults.as_dict())
 
     def _expire(self, req):
-        self.expire()
-        return json_response({"expired": True})
+        try:
+            user = (req.json() or {}).get("user")
+        except (ValueError, AttributeError):
+            return json_response({"message": 'the body is JSON: {} or {"user": NAME}'}, 400)
+        self.expire(user=user) if user else self.expire()
+        return json_response({"expired": True, **({"user": user} if user else {})})
 
     def _get_stats(self, req):
         return json_response(dict(self.stats))

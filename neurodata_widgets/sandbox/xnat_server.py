@@ -159,9 +159,13 @@ class XnatServer(XnatArchive, Service):
         # never the password: notebooks print their environment at times
         return {"NDW_XNAT_URL": self.url, "NDW_XNAT_USER": "demo"}
 
-    def expire(self) -> None:
-        """Forget every JSESSION, as a server restart or the session timeout does."""
-        self.sessions.clear()
+    def expire(self, user: str | None = None) -> None:
+        """Forget every JSESSION (of ``user`` alone when given), as a server restart or the session timeout does."""
+        if user is None:
+            self.sessions.clear()
+            return
+        for sid in [sid for sid, (who, _) in list(self.sessions.items()) if who == user]:
+            self.sessions.pop(sid, None)
 
     def error_response(self, status, req, message=None, headers=None) -> Response:
         """Errors as XNAT 1.8 sends them: under ``/data`` Restlet's status page (the reason in ``<h3>``,

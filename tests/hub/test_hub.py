@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -242,6 +243,17 @@ def test_two_users_on_one_hub(hub, browser):
         for secret in (account(hub, ANN)["services"]["xnat"]["password"], hub.passwords[ANN]):
             assert secret not in saved, "a saved notebook holds a password"
         assert not re.search(r'"(access|refresh)_token"|Bearer |JSESSIONID=', saved), "a saved notebook holds a token"
+
+        # --- one user's expired XNAT session changes nothing for the other -----------------------------------
+        xnat_url = account(hub, ANN)["services"]["xnat"]["url"]
+        expired = urllib.request.Request(xnat_url + "/_sandbox/expire", data=json.dumps({"user": ANN}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        assert json.load(urllib.request.urlopen(expired, timeout=30))["user"] == ANN
+        portals[BEN].get_by_role("tab", name="XNAT").click()
+        expand(portals[BEN], "DEMO_PUBLIC")  # ben's session lists on
+        portals[ANN].get_by_role("tab", name="XNAT").click()
+        expand(portals[ANN], "DEMO_PUBLIC")  # ann's, renewed from her login, too
+        expect(portals[ANN].locator(".ndw-login-panel")).to_contain_text(f"XNAT: logged in as {ANN}")
 
         # --- one user's logout changes nothing for the other ----------------------------------------------
         ann, ben = portals[ANN], portals[BEN]

@@ -40,3 +40,18 @@ def test_a_sandbox_of_another_account_counts_as_running(tmp_path, monkeypatch):
         assert config.read_published(path) is not None
     monkeypatch.setattr(os, "kill", lambda pid, sig: (_ for _ in ()).throw(PermissionError(1, "not permitted")))
     assert config.read_published(path) == {"pid": 1, "services": {}}
+
+
+def test_expiring_one_accounts_sessions_leaves_the_others():
+    with Sandbox(services=["xnat"], demo=False) as sandbox:
+        xnat = sandbox["xnat"]
+        url = xnat.url
+        accounts = {name: xnat.add_account(name) for name in ("ann", "ben")}
+        sessions = {}
+        for name, info in accounts.items():
+            s = requests.Session()
+            assert s.post(url + "/data/JSESSION", auth=(name, info["password"]), timeout=10).status_code == 200
+            sessions[name] = s
+        assert requests.post(url + "/_sandbox/expire", json={"user": "ann"}, timeout=10).json()["user"] == "ann"
+        assert sessions["ben"].get(url + "/data/auth", timeout=10).text == "User 'ben' is logged in"
+        assert sessions["ann"].get(url + "/data/auth", timeout=10).status_code == 401  # a guest again
