@@ -73,10 +73,11 @@ def binder_env(tmp_path_factory):
     return env, home
 
 
-def _start(cmd, env):
-    """``binder/start CMD`` as the container's entrypoint runs it (the sandbox in the background)."""
-    return subprocess.Popen(["bash", "binder/start", *cmd], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+def _start(cmd, env, log: Path):
+    """``binder/start CMD`` as the container's entrypoint runs it (the sandbox in the background); output to ``log``."""
+    with open(log, "w") as fh:
+        return subprocess.Popen(["bash", "binder/start", *cmd], env=env, cwd=REPO, stdout=fh,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def _stop(proc, home):
@@ -96,27 +97,30 @@ def _stop(proc, home):
 def test_binder_steps_run_the_portal_notebook(binder_env, tmp_path):
     env, home = binder_env
     out = tmp_path / "portal-executed.ipynb"
+    log = tmp_path / "start.log"
     proc = _start(["jupyter", "nbconvert", "--to", "notebook", "--execute", "notebooks/portal.ipynb",
-                   "--output", str(out)], env)
+                   "--output", str(out)], env, log)
     try:
-        output, _ = proc.communicate(timeout=600)
+        proc.wait(timeout=600)
     finally:
         _stop(proc, home)
-    assert proc.returncode == 0, output[-3000:]
+    assert proc.returncode == 0, log.read_text()[-3000:]
     text = out.read_text()
     assert "ndw-demo" in text
     assert "demo sandbox" in text  # start chose the sandbox explicitly (NDW_SANDBOX): the widgets say so
 
 
 @pytest.mark.browser
-def test_binder_jupyterlab_opens_the_portal_from_its_launcher(binder_env, browser):
+def test_binder_jupyterlab_opens_the_portal_from_its_launcher(binder_env, browser, tmp_path):
     """What mybinder.org serves: JupyterLab (started through binder/start); its launcher opens the portal."""
     from neurodata_widgets.portal.serve import free_port
 
     env, home = binder_env
     port, token = free_port(), secrets.token_hex(16)
+    # Binder's container runs as jovyan; this machine's tests may run as root, which JupyterLab refuses unless told
+    root = ["--allow-root"] if os.geteuid() == 0 else []
     proc = _start(["jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                   f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"], env)
+                   f"--IdentityProvider.token={token}", *root], env, tmp_path / "lab.log")
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         end = time.monotonic() + 180
@@ -125,7 +129,8 @@ def test_binder_jupyterlab_opens_the_portal_from_its_launcher(binder_env, browse
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5)
                 break
             except OSError:
-                assert proc.poll() is None and time.monotonic() < end, "JupyterLab did not start (binder/start)"
+                assert proc.poll() is None and time.monotonic() < end, \
+                    f"JupyterLab did not start (binder/start): {(tmp_path / 'lab.log').read_text()[-3000:]}"
                 time.sleep(0.5)
         lab = context.new_page()
         lab.goto(f"http://127.0.0.1:{port}/lab?token={token}", timeout=180_000)
