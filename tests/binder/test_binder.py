@@ -139,7 +139,13 @@ def test_binder_jupyterlab_opens_the_portal_from_its_launcher(binder_env, browse
         with context.expect_page(timeout=180_000) as new:
             card.click()
         portal = new.value
-        portal.wait_for_selector(".ndw-ready", state="attached", timeout=180_000)
+        try:
+            portal.wait_for_selector(".ndw-ready", state="attached", timeout=300_000)
+        except Exception as exc:
+            portal.screenshot(path=str(ARTIFACTS / "binder-portal-failure.png"), full_page=True)
+            log = (tmp_path / "lab.log").read_text().replace(token, "<token>")
+            raise AssertionError(f"the portal opened from the launcher never became ready ({portal.url}); "
+                                 f"JupyterLab's log ends with:\n{log[-4000:]}") from exc
         expect(portal.locator(".ndw-portal")).to_be_visible()
         expect(portal.get_by_text("demo sandbox").first).to_be_visible(timeout=60_000)
         portal.screenshot(path=str(ARTIFACTS / "binder-portal.png"))
