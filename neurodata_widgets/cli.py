@@ -358,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("demo", "sandbox", "serve"):
+    serving = args.command in ("demo", "sandbox", "serve")
+    if serving:
         _stop_on_signals()
     try:
         return args.func(args)
@@ -367,6 +368,10 @@ def main(argv=None) -> int:
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if serving:  # everything is stopped: a late signal must not kill the interpreter while it exits
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

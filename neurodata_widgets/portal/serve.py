@@ -24,6 +24,11 @@ from .voila_template import TEMPLATE, voila_environ
 #: a page's kernel is shut down this long after its tab was closed (Voila's culling; preheated kernels are kept)
 CULL_IDLE_SECONDS = 600
 CULL_INTERVAL_SECONDS = 60
+#: JupyterLab extensions a dashboard page must not load: jupyter-server-proxy's adds launcher tiles, and on a
+#: Voila page (no JupyterLab around it) it fails to load with an error in the browser's console
+LAB_ONLY_EXTENSIONS = ("@jupyterhub/jupyter-server-proxy",)
+#: the name of Voila's own (anonymous user) cookie when it runs under a path prefix
+VOILA_COOKIE = "neurodata-widgets-voila"
 
 
 def voila_command(target, port: int | None = None, preheat: int = 0, tracebacks: bool = False,
@@ -52,9 +57,12 @@ def voila_command(target, port: int | None = None, preheat: int = 0, tracebacks:
            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
            f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
            "--MappingKernelManager.cull_connected=False"]
-    cmd += [f"--sock={sock}"] if sock else [f"--port={port}", "--port_retries=0", f"--Voila.ip={ip}"]
+    cmd += [f"--VoilaConfiguration.extension_denylist={name}" for name in LAB_ONLY_EXTENSIONS]
+    cmd += [f"--sock={sock}"] if sock else [f"--port={port}", f"--Voila.ip={ip}"]
     if base_url:
-        cmd.append(f"--Voila.base_url={base_url}")
+        # behind a Jupyter server's proxy Voila sees the server's host: with the default cookie name
+        # ("username-<host>") it would clear the server's login cookie and log the user out
+        cmd += [f"--Voila.base_url={base_url}", f"--IdentityProvider.cookie_name={VOILA_COOKIE}"]
     if server_url:
         cmd.append(f"--Voila.server_url={server_url}")
     if preheat:
@@ -208,21 +216,26 @@ class VoilaServer:
             time.sleep(0.3)
         return self
 
-    def stop(self) -> None:
-        """Stop Voila (it shuts its kernels down); kill whatever it started that outlived it."""
+    def stop(self, timeout: float = 5) -> None:
+        """Stop Voila and every kernel it started, within about ``timeout`` seconds (then they are killed).
+
+        The kernels run in sessions of their own (not in Voila's process group): they get SIGTERM at the
+        same time as Voila, so a loaded machine's slow kernel shutdowns do not hold the stop up.
+        """
         if self.proc is None or self.proc.poll() is not None:
             return
-        started = descendants(self.proc.pid)  # kernels run in sessions of their own: not in Voila's group
+        started = descendants(self.proc.pid)
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+        stop_processes(started, timeout=timeout)
         try:
-            self.proc.wait(15)
+            self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-        stop_processes([p for p in started if p.is_running()])
+        stop_processes([p for p in started if p.is_running()], timeout=1)
 
     def __enter__(self):
         return self.start()

@@ -72,23 +72,33 @@ def pages(browser, request):
     test if it contacted a non-loopback host or logged a console error.
     """
     opened = []
+    name = request.node.name.replace("/", "_")
+
+    def finish(context, dash, index):
+        """Screenshot every tab of the page's context, close it, and check what it requested and logged."""
+        if dash.closed:
+            return
+        dash.closed = True
+        try:
+            for n, page in enumerate(context.pages):  # popups (a new tab the page opened) too
+                suffix = (f"-{index}" if index else "") + (f"-tab{n}" if n else "")
+                page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
+        finally:
+            context.close()
 
     def open_page(base_url: str, ignore_console=()) -> Dashboard:
         context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
         dash = Dashboard(context.new_page(), base_url, ignore_console)
+        dash.closed = False
+        index = len(opened)
+        dash.close = lambda: finish(context, dash, index)  # before stopping the server it talks to
         opened.append((context, dash))
         return dash
 
     yield open_page
-    name = request.node.name.replace("/", "_")
     problems = []
-    for i, (context, dash) in enumerate(opened):
-        try:
-            for n, page in enumerate(context.pages):  # popups (a new tab the page opened) too
-                suffix = (f"-{i}" if i else "") + (f"-tab{n}" if n else "")
-                page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
-        finally:
-            context.close()
+    for index, (context, dash) in enumerate(opened):
+        finish(context, dash, index)
         if dash.outside_requests():
             problems.append(f"page contacted non-loopback hosts: {dash.outside_requests()}")
         errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE + dash.ignore_console)]

@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
@@ -143,18 +144,22 @@ def test_demo_from_an_empty_folder_serves_the_packaged_portal(installed_wheel, t
     demo_run = Running([installed_wheel.bin / "neurodata-widgets", "demo", "--port", port,
                         "--demo-dir", Path(demo["root"])], env, work)
     published = Path(env["HOME"]) / ".cache/neurodata-widgets/sandbox.json"
+    dash = None
     try:
         url = demo_run.wait_for(r"ready: (http://127\.0\.0\.1:\d+/)").group(1)
         assert url == f"http://127.0.0.1:{port}/"
         assert "<title>portal</title>" in fetch(url)
         assert stat.S_IMODE(published.stat().st_mode) == 0o600  # it holds the demo password
-        page = pages(url.rstrip("/")).page
+        dash = pages(url.rstrip("/"))
+        page = dash.page
         page.goto(url, timeout=120_000)
         page.wait_for_selector(".ndw-ready", state="attached", timeout=120_000)
         expect(page.locator(".ndw-login-panel")).to_contain_text("XNAT: not logged in")
         page.get_by_role("tab", name="Explorer").click()  # the first interactive widget answers
         expect(page.locator(".ndw-explorer .ndw-crumbs").first).to_contain_text("ndw-demo", timeout=60_000)
     finally:
+        if dash is not None:
+            dash.close()  # before its server goes: a page left open reports the closed connection
         started = demo_run.stop(signal.SIGINT)
     assert any("voila_app" in c for c in started) and any("ipykernel" in c for c in started), started
     assert not published.exists(), "the published sandbox file (demo password) outlived the demo"
@@ -168,24 +173,27 @@ def test_serve_from_an_empty_folder_serves_every_dashboard_for_real_servers(inst
     work.mkdir()
     port = free_port()
     run = Running([installed_wheel.bin / "neurodata-widgets", "serve", "--port", port], env, work)
+    dash = None
     try:
         portal = run.wait_for(r"The portal: (http://127\.0\.0\.1:\d+/voila/render/portal\.ipynb)").group(1)
-        listing = fetch(f"http://127.0.0.1:{port}/")
+        listing = [item["name"] for item in json.loads(fetch(f"http://127.0.0.1:{port}/voila/api/contents"))["content"]]
         for name in DASHBOARDS:
             assert f"{name}.ipynb" in listing and f"/voila/render/{name}.ipynb" in run.output
-        page = pages(f"http://127.0.0.1:{port}").page
+        dash = pages(f"http://127.0.0.1:{port}")
+        page = dash.page
         page.goto(portal, timeout=120_000)
         page.wait_for_selector(".ndw-ready", state="attached", timeout=120_000)
         # no sandbox: the portal asks for the servers and shows no "demo sandbox" badge
         login = page.locator(".ndw-xnat-login")
         expect(login).to_contain_text("XNAT server's address", timeout=30_000)
         expect(page.locator(".ndw-badge:visible", has_text="demo sandbox")).to_have_count(0)
-        login.locator("input").first.fill("https://xnat.example.org")  # it takes input
-        page.get_by_role("tab", name="Search").click()
+        page.get_by_role("tab", name="Search").click()  # the page answers
         expect(page.locator(".ndw-search")).to_contain_text("NDW_REGISTRY_URL", timeout=30_000)
         search = fetch(f"http://127.0.0.1:{port}/voila/render/search.ipynb", timeout=180)
-        assert "ndw-search" in search and "Traceback" not in search
+        assert "<title>search</title>" in search and "Traceback" not in search
     finally:
+        if dash is not None:
+            dash.close()
         run.stop(signal.SIGTERM)
     assert not (Path(env["HOME"]) / ".cache/neurodata-widgets/sandbox.json").exists()
 
@@ -214,9 +222,10 @@ def test_dashboards_copy_then_serve_the_changed_copy_on_a_unix_socket(installed_
         run.wait_for(r"Press Ctrl-C to stop")
         assert stat.S_IMODE(sock.stat().st_mode) == 0o600  # only this account can connect
         page = _unix_get(str(sock), "/voila/render/portal.ipynb")
-        assert "The Smith lab" in page and "ndw-portal" in page
-        assert not [c for c in psutil.Process(run.proc.pid).children(recursive=True)
-                    for conn in _listening(c)], "serve --unix-socket also listens on a TCP port"
+        assert "The Smith lab" in page and "<title>portal</title>" in page
+        # Voila itself listens on no TCP port (its kernels' ports take only messages signed with their key)
+        voila = [p for p in descendants(run.proc.pid) if "neurodata_widgets.portal.voila_app" in p.cmdline()]
+        assert len(voila) == 1 and not _listening(voila[0]), "serve --unix-socket also listens on a TCP port"
     finally:
         run.stop(signal.SIGHUP)
     assert not sock.exists()
@@ -235,6 +244,71 @@ def _unix_get(sock: str, path: str) -> str:
     return body.decode()
 
 
+# -- the handbook's commands --------------------------------------------------------------------------
+HANDBOOK_PAGE = REPO / "handbook/howto/serve-dashboards.md"
+
+
+def handbook_commands() -> list[str]:
+    """The serving commands of the page's ``bash`` blocks (comments dropped), in order (``demo`` and ``sandbox``
+    are tested on their own)."""
+    text = HANDBOOK_PAGE.read_text()
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith(("neurodata-widgets serve", "neurodata-widgets dashboards", "voila ")):
+                commands.append(line)
+    return commands
+
+
+def test_the_handbook_serve_commands_work_as_written(installed_wheel, tmp_path):
+    """Every ``neurodata-widgets``/``voila`` command of "Serve the dashboards to a group", in a shell where pip
+    installed the package (its ``bin`` on PATH), run in order in one folder; a server is asked for a page, then
+    stopped with Ctrl-C. Port 8866 becomes a free port (other programs on this machine may hold 8866)."""
+    env = fresh_env(tmp_path)
+    env["PATH"] = f"{installed_wheel.bin}:{SYSTEM_PATH}"
+    work = tmp_path / "work"
+    work.mkdir()
+    commands = handbook_commands()
+    assert any(c.startswith("neurodata-widgets serve --unix-socket") for c in commands)
+    assert any(c.startswith("voila dashboards/ --template=ndw") for c in commands)
+    for command in commands:
+        port = free_port()
+        line = command.replace("8866", str(port)).replace("~/", env["HOME"] + "/")
+        argv = line.split()
+        if argv[1] != "serve" and argv[0] != "voila":  # a command that ends by itself
+            done = subprocess.run(argv, env=env, cwd=work, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+            continue
+        if "--port" not in line and "--unix-socket" not in line:  # the default 8866 may be taken here
+            argv += ["--port", str(port)] if argv[0] != "voila" else [f"--port={port}", "--no-browser"]
+        run = Running(argv, env, work)
+        try:
+            if "--unix-socket" in line:
+                run.wait_for("Press Ctrl-C to stop")
+                page = _unix_get(argv[argv.index("--unix-socket") + 1], "/")
+            else:
+                base = "/dashboards/" if "--base-url /dashboards/" in line else "/"
+                page = _wait_for_page(f"http://127.0.0.1:{port}{base}", run)
+            if argv[0] == "voila" and "portal.ipynb" in line:  # one notebook: the page is the dashboard
+                assert "<title>portal</title>" in page and "cdn.jsdelivr.net" not in page, command
+            else:
+                assert "Voil" in page, command
+        finally:
+            run.stop(signal.SIGINT)
+
+
+def _wait_for_page(url: str, run: Running, timeout: float = 300) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fetch(url, timeout=180)
+        except OSError:
+            if run.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{url} did not answer:\n{run.output}") from None
+            time.sleep(0.5)
+
+
 # -- JupyterLab's launcher --------------------------------------------------------------------------
 def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wheel, tmp_path, pages):
     env = fresh_env(tmp_path)
@@ -251,17 +325,26 @@ def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wh
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if os.geteuid() == 0:  # CI containers run as root
         cmd.append("--allow-root")
+    copied = subprocess.run([installed_wheel.bin / "neurodata-widgets", "dashboards", "copy", "dashboards", "portal"],
+                            env=env, cwd=work, capture_output=True, text=True, timeout=120)
+    assert copied.returncode == 0, copied.stderr
     lab = Running(cmd, env, work)
+    dash = None
     try:
         lab.wait_for(rf"http://127\.0\.0\.1:{port}/lab", timeout=180)
-        with pytest.raises(urllib.error.HTTPError):  # behind the server's login: no token, no portal
-            fetch(f"http://127.0.0.1:{port}/neurodata-portal/", timeout=30)
+        # behind the server's login: without the token the portal's address sends to the login page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/neurodata-portal/", timeout=60) as r:
+            assert urlsplit(r.url).path == "/login" and "password" in r.read().decode().lower()
         dash = pages(f"http://127.0.0.1:{port}", ignore_console=LAB_NOISE)
         page = dash.page
         page.goto(f"http://127.0.0.1:{port}/lab?token={token}", timeout=180_000)
         card = page.locator(".jp-LauncherCard", has_text="Neurodata portal")
         expect(card).to_be_visible(timeout=120_000)
-        assert "svg" in card.locator(".jp-LauncherCard-icon").inner_html()  # the packaged icon
+        icon = card.locator(".jp-LauncherCard-icon img")  # the packaged icon, served by the proxy
+        expect(icon).to_have_attribute("src", re.compile("neurodata-portal"))
+        loaded = "img => img.complete ? img.naturalWidth : new Promise(ok => { img.onload = () => ok(img.naturalWidth); " \
+                 "img.onerror = () => ok(0); })"
+        assert icon.evaluate(loaded) > 0, "the launcher icon did not load"
         with page.context.expect_page(timeout=60_000) as opened:
             card.click()
         portal = opened.value
@@ -277,5 +360,13 @@ def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wh
         assert unix_socket_answers(sock, "/")
         assert not _listening(voila[0]), "the portal's Voila listens on a TCP port"
         assert "/dashboards/portal.ipynb" in " ".join(voila[0].cmdline())  # the packaged portal
+        # Voila as the server's extension: a copy under the server's folder opens at /voila/render/<its path>
+        rendered = urllib.request.Request(f"http://127.0.0.1:{port}/voila/render/dashboards/portal.ipynb",
+                                          headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(rendered, timeout=300) as r:
+            html = r.read().decode()
+        assert "<title>portal</title>" in html
     finally:
+        if dash is not None:
+            dash.close()
         lab.stop(signal.SIGTERM, within=30)
