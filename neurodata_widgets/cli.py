@@ -125,6 +125,12 @@ def cmd_sandbox(args) -> int:
         if stop_asked():
             return 0
         path = sandbox.publish(target)
+        accounts = [name for name in (args.accounts or "").split(",") if name.strip()]
+        if accounts:  # a hub's shared sandbox: every user's own XNAT account, in a file of their own
+            folder = Path(args.accounts_dir or target.parent)
+            sandbox.publish_accounts([a.strip() for a in accounts], folder)
+            if not args.json:
+                print(f"Accounts {', '.join(accounts)}: each user's NDW_SANDBOX={folder}/<user>.json", flush=True)
         _slow_down(sandbox, args.latency, say=not args.json)  # with --json the first line is the JSON
         info = sandbox.info()
         if args.json:
@@ -354,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every service answers this late (a slow server); POST /_sandbox/faults changes it")
     p.add_argument("--file", default=None, help="file to publish to (default $NDW_SANDBOX_FILE or "
                    "~/.cache/neurodata-widgets/sandbox.json)")
+    p.add_argument("--accounts", default=None, metavar="USER,USER",
+                   help="an XNAT account of its own for each user (a hub's shared sandbox), published to "
+                   "ACCOUNTS_DIR/<user>.json, readable by that user alone")
+    p.add_argument("--accounts-dir", default=None, help="folder of the per-user files (default: --file's folder)")
     p.add_argument("services", nargs="*", help="services to start (default: all)")
     p.set_defaults(func=cmd_sandbox)
 
