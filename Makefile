@@ -29,7 +29,9 @@ $(NODE_TOOLS): Makefile
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 	  else echo "error: npm is missing. Install it with: sudo apt-get install nodejs npm" >&2; exit 1; fi; }
 	@mkdir -p $(VENV)/node
-	npm install --silent --no-audit --no-fund --prefix $(VENV)/node $(NPM_PACKAGES)
+	@test -f $(VENV)/node/package.json || echo '{"private": true}' > $(VENV)/node/package.json
+	@# from inside the folder, not with --prefix: a prefix also moves npm's global configuration (its CA file)
+	cd $(VENV)/node && npm install --silent --no-audit --no-fund $(NPM_PACKAGES)
 	@touch $(NODE_TOOLS)
 
 node-tools: $(NODE_TOOLS)

@@ -164,7 +164,7 @@ def start_hub(venv: Path, users=USERS, log_name="hub.log"):
         raise PermissionError(NEEDS_ROOT)
     if not PROXY.exists():
         raise FileNotFoundError(f"{PROXY} is missing: `make test` installs configurable-http-proxy from npm "
-                                "(npm install --prefix .venv/node configurable-http-proxy)")
+                                "(make node-tools)")
     ARTIFACTS.mkdir(exist_ok=True)
     passwords = create_users(users)
     folder = Path(tempfile.mkdtemp(prefix="ndw-hub-"))  # /tmp: the users must reach the sandbox's folder
