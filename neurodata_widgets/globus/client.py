@@ -569,7 +569,9 @@ class _Receiver:
             def do_GET(self):
                 q = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 ok, text = receiver.receive(q)
-                body = (f"<!doctype html><html><body style='font-family:sans-serif'><h1>{text}</h1>"
+                # no favicon: this one-shot server is gone by the time a browser would ask for one
+                body = (f"<!doctype html><html><head><link rel='icon' href='data:,'></head>"
+                        f"<body style='font-family:sans-serif'><h1>{text}</h1>"
                         "<p>You can close this tab and return to the notebook.</p></body></html>").encode()
                 self.send_response(200 if ok else 400)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

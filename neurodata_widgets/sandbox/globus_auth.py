@@ -338,7 +338,9 @@ def _client_doc(cid: str, name: str, public: bool, parent: str | None = None) ->
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+    # no favicon to fetch: the stand-in serves none, and a browser's request for one would end in a 404
+    return (f"<!doctype html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+            f"<title>{escape(title)}</title></head>"
             f"<body style='font-family: sans-serif; max-width: 40em; margin: 2em auto'>"
             f"<h1>{escape(title)}</h1>{body}</body></html>")
 

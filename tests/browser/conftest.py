@@ -49,6 +49,8 @@ class Dashboard:
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        # a "Failed to load resource" line names no address: the failed answers themselves do
+        page.on("response", lambda r: r.status >= 400 and self.console_errors.append(f"HTTP {r.status}: {r.url}"))
 
     def open(self, notebook: str, query: str = "", timeout: float = 120_000):
         """Navigate to ``/voila/render/<notebook>`` and wait until the kernel finished rendering."""
