@@ -113,10 +113,7 @@ def register(dataset, client, collection_id: str, paths, dest: str = "", fast: b
     ds = Dataset(str(dataset))
     if not ds.is_installed():
         raise UserError(f"{dataset} is not a DataLad dataset.", "Create one with `datalad create` first.")
-    https_server = client.collection(collection_id).get("https_server")
-    if not https_server:
-        raise UserError("This collection offers no HTTPS access.", "Pick a Globus Connect Server v5 collection.")
-    ensure_access(client, collection_id, https_server)
+    ensure_access(client, collection_id, client.https_server(collection_id))  # none: says to transfer instead
     uuid = ensure_conp_remote(ds.path, collection_id, "", remote_name(ds.path, collection_id))
     lines, planned = [], []
     for path in paths:
@@ -161,5 +158,5 @@ def get(dataset, client, paths=".") -> list[dict]:
     ds = Dataset(str(dataset))
     for endpoint in set(globus_remotes(ds.path).values()):
         collection = client.collection(endpoint) if is_collection_id(endpoint) else find_collection(client, endpoint)
-        ensure_access(client, collection["id"], collection["https_server"])
+        ensure_access(client, collection["id"], client.https_server(collection["id"], collection))
     return ds.get(paths, result_renderer="disabled", on_failure="ignore")

@@ -48,6 +48,10 @@ AUTH_RS = "auth.globus.org"
 TRANSFER_SCOPE = "urn:globus:auth:scope:transfer.api.globus.org:all"
 LOGIN_SCOPES = ("openid", "profile", "email", TRANSFER_SCOPE)
 PRODUCTION_WEB = "https://app.globus.org"
+_SEARCH_KEYS = ("id", "display_name", "owner_string", "description", "entity_type", "https_server",
+                "high_assurance", "is_globus_connect")
+# what the browser opens on before any search: endpoint_search scopes, and why a collection is listed
+FIRST_VIEW = (("recently-used", "recently used"), ("shared-with-me", "shared with you"), ("my-endpoints", "yours"))
 
 
 def https_scope(collection_id: str) -> str:
@@ -67,6 +71,52 @@ class ConsentRequired(errors.UserError):
         super().__init__(message, hint)
         self.scopes = scopes
         self.url = url
+
+
+class SessionRequired(errors.UserError):
+    """A collection's authentication policy wants a new login (high-assurance and policy-protected collections).
+
+    :attr:`session` holds what Globus asked for (``session_required_policies``, ``..._identities``,
+    ``..._single_domain``, ``..._mfa``); :attr:`url` starts the login that satisfies it (``prompt=login``).
+    """
+
+    def __init__(self, message, hint, session, url):
+        super().__init__(message, hint)
+        self.session = session
+        self.url = url
+
+
+SESSION_KEYS = ("session_required_policies", "session_required_identities", "session_required_single_domain",
+                "session_required_mfa")
+# Transfer's entity types in a user's words
+KINDS = {"GCSv5_mapped_collection": "a Globus Connect Server collection",
+         "GCSv5_guest_collection": "a guest collection", "GCP_mapped_collection": "a Globus Connect Personal collection",
+         "GCP_guest_collection": "a guest collection on Globus Connect Personal",
+         "GCSv4_host": "a Globus Connect Server v4 endpoint", "GCSv4_share": "a Globus Connect Server v4 share",
+         "GCSv5_endpoint": "a Globus Connect Server endpoint"}
+
+
+def session_requirements(exc) -> dict:
+    """What a Globus error asks of the login session: ``{"session_required_policies": [...], ...}`` (empty: nothing).
+
+    Reads the error's ``authorization_parameters`` as globus-sdk parses them (Transfer's ``AuthPolicyFailed``,
+    a ``ConsentRequired`` that also wants a session, Auth's requirements errors).
+    """
+    from globus_sdk.gare import to_gare
+
+    gare = to_gare(exc)
+    params = gare.authorization_parameters if gare is not None else None
+    found = {k: getattr(params, k, None) for k in SESSION_KEYS}
+    return {k: v for k, v in found.items() if v not in (None, [], False)}
+
+
+def no_https_message(doc: dict) -> tuple[str, str]:
+    """Message and hint for a collection without an HTTPS server (Globus Connect Personal, GCSv4, ...)."""
+    kind = KINDS.get(doc.get("entity_type") or "", "a collection without HTTPS access")
+    return (f"{doc.get('display_name') or doc.get('id')} is {kind}, which offers no HTTPS access, so its files "
+            "cannot be read or registered directly.",
+            "Transfer the files to a Globus Connect Server collection you can read (Transfer panel or "
+            "`globus transfer`), then use them from there.")
 
 
 def resolve_service(auth_url=None, transfer_url=None, client_id=None) -> dict:
@@ -138,6 +188,7 @@ class GlobusClient:
         self.storage = SharedTokenFile(path, namespace=namespace)
         self._flow = None
         self.pending_scopes: list[str] = []  # what the login in progress asks for (shown by the widget)
+        self.pending_session: dict = {}  # what a collection's policy asks of that login (a re-login)
         self._receiver = None
         self._transfer = None
         self._authorizers: dict = {}  # resource server -> SharedRefreshAuthorizer
@@ -152,12 +203,14 @@ class GlobusClient:
         self._error_callbacks: list = []
 
     # -- login ---------------------------------------------------------------------------------
-    def start_login(self, mode: str = "code", scopes=None) -> str:
+    def start_login(self, mode: str = "code", scopes=None, session: dict | None = None) -> str:
         """Begin a login; return the URL the user opens.
 
         ``mode="code"``: the consent page shows a code to pass to :meth:`finish_login`.
         ``mode="callback"``: a loopback server receives the code and finishes the login itself
         (callbacks from :meth:`on_login` run then).
+        ``session``: what a collection's policy asks of the login (:attr:`SessionRequired.session`); the user
+        is then asked to log in again (``prompt=login``) in a way that satisfies it.
         """
         self._stop_receiver()
         redirect = None
@@ -170,8 +223,12 @@ class GlobusClient:
         if redirect:
             kwargs["redirect_uri"] = redirect
         self.pending_scopes = list(scopes or LOGIN_SCOPES)
+        self.pending_session = dict(session or {})
         self._flow = self.auth.oauth2_start_flow(self.pending_scopes, **kwargs)
-        url = self._flow.get_authorize_url()
+        if self.pending_session:
+            url = self.auth.oauth2_get_authorize_url(prompt="login", **self.pending_session)
+        else:
+            url = self._flow.get_authorize_url()
         for callback in list(self._flow_callbacks):
             callback(url, mode)
         return url
@@ -220,6 +277,7 @@ class GlobusClient:
                 self._authorizers.pop(rs, None)
             self._flow = None
             self.pending_scopes = []
+            self.pending_session = {}
             self._transfer = None
             self._user = None
         user = self.user()
@@ -295,7 +353,7 @@ class GlobusClient:
         if collection_id not in self._public:
             import requests
 
-            base = (https_server or self.collection(collection_id)["https_server"]).rstrip("/")
+            base = (https_server or self.https_server(collection_id)).rstrip("/")
             answer = requests.head(base + "/", timeout=10, allow_redirects=False)
             self._public[collection_id] = answer.status_code != 401
         return self._public[collection_id]
@@ -334,6 +392,14 @@ class GlobusClient:
                 f"Reading collection {collection_id} over HTTPS needs your consent once. Grant it here: {url}",
                 "Open the link, press Allow, then paste the code into the login box.", [scope], url)
         return self.access_token(collection_id)
+
+    def https_server(self, collection_id: str, doc: dict | None = None) -> str:
+        """The collection's HTTPS server; a collection without one (Globus Connect Personal, GCSv4, a missing
+        or ``null`` ``https_server``) raises a :class:`~neurodata_widgets.errors.UserError` saying to transfer."""
+        doc = doc or self.collection(collection_id)
+        if not doc.get("https_server"):
+            raise errors.UserError(*no_https_message(doc))
+        return doc["https_server"]
 
     def https_headers(self, collection_id: str, https_server: str | None = None) -> dict:
         """Headers for reading from the collection's HTTPS server: none for a public collection,
@@ -378,12 +444,20 @@ class GlobusClient:
                                     "Log in again with the Login button.") from exc
             raise
         except globus_sdk.TransferAPIError as exc:
+            session = session_requirements(exc)
             if exc.info.consent_required:
                 scopes = list(exc.info.consent_required.required_scopes)
-                url = self.start_login("code", scopes=list(LOGIN_SCOPES) + scopes)
+                url = self.start_login("code", scopes=list(LOGIN_SCOPES) + scopes, session=session)
                 raise ConsentRequired(
                     f"This collection needs your consent before it can be used. Grant it here: {url}",
                     "Open the link, press Allow, then paste the code into the login box.", scopes, url) from exc
+            if session:
+                url = self.start_login("code", scopes=list(LOGIN_SCOPES), session=session)
+                raise SessionRequired(
+                    "This collection's security policy asks you to log in again (a recent login that meets it) "
+                    f"before Globus lets you use it: {url}",
+                    "Open the link, log in again, press Allow, then paste the code into the login box.",
+                    session, url) from exc
             if exc.code == "AuthenticationFailed":
                 self.forget()
                 raise LoginRequired("Globus no longer accepts your login.", "Log in again.") from exc
@@ -404,13 +478,44 @@ class GlobusClient:
             self._user = None
 
     def search(self, text: str = "", scope: str | None = None, limit: int = 25, offset: int = 0) -> list[dict]:
-        """Collections matching ``text`` (Transfer's endpoint_search; one page)."""
+        """Collections matching ``text`` (Transfer's endpoint_search; one page); ``scope`` is its ``filter_scope``
+        (``my-endpoints``, ``shared-with-me``, ``recently-used``, ...)."""
         kwargs = {"limit": limit, "offset": offset}
         if scope:
             kwargs["filter_scope"] = scope
         result = self.call(self.transfer.endpoint_search, text or None, **kwargs)
-        keep = ("id", "display_name", "owner_string", "description", "entity_type", "https_server")
-        return [{k: doc.get(k) for k in keep} for doc in result["DATA"]]
+        return [{k: doc.get(k) for k in _SEARCH_KEYS} for doc in result["DATA"]]
+
+    def bookmarks(self) -> list[dict]:
+        """The user's Transfer bookmarks (``name``, ``endpoint_id``, ``path``)."""
+        return [dict(b) for b in self.call(self.transfer.bookmark_list)["DATA"]]
+
+    def first_view(self) -> list[dict]:
+        """Collections worth opening on for any user, even one who owns none (as the Globus web app does):
+        bookmarked ones, then recently used, shared with you and your own; each once, with ``why`` it is listed.
+        """
+        import globus_sdk
+
+        found: dict = {}
+        for scope, why in FIRST_VIEW:
+            for doc in self.search(scope=scope, limit=50):
+                found.setdefault(doc["id"], dict(doc, why=why))
+        marked: list = []
+        for mark in self.bookmarks():
+            cid = mark["endpoint_id"]
+            if cid in (m["id"] for m in marked):
+                continue
+            if cid in found:
+                marked.append(dict(found.pop(cid), why="bookmarked"))
+                continue
+            try:
+                doc = self.collection(cid)
+            except globus_sdk.TransferAPIError as exc:  # a bookmark of a deleted or unreachable collection
+                if exc.http_status not in (403, 404):
+                    raise
+                continue
+            marked.append(dict({k: doc.get(k) for k in _SEARCH_KEYS}, why="bookmarked"))
+        return marked + list(found.values())
 
     def collection(self, collection_id: str) -> dict:
         """The collection's document (``display_name``, ``https_server``, ...)."""
@@ -499,6 +604,29 @@ class _Receiver:
         self.server.server_close()
 
 
+def one_sentence(message: str) -> str:
+    r"""A Transfer message as one sentence: a collection server's multi-line report (``Path not found, Error
+    (list)\nEndpoint: ...\nServer: ...\nMessage: No such file or directory\n---\nDetails: ...``) becomes
+    "Path not found on <collection>: no such file or directory" (the banner folds the full text under Details).
+
+    >>> report = "\n".join(["Path not found, Error (list)", "Endpoint: Tutorial (ab12)", "Server: 1.2.3.4:443",
+    ...                      "Message: No such file or directory", "---", "Details: 550 End."])
+    >>> one_sentence(report)
+    'Path not found on Tutorial: no such file or directory'
+    """
+    lines = [line.strip() for line in message.replace("\r", "").split("\n")]
+    if len(lines) < 2:
+        return message.strip()
+    fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line and not line.startswith("Details"))
+    head = lines[0].split(", Error")[0].rstrip(",. ") or "The collection reported an error"
+    where = fields.get("Endpoint", "").rsplit(" (", 1)[0]
+    said = fields.get("Message", "")
+    text = head + (f" on {where}" if where else "")
+    if said and said.lower() not in head.lower():
+        text += f": {said[0].lower() + said[1:]}"
+    return text.rstrip(".")
+
+
 def _translate(exc):
     """Globus API errors in words a user can act on (registered with :func:`errors.register`)."""
     try:
@@ -507,7 +635,7 @@ def _translate(exc):
         return None
     if not isinstance(exc, globus_sdk.GlobusAPIError):
         return None
-    code, message = exc.code or "", exc.message or ""
+    code, message = exc.code or "", one_sentence(exc.message or "")
     if code.startswith("ClientError.NotFound") or code.endswith("NotFound"):
         return f"Not found on Globus: {message}", "It may have been moved or deleted; go up a folder or refresh."
     if code.startswith("ExternalError.DirListingFailed"):
@@ -518,6 +646,9 @@ def _translate(exc):
         return f"Permission denied by Globus: {message}", "Ask the collection's owner for access."
     if code == "AuthenticationFailed":
         return "Globus no longer accepts your login.", "Log in again."
+    if code == "AuthPolicyFailed" or session_requirements(exc):
+        return ("This collection's security policy asks you to log in again before Globus lets you use it.",
+                "Log in again (the login box offers it), then retry.")
     return (f"Globus answered HTTP {exc.http_status}: {message or code}",
             "Try again; if it persists, check the Globus status page.")
 

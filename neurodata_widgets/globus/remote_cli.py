@@ -172,22 +172,29 @@ def _still_logged_in(client) -> bool:
 
 
 def _collection_scopes(client, name: str, https_granted: bool = False) -> list[str]:
-    """Scopes a collection still needs: its HTTPS scope (unless just granted), and data_access
-    when Transfer asks for consent."""
-    from .client import ConsentRequired, https_scope
+    """Scopes a collection still needs: its HTTPS scope (unless just granted, or it has no HTTPS server), and
+    data_access when Transfer asks for consent. A collection whose security policy wants a new login (high
+    assurance) gets that login here, at once."""
+    from .client import ConsentRequired, LOGIN_SCOPES, SessionRequired, https_scope
     from .conp import find_collection
 
     collection = find_collection(client, name)
-    scopes = [] if https_granted else [https_scope(collection["id"])]
-    try:
-        client.ls(collection["id"], "/", limit=1)
-    except ConsentRequired as exc:
-        scopes += exc.scopes
+    scopes = [] if https_granted or not collection.get("https_server") else [https_scope(collection["id"])]
+    for _ in range(2):  # a re-login its policy asks for, then whatever consent it still needs
+        try:
+            client.ls(collection["id"], "/", limit=1)
+        except ConsentRequired as exc:
+            scopes += exc.scopes
+        except SessionRequired as exc:
+            _login(client, list(LOGIN_SCOPES), why=f"again: the security policy of {name} asks for it",
+                   session=exc.session)
+            continue
+        break
     return scopes
 
 
-def _login(client, scopes, why: str = "") -> None:
-    url = client.start_login("code", scopes=scopes)
+def _login(client, scopes, why: str = "", session: dict | None = None) -> None:
+    url = client.start_login("code", scopes=scopes, session=session)
     print(f"Open this link to log in to Globus{' ' + why if why else ''}, press Allow, and paste the code it shows:")
     print(url, flush=True)
     code = input("Code: ")

@@ -32,7 +32,7 @@ from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
 from ..ui.theme import style
 from . import transfer as transfer_ops
-from .client import ConsentRequired, GlobusClient
+from .client import ConsentRequired, GlobusClient, SessionRequired
 from .listing import COLUMNS, Folder, detail_html, frame
 
 PAGE_SIZE = 100
@@ -40,6 +40,15 @@ PAGE_SIZE = 100
 
 def _client(client):
     return client if client is not None else GlobusClient()
+
+
+def auth_links(exc) -> list:
+    """The banner's button for an error a login fixes: a consent to grant, or a re-login a policy asks for."""
+    if isinstance(exc, SessionRequired):
+        return [("Log in again", exc.url, "ndw-globus-relogin-link")]
+    if isinstance(exc, ConsentRequired):
+        return [("Grant consent", exc.url, "ndw-globus-consent-link")]
+    return []
 
 
 class GlobusLogin(WidgetBase):
@@ -128,7 +137,10 @@ class GlobusLogin(WidgetBase):
                            + (f'<div class="ndw-globus-scopes">It asks you to allow:<ul>{asked}</ul></div>'
                               if asked else ""))
         self.code_row.layout.display = None if mode == "code" else "none"
-        if mode == "callback":
+        if getattr(self.client, "pending_session", None):  # a collection's policy wants a new, stricter login
+            self.banner.show("A collection's security policy asks you to log in again: open the Globus login "
+                             "page, log in, and paste the code here.", "warn")
+        elif mode == "callback":
             self.banner.show("Waiting for the login to finish in the other tab…", "info")
 
     def submit(self, code: str, wait: bool = True) -> None:
@@ -278,9 +290,18 @@ class CollectionPane(WidgetBase):
 
     def set_collections(self, found: list[dict]) -> None:
         keep = self.picker.value
-        self.picker.options = [(c["display_name"], c["id"]) for c in found]
+        self.picker.options = [(_label(c), c["id"]) for c in found]
         if keep in [c["id"] for c in found]:
             self.picker.value = keep
+
+    def open_collection(self, collection_id: str, wait: bool = True) -> None:
+        """Show collection ``collection_id`` (added to the choices if a search did not offer it)."""
+        if collection_id not in [v for _, v in self.picker.options]:
+            doc = self.client.collection(collection_id)
+            self.picker.options = list(self.picker.options) + [(_label(doc), collection_id)]
+        self.picker.value = collection_id
+        if wait:
+            self.wait_background(None)
 
     def _picked(self, change):
         if change["new"]:
@@ -388,8 +409,7 @@ class CollectionPane(WidgetBase):
         self.table.busy = False
         if isinstance(exc, Cancelled):
             return
-        links = [("Grant consent", exc.url, "ndw-globus-consent-link")] if isinstance(exc, ConsentRequired) else []
-        self.fail(exc, f"Listing {self.path}", links=links)
+        self.fail(exc, f"Listing {self.path}", links=auth_links(exc))
 
     def _show(self, folder: Folder, number: int, rows, total: int) -> None:
         opened = folder is not self.folder
@@ -408,6 +428,16 @@ class CollectionPane(WidgetBase):
     def _detail(self, name, _row) -> str:
         entry = self.entry(name)
         return detail_html(self.folder.path, entry) if entry is not None else ""
+
+
+def _label(c: dict) -> str:
+    """A collection as the picker names it: its name, what kind it is when that matters, why it is offered."""
+    notes = [c["why"]] if c.get("why") else []
+    if c.get("high_assurance"):
+        notes.append("high assurance")
+    if c.get("is_globus_connect"):
+        notes.append("Globus Connect Personal")
+    return (c.get("display_name") or c["id"]) + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _size_cell(size) -> str:
@@ -460,20 +490,22 @@ class GlobusBrowser(WidgetBase):
             self.search(wait=False)
 
     def search(self, text: str = "", wait: bool = True) -> list[dict]:
-        """Find collections (all of yours when ``text`` is empty) and offer them in both panes.
+        """Find collections and offer them in both panes; with no ``text``, the first view: bookmarked, recently
+        used, shared with you and your own collections (useful even to someone who owns none).
 
         ``wait=False`` (a click) asks in the background and returns ``[]`` at once.
         """
         def find():
-            return self.client.search(text, scope=None if text else "my-endpoints")
+            return self.client.search(text) if text.strip() else self.client.first_view()
 
-        self.in_background(find, self._found, "searching collections", "Searching collections", latest=True)
+        self.in_background(find, lambda found: self._found(found, text), "searching collections",
+                           "Searching collections", latest=True)
         if not wait:
             return []
         self.wait_background(None)
         return self.collections
 
-    def _found(self, found: list[dict]) -> None:
+    def _found(self, found: list[dict], text: str = "") -> None:
         self.collections = found
         self.succeed()
         self.activity = f"{len(found)} collections"
@@ -483,8 +515,12 @@ class GlobusBrowser(WidgetBase):
             self.source.picker.value = found[0]["id"]
         if len(found) > 1 and self.destination.picker.value in (None, self.source.picker.value):
             self.destination.picker.value = found[1]["id"]
-        if not found:
+        if not found and text.strip():
             self.banner.show("No collections matched.", "info", "Try another search.")
+        elif not found:
+            self.banner.show("You have no bookmarked, recent, shared or own collections yet.", "info",
+                             "Type part of a collection's name (e.g. your institution's) in the search box and "
+                             "press Search.")
 
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the search and for both panes' listings (tests and scripts)."""
@@ -736,7 +772,7 @@ class RegisterBox(WidgetBase):
     >>> _ = client.finish_login(code_shown(press_consent(client.start_login())))   # log in (see GlobusLogin)
     >>> ds = dl.create(tmp / "my-ds", result_renderer="disabled")
     >>> browser = GlobusBrowser(client); browser.wait_background()
-    >>> browser.source.picker.value = sandbox.info()["globus"]["public_collection"]   # anyone may read it
+    >>> browser.source.open_collection(sandbox.info()["globus"]["public_collection"])   # anyone may read it
     >>> browser.source.go("/ds001/"); browser.source.select("README", "sub-01")    # a folder is skipped
     >>> box = RegisterBox(client, browser=browser, dataset=ds.path)
     >>> box.register_button.click(); box.wait_background()            # registers in the background
@@ -778,7 +814,7 @@ class RegisterBox(WidgetBase):
 
         def failed(exc):
             links = ([("Allow HTTPS access to this collection", exc.url, "ndw-globus-consent-link")]
-                     if isinstance(exc, ConsentRequired) else [])  # first HTTPS use: allow the collection's scope
+                     if type(exc) is ConsentRequired else auth_links(exc))  # first HTTPS use: allow its scope
             self.value = []
             self.fail(exc, "Registering", links=links)
 

@@ -105,8 +105,13 @@ class AuthMixin:
 
     # -- tokens --------------------------------------------------------------------------------
     def _issue(self, scope, client_id: str = DEMO_CLIENT_ID, sub: str | None = None, refresh: bool = True,
-               lifetime: float | None = None) -> dict:
-        """A token response for ``scope`` (string or parsed trees): one token per resource server."""
+               lifetime: float | None = None, session: dict | None = None) -> dict:
+        """A token response for ``scope`` (string or parsed trees): one token per resource server.
+
+        ``session`` is the login session the tokens belong to (``auth_time``, the ``policies`` it satisfied,
+        ``mfa``): introspection shows it and Transfer checks a high-assurance collection's policy against it.
+        """
+        session = session or {"id": str(uuid.uuid4()), "auth_time": int(time.time()), "policies": [], "mfa": False}
         trees = parse(scope) if isinstance(scope, str) else list(scope)
         if not trees:
             trees = parse(TRANSFER_SCOPE)
@@ -126,10 +131,10 @@ class AuthMixin:
             now = time.time()
             with self._lock:
                 self._access[access] = {"rs": rs, "scope": scope_text, "exp": now + lifetime, "iat": now,
-                                        "client": client_id, "sub": sub, "refresh": ref}
+                                        "client": client_id, "sub": sub, "refresh": ref, "session": session}
                 if ref:
                     self._refresh[ref] = {"rs": rs, "scope": scope_text, "active": True, "client": client_id,
-                                          "sub": sub}
+                                          "sub": sub, "session": session}
             doc = {"access_token": access, "scope": scope_text, "expires_in": int(lifetime), "token_type": "Bearer",
                    "resource_server": rs, "state": "_default"}
             if ref:
@@ -204,9 +209,19 @@ class AuthMixin:
             trees, unknown = [], [str(exc)]
         if unknown or not trees:
             return text_response(_page("Bad request", f"<p>Unknown scope: {escape(', '.join(unknown))}</p>"), 400)
+        policies = [p for p in q.get("session_required_policies", "").split(",") if p]
+        known = {c.get("policy") for c in self.collections.values()}
+        if any(p not in known for p in policies):
+            return text_response(_page("Bad request", "<p>Unknown authentication policy.</p>"), 400)
         fields = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in q.items())
         items = "".join(f"<li>{self._describe_scope(p)}</li>" for p in paths(trees))
-        body = (f"<p><b>{escape(DEMO_USER['name'])}</b> ({escape(DEMO_USER['preferred_username'])}), "
+        session = ""
+        if policies or q.get("prompt") == "login" or q.get("session_required_mfa") in ("True", "true"):
+            why = q.get("session_message") or "a collection asks for a recent login that meets its policy"
+            session = (f"<p class='ndw-session-required'>Log in again: {escape(why)}. "
+                       f"Password for <b>{escape(DEMO_USER['preferred_username'])}</b>: "
+                       "<input type='password' name='password' value='sandbox' aria-label='password'></p>")
+        body = (session + f"<p><b>{escape(DEMO_USER['name'])}</b> ({escape(DEMO_USER['preferred_username'])}), "
                 f"allow <b>{escape(app['name'])}</b> to:</p><ul class='ndw-consent-scopes'>{items}</ul>"
                 f'<form method="post" action="/_consent">{fields}'
                 '<button type="submit" name="decision" value="allow" id="allow">Allow</button> '
@@ -234,10 +249,14 @@ class AuthMixin:
             code = secrets.token_urlsafe(18)
             trees = parse(f.get("scope", ""))
             self._record_consents(f.get("client_id", ""), trees)
+            session = {"id": str(uuid.uuid4()), "auth_time": int(time.time()),
+                       "policies": [p for p in f.get("session_required_policies", "").split(",") if p],
+                       "mfa": f.get("session_required_mfa") in ("True", "true")}
             with self._lock:
                 self._codes[code] = {"challenge": f.get("code_challenge"), "redirect_uri": redirect,
                                      "scope": f.get("scope", ""), "client": f.get("client_id", ""),
-                                     "offline": f.get("access_type") == "offline", "exp": time.time() + 600}
+                                     "offline": f.get("access_type") == "offline", "exp": time.time() + 600,
+                                     "session": session}
             params["code"] = code
         sep = "&" if "?" in redirect else "?"
         return Response(302, b"", "text/plain", {"Location": redirect + sep + urlencode(params)})
@@ -264,7 +283,8 @@ class AuthMixin:
                     or (rec["challenge"] and rec["challenge"] != challenge)
                     or rec["redirect_uri"] != p.get("redirect_uri")):
                 return json_response({"error": "invalid_grant"}, 401)
-            return json_response(self._issue(rec["scope"], app["id"], refresh=rec["offline"]))
+            return json_response(self._issue(rec["scope"], app["id"], refresh=rec["offline"],
+                                             session=rec.get("session")))
         if grant == "refresh_token":
             with self._lock:
                 rec = self._refresh.get(p.get("refresh_token", ""))
@@ -273,7 +293,7 @@ class AuthMixin:
                 access, now = "ndwA" + secrets.token_urlsafe(24), time.time()
                 self._access[access] = {"rs": rec["rs"], "scope": rec["scope"], "exp": now + self.token_lifetime,
                                         "iat": now, "client": rec["client"], "sub": rec["sub"],
-                                        "refresh": p.get("refresh_token")}
+                                        "refresh": p.get("refresh_token"), "session": rec.get("session")}
             return json_response({"access_token": access, "scope": rec["scope"], "expires_in": int(self.token_lifetime),
                                   "token_type": "Bearer", "resource_server": rec["rs"], "other_tokens": [],
                                   "refresh_token": p.get("refresh_token"), "state": "_default"})

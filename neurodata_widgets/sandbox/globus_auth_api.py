@@ -25,6 +25,16 @@ def _identity(user: dict) -> dict:
             "identity_provider": user["identity_provider"], "identity_type": "login", "status": "used"}
 
 
+def session_info(rec: dict) -> dict:
+    """Introspection's ``session_info``: the login session a token belongs to and who authenticated in it."""
+    session = rec.get("session") or {}
+    if rec["sub"] != DEMO_USER["sub"] or not session:  # a client identity has no login session
+        return {"session_id": None, "authentications": {}}
+    return {"session_id": session["id"], "authentications": {rec["sub"]: {
+        "acr": None, "amr": ["pwd", "mfa"] if session.get("mfa") else ["pwd"], "auth_time": session["auth_time"],
+        "custom_claims": {}, "idp": DEMO_USER["identity_provider"]}}}
+
+
 def user_route(handler):
     """An Auth API route called with an Auth access token (else Auth's 401 "Call must be authenticated");
     the handler is called as ``handler(self, req, rec)`` with the token's record (``sub``, ``scope``, ...)."""
@@ -51,7 +61,8 @@ class AuthApiMixin:
         doc = dict(DEMO_USER)
         if VIEW_IDENTITY_SET in rec["scope"].split():
             doc["identity_set"] = [dict(DEMO_USER, username=DEMO_USER["preferred_username"],
-                                        last_authentication=int(rec["iat"]))]
+                                        last_authentication=int((rec.get("session") or {}).get("auth_time",
+                                                                                              rec["iat"])))]
         return json_response(doc)
 
     def _identities(self, req):
@@ -95,7 +106,10 @@ class AuthApiMixin:
         if not rec or rec["exp"] < time.time():
             return json_response({"active": False})
         user = DEMO_USER if rec["sub"] == DEMO_USER["sub"] else {}
-        return json_response({"active": True, "token_type": "Bearer", "scope": rec["scope"],
+        extra = {}
+        if "session_info" in req.params.get("include", "").split(","):
+            extra["session_info"] = session_info(rec)
+        return json_response({**extra, "active": True, "token_type": "Bearer", "scope": rec["scope"],
                               "client_id": rec["client"], "sub": rec["sub"],
                               "username": user.get("preferred_username", f"{rec['sub']}@clients.auth.globus.org"),
                               "name": user.get("name"), "email": user.get("email"), "exp": int(rec["exp"]),

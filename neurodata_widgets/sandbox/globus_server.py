@@ -31,7 +31,6 @@ Examples
 from __future__ import annotations
 
 import atexit
-import fnmatch
 import functools
 import os
 import random
@@ -49,22 +48,13 @@ from ..ui.html import escape
 from .globus_auth import (AUTH_RS, DEMO_CLIENT_ID, DEMO_USER, TRANSFER_RS, TRANSFER_SCOPE,  # noqa: F401
                           AuthMixin, _page)
 from .globus_auth_api import AuthApiMixin
+from .globus_bookmarks import BookmarksMixin
+from .globus_collections import COLLECTIONS, SCOPES, endpoint_doc, has_https, in_scope, parse_filters, passes
 from .globus_oidc import SigningKey
 from .globus_scopes import collection_data_access_scope, collection_https_scope
 from .globus_tasks import TaskRunner, now_iso
 from .runner import Response, Service, file_response, json_response, text_response
 
-# (id, display name, description, seeded, needs data_access consent, public: anonymous HTTPS reads)
-COLLECTIONS = [
-    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a001", "NDW Demo Institutional Storage",
-     "Raw imaging data of the demo lab (BIDS)", True, False, False),
-    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a002", "NDW Demo Compute Scratch",
-     "Scratch space on the demo cluster", False, False, False),
-    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a003", "NDW Demo Guarded Archive",
-     "An archive that needs data_access consent", True, True, False),
-    ("1c5e4a52-0a47-4c39-9a7c-8d2ee1f0a004", "NDW Demo Open Data",
-     "A public guest collection: anyone may read it over HTTPS", True, False, True),
-]
 SEED_BYTES = 1_500_000  # per image; small enough for fast tests, large enough to see progress
 
 
@@ -88,7 +78,7 @@ def transfer_route(collection: bool = False, consent_check: bool = True):
     return wrap
 
 
-class GlobusServer(AuthMixin, AuthApiMixin, Service):
+class GlobusServer(AuthMixin, AuthApiMixin, BookmarksMixin, Service):
     """Globus Auth + Transfer on 127.0.0.1, collections backed by local directories.
 
     Parameters
@@ -124,13 +114,16 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         self.root = Path(root)
         self.collections: dict = {}
         self.https_reads = deque(maxlen=1000)  # (path, Range header) of each file its collections' HTTPS servers served
-        for cid, display, description, seeded, consent, public in COLLECTIONS:
-            path = self.root / cid
+        for row in COLLECTIONS:
+            path = self.root / row["id"]
             path.mkdir(parents=True, exist_ok=True)
-            self.collections[cid] = {"id": cid, "display_name": display, "description": description,
-                                     "path": path, "consent": consent, "public": public}
-            if seeded and not any(path.iterdir()):
+            self.collections[row["id"]] = dict(row, path=path)
+            if row["seeded"] and not any(path.iterdir()):
                 _seed(path, seed)
+            elif row["readme"] and not any(path.iterdir()):
+                (path / "README.txt").write_text(f"{row['description']}.\n")
+        self.recent: list = []  # collection ids the demo user used, most recent first (filter_scope=recently-used)
+        self._seed_bookmarks()
         self.tasks = TaskRunner(self, rate=rate)
         self.demo_tokens = self._issue(TRANSFER_SCOPE, lifetime=10 * 365 * 86400.0)
 
@@ -162,11 +155,13 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         ("POST", r"^/v0\.10/delete$", "_submit_delete"),
         ("GET", r"^/v0\.10/task_list$", "_task_list"),
         ("GET", r"^/v0\.10/task/(?P<task>[^/]+)$", "_task"),
+        ("PUT", r"^/v0\.10/task/(?P<task>[^/]+)$", "_task_update"),
+        ("GET", r"^/v0\.10/task/(?P<task>[^/]+)/pause_info$", "_pause_info"),
         ("POST", r"^/v0\.10/task/(?P<task>[^/]+)/cancel$", "_cancel"),
         ("GET", r"^/v0\.10/task/(?P<task>[^/]+)/successful_transfers$", "_successful"),
         ("GET", r"^/v0\.10/task/(?P<task>[^/]+)/event_list$", "_events"),
         ("GET", r"^/_https/(?P<ep>[^/]+)/(?P<path>.*)$", "_https_get"),
-    ]
+    ] + BookmarksMixin.bookmark_routes
 
     # -- runner hooks --------------------------------------------------------------------------
     def info(self) -> dict:
@@ -174,7 +169,9 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         return {"url": self.url, "auth_url": self.url + "/", "transfer_url": self.url + "/",
                 "client_id": self.client_id, "collections": {c["display_name"]: c["id"] for c in self.collections.values()},
                 "source_collection": ids[0], "destination_collection": ids[1], "consent_collection": ids[2],
-                "public_collection": ids[3],
+                "public_collection": ids[3], "gcp_collection": ids[4], "gcsv4_collection": ids[5],
+                "guest_collection": ids[6], "high_assurance_collection": ids[7],
+                "high_assurance_policy": self.collections[ids[7]]["policy"],
                 "https_scopes": {cid: collection_https_scope(cid) for cid in ids},
                 "access_token": self.demo_tokens["access_token"], "user": DEMO_USER["preferred_username"]}
 
@@ -233,13 +230,16 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         return target
 
     def _endpoint_doc(self, c: dict) -> dict:
-        return {"DATA_TYPE": "endpoint", "id": c["id"], "display_name": c["display_name"],
-                "canonical_name": f"ndw#{c['id'][:8]}", "description": c["description"],
-                "organization": "Neurodata Widgets Sandbox", "owner_string": DEMO_USER["preferred_username"],
-                "owner_id": DEMO_USER["sub"], "entity_type": "GCSv5_mapped_collection", "public": True,
-                "non_functional": False, "activated": True, "expires_in": -1, "default_directory": "/~/",
-                "https_server": self.https_server(c["id"]), "gcs_version": "5.4.67", "high_assurance": c["consent"],
-                "keywords": "neuroscience,sandbox", "contact_email": DEMO_USER["email"], "DATA": []}
+        doc = endpoint_doc(c, self.https_server(c["id"]) if has_https(c) else None, "NDW Demo GCS Endpoint")
+        doc["in_use"] = c["id"] in self.tasks.in_use()
+        return doc
+
+    def used(self, collection_id: str) -> None:
+        """Remember a use (a listing, a task) for ``filter_scope=recently-used``."""
+        with self._lock:
+            if collection_id in self.recent:
+                self.recent.remove(collection_id)
+            self.recent.insert(0, collection_id)
 
     def _activity_page(self, req):
         task = self.tasks.get(req.match["task"])
@@ -278,28 +278,61 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         c = self.collections.get(cid)
         if c is None:
             return None, self._transfer_error(404, "EndpointNotFound", f"No such endpoint '{cid}'", req)
+        if consent_check and c["policy"] and not self._policy_met(req, c["policy"]):  # documents stay readable
+            message = (f"You must have authenticated with the policy of collection '{c['display_name']}' "
+                       "within the last 30 minutes to access it")
+            return None, self._transfer_error(
+                403, "AuthPolicyFailed", message, req,
+                authorization_parameters={"session_message": message, "session_required_policies": c["policy"]})
         if consent_check and c["consent"] and not self._consented(req, cid):
             scope = f"{TRANSFER_SCOPE}[*https://auth.globus.org/scopes/{cid}/data_access]"
             return None, self._transfer_error(
                 403, "ConsentRequired", "Missing required data_access consent", req, required_scopes=[scope],
                 authorization_parameters={"session_message": "Missing required data_access consent",
                                           "required_scopes": [scope]})
+        if consent_check:  # reading its document is no use of it
+            self.used(cid)
         return c, None
+
+    def _policy_met(self, req, policy: str) -> bool:
+        """Whether the Transfer token's login session satisfied ``policy`` recently enough."""
+        from .globus_collections import POLICY_TIMEOUT_MINS
+
+        with self._lock:
+            rec = self._access.get(self.bearer(req, TRANSFER_RS) or "")
+        session = (rec or {}).get("session") or {}
+        return policy in session.get("policies", ()) and time.time() - session.get("auth_time", 0) < \
+            POLICY_TIMEOUT_MINS * 60
 
     # -- transfer: endpoints -------------------------------------------------------------------
     @transfer_route()
     def _endpoint_search(self, req):
         text = req.query.get("filter_fulltext", "").lower()
         scope = req.query.get("filter_scope", "all")
+        if scope not in SCOPES:
+            return self._transfer_error(400, "BadRequest", f"Invalid filter_scope '{scope}'", req)
         if not text and scope == "all":
             return self._transfer_error(400, "BadRequest", "filter_fulltext is required for scope 'all'", req)
         limit = min(int(req.query.get("limit", 25)), 100)
         offset = int(req.query.get("offset", 0))
-        found = [self._endpoint_doc(c) for c in self.collections.values()
-                 if all(w in (c["display_name"] + " " + c["description"]).lower() for w in text.split())]
+        with self._lock:
+            recent = list(self.recent)
+        in_use, user = self.tasks.in_use(), self.bearer_sub(req)
+        chosen = [c for c in self.collections.values()
+                  if in_scope(c, scope, user, recent, in_use, req.query.get("filter_host_endpoint"))]
+        if scope == "recently-used":
+            chosen.sort(key=lambda c: recent.index(c["id"]))
+        words = [(c, " ".join((c["display_name"], c["description"], c["owner"]["username"], c["id"])).lower())
+                 for c in chosen]
+        found = [self._endpoint_doc(c) for c, hay in words if all(w in hay for w in text.split())]
         page = found[offset:offset + limit]
         return json_response({"DATA_TYPE": "endpoint_list", "DATA": page, "offset": offset, "limit": limit,
                               "has_next_page": offset + limit < len(found)})
+
+    def bearer_sub(self, req) -> str:
+        """The identity a Transfer request acts for."""
+        with self._lock:
+            return (self._access.get(self.bearer(req, TRANSFER_RS) or "") or {}).get("sub", "")
 
     @transfer_route(collection=True, consent_check=False)
     def _endpoint(self, req, c):
@@ -320,17 +353,19 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
             return self._transfer_error(502, "ExternalError.DirListingFailed.NotDirectory",
                                         f"Path '{path}' is not a directory", req)
         show_hidden = q.get("show_hidden", "1") not in ("0", "false", "False")
-        filters = [f for f in q.get("filter", "").split("/") if f]
+        try:
+            filters = parse_filters(req.query_lists.get("filter", []))
+        except ValueError as exc:
+            return self._transfer_error(400, "ClientError.BadRequest", str(exc), req)
         limit = min(int(q.get("limit", 100000)), 100000)
         offset = int(q.get("offset", 0))
         try:
             order = _orderby(q.get("orderby", ""))
         except ValueError as exc:
             return self._transfer_error(400, "ClientError.BadRequest", str(exc), req)
-        kept = [e for e in os.scandir(target)
-                if (show_hidden or not e.name.startswith(".")) and _passes(e, filters)]
+        kept = [e for e in os.scandir(target) if show_hidden or not e.name.startswith(".")]
         kept.sort(key=lambda e: (not e.is_dir(), e.name))  # folders first, then by name, unless asked otherwise
-        listed = [_file_doc(e) for e in kept]
+        listed = [d for d in map(_file_doc, kept) if passes(d, filters)]
         for field, descending in reversed(order):  # the first option decides first: stable sorts, last to first
             listed.sort(key=lambda d: (d.get(field) is None, d.get(field) or 0 if field == "size"
                                        else str(d.get(field) or "")), reverse=descending)
@@ -404,6 +439,14 @@ class GlobusServer(AuthMixin, AuthApiMixin, Service):
         if task is None:
             return self._transfer_error(404, "TaskNotFound", f"Task {req.match['task']} not found", req)
         return json_response(task)
+
+    @transfer_route()
+    def _task_update(self, req):
+        return self.tasks.update(req, req.match["task"])
+
+    @transfer_route()
+    def _pause_info(self, req):
+        return self.tasks.pause_info(req, req.match["task"])
 
     @transfer_route()
     def _cancel(self, req):
@@ -484,24 +527,6 @@ def _orderby(text: str) -> list:
             raise ValueError(f"Invalid orderby option '{option}'")
         order.append((field, direction == "DESC"))
     return order
-
-
-def _passes(entry: os.DirEntry, filters: list) -> bool:
-    """Transfer's ls filter language, the parts a browser uses: ``name:~glob``, ``name:=x``, ``type:file``."""
-    for f in filters:
-        field, _, cond = f.partition(":")
-        if field == "name":
-            if cond.startswith("~") and not fnmatch.fnmatch(entry.name, cond[1:]):
-                return False
-            if cond.startswith("=") and entry.name != cond[1:]:
-                return False
-            if cond.startswith("!") and fnmatch.fnmatch(entry.name, cond[2:] if cond[1:2] == "~" else cond[1:]):
-                return False
-        elif field == "type":
-            kind = "dir" if entry.is_dir() else "file"
-            if kind not in cond.split(","):
-                return False
-    return True
 
 
 def _seed(path: Path, seed: int) -> None:

@@ -7,7 +7,9 @@ second, so a client polling ``GET /task/<id>`` sees ``bytes_transferred`` and
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import os
 import shutil
 import threading
 import time
@@ -52,6 +54,7 @@ class TaskRunner:
             if task is None:
                 return None
             doc = dict(task)
+        doc.pop("_pause_message", None)
         elapsed = max(1e-3, (doc.pop("_ended", None) or time.time()) - doc.pop("_started"))
         doc["effective_bytes_per_second"] = int(doc["bytes_transferred"] / elapsed)
         return doc
@@ -59,17 +62,64 @@ class TaskRunner:
     def list(self, req):
         q = req.query
         limit, offset = min(int(q.get("limit", 1000)), 1000), int(q.get("offset", 0))
-        wanted = {}
-        for clause in q.get("filter", "").split("/"):
-            key, _, value = clause.partition(":")
-            if key and value:
-                wanted[key] = set(value.split(","))
+        try:
+            wanted = [_task_clause(c) for c in q.get("filter", "").split("/") if c]
+        except ValueError as exc:
+            return self.server._transfer_error(400, "ClientError.BadRequest", str(exc), req)
         with self._lock:
             ids = list(reversed(self._tasks))
-        docs = [self.get(i) for i in ids]
-        docs = [d for d in docs if all(str(d.get(k)) in v for k, v in wanted.items())]
-        return json_response({"DATA_TYPE": "task_list", "DATA": docs[offset:offset + limit], "length":
-                              len(docs[offset:offset + limit]), "limit": limit, "offset": offset, "total": len(docs)})
+        docs = [d for d in map(self.get, ids) if all(test(d) for test in wanted)]
+        if q.get("orderby", "").split(" ")[0] == "request_time" and not q["orderby"].upper().endswith("DESC"):
+            docs.reverse()
+        page = docs[offset:offset + limit]
+        return json_response({"DATA_TYPE": "task_list", "DATA": page, "length": len(page), "limit": limit,
+                              "offset": offset, "total": len(docs)})
+
+    def in_use(self) -> set:
+        """Collections of tasks still running (``filter_scope=in-use``)."""
+        with self._lock:
+            return {cid for t in self._tasks.values() if t["status"] == "ACTIVE"
+                    for cid in (t["source_endpoint_id"], t["destination_endpoint_id"]) if cid}
+
+    def update(self, req, task_id):
+        """``PUT /task/<id>``: a running task's ``label`` and ``deadline``."""
+        with self._lock:
+            task = self._tasks.get(task_id)
+        if task is None:
+            return self.server._transfer_error(404, "TaskNotFound", f"Task {task_id} not found", req)
+        doc = req.json() or {}
+        unknown = set(doc) - {"DATA_TYPE", "label", "deadline"}
+        if unknown:
+            return self.server._transfer_error(400, "ClientError.BadRequest",
+                                               f"Only label and deadline may be updated, not {sorted(unknown)}", req)
+        if task["status"] in TERMINAL:
+            return self.server._transfer_error(409, "ClientError.Conflict",
+                                               f"Task {task_id} has completed and can no longer be updated", req)
+        if doc.get("deadline") is not None and _parse_time(doc["deadline"]) is None:
+            return self.server._transfer_error(400, "ClientError.BadRequest",
+                                               f"Invalid deadline '{doc['deadline']}'", req)
+        self._update(task_id, **{k: doc[k] for k in ("label", "deadline") if doc.get(k) is not None})
+        return json_response({"DATA_TYPE": "result", "code": "Updated", "message": "Updated successfully",
+                              "request_id": uuid.uuid4().hex[:9], "resource": f"/task/{task_id}"})
+
+    def pause(self, task_id: str, message: str) -> None:
+        """An activity manager pauses the task with a message (see :meth:`pause_info`); :meth:`resume` ends it."""
+        self._update(task_id, is_paused=True, nice_status="PAUSED_BY_ADMIN",
+                     nice_status_short_description="Paused by an administrator", _pause_message=message)
+
+    def resume(self, task_id: str) -> None:
+        self._update(task_id, is_paused=False, nice_status="OK", nice_status_short_description="OK",
+                     _pause_message=None)
+
+    def pause_info(self, req, task_id):
+        with self._lock:
+            task = self._tasks.get(task_id)
+        if task is None:
+            return self.server._transfer_error(404, "TaskNotFound", f"Task {task_id} not found", req)
+        message = task.get("_pause_message")
+        return json_response({"DATA_TYPE": "pause_info_limited", "pause_rules": [],
+                              "source_pause_message": message, "source_pause_message_share": None,
+                              "destination_pause_message": None, "destination_pause_message_share": None})
 
     def successful(self, req, task_id):
         if task_id not in self._tasks:
@@ -86,8 +136,14 @@ class TaskRunner:
         if task_id not in self._tasks:
             return self.server._transfer_error(404, "TaskNotFound", f"Task {task_id} not found", req)
         ev = list(reversed(self._extra[task_id]["events"]))
+        for clause in filter(None, req.query.get("filter", "").split("/")):
+            field, _, value = clause.partition(":")
+            if field != "is_error" or value not in ("0", "1"):
+                return self.server._transfer_error(400, "ClientError.BadRequest", f"Invalid filter '{clause}'", req)
+            ev = [e for e in ev if e["is_error"] == (value == "1")]
         limit, offset = int(req.query.get("limit", 10)), int(req.query.get("offset", 0))
-        return json_response({"DATA_TYPE": "event_list", "DATA": ev[offset:offset + limit], "limit": limit,
+        page = ev[offset:offset + limit]
+        return json_response({"DATA_TYPE": "event_list", "DATA": page, "length": len(page), "limit": limit,
                               "offset": offset, "total": len(ev)})
 
     # -- changes -------------------------------------------------------------------------------
@@ -105,12 +161,10 @@ class TaskRunner:
         src_id = doc.get("source_endpoint") or doc.get("endpoint")
         dst_id = doc.get("destination_endpoint") or src_id
         for cid in (src_id, dst_id):
-            c = srv.collections.get(cid)
-            if c is None:
-                return srv._transfer_error(404, "EndpointNotFound", f"No such endpoint '{cid}'", req)
-            if c["consent"]:
-                req.match = {"ep": cid}
-                return srv._collection(req)[1]
+            req.match = {"ep": cid}
+            refused = srv._collection(req)[1]  # unknown, a missing consent, an unmet authentication policy
+            if refused is not None:
+                return refused
         tid = str(uuid.uuid4())
         now = time.time()
         task = {
@@ -125,16 +179,19 @@ class TaskRunner:
             "subtasks_failed": 0, "subtasks_canceled": 0, "subtasks_expired": 0, "subtasks_retrying": 0,
             "subtasks_skipped_errors": 0, "sync_level": doc.get("sync_level"), "verify_checksum":
             bool(doc.get("verify_checksum", True)), "encrypt_data": bool(doc.get("encrypt_data", False)),
-            "preserve_timestamp": bool(doc.get("preserve_timestamp", False)), "delete_destination_extra": False,
+            "preserve_timestamp": bool(doc.get("preserve_timestamp", False)),
+            "delete_destination_extra": bool(doc.get("delete_destination_extra", False)),
             "fatal_error": None, "nice_status": "Queued", "nice_status_short_description": "Queued",
             "nice_status_details": None, "nice_status_expires_in": None, "is_paused": False, "is_ok": True,
             "faults": 0, "canceled_by_admin": None, "canceled_by_admin_message": None, "command": "API 0.10",
             "owner_id": _demo_user_id(), "history_deleted": False,
-            "username": "u_demo", "symlinks": 0, "skip_source_errors": False, "fail_on_quota_errors": False,
-            "filter_rules": None, "recursive_symlinks": "ignore", "_started": now, "_ended": None,
+            "username": "u_demo", "symlinks": 0, "skip_source_errors": bool(doc.get("skip_source_errors", False)),
+            "fail_on_quota_errors": bool(doc.get("fail_on_quota_errors", False)),
+            "filter_rules": doc.get("filter_rules") or None, "recursive_symlinks": "ignore", "_started": now, "_ended": None,
         }
         extra = {"events": [], "done": [], "cancel": threading.Event(), "items": items,
-                 "recursive": bool(doc.get("recursive")), "ignore_missing": bool(doc.get("ignore_missing"))}
+                 "recursive": bool(doc.get("recursive")), "ignore_missing": bool(doc.get("ignore_missing")),
+                 "globs": bool(doc.get("interpret_globs"))}
         with self._lock:
             self._tasks[tid] = task
             self._extra[tid] = extra
@@ -161,14 +218,14 @@ class TaskRunner:
         if task["status"] in TERMINAL:
             return json_response({"DATA_TYPE": "result", "code": "TaskComplete",
                                   "message": "The task completed before the cancel request was processed.",
-                                  "request_id": uuid.uuid4().hex[:9], "resource": req.path})
+                                  "request_id": uuid.uuid4().hex[:9], "resource": f"/task/{task_id}/cancel"})
         self._extra[task_id]["cancel"].set()
         deadline = time.time() + 5
         while task["status"] not in TERMINAL and time.time() < deadline:
             time.sleep(0.01)
         return json_response({"DATA_TYPE": "result", "code": "Canceled",
                               "message": "The task has been cancelled successfully.",
-                              "request_id": uuid.uuid4().hex[:9], "resource": req.path})
+                              "request_id": uuid.uuid4().hex[:9], "resource": f"/task/{task_id}/cancel"})
 
     # -- the work ------------------------------------------------------------------------------
     def _event(self, tid, code, description, details, is_error=False):
@@ -184,13 +241,24 @@ class TaskRunner:
         try:
             pairs = self._plan(task, extra)
             files = [p for p in pairs if p[2] == "file"]
-            self._update(tid, files=len(files), directories=len(pairs) - len(files), subtasks_total=len(pairs),
+            dirs = sum(1 for p in pairs if p[2] == "dir")
+            self._update(tid, files=len(files), directories=dirs, subtasks_total=len(pairs),
                          subtasks_pending=len(pairs), nice_status="OK", nice_status_short_description="OK")
             budget_start, moved = time.monotonic(), 0
             deadline = _parse_time(task["deadline"])
             for src, dst, kind, src_path, dst_path in pairs:
                 if extra["cancel"].is_set():
                     raise _Cancel()
+                if kind == "skip":  # skip_source_errors: the unreadable source is reported and passed over
+                    self._event(tid, "SOURCE_ERROR", "error (skipped)", f"{src_path}: no such file or directory",
+                                is_error=True)
+                    self._update(tid, subtasks_skipped_errors=task["subtasks_skipped_errors"] + 1,
+                                 subtasks_pending=task["subtasks_pending"] - 1)
+                    continue
+                if kind == "extra":  # delete_destination_extra: not on the source, so not kept on the destination
+                    shutil.rmtree(dst) if dst.is_dir() else dst.unlink(missing_ok=True)
+                    self._finish_item(tid, None, dst_path, 0)
+                    continue
                 if task["type"] == "DELETE":
                     if src.is_dir():
                         shutil.rmtree(src)
@@ -216,9 +284,9 @@ class TaskRunner:
                             fout.close()
                             tmp.unlink(missing_ok=True)
                             raise _Cancel()
-                        if self.paused.is_set():  # a stalled network: no bytes move, the clock does
+                        if self.paused.is_set() or task["is_paused"]:  # a stalled network or an admin's pause
                             t0 = time.monotonic()
-                            while self.paused.is_set() and not extra["cancel"].is_set():
+                            while (self.paused.is_set() or task["is_paused"]) and not extra["cancel"].is_set():
                                 time.sleep(0.05)
                             budget_start += time.monotonic() - t0
                         if deadline and time.time() > deadline:
@@ -265,41 +333,97 @@ class TaskRunner:
 
     def _finish_item(self, tid, src_path, dst_path, files):
         task = self._tasks[tid]
-        self._extra[tid]["done"].append((src_path, dst_path))
+        if src_path is not None:
+            self._extra[tid]["done"].append((src_path, dst_path))
         self._update(tid, files_transferred=task["files_transferred"] + files,
                      subtasks_succeeded=task["subtasks_succeeded"] + 1, subtasks_pending=task["subtasks_pending"] - 1)
 
     def _plan(self, task, extra):
-        """Expand items into (src, dst, kind, src_path, dst_path); directories first."""
+        """Expand items into (src, dst, kind, src_path, dst_path); directories first.
+
+        ``kind`` is ``file``, ``dir``, ``skip`` (an unreadable source passed over: ``skip_source_errors``) or
+        ``extra`` (a destination entry the source lacks, removed: ``delete_destination_extra``).
+        """
         srv = self.server
         out = []
+        rules = task.get("filter_rules") or []
         for item in extra["items"]:
             src_path = item.get("source_path") or item.get("path")
-            src = srv._resolve(task["source_endpoint_id"], src_path)
-            if task["type"] == "DELETE":  # Transfer's delete: a folder only with recursive, a gap only if allowed
-                if not src.exists():
-                    if extra["ignore_missing"]:
-                        continue
-                    raise FileNotFoundError(f"{src_path} not found; set ignore_missing to skip it")
-                if src.is_dir() and not extra["recursive"]:
-                    raise IsADirectoryError(f"{src_path} is a directory; set recursive to delete it")
-                out.append((src, None, "dir" if src.is_dir() else "file", src_path, None))
+            if task["type"] == "DELETE":
+                out += self._plan_delete(task, extra, src_path)
                 continue
+            src = srv._resolve(task["source_endpoint_id"], src_path)
             dst_path = item["destination_path"]
             dst = srv._resolve(task["destination_endpoint_id"], dst_path)
             if not src.exists():
+                if task["skip_source_errors"]:
+                    out.append((src, dst, "skip", src_path, dst_path))
+                    continue
                 raise FileNotFoundError(src_path)
-            if src.is_dir():
-                if not item.get("recursive"):
-                    raise IsADirectoryError(f"{src_path} is a directory; set recursive")
-                out.append((src, dst, "dir", src_path, dst_path))
-                for child in sorted(src.rglob("*")):
-                    rel = child.relative_to(src).as_posix()
-                    out.append((child, dst / rel, "dir" if child.is_dir() else "file",
-                                src_path.rstrip("/") + "/" + rel, dst_path.rstrip("/") + "/" + rel))
-            else:
+            if not src.is_dir():
                 out.append((src, dst, "file", src_path, dst_path))
+                continue
+            if not item.get("recursive"):
+                raise IsADirectoryError(f"{src_path} is a directory; set recursive")
+            out.append((src, dst, "dir", src_path, dst_path))
+            kept = set()
+            for child, rel in _walk(src, rules):
+                kept.add(rel)
+                out.append((child, dst / rel, "dir" if child.is_dir() else "file",
+                            src_path.rstrip("/") + "/" + rel, dst_path.rstrip("/") + "/" + rel))
+            if task["delete_destination_extra"] and dst.is_dir():
+                for extra_path in sorted(dst.rglob("*"), reverse=True):
+                    rel = extra_path.relative_to(dst).as_posix()
+                    if rel not in kept and not _excluded(extra_path.name, extra_path.is_dir(), rules):
+                        out.append((None, extra_path, "extra", None, dst_path.rstrip("/") + "/" + rel))
         return out
+
+    def _plan_delete(self, task, extra, path):
+        """A delete item: a folder only with ``recursive``, a gap only with ``ignore_missing``; with
+        ``interpret_globs`` a last part with ``*``, ``?`` or ``[...]`` deletes every match."""
+        srv = self.server
+        folder, _, last = path.rstrip("/").rpartition("/")
+        if extra["globs"] and any(ch in last for ch in "*?["):
+            parent = srv._resolve(task["source_endpoint_id"], folder or "/")
+            names = sorted(n for n in (os.listdir(parent) if parent.is_dir() else []) if fnmatch.fnmatchcase(n, last))
+            targets = [(parent / n, f"{folder}/{n}") for n in names]
+            if not targets and not extra["ignore_missing"]:
+                raise FileNotFoundError(f"nothing matches {path}; set ignore_missing to allow that")
+        else:
+            targets = [(srv._resolve(task["source_endpoint_id"], path), path)]
+        out = []
+        for src, src_path in targets:
+            if not src.exists():
+                if extra["ignore_missing"]:
+                    continue
+                raise FileNotFoundError(f"{src_path} not found; set ignore_missing to skip it")
+            if src.is_dir() and not extra["recursive"]:
+                raise IsADirectoryError(f"{src_path} is a directory; set recursive to delete it")
+            out.append((src, None, "dir" if src.is_dir() else "file", src_path, None))
+        return out
+
+
+def _excluded(name: str, is_dir: bool, rules: list) -> bool:
+    """Transfer's filter rules: the first rule whose ``name`` pattern (and ``type``, if given) matches decides."""
+    for rule in rules:
+        kind = rule.get("type")
+        if kind and kind != ("dir" if is_dir else "file"):
+            continue
+        if fnmatch.fnmatchcase(name, rule.get("name", "")):
+            return rule.get("method", "exclude") == "exclude"
+    return False
+
+
+def _walk(top, rules, rel=""):
+    """``(path, relative path)`` under ``top``, sorted, folders before their contents; excluded entries (and an
+    excluded folder's contents) are left out."""
+    for child in sorted(top.iterdir()):
+        if _excluded(child.name, child.is_dir(), rules):
+            continue
+        here = f"{rel}{child.name}"
+        yield child, here
+        if child.is_dir():
+            yield from _walk(child, rules, here + "/")
 
 
 def _error_code(exc) -> str:
@@ -355,3 +479,40 @@ def _in_sync(src, dst, level) -> bool:
     if level == 2:
         return dst.stat().st_mtime >= src.stat().st_mtime
     return _md5(src) == _md5(dst)
+
+
+def _task_clause(clause: str):
+    """One clause of ``task_list``'s ``filter`` as a test of a task document.
+
+    ``task_id:``, ``status:``, ``type:`` take comma-separated alternatives; ``label:`` takes ``=x``, ``~pattern``
+    (``*`` wildcards, any case), ``!x`` and ``!~pattern`` (a task must match one positive and no negative);
+    ``request_time:`` and ``completion_time:`` take ``after,before`` (either may be empty).
+    """
+    field, _, value = clause.partition(":")
+    if field in ("task_id", "status", "type"):
+        allowed = set(value.split(","))
+        return lambda d: str(d.get(field)) in allowed
+    if field == "label":
+        parts = value.split(",")
+        pos = [p for p in parts if not p.startswith("!")]
+        neg = [p[1:] for p in parts if p.startswith("!")]
+
+        def like(label, p):
+            if p.startswith("~"):
+                return fnmatch.fnmatch((label or "").lower(), p[1:].lower())
+            return (label or "") == (p[1:] if p.startswith("=") else p)
+
+        return lambda d: (not pos or any(like(d.get("label"), p) for p in pos)) and \
+            not any(like(d.get("label"), p) for p in neg)
+    if field in ("request_time", "completion_time"):
+        after, _, before = value.partition(",")
+        low, high = _parse_time(after), _parse_time(before)
+        if (after and low is None) or (before and high is None):
+            raise ValueError(f"Invalid {field} filter '{value}'")
+
+        def within(d):
+            when = _parse_time(d.get(field))
+            return when is not None and (low is None or when >= low) and (high is None or when < high)
+
+        return within
+    raise ValueError(f"Invalid filter field '{field}'")

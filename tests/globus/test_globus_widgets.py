@@ -170,8 +170,7 @@ def test_panel_cancel_and_errors_keep_widgets_usable(client, globus):
 def test_browser_offers_consent_link(new_app_client, globus):
     browser = GlobusBrowser(new_app_client)
     browser.wait_background()
-    browser.source.picker.value = globus.info()["consent_collection"]
-    browser.wait_background()
+    browser.source.open_collection(globus.info()["consent_collection"])
     assert "ndw-globus-consent-link" in browser.source.banner.value
     assert "needs your consent" in browser.source.error
 
@@ -184,7 +183,9 @@ def test_browser_fills_itself_after_a_login_elsewhere(globus, consent, tmp_path)
     href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
     login.submit(consent(href))
     browser.wait_background()
-    assert len(browser.collections) == 4
+    # the first view: the user's bookmarked collections first, then recently used, shared with them, their own
+    assert [c["why"] for c in browser.collections[:2]] == ["bookmarked", "bookmarked"]
+    assert {"shared with you", "yours"} <= {c["why"] for c in browser.collections}
     assert browser.source.collection == globus.info()["source_collection"] and browser.source.total >= 2
     assert browser.destination.collection == globus.info()["destination_collection"]
 
