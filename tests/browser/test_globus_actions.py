@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from .test_accessibility import axe_problems
 from .test_globus import _logged_in, _row
 
 pytestmark = pytest.mark.browser
@@ -56,6 +57,7 @@ def test_swap_breadcrumb_new_folder_rename_delete_and_history_after_reload(dashb
     confirm = right.locator(".ndw-globus-confirm")
     expect(confirm).to_contain_text("renamed-in-browser", timeout=30_000)  # the question names what goes
     page.screenshot(path=str(ARTIFACTS / "globus-delete-asks.png"))
+    assert axe_problems(page) == []  # the arrow, the breadcrumb, the actions and the question pass WCAG 2.1 AA
     confirm.locator(".ndw-globus-confirm-delete").click()
     task = page.locator(".ndw-globus-task", has_text="delete renamed-in-browser")
     task.locator(".ndw-globus-task-status", has_text="SUCCEEDED").wait_for(timeout=60_000)
@@ -80,3 +82,4 @@ def test_swap_breadcrumb_new_folder_rename_delete_and_history_after_reload(dashb
     expect(history.locator("tbody tr").first).to_contain_text("delete renamed-in-browser", timeout=30_000)
     expect(history.locator("tbody tr").first).to_contain_text("succeeded")
     page.screenshot(path=str(ARTIFACTS / "globus-history-after-reload.png"))
+    assert axe_problems(page) == []
