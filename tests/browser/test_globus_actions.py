@@ -13,6 +13,21 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def _reopen(dashboard, page):
+    """Open the Globus dashboard again in the same tab (a reload: a new kernel).
+
+    Leaving the first page, Voila's own front end asks its server to shut the old kernel down and is refused
+    (403): that one request, and its console line, are Voila's, not the dashboard's; anything else fails.
+    """
+    bad = []
+    page.on("response", lambda r: r.status >= 400 and bad.append((r.status, r.request.method, r.url)))
+    errors_before = len(dashboard.console_errors)
+    dashboard.open("globus.ipynb")
+    voila_shutdown = [b for b in bad if b[:2] == (403, "POST") and "/voila/api/shutdown/" in b[2]]
+    assert bad == voila_shutdown
+    del dashboard.console_errors[errors_before:errors_before + len(voila_shutdown)]
+
+
 def test_swap_breadcrumb_new_folder_rename_delete_and_history_after_reload(dashboard, sandbox):
     page, _ = _logged_in(dashboard)
     left, right = page.locator(".ndw-globus-left"), page.locator(".ndw-globus-right")
@@ -67,19 +82,30 @@ def test_swap_breadcrumb_new_folder_rename_delete_and_history_after_reload(dashb
     history = page.locator(".ndw-globus-history")
     expect(history).to_contain_text("delete renamed-in-browser", timeout=30_000)
 
-    # a reload: a new kernel, and the history is still there, read from Globus
-    bad = []
-    page.on("response", lambda r: r.status >= 400 and bad.append((r.status, r.request.method, r.url)))
-    errors_before = len(dashboard.console_errors)
-    dashboard.open("globus.ipynb")
+    _reopen(dashboard, page)  # a reload: a new kernel, and the history is still there, read from Globus
     page.wait_for_selector(".ndw-globus-username", timeout=30_000)
-    # leaving the first page, Voila's own front end asks its server to shut the old kernel down and is refused
-    # (403): that one request, and its console line, are Voila's, not the dashboard's
-    voila_shutdown = [b for b in bad if b[:2] == (403, "POST") and "/voila/api/shutdown/" in b[2]]
-    assert bad == voila_shutdown
-    del dashboard.console_errors[errors_before:errors_before + len(voila_shutdown)]
     history = page.locator(".ndw-globus-history")
     expect(history.locator("tbody tr").first).to_contain_text("delete renamed-in-browser", timeout=30_000)
     expect(history.locator("tbody tr").first).to_contain_text("succeeded")
     page.screenshot(path=str(ARTIFACTS / "globus-history-after-reload.png"))
     assert axe_problems(page) == []
+
+
+def test_the_first_collection_search_shows_its_cancel_at_once(dashboard, sandbox):
+    page, _ = _logged_in(dashboard)  # logged in: the next page's first view searches as it opens
+    globus = sandbox["globus"]
+    globus.faults.set(hang=30, pattern="/endpoint_search$")  # Globus holds every collection search back
+    try:
+        _reopen(dashboard, page)
+        cancel = page.locator(".ndw-globus-cancel-search")
+        expect(cancel).to_be_visible(timeout=1_000)  # with the first drawing of the page, not seconds later
+        expect(page.locator(".ndw-globus-searching")).to_contain_text("Searching collections")
+        cancel.click()
+        expect(page.locator(".ndw-globus-browser > .ndw-banner-box, .ndw-globus-browser .ndw-banner").first
+               ).to_contain_text("Stopped searching", timeout=30_000)
+        expect(cancel).to_be_hidden()
+    finally:
+        globus.faults.clear()
+    page.locator(".ndw-globus-search input").fill("Demo")
+    page.keyboard.press("Enter")  # searching again works
+    _row(page.locator(".ndw-globus-left"), "ds001").wait_for(timeout=30_000)
