@@ -493,8 +493,9 @@ class CollectionPane(WidgetBase):
             done.append(task_id)
             if self.listening("task"):
                 self.emit("task", task_id, label, lambda job: self.refresh(wait=False))
-            else:
-                transfer_ops.watch(self.client, task_id, label=label).start()
+            else:  # no panel follows it: the pane does, and lists the folder again when it ends
+                job = transfer_ops.watch(self.client, task_id, label=label).start()
+                threading.Thread(target=lambda: (job.wait(), self.refresh(wait=False)), daemon=True).start()
             return f"Globus is deleting {len(paths)} item(s) (task {task_id}); the folder is listed again when done."
 
         self._change(lambda: self.client.delete(self.collection, paths, label=label),

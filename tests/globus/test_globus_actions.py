@@ -192,3 +192,17 @@ def test_the_first_search_shows_its_cancel_at_once(client, globus):
         globus.faults.clear()
     browser.search()
     assert browser.collections and browser.searching_row.layout.display == "none"
+
+
+def test_a_delete_without_a_panel_is_followed_by_the_pane(client, globus):
+    info = globus.info()
+    pane = _browser(client, globus).right  # no TransferPanel: the pane follows its delete task itself
+    client.mkdir(info["destination_collection"], "/lonely/")
+    pane.go("/")
+    pane.select("lonely")
+    pane.ask_delete()
+    assert "lonely" in pane.confirm_text.value
+    pane.confirm_button.click()
+    pane.wait_background()
+    _wait(lambda: "lonely" not in _names(pane))
+    assert not (globus.collection_dir(info["destination_collection"]) / "lonely").exists()
