@@ -112,17 +112,17 @@ def test_new_folder_rename_and_delete_with_confirmation(client, globus):
 
 
 def test_a_failed_rename_is_one_sentence_and_the_pane_stays_usable(client, globus):
+    info = globus.info()
     pane = _browser(client, globus).left
     pane.go("/")
     pane.select("ds001")
-    pane.name_box.value = "ds001"  # renaming onto itself: Transfer refuses (exists)
-    globus.faults.set(status=404, pattern="/rename$")
-    try:
-        pane.rename_button.click()
-        pane.wait_background()
-    finally:
-        globus.faults.clear()
-    assert pane.status == "error" and pane.banner.message.count(". ") <= 1 and "Traceback" not in pane.banner.message
+    pane.name_box.value = "README.txt"  # a name that is taken: Globus refuses, nothing is replaced
+    pane.rename_button.click()
+    pane.wait_background()
+    assert pane.status == "error" and "That name is taken" in pane.banner.message
+    assert "already exists: '/README.txt'" in pane.banner.message and "another name" in pane.banner.hint
+    assert pane.banner.message.count(". ") == 0 and "Traceback" not in pane.banner.message
+    assert (globus.collection_dir(info["source_collection"]) / "ds001").is_dir()
     assert pane.table.busy is False
     pane.crumbs.children[1].click()
     pane.wait_background()
