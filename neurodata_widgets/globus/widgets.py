@@ -827,8 +827,15 @@ class TransferPanel(WidgetBase):
             self.follow_active(wait=False)
             self.load_history(0, wait=False)
 
-    def load_history(self, page: int = 0, wait: bool = True) -> None:
-        """Show page ``page`` of Globus' task list in the history table (in a thread of its own, with Cancel)."""
+    def load_history(self, page: int | None = None, wait: bool = True) -> None:
+        """Show page ``page`` (default: the page shown) of Globus' task list in the history table, read in a
+        thread of its own while the table is busy with a Cancel."""
+        page = self.history.page if page is None else page
+        if page != self.history.page:  # turning the table's page asks for it (on_request): one way in
+            self.history.page = page
+            if wait and self._history_thread is not None:
+                self._history_thread.join()
+            return
         self._history_stop.set()
         stop = self._history_stop = threading.Event()
         self.history.busy_text, self.history.cancellable, self.history.busy = "Reading the history from Globus…", \
@@ -1008,7 +1015,7 @@ class TransferPanel(WidgetBase):
             with self._rows_lock:
                 self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
             if doc["status"] in ("SUCCEEDED", "FAILED"):
-                self.load_history(0, wait=False)  # the finished task heads the history
+                self.load_history(self.history.page, wait=False)  # the finished task heads the history
 
         job = transfer_ops.watch(self.client, task_id, expected_bytes, label, on_status=status_changed)
         if on_done:

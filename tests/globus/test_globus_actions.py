@@ -162,6 +162,11 @@ def test_history_is_globus_task_list_paged_and_a_cancel_is_neutral(client, globu
     panel.wait_background()
     asked = [q for _, path, q in globus.requests if path.endswith("/task_list")]
     assert [q.get("offset") for q in asked] == ["10"] and len(panel.history.data) >= 1
+    second = list(panel.history.data.index)
+    panel.load_history()  # a task ended: the page shown is read again, not the first
+    assert list(panel.history.data.index) == second and panel.history.page == 1
+    panel.load_history(0)
+    assert panel.history.page == 0 and list(panel.history.data.index)[0] not in second
     fresh.logout()
 
 
