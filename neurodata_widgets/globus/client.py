@@ -642,6 +642,8 @@ def _translate(exc):
         return f"Not found on Globus: {message}", "It may have been moved or deleted; go up a folder or refresh."
     if code.startswith("ExternalError.DirListingFailed"):
         return f"The collection could not list that folder: {message}", "Check the path is a folder you can read."
+    if code.endswith(".Exists"):  # a new folder, or a rename, onto a name that is taken
+        return f"That name is taken on the collection: {message}", "Choose another name; nothing was replaced."
     if "ActivationRequired" in code:
         return ("The collection must be activated before use.", "Activate it in the Globus web app, then refresh.")
     if code in ("PermissionDenied", "EndpointPermissionDenied"):

@@ -65,6 +65,23 @@ def task_records(client, limit: int = 20, status: str | None = None) -> list[dic
     return [{k: d.get(k) for k in TASK_FIELDS} for d in page["DATA"]]
 
 
+def history(client, limit: int = 10, offset: int = 0) -> tuple[list[dict], int]:
+    """One page of Globus' own task list (transfers and deletes, newest first) and how many tasks there are.
+
+    It is what the Globus web app's activity page reads, so it survives a page reload or a kernel restart.
+    """
+    page = client.call(client.transfer.task_list, limit=limit, offset=offset, orderby="request_time DESC")
+    return [{k: d.get(k) for k in TASK_FIELDS} for d in page["DATA"]], int(page.get("total") or 0)
+
+
+def outcome(doc: dict) -> tuple[str, str]:
+    """What a task's status reads as, and its badge kind: a cancelled task is ``cancelled`` (neutral), not FAILED."""
+    status = doc.get("status") or ""
+    if status == "FAILED" and (doc.get("fatal_error") or {}).get("code") == "CANCELED":
+        return "cancelled", "neutral"
+    return status.lower(), {"SUCCEEDED": "ok", "FAILED": "error"}.get(status, "info")
+
+
 def tasks(client, limit: int = 20, status: str | None = None):
     """Recent tasks as a :class:`pandas.DataFrame` (newest first)."""
     import pandas as pd
@@ -123,7 +140,8 @@ def watch(client, task_id: str, expected_bytes: int | None = None, label: str = 
                     raise Cancelled(label or task_id)
                 if doc["status"] == "FAILED":
                     err = doc.get("fatal_error") or {}
-                    raise UserError(f"The transfer failed: {err.get('description') or err.get('code')}",
+                    what = "delete" if doc.get("type") == "DELETE" else "transfer"
+                    raise UserError(f"The {what} failed: {err.get('description') or err.get('code')}",
                                     "Check the source paths and the destination's free space, then resubmit.")
                 return doc
             wait = backoff.next((doc["bytes_transferred"], doc["files_transferred"], doc["files_skipped"]))

@@ -27,7 +27,7 @@ from ..config import on_jupyterhub
 from ..ui.badge import SandboxBadge
 from ..ui.banner import link_button
 from ..ui.base import Status, WidgetBase
-from ..ui.html import escape, format_bytes
+from ..ui.html import Markup, badge, escape, format_bytes
 from ..jobs import Cancelled
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
@@ -284,9 +284,42 @@ class CollectionPane(WidgetBase):
         self.table.on_request(lambda page, size, sort_by, ascending: self._list(page, wait=False))
         self.table.on_open(lambda name: self.open_entry(name, wait=False))
         self.table.on_cancel(lambda *_: self.cancel_listing())
+        # the folder's path as a breadcrumb: each segment a button (Tab and Enter reach it) that opens that folder
+        self.crumbs = widgets.HBox(layout={"flex_flow": "row wrap", "align_items": "center", "width": "98%"})
+        self.crumbs.add_class("ndw-globus-crumbs")
+        self.observe(lambda ch: self._draw_crumbs(), names="path")
+        self._draw_crumbs()
+        # New folder, Rename and Delete, as in the Globus web app (Transfer's mkdir, rename and a delete task)
+        self.name_box = widgets.Text(placeholder="folder name, or the new name", layout={"flex": "1 1 120px",
+                                                                                          "width": "auto"})
+        self.name_box.add_class("ndw-globus-name")
+        self.mkdir_button = widgets.Button(description="New folder", icon="folder", layout={"width": "auto"})
+        self.mkdir_button.add_class("ndw-globus-mkdir")
+        self.rename_button = widgets.Button(description="Rename", icon="pencil", layout={"width": "auto"},
+                                            tooltip="Rename the one ticked row to the name typed")
+        self.rename_button.add_class("ndw-globus-rename")
+        self.delete_button = widgets.Button(description="Delete", icon="trash", layout={"width": "auto"},
+                                            tooltip="Delete the ticked rows (asks first)")
+        self.delete_button.add_class("ndw-globus-delete")
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = widgets.Button(description="Delete them", icon="trash", button_style="danger",
+                                             layout={"width": "auto"})
+        self.confirm_button.add_class("ndw-globus-confirm-delete")
+        self.keep_button = widgets.Button(description="Keep them", layout={"width": "auto"})
+        self.keep_button.add_class("ndw-globus-keep")
+        self.confirm_row = widgets.HBox([self.confirm_text, self.confirm_button, self.keep_button],
+                                        layout={"flex_flow": "row wrap", "align_items": "center", "display": "none"})
+        self.confirm_row.add_class("ndw-globus-confirm")
+        self.mkdir_button.on_click(lambda _: self.make_folder(self.name_box.value, wait=False))
+        self.rename_button.on_click(lambda _: self.rename_selected(self.name_box.value, wait=False))
+        self.delete_button.on_click(lambda _: self.ask_delete())
+        self.confirm_button.on_click(lambda _: self.delete_selected(wait=False))
+        self.keep_button.on_click(lambda _: self._confirming(None))
+        self.actions = widgets.HBox([self.name_box, self.mkdir_button, self.rename_button, self.delete_button],
+                                    layout={"flex_flow": "row wrap", "width": "98%"})
         super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
                                                      self.hidden_box], layout={"width": "98%"}),
-                          self.table, self.banner], **kwargs)
+                          self.crumbs, self.actions, self.confirm_row, self.table, self.banner], **kwargs)
         # side by side when there is room, one above the other on a narrow screen
         self.layout.flex = "1 1 340px"
         self.layout.min_width = "0"
@@ -368,6 +401,111 @@ class CollectionPane(WidgetBase):
         self.activity = "listing cancelled"
         return abandoned
 
+    # -- breadcrumb ---------------------------------------------------------------------------------
+    def crumb_paths(self) -> list[tuple[str, str]]:
+        """``(label, path)`` of each breadcrumb segment of the folder shown, from the top."""
+        home = self.path.startswith("/~/")
+        parts = [p for p in self.path[3 if home else 1:].split("/") if p]
+        top = "/~/" if home else "/"
+        crumbs = [("~" if home else "/", top)]
+        for i, part in enumerate(parts):
+            crumbs.append((part, top + "/".join(parts[:i + 1]) + "/"))
+        return crumbs
+
+    def _draw_crumbs(self) -> None:
+        buttons = []
+        for label, path in self.crumb_paths():
+            b = widgets.Button(description=label, tooltip=f"Open {path}", layout={"width": "auto"})
+            b.add_class("ndw-globus-crumb")
+            b.on_click(lambda _, path=path: self.go(path, wait=False))
+            buttons.append(b)
+        self.crumbs.children = [widgets.HTML('<span class="ndw ndw-muted">In:</span>')] + buttons
+
+    # -- new folder, rename, delete -----------------------------------------------------------------
+    def on_task(self, callback, remove: bool = False) -> None:
+        """Call ``callback(task_id, label, on_done)`` after each delete task is submitted (a panel follows it)."""
+        self.register("task", callback, remove)
+
+    def _change(self, work, activity: str, context: str, then=None, wait: bool = True) -> None:
+        """Run a change on Globus in the background: the table is busy with a Cancel; then list the folder again."""
+        self._stop.set()
+        self._stop = threading.Event()
+
+        def done(result):
+            self.name_box.value = ""
+            self.__dict__["_note"] = then(result) if then is not None else ""  # said once the folder is listed again
+            self.go(self.path, wait=False)
+
+        def failed(exc):
+            self.table.busy = False
+            if not isinstance(exc, Cancelled):
+                self.fail(exc, context, links=auth_links(exc))
+
+        self.table.busy_text, self.table.cancellable, self.table.busy = activity, True, True
+        self._asking = self.in_background(work, done, activity, on_error=failed, latest=True)
+        if wait:
+            self.wait_background(None)
+
+    def make_folder(self, name: str, wait: bool = True) -> None:
+        """Make folder ``name`` in the folder shown (Transfer's ``mkdir``; New folder)."""
+        name = _one_name(name)
+        if name is None:
+            self.banner.show("Type a name for the new folder first.", "warn",
+                             "A name without '/', e.g. derivatives.")
+            return
+        path = self.join(name) + "/"
+        self._change(lambda: self.client.mkdir(self.collection, path), f"making folder {path} …",
+                     "Making the folder", lambda _: f"Made folder {path}.", wait)
+
+    def rename_selected(self, new_name: str, wait: bool = True) -> None:
+        """Rename the one ticked row to ``new_name`` in the same folder (Transfer's ``rename``)."""
+        new_name = _one_name(new_name)
+        if len(self.selected) != 1 or new_name is None:
+            self.banner.show("Tick exactly one row and type its new name, then press Rename.", "warn",
+                             "A name without '/'.")
+            return
+        old, new = self.join(self.selected[0]), self.join(new_name)
+        self._change(lambda: self.client.rename(self.collection, old, new), f"renaming {old} …", "Renaming",
+                     lambda _: f"Renamed {old} to {new}.", wait)
+
+    def ask_delete(self) -> None:
+        """Delete: first ask, naming what would be deleted."""
+        if not self.selected:
+            self.banner.show("Tick the files or folders to delete first.", "warn", "")
+            return
+        self._confirming(self.selected)
+
+    def _confirming(self, names) -> None:
+        names = list(names or [])
+        self._asked = names  # what the question named is what "Delete them" deletes
+        self.confirm_row.layout.display = None if names else "none"
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if names and len(names) > 10 else "")
+        self.confirm_text.value = (f'<span class="ndw ndw-globus-confirm-text">Delete {len(names)} item(s) from '
+                                   f'{escape(self.path)}: <b>{escape(shown)}</b>? Folders are deleted with '
+                                   'everything in them.</span>' if names else "")
+
+    def delete_selected(self, wait: bool = True) -> str | None:
+        """Delete the ticked rows (a Globus delete task; what Delete then "Delete them" does); returns its id."""
+        names, done = list(getattr(self, "_asked", None) or self.selected), []
+        self._confirming(None)
+        if not names:
+            return None
+        paths = [self.join(n) + ("/" if (self.entry(n) or {}).get("type") == "dir" else "") for n in names]
+        label = f"delete {', '.join(names[:3])}" + (" …" if len(names) > 3 else "")
+
+        def submitted(task_id):
+            done.append(task_id)
+            if self.listening("task"):
+                self.emit("task", task_id, label, lambda job: self.refresh(wait=False))
+            else:  # no panel follows it: the pane does, and lists the folder again when it ends
+                job = transfer_ops.watch(self.client, task_id, label=label).start()
+                threading.Thread(target=lambda: (job.wait(), self.refresh(wait=False)), daemon=True).start()
+            return f"Globus is deleting {len(paths)} item(s) (task {task_id}); the folder is listed again when done."
+
+        self._change(lambda: self.client.delete(self.collection, paths, label=label),
+                     f"asking Globus to delete {len(paths)} item(s) …", "Deleting", submitted, wait)
+        return done[0] if done else None
+
     def entry(self, name: str) -> dict | None:
         """The file document of ``name`` in the folder shown (from any page seen)."""
         return self.folder.seen.get(name) if self.folder is not None else None
@@ -426,12 +564,18 @@ class CollectionPane(WidgetBase):
             self.table.data = rows  # a new folder: its first page, nothing ticked
             self.table.empty_text = "This folder is empty."
         self.table.show_page(rows, total)
-        self.succeed()
+        self.succeed(self.__dict__.pop("_note", ""))
         self.activity = f"{total} entries in {folder.path}"
 
     def _detail(self, name, _row) -> str:
         entry = self.entry(name)
         return detail_html(self.folder.path, entry) if entry is not None else ""
+
+
+def _one_name(name: str) -> str | None:
+    """A single folder or file name as typed (``None`` when empty, a path, or ``.``/``..``)."""
+    name = (name or "").strip()
+    return name if name and "/" not in name and name not in (".", "..") else None
 
 
 def _label(c: dict) -> str:
@@ -466,6 +610,7 @@ class GlobusBrowser(WidgetBase):
     """
 
     selected = List(help="paths selected in the source pane").tag(sync=True)
+    direction = Unicode("→", help="'→': the left pane is the source; '←': the right pane is").tag(sync=True)
 
     def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, **kwargs):
         self.client = _client(client)
@@ -473,18 +618,38 @@ class GlobusBrowser(WidgetBase):
         self.query = widgets.Text(placeholder="search collections", layout={"width": "320px"})
         self.query.add_class("ndw-globus-search")
         self.search_button = widgets.Button(description="Search", icon="search")
-        self.source = CollectionPane(self.client, "Source", page_size)
-        self.destination = CollectionPane(self.client, "Destination", page_size)
-        self.source.add_class("ndw-globus-source")
-        self.destination.add_class("ndw-globus-destination")
+        # a search waits on Globus: a Cancel shows from the first moment, also for the search a login starts
+        self.searching = widgets.HTML()
+        self.cancel_search_button = widgets.Button(description="Cancel", icon="stop", button_style="warning",
+                                                   tooltip="Stop searching collections", layout={"width": "auto"})
+        self.cancel_search_button.add_class("ndw-globus-cancel-search")
+        self.cancel_search_button.on_click(lambda _: self.cancel_search())
+        self.searching_row = widgets.HBox([self.searching, self.cancel_search_button],
+                                          layout={"flex_flow": "row wrap", "align_items": "center",
+                                                  "display": "none"})
+        self.searching_row.add_class("ndw-globus-searching")
+        self.left = CollectionPane(self.client, "Source", page_size)
+        self.right = CollectionPane(self.client, "Destination", page_size)
+        self.left.add_class("ndw-globus-left")
+        self.right.add_class("ndw-globus-right")
+        # the transfer direction, as in the Globus web app: an arrow between the panes and a Swap
+        self.arrow = widgets.HTML()
+        self.arrow.add_class("ndw-globus-direction")
+        self.swap_button = widgets.Button(description="Swap", icon="exchange", layout={"width": "auto"},
+                                          tooltip="Swap source and destination")
+        self.swap_button.add_class("ndw-globus-swap")
+        self.swap_button.on_click(lambda _: self.swap())
+        middle = widgets.VBox([self.arrow, self.swap_button], layout={"align_items": "center", "margin": "40px 4px"})
+        self._mark_direction()
         self.search_button.on_click(lambda _: self.search(self.query.value, wait=False))
         self.query.on_submit(lambda _: self.search(self.query.value, wait=False))
-        self.source.observe(self._sync_selection, names=["selected", "path"])
+        for pane in (self.left, self.right):
+            pane.observe(self._sync_selection, names=["selected", "path"])
         self.badge = SandboxBadge(self.client.service.get("transfer_url"))
         super().__init__([style(), self.badge,
                           widgets.HBox([self.query, self.search_button], layout={"flex_flow": "row wrap"}),
-                          self.banner,
-                          widgets.HBox([self.source, self.destination],
+                          self.searching_row, self.banner,
+                          widgets.HBox([self.left, middle, self.right],
                                        layout={"justify_content": "space-between", "flex_flow": "row wrap"})],
                          **kwargs)
         self.add_class("ndw-globus-browser")
@@ -492,6 +657,33 @@ class GlobusBrowser(WidgetBase):
         self.client.on_login(lambda user: self.search(wait=False))
         if self.client.logged_in:
             self.search(wait=False)
+
+    @property
+    def source(self) -> CollectionPane:
+        """The pane transfers go from (the left one unless swapped)."""
+        return self.left if self.direction == "→" else self.right
+
+    @property
+    def destination(self) -> CollectionPane:
+        """The pane whose folder transfers go into."""
+        return self.right if self.direction == "→" else self.left
+
+    def swap(self) -> None:
+        """Swap the transfer direction (Swap): the other pane becomes the source; folders and ticks stay."""
+        self.direction = "←" if self.direction == "→" else "→"
+        self._mark_direction()
+        self._sync_selection()
+        self.activity = f"source is the {'left' if self.direction == '→' else 'right'} pane"
+
+    def _mark_direction(self) -> None:
+        for pane, role in ((self.source, "Source"), (self.destination, "Destination")):
+            other = "destination" if role == "Source" else "source"
+            pane.remove_class(f"ndw-globus-{other}")
+            pane.add_class(f"ndw-globus-{role.lower()}")
+            pane.picker.description = role
+        self.arrow.value = (f'<span class="ndw ndw-globus-arrow" role="img" aria-label="Transfer from the '
+                            f'{"left" if self.direction == "→" else "right"} pane" style="font-size: 28px">'
+                            f'{self.direction}</span>')
 
     def search(self, text: str = "", wait: bool = True) -> list[dict]:
         """Find collections and offer them in both panes; with no ``text``, the first view: bookmarked, recently
@@ -502,23 +694,44 @@ class GlobusBrowser(WidgetBase):
         def find():
             return self.client.search(text) if text.strip() else self.client.first_view()
 
+        def failed(exc):
+            self._searching(None)
+            self.fail(exc, "Searching collections", links=auth_links(exc))
+
+        self._searching("Searching collections…" if not text.strip() else f"Searching collections for {text}…")
         self.in_background(find, lambda found: self._found(found, text), "searching collections",
-                           "Searching collections", latest=True)
+                           on_error=failed, latest=True)
         if not wait:
             return []
         self.wait_background(None)
         return self.collections
 
+    def cancel_search(self) -> bool:
+        """Stop waiting for a collection search (Cancel); returns whether one was under way."""
+        self._searching(None)
+        if not self.abandon_background():
+            return False
+        self.succeed("Stopped searching collections.", kind="info",
+                     hint="Globus was slow to answer; press Search to ask again.")
+        self.activity = "search cancelled"
+        return True
+
+    def _searching(self, text: str | None) -> None:
+        self.searching_row.layout.display = "none" if text is None else None
+        self.searching.value = ("" if text is None else '<span class="ndw ndw-muted"><i class="fa fa-spinner '
+                                f'fa-spin"></i> {escape(text)}</span>')
+
     def _found(self, found: list[dict], text: str = "") -> None:
+        self._searching(None)
         self.collections = found
         self.succeed()
         self.activity = f"{len(found)} collections"
-        for pane in (self.source, self.destination):
+        for pane in (self.left, self.right):
             pane.set_collections(found)
-        if found and self.source.picker.value is None:
-            self.source.picker.value = found[0]["id"]
-        if len(found) > 1 and self.destination.picker.value in (None, self.source.picker.value):
-            self.destination.picker.value = found[1]["id"]
+        if found and self.left.picker.value is None:
+            self.left.picker.value = found[0]["id"]
+        if len(found) > 1 and self.right.picker.value in (None, self.left.picker.value):
+            self.right.picker.value = found[1]["id"]
         if not found and text.strip():
             self.banner.show("No collections matched.", "info", "Try another search.")
         elif not found:
@@ -529,7 +742,7 @@ class GlobusBrowser(WidgetBase):
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the search and for both panes' listings (tests and scripts)."""
         super().wait_background(timeout)
-        for pane in (self.source, self.destination):
+        for pane in (self.left, self.right):
             pane.wait_background(timeout)
 
     def _sync_selection(self, change=None):
@@ -591,17 +804,67 @@ class TransferPanel(WidgetBase):
         self.table = widgets.VBox()
         self.table.add_class("ndw-globus-tasks")
         self.looking = widgets.HTML()  # says that tasks still running on Globus are being looked for
+        # the history: Globus' own task list, newest first, a page at a time (it survives a reload)
+        self.history = PagedTable(remote=True, columns=HISTORY_COLUMNS, page_size=HISTORY_PAGE, checkable=False,
+                                  sortable=[], caption="Transfer history (from Globus' task list, newest first)",
+                                  formatters={"status": _status_cell, "bytes": _size_cell},
+                                  empty_text="No transfers or deletes yet.")
+        self.history.add_class("ndw-globus-history")
+        self.history.data = _history_frame([])
+        self.history.on_request(lambda page, *_: self.load_history(page, wait=False))
+        self.history.on_cancel(lambda *_: self._history_cancelled())
+        self._history_stop = threading.Event()
+        self._history_thread = None
         self.submit_button.on_click(lambda _: self.submit_selection(wait=False))
         self.cancel_button.on_click(lambda _: self.cancel_submission())
         super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
-                          self.banner, self.looking, self.table], **kwargs)
+                          self.banner, self.looking, self.table,
+                          widgets.HTML('<b class="ndw">History</b>'), self.history], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
         if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
             browser.observe(self._selection_changed, names="selected")
-        self.client.on_login(lambda user: self.follow_active(wait=False))
+            for pane in (browser.left, browser.right):  # a pane's delete task gets a live row here
+                pane.on_task(lambda task_id, label, on_done: self._add_row(task_id, label, None, on_done))
+        self.client.on_login(lambda user: (self.follow_active(wait=False), self.load_history(0, wait=False)))
         if self.client.logged_in:
             self.follow_active(wait=False)
+            self.load_history(0, wait=False)
+
+    def load_history(self, page: int | None = None, wait: bool = True) -> None:
+        """Show page ``page`` (default: the page shown) of Globus' task list in the history table, read in a
+        thread of its own while the table is busy with a Cancel."""
+        page = self.history.page if page is None else page
+        if page != self.history.page:  # turning the table's page asks for it (on_request): one way in
+            self.history.page = page
+            if wait and self._history_thread is not None:
+                self._history_thread.join()
+            return
+        self._history_stop.set()
+        stop = self._history_stop = threading.Event()
+        self.history.busy_text, self.history.cancellable, self.history.busy = "Reading the history from Globus…", \
+            True, True
+
+        def read():
+            try:
+                records, total = transfer_ops.history(self.client, HISTORY_PAGE, page * HISTORY_PAGE)
+            except Exception as exc:
+                if not stop.is_set():
+                    self.history.busy = False
+                    self.fail(exc, "Reading the transfer history")
+                return
+            if not stop.is_set():
+                self.history.show_page(_history_frame(records), total)
+
+        thread = threading.Thread(target=read, name="ndw-globus-history", daemon=True)
+        thread.start()
+        self._history_thread = thread  # started first: whoever waits for it may join it at once
+        if wait:
+            thread.join()
+
+    def _history_cancelled(self) -> None:
+        self._history_stop.set()
+        self.history.busy = False
 
     def follow_active(self, wait: bool = True) -> list[str]:
         """Add live rows for tasks still running on Globus (after a reload or a kernel restart).
@@ -635,8 +898,9 @@ class TransferPanel(WidgetBase):
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for a submission and for the look for running tasks (tests and scripts)."""
         super().wait_background(timeout)
-        if self._following is not None:
-            self._following.join(timeout)
+        for thread in (self._following, self._history_thread):
+            if thread is not None:
+                thread.join(timeout)
 
     def _selection_changed(self, change) -> None:
         n = len(change["new"])
@@ -749,10 +1013,13 @@ class TransferPanel(WidgetBase):
         row.add_class("ndw-globus-task")
 
         def status_changed(doc):
-            kind = {"SUCCEEDED": "ok", "FAILED": "error"}.get(doc["status"], "info")
-            state.value = f'<span class="ndw-badge ndw-badge-{kind} ndw-globus-task-status">{escape(doc["status"])}</span>'
+            word, kind = transfer_ops.outcome(doc)  # a cancelled task reads "cancelled", not a red FAILED
+            state.value = (f'<span class="ndw-badge ndw-badge-{kind} ndw-globus-task-status">'
+                           f'{escape(word.upper() if kind != "neutral" else word)}</span>')
             with self._rows_lock:
                 self.tasks = [dict(t, status=doc["status"]) if t["task_id"] == task_id else t for t in self.tasks]
+            if doc["status"] in ("SUCCEEDED", "FAILED"):
+                self.load_history(self.history.page, wait=False)  # the finished task heads the history
 
         job = transfer_ops.watch(self.client, task_id, expected_bytes, label, on_status=status_changed)
         if on_done:
@@ -762,6 +1029,27 @@ class TransferPanel(WidgetBase):
             self.table.children = (row,) + tuple(self.table.children)
         progress.run(job)
         return True
+
+
+HISTORY_PAGE = 10
+HISTORY_COLUMNS = ["requested", "label", "type", "status", "files", "bytes", "from", "to"]
+
+
+def _history_frame(records: list[dict]):
+    """The history table's rows (by task id) from task documents."""
+    import pandas as pd
+
+    rows = [{"requested": (d.get("request_time") or "").replace("T", " ")[:19] or "",
+             "label": d.get("label") or f"task {d['task_id'][:8]}", "type": (d.get("type") or "").lower(),
+             "status": d, "files": d.get("files"), "bytes": d.get("bytes_transferred"),
+             "from": d.get("source_endpoint_display_name") or "",
+             "to": d.get("destination_endpoint_display_name") or ""} for d in records]
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS, index=[d["task_id"] for d in records])
+
+
+def _status_cell(doc) -> Markup:
+    word, kind = transfer_ops.outcome(doc if isinstance(doc, dict) else {})
+    return Markup(badge(word, kind))
 
 
 class RegisterBox(WidgetBase):

@@ -413,6 +413,12 @@ class GlobusServer(AuthMixin, AuthApiMixin, BookmarksMixin, Service):
         old, new = self._resolve(c["id"], doc.get("old_path", "")), self._resolve(c["id"], doc.get("new_path", ""))
         if not old.exists():
             return self._transfer_error(404, "ClientError.NotFound", f"'{doc.get('old_path')}' not found", req)
+        if new.exists() or new.is_symlink():  # a rename never replaces what is there (as the storage refuses)
+            return self._transfer_error(502, "ExternalError.RenameFailed.Exists",
+                                        f"Path already exists: '{doc.get('new_path')}'", req)
+        if not new.parent.is_dir():
+            return self._transfer_error(404, "ClientError.NotFound", f"Parent of '{doc.get('new_path')}' not found",
+                                        req)
         old.rename(new)
         return json_response({"DATA_TYPE": "result", "code": "FileRenamed", "message": "File or directory renamed",
                               "request_id": secrets.token_urlsafe(6), "resource": req.path})

@@ -227,7 +227,11 @@ class WidgetBase(widgets.VBox):
             left = None if deadline is None else deadline - time.monotonic()
             if thread is None or (left is not None and left <= 0):
                 return
-            thread.join(left)
+            try:
+                thread.join(left)
+            except RuntimeError:  # another thread has just made it and not started it yet (a refresh after work)
+                time.sleep(0.01)
+                continue
             if self.__dict__.get("_background") is thread:  # no newer request started meanwhile
                 return
 
