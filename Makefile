@@ -5,12 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+# npm tools, kept inside the venv and run on Debian's node: the JupyterHub test's proxy, the BIDS validator
+# (checks the demo's raw dataset), axe-core (WCAG checks inside the browser tests' pages)
+NODE_TOOLS := $(VENV)/node/.installed
+NPM_PACKAGES := configurable-http-proxy@5 bids-validator@1.15.0 axe-core@4
 PYTEST_ARGS ?=
 # e.g. make demo DEMO_ARGS="--port 8870"; make docs DOCS_OUT=/tmp/html; NDW_BENCH_SIZE=tiny make bench
 DEMO_ARGS ?=
 DOCS_OUT ?= handbook/_build/html
 
-.PHONY: demo test test-fast bench docs install chromium dcm2niix bids-validator clean sandbox update-references
+.PHONY: demo test test-fast bench docs install chromium dcm2niix node-tools clean sandbox update-references
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +23,18 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(NODE_TOOLS): Makefile
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "error: npm is missing. Install it with: sudo apt-get install nodejs npm" >&2; exit 1; fi; }
+	@mkdir -p $(VENV)/node
+	@test -f $(VENV)/node/package.json || echo '{"private": true}' > $(VENV)/node/package.json
+	@# from inside the folder, not with --prefix: a prefix also moves npm's global configuration (its CA file)
+	cd $(VENV)/node && npm install --silent --no-audit --no-fund $(NPM_PACKAGES)
+	@touch $(NODE_TOOLS)
+
+node-tools: $(NODE_TOOLS)
 
 # Debian's chromium for the browser tests (never a downloaded browser build)
 chromium:
@@ -40,29 +56,13 @@ dcm2niix:
 	  echo "error: dcm2niix is missing. Install it with: sudo apt-get install dcm2niix" >&2; exit 1; \
 	fi
 
-# the BIDS validator (npm, runs on Debian's node) checks the demo's raw dataset in the tests
-BIDS_VALIDATOR := $(VENV)/node/node_modules/.bin/bids-validator
-bids-validator: $(BIDS_VALIDATOR)
-$(BIDS_VALIDATOR): $(STAMP)
-	@command -v npm >/dev/null || { if [ "$$(id -u)" = "0" ]; then apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
-	  else echo "error: npm is missing. Install it with: sudo apt-get install nodejs npm" >&2; exit 1; fi; }
-	npm install --silent --prefix $(VENV)/node --no-audit --no-fund bids-validator@1.15.0
-
 demo: $(STAMP)
 	$(VENV)/bin/neurodata-widgets demo $(DEMO_ARGS)
 
 sandbox: $(STAMP)
 	$(VENV)/bin/neurodata-widgets sandbox
 
-# npm tools of the browser tests: axe-core (WCAG checks inside the page)
-NODE_TOOLS := $(VENV)/node/.installed
-$(NODE_TOOLS): Makefile
-	@mkdir -p $(VENV)/node
-	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4
-	@touch $(NODE_TOOLS)
-
-test: $(STAMP) chromium dcm2niix bids-validator $(NODE_TOOLS)
+test: $(STAMP) chromium dcm2niix $(NODE_TOOLS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # everything but the browser and notebook tests
@@ -73,7 +73,7 @@ test-fast: $(STAMP)
 update-references: $(STAMP) chromium
 	NDW_UPDATE_REFERENCES=1 $(PY) -m pytest tests/browser/test_looks.py tests/browser/test_previews.py -k reference_image $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_TOOLS)
 	$(PY) benchmarks/run.py
 
 docs: $(STAMP) dcm2niix

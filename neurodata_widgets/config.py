@@ -143,9 +143,20 @@ def read_published(path: Path) -> dict | None:
     try:
         info = json.loads(Path(path).read_text())
         os.kill(int(info.get("pid", -1)), 0)
+    except PermissionError:  # alive, but another account's (a hub's shared sandbox, run as a service)
+        return info
     except (OSError, ValueError, TypeError, AttributeError):
         return None
     return info
+
+
+def on_jupyterhub() -> bool:
+    """Whether this process runs in a JupyterHub user's server (the hub sets ``JUPYTERHUB_*`` variables there).
+
+    On a hub the browser and the kernel are on different machines: a login that waits for a loopback
+    callback cannot work, so logins default to pasting a code.
+    """
+    return bool(os.environ.get("JUPYTERHUB_API_URL") or os.environ.get("JUPYTERHUB_SERVICE_PREFIX"))
 
 
 def selected_sandbox() -> dict:

@@ -6,6 +6,9 @@ extraction) goes through these functions instead of starting ``git`` itself, so 
 - **one error type**: a failing command raises :class:`GitError` (a :class:`RuntimeError`
   and a :class:`~neurodata_widgets.errors.UserError`), whose message names the command, the
   dataset and git's own complaint, and which the status banner shows as it is;
+- **immune to the user's git configuration**: every call pins the settings that change what git
+  prints (log, diff, colour, pager, quoting, signatures; see :data:`PINNED_CONFIG`) with ``-c``,
+  which overrides every config file and leaves the others (identity, credentials) as they are;
 - **one path encoding**: git runs with ``core.quotepath=off`` and output is decoded as UTF-8
   with ``surrogateescape``, so every file name arrives unquoted and a name that is not valid
   UTF-8 survives the round trip (``os.fsencode(name)`` gives its bytes back). Listings use
@@ -47,7 +50,32 @@ from .errors import UserError
 
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"  # names that are not UTF-8 keep their bytes
-GIT_OPTIONS = ("-c", "core.quotepath=off")
+# The user's git configuration must not change what the toolkit reads: ``-c`` on the command line overrides
+# every config file (system, global, repository), yet leaves the rest alone (identity, credentials, remotes).
+# Each pair below undoes a setting that changes the output of the commands run here.
+PINNED_CONFIG = {
+    "core.quotepath": "off",          # names arrive unquoted (with -z too, for the few commands without it)
+    "core.pager": "cat",              # never a pager, whatever core.pager / pager.<cmd> say
+    "color.ui": "never",              # no colour codes in output read by a program ...
+    **{f"color.{what}": "never" for what in (  # ... the specific keys win over color.ui, so pin them too
+        "diff", "status", "branch", "grep", "decorate", "showBranch", "interactive", "advice", "remote",
+        "push", "transport")},
+    "log.showRoot": "true",           # a root commit's files are part of it
+    "log.showSignature": "false",     # no gpg lines inside log output
+    "log.decorate": "false",
+    "log.follow": "false",
+    "log.mailmap": "false",           # names as recorded, as DataLad reads them
+    "log.abbrevCommit": "false",
+    "diff.renames": "false",          # a rename is a deletion and an addition, as --raw without -M shows
+    "diff.noprefix": "false",
+    "diff.mnemonicPrefix": "false",
+    "diff.relative": "false",
+    "diff.ignoreSubmodules": "none",  # subdataset pointers are changes
+    "diff.submodule": "short",
+    "i18n.logOutputEncoding": "UTF-8",
+    "grep.patternType": "basic",     # --grep means what git documents, whatever the user prefers
+}
+GIT_OPTIONS = tuple(arg for key, value in PINNED_CONFIG.items() for arg in ("-c", f"{key}={value}"))
 
 
 class GitError(UserError, RuntimeError):

@@ -3,6 +3,7 @@ top conftest.py (it serves the docstring examples too)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,67 @@ def browser():
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# ------------------------------------------------------------------------------------------
+# the product as users get it: the built wheel installed into a fresh venv
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InstalledWheel:
+    """A fresh venv holding ``neurodata-widgets[dashboards]`` installed from the wheel built from this tree."""
+
+    venv: Path
+    wheel: Path
+
+    @property
+    def bin(self) -> Path:
+        return self.venv / "bin"
+
+    @property
+    def python(self) -> Path:
+        return self.bin / "python"
+
+
+def _base_python() -> str:
+    """A python every account can run: Debian's (a pyenv one under /root is unreadable to other users)."""
+    import sys
+
+    debian = Path("/usr/bin/python3")
+    return str(debian) if debian.exists() else getattr(sys, "_base_executable", sys.executable)
+
+
+@pytest.fixture(scope="session")
+def installed_wheel():
+    """Build the wheel once (``python -m build --wheel``) and install it with its ``dashboards`` extra into a fresh venv.
+
+    The venv lives in a world-readable folder outside HOME (``/tmp/ndw-wheel-*``, mode 755 all the way,
+    files 644/755), made from Debian's ``/usr/bin/python3`` when there is one, so that other operating-system
+    accounts (the hub's users) can run it. pip uses the machine's wheel cache and local indexes.
+    """
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="ndw-wheel-", dir="/tmp"))
+    root.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NDW_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    env["PIP_CACHE_DIR"] = os.environ.get("NDW_REAL_PIP_CACHE", str(Path("~/.cache/pip").expanduser()))
+
+    def run(cmd, timeout, cwd=None):
+        proc = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout, umask=0o022)
+        if proc.returncode != 0:
+            pytest.fail(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n"
+                        f"{proc.stderr[-3000:]}")
+        return proc
+
+    dist = root / "dist"
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", dist, REPO], 600, cwd=root)
+    wheel = next(dist.glob("neurodata_widgets-*.whl"))
+    venv = root / "venv"
+    run([_base_python(), "-m", "venv", venv], 300)
+    run([venv / "bin/python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         f"{wheel}[dashboards]"], 1800)
+    yield InstalledWheel(venv=venv, wheel=wheel)
+    shutil.rmtree(root, ignore_errors=True)

@@ -23,6 +23,7 @@ import threading
 import ipywidgets as widgets
 from traitlets import Bool, Int, List, Unicode
 
+from ..config import on_jupyterhub
 from ..ui.badge import SandboxBadge
 from ..ui.banner import link_button
 from ..ui.base import Status, WidgetBase
@@ -78,6 +79,9 @@ class GlobusLogin(WidgetBase):
         self.who.add_class("ndw-globus-user")
         self.mode_toggle = widgets.ToggleButtons(options=[("Paste a code", "code"), ("Automatic", "callback")],
                                                  value="code", style={"button_width": "110px"})
+        if on_jupyterhub():  # the loopback callback would reach the hub's machine, not this browser's
+            self.mode_toggle.options = [("Paste a code", "code")]
+            self.mode_toggle.layout.display = "none"
         self.login_button = widgets.Button(description="Log in", icon="sign-in", button_style="primary")
         self.login_button.add_class("ndw-globus-login")
         self.logout_button = widgets.Button(description="Log out", icon="sign-out")
@@ -124,7 +128,7 @@ class GlobusLogin(WidgetBase):
         """Begin a login in the selected mode and show its link."""
         self.busy("starting a Globus login")
         try:
-            return self.client.start_login(self.mode)
+            return self.client.start_login("code" if on_jupyterhub() else self.mode)
         except Exception as exc:
             self._fail(exc, "Starting the login")
             return ""
@@ -215,7 +219,7 @@ class GlobusLogin(WidgetBase):
         self.code_row.layout.display = "none"
         self.logout_button.layout.display = None if user else "none"
         self.login_button.layout.display = "none" if user else None
-        self.mode_toggle.layout.display = "none" if user else None
+        self.mode_toggle.layout.display = "none" if user or on_jupyterhub() else None
 
     def _fail(self, exc, context):
         # the login stays where it was (waiting for a code, logged out): the banner says what to do next

@@ -2,50 +2,51 @@
 
 Voila's stock template links Font Awesome from a CDN although its own bundle already
 carries the icon font; dashboards must work offline and tests fail on any non-loopback
-request. :func:`ensure_template` derives the template ``ndw`` from the installed Voila
-(so it follows Voila upgrades) into our cache and returns the ``JUPYTER_PATH`` entry
-that makes Voila find it::
+request. The template ``ndw`` extends the installed Voila's ``lab`` template (so it follows
+Voila upgrades) and drops those lines. It ships in the package and the wheel installs it
+where Voila looks (``<prefix>/share/jupyter/voila/templates/ndw``), so after
+``pip install "neurodata-widgets[dashboards]"`` a plain shell can run::
 
-    voila --template=ndw notebooks/portal.ipynb
+    voila --template=ndw portal.ipynb
+
+:func:`voila_environ` also points ``JUPYTER_PATH`` at the package's copy (an editable
+install from a clone has no ``share/`` copy).
+
+Examples
+--------
+>>> from neurodata_widgets.portal.voila_template import template_root
+>>> (template_root() / "voila" / "templates" / "ndw" / "conf.json").is_file()
+True
 """
 from __future__ import annotations
 
-import json
 import os
+import shutil
 from pathlib import Path
 
 TEMPLATE = "ndw"
 
 
-def _voila_templates_dir() -> Path:
-    from jupyter_core.paths import jupyter_path
-
-    for base in jupyter_path("voila", "templates"):
-        if (Path(base) / "lab" / "index.html.j2").exists():
-            return Path(base)
-    raise FileNotFoundError("Voila's 'lab' template was not found; is voila installed?")
+def template_root() -> Path:
+    """The ``JUPYTER_PATH`` entry holding ``voila/templates/ndw`` inside the package."""
+    return Path(__file__).resolve().with_name("jupyter")
 
 
 def ensure_template(target_root=None) -> str:
-    """Write the ``ndw`` template (idempotent) and return the directory to add to ``JUPYTER_PATH``."""
-    from ..config import cache_dir
-
-    root = Path(target_root or cache_dir() / "jupyter")
-    target = root / "voila" / "templates" / TEMPLATE
-    source = _voila_templates_dir() / "lab" / "index.html.j2"
-    text = "".join(line for line in source.read_text().splitlines(keepends=True) if "cdn.jsdelivr.net" not in line)
-    target.mkdir(parents=True, exist_ok=True)
-    index = target / "index.html.j2"
-    if not index.exists() or index.read_text() != text:
-        index.write_text(text)
-    conf = target / "conf.json"
-    conf.write_text(json.dumps({"base_template": "lab"}))
-    return str(root)
+    """Copy the ``ndw`` template into ``target_root`` (a ``JUPYTER_PATH`` entry; default: the package's own) and
+    return that entry."""
+    source = template_root()
+    if target_root is None:
+        return str(source)
+    target = Path(target_root) / "voila" / "templates" / TEMPLATE
+    shutil.copytree(source / "voila" / "templates" / TEMPLATE, target, dirs_exist_ok=True)
+    return str(target_root)
 
 
 def voila_environ(env=None) -> dict:
     """``env`` (default ``os.environ``) with ``JUPYTER_PATH`` extended to find the ``ndw`` template."""
     env = dict(os.environ if env is None else env)
-    extra = ensure_template()
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (extra, env.get("JUPYTER_PATH", "")) if p)
+    extra = str(template_root())
+    paths = [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join([extra] + [p for p in paths if p != extra])
     return env

@@ -275,7 +275,8 @@ class LoginCard(widgets.VBox):
     """
 
     def __init__(self, login, **kwargs):
-        self.toggle = widgets.ToggleButton(value=False, icon="chevron-right", layout=widgets.Layout(width="100%"))
+        self.toggle = widgets.ToggleButton(value=False, icon="chevron-right",
+                                           layout=widgets.Layout(width="100%", margin="2px 0"))
         self.toggle.add_class("ndw-login-card-toggle")
         self.login = login
         login.layout.display = "none"

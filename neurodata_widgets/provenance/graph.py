@@ -121,6 +121,7 @@ STYLE = f"""
   stroke-dasharray: 3 2; }}
 .ndw-node-more rect {{ fill: {COLORS['bg']}; stroke-dasharray: 2 2; }}
 .ndw-node.ndw-stale rect {{ fill: {_wash(COLORS['error'])}; stroke: {COLORS['error']}; stroke-width: 2; }}
+.ndw-node.ndw-changed rect {{ fill: {_wash(COLORS['warn'])}; stroke: {COLORS['warn']}; stroke-width: 2; }}
 .ndw-node.ndw-stale-upstream rect {{ stroke: {COLORS['warn']}; stroke-dasharray: 5 3; stroke-width: 2; }}
 .ndw-node.ndw-focus rect {{ stroke: {COLORS['primary']}; stroke-width: 3; }}
 .ndw-node:hover rect, .ndw-node:focus rect {{ filter: brightness(0.94); }}
@@ -159,6 +160,8 @@ def to_svg(graph, focus: str = "") -> str:
         classes = ["ndw-node", f"ndw-node-{node['kind']}"]
         if node.get("stale"):
             classes.append("ndw-stale")
+        elif node.get("changed"):
+            classes.append("ndw-changed")
         elif node.get("stale_upstream"):
             classes.append("ndw-stale-upstream")
         if nid == focus:
@@ -170,6 +173,8 @@ def to_svg(graph, focus: str = "") -> str:
             sub += " · other dataset" if node.get("foreign") else ""
         elif node.get("stale"):
             sub = "⚠ stale"
+        elif node.get("changed"):
+            sub = "✎ changed since its run"
         elif node.get("stale_upstream"):
             sub = "upstream is stale"
         elif node["kind"] == "file":

@@ -297,7 +297,8 @@ def diff_stats(history: History, run: RunRecord) -> dict:
         log = history.logs.get(prefix)
         if log is None:
             continue
-        out = git(log.path, "show", "-z", "--numstat", "--format=", "--no-renames", commit, check=False)
+        out = git(log.path, "show", "-z", "--numstat", "--format=", "--no-renames", "--diff-merges=first-parent",
+                  commit, check=False)
         for entry in out.split("\0"):
             fields = entry.lstrip("\n").split("\t", 2)
             if len(fields) < 3:

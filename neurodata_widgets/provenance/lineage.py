@@ -19,6 +19,7 @@ Examples
 """
 from __future__ import annotations
 
+import bisect
 import posixpath
 from dataclasses import dataclass, field
 
@@ -109,8 +110,12 @@ class Provenance:
         self._trees: dict = {}
         self._index_key = None
         self._produced: dict = {}
+        self._written: dict = {}  # path -> the newest run that wrote it (any content)
+        self._edits: dict = {}    # path -> commit that gave it its current content after its run
         self._current: dict = {}
         self._ancestors: dict = {}
+        self._names: dict = {}  # id(tree) -> (tree, its sorted names)
+        self._looked_up: dict = {}  # run commit -> its inputs, for runs naming plain files
 
     # -- trees -----------------------------------------------------------------------------------
     def tree(self, prefix: str, commit: str) -> dict:
@@ -147,14 +152,16 @@ class Provenance:
         for prefix, log in self.history.logs.items():
             if log.head:
                 current.update({p: b for p, b in self._own_tree(prefix, log.head).items()})
-        produced = {}
+        produced, written = {}, {}
         by_commit = {r.commit: r for r in self.history.runs}
         for run in self.history.runs:  # newest first: the latest run writing a blob wins
             for path, blob in run.blobs.items():
                 produced.setdefault((path, blob), run)
+                written.setdefault(path, run)
             for path, blob in self._reproduced_by_rerun(run, by_commit):
                 produced.setdefault((path, blob), run)
-        self._index_key, self._current, self._produced = key, current, produced
+        self._index_key, self._current, self._produced, self._written = key, current, produced, written
+        self._edits = {}
 
     def _reproduced_by_rerun(self, run: RunRecord, by_commit: dict):
         """Outputs a rerun wrote again with identical content (git shows no change, DataLad saves none).
@@ -182,14 +189,130 @@ class Provenance:
         blob = self.current().get(path)
         return self._produced.get((path, blob)) if blob else None
 
+    def changed_since_run(self, path: str) -> dict | None:
+        """``{"run", "commit"}`` when ``path`` was written by a run and edited since, else ``None``.
+
+        The file's current content is not what any run wrote (a hand edit, a merge, a
+        ``git checkout`` of another version): ``run`` is the newest run that wrote ``path``,
+        ``commit`` the commit that gave the file the content it has now.
+        """
+        found = self.changed_files([path])
+        return found.get(path)
+
+    def changed_files(self, paths=None) -> dict:
+        """``{path: {"run", "commit"}}`` for every file (of ``paths``) changed since the run that wrote it.
+
+        The commits are found with one ``git log`` per run concerned, not one per file.
+        """
+        current = self.current()
+        wanted = current if paths is None else paths
+        found = {}
+        for path in wanted:
+            blob, run = current.get(path), self._written.get(path)
+            if blob and run is not None and (path, blob) not in self._produced:
+                found[path] = run
+        missing: dict = {}
+        for path, run in found.items():
+            if path not in self._edits:
+                missing.setdefault(run.commit, (run, []))[1].append(path)
+        for run, group in missing.values():
+            self._edits.update(self._edit_commits(run, group))
+        return {path: {"run": run, "commit": self._edits.get(path, "")} for path, run in sorted(found.items())}
+
+    def _edit_commits(self, run: RunRecord, paths: list) -> dict:
+        """For each of ``paths`` (written by ``run``): the commit after it that set its current content."""
+        from .gitlog import parse_log
+
+        out: dict = {}
+        home: dict = {}
+        for path in paths:
+            home.setdefault(self.history.dataset_of(path), []).append(path)
+        current = self.current()
+        for prefix, group in home.items():
+            log = self.history.logs[prefix]
+            rel = {(p[len(prefix) + 1:] if prefix else p): p for p in group}
+            since = run.commit if run.dataset == prefix else run.super_commit  # a half folded into its run
+            span = [f"{since}..{log.head}"] if since and _is_ancestor(log.path, since, log.head) else [log.head]
+            text = git(log.path, "log", "-z", "--format=%x01%H%x00%P%x00%x00%x00%x00%x00", "--raw", "--no-abbrev",
+                       "--no-renames", "--root", "--diff-merges=first-parent", *span, "--", *rel, check=False)
+            for c in parse_log(text):  # newest first: a commit of its own wins over a merge bringing it
+                for _, name, _, new_blob, _ in c["changes"]:
+                    full = rel.get(name)
+                    if full and new_blob == current.get(full):
+                        merge = len(c["parents"]) > 1
+                        if full not in out or (out[full][1] and not merge):
+                            out[full] = (c["commit"], merge)
+        return {p: sha for p, (sha, _) in out.items()}
+
     def run_tree(self, run: RunRecord) -> dict:
         return self.tree(run.dataset, run.commit)
 
     def inputs(self, run: RunRecord, at: str = "") -> dict:
         """``{path: blob}`` of the files the run's input globs matched at the run's commit (or at ``at``)."""
-        regexes = [pattern_regex(p) for p in run.input_paths if p]
+        if not at and run.commit in self._looked_up:
+            return dict(self._looked_up[run.commit])
         tree = self.tree(run.dataset, at) if at else self.run_tree(run)
-        return {p: b for p, b in tree.items() if any(r.match(p) for r in regexes) and p not in run.blobs}
+        return {p: b for p, b in self._matching(tree, run.input_paths).items() if p not in run.blobs}
+
+    def _look_up_inputs(self, runs) -> None:
+        """Inputs of the runs that name plain files, asked in ONE ``git cat-file --batch-check`` per dataset.
+
+        A run with a glob, or a name that turns out to be a folder, keeps reading its tree.
+        """
+        asked: dict = {}
+        for run in runs:
+            if run.commit in self._looked_up or run.dataset not in self.history.logs:
+                continue
+            names = [posixpath.normpath(q) for q in filter(None, run.input_paths)]
+            if any(ch in q for q in names for ch in "*?[\n") or \
+                    any(self.history.dataset_of(q) != run.dataset for q in names):
+                continue
+            cut = len(run.dataset) + 1 if run.dataset else 0
+            asked.setdefault(run.dataset, []).extend((run, q, f"{run.commit}:{q[cut:]}") for q in names)
+        for prefix, queries in asked.items():
+            out = git(self.history.logs[prefix].path, "cat-file", "--batch-check",
+                      input="".join(f"{name}\n" for _, _, name in queries), check=False).splitlines()
+            found, folders = {}, set()
+            for (run, path, _), line in zip(queries, out):
+                sha, _, kind = line.partition(" ")
+                kind = kind.split(" ")[0]
+                if kind == "blob":
+                    found.setdefault(run.commit, {})[path] = sha
+                elif kind in ("tree", "commit"):  # a folder or a subdataset: its tree says what is below
+                    folders.add(run.commit)
+            for run, _, _ in queries:
+                if run.commit not in folders:
+                    self._looked_up[run.commit] = {p: b for p, b in found.get(run.commit, {}).items()
+                                                   if p not in run.blobs}
+
+    def _matching(self, tree: dict, patterns) -> dict:
+        """``{path: blob}`` of ``tree`` that ``patterns`` match: a plain name is looked up, not scanned for.
+
+        A name that is not a file may be a folder: its files are found in the sorted names
+        (one sort per tree, kept), so a scan of 1000 results reads no tree from end to end.
+        """
+        found, globbed = {}, []
+        for pattern in filter(None, patterns):
+            if any(ch in pattern for ch in "*?["):
+                globbed.append(pattern_regex(pattern))
+                continue
+            name = posixpath.normpath(pattern)
+            if name in tree:
+                found[name] = tree[name]
+                continue
+            names = self._sorted_names(tree)
+            start = bisect.bisect_left(names, name + "/")
+            for other in names[start:bisect.bisect_left(names, name + "0")]:  # "0" follows "/"
+                found[other] = tree[other]
+        if globbed:
+            found.update({p: b for p, b in tree.items() if any(r.match(p) for r in globbed)})
+        return found
+
+    def _sorted_names(self, tree: dict) -> list:
+        kept = self._names.get(id(tree))
+        if kept is None or kept[0] is not tree:
+            kept = self._names[id(tree)] = (tree, sorted(tree))
+        return kept[1]
 
     def reproduced_at(self, run: RunRecord, path: str) -> str:
         """The later commit at which a rerun of ``run`` gave ``path`` identical content, else ``""``.
@@ -225,9 +348,8 @@ class Provenance:
                 reasons.append(f"{p} was removed after {when}")
             elif now != blob:
                 reasons.append(f"{p} changed after {when}")
-        regexes = [pattern_regex(p) for p in run.input_paths if p]
-        for p in sorted(current):
-            if p not in then and p not in run.blobs and any(r.match(p) for r in regexes):
+        for p in sorted(self._matching(current, run.input_paths)):
+            if p not in then and p not in run.blobs:
                 reasons.append(f"{p} is a new input since {when}")
         return reasons
 
@@ -264,23 +386,49 @@ class Provenance:
         return {p: self._produced[(p, b)] for p, b in current.items() if (p, b) in self._produced}
 
     def stale_files(self, job=None) -> list[dict]:
-        """Every computed file that is out of date: ``[{path, commit, message, reasons}]``.
+        """Every result that is out of date or rests on one: ``[{path, commit, message, state, reasons}]``.
 
+        ``state`` is ``stale`` (an input changed after its run), ``changed`` (edited since the
+        run that wrote it: see :meth:`changed_since_run`) or ``upstream`` (computed, through
+        any number of runs, from a stale or changed result: the B and C of a chain A→B→C).
         Reads one tree per producing run; ``job`` (a :class:`~neurodata_widgets.jobs.Job`)
         gets progress and can cancel.
         """
         computed = sorted(self.computed_files().items())
-        found = []
+        self._look_up_inputs(run for _, run in computed)
+        found: dict = {}
         for i, (path, run) in enumerate(computed):
             if job is not None:
                 job.check()
                 job.report(done=i, total=len(computed), unit="files", message=path)
             reasons = self.staleness(path)
             if reasons:
-                found.append({"path": path, "commit": run.commit, "message": run.message, "reasons": reasons})
+                found[path] = {"path": path, "commit": run.commit, "message": run.message, "state": "stale",
+                               "reasons": reasons}
+        for path, edit in self.changed_files().items():
+            run = edit["run"]
+            found[path] = {"path": path, "commit": run.commit, "message": run.message, "state": "changed",
+                           "edited_by": edit["commit"], "reasons": [_changed_reason(path, edit)]}
+        # downstream: a result computed from a listed one, through any number of runs
+        used_by: dict = {}
+        for path, run in computed:
+            for q in self.inputs(run):
+                used_by.setdefault(q, []).append(path)
+        todo = sorted(found)
+        while todo:
+            up = todo.pop(0)
+            why = "is stale" if found[up]["state"] == "stale" else (
+                "was changed since its run" if found[up]["state"] == "changed" else "rests on an out-of-date result")
+            for down in used_by.get(up, ()):
+                if down in found:
+                    continue
+                run = self.producer(down)
+                found[down] = {"path": down, "commit": run.commit, "message": run.message, "state": "upstream",
+                               "reasons": [f"computed from {up}, which {why}"]}
+                todo.append(down)
         if job is not None:
             job.report(done=len(computed), total=len(computed), unit="files", message="")
-        return found
+        return [found[p] for p in sorted(found)]
 
     def is_current(self, run: RunRecord) -> bool:
         """Whether some file still holds content this run wrote."""
@@ -336,10 +484,14 @@ class Provenance:
             return
         reasons = self.staleness(path)
         run = self.producer(path)
+        edit = None if run is not None else self.changed_since_run(path)
         graph.nodes[nid] = {"id": nid, "kind": "file", "label": posixpath.basename(path) or path, "path": path,
                             "dataset": self.history.dataset_of(path), "exists": path in self.current(),
                             "computed": run is not None, "stale": bool(reasons), "stale_upstream": False,
-                            "reasons": reasons, "focus": nid == graph.focus}
+                            "changed": edit is not None, "changed_by": edit["commit"] if edit else "",
+                            "changed_run": edit["run"].commit if edit else "",
+                            "reasons": reasons + ([_changed_reason(path, edit)] if edit else []),
+                            "focus": nid == graph.focus}
 
     def _add_run(self, graph: Lineage, run: RunRecord) -> None:
         nid = run_id(run)
@@ -365,6 +517,11 @@ class Provenance:
             for down in graph.downstream_of(nid):
                 if down != nid:
                     graph.nodes[down]["stale_upstream"] = True
+
+
+def _changed_reason(path: str, edit: dict) -> str:
+    by = f" by commit {edit['commit'][:8]}" if edit.get("commit") else ""
+    return f"{path} was changed{by} since its run {edit['run'].short}"
 
 
 def lineage(path, file: str, upstream: bool = True, downstream: bool = True, depth: int = 8) -> Lineage:

@@ -178,12 +178,39 @@ class RunRecord:
         return self._resolve(self.outputs)
 
     @property
-    def rerun_command(self) -> str:
-        """The ``datalad rerun`` line for a terminal; ``""`` for a record ran from a different dataset."""
+    def shape_reason(self) -> str:
+        """Why DataLad's rerun will not execute this commit because of its shape (``""``: it will).
+
+        DataLad's own words (``get_run_info`` users in ``datalad rerun``): a record on a root
+        commit or on a merge of more than two parents is listed, never re-executed. A
+        two-parent merge carrying a record is a run whose command made commits of its own:
+        DataLad re-executes it on top of the first parent.
+        """
+        if len(self.parents) == 2 or len(self.parents) == 1:
+            return ""
+        shape = "root" if not self.parents else "merge"
+        return f"{self.short} has run information but is a {shape} commit; it will not be re-executed"
+
+    @property
+    def rerunnable(self) -> bool:
+        """Whether ``datalad rerun`` of this commit would execute its command in this dataset."""
+        return not self.foreign and not self.shape_reason
+
+    @property
+    def not_rerun_reason(self) -> str:
+        """DataLad's reason not to execute this run here (``""`` when it would)."""
         if self.foreign:
+            return f"{self.short} was ran from a different dataset"
+        return self.shape_reason
+
+    @property
+    def rerun_command(self) -> str:
+        """The ``datalad rerun`` line for a terminal; ``""`` when DataLad would not execute it here."""
+        if not self.rerunnable:
             return ""
         where = f"-d {self.dataset} " if self.dataset else ""
-        return f"datalad rerun {where}{self.commit}"
+        since = f"--since={self.commit}^ " if len(self.parents) == 2 else ""  # see rerun.rerun: keeps later commits
+        return f"datalad rerun {where}{since}{self.commit}"
 
     def as_row(self) -> dict:
         return {"commit": self.commit, "dataset": self.dataset or ".", "date": self.date, "author": self.author,
@@ -269,8 +296,10 @@ class DatasetLog:
             return 0
         retried = self._retry_waiting()
         new = []
+        # a root commit's files are its diff with the empty tree (--root), a merge's its diff with the first
+        # parent: what DataLad's rerun takes as the run's outputs for a run whose command made commits
         for c in stream_log(self.path, "--fixed-strings", f"--grep={MARKER.strip()}", "--raw", "--no-abbrev",
-                            "--no-renames", *span):
+                            "--no-renames", "--root", "--diff-merges=first-parent", *span):
             run = self._record(c)
             if run is not None:
                 new.append(run)
@@ -280,7 +309,7 @@ class DatasetLog:
         subs = [s["path"] for s in submodules(self.path)]
         if subs:
             text = git(self.path, "log", "-z", "--format=%x01%H%x00%P%x00%x00%x00%x00%x00", "--raw", "--no-abbrev",
-                       *span, "--", *subs)
+                       "--root", "--diff-merges=first-parent", *span, "--", *subs)
             events = [(c["commit"], path, new_sha) for c in parse_log(text) for _, path, _, new_sha, mode
                       in c["changes"] if mode == "160000"]
             self.gitlinks.extend(reversed(events))
@@ -322,8 +351,14 @@ class DatasetLog:
                         message=message, record=record if isinstance(record, dict) else {},
                         sidecar=record if isinstance(record, str) else "", dataset_id=self.id)
         bookkeeping = self.record_dir + "/"
+        # a root commit holds the whole first tree, an octopus merge brings whole branches in: of those,
+        # only what the record declares is the run's work
+        declared = [pattern_regex(posixpath.normpath(posixpath.join(run.pwd, o))) for o in run.outputs] \
+            if run.shape_reason else None
         for status, path, _, new_blob, mode in c["changes"]:
             if path.startswith(bookkeeping):  # the sidecar record itself: DataLad's, not the command's
+                continue
+            if declared is not None and not any(r.match(path) for r in declared):
                 continue
             full = posixpath.join(self.prefix, path) if self.prefix else path
             run.files.append((status, full))
@@ -391,9 +426,12 @@ submodules = repo.submodules  # the one .gitmodules reader (path, installed, nam
 
 @functools.lru_cache(maxsize=4096)
 def pattern_regex(pattern: str) -> re.Pattern:
-    """Regex for a DataLad input/output glob: ``*`` stays within a folder, ``**`` crosses folders.
+    """Regex for a DataLad input/output glob, by the rules DataLad expands it with (Python's ``glob``).
 
-    A pattern naming a folder also matches everything below it.
+    ``*``, ``?`` and ``[...]`` stay within a folder and do not match a name starting with ``.``
+    unless the pattern's part does; ``**`` as a whole part crosses any number of (not hidden)
+    folders; ``[[]`` and ``[*]`` are escapes for a literal ``[`` and ``*``. A pattern naming a
+    folder also matches everything below it (DataLad gets and saves the whole folder).
 
     Examples
     --------
@@ -403,30 +441,62 @@ def pattern_regex(pattern: str) -> re.Pattern:
     False
     >>> bool(pattern_regex("derivatives/smoothed").match("derivatives/smoothed/x.nii.gz"))
     True
+    >>> bool(pattern_regex("raw/*.txt").match("raw/.hidden.txt")), bool(pattern_regex("raw/.*").match("raw/.h"))
+    (False, True)
+    >>> bool(pattern_regex("data[[]1].txt").match("data[1].txt"))
+    True
     """
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            if pattern.startswith("/", i):
-                out[-1] = "(?:.*/)?"
-                i += 1
+    parts = pattern.rstrip("/").split("/")
+    out = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**" and last:  # glob lists the folder itself ("raw/"): everything below it
+            if out:
+                out[-1] = out[-1][:-1]
+            else:
+                out.append(r"(?!\.)[^/]*")
             continue
+        if part == "**":  # zero or more folders that are not hidden
+            out.append(r"(?:(?!\.)[^/]+/)*")
+            continue
+        if not any(ch in part for ch in "*?["):
+            out.append(re.escape(part) + ("" if last else "/"))
+            continue
+        hidden = "" if part.startswith(".") else r"(?!\.)"
+        out.append(hidden + _glob_part(part) + ("" if last else "/"))
+    below = "/.*" if pattern.endswith("/") and parts != [""] else "(?:/.*)?"  # "dir/" names folders only
+    return re.compile("^" + "".join(out) + below + "$", re.DOTALL)
+
+
+def _glob_part(part: str) -> str:
+    """One folder level of a glob as a regex, as :func:`fnmatch.translate` reads it, never crossing ``/``."""
+    out, i, n = [], 0, len(part)
+    while i < n:
+        ch = part[i]
+        i += 1
         if ch == "*":
-            out.append("[^/]*")
+            if not out or out[-1] != "[^/]*":
+                out.append("[^/]*")
         elif ch == "?":
             out.append("[^/]")
         elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-                i = end
+            j = i
+            if j < n and part[j] == "!":
+                j += 1
+            if j < n and part[j] == "]":
+                j += 1
+            while j < n and part[j] != "]":
+                j += 1
+            if j >= n:
+                out.append(r"\[")
+                continue
+            body, i = part[i:j], j + 1
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            # every character of a set literal but ranges: escape what re would read as syntax
+            # (backslash, ``[`` which it warns about as a nested set, ``^``, and set operators)
+            body = re.sub(r"([\\\[\]^&~|])", r"\\\1", body)
+            out.append(f"(?!/)[{'^' if negate else ''}{body}]" if body else ("(?!/)." if negate else "(?!)"))
         else:
             out.append(re.escape(ch))
-        i += 1
-    return re.compile("^" + "".join(out).rstrip("/") + "(?:/.*)?$")
+    return "".join(out)

@@ -69,6 +69,9 @@ def rerun(history, run, job=None) -> list[dict]:
         raise UserError(f"Run {run.short} was ran from a different dataset ({run.dsid}): DataLad would skip or "
                         "cherry-pick it here, not run it.",
                         "Open the dataset that ran it (usually the superdataset) and rerun it there.")
+    if run.shape_reason:
+        raise UserError(f"DataLad will not rerun this commit: {run.shape_reason}.",
+                        "Rerun the runs before or after it, or run its command again with 'datalad run'.")
     dataset = history.path / run.dataset if run.dataset else history.path
     head = git(dataset, "rev-parse", "HEAD").strip()
     expected = max(1, len(run.blobs))
@@ -104,8 +107,12 @@ def _rerun_rows(dl, history, run, dataset, job, expected) -> list[dict]:
     from ..errors import identity_problem
 
     rows = []
-    for res in dl.rerun(revision=run.commit, dataset=str(dataset), return_type="generator",
-                        result_renderer="disabled", on_failure="ignore"):
+    # --since=<first parent>: the range of the commit alone. For a run whose command made commits (a
+    # two-parent merge) this keeps the command's own commits in the range, so DataLad replays the run on
+    # top of HEAD; without it DataLad drops them and rebuilds the branch from the merge's first parent,
+    # leaving every later commit off the branch.
+    for res in dl.rerun(revision=run.commit, since=f"{run.commit}^", dataset=str(dataset),
+                        return_type="generator", result_renderer="disabled", on_failure="ignore"):
         path = res.get("path") or ""
         try:
             rel = posixpath.relpath(path, str(history.path)) if path else ""
@@ -140,7 +147,7 @@ def update_plan(provenance, path: str) -> list:
     for node in graph.nodes.values():
         if node["kind"] == "file" and (node["stale"] or node["stale_upstream"]):
             run = provenance.producer(node["path"])
-            if run is not None and not run.foreign:  # DataLad reruns those only from the dataset that ran them
+            if run is not None and run.rerunnable:  # as DataLad: not a run ran elsewhere, on a root or octopus
                 runs["run:" + run.commit] = run
     # a run's upstream holds the upstream of every run it depends on: fewer ancestors go first
     return [runs[n] for n in sorted(runs, key=lambda n: len(graph.upstream_of(n)))]

@@ -23,6 +23,14 @@ from .lineage import Provenance, file_id
 from .history import diff_stats, filter_runs, runs_csv
 from .rerun import plan, rerun_many, update_plan
 
+STALE_STATES = {"stale": "stale", "changed": "changed since its run", "upstream": "downstream"}
+
+
+def _count(items, noun: str) -> str:
+    """``1 stale result`` / ``2 stale results``."""
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
 TABLE_COLUMNS = ["date", "message", "cmd", "kind", "exit", "inputs", "outputs", "author", "dataset"]
 
 
@@ -181,8 +189,9 @@ class ProvenanceViewer(WidgetBase):
         self.update_button.on_click(lambda _: self.ask_update(wait=False))
         self.scan_button.on_click(lambda _: self.find_stale())
         self.scan_progress.on_done(self._scan_done)
-        self.stale_list.observe(lambda ch: self.show_file(ch["new"], wait=False) if ch["new"] else None,
-                                names="value")
+        self._listing = False  # the stale list is being filled: its value changes are not picks
+        self.stale_list.observe(lambda ch: self.show_file(ch["new"], wait=False)
+                                if ch["new"] and not self._listing else None, names="value")
         self.confirm_button.on_click(lambda _: self.start_rerun())
         self.cancel_confirm.on_click(lambda _: self._hide_confirm())
         self.file_button.on_click(lambda _: self.show_file(self.file_box.value, wait=False))
@@ -205,6 +214,7 @@ class ProvenanceViewer(WidgetBase):
             self.graph, self.export]
         self.provenance: Provenance | None = None
         self.pending: list = []  # runs waiting for the user's confirmation
+        self.stale_found: list | None = None  # the last answer of "Find stale results" (None: not asked)
         self.shown_runs: list = []  # the runs the filters let through, newest first
         self.observe(self._show_busy, names="status")
         if isinstance(dataset, Provenance):
@@ -339,6 +349,10 @@ class ProvenanceViewer(WidgetBase):
                 self.banner.show(f"No dataset is open: {provenance.path} is not a DataLad dataset.", "info",
                                  "Open a dataset in the Explorer or install one from Search; its runs show here.")
                 return
+            if provenance is not known:
+                self.stale_found = None  # asked about another dataset
+                self.stale_list.layout.display = "none"
+                self.scan_progress.banner.clear()
             self.provenance = provenance
             self.succeed()  # an error about an earlier dataset no longer holds
             self._reload()
@@ -394,6 +408,7 @@ class ProvenanceViewer(WidgetBase):
                              f"({problems[0]['commit'][:8]})", "warn", "The other runs are shown.")
         else:  # e.g. the sidecar records it named have been fetched since
             self.banner.clear()
+        self._rescan()
         if self.file:
             self._show_lineage()
         if self.selected:
@@ -445,7 +460,7 @@ class ProvenanceViewer(WidgetBase):
     def _show_detail(self) -> None:
         self._hide_confirm()
         run = self.provenance.history.find(self.selected) if self.selected and self.provenance else None
-        self.rerun_button.disabled = run is None or run.foreign
+        self.rerun_button.disabled = run is None or not run.rerunnable
         if run is None:
             self.detail.value = ""
             return
@@ -490,6 +505,9 @@ class ProvenanceViewer(WidgetBase):
             return (f'<p class="ndw-foreign-run">{badge("other dataset", "warn")} This commit was ran from a '
                     f'different dataset (<code>{escape(run.dsid)}</code>): this is its part in this dataset. '
                     'Rerun it from the dataset that ran it.</p>')
+        if run.shape_reason:  # a root commit or an octopus merge: DataLad lists it and runs nothing
+            return (f'<p class="ndw-not-rerun">{badge("not re-executed", "warn")} DataLad: '
+                    f'{escape(run.shape_reason)}.</p>')
         return (f'<p>Recompute from a terminal: <code class="ndw-rerun-line" style="user-select:all">'
                 f'{escape(run.rerun_command)}</code></p>')
 
@@ -511,7 +529,8 @@ class ProvenanceViewer(WidgetBase):
                 self._ask(runs, f"Bring <code>{escape(path)}</code> up to date with {len(runs)} rerun(s)?")
             elif path:
                 self.banner.show(f"{path} cannot be recomputed from this dataset.", "warn",
-                                 "The runs that made it were ran from a different dataset: open that one.")
+                                 "DataLad would not execute the runs that made it here (ran from a different "
+                                 "dataset, or recorded on a root or octopus merge commit).")
 
         self._in_turn(lambda: update_plan(provenance, path) if path and provenance else [], ask,
                       f"finding what brings {path} up to date", "Finding the reruns", wait)
@@ -628,6 +647,9 @@ class ProvenanceViewer(WidgetBase):
             note = badge("not in the dataset", "warn") + " no such file at the current state."
         elif node["stale"]:
             note = badge("stale", "error") + " " + escape("; ".join(node["reasons"]))
+        elif node.get("changed"):
+            note = (badge("changed since its run", "warn") + " " + escape(node["reasons"][-1]) +
+                    ": its content is no longer what the run produced.")
         elif node["computed"]:
             note = badge("up to date", "ok") + " computed by a run; its inputs are unchanged."
         else:
@@ -637,7 +659,8 @@ class ProvenanceViewer(WidgetBase):
         more = f" · {len(stale)} stale file(s) in this graph" if stale else ""
         self.legend.value = (f'<div class="ndw ndw-lineage-legend"><b>{escape(self.file)}</b>: {note}{escape(more)}'
                              '<br><span class="ndw-muted">Click a file to trace it, a run to see its detail. '
-                             'Red: stale; dashed orange: something upstream is stale; grey: superseded run.</span>'
+                             'Red: stale; amber: changed since its run; dashed orange: something upstream is stale; '
+                             'grey: superseded run.</span>'
                              '</div>')
         data = base64.b64encode(json.dumps(graph.to_prov(), indent=1).encode()).decode()
         self.export.value = (f'<a class="ndw-prov-download" download="lineage.prov.json" '
@@ -656,13 +679,26 @@ class ProvenanceViewer(WidgetBase):
     def _scan_done(self, job: Job) -> None:
         if job.state != "done":
             return
-        found = job.result()
-        self.stale_list.options = [(f"{s['path']}  ({s['reasons'][0]})", s["path"]) for s in found]
-        self.stale_list.value = None
+        self._show_stale(job.result())
+
+    def _show_stale(self, found: list) -> None:
+        self.stale_found = found
+        self._listing = True
+        try:
+            self.stale_list.options = [(f"{s['path']}  ({STALE_STATES[s['state']]}: {s['reasons'][0]})",
+                                        s["path"]) for s in found]
+            self.stale_list.value = None
+        finally:
+            self._listing = False
         self.stale_list.layout.display = None if found else "none"
         self.scan_progress.banner.show(
-            f"{len(found)} stale result(s): pick one to see why." if found else "Every computed result is up to date.",
-            "warn" if found else "ok")
+            f"{_count(found, 'stale result')}: pick one to see why." if found
+            else "Every computed result is up to date.", "warn" if found else "ok")
+
+    def _rescan(self) -> None:
+        """After a rerun or a refresh, the list of stale results answers again (if it was asked for)."""
+        if self.stale_found is not None and self.provenance is not None:
+            self._show_stale(self.provenance.stale_files())
 
     def _on_graph_click(self, node: str) -> None:
         kind, _, ident = node.partition(":")

@@ -179,8 +179,9 @@ class GlobusServer(AuthMixin, AuthApiMixin, BookmarksMixin, Service):
         return {"GLOBUS_SDK_SERVICE_URL_AUTH": self.url + "/", "GLOBUS_SDK_SERVICE_URL_TRANSFER": self.url + "/",
                 "NDW_GLOBUS_CLIENT_ID": self.client_id}
 
-    def expire(self) -> None:
-        """End every access token now (refresh tokens stay valid, so clients refresh)."""
+    def expire(self, user: str | None = None) -> None:
+        """End every access token now (refresh tokens stay valid, so clients refresh); one identity: ``user``
+        changes nothing."""
         with self._lock:
             for rec in self._access.values():
                 rec["exp"] = 0

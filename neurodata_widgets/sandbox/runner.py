@@ -11,7 +11,7 @@ HTTP by a script driving a separate ``neurodata-widgets sandbox`` process::
 
     POST /_sandbox/faults   {"latency": 0.02, "status": 500, "fraction": 0.5, "pattern": "/files"}
     DELETE /_sandbox/faults
-    POST /_sandbox/expire
+    POST /_sandbox/expire        {} or {"user": "ann"} (that account's sessions only)
     GET  /_sandbox/stats
 
 Examples
@@ -344,8 +344,9 @@ class Service:
         """Environment variables that point clients (and dashboards) at this service."""
         return {}
 
-    def expire(self) -> None:
-        """Invalidate sessions/tokens so clients see expiry (subclasses override)."""
+    def expire(self, user: str | None = None) -> None:
+        """Invalidate sessions/tokens so clients see expiry (subclasses override; ``user``: that account's only,
+        where the service has accounts)."""
 
     # -- routing -------------------------------------------------------------------------------
     def route(self, req: Request) -> Response:
@@ -395,8 +396,12 @@ class Service:
         return json_response(self.faults.as_dict())
 
     def _expire(self, req):
-        self.expire()
-        return json_response({"expired": True})
+        try:
+            user = (req.json() or {}).get("user")
+        except (ValueError, AttributeError):
+            return json_response({"message": 'the body is JSON: {} or {"user": NAME}'}, 400)
+        self.expire(user=user) if user else self.expire()
+        return json_response({"expired": True, **({"user": user} if user else {})})
 
     def _get_stats(self, req):
         return json_response(dict(self.stats))
@@ -515,8 +520,52 @@ class Sandbox:
         os.replace(tmp, target)
         return target
 
+    def publish_accounts(self, names, folder) -> dict:
+        """One XNAT account per name, each published to ``folder/<name>.json`` for that user alone.
+
+        For a shared sandbox on a JupyterHub: every hub user gets an XNAT account and password of their own,
+        and a file holding only theirs (mode 0600; owned by the operating-system account of that name when
+        this runs as root), for that user's ``NDW_SANDBOX``. :meth:`stop` removes the files.
+        Returns ``{name: path}``.
+        """
+        import pwd
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o755)
+        services = self.info()
+        written = {}
+        for name in names:
+            path = folder / f"{name}.json"
+            mine = dict(services)
+            if "xnat" in self.services:
+                mine["xnat"] = self.services["xnat"].add_account(name)
+            if "globus" in mine:  # the demo user's token is not this user's
+                mine["globus"] = {k: v for k, v in mine["globus"].items() if k != "access_token"}
+            environ = {**self.environ(), "NDW_SANDBOX": str(path)}
+            if "xnat" in self.services:
+                environ["NDW_XNAT_USER"] = name
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"pid": os.getpid(), "services": mine, "environ": environ, "account": name}, fh)
+            if os.geteuid() == 0:
+                try:
+                    owner = pwd.getpwnam(name)
+                except KeyError:
+                    pass
+                else:
+                    os.chown(tmp, owner.pw_uid, owner.pw_gid)
+            os.replace(tmp, path)
+            written[name] = path
+        self._accounts = {**getattr(self, "_accounts", {}), **written}
+        return written
+
     def unpublish(self) -> None:
         """Remove the file :meth:`publish` wrote (if it is still ours): it holds the demo password."""
+        for path in getattr(self, "_accounts", {}).values():
+            path.unlink(missing_ok=True)
+        self._accounts = {}
         if self.published is None:
             return
         try:

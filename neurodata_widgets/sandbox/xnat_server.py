@@ -168,13 +168,25 @@ class XnatServer(XnatArchive, Service):
     def info(self) -> dict:
         return {"url": self.url, "user": "demo", "password": self.users["demo"]["password"]}
 
+    def add_account(self, name: str) -> dict:
+        """A user account of its own (a fresh password, the demo user's projects): one per hub user.
+
+        Returns this service's :meth:`info` as that account sees it. An existing account keeps its password.
+        """
+        entry = self.users.setdefault(name, {"password": secrets.token_urlsafe(12), "projects": "*"})
+        return {"url": self.url, "user": name, "password": entry["password"]}
+
     def environ(self) -> dict:
         # never the password: notebooks print their environment at times
         return {"NDW_XNAT_URL": self.url, "NDW_XNAT_USER": "demo"}
 
-    def expire(self) -> None:
-        """Forget every JSESSION, as a server restart or the session timeout does."""
-        self.sessions.clear()
+    def expire(self, user: str | None = None) -> None:
+        """Forget every JSESSION (of ``user`` alone when given), as a server restart or the session timeout does."""
+        if user is None:
+            self.sessions.clear()
+            return
+        for sid in [sid for sid, (who, _) in list(self.sessions.items()) if who == user]:
+            self.sessions.pop(sid, None)
 
     def error_response(self, status, req, message=None, headers=None) -> Response:
         """Errors as XNAT 1.8 sends them: under ``/data`` Restlet 1.1's status page (the reason in ``<h3>``,

@@ -4,6 +4,8 @@
 function render({ model, el }) {
   const box = document.createElement("div");
   box.className = "ndw-secret widget-inline-hbox widget-text widget-password";
+  // as wide as the widget's own layout gives it (ipywidgets' default inline width would stick out)
+  box.style.cssText = "width:100%;max-width:100%;box-sizing:border-box;margin:0;";
   const label = document.createElement("label");
   const input = document.createElement("input");
   const id = "ndw-secret-" + Math.random().toString(36).slice(2);
@@ -14,6 +16,7 @@ function render({ model, el }) {
   input.className = "widget-input";
   input.autocomplete = "current-password";
   input.spellcheck = false;
+  input.style.cssText = "min-width:0;flex:1 1 auto;";
   const sync = () => {
     label.textContent = model.get("description");
     label.style.display = model.get("description") ? "" : "none";

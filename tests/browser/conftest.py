@@ -36,11 +36,16 @@ def voila_url(sandbox):
 class Dashboard:
     """A page opened on a Voila dashboard, with what it requested and logged."""
 
-    def __init__(self, page, base_url):
+    def __init__(self, page, base_url, ignore_console=()):
         self.page = page
         self.base_url = base_url
+        self.ignore_console = tuple(ignore_console)
         self.requests: list[str] = []
         self.console_errors: list[str] = []
+        self._watch(page)
+        page.context.on("page", self._watch)  # a tab the page opens (JupyterLab's launcher) is watched too
+
+    def _watch(self, page):
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
@@ -64,20 +69,52 @@ class Dashboard:
 
 
 @pytest.fixture
-def dashboard(browser, voila_url, request):
-    """A fresh browser page for one dashboard test; checks requests and console at the end."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    page = context.new_page()
-    dash = Dashboard(page, voila_url)
-    yield dash
+def pages(browser, request):
+    """``pages(base_url)``: a fresh browser page (a :class:`Dashboard`) on any Voila; checks requests and console.
+
+    Every page opened through it is screenshot at the end (``test-artifacts/<test>[-n].png``) and fails the
+    test if it contacted a non-loopback host or logged a console error.
+    """
+    opened = []
     name = request.node.name.replace("/", "_")
-    try:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    finally:
-        context.close()
-    assert not dash.outside_requests(), f"page contacted non-loopback hosts: {dash.outside_requests()}"
-    errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE)]
-    assert not errors, f"browser console errors: {errors}"
+
+    def finish(context, dash, index):
+        """Screenshot every tab of the page's context, close it, and check what it requested and logged."""
+        if dash.closed:
+            return
+        dash.closed = True
+        try:
+            for n, page in enumerate(context.pages):  # popups (a new tab the page opened) too
+                suffix = (f"-{index}" if index else "") + (f"-tab{n}" if n else "")
+                page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
+        finally:
+            context.close()
+
+    def open_page(base_url: str, ignore_console=()) -> Dashboard:
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+        dash = Dashboard(context.new_page(), base_url, ignore_console)
+        dash.closed = False
+        index = len(opened)
+        dash.close = lambda: finish(context, dash, index)  # before stopping the server it talks to
+        opened.append((context, dash))
+        return dash
+
+    yield open_page
+    problems = []
+    for index, (context, dash) in enumerate(opened):
+        finish(context, dash, index)
+        if dash.outside_requests():
+            problems.append(f"page contacted non-loopback hosts: {dash.outside_requests()}")
+        errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE + dash.ignore_console)]
+        if errors:
+            problems.append(f"browser console errors: {errors}")
+    assert not problems, problems
+
+
+@pytest.fixture
+def dashboard(pages, voila_url):
+    """A fresh browser page on the session's Voila; checks requests and console at the end."""
+    return pages(voila_url)
 
 
 @pytest.fixture
@@ -147,8 +184,8 @@ def reference_image():
 
 
 # data that differs from run to run (search results over a freshly built catalog, temporary paths) is masked:
-# the comparison is about the layout and the look, the data has its own tests
-MASKED = (".ndw-search-results", ".ndw-search-facets", ".ndw-search-stats", ".ndw-crumbs")
+# the comparison is about the layout and the look, the data has its own tests; so is who changes are saved as
+MASKED = (".ndw-search-results", ".ndw-search-facets", ".ndw-search-stats", ".ndw-crumbs", ".ndw-identity")
 
 
 def compare_with_reference(page, name: str) -> float:

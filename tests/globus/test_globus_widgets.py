@@ -185,7 +185,10 @@ def test_browser_fills_itself_after_a_login_elsewhere(globus, consent, tmp_path)
     browser.wait_background()
     # the first view: the user's bookmarked collections first, then recently used, shared with them, their own
     assert [c["why"] for c in browser.collections[:2]] == ["bookmarked", "bookmarked"]
-    assert {"shared with you", "yours"} <= {c["why"] for c in browser.collections}
+    whys = {c["why"] for c in browser.collections}
+    # each collection once: one the user owns and used earlier in this session is listed as "recently used"
+    assert "shared with you" in whys and whys & {"yours", "recently used"}
+    assert len({c["id"] for c in browser.collections}) == len(browser.collections)
     assert browser.source.collection == globus.info()["source_collection"] and browser.source.total >= 2
     assert browser.destination.collection == globus.info()["destination_collection"]
 
@@ -372,3 +375,24 @@ def test_cancel_while_globus_hangs_on_the_code_then_its_late_tokens_are_revoked(
         assert time.monotonic() < deadline, "the late tokens were never revoked"
         time.sleep(0.1)
     assert not login.logged_in and not login.client.logged_in and login.status == "logged out"
+
+
+def test_on_a_hub_the_login_pastes_a_code_and_offers_no_loopback(globus, consent, tmp_path, monkeypatch):
+    """JupyterHub sets JUPYTERHUB_* in a user's server: the browser is elsewhere, a loopback callback cannot reach it."""
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://127.0.0.1:8081/hub/api")
+    client = GlobusClient(token_file=tmp_path / "t.json")
+    login = GlobusLogin(client)
+    assert [value for _, value in login.mode_toggle.options] == ["code"]
+    assert login.mode_toggle.layout.display == "none"
+    login.mode = "callback"  # even if a notebook asks for it
+    login.login_button.click()
+    assert login.status == "waiting" and login.code_row.layout.display is None
+    href = login.link.value.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    # Globus's own page shows the code (no loopback receiver of this kernel)
+    assert href.split("redirect_uri=")[1].split("&")[0].endswith("%2Fv2%2Fweb%2Fauth-code")
+    login.code_box.value = consent(href)
+    login.submit_button.click()
+    login.wait_background()
+    assert login.logged_in and login.user == "demo@globusid.org"
+    login.logout_button.click()
+    login.wait_background()

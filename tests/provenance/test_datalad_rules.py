@@ -22,7 +22,7 @@ from neurodata_widgets.provenance.rerun import rerun, update_plan
 from neurodata_widgets.provenance.widgets import ProvenanceViewer
 
 from .conftest import sh, write
-from .test_widgets import settle
+from .test_widgets import bring_up_to_date, eventually
 
 QUIET = {"result_renderer": "disabled"}
 
@@ -69,14 +69,9 @@ def test_bring_up_to_date_ends_when_the_rerun_changes_nothing(tmp_path):
     write(tmp_path / "ds" / "a.txt", "alpha\n")
     ds.save(message="lower-case input", **QUIET)
     v = ProvenanceViewer(Provenance(ds.path))
-    v.show_file("b.txt")
-    assert not v.update_button.disabled
-    v.ask_update()
-    v.confirm_button.click()
-    v.progress.job.result(timeout=180)
-    settle(v)
+    bring_up_to_date(v, "b.txt")
     assert "outputs unchanged" in v.progress.banner.message
-    assert v.update_button.disabled and "up to date" in v.legend.value
+    assert eventually(lambda: v.update_button.disabled and 'ok">up to date<' in v.legend.value)
 
 
 def test_rerun_that_rewrites_one_output_identically_produces_both(tmp_path):

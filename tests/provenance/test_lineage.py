@@ -8,7 +8,7 @@ import pytest
 
 from neurodata_widgets.provenance.lineage import Provenance, lineage, pattern_regex
 
-from .conftest import write
+from .conftest import sh, write
 
 
 @pytest.mark.parametrize("pattern,path,expected", [
@@ -147,3 +147,29 @@ def test_graph_colours_come_from_the_page_theme():
     assert not re.search(r"#[0-9a-fA-F]{3,6}\b|\bwhite\b|rgb\(", without_fallbacks), without_fallbacks
     fills = re.findall(r"fill: ([^;]+);", STYLE)
     assert fills and all("var(--jp-" in f or f == "none" for f in fills)
+
+
+def test_hand_edit_is_changed_since_its_run_and_chains_are_listed(chain_rw):
+    import datalad.api as dl
+
+    ds = dl.Dataset(str(chain_rw))
+    write(chain_rw / "a.txt", "changed\n")
+    ds.save(message="edit a", result_renderer="disabled")
+    p = Provenance(chain_rw)
+    found = {s["path"]: s for s in p.stale_files()}
+    assert sorted(found) == ["b.txt", "c.txt"]  # c is downstream of b: listed too, with why
+    assert found["b.txt"]["state"] == "stale" and found["c.txt"]["state"] == "upstream"
+    assert found["c.txt"]["reasons"] == ["computed from b.txt, which is stale"]
+    write(chain_rw / "b.txt", "by hand\n")
+    ds.save(message="edit b", result_renderer="disabled")
+    edit = sh(chain_rw, "rev-parse", "HEAD").strip()
+    p = Provenance(chain_rw)
+    made_b = [r for r in p.history.runs if r.message == "make b"][0]
+    assert p.changed_since_run("b.txt") == {"run": made_b, "commit": edit}
+    assert p.changed_since_run("c.txt") is None and p.staleness("b.txt") == []
+    node = p.lineage("b.txt").nodes["file:b.txt"]
+    assert node["changed"] and not node["stale"] and node["changed_by"] == edit
+    found = {s["path"]: s for s in p.stale_files()}
+    assert found["b.txt"]["state"] == "changed" and found["b.txt"]["edited_by"] == edit
+    assert found["b.txt"]["reasons"] == [f"b.txt was changed by commit {edit[:8]} since its run {made_b.short}"]
+    assert found["c.txt"]["state"] == "stale"  # its input b changed after it ran

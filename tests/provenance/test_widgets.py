@@ -31,6 +31,16 @@ def settle(viewer, timeout=60):
         time.sleep(0.05)
 
 
+def bring_up_to_date(viewer, path: str, timeout=180) -> None:
+    """Show ``path``, press "Bring up to date…", confirm, and wait until the reruns are handled."""
+    viewer.show_file(path)
+    assert not viewer.update_button.disabled
+    viewer.ask_update()
+    viewer.confirm_button.click()
+    viewer.progress.job.result(timeout=timeout)
+    settle(viewer)
+
+
 def test_viewer_on_demo_table_filters_and_detail(demo):
     v = ProvenanceViewer(demo["superdataset"])
     assert v.status == "ready" and v.error == ""
@@ -163,7 +173,7 @@ def test_bring_up_to_date_reruns_upstream_first(chain_rw):
     assert (chain_rw / "c.txt").read_text() == "CHANGED\n"
     g = Provenance(chain_rw).lineage("c.txt")
     assert g.stale == [] and not any(n["stale_upstream"] for n in g.nodes.values())
-    assert v.update_button.disabled and "up to date" in v.legend.value
+    assert eventually(lambda: v.update_button.disabled and 'ok">up to date<' in v.legend.value)
 
 
 def test_rerun_with_identical_outputs_says_so(chain_rw):
@@ -211,19 +221,45 @@ def test_runs_export_as_csv_follows_the_filters(demo):
 def test_find_stale_results_in_the_background(chain_rw):
     import datalad.api as dl
 
+    def listed():
+        return [value for _, value in v.stale_list.options]
+
+    def bring_up_to_date(path):
+        v.stale_list.value = path
+        assert eventually(lambda: v.file == path and not v.update_button.disabled)
+        v.ask_update()
+        v.confirm_button.click()
+        v.progress.job.result(timeout=180)
+        settle(v)
+
     v = ProvenanceViewer(Provenance(chain_rw))
     v.scan_button.click()
     assert v.scan_progress.job.result(timeout=60) == []
     assert eventually(lambda: v.scan_progress.banner.message == "Every computed result is up to date.")
-    write(chain_rw / "b.txt", "hand edit\n")  # c's input changes; b is no longer computed
-    dl.Dataset(str(chain_rw)).save(message="edit b", result_renderer="disabled")
+    write(chain_rw / "a.txt", "new input\n")  # a -> b -> c: b is stale, c is computed from a stale result
+    dl.Dataset(str(chain_rw)).save(message="edit a", result_renderer="disabled")
     v.refresh()
     found = v.find_stale().result(timeout=60)
-    assert [s["path"] for s in found] == ["c.txt"] and "b.txt changed" in found[0]["reasons"][0]
-    assert eventually(lambda: [value for _, value in v.stale_list.options] == ["c.txt"])
-    assert v.scan_progress.banner.kind == "warn"
-    v.stale_list.value = "c.txt"
-    assert v.file == "c.txt" and "stale" in v.legend.value
+    assert [(s["path"], s["state"]) for s in found] == [("b.txt", "stale"), ("c.txt", "upstream")]
+    assert found[1]["reasons"] == ["computed from b.txt, which is stale"]
+    assert eventually(lambda: listed() == ["b.txt", "c.txt"])
+    assert v.scan_progress.banner.kind == "warn" and v.scan_progress.banner.message.startswith("2 stale results:")
+    # recompute b: the list answers again at once (issue 23: "1 stale result" stayed next to "up to date")
+    bring_up_to_date("b.txt")
+    assert eventually(lambda: 'ok">up to date<' in v.legend.value) and listed() == ["c.txt"]
+    assert v.scan_progress.banner.message.startswith("1 stale result:")  # c's input b changed after c's run
+    bring_up_to_date("c.txt")
+    assert eventually(lambda: 'ok">up to date<' in v.legend.value) and listed() == []
+    assert v.scan_progress.banner.message == "Every computed result is up to date."
+    # a hand edit: b is no longer what its run made ("changed since its run"); c's input changed after c was made
+    write(chain_rw / "b.txt", "hand edit\n")
+    dl.Dataset(str(chain_rw)).save(message="edit b", result_renderer="disabled")
+    v.refresh()
+    assert [(s["path"], s["state"]) for s in v.stale_found] == [("b.txt", "changed"), ("c.txt", "stale")]
+    assert listed() == ["b.txt", "c.txt"] and "b.txt changed" in v.stale_found[1]["reasons"][0]
+    v.stale_list.value = "b.txt"
+    assert eventually(lambda: v.file == "b.txt" and "warn\">changed since its run<" in v.legend.value)
+    assert v.update_button.disabled  # nothing to recompute: the edit is the user's
 
 
 def test_failed_command_record_shows_its_exit_code(chain_rw):

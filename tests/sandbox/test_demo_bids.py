@@ -10,7 +10,7 @@ VALIDATOR = Path(__file__).resolve().parents[2] / ".venv/node/node_modules/.bin/
 
 
 def test_bids_validator_passes_the_raw_dataset(demo):
-    assert VALIDATOR.exists(), "the BIDS validator is missing: run `make bids-validator`"
+    assert VALIDATOR.exists(), "the BIDS validator is missing: run `make node-tools`"
     proc = subprocess.run([str(VALIDATOR), "--json", demo["subdatasets"][0]], capture_output=True, text=True,
                           timeout=300)
     report = json.loads(proc.stdout)
