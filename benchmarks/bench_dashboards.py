@@ -72,7 +72,7 @@ def run():
             for nb in dashboards:
                 ours, baseline = _compare(browser, render + nb.name, render + "baseline_one_button.ipynb")
                 rows.append({"name": f"dashboard {nb.stem}: first interactive widget", "unit": "s", "ours": ours,
-                             "baseline": baseline, "target": "<= 1.5",
+                             "baseline": baseline, "target": "<= 1.3",
                              "note": f"median of {REPEAT} page loads each, interleaved; baseline: one-button notebook, same Voila"})
             browser.close()
     return rows

@@ -28,6 +28,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -174,14 +175,10 @@ class GlobusClient:
     """
 
     def __init__(self, auth_url=None, transfer_url=None, client_id=None, token_file=None):
-        import globus_sdk
-
         from .tokens import SharedTokenFile
 
         self.service = resolve_service(auth_url, transfer_url, client_id)
         self.client_id = self.service["client_id"]
-        self.auth = globus_sdk.NativeAppAuthClient(self.client_id, app_name="neurodata-widgets",
-                                                   base_url=self.service["auth_url"])
         path = token_file or (config_dir() / "globus-tokens.json")
         where = self.service["auth_url"] or "production"
         namespace = f"{self.client_id}@{hashlib.sha1(where.encode()).hexdigest()[:10]}"
@@ -201,6 +198,14 @@ class GlobusClient:
         self._login_callbacks: list = []
         self._flow_callbacks: list = []
         self._error_callbacks: list = []
+
+    @functools.cached_property
+    def auth(self):
+        """The SDK's Auth client of this app, made when first needed (it loads the HTTP stack: a page opens sooner)."""
+        import globus_sdk
+
+        return globus_sdk.NativeAppAuthClient(self.client_id, app_name="neurodata-widgets",
+                                              base_url=self.service["auth_url"])
 
     # -- login ---------------------------------------------------------------------------------
     def start_login(self, mode: str = "code", scopes=None, session: dict | None = None) -> str:

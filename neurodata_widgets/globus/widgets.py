@@ -272,7 +272,8 @@ class CollectionPane(WidgetBase):
                                 formatters={"size": _size_cell}, caption=f"{title} collection: files and folders",
                                 empty_text="Nothing listed yet: log in and choose a collection.")
         self.table.add_class("ndw-globus-listing")
-        self.table.data = frame([])  # the column headers, before anything is listed
+        self.table.empty_headers = list(COLUMNS)  # the column headers, before anything is listed
+        self.table.data = None
         # every click that waits on Globus does so in the background: a slow or retrying Globus never freezes
         self.picker.observe(self._picked, names="value")
         self.path_box.on_submit(lambda _: self.go(self.path_box.value, wait=False))

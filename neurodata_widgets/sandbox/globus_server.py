@@ -366,12 +366,17 @@ class GlobusServer(AuthMixin, AuthApiMixin, BookmarksMixin, Service):
             return self._transfer_error(400, "ClientError.BadRequest", str(exc), req)
         kept = [e for e in os.scandir(target) if show_hidden or not e.name.startswith(".")]
         kept.sort(key=lambda e: (not e.is_dir(), e.name))  # folders first, then by name, unless asked otherwise
-        listed = [d for d in map(_file_doc, kept) if passes(d, filters)]
+        # a file's stat is only needed when a filter or the order reads more than its name and type: otherwise
+        # the page alone is stat'ed (as a file system lists a big folder), so the first page of 10,000 comes fast
+        fields = {f for alt in filters for f, _ in alt} | {f for f, _ in order}
+        light = fields <= {"name", "type"}
+        make = _name_doc if light else _file_doc
+        listed = [(d, e) for d, e in ((make(e), e) for e in kept) if passes(d, filters)]
         for field, descending in reversed(order):  # the first option decides first: stable sorts, last to first
-            listed.sort(key=lambda d: (d.get(field) is None, d.get(field) or 0 if field == "size"
-                                       else str(d.get(field) or "")), reverse=descending)
+            listed.sort(key=lambda de: (de[0].get(field) is None, de[0].get(field) or 0 if field == "size"
+                                        else str(de[0].get(field) or "")), reverse=descending)
         total = len(listed)
-        docs = listed[offset:offset + limit]
+        docs = [_file_doc(e) if light else d for d, e in listed[offset:offset + limit]]
         inside = target.relative_to(c["path"].resolve()).as_posix()
         rel = "/" if inside == "." else f"/{inside}/"
         # Transfer answers with the requested path normalised to end in "/" (clients append names to it)
@@ -509,6 +514,11 @@ class _Entry:
 
     def is_dir(self):
         return self.path.is_dir()
+
+
+def _name_doc(entry: os.DirEntry) -> dict:
+    """The parts of :func:`_file_doc` that need no ``stat`` (a listing's entries carry their type)."""
+    return {"name": entry.name, "type": "dir" if entry.is_dir() else "file"}
 
 
 def _file_doc(entry: os.DirEntry) -> dict:

@@ -476,12 +476,16 @@ class Catalog:
             conn = self.conn
             with self._bounded(conn, query):
                 total, found = self._collect(conn, query, filters, table=False)
-                if found is None:  # matches kept by this connection only: the page from its table
+                ordered = None if found is None else found.orders.get(order)
+                if found is None or (ordered is None and page == 1):  # the page from this connection's table:
+                    if found is not None:  # the first page of a shared search orders its top rows only, the
+                        self._collect(conn, query, filters)  # full order waits for a page turn to need it
                     rows = conn.execute(f"SELECT d.* FROM datasets d JOIN temp.hits h ON h.id = d.id ORDER BY "
                                         f"{order} LIMIT ? OFFSET ?", (per_page, (page - 1) * per_page)).fetchall()
-                    stats = self._stats(conn)
+                    stats = self._stats(conn) if found is None or found.stats is None else found.stats
+                    if found is not None:
+                        found.stats, stats = stats, copy.deepcopy(stats)
                 else:  # shared: ordered and counted once per search, then any page is a slice
-                    ordered = found.orders.get(order)
                     if ordered is None or found.stats is None:
                         self._collect(conn, query, filters)  # the matches into this connection's table
                         if ordered is None:

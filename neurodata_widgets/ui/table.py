@@ -107,6 +107,7 @@ class PagedTable(anywidget.AnyWidget):
     def __init__(self, data=None, columns=None, formatters=None, page_size=25, detail=None, checkable=True,
                  caption="", remote=False, tree=False, sortable=None, **kwargs):
         self._data = None
+        self.empty_headers: list = []  # the column titles shown while there are no rows (data None)
         self._keys: dict = {}
         self._seen: dict = {}  # remote mode: label -> row of every page shown, so a selection outlives its page
         self.columns = columns
@@ -131,13 +132,19 @@ class PagedTable(anywidget.AnyWidget):
     # -- data ----------------------------------------------------------------------------------
     @property
     def data(self):
+        return self._frame()
+
+    def _frame(self):
+        """The rows; an empty frame when there are none (pandas is imported only then: an empty table opens fast)."""
+        if self._data is None:
+            import pandas as pd
+
+            return pd.DataFrame()
         return self._data
 
     @data.setter
     def data(self, frame):
-        import pandas as pd
-
-        self._data = frame if frame is not None else pd.DataFrame()
+        self._data = frame  # None: no rows yet
         self._seen = {}
         with self._quietly():
             if self.sort_by not in self.shown_columns() and not self.remote:
@@ -146,7 +153,7 @@ class PagedTable(anywidget.AnyWidget):
             self.active = None
             self.page = 0
             if self.remote:
-                self.total = len(self._data)
+                self.total = 0 if self._data is None else len(self._data)
         self._remember_page()
         self._render()
 
@@ -194,7 +201,7 @@ class PagedTable(anywidget.AnyWidget):
 
         if self.remote:
             rows = [self._seen[label] for label in self.selected if label in self._seen]
-            return pd.DataFrame(rows) if rows else self._data.iloc[0:0]
+            return pd.DataFrame(rows) if rows else self._frame().iloc[0:0]
         if self._data is None:
             return pd.DataFrame()
         return self._data.loc[[label for label in self.selected if label in self._data.index]]
@@ -210,14 +217,14 @@ class PagedTable(anywidget.AnyWidget):
         return max(1, -(-n // max(1, self.page_size)))
 
     def sorted_data(self):
-        frame = self._data
+        frame = self._frame()
         if not self.remote and self.sort_by and self.sort_by in frame.columns:
             frame = frame.sort_values(self.sort_by, ascending=self.ascending, kind="stable", na_position="last")
         return frame
 
     def page_rows(self):
         if self.remote:  # the owner sent exactly this page
-            return self._data
+            return self._frame()
         start = self.page * self.page_size
         return self.sorted_data().iloc[start:start + self.page_size]
 
@@ -367,7 +374,13 @@ class PagedTable(anywidget.AnyWidget):
         return table(records, self.shown_columns()) if records else '<p class="ndw-muted">No rows.</p>'
 
     def _render(self) -> None:
-        if self._data is None:
+        if self._data is None:  # no rows: nothing to sort or format
+            self._keys = {}
+            with self.hold_sync():
+                if not self.remote:
+                    self.total = 0
+                self.pages = self._pages()
+                self.headers, self.rows = list(self.empty_headers), []
             return
         rows = self.page_rows()
         cols = self.shown_columns()

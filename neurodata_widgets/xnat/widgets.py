@@ -155,6 +155,7 @@ class XnatBrowser(WidgetBase):
                                 formatters={"size": _size},
                                 detail=self._detail, caption="XNAT projects, subjects, sessions, scans and files",
                                 empty_text="Log in to list the projects.")
+        self.table.empty_headers = list(COLUMNS)  # shown before anything is listed
         self.table.add_class("ndw-xnat-tree")
         self.table.on_toggle(self._toggled)
         self.table.on_cancel(lambda *_: self.cancel_loading())
@@ -580,6 +581,15 @@ class XnatBrowser(WidgetBase):
     def render(self, reset: bool = False) -> None:
         """Redraw the tree's rows (filter applied; selection, active row and page kept)."""
         with self._drawing:
+            if reset and not self.roots:  # nothing listed yet: the column headers alone, no frame to build
+                self._syncing = True
+                try:
+                    self.table.data = None
+                    self.table.selected = []
+                finally:
+                    self._syncing = False
+                self.selection_label.value = f"{len(self.selected)} selected"
+                return
             frame = tree_frame(self.roots, self.children_of, self.expanded, self.filter.value, self._loading)
             self._syncing = True
             try:
