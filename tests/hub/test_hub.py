@@ -84,8 +84,7 @@ CARDS = {"XNAT": ".ndw-xnat-login", "Globus": ".ndw-globus-login-widget"}
 def card(portal, title):
     """The login panel's card of ``title`` (XNAT or Globus), opened."""
     panel = portal.locator(".ndw-login-panel")
-    header = panel.locator(".jupyter-widget-Collapse-header, .lm-AccordionPanel-title, .p-Collapse-header",
-                           has_text=f"{title}:").first
+    header = panel.locator(".ndw-login-card-toggle", has_text=f"{title}:").first  # the card's button
     header.wait_for(timeout=60_000)
     body = panel.locator(CARDS[title]).first
     if not body.is_visible():
