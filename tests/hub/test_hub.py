@@ -193,7 +193,8 @@ def private_files(hub, user) -> dict:
         "Globus token file": home / ".config/neurodata-widgets/globus-tokens.json",
         "keyring": next((home / ".local/share").rglob("keyring_pass.cfg"), home / ".local/share/python_keyring"),
         "DataLad credentials (git config)": home / ".gitconfig",
-        "cache": home / ".cache/neurodata-widgets",
+        # the caches (and whatever else the toolkit keeps at home) sit in a folder only its owner can list
+        "home folder": home,
         "downloads": home / "xnat-downloads",
     }
 
