@@ -186,7 +186,7 @@ def annex_batch(path, *args, items, check: bool = False, hint: str = "") -> list
     --------
     >>> answers = annex_batch(demo["superdataset"], "whereis", items=["README.md", "figures/mean_intensity.png"])
     >>> answers[0], answers[1]["key"], len(answers[1]["whereis"])
-    (None, 'MD5E-s398--642549d515e98d0d8e10239b95333737.png', 2)
+    (None, 'MD5E-s407--dde7d2314da5c504931093eedffd4ffe.png', 2)
     """
     items = list(items)
     out = annex(path, *args, "--json", "--json-error-messages", "--batch",

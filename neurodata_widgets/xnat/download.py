@@ -229,8 +229,8 @@ def download(client, manifest, target, *, pathfmt: str = DEFAULT_PATHFMT, worker
     >>> client.login("demo", xnat["password"])
     'demo'
     >>> files = client.manifest([Node("experiment", "DEMO_PUBLIC", "sub-001", "XNAT_E00001")])
-    >>> download(client, files, tmp)["status"].value_counts().to_dict()  # 3 scans x 2 files, the session's QC report
-    {'downloaded': 7}
+    >>> download(client, files, tmp)["status"].value_counts().to_dict()  # 3 scans: 2 DICOM files and 2 snapshots each; the QC report; assessors
+    {'downloaded': 17}
     """
     planned = plan(manifest, target, pathfmt)
     rows = planned.to_dict("records")

@@ -19,8 +19,8 @@ Examples
 'demo'
 >>> selection = [Node("experiment", "DEMO_PUBLIC", "sub-001", "XNAT_E00001")]
 >>> report = track(client, client.manifest(selection), tmp / "my-xnat")
->>> report["status"].value_counts().to_dict()  # 3 scans x 2 files, and the session's own QC report
-{'ok': 7}
+>>> report["status"].value_counts().to_dict()  # 3 scans: DICOM and snapshots; the QC report; assessors
+{'ok': 17}
 """
 from __future__ import annotations
 

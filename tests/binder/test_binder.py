@@ -34,7 +34,7 @@ def test_repo2docker_reads_binder_folder_and_writes_its_build_script():
     (ARTIFACTS).mkdir(exist_ok=True)
     (ARTIFACTS / "binder-Dockerfile").write_text(dockerfile)
     apt = [line.strip() for line in (REPO / "binder/apt.txt").read_text().splitlines() if line.strip()]
-    steps = [r"apt-get install --yes --no-install-recommends\s+" + r"\s+".join(map(re.escape, apt)),
+    steps = [r"apt-get install --yes --no-install-recommends\s+" + r"\s+".join(map(re.escape, sorted(apt))),  # sorted, as repo2docker writes them
              r'pip install --no-cache-dir -r "binder/requirements.txt"',
              r"RUN \./binder/postBuild",
              r'R2D_ENTRYPOINT="\$\{REPO_DIR\}/binder/start"']
