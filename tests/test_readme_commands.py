@@ -112,7 +112,7 @@ def test_make_demo_from_a_plain_shell(plain_env, plain_home):
                              timeout=600, cwd=plain_home)
         assert run.returncode == 0, run.stderr[-3000:]
         seen = json.loads(run.stdout.strip().splitlines()[-1])
-        assert seen["get"] == ["done", seen["get"][1], 398], seen
+        assert seen["get"] == ["done", seen["get"][1], 407], seen
         assert "store-storage" in seen["where"] and "here" in seen["where"], seen["where"]
         assert seen["drop"][0] == "done" and seen["drop"][2] == 0, seen
         assert log.exists() and log.stat().st_size > 0
