@@ -148,12 +148,15 @@ def remove_users(users=USERS):
             pwd.getpwnam(user)
         except KeyError:
             continue
-        for pid in user_processes(user):  # what the hub started for the test's own users
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        subprocess.run(["userdel", "-r", user], capture_output=True)
+        for _ in range(10):  # userdel refuses while a process of the user lives (an interrupted run's server)
+            for pid in user_processes(user):  # what the hub started for the test's own users
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            if subprocess.run(["userdel", "-r", user], capture_output=True).returncode in (0, 6):
+                break
+            time.sleep(0.5)
     subprocess.run(["groupdel", GROUP], capture_output=True)
 
 
