@@ -34,6 +34,7 @@ from ..ui.table import PagedTable
 from ..ui.theme import style
 from . import transfer as transfer_ops
 from .client import ConsentRequired, GlobusClient, SessionRequired
+from .history import TaskHistory
 from .listing import COLUMNS, Folder, detail_html, frame
 
 PAGE_SIZE = 100
@@ -812,16 +813,28 @@ class TransferPanel(WidgetBase):
                                   empty_text="No transfers or deletes yet.")
         self.history.add_class("ndw-globus-history")
         self.history.data = _history_frame([])
-        self.history.on_request(lambda page, *_: self.load_history(page, wait=False))
+        self.history.on_request(lambda page, *_: self.load_history(page, wait=False, fresh=False))
         self.history.on_cancel(lambda *_: self._history_cancelled())
         self._history_stop = threading.Event()
         self._history_thread = None
+        self._history_query = None  # the search shown (a TaskHistory), kept while its pages are turned
+        # searching the history, as the Globus web app's Activity page does (Globus filters what it can)
+        self.history_search = widgets.Text(description="Search", placeholder="label, collection or path",
+                                           continuous_update=False, layout={"width": "320px"})
+        self.history_search.add_class("ndw-globus-history-search")
+        self.history_status = widgets.Dropdown(description="Status", options=HISTORY_STATUSES, value="",
+                                               layout={"width": "220px"})
+        self.history_status.add_class("ndw-globus-history-status")
+        for box in (self.history_search, self.history_status):
+            box.observe(lambda _: self.load_history(0, wait=False), names="value")
         self.submit_button.on_click(lambda _: self.submit_selection(wait=False))
         self.cancel_button.on_click(lambda _: self.cancel_submission())
         super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
                           self.banner, self.looking, self.table,
-                          widgets.HTML('<b class="ndw">History</b>'), self.history], **kwargs)
+                          widgets.HTML('<b class="ndw">History</b>'),
+                          widgets.HBox([self.history_search, self.history_status], layout={"flex_flow": "row wrap"}),
+                          self.history], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
         if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
             browser.observe(self._selection_changed, names="selected")
@@ -832,10 +845,16 @@ class TransferPanel(WidgetBase):
             self.follow_active(wait=False)
             self.load_history(0, wait=False)
 
-    def load_history(self, page: int | None = None, wait: bool = True) -> None:
-        """Show page ``page`` (default: the page shown) of Globus' task list in the history table, read in a
-        thread of its own while the table is busy with a Cancel."""
+    def load_history(self, page: int | None = None, wait: bool = True, fresh: bool = True) -> None:
+        """Show page ``page`` (default: the page shown) of Globus' task list, searched with the history's Search
+        and Status, in the history table; read in a thread of its own while the table is busy with a Cancel.
+
+        ``fresh`` asks Globus again from the start (a task ended, the search changed); a page turn keeps what
+        the search already read (``fresh=False``).
+        """
         page = self.history.page if page is None else page
+        if fresh:
+            self._history_query = None
         if page != self.history.page:  # turning the table's page asks for it (on_request): one way in
             self.history.page = page
             if wait and self._history_thread is not None:
@@ -843,18 +862,23 @@ class TransferPanel(WidgetBase):
             return
         self._history_stop.set()
         stop = self._history_stop = threading.Event()
+        query, text, status = self._history_query, self.history_search.value, self.history_status.value
         self.history.busy_text, self.history.cancellable, self.history.busy = "Reading the history from Globus…", \
             True, True
 
         def read():
             try:
-                records, total = transfer_ops.history(self.client, HISTORY_PAGE, page * HISTORY_PAGE)
+                asked = query or TaskHistory(self.client, text, status)
+                records, total = asked.page(page, HISTORY_PAGE)
             except Exception as exc:
                 if not stop.is_set():
                     self.history.busy = False
                     self.fail(exc, "Reading the transfer history")
                 return
             if not stop.is_set():
+                self._history_query = asked
+                self.history.empty_text = ("No task matches this search." if text.strip() or status
+                                           else "No transfers or deletes yet.")
                 self.history.show_page(_history_frame(records), total)
 
         thread = threading.Thread(target=read, name="ndw-globus-history", daemon=True)
@@ -1033,6 +1057,8 @@ class TransferPanel(WidgetBase):
 
 
 HISTORY_PAGE = 10
+HISTORY_STATUSES = [("any", ""), ("active", "active"), ("succeeded", "succeeded"), ("failed", "failed"),
+                    ("cancelled", "cancelled")]
 HISTORY_COLUMNS = ["requested", "label", "type", "status", "files", "bytes", "from", "to"]
 
 
