@@ -18,6 +18,7 @@ Examples
 """
 from __future__ import annotations
 
+import logging
 import threading
 
 import ipywidgets as widgets
@@ -38,6 +39,8 @@ from .history import TaskHistory
 from .listing import COLUMNS, Folder, detail_html, frame
 
 PAGE_SIZE = 100
+EMPTY_PANE = "Nothing listed yet: log in and choose a collection."
+log = logging.getLogger(__name__)
 
 
 def _client(client):
@@ -271,7 +274,7 @@ class CollectionPane(WidgetBase):
         self.hidden_box = widgets.Checkbox(description="hidden", indent=False, layout={"width": "80px"})
         self.table = PagedTable(remote=True, columns=COLUMNS, page_size=page_size, detail=self._detail,
                                 formatters={"size": _size_cell}, caption=f"{title} collection: files and folders",
-                                empty_text="Nothing listed yet: log in and choose a collection.")
+                                empty_text=EMPTY_PANE)
         self.table.add_class("ndw-globus-listing")
         self.table.empty_headers = list(COLUMNS)  # the column headers, before anything is listed
         self.table.data = None
@@ -345,7 +348,7 @@ class CollectionPane(WidgetBase):
     def _picked(self, change):
         if change["new"]:
             self.collection = change["new"]
-            self.go("/~/", wait=False)
+            self.go(self.__dict__.pop("_open_at", None) or "/~/", wait=False)  # a remembered folder, or home
 
     # -- what a user does, callable from Python ------------------------------------------------------
     def go(self, path: str, wait: bool = True) -> None:
@@ -553,9 +556,17 @@ class CollectionPane(WidgetBase):
         self.table.busy = False
         if isinstance(exc, Cancelled):
             return
+        remembered = self.__dict__.pop("_remembered", None)
+        if remembered not in (None, "/~/") and remembered == self.path and not auth_links(exc):
+            # the folder open last time is gone (or unreadable now): home, calmly, instead of an error
+            self.__dict__["_note"] = (f"The folder you had open last time, {remembered}, could not be listed "
+                                      "again, so this is your home folder.")
+            self.go("/~/", wait=False)
+            return
         self.fail(exc, f"Listing {self.path}", links=auth_links(exc))
 
     def _show(self, folder: Folder, number: int, rows, total: int) -> None:
+        self.__dict__.pop("_remembered", None)
         opened = folder is not self.folder
         self.folder = folder
         self.entries = [folder.seen[n] for n in rows.index]
@@ -614,9 +625,12 @@ class GlobusBrowser(WidgetBase):
     selected = List(help="paths selected in the source pane").tag(sync=True)
     direction = Unicode("→", help="'→': the left pane is the source; '←': the right pane is").tag(sync=True)
 
-    def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, **kwargs):
+    def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, remember: bool = True,
+                 **kwargs):
         self.client = _client(client)
         self.collections: list = []
+        self._memory = None  # where the panes are remembered (known once logged in)
+        self._restored = not remember  # the remembered panes are restored once, on the first collection search
         self.query = widgets.Text(placeholder="search collections", layout={"width": "320px"})
         self.query.add_class("ndw-globus-search")
         self.search_button = widgets.Button(description="Search", icon="search")
@@ -647,6 +661,8 @@ class GlobusBrowser(WidgetBase):
         self.query.on_submit(lambda _: self.search(self.query.value, wait=False))
         for pane in (self.left, self.right):
             pane.observe(self._sync_selection, names=["selected", "path"])
+            pane.observe(self._remember, names=["collection", "path"])
+        self.observe(self._remember, names="direction")
         self.badge = SandboxBadge(self.client.service.get("transfer_url"))
         super().__init__([style(), self.badge,
                           widgets.HBox([self.query, self.search_button], layout={"flex_flow": "row wrap"}),
@@ -659,6 +675,17 @@ class GlobusBrowser(WidgetBase):
         self.client.on_login(lambda user: self.search(wait=False))
         if self.client.logged_in:
             self.search(wait=False)
+
+    def login_in_progress(self, text: str | None) -> None:
+        """Say that a login is under way elsewhere (``text``, e.g. "Logging in to Globus…"); ``None``: it ended
+        (a login fills the panes itself)."""
+        for pane in (self.left, self.right):
+            pane.table.empty_text = text or EMPTY_PANE
+        if text:
+            self.banner.show(text, "info")
+            self.__dict__["_login_note"] = text
+        elif self.banner.message == self.__dict__.pop("_login_note", None):
+            self.banner.clear()
 
     @property
     def source(self) -> CollectionPane:
@@ -730,6 +757,8 @@ class GlobusBrowser(WidgetBase):
         self.activity = f"{len(found)} collections"
         for pane in (self.left, self.right):
             pane.set_collections(found)
+        if not self._restored and self._restore(found):
+            return
         if found and self.left.picker.value is None:
             self.left.picker.value = found[0]["id"]
         if len(found) > 1 and self.right.picker.value in (None, self.left.picker.value):
@@ -740,6 +769,52 @@ class GlobusBrowser(WidgetBase):
             self.banner.show("You have no bookmarked, recent, shared or own collections yet.", "info",
                              "Type part of a collection's name (e.g. your institution's) in the search box and "
                              "press Search.")
+
+    def _restore(self, found: list[dict]) -> bool:
+        """Open the panes as the user left them last time (collections, folders, direction); ``False`` if
+        nothing was remembered. A remembered collection that is gone or no longer shared leaves its pane empty,
+        with a sentence saying so."""
+        from .panes import PaneMemory, check
+
+        self._restored = True
+        try:
+            self._memory = PaneMemory(self.client.storage.namespace, self.client.user().get("sub", ""))
+        except Exception:  # who is logged in could not be asked: the panes open as for a first visit
+            log.warning("the remembered Globus panes could not be read", exc_info=True)
+            return False
+        saved = self._memory.load()
+        if not saved:
+            return False
+        if saved.get("direction") in ("→", "←") and saved["direction"] != self.direction:
+            self.swap()
+        known = {c["id"]: c for c in found}
+        for side, pane in (("left", self.left), ("right", self.right)):
+            remembered = saved.get(side) or {}
+            if not remembered.get("collection"):
+                continue
+            doc = known.get(remembered["collection"])
+            if doc is None:
+                doc, why = check(self.client, remembered, "source" if pane is self.source else "destination")
+                if doc is None:
+                    pane.banner.show(why, "info", "Choose a collection in the list above, or search for one.")
+                    continue
+                pane.picker.options = list(pane.picker.options) + [(_label(doc), doc["id"])]
+            pane.__dict__["_open_at"] = pane.__dict__["_remembered"] = remembered.get("path") or "/~/"
+            pane.picker.value = doc["id"]
+        self.activity = "panes restored"
+        return True
+
+    def _remember(self, change=None) -> None:
+        """Save the panes as they are now (after the first restore: what was remembered is not overwritten)."""
+        if self._memory is None:
+            return
+        names = {c["id"]: c.get("display_name") for c in self.collections}
+        state = {"direction": self.direction}
+        for side, pane in (("left", self.left), ("right", self.right)):
+            if pane.collection:
+                state[side] = {"collection": pane.collection, "name": names.get(pane.collection) or pane.collection,
+                               "path": pane.path}
+        self._memory.save(state)
 
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the search and for both panes' listings (tests and scripts)."""
