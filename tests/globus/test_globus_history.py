@@ -89,3 +89,21 @@ def test_a_search_pages_through_thousands_on_globus(client, globus):
     asked = [q for _, path, q in globus.requests if path.endswith("/task_list")]
     assert total >= 12 and len(rows) >= 2 and all(r["label"] == "many copies" for r in rows)
     assert [q.get("offset") for q in asked if "label:" in q.get("filter", "")] == ["10"]
+
+
+def test_the_stand_in_task_list_filters_by_one_endpoint_as_transfer_does(client, globus):
+    """``endpoint:<id>`` keeps the tasks whose source or destination is that collection; two ids are refused."""
+    import globus_sdk
+    import pytest
+
+    info = globus.info()
+    tid = transfer_ops.submit(client, info["source_collection"], info["destination_collection"],
+                              [("/ds001/README", "/hist-endpoint/README", False)], label="by endpoint")
+    for cid in (info["source_collection"], info["destination_collection"]):
+        found = [t["task_id"] for t in client.transfer.task_list(filter=f"endpoint:{cid}", limit=1000)]
+        assert tid in found
+    public = [t["task_id"] for t in client.transfer.task_list(filter=f"endpoint:{info['public_collection']}")]
+    assert tid not in public
+    with pytest.raises(globus_sdk.TransferAPIError) as refused:
+        client.transfer.task_list(filter=f"endpoint:{info['source_collection']},{info['public_collection']}")
+    assert refused.value.http_status == 400
