@@ -31,14 +31,17 @@ Examples
 """
 from __future__ import annotations
 
+import logging
+
 from .transfer import TASK_FIELDS, cancelled, tasks_with_path
 
 # what a user picks, as Globus' status filter (a cancelled task is FAILED on Globus: told apart here)
 STATUSES = {"": None, "active": "ACTIVE,INACTIVE", "succeeded": "SUCCEEDED", "failed": "FAILED",
             "cancelled": "FAILED"}
 MAX_COLLECTIONS = 5  # collections whose names match: each is one more query to Globus
-MAX_IDS = 100  # task ids found by path, in one task_id filter
+MAX_IDS = 50  # task ids found by path (the newest), in one task_id filter
 CHUNK = 100  # tasks read a request when several queries are merged or refined here
+log = logging.getLogger(__name__)
 
 
 def _pattern(text: str) -> str:
@@ -113,9 +116,16 @@ class TaskHistory:
 
     def _matching_collections(self) -> list[str]:
         """Collections whose names hold the words (Transfer's collection search, checked by name here)."""
+        import globus_sdk
+
         needle = self.text.lower()
         found = []
-        for doc in self.client.search(self.text, limit=25):
+        try:
+            docs = self.client.search(self.text, limit=25)
+        except globus_sdk.TransferAPIError:  # words Transfer's collection search refuses: labels and paths only
+            log.info("collection search for %r refused; the history is searched by label and path", self.text)
+            docs = []
+        for doc in docs:
             if needle in (doc.get("display_name") or "").lower() and doc["id"] not in found:
                 found.append(doc["id"])
                 self._names[doc["id"]] = doc.get("display_name")
