@@ -10,7 +10,7 @@ from neurodata_widgets.globus import transfer as transfer_ops
 from neurodata_widgets.globus.client import GlobusClient
 from neurodata_widgets.sandbox.globus_auth import code_shown, press_consent
 
-from .test_accessibility import axe_problems
+from .axe import axe_problems
 from .test_globus import _logged_in, _row
 from .test_globus_actions import _reopen
 
