@@ -139,3 +139,12 @@ def _doctest_names(request):
     for name, fixture in (("demo", "demo"), ("sandbox", "sandbox"), ("tmp", "tmp_path")):
         if name in used:
             namespace[name] = request.getfixturevalue(fixture)
+
+
+@pytest.fixture(autouse=True)
+def _globus_panes_forgotten():
+    """Each test opens the Globus browser as on a first visit: the panes the tests before left are forgotten
+    (the browser remembers them per user between visits; tests of that remember on purpose)."""
+    from neurodata_widgets.config import config_dir
+
+    (config_dir() / "globus-panes.json").unlink(missing_ok=True)

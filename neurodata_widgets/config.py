@@ -264,3 +264,29 @@ def query_params() -> dict:
         wait_for_request()
     raw = os.environ.get("QUERY_STRING", "")
     return {k: v[-1] for k, v in parse_qs(raw).items()}
+
+
+def read_user_json(name: str) -> dict:
+    """A JSON file of the user's configuration directory (``{}`` when absent or unreadable)."""
+    try:
+        found = json.loads((config_dir() / name).read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_user_json(name: str, data: dict) -> None:
+    """Write a JSON file of the user's configuration directory: mode 0600 (it is the user's own), atomically."""
+    import tempfile
+
+    folder = config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)  # created 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh)
+        os.replace(temporary, folder / name)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

@@ -552,9 +552,14 @@ class GlobusClient:
         import globus_sdk
 
         data = globus_sdk.DeleteData(endpoint=collection_id, recursive=recursive, label=label or None)
+        from .transfer import remember_paths
+
+        paths = list(paths)
         for path in paths:
             data.add_item(path)
-        return self.call(self.transfer.submit_delete, data)["task_id"]
+        task_id = self.call(self.transfer.submit_delete, data)["task_id"]
+        remember_paths(task_id, paths)  # found by path in the history later
+        return task_id
 
     def web_url(self, task_id: str) -> str:
         """The task's page in the Globus web app (the sandbox serves its own)."""

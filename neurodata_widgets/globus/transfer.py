@@ -20,8 +20,10 @@ Examples
 """
 from __future__ import annotations
 
+import threading
 import time
 
+from ..config import read_user_json, write_user_json
 from ..errors import UserError
 from ..jobs import Cancelled, Job
 
@@ -30,7 +32,11 @@ MIN_INTERVAL = 1.0  # seconds between polls while a task moves: <= 60 requests p
 MAX_INTERVAL = 8.0
 TASK_FIELDS = ("task_id", "label", "status", "type", "bytes_transferred", "files", "files_transferred",
                "files_skipped", "effective_bytes_per_second", "source_endpoint_display_name",
-               "destination_endpoint_display_name", "request_time", "completion_time", "nice_status", "fatal_error")
+               "destination_endpoint_display_name", "request_time", "completion_time", "nice_status", "fatal_error",
+               "source_endpoint_id", "destination_endpoint_id")
+PATHS_FILE = "globus-task-paths.json"
+KEPT_PATHS = 2000  # tasks whose paths are remembered (the newest)
+_paths_lock = threading.Lock()
 
 
 def submit(client, source: str, destination: str, items, label: str = "", sync_level: str | None = None,
@@ -47,7 +53,34 @@ def submit(client, source: str, destination: str, items, label: str = "", sync_l
     data["submission_id"] = client.call(client.transfer.get_submission_id)["value"]
     for src, dst, recursive in items:
         data.add_item(src, dst, recursive=bool(recursive))
-    return client.call(client.transfer.submit_transfer, data)["task_id"]
+    task_id = client.call(client.transfer.submit_transfer, data)["task_id"]
+    remember_paths(task_id, [i[0] for i in items] + [i[1] for i in items])
+    return task_id
+
+
+def remember_paths(task_id: str, paths) -> None:
+    """Keep the paths a task moves or deletes (Globus' task list holds none) to find the task by path later.
+
+    They go to the user's configuration folder (mode 0600: the names of a user's files are their own).
+    """
+    with _paths_lock:
+        known = read_user_json(PATHS_FILE)
+        known[task_id] = [str(p) for p in paths]
+        for old in list(known)[:-KEPT_PATHS]:
+            del known[old]
+        write_user_json(PATHS_FILE, known)
+
+
+def tasks_with_path(text: str) -> list[str]:
+    """Task ids (newest first) whose remembered paths contain ``text`` (any case)."""
+    needle = text.lower()
+    known = read_user_json(PATHS_FILE)
+    return [tid for tid, paths in reversed(known.items()) if any(needle in p.lower() for p in paths)]
+
+
+def cancelled(doc: dict) -> bool:
+    """Whether a task document is a cancelled task (Globus reports it ``FAILED`` with the error ``CANCELED``)."""
+    return doc.get("status") == "FAILED" and (doc.get("fatal_error") or {}).get("code") == "CANCELED"
 
 
 def task(client, task_id: str) -> dict:
@@ -77,7 +110,7 @@ def history(client, limit: int = 10, offset: int = 0) -> tuple[list[dict], int]:
 def outcome(doc: dict) -> tuple[str, str]:
     """What a task's status reads as, and its badge kind: a cancelled task is ``cancelled`` (neutral), not FAILED."""
     status = doc.get("status") or ""
-    if status == "FAILED" and (doc.get("fatal_error") or {}).get("code") == "CANCELED":
+    if cancelled(doc):
         return "cancelled", "neutral"
     return status.lower(), {"SUCCEEDED": "ok", "FAILED": "error"}.get(status, "info")
 

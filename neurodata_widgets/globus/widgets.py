@@ -18,6 +18,7 @@ Examples
 """
 from __future__ import annotations
 
+import logging
 import threading
 
 import ipywidgets as widgets
@@ -34,9 +35,12 @@ from ..ui.table import PagedTable
 from ..ui.theme import style
 from . import transfer as transfer_ops
 from .client import ConsentRequired, GlobusClient, SessionRequired
+from .history import TaskHistory
 from .listing import COLUMNS, Folder, detail_html, frame
 
 PAGE_SIZE = 100
+EMPTY_PANE = "Nothing listed yet: log in and choose a collection."
+log = logging.getLogger(__name__)
 
 
 def _client(client):
@@ -270,7 +274,7 @@ class CollectionPane(WidgetBase):
         self.hidden_box = widgets.Checkbox(description="hidden", indent=False, layout={"width": "80px"})
         self.table = PagedTable(remote=True, columns=COLUMNS, page_size=page_size, detail=self._detail,
                                 formatters={"size": _size_cell}, caption=f"{title} collection: files and folders",
-                                empty_text="Nothing listed yet: log in and choose a collection.")
+                                empty_text=EMPTY_PANE)
         self.table.add_class("ndw-globus-listing")
         self.table.empty_headers = list(COLUMNS)  # the column headers, before anything is listed
         self.table.data = None
@@ -344,7 +348,7 @@ class CollectionPane(WidgetBase):
     def _picked(self, change):
         if change["new"]:
             self.collection = change["new"]
-            self.go("/~/", wait=False)
+            self.go(self.__dict__.pop("_open_at", None) or "/~/", wait=False)  # a remembered folder, or home
 
     # -- what a user does, callable from Python ------------------------------------------------------
     def go(self, path: str, wait: bool = True) -> None:
@@ -552,9 +556,17 @@ class CollectionPane(WidgetBase):
         self.table.busy = False
         if isinstance(exc, Cancelled):
             return
+        remembered = self.__dict__.pop("_remembered", None)
+        if remembered not in (None, "/~/") and remembered == self.path and not auth_links(exc):
+            # the folder open last time is gone (or unreadable now): home, calmly, instead of an error
+            self.__dict__["_note"] = (f"The folder you had open last time, {remembered}, could not be listed "
+                                      "again, so this is your home folder.")
+            self.go("/~/", wait=False)
+            return
         self.fail(exc, f"Listing {self.path}", links=auth_links(exc))
 
     def _show(self, folder: Folder, number: int, rows, total: int) -> None:
+        self.__dict__.pop("_remembered", None)
         opened = folder is not self.folder
         self.folder = folder
         self.entries = [folder.seen[n] for n in rows.index]
@@ -613,9 +625,12 @@ class GlobusBrowser(WidgetBase):
     selected = List(help="paths selected in the source pane").tag(sync=True)
     direction = Unicode("→", help="'→': the left pane is the source; '←': the right pane is").tag(sync=True)
 
-    def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, **kwargs):
+    def __init__(self, client: GlobusClient | None = None, page_size: int = PAGE_SIZE, remember: bool = True,
+                 **kwargs):
         self.client = _client(client)
         self.collections: list = []
+        self._memory = None  # where the panes are remembered (known once logged in)
+        self._restored = not remember  # the remembered panes are restored once, on the first collection search
         self.query = widgets.Text(placeholder="search collections", layout={"width": "320px"})
         self.query.add_class("ndw-globus-search")
         self.search_button = widgets.Button(description="Search", icon="search")
@@ -646,6 +661,8 @@ class GlobusBrowser(WidgetBase):
         self.query.on_submit(lambda _: self.search(self.query.value, wait=False))
         for pane in (self.left, self.right):
             pane.observe(self._sync_selection, names=["selected", "path"])
+            pane.observe(self._remember, names=["collection", "path"])
+        self.observe(self._remember, names="direction")
         self.badge = SandboxBadge(self.client.service.get("transfer_url"))
         super().__init__([style(), self.badge,
                           widgets.HBox([self.query, self.search_button], layout={"flex_flow": "row wrap"}),
@@ -658,6 +675,17 @@ class GlobusBrowser(WidgetBase):
         self.client.on_login(lambda user: self.search(wait=False))
         if self.client.logged_in:
             self.search(wait=False)
+
+    def login_in_progress(self, text: str | None) -> None:
+        """Say that a login is under way elsewhere (``text``, e.g. "Logging in to Globus…"); ``None``: it ended
+        (a login fills the panes itself)."""
+        for pane in (self.left, self.right):
+            pane.table.empty_text = text or EMPTY_PANE
+        if text:
+            self.banner.show(text, "info")
+            self.__dict__["_login_note"] = text
+        elif self.banner.message == self.__dict__.pop("_login_note", None):
+            self.banner.clear()
 
     @property
     def source(self) -> CollectionPane:
@@ -729,6 +757,8 @@ class GlobusBrowser(WidgetBase):
         self.activity = f"{len(found)} collections"
         for pane in (self.left, self.right):
             pane.set_collections(found)
+        if not self._restored and self._restore(found):
+            return
         if found and self.left.picker.value is None:
             self.left.picker.value = found[0]["id"]
         if len(found) > 1 and self.right.picker.value in (None, self.left.picker.value):
@@ -739,6 +769,52 @@ class GlobusBrowser(WidgetBase):
             self.banner.show("You have no bookmarked, recent, shared or own collections yet.", "info",
                              "Type part of a collection's name (e.g. your institution's) in the search box and "
                              "press Search.")
+
+    def _restore(self, found: list[dict]) -> bool:
+        """Open the panes as the user left them last time (collections, folders, direction); ``False`` if
+        nothing was remembered. A remembered collection that is gone or no longer shared leaves its pane empty,
+        with a sentence saying so."""
+        from .panes import PaneMemory, check
+
+        self._restored = True
+        try:
+            self._memory = PaneMemory(self.client.storage.namespace, self.client.user().get("sub", ""))
+        except Exception:  # who is logged in could not be asked: the panes open as for a first visit
+            log.warning("the remembered Globus panes could not be read", exc_info=True)
+            return False
+        saved = self._memory.load()
+        if not saved:
+            return False
+        if saved.get("direction") in ("→", "←") and saved["direction"] != self.direction:
+            self.swap()
+        known = {c["id"]: c for c in found}
+        for side, pane in (("left", self.left), ("right", self.right)):
+            remembered = saved.get(side) or {}
+            if not remembered.get("collection"):
+                continue
+            doc = known.get(remembered["collection"])
+            if doc is None:
+                doc, why = check(self.client, remembered, "source" if pane is self.source else "destination")
+                if doc is None:
+                    pane.banner.show(why, "info", "Choose a collection in the list above, or search for one.")
+                    continue
+                pane.picker.options = list(pane.picker.options) + [(_label(doc), doc["id"])]
+            pane.__dict__["_open_at"] = pane.__dict__["_remembered"] = remembered.get("path") or "/~/"
+            pane.picker.value = doc["id"]
+        self.activity = "panes restored"
+        return True
+
+    def _remember(self, change=None) -> None:
+        """Save the panes as they are now (after the first restore: what was remembered is not overwritten)."""
+        if self._memory is None:
+            return
+        names = {c["id"]: c.get("display_name") for c in self.collections}
+        state = {"direction": self.direction}
+        for side, pane in (("left", self.left), ("right", self.right)):
+            if pane.collection:
+                state[side] = {"collection": pane.collection, "name": names.get(pane.collection) or pane.collection,
+                               "path": pane.path}
+        self._memory.save(state)
 
     def wait_background(self, timeout: float | None = 60) -> None:
         """Wait for the search and for both panes' listings (tests and scripts)."""
@@ -812,16 +888,28 @@ class TransferPanel(WidgetBase):
                                   empty_text="No transfers or deletes yet.")
         self.history.add_class("ndw-globus-history")
         self.history.data = _history_frame([])
-        self.history.on_request(lambda page, *_: self.load_history(page, wait=False))
+        self.history.on_request(lambda page, *_: self.load_history(page, wait=False, fresh=False))
         self.history.on_cancel(lambda *_: self._history_cancelled())
         self._history_stop = threading.Event()
         self._history_thread = None
+        self._history_query = None  # the search shown (a TaskHistory), kept while its pages are turned
+        # searching the history, as the Globus web app's Activity page does (Globus filters what it can)
+        self.history_search = widgets.Text(description="Search", placeholder="label, collection or path",
+                                           continuous_update=False, layout={"width": "320px"})
+        self.history_search.add_class("ndw-globus-history-search")
+        self.history_status = widgets.Dropdown(description="Status", options=HISTORY_STATUSES, value="",
+                                               layout={"width": "220px"})
+        self.history_status.add_class("ndw-globus-history-status")
+        for box in (self.history_search, self.history_status):
+            box.observe(lambda _: self.load_history(0, wait=False), names="value")
         self.submit_button.on_click(lambda _: self.submit_selection(wait=False))
         self.cancel_button.on_click(lambda _: self.cancel_submission())
         super().__init__([style(), widgets.HBox([self.label, self.sync_level, self.verify, self.submit_button],
                                                 layout={"flex_flow": "row wrap"}), self.waiting_row,
                           self.banner, self.looking, self.table,
-                          widgets.HTML('<b class="ndw">History</b>'), self.history], **kwargs)
+                          widgets.HTML('<b class="ndw">History</b>'),
+                          widgets.HBox([self.history_search, self.history_status], layout={"flex_flow": "row wrap"}),
+                          self.history], **kwargs)
         self.add_class("ndw-globus-transfer-panel")
         if browser is not None:  # the button says what it will move: the kernel's view of the ticked rows
             browser.observe(self._selection_changed, names="selected")
@@ -832,10 +920,16 @@ class TransferPanel(WidgetBase):
             self.follow_active(wait=False)
             self.load_history(0, wait=False)
 
-    def load_history(self, page: int | None = None, wait: bool = True) -> None:
-        """Show page ``page`` (default: the page shown) of Globus' task list in the history table, read in a
-        thread of its own while the table is busy with a Cancel."""
+    def load_history(self, page: int | None = None, wait: bool = True, fresh: bool = True) -> None:
+        """Show page ``page`` (default: the page shown) of Globus' task list, searched with the history's Search
+        and Status, in the history table; read in a thread of its own while the table is busy with a Cancel.
+
+        ``fresh`` asks Globus again from the start (a task ended, the search changed); a page turn keeps what
+        the search already read (``fresh=False``).
+        """
         page = self.history.page if page is None else page
+        if fresh:
+            self._history_query = None
         if page != self.history.page:  # turning the table's page asks for it (on_request): one way in
             self.history.page = page
             if wait and self._history_thread is not None:
@@ -843,18 +937,23 @@ class TransferPanel(WidgetBase):
             return
         self._history_stop.set()
         stop = self._history_stop = threading.Event()
+        query, text, status = self._history_query, self.history_search.value, self.history_status.value
         self.history.busy_text, self.history.cancellable, self.history.busy = "Reading the history from Globus…", \
             True, True
 
         def read():
             try:
-                records, total = transfer_ops.history(self.client, HISTORY_PAGE, page * HISTORY_PAGE)
+                asked = query or TaskHistory(self.client, text, status)
+                records, total = asked.page(page, HISTORY_PAGE)
             except Exception as exc:
                 if not stop.is_set():
                     self.history.busy = False
                     self.fail(exc, "Reading the transfer history")
                 return
             if not stop.is_set():
+                self._history_query = asked
+                self.history.empty_text = ("No task matches this search." if text.strip() or status
+                                           else "No transfers or deletes yet.")
                 self.history.show_page(_history_frame(records), total)
 
         thread = threading.Thread(target=read, name="ndw-globus-history", daemon=True)
@@ -1033,6 +1132,8 @@ class TransferPanel(WidgetBase):
 
 
 HISTORY_PAGE = 10
+HISTORY_STATUSES = [("any", ""), ("active", "active"), ("succeeded", "succeeded"), ("failed", "failed"),
+                    ("cancelled", "cancelled")]
 HISTORY_COLUMNS = ["requested", "label", "type", "status", "files", "bytes", "from", "to"]
 
 

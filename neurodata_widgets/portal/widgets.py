@@ -25,6 +25,22 @@ def _banners(widget):
         todo.extend(c for c in getattr(w, "children", ()) or () if isinstance(c, widgets.Widget))
 
 
+def login_progress(login, service: str) -> str | None:
+    """What a login widget is in the middle of, as the other tabs say it ("Logging in to XNAT…"), or ``None``.
+
+    A login is under way while the widget waits on its server for a login (or for a stored one to be checked),
+    and while it waits for the user to bring back a code from the service's login page.
+    """
+    status, activity = str(login.status), (login.activity or "").lower()
+    if status == "waiting":
+        return f"Logging in to {service}… (finish it in the login above)"
+    if status in ("loading", "running") and activity.startswith("checking"):
+        return f"Checking your {service} login…"
+    if status in ("loading", "running") and activity.startswith(("logging in", "starting")):
+        return f"Logging in to {service}…"
+    return None
+
+
 def service_urls() -> list:
     """The XNAT, registry and Globus Auth addresses the portal's widgets talk to (``None`` where unset)."""
     from ..globus.client import resolve_service
@@ -158,9 +174,15 @@ class Portal(widgets.VBox):
 
         self.factories = {**self._default_factories(), **(factories or {})}
         self.built: dict = {}
+        self.browsers: dict = {}  # service -> the tab's browser, told while a login is in progress
+        self._login_pending: dict = {}  # service -> whether its browser was last told a login is under way
         self.status_bar = StatusBar()
         self.logins = logins if logins is not None else LoginPanel()
         self.status_bar.watch(self.logins)
+        for service in ("XNAT", "Globus"):
+            login = getattr(self.logins, service.lower(), None)
+            if login is not None:
+                login.observe(lambda _, service=service: self._login_changed(service), names="status")
         self.tabs = widgets.Tab(children=[widgets.VBox() for _ in self.TABS])
         for i, title in enumerate(self.TABS):
             self.tabs.set_title(i, title)
@@ -206,12 +228,17 @@ class Portal(widgets.VBox):
         def xnat():
             from ..xnat.widgets import XnatBrowser
 
-            return XnatBrowser(self.logins.xnat.client if self.logins.xnat is not None else None)
+            browser = XnatBrowser(self.logins.xnat.client if self.logins.xnat is not None else None)
+            self.browsers["XNAT"] = browser
+            self._login_changed("XNAT")
+            return browser
 
         def globus():
             from ..globus.widgets import GlobusBrowser, TransferPanel
 
             browser = GlobusBrowser(self.logins.globus.client if self.logins.globus is not None else None)
+            self.browsers["Globus"] = browser
+            self._login_changed("Globus")
             return widgets.VBox([browser, TransferPanel(browser.client, browser=browser)])
 
         return {"Search": search, "Explorer": explorer, "Provenance": provenance, "XNAT": xnat, "Globus": globus}
@@ -240,6 +267,16 @@ class Portal(widgets.VBox):
     def _on_tab(self, change) -> None:
         if change["new"] is not None:
             self.open_tab(self.TABS[change["new"]])
+
+    def _login_changed(self, service: str) -> None:
+        """A login card's state changed: its tab says a login is in progress, then what came of it."""
+        login, browser = getattr(self.logins, service.lower(), None), self.browsers.get(service)
+        if login is None or browser is None:
+            return
+        text = login_progress(login, service)
+        if text is not None or self._login_pending.get(service):
+            browser.login_in_progress(text)
+        self._login_pending[service] = text is not None
 
     # -- hand-over between tabs -------------------------------------------------------------------
     def _on_dataset(self, change) -> None:
@@ -322,9 +359,12 @@ class LoginPanel(widgets.HBox):
 
             def retitle(change=None, card=card, title=title, login=login, user_trait=user_trait):
                 user = getattr(login, user_trait, "")
-                card.title = f"{title}: logged in as {user}" if user else f"{title}: not logged in"
+                pending = login_progress(login, title)
+                doing = "checking the login…" if (pending or "").startswith("Checking") else "logging in…"
+                card.title = (f"{title}: logged in as {user}" if user else
+                              f"{title}: {doing}" if pending else f"{title}: not logged in")
 
-            login.observe(retitle, names=[user_trait])
+            login.observe(retitle, names=[user_trait, "status"])
             retitle()
             cards.append(card)
         super().__init__(cards, layout=widgets.Layout(flex_flow="row wrap", width="100%"), **kwargs)

@@ -486,12 +486,17 @@ def _task_clause(clause: str):
 
     ``task_id:``, ``status:``, ``type:`` take comma-separated alternatives; ``label:`` takes ``=x``, ``~pattern``
     (``*`` wildcards, any case), ``!x`` and ``!~pattern`` (a task must match one positive and no negative);
-    ``request_time:`` and ``completion_time:`` take ``after,before`` (either may be empty).
+    ``request_time:`` and ``completion_time:`` take ``after,before`` (either may be empty); ``endpoint:`` takes
+    one collection id, the task's source or destination.
     """
     field, _, value = clause.partition(":")
     if field in ("task_id", "status", "type"):
         allowed = set(value.split(","))
         return lambda d: str(d.get(field)) in allowed
+    if field == "endpoint":
+        if not value or "," in value:
+            raise ValueError(f"Invalid endpoint filter '{value}': give one endpoint id")
+        return lambda d: value in (d.get("source_endpoint_id"), d.get("destination_endpoint_id"))
     if field == "label":
         parts = value.split(",")
         pos = [p for p in parts if not p.startswith("!")]

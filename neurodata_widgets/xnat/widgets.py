@@ -228,6 +228,14 @@ class XnatBrowser(WidgetBase):
             self.banner.show("Log in to browse XNAT.", "info")
 
     # -- data -------------------------------------------------------------------------------------------
+    def login_in_progress(self, text: str | None) -> None:
+        """Say that a login is under way elsewhere (``text``, e.g. "Logging in to XNAT…"); ``None``: it ended,
+        and without a session the browser asks for a login again (a session lists the projects itself)."""
+        if self.client is not None and self.client.connected:
+            return
+        self.table.empty_text = text or "Log in to list the projects."
+        self.banner.show(text or "Log in to browse XNAT.", "info")
+
     def set_client(self, client: XnatClient) -> None:
         """Browse with ``client`` (use as ``XnatLogin.on_login(browser.set_client)``)."""
         if client is self.client and self.roots:
