@@ -373,7 +373,9 @@ class DatasetExplorer(WidgetBase):
 
     def _render_crumbs(self) -> None:
         parts = [self.state.root.name] + ([p for p in self.path.split("/")] if self.path else [])
-        self.crumbs.value = f'<span class="ndw ndw-crumbs">{" / ".join(escape(p) for p in parts)}</span>'
+        # the dataset's full path on hover: two clones of one dataset have the same name
+        self.crumbs.value = (f'<span class="ndw ndw-crumbs" title="{escape(str(self.state.root))}">'
+                             f'{" / ".join(escape(p) for p in parts)}</span>')
         self.up_button.disabled = not self.path
 
     def _render_datasets(self) -> None:

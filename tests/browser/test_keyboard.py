@@ -59,7 +59,9 @@ def test_login_search_install_and_get_with_the_keyboard_alone(dashboard, demo, t
             break
         page.wait_for_timeout(500)
     explorer = page.locator(".ndw-explorer")
-    expect(explorer.locator(".ndw-crumbs").first).to_contain_text("ndw-demo", timeout=120_000)
+    # the explorer moves to the clone once the install finished (until then it shows the dataset found)
+    expect(search).to_contain_text(f"Installed {clone}", timeout=240_000)
+    expect(explorer.locator(f'span.ndw-crumbs[title="{clone}"]')).to_have_count(1, timeout=120_000)
     # the explorer: open figures/ with Enter, tick the figure with Space, Get with Enter
     tab_to(page, ".ndw-explorer .ndw-dt-table")
     rows = explorer.locator(".ndw-dt-table tbody tr")

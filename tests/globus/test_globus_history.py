@@ -20,13 +20,16 @@ def _labels(panel):
 
 
 def test_history_search_and_status_filter_on_globus(client, globus):
+    import uuid
+
     info = globus.info()
     src, dst = info["source_collection"], info["destination_collection"]
+    word = f"alpha{uuid.uuid4().hex[:8]}"  # the session's one Globus user has other tests' tasks too
     alpha = transfer_ops.submit(client, src, dst, [("/ds001/README", "/hist-alpha/README", False)],
-                                label="Alpha nightly")
+                                label=f"{word.capitalize()} nightly")
     gone = transfer_ops.submit(client, src, dst, [("/ds001/", "/hist-cancel/", True)], label="beta stopped")
     transfer_ops.cancel(client, gone)
-    gamma = transfer_ops.submit(client, src, dst, [("/ds001/participants.tsv", "/hist-gamma-path/p.tsv", False)],
+    gamma = transfer_ops.submit(client, src, dst, [("/ds001/participants.tsv", f"/hist-gamma-{word[::-1]}/p.tsv", False)],
                                 label="gamma")
     for tid in (alpha, gamma):
         transfer_ops.watch(client, tid).start().result(timeout=60)
@@ -38,10 +41,10 @@ def test_history_search_and_status_filter_on_globus(client, globus):
     assert {alpha, gone, gamma} <= set(panel.history.data.index)
 
     globus.reset_stats()
-    panel.history_search.value = "alpha"  # the label, any case: Globus' own label filter, one request
+    panel.history_search.value = word  # the label, any case: Globus' own label filter, one request
     panel.wait_background()
     assert list(panel.history.data.index) == [alpha] and panel.history.total == 1
-    assert any("label:~*alpha*" in f for f in _filters(globus))
+    assert any(f"label:~*{word}*" in f for f in _filters(globus))
 
     panel.history_search.value = ""
     panel.wait_background()
@@ -58,7 +61,7 @@ def test_history_search_and_status_filter_on_globus(client, globus):
 
     globus.reset_stats()
     panel.history_status.value = "succeeded"
-    panel.history_search.value = "hist-gamma-path"  # a path it moved: the task ids Globus is asked for
+    panel.history_search.value = f"hist-gamma-{word[::-1]}"  # a path it moved: the task ids Globus is asked for
     panel.wait_background()
     assert list(panel.history.data.index) == [gamma]
     assert any(f"task_id:{gamma}" in f and "status:SUCCEEDED" in f for f in _filters(globus))
