@@ -91,9 +91,11 @@ class StatusBanner(widgets.HBox):
              reveal: bool | None = None) -> None:
         """Show ``message``; ``links`` are ``(label, url)`` or ``(label, url, css_class)``, shown as buttons.
 
-        An error is brought into view (the page scrolls to it, if it lay off-screen) unless ``reveal`` is false;
-        other kinds only when ``reveal`` is true.
+        An error is brought into view (the page scrolls to it, if it lay off-screen) unless ``reveal`` is false
+        or it repeats the error shown (a poll failing again does not pull the page back each time); other kinds
+        only when ``reveal`` is true.
         """
+        repeated = (kind, message) == (self.kind, self.message)
         self.kind, self.message, self.hint, self.details = kind, message, hint, short_details(details)
         hint_html = f'<span class="ndw-hint">{escape(hint)}</span>' if hint else ""
         buttons = "".join(link_button(*link) for link in links)  # (label, url) or (label, url, css class)
@@ -105,7 +107,7 @@ class StatusBanner(widgets.HBox):
                            f'<span class="ndw-banner-message">{escape(message)}</span>{hint_html}{buttons}{folded}'
                            '</div>')
         self.dismiss_button.layout.display = None if kind in ("error", "warn") else "none"
-        if kind == "error" if reveal is None else reveal:
+        if kind == "error" and not repeated if reveal is None else reveal:
             self.reveal.count += 1
         self._shown(self)
 

@@ -377,6 +377,8 @@ def test_an_error_asks_to_be_brought_into_view_other_kinds_only_when_told():
     assert banner.reveal.count == 0  # a calm message never moves the page
     banner.show_error(TimeoutError("slow"), "Download")
     assert banner.reveal.count == 1 and 'role="alert"' in banner.value
+    banner.show_error(TimeoutError("slow"), "Download")  # the same error again (a poll): the page stays put
+    assert banner.reveal.count == 1
     banner.show("Select something first.", "warn", reveal=True)  # a refused click far from its message
     banner.show("Quiet error", "error", reveal=False)
     assert banner.reveal.count == 2
