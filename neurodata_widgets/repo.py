@@ -264,6 +264,31 @@ def stream(path, *args, chunk_size: int = 1 << 20):
             raise GitError(args, path, code, message)
 
 
+def verification_id(shown: str, name: str) -> str:
+    """The id git-annex asks to confirm for special remote ``name`` in text it printed, or ``""``.
+
+    git-annex (10.2025+) refuses a special remote someone else configured until this clone runs
+    ``git annex verifyremote NAME --safe ID``; ``enableremote`` and ``verifyremote NAME`` print that command. The
+    id changes when the remote's configuration does, so a confirmation refers to the configuration shown.
+    """
+    import re
+
+    found = re.findall(rf"verifyremote {re.escape(name)} --safe (\S+)", shown)
+    return found[-1] if found else ""
+
+
+def remote_to_verify(path, name: str, check: bool = True) -> tuple[str, str]:
+    """What git-annex shows before special remote ``name`` is trusted: ``(its settings, the id to confirm)``."""
+    out = annex(path, "verifyremote", name, check=check)
+    settings = "\n".join(line.strip() for line in out.splitlines() if "=" in line and "verifyremote" not in line)
+    return settings, verification_id(out, name)
+
+
+def verify_remote(path, name: str, safe_id: str) -> None:
+    """Trust special remote ``name`` in the configuration ``safe_id`` names (``git annex verifyremote --safe``)."""
+    annex(path, "verifyremote", name, "--safe", safe_id)
+
+
 def config(path, key: str, file: str | None = None) -> str:
     """One configuration value (``""`` when unset); ``file`` reads a committed file such as ``.datalad/config``."""
     where = ["-f", file] if file else []

@@ -55,15 +55,12 @@ def remote_configuration(root, name: str) -> tuple[str, str]:
     The id is what ``git annex verifyremote NAME --safe ID`` needs; it changes when the configuration does, so
     a confirmation always refers to the configuration the user saw.
     """
-    out = repo.annex(root, "verifyremote", name)
-    config = "\n".join(line.strip() for line in out.splitlines() if "=" in line and "verifyremote" not in line)
-    found = re.search(r"verifyremote \S+ --safe (\S+)", out)
-    return config, (found.group(1) if found else "")
+    return repo.remote_to_verify(root, name)
 
 
 def verify_remote(root, name: str, safe_id: str) -> None:
     """Trust special remote ``name`` in its configuration ``safe_id`` (``git annex verifyremote --safe``)."""
-    repo.annex(root, "verifyremote", name, "--safe", safe_id)
+    repo.verify_remote(root, name, safe_id)
 
 
 def changes(root) -> int:

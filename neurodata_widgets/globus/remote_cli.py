@@ -87,8 +87,6 @@ def enable_and_verify(dataset, remotes, yes: bool = False) -> int:
     """``git annex enableremote`` each remote, show its configuration, and on yes verify it
     (``git annex verifyremote <name> --safe <id>``, the step this git-annex requires before it uses a
     remote someone else configured, and before it lets you push)."""
-    import re
-
     from .. import repo
     from .conp import no_retry_pauses
 
@@ -97,19 +95,19 @@ def enable_and_verify(dataset, remotes, yes: bool = False) -> int:
         no_retry_pauses(top)
         shown = repo.annex(top, "enableremote", name, hint="Check the dataset's git-annex branch is fetched.") \
             if not r["enabled"] else ""
-        if "verifyremote" not in shown and repo.config(top, f"remote.{name}.annex-verified") == "manual":
-            shown = repo.annex(top, "verifyremote", name, check=False)
-        found = re.findall(rf"verifyremote {re.escape(name)} --safe (\S+)", shown)
-        if not found:
+        safe_id = repo.verification_id(shown, name)
+        if not safe_id and repo.config(top, f"remote.{name}.annex-verified") == "manual":
+            safe_id = repo.remote_to_verify(top, name, check=False)[1]
+        if not safe_id:
             print(f"Enabled the dataset's Globus remote {name!r}.")
             continue
         where = f"collection {r['endpoint']!r}" + (f", files under {r['fileprefix']!r}" if r["fileprefix"] else "")
         print(f"The dataset's remote {name!r} reads from Globus {where} (read-only: nothing is ever sent there).")
-        answer = "y" if yes else input(f"Use it (git annex verifyremote {name} --safe {found[-1]})? [Y/n] ")
+        answer = "y" if yes else input(f"Use it (git annex verifyremote {name} --safe {safe_id})? [Y/n] ")
         if answer.strip().lower() not in ("", "y", "yes"):
             print(f"Not using {name!r} (left unverified): git-annex fetches nothing through it in this clone.")
             return 1
-        repo.annex(top, "verifyremote", name, "--safe", found[-1])
+        repo.verify_remote(top, name, safe_id)
         print(f"Verified the dataset's Globus remote {name!r}.")
     return 0
 

@@ -279,9 +279,10 @@ class LoginCard(widgets.VBox):
                                            layout=widgets.Layout(width="100%", margin="2px 0"))
         self.toggle.add_class("ndw-login-card-toggle")
         self.login = login
-        login.layout.display = "none"
         self.toggle.observe(self._fold, names="value")
-        super().__init__([self.toggle, login], layout=widgets.Layout(flex="1 1 320px", min_width="280px"), **kwargs)
+        # a folded login is not in the page at all (not merely hidden): the browser draws its ~50 controls only
+        # when the card is opened, so the portal's first page comes sooner
+        super().__init__([self.toggle], layout=widgets.Layout(flex="1 1 320px", min_width="280px"), **kwargs)
         self.add_class("ndw-login-card")
 
     @property
@@ -302,7 +303,7 @@ class LoginCard(widgets.VBox):
         self.toggle.value = opened
 
     def _fold(self, change) -> None:
-        self.login.layout.display = None if change["new"] else "none"
+        self.children = [self.toggle, self.login] if change["new"] else [self.toggle]
         self.toggle.icon = "chevron-down" if change["new"] else "chevron-right"
         self.title = self.title
 

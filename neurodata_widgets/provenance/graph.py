@@ -143,7 +143,7 @@ def to_svg(graph, focus: str = "") -> str:
     width = max((x for x, _ in pos.values()), default=0) + NODE_W + MARGIN
     height = max((y for _, y in pos.values()), default=0) + NODE_H + MARGIN
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ndw-lineage-svg" width="{width:.0f}" '
-           f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+           f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="group" '
            f'aria-label="lineage graph"><style>{STYLE}</style>'
            '<defs><marker id="ndw-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
            'orient="auto-start-reverse"><path class="ndw-arrow" d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>']
@@ -186,11 +186,14 @@ def to_svg(graph, focus: str = "") -> str:
         if node.get("reasons"):
             tip += "\n" + "\n".join(node["reasons"])
         rx = 14 if node["kind"] == "run" else 4
+        shown = (_short(node["label"]), _short(sub, 34))
+        # the name is what the node shows (WCAG 2.5.3, label in name); the full path or command is its description
+        name = " ".join(part for part in shown if part)
         out.append(f'<g class="{" ".join(classes)}" data-node="{escape(nid)}" tabindex="0" role="button" '
-                   f'aria-label="{escape(node["label"])}" transform="translate({x:.1f},{y:.1f})">'
+                   f'aria-label="{escape(name)}" transform="translate({x:.1f},{y:.1f})">'
                    f'<title>{escape(tip)}</title><rect width="{NODE_W}" height="{NODE_H}" rx="{rx}"/>'
-                   f'<text x="8" y="15">{escape(_short(node["label"]))}</text>'
-                   f'<text class="ndw-sub" x="8" y="30">{escape(_short(sub, 34))}</text></g>')
+                   f'<text x="8" y="15">{escape(shown[0])}</text> '  # read as two words, not one
+                   f'<text class="ndw-sub" x="8" y="30">{escape(shown[1])}</text></g>')
     out.append("</svg>")
     return "".join(out)
 

@@ -52,9 +52,9 @@ class IdentityLine(widgets.VBox):
         self.cancel_button.on_click(lambda _: self.close_form())
         self.name.on_submit(lambda _: self.save())
         self.email.on_submit(lambda _: self.save())
-        line = widgets.HBox([self.text, self.keep_button, self.change_button],
-                            layout=widgets.Layout(align_items="center", gap="6px", flex_flow="row wrap"))
-        super().__init__([line, self.form, self.error], **kwargs)
+        self.line = widgets.HBox([self.text, self.keep_button, self.change_button],
+                                 layout=widgets.Layout(align_items="center", gap="6px", flex_flow="row wrap"))
+        super().__init__([self.line, self.error], **kwargs)
         self.add_class("ndw-identity")
         self.close_form()
         self.refresh()
@@ -77,12 +77,17 @@ class IdentityLine(widgets.VBox):
         self._set(found.name, found.email)
 
     def open_form(self) -> None:
-        self.form.layout.display = None
+        self._show_form(True)
         self.error.value = ""
 
     def close_form(self) -> None:
-        self.form.layout.display = "none"
+        self._show_form(False)
         self.error.value = ""
+
+    def _show_form(self, shown: bool) -> None:
+        # a closed form is left out of the page, not only hidden: the browser draws it when it is opened
+        self.form.layout.display = None if shown else "none"
+        self.children = [self.line, self.form, self.error] if shown else [self.line, self.error]
 
     def save(self) -> None:
         """Keep the name and email typed in the form; a refused value is said under the form, nothing changes."""
@@ -92,7 +97,7 @@ class IdentityLine(widgets.VBox):
         try:
             set_identity(name, email)
         except UserError as exc:
-            self.form.layout.display = None
+            self._show_form(True)
             self.error.value = escape(f"{exc.message} {exc.hint}".strip())
             return
         self.close_form()

@@ -85,8 +85,9 @@ CSS = f"""
 .ndw-banner-warn {{ background: {tint(COLORS['warn'])}; border-left-color: {COLORS['warn']}; }}
 .ndw-banner-error {{ background: {tint(COLORS['error'])}; border-left-color: {COLORS['error']}; }}
 .ndw-banner-box.widget-hbox {{ flex-wrap: nowrap !important; }}  /* Dismiss stays beside the message */
-.ndw-banner .ndw-hint {{ color: {COLORS['muted']}; display: block; font-size: 12px; }}
-.ndw-banner-details {{ font-size: 12px; color: {COLORS['muted']}; }}
+/* on a tinted banner the theme's grey reads below 4.5:1 (4.42 on the info tint): hints keep the body colour */
+.ndw-banner .ndw-hint {{ color: {COLORS['text']}; display: block; font-size: 12px; }}
+.ndw-banner-details {{ font-size: 12px; color: {COLORS['text']}; }}
 .ndw-banner-details code {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
 .ndw-banner-links {{ display: block; margin-top: 4px; }}
 a.ndw-link-button {{ display: inline-block; padding: 2px 12px; line-height: 24px; border-radius: 2px;

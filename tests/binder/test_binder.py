@@ -111,11 +111,6 @@ def test_binder_steps_run_the_portal_notebook(binder_env, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug: under JupyterLab's own token login (no hub) the launcher's Voila sets a login cookie of the same "
-    "name (username-<host>-<port>) with another secret; JupyterLab then clears it and redirects the portal's "
-    "static files to its login page, so the page stays at 'Executing 3 of 3'. Behind JupyterHub (tests/hub) "
-    "it works. Remove this mark when the launcher gives Voila a cookie name of its own."))
 def test_binder_jupyterlab_opens_the_portal_from_its_launcher(binder_env, browser, tmp_path):
     """What mybinder.org serves: JupyterLab (started through binder/start); its launcher opens the portal."""
     from neurodata_widgets.portal.serve import free_port

@@ -120,6 +120,21 @@ def dashboard(pages, voila_url):
 
 
 @pytest.fixture
+def logged_out(sandbox):
+    """No Globus login in the session's shared configuration, as a fresh account opens a dashboard.
+
+    Earlier tests log in through the same configuration folder the session's Voila reads; a page whose
+    picture or layout is compared must not depend on which of them ran before.
+    """
+    from neurodata_widgets.globus.client import GlobusClient
+
+    client = GlobusClient()
+    if client.logged_in:
+        client.logout()
+    assert not client.logged_in
+
+
+@pytest.fixture
 def tick_row():
     """``tick_row(scope, name)``: tick a table row's checkbox as a user does."""
     return _tick_row

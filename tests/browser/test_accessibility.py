@@ -9,35 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from .axe import axe_problems
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-AXE = REPO / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 TABS = ["Search", "Explorer", "Provenance", "XNAT", "Globus"]
 # what each tab shows once its first answer arrived
 SHOWN = {"Search": ".ndw-search-results .ndw-dt-table tbody tr", "Explorer": ".ndw-explorer .ndw-dt-table tbody tr",
          "Provenance": ".ndw-provenance-runs .ndw-dt-table tbody tr", "XNAT": ".ndw-xnat-browser",
          "Globus": ".ndw-globus-browser"}
-
-
-def axe_problems(page, context: str = ".jupyter-widgets") -> list[str]:
-    """Serious and critical WCAG 2.1 A/AA violations inside ``context`` (a CSS selector), as readable lines."""
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: `make test` installs axe-core with npm")
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async ([context, tags]) => {
-        const result = await axe.run({include: [[context]]}, {runOnly: {type: 'tag', values: tags},
-                                     resultTypes: ['violations']});
-        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({
-          id: v.id, impact: v.impact, help: v.help,
-          nodes: v.nodes.slice(0, 6).map((n) => ({target: n.target.join(' '), summary: n.failureSummary,
-                                                   html: n.html.slice(0, 160)}))}));
-    }""", [context, TAGS])
-    return [f"{v['impact']} {v['id']} ({v['help']}): {n['target']} — {n['summary']} — {n['html']}"
-            for v in found for n in v["nodes"]]
 
 
 def _open_tab(page, title: str) -> None:

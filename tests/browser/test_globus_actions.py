@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .test_accessibility import axe_problems
+from .axe import axe_problems
 from .test_globus import _logged_in, _row
 
 pytestmark = pytest.mark.browser

@@ -184,6 +184,7 @@ def test_serve_from_an_empty_folder_serves_every_dashboard_for_real_servers(inst
         page.goto(portal, timeout=120_000)
         page.wait_for_selector(".ndw-ready", state="attached", timeout=120_000)
         # no sandbox: the portal asks for the servers and shows no "demo sandbox" badge
+        page.locator(".ndw-login-card-toggle", has_text="XNAT:").click()  # the folded login card opened
         login = page.locator(".ndw-xnat-login")
         expect(login).to_contain_text("XNAT server's address", timeout=30_000)
         expect(page.locator(".ndw-badge:visible", has_text="demo sandbox")).to_have_count(0)
@@ -350,6 +351,7 @@ def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wh
         portal = opened.value
         portal.wait_for_selector(".ndw-ready", state="attached", timeout=180_000)
         assert portal.url.rstrip("/").endswith("/neurodata-portal")
+        portal.locator(".ndw-login-card-toggle", has_text="XNAT:").click()
         expect(portal.locator(".ndw-xnat-login")).to_contain_text("XNAT server's address", timeout=30_000)
         # Voila runs for this user on a unix socket only (another account can neither connect nor list it)
         voila = [p for p in descendants(lab.proc.pid) if any("--sock=" in a for a in p.cmdline())]

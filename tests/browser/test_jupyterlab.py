@@ -4,7 +4,8 @@ One JupyterLab on a free loopback port for the module, with its own settings fol
 copied to a temporary folder. Each notebook is run once; the test then switches the theme and the
 window width without running it again, and looks at what the widgets drew each time (see
 ``layout_problems`` in conftest.py: overflowing boxes, wrapped or cut buttons, cut inputs, unreadable
-text, error banners). A screenshot of each look goes to ``test-artifacts/lab-<notebook>-<theme>-<width>.png``.
+text, error banners) and what axe-core finds (WCAG 2.1 A/AA, serious or critical; the portal with each of its
+tabs open). A screenshot of each look goes to ``test-artifacts/lab-<notebook>-<theme>-<width>.png``.
 """
 import json
 import os
@@ -17,6 +18,8 @@ import pytest
 from playwright.sync_api import expect
 
 from neurodata_widgets.portal.serve import wait_for_http
+
+from .axe import axe_problems
 from neurodata_widgets.sandbox.runner import free_port
 
 pytestmark = pytest.mark.browser
@@ -152,6 +155,24 @@ def _xnat_tree_readable(page, contrast) -> list[str]:
     return [f"XNAT tree {what} have contrast {value:.2f}:1" for what, value, least in found if value < least]
 
 
+PORTAL_TABS = {"Search": ".ndw-search-results .ndw-dt-table tbody tr",
+               "Explorer": ".ndw-explorer .ndw-dt-table tbody tr",
+               "Provenance": ".ndw-provenance-runs .ndw-dt-table tbody tr", "XNAT": ".ndw-xnat-browser",
+               "Globus": ".ndw-globus-browser"}
+
+
+def _portal_tabs_pass_axe(page) -> list[str]:
+    """axe-core over each tab of the portal in turn (the first one is open again at the end)."""
+    found = []
+    for title, shown in PORTAL_TABS.items():
+        page.locator(f"{OUTPUTS} .ndw-portal .lm-TabBar-tab", has_text=title).first.click()
+        page.locator(f"{OUTPUTS} .ndw-portal {shown}").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(400)
+        found += [f"{title} tab: {p}" for p in axe_problems(page, OUTPUTS)]
+    page.locator(f"{OUTPUTS} .ndw-portal .lm-TabBar-tab").first.click()
+    return found
+
+
 def _every_look(lab: LabPage, name: str, layout_problems, contrast) -> dict:
     """Switch through both themes and both widths (no re-run); the problems found in each look."""
     page, found = lab.page, {}
@@ -164,7 +185,9 @@ def _every_look(lab: LabPage, name: str, layout_problems, contrast) -> dict:
             page.wait_for_timeout(400)  # Lab lays its panels out again after a resize
             page.locator(OUTPUTS).filter(has=page.locator(".jupyter-widgets")).first.scroll_into_view_if_needed()
             page.screenshot(path=os.path.join(ARTIFACTS, f"lab-{name}-{theme}-{width}.png"))
-            problems = layout_problems(page, OUTPUTS)
+            problems = layout_problems(page, OUTPUTS) + axe_problems(page, OUTPUTS)
+            if name == "portal":  # every tab of the portal, not only the one open first
+                problems += _portal_tabs_pass_axe(page)
             if name == "xnat":
                 problems += _xnat_tree_readable(page, contrast)
             if problems:

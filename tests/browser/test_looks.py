@@ -6,6 +6,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from .axe import axe_problems
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,8 +29,8 @@ SHOWN = {"explorer": ".ndw-explorer .ndw-dt-table tbody tr", "provenance": ".ndw
 
 
 @pytest.mark.parametrize("name", DASHBOARDS)
-def test_dashboard_matches_its_reference_image_and_holds_at_480_px(dashboard, demo, reference_image, layout_check,
-                                                                   name):
+def test_dashboard_matches_its_reference_image_and_holds_at_480_px(logged_out, dashboard, demo, reference_image,
+                                                                   layout_check, name):
     page = dashboard.open(f"{name}.ipynb")
     if name in SHOWN:
         page.locator(SHOWN[name]).first.wait_for(timeout=60_000)
@@ -37,11 +39,11 @@ def test_dashboard_matches_its_reference_image_and_holds_at_480_px(dashboard, de
     assert page.locator(".ndw-header").first.bounding_box()["y"] < 60  # the page starts with its header
     reference_image(page, name)
     # the same page, not run again, at 1280 px and on a half laptop screen: nothing cut, wrapped or unreadable
-    problems = {1280: layout_check(page)}
+    problems = {1280: layout_check(page) + axe_problems(page)}
     page.set_viewport_size({"width": 480, "height": 800})
     page.wait_for_timeout(400)
     page.screenshot(path=str(ARTIFACTS / f"looks-{name}-480.png"), full_page=True)
-    problems[480] = layout_check(page)
+    problems[480] = layout_check(page) + axe_problems(page)
     page.set_viewport_size({"width": 1280, "height": 800})  # the page's own screenshot at the end
     assert not problems[1280] and not problems[480], "\n".join(
         f"{width}px: {p}" for width, found in problems.items() for p in found)
@@ -49,18 +51,19 @@ def test_dashboard_matches_its_reference_image_and_holds_at_480_px(dashboard, de
 
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_dashboard_in_voila_dark_theme_holds_at_both_widths(dashboard, demo, layout_check, name):
-    """Voila's dark theme (``?theme=dark``), at 1280 px and 480 px: nothing cut, wrapped or unreadable."""
+    """Voila's dark theme (``?theme=dark``), at 1280 px and 480 px: nothing cut, wrapped or unreadable, and no
+    serious WCAG 2.1 A/AA violation (axe-core)."""
     page = dashboard.open(f"{name}.ipynb", query="theme=dark")
     if name in SHOWN:
         page.locator(SHOWN[name]).first.wait_for(timeout=60_000)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1500)  # anywidget front ends draw after the kernel said ready
     assert page.evaluate("() => document.body.dataset.jpThemeLight") == "false", "the dark theme is not on"
-    problems = {1280: layout_check(page)}
+    problems = {1280: layout_check(page) + axe_problems(page)}
     page.set_viewport_size({"width": 480, "height": 800})
     page.wait_for_timeout(400)
     page.screenshot(path=str(ARTIFACTS / f"looks-{name}-dark-480.png"), full_page=True)
-    problems[480] = layout_check(page)
+    problems[480] = layout_check(page) + axe_problems(page)
     page.set_viewport_size({"width": 1280, "height": 800})
     assert not problems[1280] and not problems[480], "\n".join(
         f"{width}px: {p}" for width, found in problems.items() for p in found)

@@ -186,7 +186,9 @@ def test_a_changed_file_leaves_no_partial(own_globus, own_login, tmp_path):
     assert partials(clone) == []
 
 
-def test_register_gives_collections_sharing_an_id_prefix_their_own_remotes(sandbox, tmp_path):
+def test_register_gives_collections_sharing_an_id_prefix_their_own_remotes(sandbox, own_login, tmp_path):
+    # not logged in (a maintainer registering ids before logging in): initremote then checks no endpoint, so the
+    # made-up collections below are accepted whatever login earlier tests left in the session's configuration
     import datalad.api as dl
 
     from neurodata_widgets.globus.annex import remote_name

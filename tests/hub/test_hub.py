@@ -140,29 +140,37 @@ def browse_and_download(portal, target: Path):
     portal.get_by_text("Download: done").wait_for(timeout=120_000)
 
 
-def save_a_login_notebook(lab, password, path: Path) -> str:
-    """In JupyterLab: a new notebook, an XNAT login widget, the password typed, Log in, saved; the file's text."""
+LOGIN_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "login", "metadata": {}, "outputs": [],
+               "source": ["from neurodata_widgets.xnat.widgets import XnatLogin\n", "XnatLogin()"]}],
+    "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5}
+
+
+def save_a_login_notebook(hub, lab, user, password) -> str:
+    """In JupyterLab: the user's notebook with an XNAT login widget is run, the password typed, Log in, saved.
+
+    The notebook is the user's own file (as if they had written it earlier); the journey opens it by its address,
+    so no launcher click or typed code can go astray on a loaded machine. Returns the saved file's text.
+    """
+    path = hub.home(user) / "login.ipynb"
+    made = as_user(user, "sh", "-c", f"cat > {path}", input=json.dumps(LOGIN_NOTEBOOK))
+    assert made.returncode == 0, made.stderr
+    before = path.read_text()
     lab.bring_to_front()
-    lab.locator(".jp-LauncherCard", has_text="Python 3").first.click()
-    cell = lab.locator(".jp-Notebook .jp-Cell .cm-content").first
-    cell.wait_for(timeout=120_000)
+    lab.goto(f"{hub.url}/user/{user}/lab/tree/login.ipynb", timeout=PAGE_TIMEOUT)
+    cell = lab.locator(".jp-Notebook .jp-Cell .cm-content", has_text="XnatLogin()").first
+    cell.wait_for(timeout=PAGE_TIMEOUT)
     cell.click()
-    lab.keyboard.type("from neurodata_widgets.xnat.widgets import XnatLogin\nXnatLogin()")
     lab.keyboard.press("Shift+Enter")
     out = lab.locator(".jp-OutputArea .ndw-xnat-login").first
-    out.wait_for(timeout=120_000)
+    out.wait_for(timeout=PAGE_TIMEOUT)
     out.locator(".ndw-xnat-password input").fill(password)
     out.locator(".ndw-xnat-login-button").click()
     expect(out.locator(".ndw-xnat-user-name")).to_be_visible(timeout=60_000)
     lab.keyboard.press("Control+s")
-    dialog = lab.locator(".jp-Dialog")
-    try:  # JupyterLab may ask for a name on the first save: keep the one it offers
-        dialog.wait_for(timeout=5_000)
-        lab.keyboard.press("Enter")
-    except Exception:  # noqa: BLE001  (no dialog: saved at once)
-        pass
-    wait_for(lambda: path.exists() and "XnatLogin" in path.read_text(), 60,
-             f"JupyterLab did not save {path}")
+    wait_for(lambda: path.read_text() != before and "application/vnd.jupyter.widget-view" in path.read_text(), 60,
+             f"JupyterLab did not save {path} with the widget's output")
     shot(lab, "notebook-saved")
     return path.read_text()
 
@@ -238,8 +246,7 @@ def test_two_users_on_one_hub(hub, browser):
             assert theirs.returncode == 3 and "PermissionError" in theirs.stdout, theirs.stdout + theirs.stderr
 
         # --- a notebook saved after logging in holds no secret -------------------------------------------------
-        saved = save_a_login_notebook(labs[ANN], account(hub, ANN)["services"]["xnat"]["password"],
-                                      hub.home(ANN) / "Untitled.ipynb")
+        saved = save_a_login_notebook(hub, labs[ANN], ANN, account(hub, ANN)["services"]["xnat"]["password"])
         for secret in (account(hub, ANN)["services"]["xnat"]["password"], hub.passwords[ANN]):
             assert secret not in saved, "a saved notebook holds a password"
         assert not re.search(r'"(access|refresh)_token"|Bearer |JSESSIONID=', saved), "a saved notebook holds a token"
