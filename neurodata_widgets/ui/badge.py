@@ -2,7 +2,8 @@
 
 A stand-in is a service of the sandbox chosen for this process (started here, or named by
 ``NDW_SANDBOX``), see :func:`neurodata_widgets.config.is_sandbox`. For a real server the
-badge is empty and takes no room.
+badge is empty and takes no room. A page shows one badge: when several widgets on one page talk to
+stand-ins (a login and a browser), the first badge a user can see stays and the others step aside.
 
 Examples
 --------
@@ -13,8 +14,10 @@ Examples
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
-from traitlets import Bool
+from pathlib import Path
+
+import anywidget
+from traitlets import Bool, Unicode
 
 from ..config import is_sandbox
 from .html import escape
@@ -25,10 +28,15 @@ TITLE = ("This widget talks to a stand-in of the real service, running on this m
          "(chosen with NDW_SANDBOX or by starting a Sandbox). Nothing you do here reaches a real server.")
 
 
-class SandboxBadge(widgets.HTML):
-    """A small "demo sandbox" label shown while the widget's server is a sandbox stand-in."""
+class SandboxBadge(anywidget.AnyWidget):
+    """A small "demo sandbox" label shown while the widget's server is a sandbox stand-in (once per page)."""
 
+    _esm = Path(__file__).with_name("badge.js").read_text()
+    _css = (".ndw-sandbox-badge-box { margin: var(--jp-widgets-margin, 2px); "
+            "line-height: var(--jp-widgets-inline-height, 28px); }\n"
+            ".ndw-sandbox-badge-box.ndw-badge-repeat { display: none !important; }")
     shown = Bool(False, help="whether the badge is shown (the server is a sandbox stand-in)").tag(sync=True)
+    value = Unicode("", help="the badge's HTML ('' when the server is not a stand-in)").tag(sync=True)
 
     def __init__(self, url: str | None = None, **kwargs):
         super().__init__(**kwargs)

@@ -3,14 +3,17 @@
 An error stays until the widget's next action succeeds (:meth:`StatusBanner.clear` or another
 :meth:`StatusBanner.show`), or until the user dismisses it. Raw exception text never leads: it sits
 under "Details", shortened, with addresses cut before their query string (an authorize URL is a
-button, not a wall of text).
+button, not a wall of text). An error is announced (``role="alert"``) and brought into view: a download that
+fails while the page is scrolled elsewhere scrolls its message onto the screen.
 """
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
-from traitlets import Unicode
+from traitlets import Int, Unicode
 
 from ..errors import describe, shorten_urls
 from .html import escape
@@ -35,6 +38,13 @@ def link_button(label: str, url: str, css_class: str = "") -> str:
     extra = f" {escape(css_class)}" if css_class else ""
     return (f'<a class="ndw-link-button jupyter-button{extra}" href="{escape(url)}" target="_blank" '
             f'rel="noopener noreferrer" title="{escape(short_details(url))}">{escape(label)}</a>')
+
+
+class _Reveal(anywidget.AnyWidget):
+    """Scrolls the banner it sits in into view each time :attr:`count` grows (it takes no room)."""
+
+    _esm = Path(__file__).with_name("reveal.js").read_text()
+    count = Int(0, help="how often the banner asked to be brought into view").tag(sync=True)
 
 
 class StatusBanner(widgets.HBox):
@@ -62,7 +72,8 @@ class StatusBanner(widgets.HBox):
         self.dismiss_button.add_class("ndw-banner-dismiss")
         self.dismiss_button.on_click(lambda _: self.clear())
         self._shown = widgets.CallbackDispatcher()
-        super().__init__([self.html, self.dismiss_button], **kwargs)
+        self.reveal = _Reveal(layout=widgets.Layout(width="0px", height="0px", margin="0", flex="0 0 0px"))
+        super().__init__([self.html, self.dismiss_button, self.reveal], **kwargs)
         self.add_class("ndw-banner-box")
         self.layout.align_items = "flex-start"
         self.layout.width = "100%"
@@ -76,8 +87,15 @@ class StatusBanner(widgets.HBox):
         """Call ``callback(banner)`` after every show and clear (the portal's status bar mirrors errors)."""
         self._shown.register_callback(callback, remove=remove)
 
-    def show(self, message: str, kind: str = "info", hint: str = "", details: str = "", links=()) -> None:
-        """Show ``message``; ``links`` are ``(label, url)`` or ``(label, url, css_class)``, shown as buttons."""
+    def show(self, message: str, kind: str = "info", hint: str = "", details: str = "", links=(),
+             reveal: bool | None = None) -> None:
+        """Show ``message``; ``links`` are ``(label, url)`` or ``(label, url, css_class)``, shown as buttons.
+
+        An error is brought into view (the page scrolls to it, if it lay off-screen) unless ``reveal`` is false
+        or it repeats the error shown (a poll failing again does not pull the page back each time); other kinds
+        only when ``reveal`` is true.
+        """
+        repeated = (kind, message) == (self.kind, self.message)
         self.kind, self.message, self.hint, self.details = kind, message, hint, short_details(details)
         hint_html = f'<span class="ndw-hint">{escape(hint)}</span>' if hint else ""
         buttons = "".join(link_button(*link) for link in links)  # (label, url) or (label, url, css class)
@@ -89,6 +107,8 @@ class StatusBanner(widgets.HBox):
                            f'<span class="ndw-banner-message">{escape(message)}</span>{hint_html}{buttons}{folded}'
                            '</div>')
         self.dismiss_button.layout.display = None if kind in ("error", "warn") else "none"
+        if kind == "error" and not repeated if reveal is None else reveal:
+            self.reveal.count += 1
         self._shown(self)
 
     def show_error(self, exc: BaseException, context: str = "", links=()) -> None:

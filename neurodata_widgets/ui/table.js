@@ -2,12 +2,18 @@
 // reports what the user does: check rows (shift-click for a range), sort by a header, page, move with the
 // keyboard, open a row's detail, expand a tree node, cancel a slow load. Shipped inside the package (no CDN):
 // dashboards work offline.
+const NARROW = 560; // under this width (px) the stacked columns move under the first column
+const WORDY = 24; // a cell longer than this (in characters, with spaces) holds words to read, not a value
+
 function render({ model, el }) {
   el.classList.add("ndw-table-widget");
   const root = document.createElement("div");
   root.className = "ndw-dt";
   el.appendChild(root);
   let anchor = null; // the row a shift-click range starts from
+  let scrolled = 0; // how far the columns are scrolled sideways: a redraw keeps it
+  let cue = () => {}; // shows the edge shadows where columns lie hidden sideways (set by each draw)
+  const watcher = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => cue());
 
   const send = (content) => model.send(content);
   const keyOf = (k) => JSON.stringify(k);
@@ -56,6 +62,9 @@ function render({ model, el }) {
     const page = model.get("page");
     const pages = model.get("pages");
     const focused = root.contains(document.activeElement);
+    const scrollerFocused = focused && document.activeElement.classList.contains("ndw-dt-scroll");
+    const previous = root.querySelector(".ndw-dt-scroll");
+    if (previous) scrolled = previous.scrollLeft;
     const busy = model.get("busy");
     const tree = model.get("tree");
     const sortable = model.get("sortable");
@@ -135,8 +144,12 @@ function render({ model, el }) {
       th.appendChild(all);
       hr.appendChild(th);
     }
-    headers.forEach((h) => {
+    const stacked = new Set((model.get("stack") || []).map((h) => headers.indexOf(h)).filter((c) => c > 0));
+    const headCells = [];
+    headers.forEach((h, c) => {
       const th = document.createElement("th");
+      headCells.push(th);
+      if (stacked.has(c)) th.dataset.stacked = "";
       th.textContent = h + (sortBy === h ? (ascending ? " ▲" : " ▼") : "");
       if (canSort(h)) {
         th.className = "ndw-dt-sort";
@@ -154,6 +167,7 @@ function render({ model, el }) {
     table.appendChild(thead);
 
     const tbody = document.createElement("tbody");
+    const wordy = headers.map(() => false); // columns of sentences, commands or paths
     rows.forEach((row, i) => {
       const tr = document.createElement("tr");
       tr.dataset.index = String(i);
@@ -193,9 +207,17 @@ function render({ model, el }) {
           td.append(twist, label);
         } else {
           td.innerHTML = html; // escaped by Python (ui/html.py); Markup cells are built by the package
+          const text = td.textContent.trim();
+          if (text.length > WORDY && /\s/.test(text)) wordy[c] = true;
         }
+        if (stacked.has(c)) td.dataset.stacked = "";
         tr.appendChild(td);
       });
+      if (stacked.size) { // their text under the first column's, drawn by CSS while the table is narrow
+        const cells = [...tr.children].slice(checkable ? 1 : 0);
+        const under = [...stacked].map((c) => cells[c].textContent.trim()).filter((text) => text);
+        if (under.length) cells[0].dataset.under = under.join(" · ");
+      }
       tr.addEventListener("click", (event) => {
         if (event.target.closest("a,button,input,summary")) return;
         if (event.shiftKey && checkable) toggle(i, true);
@@ -224,6 +246,9 @@ function render({ model, el }) {
       tbody.appendChild(tr);
     }
     table.appendChild(tbody);
+    // such a column keeps room for a few words a line: on a narrow page the table scrolls sideways (with its
+    // cue) rather than standing the words one a line
+    wordy.forEach((yes, c) => headCells[c].classList.toggle("ndw-dt-wordy", yes));
     // a button or link the owner put in a cell or in the detail with data-action="name": the owner's
     // on_action callbacks get the name and the row (the active row, for the detail)
     tbody.addEventListener("click", (event) => {
@@ -262,13 +287,44 @@ function render({ model, el }) {
       }
     });
     scroller.appendChild(table);
-    root.append(bar, loading, scroller);
-    if (focused) table.focus();
+    // columns hidden sideways are announced: a shadow on each side that hides some (updated on scroll and
+    // resize), and the scroller becomes a named stop for the keyboard (arrow keys scroll it)
+    const frame = document.createElement("div");
+    frame.className = "ndw-dt-frame";
+    const edges = ["left", "right"].map((side) => {
+      const edge = document.createElement("div");
+      edge.className = `ndw-dt-cue ndw-dt-cue-${side}`;
+      edge.dataset.scrollCue = side;
+      edge.setAttribute("aria-hidden", "true");
+      return edge;
+    });
+    frame.append(scroller, ...edges);
+    cue = () => {
+      root.classList.toggle("ndw-dt-narrow", root.clientWidth > 0 && root.clientWidth < NARROW);
+      const hidden = scroller.scrollWidth - scroller.clientWidth;
+      edges[0].classList.toggle("ndw-dt-cue-on", hidden > 1 && scroller.scrollLeft > 1);
+      edges[1].classList.toggle("ndw-dt-cue-on", hidden > 1 && scroller.scrollLeft < hidden - 1);
+      if (hidden > 1) {
+        scroller.tabIndex = 0;
+        scroller.setAttribute("role", "region");
+        scroller.setAttribute("aria-label", `${model.get("caption") || "table"}: more columns lie sideways; ` +
+          "scroll with the arrow keys");
+      } else {
+        for (const name of ["tabindex", "role", "aria-label"]) scroller.removeAttribute(name);
+      }
+    };
+    scroller.addEventListener("scroll", cue, { passive: true });
+    root.append(bar, loading, frame);
+    scroller.scrollLeft = scrolled;
+    if (watcher) { watcher.disconnect(); watcher.observe(scroller); watcher.observe(table); }
+    cue();
+    if (scrollerFocused) scroller.focus();
+    else if (focused) table.focus();
   }
 
   draw();
   for (const name of ["rows", "headers", "selected", "active", "detail", "sort_by", "ascending", "page", "pages",
-                      "total", "busy", "busy_text", "cancellable", "sortable", "tree"]) {
+                      "total", "busy", "busy_text", "cancellable", "sortable", "tree", "stack"]) {
     model.on(`change:${name}`, draw);
   }
 }

@@ -59,6 +59,8 @@ class PagedTable(anywidget.AnyWidget):
         Rows are tree nodes (see :meth:`on_toggle`); sorting is off unless ``sortable`` names columns.
     sortable : list of str, optional
         Columns a header click may sort by (default: every shown column; ``[]``: none).
+    stack : list of str, optional
+        Columns that move under the first column's text while the table is narrow (the XNAT tree's details).
 
     Examples
     --------
@@ -103,6 +105,8 @@ class PagedTable(anywidget.AnyWidget):
     remote = Bool(False, help="rows come a page at a time from the owner").tag(sync=True)
     tree = Bool(False, help="rows are tree nodes with a toggle").tag(sync=True)
     sortable = List(None, allow_none=True, help="columns a header click sorts by (None: all)").tag(sync=True)
+    stack = List(Unicode(), help="columns shown under the first column's text while the table is narrow "
+                 "(under 560 px: a half laptop screen) instead of beside it").tag(sync=True)
 
     def __init__(self, data=None, columns=None, formatters=None, page_size=25, detail=None, checkable=True,
                  caption="", remote=False, tree=False, sortable=None, **kwargs):

@@ -23,11 +23,27 @@ TABLE_CSS = f"""
 .ndw-dt-info {{ color: {COLORS['muted']}; }}
 .ndw-dt-pager button {{ margin-left: 4px; }}
 .ndw-dt-scroll {{ overflow-x: auto; max-width: 100%; }}
+.ndw-dt-scroll:focus-visible {{ outline: 2px solid {COLORS['primary']}; outline-offset: 1px; }}
+/* a shadow on each side of the table that hides columns; in the text colour, so it shows on dark themes too */
+.ndw-dt-frame {{ position: relative; max-width: 100%; }}
+.ndw-dt-cue {{ position: absolute; top: 0; bottom: 0; width: 28px; pointer-events: none; opacity: 0;
+              transition: opacity 0.15s; }}
+.ndw-dt-cue-left {{ left: 0; background: linear-gradient(to right, {tint(COLORS['text'], 35)}, transparent); }}
+.ndw-dt-cue-right {{ right: 0; background: linear-gradient(to left, {tint(COLORS['text'], 35)}, transparent); }}
+.ndw-dt-cue-on {{ opacity: 1; }}
+@media (prefers-reduced-motion: reduce) {{ .ndw-dt-cue {{ transition: none; }} }}
 .ndw-table {{ border-collapse: collapse; width: 100%; font-size: 13px; color: {COLORS['text']}; }}
 .ndw-table th {{ text-align: left; background: {COLORS['bg']}; color: {COLORS['text']};
                 border-bottom: 2px solid {COLORS['border']}; padding: 4px 8px; white-space: nowrap; }}
 .ndw-table td {{ border-bottom: 1px solid {COLORS['rule']}; padding: 3px 8px; vertical-align: top;
                 overflow-wrap: break-word; }}  /* words stay whole ("rerun", not "reru/n"); wide tables scroll */
+.ndw-table th.ndw-dt-wordy {{ min-width: 14em; }}
+/* a narrow table shows its stacked columns under the first column's text, not beside it (drawn, not copied:
+   the page holds the text once) */
+.ndw-dt-narrow td[data-under]::after {{ content: attr(data-under); display: block; white-space: normal;
+                                       color: {COLORS['text']}; font-size: 12px; }}
+.ndw-dt-narrow td.ndw-dt-node[data-under]::after {{ margin-left: 20px; }}
+.ndw-dt-narrow [data-stacked] {{ display: none; }}
 .ndw-dt-sort {{ cursor: pointer; user-select: none; }}
 .ndw-dt-check {{ width: 24px; }}
 .ndw-dt-table:focus {{ outline: 2px solid {COLORS['primary']}; outline-offset: 1px; }}
@@ -116,7 +132,10 @@ a.ndw-link-button:hover {{ filter: brightness(1.1); }}
   .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-password,
   .jp-OutputArea-output .widget-dropdown, .jp-OutputArea-output .widget-select-multiple,
   .jp-OutputArea-output .widget-text input {{ max-width: 100%; }}
-  .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-dropdown {{ width: {FULL} !important; }}
+  .jp-OutputArea-output .widget-text, .jp-OutputArea-output .widget-dropdown,
+  .jp-OutputArea-output .widget-datepicker {{ width: {FULL} !important; }}
+  /* a control whose label wraps above its field grows instead of spilling over the row below */
+  .jp-OutputArea-output .widget-inline-hbox {{ height: auto; }}
 }}
 </style>
 """

@@ -151,7 +151,7 @@ class XnatBrowser(WidgetBase):
         self._previewing: dict = {}  # scan key -> the thread fetching its preview
         self._drawing = threading.RLock()  # one redraw at a time (listings finish on their own threads)
         self._syncing = False  # True while the browser itself sets the table's selection
-        self.table = PagedTable(tree=True, columns=COLUMNS, page_size=page_size, sortable=[],
+        self.table = PagedTable(tree=True, columns=COLUMNS, page_size=page_size, sortable=[], stack=["details"],
                                 formatters={"size": _size},
                                 detail=self._detail, caption="XNAT projects, subjects, sessions, scans and files",
                                 empty_text="Log in to list the projects.")
@@ -617,13 +617,13 @@ class XnatBrowser(WidgetBase):
 
     def _start(self, label, fn, target: str) -> Job | None:
         if not self.selected:
-            self.banner.show("Select something first (tick a box in the tree).", "warn")
+            self.banner.show("Select something first (tick a box in the tree).", "warn", reveal=True)
             return None
         if not target:
-            self.banner.show(f"{label}: enter a folder first.", "warn")
+            self.banner.show(f"{label}: enter a folder first.", "warn", reveal=True)
             return None
         if self.progress.job is not None and not self.progress.job.done:
-            self.banner.show("Wait for the running job to finish, or cancel it.", "warn")
+            self.banner.show("Wait for the running job to finish, or cancel it.", "warn", reveal=True)
             return None
         self.banner.clear()
         nodes = self.selected_nodes

@@ -261,7 +261,12 @@ def contrast():
 # - an input cut off by a box around it (the password field of the login card);
 # - text whose contrast against what is behind it is too low (CONTRAST_TEXT; the effective background: the
 #   translucent tints of banners and rows composed over the first opaque colour behind them);
-# - an error banner shown.
+# - an error banner shown;
+# - controls drawn over one another (their boxes intersect: a date field spilling over a row of buttons);
+# - text squeezed to one word a line (a table column too narrow for its words) or cut off at the bottom;
+# - a box scrolled sideways with no cue: every side that hides content shows its cue (an element with
+#   data-scroll-cue="left"/"right" beside the box), and the box is reachable with the keyboard and named.
+CONTROLS = "input, select, textarea, button, label, .widget-label, a.ndw-link-button"
 SCROLLERS = (".ndw-dt-scroll", ".ndw-lg-view", ".jp-OutputArea-output pre")
 # the least contrast each kind of text needs: table text is read closely (WCAG's 4.5:1), the rest is large,
 # bold or a control's label (3:1)
@@ -269,7 +274,7 @@ CONTRAST_TEXT = {"th": 4.5, "td": 4.5, ".ndw-banner-message": 3, ".ndw-hint": 3,
                  ".ndw-header h1": 3, ".widget-label": 3, "a.ndw-link-button": 3, ".ndw-muted": 3,
                  "button:not(:disabled)": 3, ".lm-TabBar-tabLabel": 3}
 
-_LAYOUT = """([outputs, scrollers, textSelectors]) => {
+_LAYOUT = """([outputs, scrollers, textSelectors, CONTROLS]) => {
   const problems = [];
   const shown = (el) => {
     const r = el.getBoundingClientRect();
@@ -373,6 +378,56 @@ _LAYOUT = """([outputs, scrollers, textSelectors]) => {
     for (const banner of area.querySelectorAll('.ndw-banner-error')) {
       if (shown(banner)) problems.push(`an error is shown: ${say(banner)}`);
     }
+    // 6. controls drawn over one another (a date field spilling over the buttons of the next row)
+    const controls = [...area.querySelectorAll(CONTROLS)].filter((c) => shown(c) && !inScroller(c));
+    const rects = controls.map((c) => c.getBoundingClientRect());
+    for (let i = 0; i < controls.length; i++) {
+      for (let j = i + 1; j < controls.length; j++) {
+        const [a, b] = [rects[i], rects[j]];
+        if (controls[i].contains(controls[j]) || controls[j].contains(controls[i])) continue;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 2 && h > 2) problems.push(`${say(controls[i])} overlaps ${say(controls[j])} (${Math.round(w)}x${Math.round(h)}px)`);
+      }
+    }
+    // 7. text squeezed to one word a line (a column too narrow for its words), or cut off by its box
+    for (const el of area.querySelectorAll('td, th, p, li, dd, div, span')) {
+      if (!shown(el) || !ownText(el) || el.closest('svg, button')) continue;
+      const words = el.innerText.trim().split(/\s+/).filter((w) => /\w/.test(w));
+      if (words.length >= 3) {
+        const range = document.createRange(); range.selectNodeContents(el);
+        const tops = [...range.getClientRects()].filter((r) => r.width > 0).map((r) => r.top).sort((x, y) => x - y);
+        const lines = tops.filter((t, k) => k === 0 || t - tops[k - 1] > 4).length;
+        // a column squeezed narrower than its words: about one word a line
+        if (lines >= 3 && words.length < 1.5 * lines && el.clientWidth < 150) {
+          problems.push(`text ${say(el)} stands about one word a line (${words.length} words on ${lines} lines)`);
+        }
+      }
+      const s = getComputedStyle(el);
+      if (s.textOverflow !== 'ellipsis' && s.overflowY !== 'visible' && el.scrollHeight > el.clientHeight + 3
+          && s.overflowY !== 'auto' && s.overflowY !== 'scroll') {
+        problems.push(`text ${say(el)} is cut off at the bottom (${el.scrollHeight}px in ${el.clientHeight}px)`);
+      }
+    }
+    // 8. a box scrolled sideways says so: a shown cue on each side that hides content ([data-scroll-cue] beside
+    // it), reachable with the keyboard (tabindex) and named for a screen reader
+    for (const el of [area, ...area.querySelectorAll('*')]) {
+      if (['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName) || !shown(el)) continue;
+      const s = getComputedStyle(el);
+      if (!['auto', 'scroll'].includes(s.overflowX) || el.scrollWidth <= el.clientWidth + 1) continue;
+      const hidden = {left: el.scrollLeft, right: el.scrollWidth - el.clientWidth - el.scrollLeft};
+      for (const side of ['left', 'right']) {
+        if (hidden[side] <= 1) continue;
+        const cue = el.parentElement && el.parentElement.querySelector(`:scope > [data-scroll-cue="${side}"]`);
+        if (!cue || !shown(cue) || parseFloat(getComputedStyle(cue).opacity) < 0.5) {
+          problems.push(`${say(el)} hides ${Math.round(hidden[side])}px to the ${side} with no cue`);
+        }
+      }
+      if (el.tabIndex < 0) problems.push(`${say(el)} scrolls sideways but the keyboard cannot reach it`);
+      if (!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) {
+        problems.push(`${say(el)} scrolls sideways but has no name for a screen reader`);
+      }
+    }
   }
   if (!areas.length) problems.push('no widget output found');
   return [...new Set(problems)];
@@ -381,7 +436,7 @@ _LAYOUT = """([outputs, scrollers, textSelectors]) => {
 
 def layout_problems(page, outputs: str = ".jp-OutputArea-output") -> list[str]:
     """Every layout, wrap, clip, contrast or error problem of the widgets drawn in ``outputs``, in words."""
-    return page.evaluate(_LAYOUT, [outputs, list(SCROLLERS), list(CONTRAST_TEXT.items())])
+    return page.evaluate(_LAYOUT, [outputs, list(SCROLLERS), list(CONTRAST_TEXT.items()), CONTROLS])
 
 
 @pytest.fixture

@@ -125,3 +125,37 @@ def test_table_ranges_sorting_and_keys(dashboard, demo_clone, tick_row):
     tick_row(explorer, "figures")  # leaves no trace when opened below
     explorer.locator(".ndw-dt-table tbody tr", has_text="figures").first.dblclick()
     expect(explorer.locator(".ndw-crumbs").first).to_contain_text("figures", timeout=30_000)
+
+
+@pytest.mark.parametrize("width", [1280, 480])
+def test_xnat_tree_with_a_detail_holds_on_a_narrow_window(dashboard, layout_check, width):
+    """The XNAT tree logged in, expanded and with a row's detail open: its words readable, nothing cut, the
+    table's hidden columns announced by a cue."""
+    page = dashboard.open("xnat.ipynb")
+    page.set_viewport_size({"width": width, "height": 800})
+    page.locator(".ndw-xnat-anonymous input").check()
+    page.locator(".ndw-xnat-login-button").click()
+    page.locator(".ndw-xnat-user-name", has_text="guest").wait_for(timeout=30_000)
+    rows = page.locator(".ndw-xnat-tree .ndw-dt-table tbody tr:not(.ndw-dt-detail)")
+    for name in ("DEMO_PUBLIC", "sub-001", "sub-001_MR1", "scan"):  # down to a scan's resources
+        row = rows.filter(has_text=name).last if name == "scan" else rows.filter(has_text=name).first
+        row.locator(".ndw-dt-twist").click()
+        expect(row.locator(".ndw-dt-twist")).to_have_attribute("aria-expanded", "true", timeout=30_000)
+    rows.filter(has_text="scan").last.locator("td").nth(2).click()  # the deepest scan's detail
+    page.locator(".ndw-xnat-tree .ndw-dt-detail").wait_for(timeout=30_000)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / f"looks-xnat-tree-{width}.png"), full_page=True)
+    problems = layout_check(page)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", ["globus", "xnat", "portal", "search"])
+def test_one_sandbox_badge_per_page(dashboard, name):
+    """Several widgets on one stand-in (a login and a browser) say "demo sandbox" once per page."""
+    page = dashboard.open(f"{name}.ipynb")
+    badges = page.locator(".ndw-sandbox-badge:visible")
+    expect(badges).to_have_count(1, timeout=30_000)
+    page.wait_for_timeout(500)  # no second one follows
+    expect(badges).to_have_count(1)
+    # it sits at the top, under the header, not further down the page
+    assert badges.first.bounding_box()["y"] < page.locator(".ndw-header").first.bounding_box()["y"] + 200

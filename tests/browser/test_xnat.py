@@ -114,3 +114,34 @@ def test_xnat_search_sessions_opens_them_in_the_tree_with_their_assessors(dashbo
     expect(qc).to_contain_text("QC")
     page.locator(".ndw-xnat-search-clear").click()
     expect(rows.filter(has_text="DEMO_PROTECTED")).to_have_count(1, timeout=30_000)
+
+
+# the page's own scrolling (Voila's lab template scrolls an inner box): back to the top
+_SCROLL_TOP = """() => { for (const e of document.querySelectorAll('*')) if (e.scrollTop) e.scrollTop = 0;
+                         window.scrollTo(0, 0); }"""
+_IN_VIEW = """(e) => { const r = e.getBoundingClientRect();
+                      return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }"""
+
+
+def test_a_failed_download_brings_its_message_into_view(dashboard, faults, tmp_path):
+    page = dashboard.open("xnat.ipynb")
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.locator(".ndw-xnat-anonymous input").check()
+    page.locator(".ndw-xnat-login-button").click()
+    page.locator(".ndw-xnat-user-name", has_text="guest").wait_for(timeout=30_000)
+    _expand(page, "DEMO_PUBLIC")
+    _expand(page, "sub-001")
+    _row(page, "sub-001_MR1").locator("input[type=checkbox]").click()
+    page.locator(".ndw-xnat-folder input").fill(str(tmp_path / "downloads"))
+    page.locator(".ndw-xnat-folder input").press("Enter")
+    faults["xnat"].faults.set(status=500, hang=2, pattern="/files")  # the files' listing fails, after a while
+    button = page.locator(".ndw-xnat-download")
+    button.click()
+    page.evaluate(_SCROLL_TOP)  # the user scrolls back up to the tree while the download runs
+    assert not button.evaluate(_IN_VIEW), "the download's row should lie below the window here"
+    message = page.locator(".ndw-xnat-browser .ndw-banner-error")
+    message.wait_for(timeout=60_000)
+    assert message.get_attribute("role") == "alert"  # announced by screen readers as it appears
+    assert "Download" in message.inner_text()
+    # the page scrolled to it: the whole message is on screen
+    page.wait_for_function(_IN_VIEW, arg=message.element_handle(), timeout=10_000)

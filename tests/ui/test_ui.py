@@ -368,3 +368,23 @@ def test_dashboards_opened_in_a_plain_folder_ask_for_a_dataset_calmly(tmp_path, 
     (tmp_path / "other").mkdir()
     ex.value = str(tmp_path / "other")  # chosen by name: then it is an error
     assert ex.status == "failed" and "not a DataLad dataset" in ex.error
+
+
+def test_an_error_asks_to_be_brought_into_view_other_kinds_only_when_told():
+    banner = StatusBanner()
+    banner.show("Listing…", "info")
+    banner.show("Done", "ok")
+    assert banner.reveal.count == 0  # a calm message never moves the page
+    banner.show_error(TimeoutError("slow"), "Download")
+    assert banner.reveal.count == 1 and 'role="alert"' in banner.value
+    banner.show_error(TimeoutError("slow"), "Download")  # the same error again (a poll): the page stays put
+    assert banner.reveal.count == 1
+    banner.show("Select something first.", "warn", reveal=True)  # a refused click far from its message
+    banner.show("Quiet error", "error", reveal=False)
+    assert banner.reveal.count == 2
+
+
+def test_paged_table_stacks_columns_only_in_the_browser_state():
+    t = PagedTable(pd.DataFrame({"name": ["a"], "details": ["x y z"]}), stack=["details"])
+    assert t.stack == ["details"] and t.get_state()["stack"] == ["details"]
+    assert t.headers == ["name", "details"]  # both columns still drawn: the front end moves one when narrow
