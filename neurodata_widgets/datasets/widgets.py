@@ -16,6 +16,7 @@ from ..user_error import NotADataset
 from ..ui.banner import StatusBanner
 from ..ui.base import Status, WidgetBase
 from ..ui.html import Markup, badge, escape, format_bytes, table
+from ..ui.retire import retire, set_children
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
 from ..ui.theme import CSS, COLORS, tint
@@ -620,10 +621,10 @@ class DatasetExplorer(WidgetBase):
         viewer.load_volumes([{"path": str(self.state.root / row["path"])}])
         close = widgets.Button(description="Close viewer", icon="times")
         close.add_class("ndw-explorer-viewer-close")
-        close.on_click(lambda _: setattr(self.viewer_area, "children", ()))
+        close.on_click(lambda _: set_children(self.viewer_area, ()))
         label = widgets.HTML(f'<p>Viewer: <code>{escape(row["path"])}</code> (drag to move the crosshair, '
                              "scroll to change slices)</p>")
-        self.viewer_area.children = (label, viewer, close)
+        set_children(self.viewer_area, (label, viewer, close))
         return viewer
 
     def open_provenance(self) -> None:
@@ -642,6 +643,8 @@ class DatasetExplorer(WidgetBase):
             self.banner.show("The provenance viewer is not available in this installation.", "info")
             return
         viewer = ProvenanceViewer(dataset, wait=False)
+        retire(getattr(self, "_provenance_viewer", None))  # the one shown until now may still be drawn
+        self._provenance_viewer = viewer
         self.provenance_area.clear_output()
         with self.provenance_area:
             from IPython.display import display

@@ -28,6 +28,7 @@ from ..config import on_jupyterhub
 from ..ui.badge import SandboxBadge
 from ..ui.banner import link_button
 from ..ui.base import Status, WidgetBase
+from ..ui.retire import set_children
 from ..ui.html import Markup, badge, escape, format_bytes
 from ..jobs import Cancelled
 from ..ui.progress import JobProgress
@@ -424,7 +425,7 @@ class CollectionPane(WidgetBase):
             b.add_class("ndw-globus-crumb")
             b.on_click(lambda _, path=path: self.go(path, wait=False))
             buttons.append(b)
-        self.crumbs.children = [widgets.HTML('<span class="ndw ndw-muted">In:</span>')] + buttons
+        set_children(self.crumbs, [widgets.HTML('<span class="ndw ndw-muted">In:</span>')] + buttons)
 
     # -- new folder, rename, delete -----------------------------------------------------------------
     def on_task(self, callback, remove: bool = False) -> None:

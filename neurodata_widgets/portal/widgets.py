@@ -8,6 +8,7 @@ from .. import jobs
 from ..config import selected_sandbox, setting
 from ..ui.banner import StatusBanner
 from ..ui.html import escape
+from ..ui.retire import set_children
 from .defaults import default_dataset
 
 
@@ -138,7 +139,7 @@ class StatusBar(widgets.VBox):
             if j.done:
                 row_now = self._rows.pop(id(j), None)
                 if row_now is not None:
-                    self.jobs_box.children = tuple(c for c in self.jobs_box.children if c is not row_now)
+                    set_children(self.jobs_box, [c for c in self.jobs_box.children if c is not row_now])
 
         job.on_change(update)
         update(job)

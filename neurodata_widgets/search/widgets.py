@@ -12,6 +12,7 @@ from ..jobs import Job
 from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase
 from ..ui.colors import COLORS
+from ..ui.retire import set_children
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
@@ -349,7 +350,7 @@ class DatasetSearch(WidgetBase):
         self.table.data = table_frame([])
         self.table.busy = False
         self._shown = (self.value, 0, self.table.sort_by, self.table.ascending)
-        self.facet_box.children = []
+        set_children(self.facet_box, [])
         self.stats.value = ""
 
     @property
@@ -398,7 +399,7 @@ class DatasetSearch(WidgetBase):
                 b.on_click(lambda _, f=name, v=value: self.refine(f, v, wait=False))
                 buttons.append(b)
             children.append(widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")))
-        self.facet_box.children = children
+        set_children(self.facet_box, children)
 
     def _facets(self) -> dict:
         if getattr(self, "_found_facets", None) is not None:  # counted over every match, whichever backend

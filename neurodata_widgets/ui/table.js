@@ -4,6 +4,7 @@
 // dashboards work offline.
 const NARROW = 560; // under this width (px) the stacked columns move under the first column
 const WORDY = 24; // a cell longer than this (in characters, with spaces) holds words to read, not a value
+const WORDS = 12; // a cell of a few words ("browser alpha copy", a collection's name) keeps two of them a line
 
 function render({ model, el }) {
   el.classList.add("ndw-table-widget");
@@ -168,6 +169,7 @@ function render({ model, el }) {
 
     const tbody = document.createElement("tbody");
     const wordy = headers.map(() => false); // columns of sentences, commands or paths
+    const words = headers.map(() => false); // columns of short phrases (labels, names)
     rows.forEach((row, i) => {
       const tr = document.createElement("tr");
       tr.dataset.index = String(i);
@@ -209,6 +211,7 @@ function render({ model, el }) {
           td.innerHTML = html; // escaped by Python (ui/html.py); Markup cells are built by the package
           const text = td.textContent.trim();
           if (text.length > WORDY && /\s/.test(text)) wordy[c] = true;
+          else if (text.length > WORDS && /\s/.test(text)) words[c] = true;
         }
         if (stacked.has(c)) td.dataset.stacked = "";
         tr.appendChild(td);
@@ -249,6 +252,7 @@ function render({ model, el }) {
     // such a column keeps room for a few words a line: on a narrow page the table scrolls sideways (with its
     // cue) rather than standing the words one a line
     wordy.forEach((yes, c) => headCells[c].classList.toggle("ndw-dt-wordy", yes));
+    words.forEach((yes, c) => headCells[c].classList.toggle("ndw-dt-words", yes && !wordy[c]));
     // a button or link the owner put in a cell or in the detail with data-action="name": the owner's
     // on_action callbacks get the name and the row (the active row, for the detail)
     tbody.addEventListener("click", (event) => {

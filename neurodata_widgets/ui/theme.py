@@ -38,6 +38,7 @@ TABLE_CSS = f"""
 .ndw-table td {{ border-bottom: 1px solid {COLORS['rule']}; padding: 3px 8px; vertical-align: top;
                 overflow-wrap: break-word; }}  /* words stay whole ("rerun", not "reru/n"); wide tables scroll */
 .ndw-table th.ndw-dt-wordy {{ min-width: 14em; }}
+.ndw-table th.ndw-dt-words {{ min-width: 9em; }}
 /* a narrow table shows its stacked columns under the first column's text, not beside it (drawn, not copied:
    the page holds the text once) */
 .ndw-dt-narrow td[data-under]::after {{ content: attr(data-under); display: block; white-space: normal;
