@@ -161,9 +161,19 @@ def save_a_login_notebook(hub, lab, user, password) -> str:
     lab.goto(f"{hub.url}/user/{user}/lab/tree/login.ipynb", timeout=PAGE_TIMEOUT)
     cell = lab.locator(".jp-Notebook .jp-Cell .cm-content", has_text="XnatLogin()").first
     cell.wait_for(timeout=PAGE_TIMEOUT)
-    cell.click()
-    lab.keyboard.press("Shift+Enter")
+    # JupyterLab runs nothing until the notebook's kernel is connected (a first start of a fresh environment's
+    # kernel takes a while on a loaded machine): wait for "Idle" in the status bar, as a user would
+    expect(lab.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\|\s*Idle"))).to_be_visible(
+        timeout=PAGE_TIMEOUT)
     out = lab.locator(".jp-OutputArea .ndw-xnat-login").first
+    for _ in range(3):
+        cell.click()
+        lab.keyboard.press("Shift+Enter")
+        try:
+            out.wait_for(timeout=60_000)
+            break
+        except Exception:  # noqa: BLE001  (not run: the kernel was busy starting; run it again)
+            continue
     out.wait_for(timeout=PAGE_TIMEOUT)
     out.locator(".ndw-xnat-password input").fill(password)
     out.locator(".ndw-xnat-login-button").click()
@@ -292,10 +302,10 @@ def test_two_users_on_one_hub(hub, browser):
             "placeholder", f"saved: {BEN}", timeout=60_000)
         shot(portal, f"{BEN}-after-restart")
     except BaseException:
-        for context in contexts.values():
+        for user, context in contexts.items():
             for i, page in enumerate(context.pages):
                 try:
-                    page.screenshot(path=str(ARTIFACTS / f"hub-failure-{i}.png"), full_page=True)
+                    page.screenshot(path=str(ARTIFACTS / f"hub-failure-{user}-{i}.png"), full_page=True)
                 except Exception:  # noqa: BLE001  (a closed page)
                     pass
         raise
