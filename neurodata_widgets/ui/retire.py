@@ -1,10 +1,10 @@
-"""Widgets taken off the page are kept alive a while, so the browser never draws a widget Python already closed.
+"""Widgets taken off the page are kept referenced a while, so the browser never draws a widget already closed.
 
 ipywidgets 8 closes a widget when Python garbage-collects it (``Widget.__del__``), and closing deletes its model
-in the browser. A box whose children were just replaced may still be drawing the ones it had a moment ago (the
-browser handles the kernel's messages asynchronously): a job row of the status bar that came and went within a
-second, or the facet buttons of the previous search, then end as "Error: widget model not found" in the page.
-Keeping the last few thousand retired widgets referenced costs little memory and closes that window.
+in the browser. By default ipywidgets keeps every widget in its own registry, so nothing is collected; but where
+weak references are turned on (``ipywidgets.enable_weakreference()``, which a deployment may do to save memory),
+a box whose children were just replaced may still be drawing the old ones when they are collected. Keeping the
+last few thousand retired widgets referenced costs little and closes that window.
 
 Examples
 --------
