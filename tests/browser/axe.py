@@ -10,6 +10,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+#: the portal's tabs and what each shows once its first answer arrived
+PORTAL_TABS = {"Search": ".ndw-search-results .ndw-dt-table tbody tr",
+               "Explorer": ".ndw-explorer .ndw-dt-table tbody tr",
+               "Provenance": ".ndw-provenance-runs .ndw-dt-table tbody tr", "XNAT": ".ndw-xnat-browser",
+               "Globus": ".ndw-globus-browser"}
 
 
 def axe_problems(page, context: str = ".jupyter-widgets") -> list[str]:

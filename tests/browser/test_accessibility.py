@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from .axe import axe_problems
+from .axe import PORTAL_TABS, axe_problems
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-TABS = ["Search", "Explorer", "Provenance", "XNAT", "Globus"]
-# what each tab shows once its first answer arrived
-SHOWN = {"Search": ".ndw-search-results .ndw-dt-table tbody tr", "Explorer": ".ndw-explorer .ndw-dt-table tbody tr",
-         "Provenance": ".ndw-provenance-runs .ndw-dt-table tbody tr", "XNAT": ".ndw-xnat-browser",
-         "Globus": ".ndw-globus-browser"}
+TABS = list(PORTAL_TABS)
+SHOWN = PORTAL_TABS
 
 
 def _open_tab(page, title: str) -> None:

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from neurodata_widgets.portal.serve import wait_for_http
 
-from .axe import axe_problems
+from .axe import PORTAL_TABS, axe_problems
 from neurodata_widgets.sandbox.runner import free_port
 
 pytestmark = pytest.mark.browser
@@ -153,12 +153,6 @@ def _xnat_tree_readable(page, contrast) -> list[str]:
              ("rows", contrast(tree.locator(".ndw-dt-table td", has_text="subject").first), 4.5),
              ("the ▾ toggle", contrast(row.locator(".ndw-dt-twist")), 3)]
     return [f"XNAT tree {what} have contrast {value:.2f}:1" for what, value, least in found if value < least]
-
-
-PORTAL_TABS = {"Search": ".ndw-search-results .ndw-dt-table tbody tr",
-               "Explorer": ".ndw-explorer .ndw-dt-table tbody tr",
-               "Provenance": ".ndw-provenance-runs .ndw-dt-table tbody tr", "XNAT": ".ndw-xnat-browser",
-               "Globus": ".ndw-globus-browser"}
 
 
 def _portal_tabs_pass_axe(page) -> list[str]:
