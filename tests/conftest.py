@@ -142,3 +142,27 @@ def installed_wheel():
          f"{wheel}[dashboards]"], 1800)
     yield InstalledWheel(venv=venv, wheel=wheel)
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def opened_off_the_main_thread(monkeypatch):
+    """The widgets opened from any thread but the main one while the test runs (their class names).
+
+    A widget opened in the background while a dashboard's page is still connecting may reference widgets
+    the browser has not received yet ("widget model not found"): work done in the background changes the
+    values of existing widgets instead.
+    """
+    import threading
+
+    import ipywidgets
+
+    opened = []
+    open_ = ipywidgets.Widget.open
+
+    def watched(self):
+        open_(self)
+        if threading.current_thread() is not threading.main_thread():
+            opened.append(type(self).__name__)
+
+    monkeypatch.setattr(ipywidgets.Widget, "open", watched)
+    return opened

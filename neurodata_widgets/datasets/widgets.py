@@ -14,7 +14,7 @@ from ..portal.defaults import chosen_dataset, default_dataset
 from ..preview import NIFTI, absent_preview, preview_file, suffix
 from ..user_error import NotADataset
 from ..ui.banner import StatusBanner
-from ..ui.base import Status, WidgetBase
+from ..ui.base import Status, WidgetBase, form_text
 from ..ui.html import Markup, badge, escape, format_bytes, table
 from ..ui.retire import retire, set_children
 from ..ui.progress import JobProgress
@@ -56,7 +56,9 @@ class DatasetExplorer(WidgetBase):
         The top dataset (default: ``?dataset=``, ``$NDW_DATASET``, else the demo superdataset).
     wait : bool
         Wait for the first listing (code and tests). ``wait=False`` (what dashboards do) returns at once: the
-        table shows "Listing …" with Cancel until git has answered, and the page stays live meanwhile.
+        table shows "Listing …" with Cancel until git has answered, and the page stays live meanwhile. The
+        first listing starts once the browser has drawn the table (git and the page being built would compete
+        for the machine's cores), or after two seconds without a browser.
 
     Examples
     --------
@@ -132,14 +134,14 @@ class DatasetExplorer(WidgetBase):
         self.datasets_dropdown.observe(self._on_dataset_pick, names="value")
         self.jobs = widgets.BoundedIntText(value=1, min=1, max=16, description="parallel",
                                            layout=widgets.Layout(width="150px"))
-        self.clone_source = widgets.Text(placeholder="dataset URL or path", description="Clone",
-                                         layout=widgets.Layout(width="45%"))
-        self.clone_target = widgets.Text(placeholder="into folder", layout=widgets.Layout(width="30%"))
+        self.clone_source = form_text(placeholder="dataset URL or path", description="Clone",
+                                      layout=widgets.Layout(width="45%"))
+        self.clone_target = form_text(placeholder="into folder", layout=widgets.Layout(width="30%"))
         self.clone_button = widgets.Button(description="Clone", icon="clone")
         self.clone_button.on_click(lambda _: self._guard(self.clone))
         # sharing what was done: save the changes, push them to a sibling
-        self.save_message = widgets.Text(placeholder="what changed (the save's message)", description="Save",
-                                         layout=widgets.Layout(width="340px"))
+        self.save_message = form_text(placeholder="what changed (the save's message)", description="Save",
+                                      layout=widgets.Layout(width="340px"))
         self.save_button = widgets.Button(description="Save", icon="floppy-o", tooltip="datalad save")
         self.push_to = widgets.Dropdown(description="Push to", options=[], layout=widgets.Layout(width="240px"))
         self.push_button = widgets.Button(description="Push", icon="upload", tooltip="datalad push --to <sibling>")
@@ -202,6 +204,7 @@ class DatasetExplorer(WidgetBase):
             self.state = dataset
         # nothing named a dataset: the current folder is tried, and if it is none the explorer asks for one calmly
         unchosen = not dataset and chosen_dataset() is None
+        self._first_listing_after_page = True
         self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait,
                           chosen=not unchosen)
 
@@ -257,7 +260,13 @@ class DatasetExplorer(WidgetBase):
             self.table.data = None
             self._show_error(exc, f"Opening {root}", calm)
 
-        self.in_background(read, show, f"listing {Path(root).name}", on_error=failed, latest=True)
+        activity = f"listing {Path(root).name}"
+        first, self._first_listing_after_page = getattr(self, "_first_listing_after_page", False), False
+        if first and not wait:
+            # a dashboard opening: the page is built first, then git is asked (both need the machine's cores)
+            self.start_when_drawn(self.table, read, show, activity, on_error=failed)
+            return
+        self.in_background(read, show, activity, on_error=failed, latest=True)
         if wait:
             self.wait_background(None)
 

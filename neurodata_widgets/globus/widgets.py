@@ -27,8 +27,8 @@ from traitlets import Bool, Int, List, Unicode
 from ..config import on_jupyterhub
 from ..ui.badge import SandboxBadge
 from ..ui.banner import link_button
-from ..ui.base import Status, WidgetBase
-from ..ui.retire import set_children
+from ..ui.base import Status, WidgetBase, form_text
+from ..ui.buttons import ButtonGroups
 from ..ui.html import Markup, badge, escape, format_bytes
 from ..jobs import Cancelled
 from ..ui.progress import JobProgress
@@ -291,13 +291,14 @@ class CollectionPane(WidgetBase):
         self.table.on_open(lambda name: self.open_entry(name, wait=False))
         self.table.on_cancel(lambda *_: self.cancel_listing())
         # the folder's path as a breadcrumb: each segment a button (Tab and Enter reach it) that opens that folder
-        self.crumbs = widgets.HBox(layout={"flex_flow": "row wrap", "align_items": "center", "width": "98%"})
+        self.crumbs = ButtonGroups(inline=True, button_class="ndw-globus-crumb", layout={"width": "98%"})
         self.crumbs.add_class("ndw-globus-crumbs")
+        self.crumbs.on_click(lambda _group, index: self.go(self.crumb_paths()[index][1], wait=False))
         self.observe(lambda ch: self._draw_crumbs(), names="path")
         self._draw_crumbs()
         # New folder, Rename and Delete, as in the Globus web app (Transfer's mkdir, rename and a delete task)
-        self.name_box = widgets.Text(placeholder="folder name, or the new name", layout={"flex": "1 1 120px",
-                                                                                          "width": "auto"})
+        self.name_box = form_text(placeholder="folder name, or the new name", layout={"flex": "1 1 120px",
+                                                                                       "width": "auto"})
         self.name_box.add_class("ndw-globus-name")
         self.mkdir_button = widgets.Button(description="New folder", icon="folder", layout={"width": "auto"})
         self.mkdir_button.add_class("ndw-globus-mkdir")
@@ -419,13 +420,9 @@ class CollectionPane(WidgetBase):
         return crumbs
 
     def _draw_crumbs(self) -> None:
-        buttons = []
-        for label, path in self.crumb_paths():
-            b = widgets.Button(description=label, tooltip=f"Open {path}", layout={"width": "auto"})
-            b.add_class("ndw-globus-crumb")
-            b.on_click(lambda _, path=path: self.go(path, wait=False))
-            buttons.append(b)
-        set_children(self.crumbs, [widgets.HTML('<span class="ndw ndw-muted">In:</span>')] + buttons)
+        crumbs = self.crumb_paths()
+        self.crumbs.show([label for label, _ in crumbs], titles=[f"Open {path}" for _, path in crumbs],
+                         name="In:")
 
     # -- new folder, rename, delete -----------------------------------------------------------------
     def on_task(self, callback, remove: bool = False) -> None:
@@ -863,7 +860,7 @@ class TransferPanel(WidgetBase):
         self._asking = None  # the thread of the latest submission (what Cancel leaves behind)
         self._following = None  # the thread looking for tasks already running
         self._rows_lock = threading.Lock()
-        self.label = widgets.Text(placeholder="label (optional)", layout={"width": "240px"})
+        self.label = form_text(placeholder="label (optional)", layout={"width": "240px"})
         self.label.add_class("ndw-globus-label")
         self.sync_level = widgets.Dropdown(description="sync", value="", layout={"width": "200px"},
                                            options=[("always copy", ""), ("if missing", "exists"),
@@ -888,7 +885,6 @@ class TransferPanel(WidgetBase):
                                   formatters={"status": _status_cell, "bytes": _size_cell},
                                   empty_text="No transfers or deletes yet.")
         self.history.add_class("ndw-globus-history")
-        self.history.data = _history_frame([])
         self.history.on_request(lambda page, *_: self.load_history(page, wait=False, fresh=False))
         self.history.on_cancel(lambda *_: self._history_cancelled())
         self._history_stop = threading.Event()
@@ -1182,9 +1178,9 @@ class RegisterBox(WidgetBase):
                  dataset: str = "", **kwargs):
         self.client = _client(client)
         self.browser = browser
-        self.dataset = widgets.Text(value=str(dataset), description="Dataset", placeholder="/path/to/dataset",
-                                    layout={"width": "420px"})
-        self.folder = widgets.Text(value="inputs", description="Folder", layout={"width": "260px"})
+        self.dataset = form_text(value=str(dataset), description="Dataset", placeholder="/path/to/dataset",
+                                 layout={"width": "420px"})
+        self.folder = form_text(value="inputs", description="Folder", layout={"width": "260px"})
         self.register_button = widgets.Button(description="Register in dataset", icon="link")
         self.register_button.add_class("ndw-globus-register")
         self.register_button.on_click(lambda _: self.register(wait=False))

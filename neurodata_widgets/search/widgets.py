@@ -10,9 +10,9 @@ from ..config import setting
 from ..errors import UserError
 from ..jobs import Job
 from ..ui.badge import SandboxBadge
-from ..ui.base import Status, WidgetBase
+from ..ui.base import Status, WidgetBase, form_text
+from ..ui.buttons import ButtonGroups
 from ..ui.colors import COLORS
-from ..ui.retire import set_children
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
@@ -57,6 +57,54 @@ def _figure(value) -> str:
 
 
 NO_ROW = '<span class="ndw-muted">Click a row for its details; tick rows to install several at once.</span>'
+
+
+#: values shown per facet (the most frequent first)
+FACET_VALUES_SHOWN = 6
+
+
+class FacetPanel(ButtonGroups):
+    """The "Refine" panel: buttons "value (count)" under each facet's name; a click narrows the query.
+
+    The buttons are drawn in the browser from data (a search runs in the background, and its results must not
+    open widgets: see :mod:`neurodata_widgets.ui.buttons`).
+
+    Examples
+    --------
+    >>> panel = FacetPanel()
+    >>> panel.show_facets({"license": {"CC0": 3, "PDDL": 1}})
+    >>> panel.labels
+    ['CC0 (3)', 'PDDL (1)']
+    >>> chosen = []
+    >>> panel.on_choose(lambda facet, value: chosen.append((facet, value)))
+    >>> panel.click(0, 1); chosen
+    [('license', 'PDDL')]
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(button_class="ndw-search-facet", **kwargs)
+        self.add_class("ndw-search-facets")
+        self._values: list[tuple[str, list]] = []
+        self.on_click(lambda group, index: self.choose(self._values[group][0], self._values[group][1][index][0]))
+        self._chosen = []
+
+    def show_facets(self, found: dict, note: str = "") -> None:
+        """Show ``found`` (``{facet: {value: count}}``, most frequent first): :data:`FACET_VALUES_SHOWN` values of each."""
+        self._values = [(str(name), list(counts.items())[:FACET_VALUES_SHOWN]) for name, counts in found.items() if counts]
+        self.heading = "Refine" if self._values else ""
+        self.note = note if self._values else ""
+        self.show_groups([(name, [f"{value} ({count})" for value, count in values],
+                           [f"Add this condition to the query: {name} is {value}" for value, _ in values])
+                          for name, values in self._values])
+
+    def on_choose(self, callback) -> None:
+        """Call ``callback(facet, value)`` when a value's button is clicked."""
+        self._chosen.append(callback)
+
+    def choose(self, facet: str, value) -> None:
+        """As a click on ``value``'s button of ``facet`` does."""
+        for callback in self._chosen:
+            callback(facet, value)
 
 
 class DatasetSearch(WidgetBase):
@@ -127,12 +175,12 @@ class DatasetSearch(WidgetBase):
         self.table.empty_text = "No dataset matches."
         self.table.add_class("ndw-search-results")
         self._set_view(0, "last update", False)  # newest first, as the registry lists
-        self.facet_box = widgets.VBox(layout=widgets.Layout(width="240px", flex="0 1 240px"))
-        self.facet_box.add_class("ndw-search-facets")
+        self.facets = FacetPanel(layout=widgets.Layout(width="240px", flex="0 1 240px"))
+        self.facets.on_choose(lambda facet, value: self.refine(facet, value, wait=False))
         self.selection = widgets.HTML(NO_ROW)
         self.selection.add_class("ndw-search-selection")
-        self.install_dir = widgets.Text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
-                                        description="Into", layout=widgets.Layout(width="380px", max_width="100%"))
+        self.install_dir = form_text(value=str(install_dir or setting("install_dir", None, Path.home() / "datasets")),
+                                     description="Into", layout=widgets.Layout(width="380px", max_width="100%"))
         self.install_dir.add_class("ndw-search-into")
         self.install_button = widgets.Button(description="Install", icon="download", disabled=True,
                                              button_style="success", tooltip="clone the ticked datasets (or the "
@@ -163,7 +211,7 @@ class DatasetSearch(WidgetBase):
             widgets.HTML(CSS + STYLE, layout=widgets.Layout(height="0px")), self.badge,
             widgets.HBox([self.query_box, self.search_button, self.help_button]), source, self.help,
             self.error_box, self.banner, self.stats,
-            widgets.HBox([self.table, self.facet_box], layout=widgets.Layout(flex_flow="row wrap",
+            widgets.HBox([self.table, self.facets], layout=widgets.Layout(flex_flow="row wrap",
                                                                               align_items="flex-start")),
             self.selection,
             widgets.HBox([self.install_dir, self.install_button], layout=wrap),
@@ -281,8 +329,11 @@ class DatasetSearch(WidgetBase):
 
         self.table.busy_text = (f"Searching {self._where()}…" if fresh else f"Loading page {page}…")
         self.table.busy = True
-        thread = self.in_background(ask, lambda answer: self._show(shown_query, query, *answer, fresh=fresh),
-                                    "searching", on_error=failed, latest=True)
+
+        def show(answer):
+            self._show(shown_query, query, *answer, fresh=fresh)
+
+        thread = self.in_background(ask, show, "searching", on_error=failed, latest=True)
         if wait:
             self.wait_background(None)
             return None
@@ -350,7 +401,7 @@ class DatasetSearch(WidgetBase):
         self.table.data = table_frame([])
         self.table.busy = False
         self._shown = (self.value, 0, self.table.sort_by, self.table.ascending)
-        set_children(self.facet_box, [])
+        self.facets.show_facets({})
         self.stats.value = ""
 
     @property
@@ -385,21 +436,9 @@ class DatasetSearch(WidgetBase):
     def _render_facets(self) -> None:
         found = dict(self._facets())
         counted = found.pop("_counted", None)
-        children = [widgets.HTML("<b>Refine</b>")] if found else []
-        if found and counted:
-            children.append(widgets.HTML(f'<span class="ndw-muted ndw-search-facets-partial">counted over the first '
-                                         f'{_figure(counted["counted"])} of {_figure(counted["matches"])} '
-                                         'matches</span>'))
-        for name, counts in found.items():
-            children.append(widgets.HTML(f'<span class="ndw-muted">{escape(name)}</span>'))
-            buttons = []
-            for value, count in list(counts.items())[:6]:
-                b = widgets.Button(description=f"{value} ({count})", layout=widgets.Layout(width="auto"))
-                b.add_class("ndw-search-facet")
-                b.on_click(lambda _, f=name, v=value: self.refine(f, v, wait=False))
-                buttons.append(b)
-            children.append(widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")))
-        set_children(self.facet_box, children)
+        note = (f'counted over the first {_figure(counted["counted"])} of {_figure(counted["matches"])} matches'
+                if counted else "")
+        self.facets.show_facets(found, note)
 
     def _facets(self) -> dict:
         if getattr(self, "_found_facets", None) is not None:  # counted over every match, whichever backend

@@ -37,6 +37,9 @@ from traitlets import Unicode
 
 from .banner import StatusBanner
 
+#: taken while a widget's request ticket is compared and counted up (a deferred start runs on a timer thread)
+_TICKETS = threading.Lock()
+
 log = logging.getLogger("neurodata_widgets")
 _worker = threading.local()  # the request a background thread works for (see WidgetBase.stop_if_cancelled)
 
@@ -147,18 +150,23 @@ class WidgetBase(widgets.VBox):
         self.status = status
 
     def in_background(self, work, then=None, activity: str = "", context: str = "", on_error=None,
-                      latest: bool = False):
+                      latest: bool = False, unless_newer_than: int | None = None):
         """Run ``work()`` off the kernel's main thread (a click never freezes the page); ``then(result)`` after.
 
         The widget is ``loading`` meanwhile; an error goes to ``on_error(exc)``, else to :meth:`fail`. A second call
         while one runs is refused (returns ``None``), unless ``latest``: then the newer request wins and the older
         one's answer, arriving late, is dropped (a user who clicked on meanwhile sees what they asked for last).
-        Returns the thread (``join`` it to wait).
+        Returns the thread (``join`` it to wait). ``unless_newer_than`` (a ticket, see :meth:`start_when_drawn`):
+        nothing starts if another request was made since that ticket was current.
         """
         running = self.__dict__.get("_background")
         if not latest and running is not None and running.is_alive():
             return None
-        ticket = self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
+        with _TICKETS:  # a deferred start (another thread) and a click must not both believe they are the newest
+            if unless_newer_than is not None and self.__dict__.get("_ticket", 0) != unless_newer_than:
+                return None
+            self.__dict__["_deferred"] = None  # a newer request: work waiting for the page is not wanted
+            ticket = self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
         self.busy(activity)
 
         def superseded() -> bool:  # a newer request was made: its answer is the one to show
@@ -188,6 +196,32 @@ class WidgetBase(widgets.VBox):
         thread.start()
         return thread
 
+    def start_when_drawn(self, view, work, then=None, activity: str = "", on_error=None,
+                         fallback: float = 2.0) -> None:
+        """:meth:`in_background` (``latest``) of ``work`` once the browser has drawn ``view``, a table.
+
+        A dashboard's first listing runs git processes that compete with the page being built for the
+        machine's cores; started once the page is up, the page comes first and the listing right after it.
+        Without a browser (a script), or with the page in a tab not shown, it starts after ``fallback``
+        seconds; :meth:`wait_background` starts it at once, and any newer request (or a Cancel) replaces it.
+        Meanwhile the widget is busy with ``activity``.
+        """
+        lock = threading.Lock()
+        since = self.__dict__.get("_ticket", 0)
+
+        def go():
+            with lock:
+                if self.__dict__.get("_deferred") is not go:
+                    return  # already started, or replaced by a newer request
+            self.in_background(work, then, activity, on_error=on_error, latest=True, unless_newer_than=since)
+
+        self.__dict__["_deferred"] = go
+        self.busy(activity)
+        view.on_drawn(go)
+        timer = threading.Timer(fallback, go)
+        timer.daemon = True
+        timer.start()
+
     def abandon_background(self) -> bool:
         """Stop waiting for the work under way (a Cancel): its late answer, or error, is ignored.
 
@@ -196,9 +230,12 @@ class WidgetBase(widgets.VBox):
         something was under way.
         """
         thread = self.__dict__.get("_background")
-        self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # its answer is now superseded
+        waiting = self.__dict__.get("_deferred") is not None  # work waiting for the page: it will not start
+        with _TICKETS:
+            self.__dict__["_deferred"] = None
+            self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1  # its answer is now superseded
         self.__dict__["_background"] = None
-        return thread is not None and thread.is_alive()
+        return waiting or (thread is not None and thread.is_alive())
 
     def stop_if_cancelled(self) -> None:
         """Inside background work: raise :class:`~neurodata_widgets.jobs.Cancelled` if it was abandoned (a Cancel) or
@@ -222,6 +259,9 @@ class WidgetBase(widgets.VBox):
         ``timeout=None`` waits as long as it takes (what a call with ``wait=True`` does).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        deferred = self.__dict__.get("_deferred")
+        if deferred is not None:
+            deferred()  # work waiting for the page to be drawn: start it now
         while True:
             thread = self.__dict__.get("_background")
             left = None if deadline is None else deadline - time.monotonic()
@@ -243,4 +283,14 @@ class WidgetBase(widgets.VBox):
         self.emit("error", self, self.banner.message, self.banner.hint)
 
 
-__all__ = ["Status", "StatusTrait", "WidgetBase"]
+def form_text(**kwargs) -> widgets.Text:
+    """A text field a button acts on (a folder, a name): its value reaches the kernel when the user leaves it.
+
+    Typing sends nothing; Tab, a click elsewhere or Enter sends the whole value in one message. A field that
+    sends every keystroke may still be sending the last ones when the button's click, which is not queued
+    behind them, arrives: on a slow kernel "Install" then acted on a folder name without its last letters.
+    """
+    return widgets.Text(continuous_update=False, **kwargs)
+
+
+__all__ = ["Status", "StatusTrait", "WidgetBase", "form_text"]

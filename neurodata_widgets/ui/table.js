@@ -239,7 +239,7 @@ function render({ model, el }) {
         tbody.appendChild(dr);
       }
     });
-    if (!rows.length) {
+    if (!rows.length && !model.get("busy")) { // while rows are being fetched the loading bar says so: no "No rows." yet
       const tr = document.createElement("tr");
       const td = document.createElement("td");
       td.colSpan = headers.length + (checkable ? 1 : 0);
@@ -331,5 +331,7 @@ function render({ model, el }) {
                       "total", "busy", "busy_text", "cancellable", "sortable", "tree", "stack"]) {
     model.on(`change:${name}`, draw);
   }
+  // the page is up: work that waited for it (a dashboard's first listing) may start (after this frame is painted)
+  requestAnimationFrame(() => setTimeout(() => send({ event: "drawn" }), 0));
 }
 export default { render };

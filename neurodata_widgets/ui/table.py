@@ -122,6 +122,8 @@ class PagedTable(anywidget.AnyWidget):
         self._requested = widgets.CallbackDispatcher()
         self._cancelled = widgets.CallbackDispatcher()
         self._acted = widgets.CallbackDispatcher()
+        self.drawn = False  # a browser has drawn this table (it says so once it has)
+        self._when_drawn: list = []
         if tree and sortable is None:
             sortable = []  # sorting a tree would tear children from their parents
         self._hush = 1  # the initial page size and order are not a user's request for a page
@@ -320,6 +322,18 @@ class PagedTable(anywidget.AnyWidget):
             self.cancel()
         elif event == "action" and isinstance(content.get("action"), str):
             self.act(content["action"], label)
+        elif event == "drawn":
+            self.drawn = True
+            waiting, self._when_drawn = self._when_drawn, []
+            for callback in waiting:
+                callback()
+
+    def on_drawn(self, callback) -> None:
+        """Call ``callback()`` once a browser has drawn this table (at once if one has)."""
+        if self.drawn:
+            callback()
+        else:
+            self._when_drawn.append(callback)
 
     # -- view ----------------------------------------------------------------------------------
     @contextmanager

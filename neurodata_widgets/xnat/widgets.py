@@ -21,7 +21,7 @@ from ..auth.widgets import LoginForm
 from ..config import sandbox_login, setting
 from ..jobs import Job
 from ..ui.badge import SandboxBadge
-from ..ui.base import Status, WidgetBase
+from ..ui.base import Status, WidgetBase, form_text
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.theme import CSS
@@ -163,13 +163,13 @@ class XnatBrowser(WidgetBase):
         self.filter = widgets.Text(placeholder="filter by name…", description="Filter",
                                    layout=widgets.Layout(width="300px", max_width="100%"), continuous_update=False)
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.folder = widgets.Text(value=str(setting("xnat_download_dir", None, Path.home() / "xnat-downloads")),
-                                   description="Folder", layout=widgets.Layout(width="420px", max_width="100%"))
+        self.folder = form_text(value=str(setting("xnat_download_dir", None, Path.home() / "xnat-downloads")),
+                                description="Folder", layout=widgets.Layout(width="420px", max_width="100%"))
         self.download_button = widgets.Button(description="Download", icon="download", button_style="primary")
-        self.dataset = widgets.Text(value=str(setting("xnat_dataset", None, Path.home() / "xnat-dataset")),
-                                    description="Dataset", layout=widgets.Layout(width="420px", max_width="100%"))
-        self.pathfmt = widgets.Text(value="{subject}/{session}/{scan}/", description="Layout",
-                                    layout=widgets.Layout(width="300px", max_width="100%"))
+        self.dataset = form_text(value=str(setting("xnat_dataset", None, Path.home() / "xnat-dataset")),
+                                 description="Dataset", layout=widgets.Layout(width="420px", max_width="100%"))
+        self.pathfmt = form_text(value="{subject}/{session}/{scan}/", description="Layout",
+                                 layout=widgets.Layout(width="300px", max_width="100%"))
         self.register_only = widgets.Checkbox(value=True, description="register only (fetch later with datalad get)",
                                               indent=False)
         self.track_button = widgets.Button(description="Track in dataset", icon="database")

@@ -110,6 +110,8 @@ def pages(browser, request):
         errors = [e for e in dash.console_errors if not any(s in e for s in IGNORED_CONSOLE + dash.ignore_console)]
         if errors:
             problems.append(f"browser console errors: {errors}")
+            suffix = f"-{index}" if index else ""
+            (ARTIFACTS / f"{name}{suffix}-console.txt").write_text("\n\n".join(errors) + "\n")  # whole, with stacks
     assert not problems, problems
 
 
@@ -132,6 +134,20 @@ def logged_out(sandbox):
     if client.logged_in:
         client.logout()
     assert not client.logged_in
+
+
+@pytest.fixture
+def xnat_login_forgotten(sandbox):
+    """No XNAT login saved for the sandbox in the session's shared store, as a fresh account opens a dashboard.
+
+    Earlier tests log in with "Remember me"; a saved login changes the login card (its hint and placeholder),
+    so a page whose picture is compared must not depend on which of them ran before.
+    """
+    from neurodata_widgets.auth.credentials import CredentialStore, credential_name
+
+    store = CredentialStore()
+    store.remove(credential_name(sandbox.info()["xnat"]["url"]))
+    assert store.get(credential_name(sandbox.info()["xnat"]["url"])) is None
 
 
 @pytest.fixture

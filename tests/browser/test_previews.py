@@ -15,7 +15,7 @@ def _expand(page, text):
     expect(row.locator(".ndw-dt-twist")).to_have_attribute("aria-expanded", "true", timeout=30_000)
 
 
-def test_xnat_scan_preview_reference_image(dashboard, sandbox, reference_image):
+def test_xnat_scan_preview_reference_image(dashboard, sandbox, reference_image, xnat_login_forgotten):
     page = dashboard.open("xnat.ipynb")
     page.locator(".ndw-xnat-anonymous input").check()
     page.locator(".ndw-xnat-login-button").click()

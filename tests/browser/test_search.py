@@ -1,5 +1,7 @@
 """The search dashboard in Voila + Chromium: the results table (tick, sort, page), a row's detail and clones,
 Cancel during a slow registry, a bad query."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -99,3 +101,16 @@ def test_a_bad_query_shows_where_the_error_is(dashboard):
     _search(page, box, "colour:red")
     page.locator(".ndw-banner-error").wait_for(timeout=30_000)
     assert "Unknown field: 'colour'" in page.locator(".ndw-banner-error").inner_text()
+
+
+def test_a_facet_button_narrows_the_query_to_as_many_rows_as_it_counts(dashboard):
+    page, box = _open(dashboard)
+    facet = page.locator('.ndw-search-facets .ndw-buttons-row[role="group"] button.ndw-search-facet').first
+    facet.wait_for(timeout=30_000)
+    label = facet.inner_text()  # "value (count)"
+    count = int(label.rsplit("(", 1)[1].rstrip(")"))
+    facet.focus()
+    page.keyboard.press("Enter")  # a real button: the keyboard works as a click
+    expect(box).to_have_value(re.compile(r"metadata\["), timeout=30_000)
+    info = page.locator(".ndw-search-results .ndw-dt-info")
+    expect(info).to_have_text(re.compile(rf"^{count} rows?( · page 1 of \d+)?$"), timeout=30_000)

@@ -60,13 +60,13 @@ def test_breadcrumb_opens_each_folder_of_the_path(client, globus):
     pane = _browser(client, globus).left
     pane.go("/ds001/sub-01/anat/")
     assert [label for label, _ in pane.crumb_paths()] == ["/", "ds001", "sub-01", "anat"]
-    buttons = [b for b in pane.crumbs.children if hasattr(b, "on_click")]
-    assert [b.description for b in buttons] == ["/", "ds001", "sub-01", "anat"]
-    buttons[1].click()  # "ds001": opens that folder, in the background
+    assert pane.crumbs.labels == ["/", "ds001", "sub-01", "anat"]
+    pane.crumbs._message(pane.crumbs, {"group": 0, "index": 1, "label": "ds001"}, [])  # as the browser sends a click on "ds001"
     pane.wait_background()
     assert pane.path == "/ds001/" and "participants.tsv" in _names(pane)
-    assert [b.description for b in pane.crumbs.children[1:]] == ["/", "ds001"]
-    pane.crumbs.children[1].click()
+    assert pane.crumbs.labels == ["/", "ds001"]
+    pane.crumbs._message(pane.crumbs, {"group": 0, "index": 1, "label": "sub-01"}, [])  # a click on a row redrawn since
+    pane.crumbs.click(0, 0)
     pane.wait_background()
     assert pane.path == "/" and "ds001" in _names(pane)
 
@@ -124,7 +124,7 @@ def test_a_failed_rename_is_one_sentence_and_the_pane_stays_usable(client, globu
     assert pane.banner.message.count(". ") == 0 and "Traceback" not in pane.banner.message
     assert (globus.collection_dir(info["source_collection"]) / "ds001").is_dir()
     assert pane.table.busy is False
-    pane.crumbs.children[1].click()
+    pane.crumbs.click(0, 0)
     pane.wait_background()
     assert pane.status != "error" and "ds001" in _names(pane)
 
@@ -211,3 +211,11 @@ def test_a_delete_without_a_panel_is_followed_by_the_pane(client, globus):
     pane.wait_background()
     _wait(lambda: "lonely" not in _names(pane))
     assert not (globus.collection_dir(info["destination_collection"]) / "lonely").exists()
+
+
+def test_a_folder_listed_in_the_background_opens_no_widget(client, globus, opened_off_the_main_thread):
+    pane = _browser(client, globus).left
+    pane.go("/ds001/sub-01/anat/", wait=False)  # its breadcrumb is redrawn from the listing's thread
+    pane.wait_background()
+    assert pane.crumbs.labels == ["/", "ds001", "sub-01", "anat"]
+    assert opened_off_the_main_thread == []

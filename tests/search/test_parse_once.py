@@ -31,7 +31,7 @@ def test_a_widget_search_parses_once_and_matches_once(tmp_path, monkeypatch):
     monkeypatch.setattr(query_module, "parse", parse)  # a spy: every parse goes through it
     w.search("haxby")
     assert parse.call_count == 1 and cat.fills == 1
-    assert w.total == expected > 2 and w.facet_box.children  # results, stats and facets are all there
+    assert w.total == expected > 2 and w.facets.groups  # results, stats and facets are all there
     w.table.page = 1  # the pager's Next (0-based): another request, parsed once more, not matched again
     w.wait_background(60)  # a click works off the kernel's main thread
     # (the request runs on a worker thread with its own SQLite connection: it loads the matches

@@ -132,9 +132,12 @@ def test_query_errors_are_shown_inline_and_the_widget_stays_usable(backend):
 def test_facets_refine_the_query(backend):
     w = DatasetSearch(backend, per_page=100)
     w.search("url:ndw-lab")
-    names = [b.description for box in w.facet_box.children if hasattr(box, "children") for b in box.children]
-    assert any(n.startswith("CC0") for n in names)
-    w.refine("license", "CC-BY-4.0")
+    assert any(n.startswith("CC0") for n in w.facets.labels)
+    group = next(i for i, g in enumerate(w.facets.groups) if g["name"] == "license")
+    labels = w.facets.groups[group]["labels"]
+    index = next(i for i, label in enumerate(labels) if label.startswith("CC-BY-4.0 "))
+    w.facets._message(w.facets, {"group": group, "index": index, "label": labels[index]}, [])  # a click, as sent
+    w.wait_background()
     assert w.value == '(url:ndw-lab) AND metadata[bids_dataset,metalad_core]:"\\"license\\": \\"CC-BY-4.0\\""'
     assert set(w.results.url) == {"https://github.com/ndw-lab/replication-study.git",
                                   "https://github.com/ndw-lab/visual-meta-analysis.git"}
@@ -333,3 +336,12 @@ def test_stats_are_grouped_by_thousands_and_a_broken_stats_block_is_no_crash():
     hostile = {"summary": {"ds_count": "<img src=x onerror=alert(1)>"}, "datalad_ds_stats": ["not", "a", "dict"],
                "pure_annex_ds_stats": {"annexed_file_count": "12", "annexed_files_size": None}}
     assert summary(hostile) == {"unique_datasets": 0, "dataset_urls": 0, "annexed_files": 0, "annexed_size": 0}
+
+
+def test_a_search_in_the_background_opens_no_widget(backend, opened_off_the_main_thread):
+    w = DatasetSearch(backend, query="url:ndw-lab", wait=False)  # as a dashboard opens: results come later
+    w.wait_background()
+    w.search("url:ndw-lab", wait=False)
+    w.wait_background()
+    assert w.total > 2 and w.facets.labels  # results, stats and facets were all drawn, from a background thread
+    assert opened_off_the_main_thread == []
