@@ -1,7 +1,7 @@
 """Voila as the toolkit runs it: also on a unix socket, with the offline template, stopping cleanly on any signal.
 
 ``python -m neurodata_widgets.portal.voila_app NOTEBOOK_OR_FOLDER [voila options] [--sock=PATH]``
-is ``voila`` with three differences:
+is ``voila`` with four differences:
 
 - ``--sock=PATH`` serves on a unix socket (mode 0600) instead of a TCP port: only its owner can
   connect, so another account on the machine cannot reach the dashboard or its kernels. JupyterLab's
@@ -11,6 +11,9 @@ is ``voila`` with three differences:
 - SIGTERM, SIGINT and SIGHUP (and any quick sequence of them) all stop it the same way: its
   kernels are shut down and its connection files removed. The handler takes no lock; it only
   asks the event loop to stop.
+- a page's kernel is shut down when its tab is closed or reloaded. Voila's front end asks for that
+  with the page's ``_xsrf`` cookie, which Voila itself never sets: the request was refused (403) and
+  every page view left a kernel running until culling, ten minutes later (on a hub, per user).
 """
 from __future__ import annotations
 
@@ -20,10 +23,19 @@ import sys
 
 from traitlets import Unicode
 from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
 
 from .voila_template import voila_environ
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class PageHandler(TornadoVoilaHandler):
+    """Voila's page handler, also setting the ``_xsrf`` cookie its front end sends back to shut the kernel down."""
+
+    async def prepare(self, *args, **kwargs):
+        await super().prepare(*args, **kwargs)
+        self.xsrf_token  # noqa: B018 -- reading it sets the cookie (before the page's first byte is sent)
 
 
 class NdwVoila(Voila):
@@ -48,6 +60,10 @@ class NdwVoila(Voila):
                 loop.add_callback_from_signal(loop.stop)
             except RuntimeError:  # the loop is already closed: stop() is running
                 pass
+
+    def init_handlers(self):
+        return [(route[0], PageHandler, *route[2:]) if route[1] is TornadoVoilaHandler else route
+                for route in super().init_handlers()]
 
     def listen(self):
         import tornado.ioloop

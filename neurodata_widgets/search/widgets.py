@@ -85,26 +85,27 @@ class FacetPanel(ButtonGroups):
         super().__init__(button_class="ndw-search-facet", **kwargs)
         self.add_class("ndw-search-facets")
         self._values: list[tuple[str, list]] = []
+        self._chosen = widgets.CallbackDispatcher()
         self.on_click(lambda group, index: self.choose(self._values[group][0], self._values[group][1][index][0]))
-        self._chosen = []
 
     def show_facets(self, found: dict, note: str = "") -> None:
-        """Show ``found`` (``{facet: {value: count}}``, most frequent first): :data:`FACET_VALUES_SHOWN` values of each."""
-        self._values = [(str(name), list(counts.items())[:FACET_VALUES_SHOWN]) for name, counts in found.items() if counts]
+        """Show ``found`` (``{facet: {value: count}}``, most frequent first), :data:`FACET_VALUES_SHOWN` values
+        of each."""
+        self._values = [(str(name), list(counts.items())[:FACET_VALUES_SHOWN])
+                        for name, counts in found.items() if counts]
         self.heading = "Refine" if self._values else ""
         self.note = note if self._values else ""
         self.show_groups([(name, [f"{value} ({count})" for value, count in values],
                            [f"Add this condition to the query: {name} is {value}" for value, _ in values])
                           for name, values in self._values])
 
-    def on_choose(self, callback) -> None:
-        """Call ``callback(facet, value)`` when a value's button is clicked."""
-        self._chosen.append(callback)
+    def on_choose(self, callback, remove: bool = False) -> None:
+        """Call ``callback(facet, value)`` when a value's button is clicked (``remove=True``: no longer)."""
+        self._chosen.register_callback(callback, remove=remove)
 
     def choose(self, facet: str, value) -> None:
         """As a click on ``value``'s button of ``facet`` does."""
-        for callback in self._chosen:
-            callback(facet, value)
+        self._chosen(facet, value)
 
 
 class DatasetSearch(WidgetBase):
@@ -204,7 +205,8 @@ class DatasetSearch(WidgetBase):
         super().__init__(**kwargs)
         self.add_class("ndw-search")
         self.add_class("ndw")
-        source = widgets.HTML(f'<span class="ndw-muted">searching {escape(getattr(self.backend, "label", None) or self._label())}</span>')
+        label = getattr(self.backend, "label", None) or self._label()
+        source = widgets.HTML(f'<span class="ndw-muted">searching {escape(label)}</span>')
         self.badge = SandboxBadge(getattr(self.backend, "base_url", None))
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.children = [

@@ -206,13 +206,11 @@ class WidgetBase(widgets.VBox):
         seconds; :meth:`wait_background` starts it at once, and any newer request (or a Cancel) replaces it.
         Meanwhile the widget is busy with ``activity``.
         """
-        lock = threading.Lock()
         since = self.__dict__.get("_ticket", 0)
 
-        def go():
-            with lock:
-                if self.__dict__.get("_deferred") is not go:
-                    return  # already started, or replaced by a newer request
+        def go():  # called up to three times (drawn, timer, wait): the ticket lets only the first one start it
+            if self.__dict__.get("_deferred") is not go:
+                return  # replaced by a later deferred start
             self.in_background(work, then, activity, on_error=on_error, latest=True, unless_newer_than=since)
 
         self.__dict__["_deferred"] = go

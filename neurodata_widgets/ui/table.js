@@ -226,8 +226,6 @@ function render({ model, el }) {
         if (event.shiftKey && checkable) toggle(i, true);
         else activate(i);
       });
-      tr.addEventListener("dblclick", () => send({ event: tree && row.kids !== null && row.kids !== undefined
-        ? "toggle" : "open", key: row.key }));
       tbody.appendChild(tr);
       if (isActive && model.get("detail")) {
         const dr = document.createElement("tr");
@@ -326,10 +324,40 @@ function render({ model, el }) {
     else if (focused) table.focus();
   }
 
+  // a double-click opens (or, in a tree, expands) its row. The first click makes the row active and the
+  // kernel's answer redraws the rows; landing while the button is pressed the second time, it removes the
+  // row pressed, and the browser then sends no dblclick at all. So the second press and its release are
+  // matched by the row's key, on the part never redrawn.
+  const rowAt = (node) => {
+    const tr = node && node.closest && !node.closest("a,button,input,summary") ? node.closest("tbody tr[data-index]")
+      : null;
+    return (tr && (model.get("rows") || [])[Number(tr.dataset.index)]) || null;
+  };
+  let pressed = null; // the key of the row the second press of a double-click was on
+  root.addEventListener("mousedown", (event) => {
+    const row = event.button === 0 && event.detail === 2 ? rowAt(event.target) : null;
+    pressed = row ? keyOf(row.key) : null;
+  });
+  root.addEventListener("mouseup", (event) => {
+    const row = event.button === 0 && event.detail === 2 ? rowAt(event.target) : null;
+    const same = row !== null && pressed === keyOf(row.key);
+    pressed = null;
+    if (!same) return;
+    const node = model.get("tree") && row.kids !== null && row.kids !== undefined;
+    send({ event: node ? "toggle" : "open", key: row.key });
+  });
+
+  // several values change in one message from the kernel: the table is drawn once for all of them
+  let queued = false;
+  const redraw = () => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => { queued = false; draw(); });
+  };
   draw();
   for (const name of ["rows", "headers", "selected", "active", "detail", "sort_by", "ascending", "page", "pages",
                       "total", "busy", "busy_text", "cancellable", "sortable", "tree", "stack"]) {
-    model.on(`change:${name}`, draw);
+    model.on(`change:${name}`, redraw);
   }
   // the page is up: work that waited for it (a dashboard's first listing) may start (after this frame is painted)
   requestAnimationFrame(() => setTimeout(() => send({ event: "drawn" }), 0));

@@ -89,6 +89,9 @@ def pages(browser, request):
             for n, page in enumerate(context.pages):  # popups (a new tab the page opened) too
                 suffix = (f"-{index}" if index else "") + (f"-tab{n}" if n else "")
                 page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
+            for page in context.pages:  # leave each dashboard as a closed tab does: Voila shuts its kernel down
+                if "/voila/render/" in page.url:
+                    page.goto("about:blank", timeout=30_000)
         finally:
             context.close()
 

@@ -45,6 +45,26 @@ def _row(pane, name):
     return pane.locator(".ndw-dt-table tbody tr", has_text=name).first
 
 
+def test_a_double_click_opens_the_folder_though_its_row_is_drawn_anew_during_it(dashboard):
+    """The first click makes the row active; the kernel's answer redraws the rows. Arriving while the button is
+    pressed the second time, it used to swallow the double-click (the pressed row was gone at the release)."""
+    page, source = _logged_in(dashboard)
+    row = _row(source, "ds001")
+    row.wait_for(timeout=30_000)
+    box = row.bounding_box()
+    page.evaluate("""() => document.addEventListener("mousedown",
+                      (e) => { window.ndwPressed = e.target.closest("tr"); }, true)""")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.up()  # the first click: its row becomes active in the kernel, which redraws the rows
+    page.mouse.down(click_count=2)
+    source.locator(".ndw-dt-table tbody tr.ndw-dt-active", has_text="ds001").wait_for(timeout=30_000)
+    assert page.evaluate("() => window.ndwPressed.isConnected") is False  # the row pressed is gone: drawn anew
+    page.mouse.up(click_count=2)
+    expect(source.locator(".ndw-globus-path input")).to_have_value("/ds001/", timeout=30_000)
+    _row(source, "participants.tsv").wait_for(timeout=30_000)
+
+
 def test_login_tick_rows_and_transfer_them(dashboard, sandbox, tick_row):
     page, source = _logged_in(dashboard)
     _row(source, "ds001").dblclick(timeout=30_000)  # a double-click opens a folder

@@ -16,23 +16,22 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def _reopen(dashboard, page):
     """Open the Globus dashboard again in the same tab (a reload: a new kernel).
 
-    Leaving the first page, Voila's own front end asks its server to shut the old kernel down and is refused
-    (403): that one request, and its console line, are Voila's, not the dashboard's; anything else fails.
+    Leaving the first page, Voila's front end asks its server to shut the old kernel down: it is done, so a
+    reload leaves no kernel running behind it (it used to be refused, 403, and ran on until culled).
     """
+    config = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    old = page.evaluate(config)
     bad = []
     page.on("response", lambda r: r.status >= 400 and bad.append((r.status, r.request.method, r.url)))
-    errors_before = len(dashboard.console_errors)
     dashboard.open("globus.ipynb")
-    voila_shutdown = [b for b in bad if b[:2] == (403, "POST") and "/voila/api/shutdown/" in b[2]]
-    assert bad == voila_shutdown
-    # drop exactly those refusals: their recorded answers and one console line each
-    kept = [e for e in dashboard.console_errors[errors_before:]
-            if not (e.startswith("HTTP 403: ") and "/voila/api/shutdown/" in e)]
-    for _ in voila_shutdown:
-        line = next((e for e in kept if "status of 403" in e), None)
-        if line is not None:
-            kept.remove(line)
-    dashboard.console_errors[errors_before:] = kept
+    assert page.evaluate(config) != old and bad == []
+    gone = page.request.get(f"{dashboard.base_url}/api/kernels/{old}")
+    for _ in range(60):
+        if gone.status == 404:
+            break
+        page.wait_for_timeout(500)
+        gone = page.request.get(f"{dashboard.base_url}/api/kernels/{old}")
+    assert gone.status == 404, (gone.status, gone.text())
 
 
 def test_swap_breadcrumb_new_folder_rename_delete_and_history_after_reload(dashboard, sandbox):
