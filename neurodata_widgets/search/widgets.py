@@ -220,6 +220,7 @@ class DatasetSearch(WidgetBase):
             self.progress,
         ]
         # an empty box lists every dataset, newest first: the tab never opens blank
+        self._first_search_after_page = True  # this first search only waits for the page (see _fetch)
         self.search(query, wait=wait)
 
     def _label(self) -> str:
@@ -296,6 +297,7 @@ class DatasetSearch(WidgetBase):
         return SORT_KEYS.get(self.table.sort_by, "last_update_dt"), "asc" if self.table.ascending else "desc"
 
     def _fetch(self, page: int, fresh: bool = False, wait: bool = True):
+        after_page = self.__dict__.pop("_first_search_after_page", False) and not wait
         if fresh:
             self.error_box.value = ""
         try:
@@ -335,6 +337,11 @@ class DatasetSearch(WidgetBase):
         def show(answer):
             self._show(shown_query, query, *answer, fresh=fresh)
 
+        if after_page:
+            # a dashboard opening: the page is built first, then the backend is asked (its imports and its
+            # answer need the kernel too); a query the user asks meanwhile replaces this one
+            self.start_when_drawn(self.table, ask, show, "searching", on_error=failed)
+            return None
         thread = self.in_background(ask, show, "searching", on_error=failed, latest=True)
         if wait:
             self.wait_background(None)

@@ -180,3 +180,28 @@ def test_the_install_progress_has_a_cancel_that_the_widget_reports(sandbox, faul
         threading.Event().wait(0.05)
     assert w.status == "cancelled" and w.progress.banner.message == "Install hanging-dataset: cancelled"
     assert not Path(tmp_path / "hanging-dataset").exists()
+
+
+def test_a_dashboards_first_search_waits_for_the_page_and_a_query_asked_meanwhile_replaces_it(registry, faults):
+    """Built for a dashboard (``wait=False``), the search lists every dataset once the browser has drawn its
+    table: the page is built first. A query the user asks before that is the only one sent."""
+    service = faults["registry"]
+    service.reset_stats()
+    w = DatasetSearch(RegistryClient(registry), wait=False)
+    threading.Event().wait(0.5)
+    assert w.status == "loading" and w.table.busy and list(service.requests) == []  # nothing asked yet
+    w.search("url:ndw-lab", wait=False)  # the user is quicker than the page
+    w.table._on_front_end(w.table, {"event": "drawn"}, [])  # what table.js sends once it has drawn the table
+    w.wait_background()
+    assert w.value == "url:ndw-lab" and w.total == 5 and w.status == "ready"
+    threading.Event().wait(0.5)
+    asked = {q.get("search") for _, path, q in list(service.requests) if path.endswith("dataset-urls")}
+    assert asked == {"url:ndw-lab"}  # never the first search's empty query
+
+
+def test_a_dashboards_first_search_starts_when_the_page_is_drawn(registry, faults):
+    w = DatasetSearch(RegistryClient(registry), wait=False)
+    assert w.status == "loading"
+    w.table._on_front_end(w.table, {"event": "drawn"}, [])
+    w.wait_background()
+    assert w.status == "ready" and w.value == "" and w.total > 5  # every dataset, newest first
