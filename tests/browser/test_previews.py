@@ -30,6 +30,8 @@ def test_xnat_scan_preview_reference_image(dashboard, sandbox, reference_image, 
     assert image.get_attribute("alt").startswith("Snapshot of scan 1 of sub-001_MR1")
     assert image.get_attribute("src").startswith("data:image/gif;base64,")
     page.wait_for_function("(img) => img.complete && img.naturalWidth >= 128", arg=image.element_handle())
+    # settled: no loading bar above the rows (it would go once the picture is taken, moving them)
+    expect(page.locator(".ndw-xnat-tree .ndw-dt")).to_have_attribute("aria-busy", "false", timeout=30_000)
     image.scroll_into_view_if_needed()
     reference_image(page, "xnat-scan-preview")
 
