@@ -147,6 +147,7 @@ class XnatBrowser(WidgetBase):
         self.expanded: set = set()
         self.nodes: dict = {}  # key -> Node
         self._loading: dict = {}  # node key -> the thread listing its children
+        self._answering: set = set()  # listing threads showing what they got (wait_loading waits for them too)
         self.previews: dict = {}  # scan key -> its ScanPreview (or an error's message): fetched once, kept
         self._previewing: dict = {}  # scan key -> the thread fetching its preview
         self._drawing = threading.RLock()  # one redraw at a time (listings finish on their own threads)
@@ -436,8 +437,16 @@ class XnatBrowser(WidgetBase):
                 children = self._list(node)
             except Exception as exc:  # shown below, unless the user gave up on it
                 error = exc
-            if self._loading.pop(key, None) is not threading.current_thread():
-                return  # cancelled, or the tree was reloaded (another login): the answer is stale
+            me = threading.current_thread()
+            self._answering.add(me)  # before leaving _loading: wait_loading always finds it in one of them
+            try:
+                if self._loading.pop(key, None) is not me:
+                    return  # cancelled, or the tree was reloaded (another login): the answer is stale
+                show(children, error)
+            finally:
+                self._answering.discard(me)
+
+        def show(children, error):
             self._show_loading()
             if children is not None:
                 self._store(node, children)
@@ -478,9 +487,10 @@ class XnatBrowser(WidgetBase):
             self.render()
 
     def wait_loading(self, timeout: float = 30) -> None:
-        """Wait for listings started by clicks (tests and scripts)."""
-        for thread in list(self._loading.values()):
-            thread.join(timeout)
+        """Wait for listings started by clicks, until what they got is shown (tests and scripts)."""
+        for thread in list(self._loading.values()) + list(self._answering):
+            if thread is not threading.current_thread():  # a listing's own callbacks may wait for the others
+                thread.join(timeout)
 
     def expand_path(self, *names: str) -> Node:
         """Expand down a path of names (project, subject, session label or ID, scan id, resource, file) and
