@@ -45,34 +45,6 @@ def test_repo2docker_reads_binder_folder_and_writes_its_build_script():
         at += 1 + found.start()
 
 
-@pytest.fixture(scope="module")
-def binder_env(tmp_path_factory):
-    """repo2docker's steps in a fresh venv and HOME: apt.txt (present), requirements.txt, postBuild."""
-    for package in (REPO / "binder/apt.txt").read_text().split():
-        assert subprocess.run(["dpkg", "-s", package], capture_output=True).returncode == 0, \
-            f"{package} (binder/apt.txt) is not installed on this machine"
-    tmp = tmp_path_factory.mktemp("binder")
-    venv = tmp / "venv"
-    subprocess.run(["/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable, "-m", "venv",
-                    str(venv)], check=True)
-    home = tmp / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NDW_", "VIRTUAL_ENV", "PYTHONPATH", "JUPYTER"))}
-    env.update({
-        "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local/share"),
-        # reuse the machine's wheel cache (the test isolates XDG dirs, pip would otherwise download everything)
-        "PIP_CACHE_DIR": os.environ.get("NDW_REAL_PIP_CACHE", str(Path("~/.cache/pip").expanduser())),
-    })
-    _run([str(venv / "bin/python"), "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"], env, timeout=1200)
-    _run(["bash", "binder/postBuild"], env, timeout=1200)
-    # installed as a user installs it: not an editable checkout of this folder
-    probe = subprocess.run([str(venv / "bin/python"), "-c", "import neurodata_widgets; print(neurodata_widgets.__file__)"],
-                           env=env, cwd=tmp, capture_output=True, text=True)
-    assert str(venv) in probe.stdout, f"postBuild did not install the package into the environment: {probe.stdout}"
-    return env, home
-
-
 def _start(cmd, env, log: Path):
     """``binder/start CMD`` as the container's entrypoint runs it (the sandbox in the background); output to ``log``."""
     with open(log, "w") as fh:

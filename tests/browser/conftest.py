@@ -215,7 +215,7 @@ def updating() -> bool:
 
 @pytest.fixture
 def reference_image():
-    """``reference_image(page, name)``: compare the viewport with ``reference/<name>.png``."""
+    """``reference_image(page, name, centre=None)``: compare the viewport with ``reference/<name>.png``."""
     return compare_with_reference
 
 
@@ -225,8 +225,15 @@ MASKED = (".ndw-search-results", ".ndw-search-facets", ".ndw-search-stats", ".nd
           ".ndw-globus-history")  # the tasks of the tests before
 
 
-def compare_with_reference(page, name: str) -> float:
-    """Screenshot the viewport and compare it with ``reference/<name>.png``; return the share that differs."""
+def compare_with_reference(page, name: str, centre=None) -> float:
+    """Screenshot the viewport and compare it with ``reference/<name>.png``; return the share that differs.
+
+    ``centre`` (a locator) is scrolled to the middle of the viewport first. Scrolling "if needed" depends on where
+    the page was scrolled before, which differs with the order of events; the middle depends on the layout only.
+    """
+    if centre is not None:
+        centre.evaluate("(el) => el.scrollIntoView({block: 'center', inline: 'nearest'})")
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     mask = [page.locator(selector) for selector in MASKED]
     shot = page.evaluate(_SCALE, [_data_url(page.screenshot(mask=mask, mask_color="#888888")), WIDTH, HEIGHT])
     path = REFERENCE / f"{name}.png"

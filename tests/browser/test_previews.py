@@ -32,8 +32,7 @@ def test_xnat_scan_preview_reference_image(dashboard, sandbox, reference_image, 
     page.wait_for_function("(img) => img.complete && img.naturalWidth >= 128", arg=image.element_handle())
     # settled: no loading bar above the rows (it would go once the picture is taken, moving them)
     expect(page.locator(".ndw-xnat-tree .ndw-dt")).to_have_attribute("aria-busy", "false", timeout=30_000)
-    image.scroll_into_view_if_needed()
-    reference_image(page, "xnat-scan-preview")
+    reference_image(page, "xnat-scan-preview", centre=image)
 
 
 def test_explorer_nifti_preview_and_viewer_reference_image(dashboard, demo, tick_row, reference_image):
@@ -49,8 +48,7 @@ def test_explorer_nifti_preview_and_viewer_reference_image(dashboard, demo, tick
     assert image.get_attribute("alt") == ("Sagittal, coronal and axial middle slices of sub-01_T1w.nii.gz "
                                           "(40 x 48 x 40 voxels)")
     page.wait_for_function("(img) => img.complete && img.naturalHeight === 160", arg=image.element_handle())
-    image.scroll_into_view_if_needed()
-    reference_image(page, "explorer-nifti-preview")
+    reference_image(page, "explorer-nifti-preview", centre=image)
 
     viewer = explorer.locator(".ndw-explorer-viewer")
     expect(viewer).to_be_enabled(timeout=30_000)

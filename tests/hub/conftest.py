@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from .harness import NEEDS_ROOT, run, start_hub
+from .harness import NEEDS_ROOT, start_hub
 
 
 def need_root():
@@ -26,18 +26,10 @@ def hub_env(request):
     ``NDW_HUB_TEST_VENV=/path/to/venv`` reuses one made by ``harness.user_environment`` (while working on this test).
     """
     need_root()
-    import jupyterhub
-
     if os.environ.get("NDW_HUB_TEST_VENV"):
         venv = Path(os.environ["NDW_HUB_TEST_VENV"])
         return SimpleNamespace(venv=venv, bin=venv / "bin", python=venv / "bin" / "python")
-    installed_wheel = request.getfixturevalue("installed_wheel")
-
-    if not (installed_wheel.bin / "jupyterhub-singleuser").exists():
-        run([installed_wheel.python, "-m", "pip", "install", "-q", f"jupyterhub=={jupyterhub.__version__}"],
-            timeout=900)
-    run(["chmod", "-R", "a+rX", installed_wheel.venv])
-    return installed_wheel
+    return request.getfixturevalue("hub_venv")  # built early, in the background (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")
