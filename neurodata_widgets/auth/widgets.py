@@ -21,6 +21,8 @@ from ..ui.theme import CSS
 from .credentials import CredentialStore, credential_name, storage_description
 
 log = logging.getLogger(__name__)
+#: seconds a login widget waits before looking up a saved login (DataLad's import): its page is built first
+SAVED_LOGIN_DELAY = 2.0
 
 
 class LoginForm(WidgetBase):
@@ -90,7 +92,7 @@ class LoginForm(WidgetBase):
         self.status = Status.LOGGED_OUT
         self.add_class(f"{prefix}-login")
         self._hint_thread: threading.Thread | None = None
-        self._hint_saved_soon()
+        self._hint_saved_soon(SAVED_LOGIN_DELAY)
 
     # -- for subclasses ------------------------------------------------------------------------------
     def connect(self, url: str, user: str | None, password: str | None, anonymous: bool, remember: bool) -> str:
@@ -190,15 +192,24 @@ class LoginForm(WidgetBase):
     def _toggle_anonymous(self, change):
         self.user.disabled = self.password.disabled = change["new"]
 
-    def _hint_saved_soon(self) -> None:
-        # the credential store's first use imports DataLad (most of a second): look the saved login up off
-        # the kernel's main thread so the dashboard shows at once and the hint follows
-        self._hint_thread = threading.Thread(target=self._hint_saved, name="ndw-saved-login", daemon=True)
+    def _hint_saved_soon(self, delay: float = 0.0) -> None:
+        # the credential store's first use imports DataLad (most of a second of the kernel's time): the saved
+        # login is looked up off the kernel's main thread, and ``delay`` seconds later, so that a dashboard
+        # opening builds and sends its page first; the hint follows
+        go = self._hint_go = threading.Event()
+
+        def look_up():
+            go.wait(delay)
+            self._hint_saved()
+
+        self._hint_thread = threading.Thread(target=look_up, name="ndw-saved-login", daemon=True)
         self._hint_thread.start()
 
     def wait_for_saved_login(self, timeout: float = 30) -> None:
-        """Wait until the saved-login lookup started by the constructor (or a URL change) is done."""
+        """Look the saved login up now if it is still to come, and wait until that is done (the lookup
+        started by the constructor or a URL change)."""
         if self._hint_thread is not None:
+            self._hint_go.set()
             self._hint_thread.join(timeout)
 
     def _hint_saved(self) -> None:

@@ -225,7 +225,8 @@ def test_saved_login_is_offered(server):
     store.save(credential_name(server.url), "demo", server.info()["password"])
     try:
         login = XnatLogin(XnatClient(server.url))
-        login.wait_for_saved_login()
+        assert "saved" not in login.user.placeholder  # looked up a moment later: a dashboard's page comes first
+        login.wait_for_saved_login()  # now, and waits for it
         assert login.user.placeholder == "saved: demo"
         for typed in ("", "demo"):  # empty fields, or the saved user without a password
             login.user.value = typed
