@@ -165,16 +165,16 @@ def pytest_collection_finish(session):
     if "binder_env" in needed:
         EARLY.start("binder_env", _binder_steps, env)
     if "built_handbook" in needed:
-        EARLY.wanted.add("built_handbook")  # started once the demo datasets exist (pytest_fixture_setup)
+        EARLY.wanted.add("built_handbook")  # started once the demo datasets exist (pytest_runtest_setup)
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_fixture_setup(fixturedef, request):
+def pytest_runtest_setup(item):
     yield
-    if fixturedef.argname == "demo" and "built_handbook" in EARLY.wanted and fixturedef.cached_result:
-        demo = fixturedef.cached_result[0]
-        if demo is not None:
-            EARLY.start("built_handbook", _handbook, str(Path(demo["root"])))
+    # the first test that had the demo datasets made (the handbook's build reads them) starts the handbook's build
+    demo = getattr(item, "funcargs", {}).get("demo")
+    if demo is not None and "built_handbook" in EARLY.wanted:
+        EARLY.start("built_handbook", _handbook, str(Path(demo["root"])))
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import signal
+import socket
 import stat
 import subprocess
 import threading
@@ -78,6 +79,20 @@ class Running:
                 raise AssertionError(f"exited with {self.proc.returncode} before {pattern!r}:\n{self.output}")
             time.sleep(0.2)
         raise AssertionError(f"no {pattern!r} within {timeout} s:\n{self.output}")
+
+    def wait_listening(self, port: int, timeout: float = 60) -> None:
+        """Wait until 127.0.0.1:``port`` accepts connections (a server prints its address as it binds the port);
+        fail with the command's output if it exits or never listens."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"exited with {self.proc.returncode}:\n{self.output}") from None
+                time.sleep(0.2)
+        raise AssertionError(f"nothing listens on port {port} after {timeout} s:\n{self.output}")
 
     def stop(self, sig=signal.SIGINT, within: float = 20) -> list[str]:
         """Signal the process group; assert it exits within ``within`` s with every process it started.
@@ -333,6 +348,7 @@ def test_jupyterlab_launcher_opens_the_portal_through_a_unix_socket(installed_wh
     dash = None
     try:
         lab.wait_for(rf"http://127\.0\.0\.1:{port}/lab", timeout=180)
+        lab.wait_listening(port)
         # behind the server's login: without the token the portal's address sends to the login page
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/neurodata-portal/", timeout=60) as r:
             assert urlsplit(r.url).path == "/login" and "password" in r.read().decode().lower()
