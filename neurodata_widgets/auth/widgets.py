@@ -14,7 +14,7 @@ import threading
 import ipywidgets as widgets
 from traitlets import Unicode
 
-from ..ui.base import Status, WidgetBase
+from ..ui.base import Status, WidgetBase, form_text
 from ..ui.html import escape
 from ..ui.secret import SecretInput
 from ..ui.theme import CSS
@@ -52,13 +52,16 @@ class LoginForm(WidgetBase):
 
     value = Unicode("", help="user name the server reports ('' when logged out, 'guest' if anonymous)"
                     ).tag(sync=True)
+    #: what the work under way is, while the widget is busy: "logging in" (or "" for a logout); the portal's
+    #: other tabs say a login is under way from it
+    login_phase: str = ""
 
     def __init__(self, url: str = "", user: str = "", *, prefix: str = "ndw-login", service: str = "the server",
                  store: CredentialStore | None = None, **kwargs):
         self.prefix, self.service = prefix, service
         self.store = store
-        self.url = widgets.Text(value=url, description="Server", placeholder="https://server.example.org",
-                                layout=widgets.Layout(width="420px"), continuous_update=False)
+        self.url = form_text(value=url, description="Server", placeholder="https://server.example.org",
+                             layout=widgets.Layout(width="420px"))
         self.user = widgets.Text(value=user, description="User", layout=widgets.Layout(width="260px"))
         # the typed password stays in the kernel and the browser's input, never in saved widget state
         self.password = SecretInput(description="Password", layout=widgets.Layout(width="260px"))
@@ -134,6 +137,7 @@ class LoginForm(WidgetBase):
         offers Cancel meanwhile, and returns ``False`` at once (:meth:`wait_background` waits).
         """
         url = self.url.value.strip()
+        self.login_phase = "logging in"
         self.busy(f"logging in to {url or self.service}")
         password, self.password.value = self.password.value, ""  # never keep it in widget state
         args = (url, self.user.value.strip() or None, password or None, self.anonymous.value, self.remember.value)
@@ -185,6 +189,7 @@ class LoginForm(WidgetBase):
 
         self.logout_button.disabled = True
         self.who.value = f'<span class="ndw-muted {self.prefix}-busy">Logging out…</span>'
+        self.login_phase = ""
         self.in_background(self.disconnect, logged_out, "logging out", on_error=logged_out, latest=True)
         if wait:
             self.wait_background(None)

@@ -204,7 +204,7 @@ class DatasetExplorer(WidgetBase):
             self.state = dataset
         # nothing named a dataset: the current folder is tried, and if it is none the explorer asks for one calmly
         unchosen = not dataset and chosen_dataset() is None
-        self._first_listing_after_page = True  # the dataset opened now, only it, waits for the page (see below)
+        self.first_request_waits_for_page()  # the dataset opened now, only it, waits for the page (see below)
         self.open_dataset(dataset.root if isinstance(dataset, DatasetState) else dataset or default_dataset(), wait,
                           chosen=not unchosen)
 
@@ -261,7 +261,7 @@ class DatasetExplorer(WidgetBase):
             self._show_error(exc, f"Opening {root}", calm)
 
         activity = f"listing {Path(root).name}"
-        if self.__dict__.pop("_first_listing_after_page", False) and not wait:
+        if self.page_comes_first(wait):
             # a dashboard opening: the page is built first, then git is asked (both need the machine's cores)
             self.start_when_drawn(self.table, read, show, activity, on_error=failed)
             return

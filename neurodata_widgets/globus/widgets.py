@@ -77,6 +77,9 @@ class GlobusLogin(WidgetBase):
     logged_in = Bool(False, help="whether a Globus login is stored").tag(sync=True)
     user = Unicode("", help="the logged-in identity's user name").tag(sync=True)
     mode = Unicode("code", help="'code' (paste a code) or 'callback' (loopback redirect)").tag(sync=True)
+    #: what the work under way is, while the widget is busy: "logging in", "checking" (a stored login) or ""
+    #: (a logout); the portal's other tabs say a login is under way from it
+    login_phase: str = ""
 
     def __init__(self, client: GlobusClient | None = None, **kwargs):
         self.client = _client(client)
@@ -131,6 +134,7 @@ class GlobusLogin(WidgetBase):
 
     def start(self) -> str:
         """Begin a login in the selected mode and show its link."""
+        self.login_phase = "logging in"
         self.busy("starting a Globus login")
         try:
             return self.client.start_login("code" if on_jupyterhub() else self.mode)
@@ -157,6 +161,7 @@ class GlobusLogin(WidgetBase):
         self.code_box.value = ""  # the code is single-use; never leave it in the page
         self.who.value = '<span class="ndw ndw-muted ndw-globus-busy">Logging in…</span>'
         self.submit_button.disabled, self.cancel_button.layout.display = True, None
+        self.login_phase = "logging in"
 
         def failed(exc):
             self._submitted()
@@ -173,6 +178,7 @@ class GlobusLogin(WidgetBase):
             self._show(None)
             self.succeed("Logged out; your Globus tokens were revoked.", Status.LOGGED_OUT, kind="info")
 
+        self.login_phase = ""
         self.in_background(self.client.logout, logged_out, "logging out", "Logging out", latest=True)
         if wait:
             self.wait_background(None)
@@ -205,6 +211,7 @@ class GlobusLogin(WidgetBase):
             self.client.forget()
             checked(None)
 
+        self.login_phase = "checking"
         self.in_background(self.client.user, checked, on_error=stale, activity="checking the stored login")
 
     def _logged_in(self, user):
@@ -891,8 +898,8 @@ class TransferPanel(WidgetBase):
         self._history_thread = None
         self._history_query = None  # the search shown (a TaskHistory), kept while its pages are turned
         # searching the history, as the Globus web app's Activity page does (Globus filters what it can)
-        self.history_search = widgets.Text(description="Search", placeholder="label, collection or path",
-                                           continuous_update=False, layout={"width": "320px"})
+        self.history_search = form_text(description="Search", placeholder="label, collection or path",
+                                        layout={"width": "320px"})
         self.history_search.add_class("ndw-globus-history-search")
         self.history_status = widgets.Dropdown(description="Status", options=HISTORY_STATUSES, value="",
                                                layout={"width": "220px"})

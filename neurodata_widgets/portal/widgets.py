@@ -32,12 +32,12 @@ def login_progress(login, service: str) -> str | None:
     A login is under way while the widget waits on its server for a login (or for a stored one to be checked),
     and while it waits for the user to bring back a code from the service's login page.
     """
-    status, activity = str(login.status), (login.activity or "").lower()
+    status, phase = str(login.status), getattr(login, "login_phase", "")
     if status == "waiting":
         return f"Logging in to {service}… (finish it in the login above)"
-    if status in ("loading", "running") and activity.startswith("checking"):
+    if status in ("loading", "running") and phase == "checking":
         return f"Checking your {service} login…"
-    if status in ("loading", "running") and activity.startswith(("logging in", "starting")):
+    if status in ("loading", "running") and phase == "logging in":
         return f"Logging in to {service}…"
     return None
 

@@ -12,7 +12,7 @@ from traitlets import Unicode, observe
 
 from ..jobs import Job
 from ..portal.defaults import chosen_dataset, default_dataset
-from ..ui.base import Status, WidgetBase
+from ..ui.base import Status, WidgetBase, form_text
 from ..ui.html import Markup, badge, escape, table
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
@@ -128,10 +128,10 @@ class ProvenanceViewer(WidgetBase):
         self._queue_lock = threading.Lock()
         self._turn = False  # a request is being answered
         self.add_class("ndw-provenance")
-        self.text_filter = widgets.Text(placeholder="message, command, author", description="Search",
-                                        continuous_update=False, layout=widgets.Layout(width="280px"))
-        self.path_filter = widgets.Text(placeholder="path or glob", description="Path", continuous_update=False,
-                                        layout=widgets.Layout(width="260px"))
+        self.text_filter = form_text(placeholder="message, command, author", description="Search",
+                                     layout=widgets.Layout(width="280px"))
+        self.path_filter = form_text(placeholder="path or glob", description="Path",
+                                     layout=widgets.Layout(width="260px"))
         self.since = widgets.DatePicker(description="From", layout=widgets.Layout(width="210px"))
         self.until = widgets.DatePicker(description="To", layout=widgets.Layout(width="210px"))
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh",

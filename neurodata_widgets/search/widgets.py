@@ -157,10 +157,9 @@ class DatasetSearch(WidgetBase):
         self._driving = 0  # > 0 while this widget (not a user) sets the table's page or order
         self._in_flight = None  # the query of the new search under way
         self._query = None  # the current query, parsed once (a ParsedQuery; None lists everything)
-        self.query_box = widgets.Text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
-                                      layout=widgets.Layout(flex="1 1 auto", width="auto"))
+        self.query_box = form_text(placeholder='e.g. haxby, url:github, metadata[bids_dataset]:bold',
+                                   layout=widgets.Layout(flex="1 1 auto", width="auto"))
         self.query_box.add_class("ndw-search-query")
-        self.query_box.continuous_update = False
         self.search_button = widgets.Button(description="Search", icon="search", button_style="primary")
         self.search_button.add_class("ndw-search-button")
         self.help_button = widgets.ToggleButton(description="Syntax", icon="question")
@@ -220,7 +219,7 @@ class DatasetSearch(WidgetBase):
             self.progress,
         ]
         # an empty box lists every dataset, newest first: the tab never opens blank
-        self._first_search_after_page = True  # this first search only waits for the page (see _fetch)
+        self.first_request_waits_for_page()  # this first search only waits for the page (see _fetch)
         self.search(query, wait=wait)
 
     def _label(self) -> str:
@@ -297,7 +296,7 @@ class DatasetSearch(WidgetBase):
         return SORT_KEYS.get(self.table.sort_by, "last_update_dt"), "asc" if self.table.ascending else "desc"
 
     def _fetch(self, page: int, fresh: bool = False, wait: bool = True):
-        after_page = self.__dict__.pop("_first_search_after_page", False) and not wait
+        after_page = self.page_comes_first(wait)
         if fresh:
             self.error_box.value = ""
         try:

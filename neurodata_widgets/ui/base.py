@@ -196,6 +196,16 @@ class WidgetBase(widgets.VBox):
         thread.start()
         return thread
 
+    def first_request_waits_for_page(self) -> None:
+        """The next request is a dashboard's first (made while its page is built): :meth:`page_comes_first` says so
+        once, so that the widget starts it with :meth:`start_when_drawn` rather than at once."""
+        self.__dict__["_first_after_page"] = True
+
+    def page_comes_first(self, wait: bool) -> bool:
+        """Whether this request is the first one (see :meth:`first_request_waits_for_page`) and nobody waits for
+        its answer; asked once, later requests are not."""
+        return self.__dict__.pop("_first_after_page", False) and not wait
+
     def start_when_drawn(self, view, work, then=None, activity: str = "", on_error=None,
                          fallback: float = 2.0) -> None:
         """:meth:`in_background` (``latest``) of ``work`` once the browser has drawn ``view``, a table.
@@ -282,7 +292,8 @@ class WidgetBase(widgets.VBox):
 
 
 def form_text(**kwargs) -> widgets.Text:
-    """A text field a button acts on (a folder, a name): its value reaches the kernel when the user leaves it.
+    """A text field a button acts on (a folder, a name, a query or filter): its value reaches the kernel when the user
+    leaves it or presses Enter.
 
     Typing sends nothing; Tab, a click elsewhere or Enter sends the whole value in one message. A field that
     sends every keystroke may still be sending the last ones when the button's click, which is not queued

@@ -161,8 +161,8 @@ class XnatBrowser(WidgetBase):
         self.table.on_toggle(self._toggled)
         self.table.on_cancel(lambda *_: self.cancel_loading())
         self.table.observe(self._table_selected, names="selected")
-        self.filter = widgets.Text(placeholder="filter by name…", description="Filter",
-                                   layout=widgets.Layout(width="300px", max_width="100%"), continuous_update=False)
+        self.filter = form_text(placeholder="filter by name…", description="Filter",
+                                layout=widgets.Layout(width="300px", max_width="100%"))
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.folder = form_text(value=str(setting("xnat_download_dir", None, Path.home() / "xnat-downloads")),
                                 description="Folder", layout=widgets.Layout(width="420px", max_width="100%"))
