@@ -3,6 +3,8 @@
 Also what a slow Globus looks like: a hanging listing is cancelled from the table, and a submission that
 Globus answers with a 503 says "retrying…" until it goes through.
 """
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,24 @@ def _row(pane, name):
 
 def test_a_double_click_opens_the_folder_though_its_row_is_drawn_anew_during_it(dashboard):
     """The first click makes the row active; the kernel's answer redraws the rows. Arriving while the button is
-    pressed the second time, it used to swallow the double-click (the pressed row was gone at the release)."""
+    pressed the second time, it used to swallow the double-click (the pressed row was gone at the release).
+
+    The kernel's messages to the page are held from the first click until the second press, then let through:
+    the redraw lands during the press every time, however fast or slow the kernel answers."""
+    held = {"on": False, "queue": []}
+
+    def route(ws):
+        server = ws.connect_to_server()  # the page's messages go on to the kernel as they are
+
+        def from_kernel(message):
+            if held["on"]:
+                held["queue"].append((ws, message))
+            else:
+                ws.send(message)
+
+        server.on_message(from_kernel)
+
+    dashboard.page.route_web_socket(re.compile(r"/api/kernels/[^/]+/channels"), route)
     page, source = _logged_in(dashboard)
     row = _row(source, "ds001")
     row.wait_for(timeout=30_000)
@@ -55,9 +74,17 @@ def test_a_double_click_opens_the_folder_though_its_row_is_drawn_anew_during_it(
     page.evaluate("""() => document.addEventListener("mousedown",
                       (e) => { window.ndwPressed = e.target.closest("tr"); }, true)""")
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    held["on"] = True
     page.mouse.down()
-    page.mouse.up()  # the first click: its row becomes active in the kernel, which redraws the rows
+    page.mouse.up()  # the first click: its row becomes active in the kernel, which answers with the rows redrawn
     page.mouse.down(click_count=2)
+    deadline = time.monotonic() + 30
+    while not any(b'"active"' in (m if isinstance(m, bytes) else m.encode()) for _, m in held["queue"]):
+        assert time.monotonic() < deadline, "the kernel never answered the first click"
+        page.wait_for_timeout(50)
+    held["on"] = False
+    for ws, message in held["queue"]:  # now, while the button is pressed
+        ws.send(message)
     source.locator(".ndw-dt-table tbody tr.ndw-dt-active", has_text="ds001").wait_for(timeout=30_000)
     assert page.evaluate("() => window.ndwPressed.isConnected") is False  # the row pressed is gone: drawn anew
     page.mouse.up(click_count=2)
