@@ -17,7 +17,7 @@ from traitlets import Unicode
 from ..ui.base import Status, WidgetBase, form_text
 from ..ui.html import escape
 from ..ui.secret import SecretInput
-from ..ui.theme import CSS
+from ..ui.theme import style
 from .credentials import CredentialStore, credential_name, storage_description
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class LoginForm(WidgetBase):
                      "logout_button", "cancel_button", "who"):
             getattr(self, part).add_class(f"{prefix}-{part.replace('_', '-')}")
         wrap = widgets.Layout(flex_flow="row wrap", max_width="100%")
-        super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.url,
+        super().__init__([style(), self.url,
                           widgets.HBox([self.user, self.password], layout=wrap),
                           widgets.HBox([self.anonymous, self.remember], layout=wrap), self.remember_where,
                           widgets.HBox([self.login_button, self.cancel_button, self.logout_button, self.who], layout=wrap), self.banner],

@@ -315,20 +315,12 @@ class CollectionPane(WidgetBase):
         self.delete_button = widgets.Button(description="Delete", icon="trash", layout={"width": "auto"},
                                             tooltip="Delete the ticked rows (asks first)")
         self.delete_button.add_class("ndw-globus-delete")
-        self.confirm_text = widgets.HTML()
-        self.confirm_button = widgets.Button(description="Delete them", icon="trash", button_style="danger",
-                                             layout={"width": "auto"})
-        self.confirm_button.add_class("ndw-globus-confirm-delete")
-        self.keep_button = widgets.Button(description="Keep them", layout={"width": "auto"})
-        self.keep_button.add_class("ndw-globus-keep")
-        self.confirm_row = widgets.HBox([self.confirm_text, self.confirm_button, self.keep_button],
-                                        layout={"flex_flow": "row wrap", "align_items": "center", "display": "none"})
+        # the question Delete asks: its text and buttons are made when first asked (a page opens sooner)
+        self.confirm_row = widgets.HBox(layout={"flex_flow": "row wrap", "align_items": "center", "display": "none"})
         self.confirm_row.add_class("ndw-globus-confirm")
         self.mkdir_button.on_click(lambda _: self.make_folder(self.name_box.value, wait=False))
         self.rename_button.on_click(lambda _: self.rename_selected(self.name_box.value, wait=False))
         self.delete_button.on_click(lambda _: self.ask_delete())
-        self.confirm_button.on_click(lambda _: self.delete_selected(wait=False))
-        self.keep_button.on_click(lambda _: self._confirming(None))
         self.actions = widgets.HBox([self.name_box, self.mkdir_button, self.rename_button, self.delete_button],
                                     layout={"flex_flow": "row wrap", "width": "98%"})
         super().__init__([self.picker, widgets.HBox([self.up_button, self.path_box, self.refresh_button,
@@ -485,8 +477,25 @@ class CollectionPane(WidgetBase):
             return
         self._confirming(self.selected)
 
+    def _confirm_parts(self) -> None:
+        """Make the question's text, "Delete them" and "Keep them" (once, when Delete first asks)."""
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = widgets.Button(description="Delete them", icon="trash", button_style="danger",
+                                             layout={"width": "auto"})
+        self.confirm_button.add_class("ndw-globus-confirm-delete")
+        self.keep_button = widgets.Button(description="Keep them", layout={"width": "auto"})
+        self.keep_button.add_class("ndw-globus-keep")
+        self.confirm_button.on_click(lambda _: self.delete_selected(wait=False))
+        self.keep_button.on_click(lambda _: self._confirming(None))
+        self.confirm_row.children = (self.confirm_text, self.confirm_button, self.keep_button)
+
     def _confirming(self, names) -> None:
         names = list(names or [])
+        if not names and not self.confirm_row.children:  # nothing was asked yet: nothing to take back
+            self._asked = []
+            return
+        if not self.confirm_row.children:
+            self._confirm_parts()
         self._asked = names  # what the question named is what "Delete them" deletes
         self.confirm_row.layout.display = None if names else "none"
         shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if names and len(names) > 10 else "")

@@ -170,6 +170,9 @@ class Portal(widgets.VBox):
 
     TABS = ("Search", "Explorer", "Provenance", "XNAT", "Globus")
 
+    def __repr__(self) -> str:  # not ipywidgets' walk through every child's traits (see WidgetBase.__repr__)
+        return f"Portal(tab={self.tab!r}, dataset={self.dataset!r})"
+
     def __init__(self, dataset: str | None = None, factories: dict | None = None, logins=None, **kwargs):
         from ..ui import theme
 

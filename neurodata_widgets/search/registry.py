@@ -14,6 +14,8 @@ Examples
 """
 from __future__ import annotations
 
+import threading
+
 from .. import errors
 from ..config import running_sandbox, setting
 from ..http import session
@@ -88,7 +90,16 @@ class RegistryClient:
 
     def __init__(self, base_url: str | None = None, http=None):
         self.base_url = registry_url(base_url)
-        self.http = http or session()
+        self._http = http
+        self._http_lock = threading.Lock()
+
+    @property
+    def http(self):
+        """The HTTP session, made for the first request: importing requests would slow a search page's first draw."""
+        with self._http_lock:
+            if self._http is None:
+                self._http = session()
+            return self._http
 
     def __repr__(self):
         return f"RegistryClient({self.base_url!r})"

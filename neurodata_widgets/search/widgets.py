@@ -16,7 +16,7 @@ from ..ui.colors import COLORS
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
 from ..ui.table import PagedTable
-from ..ui.theme import CSS
+from ..ui.theme import style
 from .backends import backend as default_backend
 from .install import folder_name, install_datasets
 from .query import HELP, ParsedQuery, QueryError
@@ -209,7 +209,7 @@ class DatasetSearch(WidgetBase):
         self.badge = SandboxBadge(getattr(self.backend, "base_url", None))
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.children = [
-            widgets.HTML(CSS + STYLE, layout=widgets.Layout(height="0px")), self.badge,
+            style(), widgets.HTML(STYLE, layout=widgets.Layout(height="0px")), self.badge,
             widgets.HBox([self.query_box, self.search_button, self.help_button]), source, self.help,
             self.error_box, self.banner, self.stats,
             widgets.HBox([self.table, self.facets], layout=widgets.Layout(flex_flow="row wrap",

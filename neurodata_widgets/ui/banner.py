@@ -13,7 +13,7 @@ from pathlib import Path
 
 import anywidget
 import ipywidgets as widgets
-from traitlets import Int, Unicode
+from traitlets import Bool, Int, Unicode
 
 from ..errors import describe, shorten_urls
 from .html import escape
@@ -40,15 +40,11 @@ def link_button(label: str, url: str, css_class: str = "") -> str:
             f'rel="noopener noreferrer" title="{escape(short_details(url))}">{escape(label)}</a>')
 
 
-class _Reveal(anywidget.AnyWidget):
-    """Scrolls the banner it sits in into view each time :attr:`count` grows (it takes no room)."""
-
-    _esm = Path(__file__).with_name("reveal.js").read_text()
-    count = Int(0, help="how often the banner asked to be brought into view").tag(sync=True)
-
-
-class StatusBanner(widgets.HBox):
+class StatusBanner(anywidget.AnyWidget):
     """A status message: info, ok, warn or error, with what to do, folded details, link buttons and Dismiss.
+
+    One widget drawn by ``banner.js`` (every dashboard has several banners, most of them empty: one model each,
+    not the nine an HTML, a button and a scroller took, each with its own layout and style).
 
     Examples
     --------
@@ -60,28 +56,25 @@ class StatusBanner(widgets.HBox):
     ''
     """
 
+    _esm = Path(__file__).with_name("banner.js").read_text()
     kind = Unicode("", help="'' (hidden), 'info', 'ok', 'warn' or 'error'").tag(sync=True)
     message = Unicode("", help="the message shown").tag(sync=True)
     hint = Unicode("", help="what the user can do about it").tag(sync=True)
     details = Unicode("", help="the technical detail, folded under the message ('' if none)").tag(sync=True)
+    html = Unicode("", help="the banner as drawn (HTML; all text in it escaped)").tag(sync=True)
+    dismissible = Bool(False, help="whether Dismiss is offered (errors and warnings)").tag(sync=True)
+    count = Int(0, help="how often the banner asked to be brought into view").tag(sync=True)
 
     def __init__(self, **kwargs):
-        self.html = widgets.HTML(layout=widgets.Layout(flex="1 1 auto", min_width="0"))
-        self.dismiss_button = widgets.Button(description="Dismiss", icon="times", tooltip="Hide this message",
-                                             layout=widgets.Layout(width="auto", flex="0 0 auto", display="none"))
-        self.dismiss_button.add_class("ndw-banner-dismiss")
-        self.dismiss_button.on_click(lambda _: self.clear())
         self._shown = widgets.CallbackDispatcher()
-        self.reveal = _Reveal(layout=widgets.Layout(width="0px", height="0px", margin="0", flex="0 0 0px"))
-        super().__init__([self.html, self.dismiss_button, self.reveal], **kwargs)
-        self.add_class("ndw-banner-box")
-        self.layout.align_items = "flex-start"
-        self.layout.width = "100%"
+        super().__init__(**kwargs)
+        self.layout.width, self.layout.align_items = "100%", "flex-start"
+        self.on_msg(lambda _widget, content, _buffers: self.dismiss() if content.get("event") == "dismiss" else None)
 
     @property
     def value(self) -> str:
         """The banner's HTML (read-only view for tests)."""
-        return self.html.value
+        return self.html
 
     def on_change(self, callback, remove: bool = False) -> None:
         """Call ``callback(banner)`` after every show and clear (the portal's status bar mirrors errors)."""
@@ -103,12 +96,12 @@ class StatusBanner(widgets.HBox):
         folded = (f'<details class="ndw-banner-details"><summary>Details</summary><code>{escape(self.details)}'
                   '</code></details>') if self.details else ""
         role = "alert" if kind == "error" else "status"
-        self.html.value = (f'<div class="ndw ndw-banner ndw-banner-{kind}" role="{role}">'
+        self.html = (f'<div class="ndw ndw-banner ndw-banner-{kind}" role="{role}">'
                            f'<span class="ndw-banner-message">{escape(message)}</span>{hint_html}{buttons}{folded}'
                            '</div>')
-        self.dismiss_button.layout.display = None if kind in ("error", "warn") else "none"
+        self.dismissible = kind in ("error", "warn")
         if kind == "error" and not repeated if reveal is None else reveal:
-            self.reveal.count += 1
+            self.count += 1
         self._shown(self)
 
     def show_error(self, exc: BaseException, context: str = "", links=()) -> None:
@@ -121,7 +114,10 @@ class StatusBanner(widgets.HBox):
         self.show(f"{context}: {message}" if context else message, "error", hint, details, links)
 
     def clear(self) -> None:
-        self.kind = self.message = self.hint = self.details = ""
-        self.html.value = ""
-        self.dismiss_button.layout.display = "none"
+        self.kind = self.message = self.hint = self.details = self.html = ""
+        self.dismissible = False
         self._shown(self)
+
+    def dismiss(self) -> None:
+        """What Dismiss does: hide the message."""
+        self.clear()

@@ -93,6 +93,11 @@ class WidgetBase(widgets.VBox):
     def __init__(self, children=(), **kwargs):
         super().__init__(children, **kwargs)
 
+    def __repr__(self) -> str:
+        # ipywidgets' own repr walks every trait of every child (the text shown in place of the widget where
+        # widgets cannot be drawn): displaying a dashboard spent a tenth of its build time writing it
+        return f"{type(self).__name__}(status={self.status!r})"
+
     @property
     def banner(self) -> StatusBanner:
         """The widget's status banner (made on first use, so a subclass can place it before ``__init__``)."""

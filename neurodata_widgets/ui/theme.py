@@ -142,9 +142,18 @@ a.ndw-link-button:hover {{ filter: brightness(1.1); }}
 """
 
 
+_STYLE: list = []  # the kernel's one stylesheet widget
+
+
 def style() -> widgets.HTML:
-    """The stylesheet as a widget; put it once at the top of a dashboard (widgets add it themselves too)."""
-    return widgets.HTML(CSS, layout=widgets.Layout(height="0px", margin="0"))
+    """The stylesheet as a widget; put it once at the top of a dashboard (widgets add it themselves too).
+
+    One widget serves the whole kernel: each component shows it (so it is styled in a notebook of its own), but
+    a dashboard of five components sends the 10 kB stylesheet, and one more widget model, once, not five times.
+    """
+    if not _STYLE or _STYLE[0].comm is None:  # none yet, or closed (e.g. by Widget.close_all)
+        _STYLE[:] = [widgets.HTML(CSS, layout=widgets.Layout(height="0px", margin="0"))]
+    return _STYLE[0]
 
 
 def header(title: str, subtitle: str = "") -> widgets.HTML:

@@ -24,7 +24,7 @@ from ..ui.badge import SandboxBadge
 from ..ui.base import Status, WidgetBase, form_text
 from ..ui.html import escape, format_bytes
 from ..ui.progress import JobProgress
-from ..ui.theme import CSS
+from ..ui.theme import style
 from ..ui.table import PagedTable
 from .client import Node, XnatClient, ensure_url
 from .tree import CHILD, COLUMNS, NOUN, detail_html, details, name, path, tree_frame
@@ -208,7 +208,7 @@ class XnatBrowser(WidgetBase):
             w.add_class(cls)
         self.badge = SandboxBadge(client.url if client is not None else None)
         wrap = {"flex_flow": "row wrap", "align_items": "center"}
-        super().__init__([widgets.HTML(CSS, layout=widgets.Layout(height="0px")), self.badge, self.banner,
+        super().__init__([style(), self.badge, self.banner,
                           widgets.HBox([self.search_project, self.search_subject, self.search_modality,
                                         self.search_from, self.search_to, self.search_button, self.search_clear],
                                        layout=wrap),
