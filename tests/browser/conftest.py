@@ -70,6 +70,20 @@ class Dashboard:
         return bad
 
 
+def save_screenshot(page, path, full_page: bool = True) -> None:
+    """A picture for people to look at after the run (``test-artifacts/``), never an assertion: if Chromium
+    cannot take it in 20 s (once, under CI's load, a full-page capture stalled), a picture of the window is
+    taken instead, and if that fails too the test goes on without one."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for whole in ((True, False) if full_page else (False,)):
+        try:
+            page.screenshot(path=str(path), full_page=whole, timeout=20_000)
+            return
+        except PlaywrightError as exc:
+            print(f"screenshot {Path(path).name} ({'full page' if whole else 'window'}) not taken: {exc}")
+
+
 @pytest.fixture
 def pages(browser, request):
     """``pages(base_url)``: a fresh browser page (a :class:`Dashboard`) on any Voila; checks requests and console.
@@ -88,7 +102,7 @@ def pages(browser, request):
         try:
             for n, page in enumerate(context.pages):  # popups (a new tab the page opened) too
                 suffix = (f"-{index}" if index else "") + (f"-tab{n}" if n else "")
-                page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
+                save_screenshot(page, ARTIFACTS / f"{name}{suffix}.png")
             for page in context.pages:  # leave each dashboard as a closed tab does: Voila shuts its kernel down
                 if "/voila/render/" in page.url:
                     page.goto("about:blank", timeout=30_000)

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .axe import axe_problems
+from .conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,7 @@ def test_dashboard_matches_its_reference_image_and_holds_at_480_px(logged_out, d
     problems = {1280: layout_check(page) + axe_problems(page)}
     page.set_viewport_size({"width": 480, "height": 800})
     page.wait_for_timeout(400)
-    page.screenshot(path=str(ARTIFACTS / f"looks-{name}-480.png"), full_page=True)
+    save_screenshot(page, ARTIFACTS / f"looks-{name}-480.png")
     problems[480] = layout_check(page) + axe_problems(page)
     page.set_viewport_size({"width": 1280, "height": 800})  # the page's own screenshot at the end
     assert not problems[1280] and not problems[480], "\n".join(
@@ -62,7 +63,7 @@ def test_dashboard_in_voila_dark_theme_holds_at_both_widths(dashboard, demo, lay
     problems = {1280: layout_check(page) + axe_problems(page)}
     page.set_viewport_size({"width": 480, "height": 800})
     page.wait_for_timeout(400)
-    page.screenshot(path=str(ARTIFACTS / f"looks-{name}-dark-480.png"), full_page=True)
+    save_screenshot(page, ARTIFACTS / f"looks-{name}-dark-480.png")
     problems[480] = layout_check(page) + axe_problems(page)
     page.set_viewport_size({"width": 1280, "height": 800})
     assert not problems[1280] and not problems[480], "\n".join(
@@ -144,7 +145,7 @@ def test_xnat_tree_with_a_detail_holds_on_a_narrow_window(dashboard, layout_chec
     rows.filter(has_text="scan").last.locator("td").nth(2).click()  # the deepest scan's detail
     page.locator(".ndw-xnat-tree .ndw-dt-detail").wait_for(timeout=30_000)
     page.wait_for_timeout(400)
-    page.screenshot(path=str(ARTIFACTS / f"looks-xnat-tree-{width}.png"), full_page=True)
+    save_screenshot(page, ARTIFACTS / f"looks-xnat-tree-{width}.png")
     problems = layout_check(page)
     assert not problems, "\n".join(problems)
 
