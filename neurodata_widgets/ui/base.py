@@ -173,6 +173,9 @@ class WidgetBase(widgets.VBox):
             self.__dict__["_deferred"] = None  # a newer request: work waiting for the page is not wanted
             ticket = self.__dict__["_ticket"] = self.__dict__.get("_ticket", 0) + 1
         self.busy(activity)
+        # one answer is shown at a time: an older request's answer, checked as current just before a newer one's
+        # arrived, must not be drawn half over it (a table of the older rows under the newer query's figures)
+        answering = self.__dict__.setdefault("_one_answer_at_a_time", threading.RLock())
 
         def superseded() -> bool:  # a newer request was made: its answer is the one to show
             return self.__dict__.get("_ticket") != ticket
@@ -182,19 +185,21 @@ class WidgetBase(widgets.VBox):
             try:
                 result = work()
             except Exception as exc:
-                if superseded():
+                with answering:
+                    if superseded():
+                        return
+                    if on_error is not None:
+                        on_error(exc)
+                    else:
+                        self.fail(exc, context)
+                return
+            with answering:
+                if superseded() or then is None:
                     return
-                if on_error is not None:
-                    on_error(exc)
-                else:
+                try:
+                    then(result)
+                except Exception as exc:
                     self.fail(exc, context)
-                return
-            if superseded() or then is None:
-                return
-            try:
-                then(result)
-            except Exception as exc:
-                self.fail(exc, context)
 
         thread = threading.Thread(target=run, name=f"ndw-{type(self).__name__}", daemon=True)
         self.__dict__["_background"] = thread

@@ -326,6 +326,30 @@ def test_work_in_the_background_keeps_the_widget_usable():
     assert w.status == Status.ERROR and w.error.startswith("Listing: ZeroDivisionError")
 
 
+def test_an_older_answer_being_drawn_is_never_drawn_over_a_newer_one():
+    """A search's first listing was being drawn when the user's query answered: the table kept the listing's rows
+    under the query's figures (seen in CI). Answers are drawn one at a time, the newest last."""
+    from neurodata_widgets.ui.base import WidgetBase
+
+    w, drawn, drawing, go_on, asked = WidgetBase(), [], threading.Event(), threading.Event(), threading.Event()
+
+    def draw_older(rows):  # checked as current, then slow to draw (a big table)
+        drawn.append(("table", rows))
+        drawing.set()
+        go_on.wait(10)
+        drawn.append(("figures", rows))
+
+    w.in_background(lambda: "older", draw_older, latest=True)
+    assert drawing.wait(10)
+    w.in_background(lambda: asked.set() or "newer", lambda rows: drawn.extend([("table", rows), ("figures", rows)]),
+                    latest=True)
+    assert asked.wait(10)
+    time.sleep(0.2)  # the newer answer is in: drawn at once, it would land between the older one's two parts
+    go_on.set()
+    w.wait_background(10)
+    assert drawn == [("table", "older"), ("figures", "older"), ("table", "newer"), ("figures", "newer")]
+
+
 def test_explorer_refresh_click_rereads_the_disk_in_the_background(demo_clone):
     from neurodata_widgets.datasets.widgets import DatasetExplorer
 
