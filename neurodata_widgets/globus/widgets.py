@@ -491,10 +491,10 @@ class CollectionPane(WidgetBase):
 
     def _confirming(self, names) -> None:
         names = list(names or [])
-        if not names and not self.confirm_row.children:  # nothing was asked yet: nothing to take back
-            self._asked = []
-            return
         if not self.confirm_row.children:
+            if not names:  # nothing was asked yet: nothing to take back
+                self._asked = []
+                return
             self._confirm_parts()
         self._asked = names  # what the question named is what "Delete them" deletes
         self.confirm_row.layout.display = None if names else "none"

@@ -97,8 +97,8 @@ class StatusBanner(anywidget.AnyWidget):
                   '</code></details>') if self.details else ""
         role = "alert" if kind == "error" else "status"
         self.html = (f'<div class="ndw ndw-banner ndw-banner-{kind}" role="{role}">'
-                           f'<span class="ndw-banner-message">{escape(message)}</span>{hint_html}{buttons}{folded}'
-                           '</div>')
+                     f'<span class="ndw-banner-message">{escape(message)}</span>{hint_html}{buttons}{folded}'
+                     '</div>')
         self.dismissible = kind in ("error", "warn")
         if kind == "error" and not repeated if reveal is None else reveal:
             self.count += 1
